@@ -1,0 +1,81 @@
+"""Options and helpers shared by several commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class CliContext:
+    project_root: Path
+
+
+pass_cli = click.make_pass_decorator(CliContext)
+
+
+def parse_vars(values: tuple[str, ...]) -> dict[str, str]:
+    """``--var key=value`` (repeatable) into a dict; a value may itself contain '='."""
+    parsed: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--var")
+        parsed[key.strip()] = value
+    return parsed
+
+
+def var_option(func: F) -> F:
+    return click.option(
+        "--var",
+        "var_items",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Template variable for Jinja sources (repeatable); overrides the config's vars.",
+    )(func)
+
+
+def output_option(func: F) -> F:
+    return click.option(
+        "--output",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="json prints one machine-readable event per line.",
+    )(func)
+
+
+def grafana_connection_options(func: F) -> F:
+    """--grafana-url, TLS and plain-http switches, shared by every command that talks to Grafana."""
+    decorators = [
+        click.option(
+            "--grafana-url",
+            envvar="GRAFANA_URL",
+            help="Grafana base URL (env GRAFANA_URL; default: grafana_url in the config).",
+        ),
+        click.option(
+            "--ca-cert",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="CA bundle to verify Grafana's TLS certificate.",
+        ),
+        click.option(
+            "--insecure",
+            is_flag=True,
+            help="Do not verify Grafana's TLS certificate (prints a warning).",
+        ),
+        click.option(
+            "--allow-insecure-http",
+            is_flag=True,
+            help="Allow sending credentials over plain http to a host that is not loopback.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func

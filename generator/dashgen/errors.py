@@ -1,0 +1,207 @@
+"""The exception tree of dashgen.
+
+Library code raises these (never prints, never calls ``sys.exit``); the CLI lets
+click show them. Every class is a ``click.ClickException``, so a command needs no
+try/except to turn one into a message and an exit code::
+
+    DashgenError (click.ClickException)            exit 1
+    ├── ConfigError                                exit 2: every problem of dashgen.toml at once
+    ├── UsageError                                 exit 2: options that do not fit together
+    ├── SourceError                                one source could not be loaded (path, line)
+    │   └── ExportFormatError                      a Share > Export file where View JSON is needed
+    ├── BuildError                                 a build ended with errors (carries problems)
+    ├── TokenError                                 no token for an org, unsafe token store, ...
+    │   └── TokenStoreError                        the store file itself (permissions, corrupt)
+    ├── GrafanaError                               talking to Grafana went wrong
+    │   ├── GrafanaConnectionError                 no HTTP answer (refused, DNS, TLS, timeout)
+    │   ├── InsecureTransportError                 a token would go over plain http to a remote host
+    │   └── GrafanaAPIError                        Grafana answered with an error status
+    │       ├── AuthenticationError                401
+    │       ├── PermissionDeniedError              403
+    │       ├── NotFoundError                      404
+    │       ├── ConflictError                      409
+    │       ├── PreconditionFailedError            412
+    │       ├── GoneError                          410 (removed endpoint, e.g. /api/auth/keys)
+    │       ├── RateLimitedError                   429 (carries Retry-After)
+    │       └── ServerError                        5xx
+    ├── PublishError                               a publish run ended with failed dashboards
+    └── BootstrapError                             bootstrap stopped half-way (says what ran)
+
+Messages never contain a token or a password: callers pass ``Secret`` values and
+redacted URLs (see ``dashgen.secrets``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+class DashgenError(click.ClickException):
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {self.format_message()}", file=file, err=True)
+
+
+class ConfigError(DashgenError):
+    exit_code = 2
+
+    def __init__(self, problems: Sequence[str], path: Path | None = None) -> None:
+        self.problems = list(problems)
+        self.path = path
+        where = f"{path}: " if path else ""
+        if len(self.problems) == 1:
+            message = f"{where}{self.problems[0]}"
+        else:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            message = f"{where}{len(self.problems)} configuration problems:\n{lines}"
+        super().__init__(message)
+
+
+class UsageError(DashgenError):
+    exit_code = 2
+
+
+class SourceError(DashgenError):
+    def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.detail = message
+        where = f"{path}:{line}" if line else f"{path}"
+        super().__init__(f"{where}: {message}")
+
+
+class ExportFormatError(SourceError):
+    pass
+
+
+class BuildError(DashgenError):
+    def __init__(self, message: str, problems: Sequence[Any] = ()) -> None:
+        self.problems = list(problems)
+        super().__init__(message)
+
+
+class TokenError(DashgenError):
+    pass
+
+
+class TokenStoreError(TokenError):
+    pass
+
+
+class GrafanaError(DashgenError):
+    pass
+
+
+class GrafanaConnectionError(GrafanaError):
+    def __init__(self, message: str, url: str | None = None) -> None:
+        self.url = url
+        super().__init__(message)
+
+
+class InsecureTransportError(GrafanaError):
+    exit_code = 2
+
+
+class GrafanaAPIError(GrafanaError):
+    """Grafana answered with an error status.
+
+    ``grafana_message`` is Grafana's own ``message``; ``status_text`` is the
+    dashboard error ``status`` field (``version-mismatch``, ``name-exists`` ...)
+    and ``message_id`` the errutil ``messageId`` (``api-key.invalid`` ...).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        method: str,
+        url: str,
+        grafana_message: str = "",
+        *,
+        status_text: str | None = None,
+        message_id: str | None = None,
+        body: Any = None,
+        hint: str | None = None,
+    ) -> None:
+        self.status = status
+        self.method = method
+        self.url = url
+        self.grafana_message = grafana_message
+        self.status_text = status_text
+        self.message_id = message_id
+        self.body = body
+        self.hint = hint
+        text = f"{method} {url} answered {status}"
+        if grafana_message:
+            text += f": {grafana_message}"
+        if hint:
+            text += f". {hint}"
+        super().__init__(text)
+
+
+class AuthenticationError(GrafanaAPIError):
+    pass
+
+
+class PermissionDeniedError(GrafanaAPIError):
+    pass
+
+
+class NotFoundError(GrafanaAPIError):
+    pass
+
+
+class ConflictError(GrafanaAPIError):
+    pass
+
+
+class PreconditionFailedError(GrafanaAPIError):
+    pass
+
+
+class GoneError(GrafanaAPIError):
+    pass
+
+
+class ServerError(GrafanaAPIError):
+    pass
+
+
+class PublishError(DashgenError):
+    pass
+
+
+class BootstrapError(DashgenError):
+    pass
+
+
+_API_ERRORS_BY_STATUS: dict[int, type[GrafanaAPIError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    410: GoneError,
+    412: PreconditionFailedError,
+}
+
+
+def api_error_class(status: int) -> type[GrafanaAPIError]:
+    if status >= 500:
+        return ServerError
+    return _API_ERRORS_BY_STATUS.get(status, GrafanaAPIError)
+
+
+class RateLimitedError(GrafanaAPIError):
+    """429; ``retry_after`` holds the server's Retry-After in seconds, when given."""
+
+    retry_after: float | None = None
+
+
+_API_ERRORS_BY_STATUS[429] = RateLimitedError

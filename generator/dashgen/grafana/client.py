@@ -1,0 +1,233 @@
+"""The one HTTP client for Grafana: auth, org scoping, TLS, retries and typed errors.
+
+Lower-level errors (httpx) are translated here, at one boundary, into the
+``dashgen.errors`` tree. Credentials are ``Secret`` values and never reach a
+message: URLs in errors are redacted and requests carry the token only in the
+Authorization header.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import tenacity
+
+from dashgen import __version__
+from dashgen.errors import (
+    GrafanaAPIError,
+    GrafanaConnectionError,
+    InsecureTransportError,
+    RateLimitedError,
+    ServerError,
+    api_error_class,
+)
+from dashgen.secrets import Secret, redact_url
+
+RETRYABLE = (GrafanaConnectionError, ServerError, RateLimitedError)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter; ``Retry-After`` wins when the server sends it."""
+
+    attempts: int = 4
+    initial_wait_s: float = 0.2
+    max_wait_s: float = 5.0
+    max_retry_after_s: float = 30.0
+
+    def wait_seconds(self, retry_state: tenacity.RetryCallState) -> float:
+        error = retry_state.outcome.exception() if retry_state.outcome else None
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            return min(float(retry_after), self.max_retry_after_s)
+        ceiling = min(self.max_wait_s, self.initial_wait_s * 2 ** (retry_state.attempt_number - 1))
+        return random.uniform(0, ceiling)
+
+
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class GrafanaClient:
+    """A pooled, thread-safe client for one Grafana and one set of credentials.
+
+    ``token`` is a service-account token or API key (Bearer); ``basic`` a
+    (user, password) pair for admin bootstrap. ``org_id``, when set, is sent as
+    ``X-Grafana-Org-Id`` on every request (a token is bound to its own org anyway).
+    ``transport`` is the test seam: pass ``dashgen.testing`` emulator's transport.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: Secret | None = None,
+        basic: tuple[str, Secret] | None = None,
+        org_id: int | None = None,
+        transport: httpx.BaseTransport | None = None,
+        verify: bool | str = True,
+        timeout_s: float = 30.0,
+        retry: RetryPolicy = RetryPolicy(),
+        max_connections: int = 8,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.display_url = redact_url(self.base_url)
+        self.org_id = org_id
+        self.retry = retry
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https"):
+            raise GrafanaConnectionError(
+                f"Grafana URL must start with http:// or https://, got {self.display_url!r}",
+                url=self.display_url,
+            )
+        if parts.username or parts.password:
+            raise GrafanaConnectionError(
+                "pass credentials separately, not embedded in the Grafana URL", url=self.display_url
+            )
+        if (
+            token is not None
+            and parts.scheme == "http"
+            and not is_loopback(parts.hostname or "")
+            and not allow_insecure_http
+        ):
+            raise InsecureTransportError(
+                f"refusing to send a token over plain http to {self.display_url}: use https, "
+                "or pass --allow-insecure-http if this network is trusted"
+            )
+        headers = {"User-Agent": f"dashgen/{__version__}", "Accept": "application/json"}
+        auth: httpx.Auth | None = None
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token.reveal()}"
+        elif basic is not None:
+            auth = httpx.BasicAuth(basic[0], basic[1].reveal())
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers=headers,
+            auth=auth,
+            transport=transport,
+            verify=verify,
+            timeout=timeout_s,
+            limits=limits,
+        )
+
+    def __enter__(self) -> GrafanaClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Any = None,
+        org_id: int | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Any:
+        """Send one request (retrying per policy) and return the decoded JSON body.
+
+        Raises a ``GrafanaAPIError`` subclass for any status >= 400, or
+        ``GrafanaConnectionError`` when no answer came back.
+        """
+        policy = retry or self.retry
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(policy.attempts),
+            wait=policy.wait_seconds,
+            retry=tenacity.retry_if_exception_type(RETRYABLE),
+            reraise=True,
+        )
+        return retrying(self._send_once, method, path, json, params, org_id)
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> Any:
+        return self.request("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.request("DELETE", path, **kwargs)
+
+    def _send_once(self, method: str, path: str, json: Any, params: Any, org_id: int | None) -> Any:
+        headers = {}
+        effective_org = org_id if org_id is not None else self.org_id
+        if effective_org is not None:
+            headers["X-Grafana-Org-Id"] = str(effective_org)
+        where = f"{self.display_url}{path}"
+        try:
+            response = self._http.request(method, path, json=json, params=params, headers=headers)
+        except httpx.TimeoutException as exc:
+            reason = f"Grafana did not answer in time ({type(exc).__name__})"
+            raise GrafanaConnectionError(f"{method} {where}: {reason}", url=where) from None
+        except httpx.TransportError as exc:
+            reason = f"could not reach Grafana ({type(exc).__name__}: {exc})"
+            raise GrafanaConnectionError(f"{method} {where}: {reason}", url=where) from None
+        if response.status_code >= 400:
+            raise self._api_error(method, where, response)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            return response.text
+
+    @staticmethod
+    def _api_error(method: str, where: str, response: httpx.Response) -> GrafanaAPIError:
+        body: Any
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text
+        message = ""
+        status_text = message_id = None
+        if isinstance(body, dict):
+            message = str(body.get("message") or "")
+            status_text = body.get("status") if isinstance(body.get("status"), str) else None
+            message_id = body.get("messageId")
+        elif isinstance(body, str):
+            message = body.strip()[:200]
+        error = api_error_class(response.status_code)(
+            response.status_code,
+            method,
+            where,
+            message,
+            status_text=status_text,
+            message_id=message_id,
+            body=body,
+        )
+        if isinstance(error, RateLimitedError):
+            error.retry_after = _parse_retry_after(response.headers.get("Retry-After"))
+        return error
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # HTTP-date form: fall back to our own backoff

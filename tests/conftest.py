@@ -1,0 +1,20 @@
+"""Shared test fixtures. Area-specific fixtures live in each tests/<area>/conftest.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
+
+# The Grafana emulator's fixtures (grafana_server, make_grafana_server, emulator).
+pytest_plugins = ["dashgen.testing.pytest_plugin"]
+
+
+@pytest.fixture
+def corpus_dir() -> Path:
+    if not CORPUS_DIR.is_dir():
+        pytest.skip(f"{CORPUS_DIR} is absent")
+    return CORPUS_DIR
