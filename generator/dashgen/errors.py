@@ -25,7 +25,8 @@ try/except to turn one into a message and an exit code::
     │       ├── RateLimitedError                   429 (carries Retry-After)
     │       └── ServerError                        5xx
     ├── PublishError                               a publish run ended with failed dashboards
-    └── BootstrapError                             bootstrap stopped half-way (says what ran)
+    ├── BootstrapError                             bootstrap stopped half-way (says what ran)
+    └── WatchError                                 the file watcher itself failed
 
 Messages never contain a token or a password: callers pass ``Secret`` values and
 redacted URLs (see ``dashgen.secrets``).
@@ -179,6 +180,10 @@ class PublishError(DashgenError):
 
 
 class BootstrapError(DashgenError):
+    pass
+
+
+class WatchError(DashgenError):
     pass
 
 

@@ -1,7 +1,118 @@
-"""(being written)"""
+"""``dashgen build``: compile every source into build/<org>/<uid>.json."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from dashgen.build import BuildResult
+from dashgen.build import build as run_build
+from dashgen.cli.common import CliContext, output_option, parse_vars, pass_cli, var_option
+from dashgen.config import load_config
+from dashgen.validate import Problem
+
+
+@click.command("build")
+@click.option(
+    "--org",
+    "orgs",
+    multiple=True,
+    metavar="NAME",
+    help="Build only this org (repeatable). Default: every org in the config.",
+)
+@var_option
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (nothing is written).")
+@output_option
+@pass_cli
+def build(
+    cli: CliContext,
+    orgs: tuple[str, ...],
+    var_items: tuple[str, ...],
+    strict: bool,
+    output_format: str,
+) -> None:
+    """Compile Python, Jinja2 and View JSON sources into Grafana dashboard JSON.
+
+    \b
+    Sources (under dashboards/): *.py defining `dashboard` or `dashboards`,
+    *.json.j2 templates (rendered once per org), and *.json View JSON.
+    Output: build/<org>/<uid>.json for each org in the config (build/_default/
+    when none is declared) and build/manifest.json listing every dashboard.
+
+    \b
+    Incremental: only sources whose file, templates, imported project modules or
+    config changed are compiled again; unchanged outputs are not rewritten.
+    A build with errors leaves build/ untouched; a successful one removes outputs
+    whose source is gone.
+
+    \b
+    Exit codes: 0 success, 1 errors (or warnings with --strict),
+    2 usage or configuration errors.
+    """
+    config = load_config(cli.project_root)
+    result = run_build(config, orgs=orgs or None, extra_vars=parse_vars(var_items), strict=strict)
+    if output_format == "json":
+        _print_json(result, config.root)
+    else:
+        _print_text(result)
+    if not result.ok:
+        raise SystemExit(1)
+
+
+def _print_text(result: BuildResult) -> None:
+    for problem in result.problems:
+        click.echo(_problem_line(problem))
+    click.echo(
+        f"{len(result.dashboards)} dashboards, {len(result.rebuilt)} rebuilt, "
+        f"{len(result.errors)} errors, {len(result.warnings)} warnings "
+        f"in {result.duration_s:.2f}s" + ("" if result.ok else " (build/ left unchanged)")
+    )
+
+
+def _print_json(result: BuildResult, root: Path) -> None:
+    rebuilt = {(d.org, d.uid) for d in result.rebuilt}
+    for dashboard in result.dashboards if result.ok else result.rebuilt:
+        event = {
+            "event": "dashboard",
+            "org": dashboard.org,
+            "uid": dashboard.uid,
+            "title": dashboard.title,
+            "source": dashboard.source.as_posix(),
+            "path": str(dashboard.path),
+            "rebuilt": (dashboard.org, dashboard.uid) in rebuilt,
+            "content_hash": dashboard.content_hash,
+        }
+        click.echo(json.dumps(event, ensure_ascii=False))
+    for problem in result.problems:
+        event = {
+            "event": "problem",
+            "severity": problem.severity,
+            "path": problem.path.as_posix() if problem.path else None,
+            "line": problem.line,
+            "message": problem.message,
+        }
+        click.echo(json.dumps(event, ensure_ascii=False))
+    summary = {
+        "event": "summary",
+        "ok": result.ok,
+        "dashboards": len(result.dashboards),
+        "rebuilt": len(result.rebuilt),
+        "removed": [str(p) for p in result.removed],
+        "errors": len(result.errors),
+        "warnings": len(result.warnings),
+        "duration_s": round(result.duration_s, 4),
+        "root": str(root),
+    }
+    click.echo(json.dumps(summary))
+
+
+def _problem_line(problem: Problem) -> str:
+    where = problem.path.as_posix() if problem.path else "<build>"
+    if problem.line:
+        where += f":{problem.line}"
+    return f"{where}: {problem.severity}: {problem.message}"
+
+
+COMMANDS: list[click.Command] = [build]

@@ -1,7 +1,283 @@
-"""(being written)"""
+"""``dashgen publish`` and ``dashgen diff``: build if stale, then publish (or plan) per org."""
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from dashgen.build import BuiltDashboard, build
+from dashgen.cli.common import (
+    CliContext,
+    grafana_connection_options,
+    output_option,
+    parse_vars,
+    pass_cli,
+    var_option,
+)
+from dashgen.config import Config, load_config
+from dashgen.diffing import summarize, unified_diff
+from dashgen.errors import BuildError, PublishError, UsageError
+from dashgen.events import Action, PublishEvent, PublishReport
+from dashgen.publish import DEFAULT_CONCURRENCY, Connection, PlanReport, plan
+from dashgen.publish import publish as publish_dashboards
+
+PROGRESS_BAR_THRESHOLD = 5
+DIFF_STATUS = {
+    Action.WOULD_CREATE: "new",
+    Action.WOULD_UPDATE: "changed",
+    Action.UNCHANGED: "unchanged",
+    Action.DRIFTED: "drifted",
+    Action.FAILED: "failed",
+}
+
+
+def org_selection(func: Any) -> Any:
+    func = click.option("--all-orgs", is_flag=True, help="Every org declared in the config.")(func)
+    return click.option(
+        "--org",
+        "org_names",
+        multiple=True,
+        metavar="NAME",
+        help="Grafana organization to publish to (repeatable).",
+    )(func)
+
+
+@click.command()
+@org_selection
+@grafana_connection_options
+@var_option
+@output_option
+@click.option("--dry-run", is_flag=True, help="Print the plan; send no write.")
+@click.option("--force", is_flag=True, help="Overwrite dashboards changed in Grafana since.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="Dashboards written at the same time (reads run wider).",
+)
+@pass_cli
+def publish(
+    cli: CliContext,
+    org_names: tuple[str, ...],
+    all_orgs: bool,
+    grafana_url: str | None,
+    ca_cert: Path | None,
+    insecure: bool,
+    allow_insecure_http: bool,
+    var_items: tuple[str, ...],
+    output_format: str,
+    dry_run: bool,
+    force: bool,
+    concurrency: int,
+) -> None:
+    """Publish the build of each org (building first if stale): only what changed."""
+    config = load_config(cli.project_root)
+    orgs = _orgs(config, org_names, all_orgs)
+    connection = _connection(config, grafana_url, ca_cert, insecure, allow_insecure_http)
+    dashboards = _fresh_build(config, orgs, parse_vars(var_items))
+    going_out = sum(1 for built in dashboards if built.org in orgs)
+    show_bar = output_format == "text" and going_out > PROGRESS_BAR_THRESHOLD and _is_tty()
+    options: dict[str, Any] = dict(
+        connection=connection,
+        dashboards=dashboards,
+        dry_run=dry_run,
+        force=force,
+        concurrency=concurrency,
+    )
+    if show_bar:
+        label = "Planning" if dry_run else "Publishing"
+        with click.progressbar(length=going_out, label=label, file=sys.stderr) as bar:
+            report = publish_dashboards(
+                config, orgs, on_event=lambda event: bar.update(1), **options
+            )
+        _print_changes(report)
+    else:
+        printer = _print_json_event if output_format == "json" else _print_event
+        report = publish_dashboards(config, orgs, on_event=printer, **options)
+    _finish(report, output_format)
+
+
+@click.command()
+@org_selection
+@grafana_connection_options
+@var_option
+@output_option
+@click.pass_context
+def diff(
+    ctx: click.Context,
+    org_names: tuple[str, ...],
+    all_orgs: bool,
+    grafana_url: str | None,
+    ca_cert: Path | None,
+    insecure: bool,
+    allow_insecure_http: bool,
+    var_items: tuple[str, ...],
+    output_format: str,
+) -> None:
+    """Show what publish would change, dashboard by dashboard (exit 1 when anything would)."""
+    cli: CliContext = ctx.find_object(CliContext)
+    config = load_config(cli.project_root)
+    orgs = _orgs(config, org_names, all_orgs)
+    connection = _connection(config, grafana_url, ca_cert, insecure, allow_insecure_http)
+    dashboards = _fresh_build(config, orgs, parse_vars(var_items))
+    planned = plan(config, orgs, connection=connection, dashboards=dashboards)
+    if output_format == "json":
+        _print_plan_json(planned)
+    else:
+        _print_plan_text(planned)
+    ctx.exit(1 if planned.has_changes else 0)
+
+
+COMMANDS: list[click.Command] = [publish, diff]
+
+
+# -- option handling ---------------------------------------------------------------------
+
+
+def _orgs(config: Config, org_names: Sequence[str], all_orgs: bool) -> list[str]:
+    if all_orgs and org_names:
+        raise UsageError("use either --org NAME or --all-orgs, not both")
+    if all_orgs:
+        if not config.orgs:
+            raise UsageError("--all-orgs: the config declares no [orgs.<name>]; use --org NAME")
+        return list(config.orgs)
+    if not org_names:
+        raise UsageError("name the organization with --org NAME (repeatable) or use --all-orgs")
+    return list(dict.fromkeys(org_names))
+
+
+def _connection(
+    config: Config,
+    grafana_url: str | None,
+    ca_cert: Path | None,
+    insecure: bool,
+    allow_insecure_http: bool,
+) -> Connection:
+    url = grafana_url or config.grafana_url
+    if not url:
+        raise UsageError(
+            "no Grafana URL: pass --grafana-url, set GRAFANA_URL, or set grafana_url in the config"
+        )
+    if insecure:
+        click.echo("Warning: TLS certificate verification is off (--insecure).", err=True)
+    verify: bool | str = False if insecure else (str(ca_cert) if ca_cert else True)
+    return Connection(url=url, verify=verify, allow_insecure_http=allow_insecure_http)
+
+
+def _fresh_build(
+    config: Config, orgs: Sequence[str], extra_vars: dict[str, str]
+) -> list[BuiltDashboard]:
+    result = build(config, orgs=list(orgs), extra_vars=extra_vars or None)
+    for problem in result.warnings:
+        click.echo(f"warning: {problem}", err=True)
+    if not result.ok:
+        for problem in result.errors:
+            click.echo(str(problem), err=True)
+        raise BuildError(
+            f"the build has {len(result.errors)} error(s); nothing was published",
+            result.errors,
+        )
+    return list(result.dashboards)
+
+
+def _is_tty() -> bool:
+    return sys.stdout.isatty()
+
+
+# -- printing ------------------------------------------------------------------------------
+
+
+def _event_line(event: PublishEvent) -> str:
+    versions = ""
+    if event.version_before is not None and event.version_after is not None:
+        versions = f" v{event.version_before}→v{event.version_after}"
+    elif event.version_after is not None:
+        versions = f" v{event.version_after}"
+    line = f"{event.action.value:<12} {event.org}/{event.uid}  {event.title}{versions}"
+    if event.error:
+        line += f"\n             {event.error}"
+    return line
+
+
+def _print_event(event: PublishEvent) -> None:
+    click.echo(_event_line(event))
+
+
+def _print_json_event(event: PublishEvent) -> None:
+    click.echo(json.dumps(event.to_dict(), sort_keys=True))
+
+
+def _print_changes(report: PublishReport) -> None:
+    for event in sorted(report.events, key=lambda e: (e.org, e.uid)):
+        if event.action != Action.UNCHANGED:
+            _print_event(event)
+
+
+def _finish(report: PublishReport, output_format: str) -> None:
+    counts = report.counts()
+    if output_format == "json":
+        summary = {"summary": counts, "org_errors": report.org_errors}
+        click.echo(json.dumps(summary, sort_keys=True))
+    else:
+        parts = ", ".join(f"{count} {action}" for action, count in counts.items()) or "nothing"
+        click.echo(f"{parts} in {report.duration_s:.1f}s")
+        for org, error in report.org_errors.items():
+            click.echo(f"org {org}: {error}", err=True)
+        failures = report.failures
+        if failures:
+            click.echo("Not published:", err=True)
+            for event in failures:
+                click.echo(
+                    f"  {event.org}/{event.uid} ({event.action.value}): {event.error}", err=True
+                )
+    if not report.ok:
+        failed = len(report.failures)
+        raise PublishError(
+            f"{failed} dashboard(s) failed or drifted" if failed else "some orgs failed"
+        )
+
+
+def _print_plan_text(planned: PlanReport) -> None:
+    for org, error in planned.org_errors.items():
+        click.echo(f"org {org}: {error}", err=True)
+    unchanged = 0
+    for item in planned.items:
+        status = DIFF_STATUS[item.action]
+        if item.action == Action.UNCHANGED:
+            unchanged += 1
+            continue
+        click.echo(f"{status:<9} {item.org}/{item.built.uid}  {item.built.title}")
+        if item.error:
+            click.echo(f"          {item.error}")
+        if item.action in (Action.WOULD_UPDATE, Action.DRIFTED):
+            for line in summarize(item.live, item.desired):
+                click.echo(f"          - {line}")
+            click.echo(unified_diff(item.live, item.desired, f"{item.built.uid}.json"))
+    changed = len(planned.items) - unchanged
+    click.echo(f"{changed} to change, {unchanged} unchanged")
+
+
+def _print_plan_json(planned: PlanReport) -> None:
+    for item in planned.items:
+        changes = item.action in (Action.WOULD_UPDATE, Action.DRIFTED)
+        record = {
+            "org": item.org,
+            "uid": item.built.uid,
+            "title": item.built.title,
+            "status": DIFF_STATUS[item.action],
+            "version_before": item.live_version,
+            "changes": summarize(item.live, item.desired) if changes else [],
+            "diff": unified_diff(item.live, item.desired, f"{item.built.uid}.json")
+            if changes
+            else "",
+            "error": item.error,
+        }
+        click.echo(json.dumps(record, sort_keys=True))
+    for org, error in planned.org_errors.items():
+        click.echo(json.dumps({"org": org, "status": "failed", "error": error}, sort_keys=True))

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print tables (never timed unit tests); `synth` makes their projects."""

@@ -1,0 +1,184 @@
+"""Project configuration: ``dashgen.toml`` or ``[tool.dashgen]`` in ``pyproject.toml``.
+
+Every problem in the file is collected and raised once as a ``ConfigError``; a project
+without any configuration gets the defaults. The file never holds secrets.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dashgen.errors import ConfigError
+
+CONFIG_FILE_NAME = "dashgen.toml"
+PYPROJECT_FILE_NAME = "pyproject.toml"
+DEFAULT_ORG = "_default"
+
+_TOP_LEVEL_KEYS = {"grafana_url", "paths", "vars", "orgs"}
+_PATH_KEYS = {"sources": "dashboards", "templates": "templates", "output": "build"}
+_ORG_KEYS = {"folder", "folder_uid", "sources", "vars"}
+
+
+@dataclass(frozen=True)
+class OrgConfig:
+    name: str
+    folder: str | None = None
+    folder_uid: str | None = None
+    sources: tuple[str, ...] = ()
+    vars: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    config_file: Path | None
+    sources_dir: Path
+    templates_dir: Path
+    output_dir: Path
+    grafana_url: str | None = None
+    vars: Mapping[str, Any] = field(default_factory=dict)
+    orgs: Mapping[str, OrgConfig] = field(default_factory=dict)
+
+    def org(self, name: str) -> OrgConfig:
+        """The declared org, or an implicit one: every source, General folder, no vars."""
+        return self.orgs.get(name) or OrgConfig(name=name)
+
+    def default_targets(self) -> tuple[str, ...]:
+        """The orgs a build covers when none is named: all declared ones, or ``_default``."""
+        return tuple(self.orgs) or (DEFAULT_ORG,)
+
+
+def default_config(root: Path) -> Config:
+    root = root.resolve()
+    return Config(
+        root=root,
+        config_file=None,
+        sources_dir=root / _PATH_KEYS["sources"],
+        templates_dir=root / _PATH_KEYS["templates"],
+        output_dir=root / _PATH_KEYS["output"],
+    )
+
+
+def load_config(root: Path) -> Config:
+    """Read the project's config; raise ``ConfigError`` listing every problem at once."""
+    root = Path(root).resolve()
+    if not root.is_dir():
+        raise ConfigError([f"project root {root} is not a directory"])
+    found = _find_config_table(root)
+    if found is None:
+        return default_config(root)
+    config_file, table, prefix = found
+    problems: list[str] = []
+    config = _parse(root, config_file, table, prefix, problems)
+    if problems:
+        raise ConfigError(problems, config_file)
+    return config
+
+
+def _find_config_table(root: Path) -> tuple[Path, dict[str, Any], str] | None:
+    dashgen_toml = root / CONFIG_FILE_NAME
+    if dashgen_toml.is_file():
+        return dashgen_toml, _read_toml(dashgen_toml), ""
+    pyproject = root / PYPROJECT_FILE_NAME
+    if pyproject.is_file():
+        tool = _read_toml(pyproject).get("tool", {})
+        if isinstance(tool, dict) and "dashgen" in tool:
+            table = tool["dashgen"]
+            if not isinstance(table, dict):
+                raise ConfigError(["tool.dashgen must be a table"], pyproject)
+            return pyproject, table, "tool.dashgen."
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"invalid TOML: {exc}"], path) from exc
+    except OSError as exc:
+        raise ConfigError([f"cannot read: {exc.strerror}"], path) from exc
+
+
+def _parse(
+    root: Path, config_file: Path, table: dict[str, Any], prefix: str, problems: list[str]
+) -> Config:
+    _reject_unknown(table, _TOP_LEVEL_KEYS, prefix, problems)
+    grafana_url = _optional_str(table, "grafana_url", prefix, problems)
+    paths = _table(table, "paths", prefix, problems)
+    _reject_unknown(paths, set(_PATH_KEYS), f"{prefix}paths.", problems)
+    dirs = {
+        key: root / (_optional_str(paths, key, f"{prefix}paths.", problems) or default)
+        for key, default in _PATH_KEYS.items()
+    }
+    global_vars = _table(table, "vars", prefix, problems)
+    orgs_table = _table(table, "orgs", prefix, problems)
+    orgs = {
+        name: _parse_org(name, value, f"{prefix}orgs.{name}", problems)
+        for name, value in orgs_table.items()
+    }
+    return Config(
+        root=root,
+        config_file=config_file,
+        sources_dir=dirs["sources"],
+        templates_dir=dirs["templates"],
+        output_dir=dirs["output"],
+        grafana_url=grafana_url,
+        vars=global_vars,
+        orgs=orgs,
+    )
+
+
+def _parse_org(name: str, value: Any, key: str, problems: list[str]) -> OrgConfig:
+    if not name or name.startswith((".", "_")) or "/" in name or "\\" in name:
+        problems.append(f"{key}: org name must not be empty, start with '.' or '_', or hold '/'")
+    if not isinstance(value, dict):
+        problems.append(f"{key} must be a table, got {_type_name(value)}")
+        return OrgConfig(name=name)
+    _reject_unknown(value, _ORG_KEYS, f"{key}.", problems)
+    sources = value.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        problems.append(f"{key}.sources must be a list of glob strings")
+        sources = []
+    return OrgConfig(
+        name=name,
+        folder=_optional_str(value, "folder", f"{key}.", problems),
+        folder_uid=_optional_str(value, "folder_uid", f"{key}.", problems),
+        sources=tuple(sources),
+        vars=_table(value, "vars", f"{key}.", problems),
+    )
+
+
+def _reject_unknown(table: dict[str, Any], known: set[str], prefix: str, problems: list[str]):
+    for key in table:
+        if key not in known:
+            expected = ", ".join(sorted(known))
+            problems.append(f"unknown key {prefix}{key} (expected one of: {expected})")
+
+
+def _optional_str(table: dict[str, Any], key: str, prefix: str, problems: list[str]) -> str | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        problems.append(f"{prefix}{key} must be a string, got {_type_name(value)}")
+        return None
+    return value
+
+
+def _table(table: dict[str, Any], key: str, prefix: str, problems: list[str]) -> dict[str, Any]:
+    value = table.get(key, {})
+    if not isinstance(value, dict):
+        problems.append(f"{prefix}{key} must be a table, got {_type_name(value)}")
+        return {}
+    return value
+
+
+def _type_name(value: Any) -> str:
+    return {str: "a string", int: "an integer", float: "a float", bool: "a boolean"}.get(
+        type(value), f"a {type(value).__name__}"
+    )

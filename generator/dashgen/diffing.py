@@ -1,0 +1,57 @@
+"""Readable differences between two comparable (normalised) dashboards.
+
+Both sides must already have gone through ``normalize.comparable``, so ``id``,
+``version`` and key order never show up as noise.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from dashgen.normalize import dumps
+
+
+def unified_diff(live: Mapping[str, Any] | None, desired: Mapping[str, Any], name: str) -> str:
+    before = dumps(dict(live)).splitlines(keepends=True) if live is not None else []
+    after = dumps(dict(desired)).splitlines(keepends=True)
+    lines = difflib.unified_diff(before, after, f"grafana/{name}", f"build/{name}", n=3)
+    return "".join(lines)
+
+
+def _panels(panels: Any) -> Iterator[Mapping[str, Any]]:
+    for panel in panels or []:
+        if isinstance(panel, Mapping):
+            yield panel
+            yield from _panels(panel.get("panels"))
+
+
+def _label(panel: Mapping[str, Any]) -> str:
+    title = panel.get("title") or "(untitled)"
+    return f"panel {panel.get('id')} {title!r}"
+
+
+def summarize(live: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> list[str]:
+    """One line per changed part: top-level settings, then panels by id and title."""
+    if live is None:
+        return ["new dashboard"]
+    lines = [
+        f"{key} changed"
+        for key in sorted(set(live) | set(desired))
+        if key != "panels" and live.get(key) != desired.get(key)
+    ]
+    old = {panel.get("id"): panel for panel in _panels(live.get("panels"))}
+    new = {panel.get("id"): panel for panel in _panels(desired.get("panels"))}
+    for panel_id, panel in new.items():
+        if panel_id not in old:
+            lines.append(f"{_label(panel)} added")
+        elif _without_children(old[panel_id]) != _without_children(panel):
+            lines.append(f"{_label(panel)} changed")
+    lines.extend(f"{_label(panel)} removed" for pid, panel in old.items() if pid not in new)
+    return lines
+
+
+def _without_children(panel: Mapping[str, Any]) -> dict[str, Any]:
+    # A row's nested panels are compared on their own, so a change shows up once.
+    return {key: value for key, value in panel.items() if key != "panels"}

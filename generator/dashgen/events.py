@@ -1,0 +1,69 @@
+"""What publish and diff report: one event per dashboard, and a report that sums them up."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Action(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DRIFTED = "drifted"  # changed in Grafana since dashgen last wrote it; skipped (no --force)
+    FAILED = "failed"
+    WOULD_CREATE = "would-create"
+    WOULD_UPDATE = "would-update"
+
+
+# Actions after which the org holds exactly what was built.
+SUCCESSFUL = frozenset({Action.CREATED, Action.UPDATED, Action.UNCHANGED})
+# Actions that make publish exit 1.
+PROBLEMS = frozenset({Action.FAILED, Action.DRIFTED})
+
+
+@dataclass(frozen=True)
+class PublishEvent:
+    org: str
+    uid: str
+    title: str
+    action: Action
+    version_before: int | None = None
+    version_after: int | None = None
+    url: str | None = None
+    error: str | None = None  # a sentence a person can act on; never holds a token
+    source: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["action"] = self.action.value
+        return data
+
+
+@dataclass
+class PublishReport:
+    events: list[PublishEvent] = field(default_factory=list)
+    # org name -> sentence, for orgs where nothing could be sent at all
+    org_errors: dict[str, str] = field(default_factory=dict)
+    requests_sent: int = 0
+    duration_s: float = 0.0
+
+    def counts(self) -> dict[str, int]:
+        counted = Counter(event.action.value for event in self.events)
+        return {action.value: counted[action.value] for action in Action if counted[action.value]}
+
+    @property
+    def failures(self) -> list[PublishEvent]:
+        return [event for event in self.events if event.action in PROBLEMS]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.org_errors
+
+    @property
+    def changes(self) -> list[PublishEvent]:
+        return [
+            event for event in self.events if event.action not in (Action.UNCHANGED, Action.FAILED)
+        ]

@@ -1,0 +1,112 @@
+"""Turn Grafana errors into sentences a person can act on (what failed, why, what to do).
+
+Inputs are typed errors from ``dashgen.errors``; their texts already hold redacted
+URLs only, and nothing here ever sees a token value (only where it came from).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dashgen.errors import (
+    AuthenticationError,
+    ConflictError,
+    GrafanaAPIError,
+    GrafanaConnectionError,
+    NotFoundError,
+    PermissionDeniedError,
+    PreconditionFailedError,
+    RateLimitedError,
+    ServerError,
+)
+from dashgen.tokens import env_var_name
+
+CHANGED_CONCURRENTLY = (
+    "was changed in Grafana by someone else between dashgen's read and its write; "
+    "nothing was overwritten: re-run publish"
+)
+
+
+@dataclass(frozen=True)
+class Doing:
+    """What dashgen was doing when the error happened, for the sentence."""
+
+    org: str
+    what: str  # e.g. "saving dashboard 'Node overview' (uid node-overview)"
+    token_origin: str | None = None
+    source: str | None = None  # the dashboard's source file, when there is one
+
+
+def token_hint(org: str) -> str:
+    return f"set a valid token in {env_var_name(org)} or run `dashgen token create --org {org}`"
+
+
+def explain(error: Exception, doing: Doing) -> str:
+    if isinstance(error, GrafanaConnectionError):
+        return f"{doing.what}: {error.message}. Check --grafana-url and the network, then re-run"
+    if not isinstance(error, GrafanaAPIError):
+        return f"{doing.what}: {error}"
+    status_text = error.status_text or ""
+    grafana_says = f" (Grafana: {error.grafana_message})" if error.grafana_message else ""
+    source_hint = f" in {doing.source}" if doing.source else ""
+    if isinstance(error, AuthenticationError):
+        origin = f" from {doing.token_origin}" if doing.token_origin else ""
+        if error.message_id == "api-key.organization-mismatch":
+            why = f"the token{origin} belongs to another organization than {doing.org!r}"
+        else:
+            why = f"Grafana rejected the token{origin} as invalid, expired or revoked{grafana_says}"
+        return f"{doing.what}: {why}; {token_hint(doing.org)}"
+    if isinstance(error, PermissionDeniedError):
+        if "quota" in error.grafana_message.lower():
+            return f"{doing.what}: the dashboard quota of org {doing.org!r} is reached"
+        return (
+            f"{doing.what}: the token for org {doing.org!r} is not allowed to do this "
+            f"(403{grafana_says}); it needs the Editor or Admin role: create one with "
+            f"`dashgen token create --org {doing.org}` and set it in {env_var_name(doing.org)}"
+        )
+    if isinstance(error, PreconditionFailedError | ConflictError):
+        if status_text == "name-exists":
+            return (
+                f"{doing.what}: another dashboard with the same title already exists in that "
+                "folder (Grafana before 11.3 wants unique titles per folder): rename this "
+                "dashboard, or use --force to take the existing one over"
+            )
+        if status_text == "plugin-dashboard":
+            return (
+                f"{doing.what}: the live dashboard belongs to a plugin{grafana_says}; "
+                "use --force to replace it"
+            )
+        if error.status == 409 and "folder" in error.grafana_message.lower():
+            return (
+                f"{doing.what}: a folder or dashboard with that uid or title already exists "
+                f"(409{grafana_says}); choose another folder uid or title in the config"
+            )
+        return f"{doing.what}: the dashboard {CHANGED_CONCURRENTLY}"
+    if isinstance(error, NotFoundError) or "folder not found" in error.grafana_message.lower():
+        return (
+            f"{doing.what}: the folder was not found in org {doing.org!r}{grafana_says}; "
+            "check the folder settings of this org in dashgen.toml, or re-run to create it"
+        )
+    if error.status == 400:
+        text = error.grafana_message.lower()
+        if "uid" in text:
+            return (
+                f"{doing.what}: Grafana refused the uid{grafana_says}; a uid may hold only "
+                f"letters, digits, '-' and '_' and at most 40 characters: fix it{source_hint}"
+            )
+        if "title" in text or "name" in text:
+            return f"{doing.what}: Grafana refused the title{grafana_says}; fix it{source_hint}"
+        return f"{doing.what}: Grafana refused the request{grafana_says}; fix it{source_hint}"
+    if error.status == 413:
+        return f"{doing.what}: the dashboard is too large for Grafana{grafana_says}"
+    if isinstance(error, RateLimitedError):
+        return (
+            f"{doing.what}: Grafana kept answering 429 (rate limited) after several attempts; "
+            "re-run later or lower --concurrency"
+        )
+    if isinstance(error, ServerError):
+        return (
+            f"{doing.what}: Grafana answered {error.status}{grafana_says} after several "
+            "attempts; check Grafana's logs and re-run"
+        )
+    return f"{doing.what}: {error.message}"

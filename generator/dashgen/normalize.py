@@ -1,0 +1,207 @@
+"""The one definition of "the same dashboard".
+
+Build output and live dashboards fetched from Grafana both pass through here before
+they are compared, so ``diff`` and skip-unchanged never disagree.
+
+``normalize`` gives the canonical model we write to ``build/``:
+
+- ``id`` is null and ``version`` is gone (Grafana owns both);
+- ``uid`` is kept, or derived deterministically from the source path when missing;
+- panel ids: explicit ones are kept, missing ones get the next free id in document
+  order (nested panels of collapsed rows included), so no id is produced twice;
+- panels without ``gridPos`` get a flow layout on the 24-column grid, rows included;
+  legacy ``rows`` (schemaVersion < 16) are left for Grafana's own migration;
+- export metadata is dropped: ``__requires``, and ``__inputs``/``__elements`` when
+  empty. Generators such as grafanalib write ``"__inputs": []`` and Grafana stores
+  whatever is posted, so dropping them on both sides keeps a build and the live copy
+  equal. A non-empty ``__inputs``/``__elements`` is kept: such a file is an export
+  and the loaders reject it before it gets here.
+
+``comparable`` is ``normalize`` minus what Grafana sets on save (``id``, ``version``),
+so a dashboard that went through Grafana compares equal to the build that produced it.
+``dumps`` is the canonical text: sorted keys, indent 2, trailing newline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+import orjson
+
+UID_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")
+UID_MAX_LENGTH = 40
+GRID_COLUMNS = 24
+DEFAULT_PANEL_WIDTH = 12
+DEFAULT_PANEL_HEIGHT = 8
+GRAFANA_OWNED_FIELDS = ("id", "version")
+_SOURCE_SUFFIXES = (".dashboard.py", ".json.j2", ".py", ".json")
+_EXPORT_METADATA = ("__inputs", "__elements")
+_ORJSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
+
+
+def normalize(d: dict[str, Any], *, source: str | None = None) -> dict[str, Any]:
+    """Canonical copy of dashboard ``d``; ``source`` (a path) names it when it has no uid."""
+    return normalize_in_place(copy_json(d), source=source)
+
+
+def normalize_in_place(d: dict[str, Any], *, source: str | None = None) -> dict[str, Any]:
+    """``normalize`` for a dict the caller owns (the loaders' fresh output): no copy."""
+    d["id"] = None
+    d.pop("version", None)
+    d.pop("__requires", None)
+    for key in _EXPORT_METADATA:
+        if key in d and not d[key]:
+            del d[key]
+    if not d.get("uid") and source is not None:
+        d["uid"] = derive_uid(source)
+    panels = d.get("panels")
+    if isinstance(panels, list):
+        _assign_panel_ids(panels)
+        _layout(panels)
+    return d
+
+
+def comparable(d: dict[str, Any]) -> dict[str, Any]:
+    """What publish and diff compare: ``normalize`` minus the fields Grafana owns."""
+    result = normalize(d)
+    for key in GRAFANA_OWNED_FIELDS:
+        result.pop(key, None)
+    return result
+
+
+def dumps(d: Any) -> str:
+    """Canonical text: sorted keys, indent 2, UTF-8 (not ASCII-escaped), trailing newline."""
+    try:
+        return orjson.dumps(d, option=_ORJSON_OPTIONS).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        # orjson refuses integers beyond 64 bits and non-string keys; json takes both.
+        return json.dumps(d, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def content_hash(d: dict[str, Any]) -> str:
+    """sha256 (hex) of the canonical text of ``comparable(d)``."""
+    return hashlib.sha256(dumps(comparable(d)).encode()).hexdigest()
+
+
+def copy_json(d: Any) -> Any:
+    try:
+        return orjson.loads(orjson.dumps(d))
+    except (TypeError, orjson.JSONEncodeError):
+        return json.loads(json.dumps(d))
+
+
+def derive_uid(source: str) -> str:
+    """A valid, stable uid from a source path (and ``#name`` suffix for multi-dashboard files)."""
+    path, _, name = source.partition("#")
+    path = path.replace("\\", "/")
+    for suffix in _SOURCE_SUFFIXES:
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+            break
+    text = f"{path}-{name}" if name else path
+    slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", text).strip("-").lower() or "dashboard"
+    if len(slug) <= UID_MAX_LENGTH:
+        return slug
+    digest = hashlib.sha256(source.encode()).hexdigest()[:8]
+    return f"{slug[: UID_MAX_LENGTH - 9].rstrip('-')}-{digest}"
+
+
+def iter_panels(panels: list[Any]) -> list[dict[str, Any]]:
+    """Every panel dict in document order, nested panels of collapsed rows included."""
+    found: list[dict[str, Any]] = []
+    for panel in panels:
+        if not isinstance(panel, dict):
+            continue
+        found.append(panel)
+        nested = panel.get("panels")
+        if panel.get("type") == "row" and isinstance(nested, list):
+            found.extend(p for p in nested if isinstance(p, dict))
+    return found
+
+
+def _assign_panel_ids(panels: list[Any]) -> None:
+    all_panels = iter_panels(panels)
+    used = {p["id"] for p in all_panels if _is_id(p.get("id"))}
+    next_id = max(used, default=0) + 1
+    for panel in all_panels:
+        if not _is_id(panel.get("id")):
+            panel["id"] = next_id
+            next_id += 1
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _layout(panels: list[Any]) -> None:
+    """Flow layout for panels without gridPos; panels that have one stay where they are."""
+    cursor = _FlowCursor()
+    for panel in panels:
+        if not isinstance(panel, dict):
+            continue
+        is_row = panel.get("type") == "row"
+        if _has_grid_pos(panel):
+            cursor.skip_past(panel["gridPos"], is_row)
+        else:
+            panel["gridPos"] = cursor.place(panel, is_row)
+        nested = panel.get("panels")
+        if is_row and isinstance(nested, list) and nested:
+            # Collapsed rows keep their panels positioned as if the row were open.
+            inner = _FlowCursor(top=panel["gridPos"]["y"] + 1)
+            for child in nested:
+                if isinstance(child, dict) and not _has_grid_pos(child):
+                    child["gridPos"] = inner.place(child, False)
+                elif isinstance(child, dict):
+                    inner.skip_past(child["gridPos"], False)
+
+
+def _has_grid_pos(panel: dict[str, Any]) -> bool:
+    grid = panel.get("gridPos")
+    return isinstance(grid, dict) and all(
+        isinstance(grid.get(k), int | float) for k in ("x", "y", "w", "h")
+    )
+
+
+class _FlowCursor:
+    """Places panels left to right, wrapping at 24 columns; rows take a full line."""
+
+    def __init__(self, top: int = 0) -> None:
+        self.x = 0
+        self.y = top
+        self.bottom = top
+
+    def place(self, panel: dict[str, Any], is_row: bool) -> dict[str, int]:
+        if is_row:
+            self._new_line()
+            grid = {"h": 1, "w": GRID_COLUMNS, "x": 0, "y": self.y}
+            self.y += 1
+            self.bottom = max(self.bottom, self.y)
+            return grid
+        width = _legacy_width(panel)
+        height = DEFAULT_PANEL_HEIGHT
+        if self.x + width > GRID_COLUMNS:
+            self._new_line()
+        grid = {"h": height, "w": width, "x": self.x, "y": self.y}
+        self.x += width
+        self.bottom = max(self.bottom, self.y + height)
+        return grid
+
+    def skip_past(self, grid: dict[str, Any], is_row: bool) -> None:
+        top, height = int(grid["y"]), int(grid["h"])
+        self.bottom = max(self.bottom, top + height)
+        # The next flowed panel starts on a fresh line below everything placed so far.
+        self.x = GRID_COLUMNS if not is_row else 0
+        self.y = self.bottom if is_row else self.y
+
+    def _new_line(self) -> None:
+        self.x, self.y = 0, self.bottom
+
+
+def _legacy_width(panel: dict[str, Any]) -> int:
+    span = panel.get("span")
+    if isinstance(span, int | float) and 0 < span <= 12:
+        return max(1, min(GRID_COLUMNS, int(span * 2)))
+    return DEFAULT_PANEL_WIDTH

@@ -1,0 +1,248 @@
+"""Minting a token for an org: the service-account path first, the legacy API-key path
+on very old Grafana or on request, chosen from Grafana's answers, not a version guess.
+
+The API-key path switches the admin's persisted active org, so it always switches back,
+even when creating the key fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from dashgen.errors import (
+    AuthenticationError,
+    BootstrapError,
+    GoneError,
+    GrafanaAPIError,
+    GrafanaError,
+    NotFoundError,
+    PermissionDeniedError,
+    UsageError,
+)
+from dashgen.grafana import admin as api
+from dashgen.grafana.client import GrafanaClient
+from dashgen.tokens import TokenKind
+
+ROLES = ("Admin", "Editor", "Viewer")
+DEFAULT_ROLE = "Editor"
+DEFAULT_NAME = "dashgen"
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_UNIQUE_NAME_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    """What ``dashgen token create`` asks for."""
+
+    org: str
+    role: str = DEFAULT_ROLE
+    name: str = DEFAULT_NAME
+    ttl_seconds: int | None = None
+    legacy_api_key: bool = False
+    rotate: bool = False
+
+
+def parse_duration(text: str) -> int:
+    """``30d``, ``12h``, ``90m``, ``45s``, ``1h30m`` or plain seconds → seconds (> 0)."""
+    cleaned = text.strip().lower()
+    if cleaned.isdigit():
+        seconds = int(cleaned)
+    elif re.fullmatch(r"(\d+[smhdw])+", cleaned):
+        seconds = sum(
+            int(amount) * _DURATION_UNITS[unit]
+            for amount, unit in re.findall(r"(\d+)([smhdw])", cleaned)
+        )
+    else:
+        raise UsageError(f"cannot read duration {text!r}: use e.g. 30d, 12h, 90m or seconds")
+    if seconds <= 0:
+        raise UsageError(f"duration {text!r} must be longer than 0 seconds")
+    return seconds
+
+
+@dataclass
+class Minted:
+    """A new token and how it was made; ``notes`` say which path ran and why."""
+
+    token: api.CreatedToken
+    kind: TokenKind
+    service_account: api.ServiceAccount | None = None
+    service_account_created: bool = False
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class _EndpointMissing(Exception):
+    """Grafana has no such API (404/410): the caller tries the other path."""
+
+    def __init__(self, error: GrafanaAPIError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def mint(client: GrafanaClient, user: api.User, org: api.Org, request: TokenRequest) -> Minted:
+    """Mint a token in ``org`` with the admin ``client``, falling back between the paths."""
+    if not request.legacy_api_key:
+        try:
+            return _mint_service_account_token(client, user, org, request)
+        except _EndpointMissing as missing:
+            legacy_note = (
+                f"the service-account API is missing on this Grafana "
+                f"({missing.error.status}); used the legacy API-key path"
+            )
+        try:
+            minted = _mint_api_key(client, user, org, request)
+        except _EndpointMissing as missing:
+            raise BootstrapError(
+                f"this Grafana has neither service accounts nor API keys "
+                f"(POST /api/auth/keys answered {missing.error.status}); no token was created "
+                f"for org {org.name!r}"
+            ) from None
+        minted.notes.insert(0, legacy_note)
+        return minted
+    try:
+        return _mint_api_key(client, user, org, request)
+    except _EndpointMissing as missing:
+        minted = _mint_service_account_token(client, user, org, request)
+        minted.notes.insert(
+            0,
+            f"the API-key path is gone on this Grafana (POST /api/auth/keys answered "
+            f"{missing.error.status}); used service accounts instead",
+        )
+        return minted
+
+
+def _unique_names(name: str) -> Iterator[str]:
+    yield name
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    yield f"{name}-{stamp}"
+    for counter in range(2, _UNIQUE_NAME_ATTEMPTS + 1):
+        yield f"{name}-{stamp}-{counter}"
+
+
+def _mint_service_account_token(
+    client: GrafanaClient, user: api.User, org: api.Org, request: TokenRequest
+) -> Minted:
+    account, created = _ensure_service_account(client, user, org, request)
+    minted = Minted(
+        token=_first_free_name(
+            lambda name: api.create_service_account_token(
+                client, org.id, account.id, name, request.ttl_seconds
+            ),
+            request.name,
+            f"service-account token for {account.name!r} in org {org.name!r}",
+        ),
+        kind="service-account",
+        service_account=account,
+        service_account_created=created,
+    )
+    if not created and account.role and account.role != request.role:
+        minted.notes.append(
+            f"reused service account {account.name!r}, whose role is {account.role} "
+            f"(asked for {request.role}); pass --name to create another one"
+        )
+    return minted
+
+
+def _ensure_service_account(
+    client: GrafanaClient, user: api.User, org: api.Org, request: TokenRequest
+) -> tuple[api.ServiceAccount, bool]:
+    try:
+        account = api.find_service_account(client, org.id, request.name)
+        if account is not None:
+            return account, False
+        account = api.create_service_account(client, org.id, request.name, request.role)
+        if account is not None:
+            return account, True
+        account = api.find_service_account(client, org.id, request.name)
+    except NotFoundError as error:
+        raise _EndpointMissing(error) from None
+    except PermissionDeniedError as error:
+        raise BootstrapError(
+            f"user {user.login!r} may not manage service accounts in org {org.name!r}: "
+            f"{error}. Make the user an Admin of the org with `dashgen org create {org.name}`"
+        ) from None
+    if account is None:
+        raise BootstrapError(
+            f"a service account named {request.name!r} exists in org {org.name!r} but user "
+            f"{user.login!r} cannot see it to reuse it; pass --name with another name"
+        )
+    return account, False
+
+
+def _mint_api_key(
+    client: GrafanaClient, user: api.User, org: api.Org, request: TokenRequest
+) -> Minted:
+    original_org_id = api.current_user(client).org_id
+    warnings: list[str] = []
+    with _active_org(client, user, org, original_org_id, warnings):
+        try:
+            key = _first_free_name(
+                lambda name: api.create_api_key(client, name, request.role, request.ttl_seconds),
+                request.name,
+                f"API key in org {org.name!r}",
+            )
+        except (GoneError, NotFoundError) as error:
+            raise _EndpointMissing(error) from None
+    minted = Minted(token=key, kind="api-key", warnings=warnings)
+    if original_org_id != org.id and not warnings:
+        minted.notes.append(
+            f"user {user.login!r} was switched to org id {org.id} to create the key, "
+            f"and back to org id {original_org_id}"
+        )
+    return minted
+
+
+@contextlib.contextmanager
+def _active_org(
+    client: GrafanaClient,
+    user: api.User,
+    org: api.Org,
+    original_org_id: int,
+    warnings: list[str],
+) -> Iterator[None]:
+    """Switch the user's active org to ``org`` and always switch it back afterwards."""
+    if original_org_id == org.id:
+        yield
+        return
+    try:
+        api.switch_active_org(client, org.id)
+    except AuthenticationError:
+        raise BootstrapError(
+            f"user {user.login!r} is not a member of org {org.name!r}, so the API-key path "
+            f"cannot switch to it: run `dashgen org create {org.name}` first"
+        ) from None
+    try:
+        yield
+    except BaseException as error:
+        problem = _switch_back(client, user, original_org_id)
+        if problem:
+            raise BootstrapError(f"{error}; {problem}") from error
+        raise
+    problem = _switch_back(client, user, original_org_id)
+    if problem:
+        warnings.append(problem)
+
+
+def _switch_back(client: GrafanaClient, user: api.User, org_id: int) -> str | None:
+    try:
+        api.switch_active_org(client, org_id)
+    except GrafanaError as error:
+        return (
+            f"user {user.login!r} could not be switched back to org id {org_id} ({error}); "
+            "switch it back in Grafana's profile page"
+        )
+    return None
+
+
+def _first_free_name(
+    create: Callable[[str], api.CreatedToken | None], name: str, what: str
+) -> api.CreatedToken:
+    for candidate in _unique_names(name):
+        created = create(candidate)
+        if created is not None:
+            return created
+    raise BootstrapError(f"could not find a free name for a new {what} (tried {name!r}-<time>)")

@@ -1,0 +1,50 @@
+"""The version message dashgen writes, and reading it back as evidence of who wrote what.
+
+Every save carries ``dashgen <hash> [git <sha>]`` where ``<hash>`` is the first
+characters of ``normalize.content_hash`` of what was sent. Grafana keeps the message
+in the dashboard's version history, so a fresh CI checkout can tell whether the live
+dashboard is still exactly what dashgen wrote (see ``dashgen.publish``).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+HASH_CHARS = 16
+_MESSAGE = re.compile(r"^dashgen ([0-9a-f]{8,64})\b")
+
+
+def version_message(content_hash: str, git_sha: str | None = None) -> str:
+    message = f"dashgen {content_hash[:HASH_CHARS]}"
+    if git_sha:
+        message += f" git {git_sha}"
+    return message
+
+
+def hash_in_message(message: str) -> str | None:
+    match = _MESSAGE.match(message or "")
+    return match.group(1) if match else None
+
+
+def wrote(message: str, content_hash: str) -> bool:
+    """True when ``message`` is dashgen's and names ``content_hash``."""
+    short = hash_in_message(message)
+    return short is not None and content_hash.startswith(short)
+
+
+def git_short_sha(root: Path) -> str | None:
+    """``git rev-parse --short HEAD`` of the project, or None outside a repo / without git."""
+    try:
+        completed = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    sha = completed.stdout.strip()
+    return sha if completed.returncode == 0 and re.fullmatch(r"[0-9a-f]{4,40}", sha) else None

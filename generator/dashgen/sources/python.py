@@ -1,0 +1,252 @@
+"""Python sources (``*.py``): a module that assigns ``dashboard`` or ``dashboards`` at top level.
+
+Other ``.py`` files are helpers that sources import (``defaults.py``, ``lib/panels.py``);
+a ``*.dashboard.py`` (grafanalib's naming) that defines neither name is an error.
+
+Every build loads sources fresh: each module is imported under a unique name with its
+own directory and the sources dir on ``sys.path``, and afterwards every project-local
+module it pulled in is dropped from ``sys.modules`` (and recorded as a dependency).
+Values may be grafanalib objects (``to_json_data()``), Foundation SDK builders
+(``build()``, then the SDK's ``to_json()``), or plain dicts.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import itertools
+import re
+import sys
+import sysconfig
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType, TracebackType
+from typing import Any
+
+import orjson
+
+import dashgen
+from dashgen.errors import SourceError
+from dashgen.sources import LoadContext, LoadedDashboard, Source, relative_name
+
+SOURCE_NAMES = ("dashboard", "dashboards")
+GRAFANALIB_SUFFIX = ".dashboard.py"
+_ASSIGNMENT = re.compile(r"^(?:dashboards?\s*(?::[^=\n]*)?=(?!=)|.*\bas\s+dashboards?\b)", re.M)
+_DEFINITION_LINE = re.compile(r"^dashboards?\b", re.M)
+_module_counter = itertools.count()
+_DASHGEN_DIR = Path(dashgen.__file__).resolve().parent
+_INSTALL_DIRS = tuple(
+    Path(p).resolve() for p in {sys.prefix, sys.base_prefix, *sysconfig.get_paths().values()} if p
+)
+
+
+def is_source(path: Path, text: str) -> bool:
+    """Whether a ``.py`` file is a dashboard source (True) or a helper (False)."""
+    if path.name.endswith(GRAFANALIB_SUFFIX):
+        return True
+    if "dashboard" not in text:
+        return False
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        # Let the load report the syntax error if the file looks like a source.
+        return bool(_ASSIGNMENT.search(text))
+    return bool(_top_level_names(tree.body) & set(SOURCE_NAMES))
+
+
+def load(source: Source, ctx: LoadContext) -> list[LoadedDashboard]:
+    root = ctx.config.root.resolve()
+    search_path = [str(source.path.parent), str(ctx.config.sources_dir)]
+    with _fresh_project_modules(root, search_path) as loaded_files:
+        try:
+            module = _execute(source.path)
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            raise _source_error(exc, source, root) from None
+    ctx.dependencies.update(loaded_files)
+    values = _dashboard_values(module, source)
+    text = source.path.read_text(encoding="utf-8", errors="replace")
+    match = _DEFINITION_LINE.search(text)
+    line = text.count("\n", 0, match.start()) + 1 if match else None
+    name = source.name
+    loaded: list[LoadedDashboard] = []
+    for index, value in enumerate(values):
+        data = _to_dict(value, source, index, line)
+        label = name if len(values) == 1 else f"{name}#{data.get('title') or index}"
+        loaded.append(LoadedDashboard(data=data, name=label, line=line))
+    return loaded
+
+
+def _execute(path: Path) -> ModuleType:
+    module_name = f"_dashgen_source_{next(_module_counter)}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    # Registered while it runs: dataclasses and pickling look the module up by name.
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(module_name, None)
+    return module
+
+
+@contextmanager
+def _fresh_project_modules(root: Path, search_path: list[str]) -> Iterator[set[Path]]:
+    """Put ``search_path`` first on sys.path; afterwards forget project modules it imported."""
+    before = set(sys.modules)
+    saved_path = list(sys.path)
+    sys.path[:0] = [p for p in search_path if p not in sys.path[:2]]
+    loaded_files: set[Path] = set()
+    try:
+        yield loaded_files
+    finally:
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - before:
+            file = _project_file(sys.modules.get(name), root)
+            if file is not None:
+                loaded_files.add(file)
+                del sys.modules[name]
+
+
+def _project_file(module: ModuleType | None, root: Path) -> Path | None:
+    file = getattr(module, "__file__", None)
+    if not file:
+        return None
+    path = Path(file).resolve()
+    if not path.is_relative_to(root) or _is_installed_code(path):
+        return None
+    return path
+
+
+def _is_installed_code(path: Path) -> bool:
+    return path.is_relative_to(_DASHGEN_DIR) or any(path.is_relative_to(d) for d in _INSTALL_DIRS)
+
+
+def _dashboard_values(module: ModuleType, source: Source) -> list[Any]:
+    if hasattr(module, "dashboards"):
+        values = module.dashboards
+        if isinstance(values, dict) or not _is_iterable(values):
+            raise SourceError(
+                source.rel,
+                f"'dashboards' must be a list (or other iterable) of dashboards, "
+                f"got {type(values).__name__}",
+            )
+        values = list(values)
+    elif hasattr(module, "dashboard"):
+        values = [module.dashboard]
+    else:
+        raise SourceError(
+            source.rel,
+            "defines neither 'dashboard' nor 'dashboards' at top level, so it yields no "
+            f"dashboard (a *{GRAFANALIB_SUFFIX} file must define one)",
+        )
+    values = [v for v in values if v is not None]
+    if not values:
+        raise SourceError(source.rel, "yields no dashboard ('dashboards' is empty or None)")
+    return values
+
+
+def _to_dict(value: Any, source: Source, index: int, line: int | None) -> dict[str, Any]:
+    """grafanalib objects, Foundation SDK builders and dicts → a plain JSON dict."""
+    if not isinstance(value, dict) and not hasattr(value, "to_json_data"):
+        build = getattr(value, "build", None)
+        if callable(build):
+            value = build()
+    try:
+        data = orjson.loads(orjson.dumps(value, default=_json_default))
+    except (TypeError, orjson.JSONEncodeError) as exc:
+        raise SourceError(
+            source.rel, f"dashboard #{index + 1} cannot be turned into JSON: {exc}", line
+        ) from exc
+    if not isinstance(data, dict):
+        raise SourceError(
+            source.rel,
+            f"dashboard #{index + 1} is a {type(value).__name__}, not a dashboard "
+            "(expected a grafanalib Dashboard, a Foundation SDK builder or a dict)",
+            line,
+        )
+    return data
+
+
+def _json_default(value: Any) -> Any:
+    to_json_data = getattr(value, "to_json_data", None)  # grafanalib
+    if callable(to_json_data):
+        return to_json_data()
+    to_json = getattr(value, "to_json", None)  # Foundation SDK models (what its encoder calls)
+    if callable(to_json):
+        return to_json()
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _source_error(exc: BaseException, source: Source, root: Path) -> SourceError:
+    """The error at the innermost frame inside the project (the user's own file and line)."""
+    path, line = _user_location(exc, root)
+    description = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    if isinstance(exc, SyntaxError):
+        description = f"SyntaxError: {exc.msg}"
+    where = relative_name(path, root) if path else source.rel
+    if where != source.rel:
+        description += f" (while loading {source.rel})"
+    return SourceError(where, description, line)
+
+
+def _user_location(exc: BaseException, root: Path) -> tuple[Path | None, int | None]:
+    if isinstance(exc, SyntaxError) and exc.filename:
+        path = Path(exc.filename).resolve()
+        if path.is_relative_to(root):
+            return path, exc.lineno
+    location: tuple[Path | None, int | None] = (None, None)
+    tb: TracebackType | None = exc.__traceback__
+    while tb is not None:
+        path = Path(tb.tb_frame.f_code.co_filename)
+        if path.is_absolute() and path.resolve().is_relative_to(root):
+            resolved = path.resolve()
+            if not _is_installed_code(resolved):
+                location = (resolved, tb.tb_lineno)
+        tb = tb.tb_next
+    return location
+
+
+def _top_level_names(statements: list[ast.stmt]) -> set[str]:
+    """Names bound at module level, looking inside if/try/with/for blocks."""
+    names: set[str] = set()
+    for node in statements:
+        match node:
+            case ast.Assign(targets=targets):
+                for target in targets:
+                    names.update(_target_names(target))
+            case ast.AnnAssign(target=target) | ast.AugAssign(target=target):
+                names.update(_target_names(target))
+            case ast.Import(names=aliases) | ast.ImportFrom(names=aliases):
+                names.update((a.asname or a.name).split(".")[0] for a in aliases)
+            case ast.FunctionDef(name=name) | ast.ClassDef(name=name):
+                names.add(name)
+        for block in ("body", "orelse", "finalbody", "handlers"):
+            if isinstance(
+                node, ast.If | ast.Try | ast.With | ast.For | ast.While | ast.ExceptHandler
+            ):
+                names.update(_top_level_names(getattr(node, block, [])))
+    return names
+
+
+def _target_names(target: ast.expr) -> Iterator[str]:
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, ast.Tuple | ast.List):
+        for element in target.elts:
+            yield from _target_names(element)
+
+
+def _is_iterable(value: Any) -> bool:
+    try:
+        iter(value)
+    except TypeError:
+        return False
+    return True

@@ -1,0 +1,94 @@
+"""Scriptable, deterministic fault injection per route.
+
+    emulator.faults.add(method="POST", path="/api/dashboards/db", kind="status", times=2)
+
+``path`` is an exact path or an ``fnmatch`` pattern (``/api/dashboards/uid/*``); ``times``
+is how many matching requests the fault hits (None = every one). ``probability`` < 1 draws
+from a seeded RNG, so a run is repeatable.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import random
+import threading
+from dataclasses import dataclass
+
+KINDS = ("status", "retry_after", "delay", "drop", "commit_then_fail", "commit_then_drop")
+
+
+@dataclass
+class Fault:
+    kind: str
+    method: str | None = None
+    path: str | None = None
+    status: int = 503
+    times: int | None = 1
+    retry_after_s: float = 1
+    delay_ms: int = 0
+    probability: float = 1.0
+    hits: int = 0
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method.upper() != method:
+            return False
+        if self.path is not None and not fnmatch.fnmatchcase(path.rstrip("/"), self.path):
+            return False
+        return self.times is None or self.hits < self.times
+
+    @property
+    def applies_before(self) -> bool:
+        """Faults that answer without running the route (the write never happens)."""
+        return self.kind in ("status", "retry_after", "drop")
+
+
+class Faults:
+    def __init__(self, seed: int = 0) -> None:
+        self._lock = threading.Lock()
+        self._rng = random.Random(seed)
+        self._faults: list[Fault] = []
+
+    def add(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        kind: str = "status",
+        *,
+        status: int | None = None,
+        times: int | None = 1,
+        retry_after_s: float = 1,
+        delay_ms: int = 0,
+        probability: float = 1.0,
+    ) -> Fault:
+        if kind not in KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; choose one of {', '.join(KINDS)}")
+        default_status = {"retry_after": 429, "commit_then_fail": 500}.get(kind, 503)
+        fault = Fault(
+            kind=kind,
+            method=method,
+            path=path,
+            status=status if status is not None else default_status,
+            times=times,
+            retry_after_s=retry_after_s,
+            delay_ms=delay_ms,
+            probability=probability,
+        )
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """The first active fault for this request, counting it as hit."""
+        with self._lock:
+            for fault in self._faults:
+                if not fault.matches(method, path):
+                    continue
+                if fault.probability < 1.0 and self._rng.random() >= fault.probability:
+                    continue
+                fault.hits += 1
+                return fault
+        return None

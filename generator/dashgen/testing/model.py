@@ -1,0 +1,218 @@
+"""The in-memory records behind the emulator (mutable; guarded by ``State.lock``)."""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+BASIC_ROLES = ("Viewer", "Editor", "Admin")
+ASSIGNABLE_ROLES = ("None", *BASIC_ROLES)  # "None": a member without a basic role
+ROLE_RANK = {"None": 0, "Viewer": 1, "Editor": 2, "Admin": 3}
+ANONYMOUS = "Anonymous"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def slugify(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+@dataclass
+class Org:
+    id: int
+    name: str
+
+    def dto(self) -> dict[str, Any]:
+        address = dict.fromkeys(("address1", "address2", "city", "zipCode", "state", "country"), "")
+        return {"id": self.id, "name": self.name, "address": address}
+
+
+@dataclass
+class User:
+    id: int
+    login: str
+    email: str
+    name: str
+    password_hash: str
+    is_server_admin: bool
+    current_org_id: int
+    is_disabled: bool = False
+
+
+@dataclass
+class Token:
+    """A service-account token; ``hashed`` is the sha256 of the whole ``glsa_…`` string."""
+
+    id: int
+    name: str
+    hashed: str
+    created: str
+    expires_at: float | None  # epoch seconds
+    revoked: bool = False
+
+
+@dataclass
+class ServiceAccount:
+    id: int
+    uid: str
+    org_id: int
+    name: str
+    login: str
+    role: str
+    is_disabled: bool
+    tokens: list[Token] = field(default_factory=list)
+
+    def dto(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "uid": self.uid,
+            "name": self.name,
+            "login": self.login,
+            "orgId": self.org_id,
+            "isDisabled": self.is_disabled,
+            "role": self.role,
+            "tokens": len(self.tokens),
+            "avatarUrl": "/avatar/" + self.uid,
+        }
+
+
+@dataclass
+class ApiKey:
+    """A legacy API key; ``hashed`` is the sha256 of its random part ``k``."""
+
+    id: int
+    org_id: int
+    name: str
+    role: str
+    hashed: str
+    expires_at: float | None
+    revoked: bool = False
+
+
+@dataclass
+class Folder:
+    id: int
+    uid: str
+    org_id: int
+    title: str
+    description: str
+    parent_uid: str | None
+    created: str
+    updated: str
+    created_by: str
+    updated_by: str
+    version: int = 1
+
+    @property
+    def url(self) -> str:
+        return f"/dashboards/f/{self.uid}/{slugify(self.title)}"
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """One saved version of a dashboard, as Grafana's dashboard_version table keeps it."""
+
+    id: int
+    version: int
+    parent_version: int
+    message: str
+    created: str
+    created_by: str
+    data: dict[str, Any]
+
+    @property
+    def updated_by(self) -> str:
+        return self.created_by
+
+
+@dataclass
+class Dashboard:
+    id: int
+    uid: str
+    org_id: int
+    title: str
+    folder_uid: str | None
+    data: dict[str, Any]
+    version: int
+    created: str
+    updated: str
+    created_by: str
+    updated_by: str
+    versions: list[VersionRecord] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.title)
+
+    @property
+    def url(self) -> str:
+        return f"/d/{self.uid}/{self.slug}"
+
+    @property
+    def tags(self) -> list[str]:
+        tags = self.data.get("tags")
+        return [str(t) for t in tags] if isinstance(tags, list) else []
+
+
+@dataclass(frozen=True)
+class StoredDashboard:
+    """A copy of a stored dashboard for tests; ``snapshot["title"]`` reads the JSON model."""
+
+    org_id: int
+    id: int
+    uid: str
+    title: str
+    folder_uid: str | None
+    version: int
+    created: str
+    updated: str
+    created_by: str
+    updated_by: str
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, dashboard: Dashboard) -> StoredDashboard:
+        return cls(
+            org_id=dashboard.org_id,
+            id=dashboard.id,
+            uid=dashboard.uid,
+            title=dashboard.title,
+            folder_uid=dashboard.folder_uid,
+            version=dashboard.version,
+            created=dashboard.created,
+            updated=dashboard.updated,
+            created_by=dashboard.created_by,
+            updated_by=dashboard.updated_by,
+            data=copy.deepcopy(dashboard.data),
+        )
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request as the emulator saw it. ``identity`` is a login or token name, never a token.
+
+    ``fault`` names the injected fault kind that shaped the answer, if any; ``status`` is
+    what the client got (None when the connection was dropped).
+    """
+
+    method: str
+    path: str
+    query: str
+    identity: str | None
+    org_id: int | None
+    status: int | None
+    fault: str | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)

@@ -1,0 +1,64 @@
+"""Path patterns to route handlers; the per-request context handlers receive."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from dashgen.testing.auth import Identity
+from dashgen.testing.profiles import GrafanaProfile
+from dashgen.testing.state import State
+from dashgen.testing.wire import Request, Response
+
+
+@dataclass
+class Context:
+    request: Request
+    state: State
+    profile: GrafanaProfile
+    identity: Identity | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def caller(self) -> Identity:
+        assert self.identity is not None, "route declared public but reads the caller"
+        return self.identity
+
+
+Handler = Callable[[Context], Response]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: str  # "/api/dashboards/uid/{uid}"
+    handler: Handler
+    public: bool = False
+
+    def match(self, path: str) -> dict[str, str] | None:
+        found = _compiled(self.pattern).fullmatch(path)
+        return found.groupdict() if found else None
+
+
+_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _compiled(pattern: str) -> re.Pattern[str]:
+    if pattern not in _CACHE:
+        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)
+        _CACHE[pattern] = re.compile(regex + "/?")
+    return _CACHE[pattern]
+
+
+class Router:
+    def __init__(self, routes: Iterable[Route]) -> None:
+        self.routes = list(routes)
+
+    def find(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        for route in self.routes:
+            if route.method == method:
+                params = route.match(path)
+                if params is not None:
+                    return route, params
+        return None

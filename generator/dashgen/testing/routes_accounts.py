@@ -1,0 +1,202 @@
+"""Service accounts, their tokens, and legacy API keys (contract §7)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from dashgen.testing.auth import require_role
+from dashgen.testing.model import ASSIGNABLE_ROLES, BASIC_ROLES, ROLE_RANK, ServiceAccount, Token
+from dashgen.testing.router import Context, Route
+from dashgen.testing.wire import Response, errutil, message
+
+KEYS_GONE = (
+    "this endpoint has been removed, please use POST /api/serviceaccounts and "
+    "POST /api/serviceaccounts/{id}/tokens instead"
+)
+
+ROLE_FORBIDDEN = "can not assign a role higher than user's role"
+NAME_REQUIRED = "required value Name must not be empty"
+
+
+def _json_object(ctx: Context, bad: str = "bad request data") -> dict[str, Any]:
+    body = ctx.request.json_body()
+    if not isinstance(body, dict):
+        raise message(400, bad)
+    return body
+
+
+def _seconds_to_live(body: dict[str, Any]) -> int:
+    raw = body.get("secondsToLive") or 0
+    if not isinstance(raw, int) or raw < 0:
+        raise errutil(400, "serviceaccounts.ErrInvalidInput", "invalid input")
+    return raw
+
+
+def post_service_account(ctx: Context) -> Response:
+    require_role(ctx.caller, "Admin", "serviceaccounts:create", ctx.state)
+    body = _json_object(ctx, "Bad request data")
+    name = str(body.get("name") or "").strip()
+    role = str(body.get("role") or "Viewer")
+    if role not in ASSIGNABLE_ROLES:
+        raise errutil(400, "serviceaccounts.ErrInvalidRoleSpecified", "invalid role specified")
+    if not ctx.caller.is_server_admin and ROLE_RANK[role] > ROLE_RANK[ctx.caller.role or "None"]:
+        raise errutil(403, "serviceaccounts.ErrRoleForbidden", ROLE_FORBIDDEN)
+    if not name:
+        raise errutil(400, "serviceaccounts.ErrInvalidInput", NAME_REQUIRED)
+    account = ctx.state.create_service_account(
+        ctx.caller.org_id, name, role, is_disabled=body.get("isDisabled") is True
+    )
+    return Response(201, account.dto())
+
+
+def _account_in_org(ctx: Context) -> ServiceAccount:
+    try:
+        account = ctx.state.service_accounts.get(int(ctx.params["sa_id"]))
+    except ValueError:
+        account = None
+    if account is None or account.org_id != ctx.caller.org_id:
+        raise errutil(404, "serviceaccounts.ErrNotFound", "service account not found")
+    return account
+
+
+def search_service_accounts(ctx: Context) -> Response:
+    require_role(ctx.caller, "Admin", "serviceaccounts:read", ctx.state)
+    text = (ctx.request.arg("query") or "").lower()
+    per_page = _positive(ctx.request.arg("perpage"), 1000)
+    page = _positive(ctx.request.arg("page"), 1)
+    found = [
+        sa
+        for sa in ctx.state.service_accounts.values()
+        if sa.org_id == ctx.caller.org_id and (text in sa.name.lower() or text in sa.login)
+    ]
+    found.sort(key=lambda sa: sa.name.lower())
+    window = found[(page - 1) * per_page : page * per_page]
+    body = {
+        "totalCount": len(found),
+        "serviceAccounts": [sa.dto() for sa in window],
+        "page": page,
+        "perPage": per_page,
+    }
+    return Response(200, body)
+
+
+def _positive(raw: str | None, default: int) -> int:
+    try:
+        value = int(raw or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def get_service_account(ctx: Context) -> Response:
+    require_role(ctx.caller, "Admin", "serviceaccounts:read", ctx.state)
+    return Response(200, _account_in_org(ctx).dto())
+
+
+def delete_service_account(ctx: Context) -> Response:
+    require_role(ctx.caller, "Admin", "serviceaccounts:delete", ctx.state)
+    account = _account_in_org(ctx)
+    del ctx.state.service_accounts[account.id]
+    return Response(200, {"message": "Service account deleted"})
+
+
+def post_token(ctx: Context) -> Response:
+    require_role(ctx.caller, "Admin", "serviceaccounts:write", ctx.state)
+    account = _account_in_org(ctx)
+    body = _json_object(ctx, "Bad request data")
+    name = str(body.get("name") or "").strip()
+    if not name:
+        raise errutil(400, "serviceaccounts.ErrInvalidInput", NAME_REQUIRED)
+    token, clear = ctx.state.add_sa_token(account, name, _seconds_to_live(body))
+    return Response(200, {"id": token.id, "name": token.name, "key": clear})
+
+
+def _token_dto(token: Token) -> dict[str, Any]:
+    left = None if token.expires_at is None else max(0, int(token.expires_at - time.time()))
+    return {
+        "id": token.id,
+        "name": token.name,
+        "created": token.created,
+        "lastUsedAt": None,
+        "expiration": None if token.expires_at is None else int(token.expires_at),
+        "secondsUntilExpiration": left,
+        "hasExpired": left == 0,
+        "isRevoked": token.revoked,
+    }
+
+
+def list_tokens(ctx: Context) -> Response:
+    require_role(ctx.caller, "Admin", "serviceaccounts:read", ctx.state)
+    return Response(200, [_token_dto(t) for t in _account_in_org(ctx).tokens])
+
+
+def delete_token(ctx: Context) -> Response:
+    require_role(ctx.caller, "Admin", "serviceaccounts:write", ctx.state)
+    account = _account_in_org(ctx)
+    kept = [t for t in account.tokens if str(t.id) != ctx.params["token_id"]]
+    if len(kept) == len(account.tokens):
+        raise errutil(404, "serviceaccounts.ErrTokenNotFound", "service account token not found")
+    account.tokens = kept
+    return Response(200, {"message": "Service account token deleted"})
+
+
+def post_api_key(ctx: Context) -> Response:
+    if not ctx.profile.api_keys_enabled:
+        raise message(410, KEYS_GONE)
+    require_role(ctx.caller, "Admin", "apikeys:create", ctx.state)
+    body = _json_object(ctx)
+    role = str(body.get("role") or "")
+    if role not in BASIC_ROLES:
+        raise message(400, "Invalid role specified")
+    if not ctx.caller.is_server_admin and ROLE_RANK[role] > ROLE_RANK[ctx.caller.role or "None"]:
+        raise message(403, "Cannot assign a role higher than user's role")
+    seconds = body.get("secondsToLive") or 0
+    if not isinstance(seconds, int) or seconds < 0:
+        raise message(400, "bad request data")
+    key, clear = ctx.state.create_api_key(
+        ctx.caller.org_id, str(body.get("name") or ""), role, seconds
+    )
+    return Response(200, {"id": key.id, "name": key.name, "key": clear})
+
+
+def list_api_keys(ctx: Context) -> Response:
+    require_role(ctx.caller, "Admin", "apikeys:read", ctx.state)
+    keys = [
+        {
+            "id": k.id,
+            "name": k.name,
+            "role": k.role,
+            "expiration": None if k.expires_at is None else int(k.expires_at),
+        }
+        for k in ctx.state.api_keys.values()
+        if k.org_id == ctx.caller.org_id
+    ]
+    return Response(200, keys)
+
+
+def delete_api_key(ctx: Context) -> Response:
+    require_role(ctx.caller, "Admin", "apikeys:delete", ctx.state)
+    key = (
+        ctx.state.api_keys.get(int(ctx.params["key_id"]))
+        if ctx.params["key_id"].isdigit()
+        else None
+    )
+    if key is None or key.org_id != ctx.caller.org_id:
+        raise message(404, "API key not found")
+    del ctx.state.api_keys[key.id]
+    return Response(200, {"message": "API key deleted"})
+
+
+ROUTES = [
+    Route("POST", "/api/serviceaccounts", post_service_account),
+    Route("GET", "/api/serviceaccounts/search", search_service_accounts),
+    Route("GET", "/api/serviceaccounts/{sa_id}", get_service_account),
+    Route("DELETE", "/api/serviceaccounts/{sa_id}", delete_service_account),
+    Route("POST", "/api/serviceaccounts/{sa_id}/tokens", post_token),
+    Route("GET", "/api/serviceaccounts/{sa_id}/tokens", list_tokens),
+    Route("DELETE", "/api/serviceaccounts/{sa_id}/tokens/{token_id}", delete_token),
+    Route("POST", "/api/auth/keys", post_api_key),
+    Route("GET", "/api/auth/keys", list_api_keys),
+    Route("DELETE", "/api/auth/keys/{key_id}", delete_api_key),
+]

@@ -1,0 +1,221 @@
+"""All emulator state behind one re-entrant lock, with the operations seeding and routes share."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from itertools import count
+
+from dashgen.testing import credentials
+from dashgen.testing.model import (
+    ApiKey,
+    Dashboard,
+    Folder,
+    LoggedRequest,
+    Org,
+    ServiceAccount,
+    Token,
+    User,
+    now_iso,
+)
+from dashgen.testing.wire import ApiError, errutil, message
+
+MAIN_ORG_ID = 1
+
+
+class State:
+    def __init__(self, admin_user: str, admin_password: str, seed: int) -> None:
+        self.lock = threading.RLock()
+        self.rng = random.Random(seed)
+        self._org_ids = count(1)
+        self._user_ids = count(1)  # users and service accounts share ids, as in Grafana
+        self._dashboard_ids = count(1)  # dashboards and folders share ids
+        self._token_ids = count(1)
+        self._version_ids = count(1)
+        self.orgs: dict[int, Org] = {}
+        self.users: dict[int, User] = {}
+        self.memberships: dict[tuple[int, int], str] = {}  # (org_id, user_id) -> role
+        self.service_accounts: dict[int, ServiceAccount] = {}
+        self.api_keys: dict[int, ApiKey] = {}
+        self.folders: dict[tuple[int, str], Folder] = {}
+        self.dashboards: dict[tuple[int, str], Dashboard] = {}
+        self.request_log: list[LoggedRequest] = []
+        self.create_org("Main Org.")
+        admin = self.create_user(admin_user, admin_password, is_server_admin=True)
+        self.memberships[(MAIN_ORG_ID, admin.id)] = "Admin"
+
+    # ids -------------------------------------------------------------------------------
+    def next_dashboard_id(self) -> int:
+        return next(self._dashboard_ids)
+
+    def next_version_id(self) -> int:
+        return next(self._version_ids)
+
+    def access_error_id(self) -> str:
+        return "ACE" + "".join(self.rng.choice("0123456789") for _ in range(10))
+
+    def new_uid(self, length: int = 14) -> str:
+        first = self.rng.choice("abcdefghijklmnopqrstuvwxyz")
+        return first + credentials.random_secret(self.rng, length - 1).lower()
+
+    # orgs and users ----------------------------------------------------------------------
+    def create_org(self, name: str, creator: User | None = None) -> Org:
+        with self.lock:
+            if self.org_by_name(name) is not None:
+                raise message(409, "Organization name taken")
+            org = Org(id=next(self._org_ids), name=name)
+            self.orgs[org.id] = org
+            if creator is not None:
+                self.memberships[(org.id, creator.id)] = "Admin"
+            return org
+
+    def org_by_name(self, name: str) -> Org | None:
+        return next((o for o in self.orgs.values() if o.name.lower() == name.lower()), None)
+
+    def create_user(
+        self,
+        login: str,
+        password: str,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        is_server_admin: bool = False,
+        org_id: int | None = None,
+        role: str = "Viewer",
+    ) -> User:
+        with self.lock:
+            if self.user_by_login(login) is not None or (email and self.user_by_login(email)):
+                raise message(412, "User with same email address or login already exists")
+            target_org = org_id if org_id is not None else MAIN_ORG_ID
+            user = User(
+                id=next(self._user_ids),
+                login=login,
+                email=email or (login if "@" in login else ""),
+                name=name or login,
+                password_hash=credentials.hash_secret(password),
+                is_server_admin=is_server_admin,
+                current_org_id=target_org,
+            )
+            self.users[user.id] = user
+            # Grafana's auto_assign_org puts new users in the main org as Viewer.
+            self.memberships[(target_org, user.id)] = role
+            return user
+
+    def user_by_login(self, login_or_email: str) -> User | None:
+        key = login_or_email.lower()
+        return next(
+            (u for u in self.users.values() if key in (u.login.lower(), u.email.lower())), None
+        )
+
+    def add_member(self, org_id: int, user: User, role: str) -> None:
+        with self.lock:
+            if (org_id, user.id) in self.memberships:
+                raise ApiError(
+                    409,
+                    {"message": "User is already member of this organization", "userId": user.id},
+                )
+            self.memberships[(org_id, user.id)] = role
+
+    def role_in(self, org_id: int, user_id: int) -> str | None:
+        return self.memberships.get((org_id, user_id))
+
+    # service accounts, tokens, API keys -------------------------------------------------------
+    def create_service_account(
+        self, org_id: int, name: str, role: str, is_disabled: bool = False
+    ) -> ServiceAccount:
+        with self.lock:
+            if any(
+                sa.org_id == org_id and sa.name.lower() == name.lower()
+                for sa in self.service_accounts.values()
+            ):
+                raise errutil(
+                    400, "serviceaccounts.ErrAlreadyExists", "service account already exists"
+                )
+            account = ServiceAccount(
+                id=next(self._user_ids),
+                uid=self.new_uid(),
+                org_id=org_id,
+                name=name,
+                login=f"sa-{org_id}-{name.lower().replace(' ', '-')}",
+                role=role,
+                is_disabled=is_disabled,
+            )
+            self.service_accounts[account.id] = account
+            return account
+
+    def add_sa_token(
+        self, account: ServiceAccount, name: str, seconds_to_live: int = 0
+    ) -> tuple[Token, str]:
+        with self.lock:
+            if any(t.name == name for t in account.tokens):
+                raise errutil(
+                    400,
+                    "serviceaccounts.ErrTokenAlreadyExists",
+                    "service account token with given name already exists in the organization",
+                )
+            clear = credentials.new_sa_token(self.rng)
+            token = Token(
+                id=next(self._token_ids),
+                name=name,
+                hashed=credentials.hash_secret(clear),
+                created=now_iso(),
+                expires_at=time.time() + seconds_to_live if seconds_to_live > 0 else None,
+            )
+            account.tokens.append(token)
+            return token, clear
+
+    def find_sa_token(self, clear: str) -> tuple[ServiceAccount, Token] | None:
+        hashed = credentials.hash_secret(clear)
+        for account in self.service_accounts.values():
+            for token in account.tokens:
+                if token.hashed == hashed:
+                    return account, token
+        return None
+
+    def create_api_key(
+        self, org_id: int, name: str, role: str, seconds_to_live: int = 0
+    ) -> tuple[ApiKey, str]:
+        with self.lock:
+            if any(k.org_id == org_id and k.name == name for k in self.api_keys.values()):
+                raise message(409, "API Key Organization ID And Name Must Be Unique")
+            clear, decoded = credentials.new_legacy_key(self.rng, name, org_id)
+            key = ApiKey(
+                id=next(self._token_ids),
+                org_id=org_id,
+                name=name,
+                role=role,
+                hashed=credentials.hash_secret(decoded.secret),
+                expires_at=time.time() + seconds_to_live if seconds_to_live > 0 else None,
+            )
+            self.api_keys[key.id] = key
+            return key, clear
+
+    def find_api_key(self, decoded: credentials.LegacyKey) -> ApiKey | None:
+        hashed = credentials.hash_secret(decoded.secret)
+        return next(
+            (
+                k
+                for k in self.api_keys.values()
+                if k.org_id == decoded.org_id and k.name == decoded.name and k.hashed == hashed
+            ),
+            None,
+        )
+
+    # folders and dashboards (lookups; saving lives in dashboards.py) -------------------------
+    def folder(self, org_id: int, uid: str) -> Folder | None:
+        return self.folders.get((org_id, uid))
+
+    def dashboard(self, org_id: int, uid: str) -> Dashboard | None:
+        return self.dashboards.get((org_id, uid))
+
+    def dashboard_by_id(self, org_id: int, dashboard_id: int) -> Dashboard | None:
+        return next(
+            (d for d in self.dashboards.values() if d.org_id == org_id and d.id == dashboard_id),
+            None,
+        )
+
+    def folder_by_id(self, org_id: int, folder_id: int) -> Folder | None:
+        return next(
+            (f for f in self.folders.values() if f.org_id == org_id and f.id == folder_id), None
+        )

@@ -1,0 +1,104 @@
+"""Requests, responses and Grafana's error body shapes (contract §0), free of any HTTP server."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # keys lower-cased
+    body: bytes = b""
+
+    @classmethod
+    def build(
+        cls,
+        method: str,
+        path: str,
+        query_string: str = "",
+        headers: dict[str, str] | None = None,
+        body: bytes = b"",
+    ) -> Request:
+        return cls(
+            method=method.upper(),
+            path=path,
+            query=parse_qs(query_string, keep_blank_values=True),
+            headers={k.lower(): v for k, v in (headers or {}).items()},
+            body=body,
+        )
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def args(self, name: str) -> list[str]:
+        return list(self.query.get(name, []))
+
+    def json_body(self) -> Any:
+        """The decoded body; raises ``ApiError`` 400 the way Grafana's binding does."""
+        try:
+            return json.loads(self.body or b"null")
+        except ValueError:
+            raise ApiError(400, {"message": "bad request data"}) from None
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any = None  # JSON-able; None sends no body
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def encoded(self) -> bytes:
+        if self.body is None or self.status == 304:
+            return b""
+        return json.dumps(self.body).encode()
+
+    def header_items(self) -> list[tuple[str, str]]:
+        items = dict(self.headers)
+        if self.body is not None and self.status != 304:
+            items.setdefault("Content-Type", "application/json")
+        return list(items.items())
+
+
+class ApiError(Exception):
+    """Raised by routes to answer with a Grafana error body."""
+
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"{status} {body}")
+        self.response = Response(status, body, headers or {})
+
+
+def message(status: int, text: str) -> ApiError:
+    """``response.Error``: ``{"message": ...}``."""
+    return ApiError(status, {"message": text})
+
+
+def dashboard_error(status: int, status_text: str, text: str) -> ApiError:
+    """``DashboardErr.Body()``: ``{"status": ..., "message": ...}``."""
+    return ApiError(status, {"status": status_text, "message": text})
+
+
+def errutil(status: int, message_id: str, text: str) -> ApiError:
+    """errutil public payload: ``{"statusCode", "messageId", "message"}``."""
+    return ApiError(status, {"statusCode": status, "messageId": message_id, "message": text})
+
+
+def rbac_denied(evaluator: str, access_error_id: str) -> ApiError:
+    return ApiError(
+        403,
+        {
+            "title": "Access denied",
+            "message": "You'll need additional permissions to perform this action. "
+            f"Permissions needed: {evaluator}",
+            "accessErrorId": access_error_id,
+        },
+    )

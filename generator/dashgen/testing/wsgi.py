@@ -1,0 +1,53 @@
+"""The WSGI face of the emulator, and the httpx transport that mounts it in-process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import httpx
+
+from dashgen.testing.dispatch import ConnectionDropped, reason
+from dashgen.testing.wire import Request, Response
+
+StartResponse = Callable[..., Any]
+
+
+def request_from_environ(environ: dict[str, Any]) -> Request:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    headers = {
+        key[5:].replace("_", "-"): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    path = environ.get("PATH_INFO", "/")
+    try:
+        # PEP 3333 servers hand the path over as latin-1 decoded bytes...
+        path = path.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass  # ...but httpx's WSGITransport passes the decoded str as it is.
+    return Request.build(
+        environ["REQUEST_METHOD"], path, environ.get("QUERY_STRING", ""), headers, body
+    )
+
+
+def write_response(response: Response, start_response: StartResponse) -> Iterable[bytes]:
+    body = response.encoded()
+    headers = [*response.header_items(), ("Content-Length", str(len(body)))]
+    start_response(f"{response.status} {reason(response.status)}", headers)
+    return [body]
+
+
+class InProcessTransport(httpx.WSGITransport):
+    """Turns a dropped connection into the error httpx raises for a real one."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return super().handle_request(request)
+        except ConnectionDropped:
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            ) from None

@@ -1,0 +1,188 @@
+"""Pure checks on a normalised dashboard → a list of ``Problem`` (never prints).
+
+Errors fail the build: empty title, invalid uid, duplicate panel ids. Warnings do not
+(unless ``--strict``): overlapping gridPos, a panel without ``type``, a datasource that
+names a template variable the dashboard does not define. Checks across dashboards
+(the same uid from two sources) live in ``dashgen.build``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from dashgen.normalize import UID_MAX_LENGTH, UID_PATTERN, iter_panels
+
+Severity = Literal["error", "warning"]
+ERROR: Severity = "error"
+WARNING: Severity = "warning"
+
+_VARIABLE_REF = re.compile(r"^\$(?:\{([A-Za-z0-9_]+)(?::[^}]*)?\}|([A-Za-z0-9_]+))$")
+# Variables Grafana provides itself; a datasource may name them without declaring them.
+_BUILTIN_VARIABLES = frozenset({"__all", "__dashboard", "__org", "__user", "__interval"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: Severity
+    message: str
+    path: Path | None = None
+    line: int | None = None
+    # What the problem is about inside the dashboard (a panel title), so a loader that
+    # kept the source text can point at the right line.
+    subject: str | None = None
+
+    def __str__(self) -> str:
+        where = str(self.path) if self.path else "<unknown>"
+        if self.line:
+            where += f":{self.line}"
+        return f"{where}: {self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def located(self, path: Path | None, line: int | None) -> Problem:
+        return replace(self, path=self.path or path, line=self.line or line)
+
+    def as_error(self) -> Problem:
+        return replace(self, severity=ERROR)
+
+
+def validate(dashboard: dict[str, Any]) -> list[Problem]:
+    """Every problem of one normalised dashboard (without path/line: the caller adds them)."""
+    problems: list[Problem] = []
+    problems.extend(_check_title(dashboard))
+    problems.extend(_check_uid(dashboard))
+    panels = dashboard.get("panels")
+    if isinstance(panels, list):
+        all_panels = iter_panels(panels)
+        problems.extend(_check_panel_ids(all_panels))
+        problems.extend(_check_panel_types(all_panels))
+        problems.extend(_check_overlaps(panels))
+        problems.extend(_check_datasources(dashboard, all_panels))
+    return problems
+
+
+def _check_title(dashboard: dict[str, Any]) -> Iterator[Problem]:
+    title = dashboard.get("title")
+    if not isinstance(title, str) or not title.strip():
+        yield Problem(ERROR, "dashboard has an empty title")
+
+
+def _check_uid(dashboard: dict[str, Any]) -> Iterator[Problem]:
+    uid = dashboard.get("uid")
+    if not isinstance(uid, str) or not uid:
+        yield Problem(ERROR, "dashboard has no uid")
+    elif len(uid) > UID_MAX_LENGTH:
+        yield Problem(ERROR, f"uid {uid!r} is {len(uid)} characters; at most 40 are allowed")
+    elif not UID_PATTERN.match(uid):
+        yield Problem(ERROR, f"uid {uid!r} is invalid: use only letters, digits, '-' and '_'")
+
+
+def _check_panel_ids(panels: list[dict[str, Any]]) -> Iterator[Problem]:
+    seen: dict[Any, str] = {}
+    for panel in panels:
+        panel_id = panel.get("id")
+        name = _panel_name(panel)
+        if panel_id in seen:
+            yield Problem(
+                ERROR,
+                f"duplicate panel id {panel_id}: {seen[panel_id]} and {name}",
+                subject=panel.get("title") if isinstance(panel.get("title"), str) else None,
+            )
+        else:
+            seen[panel_id] = name
+
+
+def _check_panel_types(panels: list[dict[str, Any]]) -> Iterator[Problem]:
+    for panel in panels:
+        if not panel.get("type") and "libraryPanel" not in panel:
+            yield Problem(WARNING, f"{_panel_name(panel)} has no type", subject=_title(panel))
+
+
+def _check_overlaps(panels: list[Any]) -> Iterator[Problem]:
+    placed: list[tuple[dict[str, Any], tuple[float, float, float, float]]] = []
+    for panel in panels:
+        if not isinstance(panel, dict) or not isinstance(panel.get("gridPos"), dict):
+            continue
+        box = _box(panel["gridPos"])
+        if box is None:
+            continue
+        for other, other_box in placed:
+            if _intersects(box, other_box):
+                yield Problem(
+                    WARNING,
+                    f"{_panel_name(panel)} overlaps {_panel_name(other)} (gridPos)",
+                    subject=_title(panel),
+                )
+                break
+        placed.append((panel, box))
+
+
+def _check_datasources(
+    dashboard: dict[str, Any], panels: list[dict[str, Any]]
+) -> Iterator[Problem]:
+    declared = _variable_names(dashboard) | _BUILTIN_VARIABLES
+    for panel in panels:
+        references = [panel.get("datasource")]
+        targets = panel.get("targets")
+        if isinstance(targets, list):
+            references.extend(t.get("datasource") for t in targets if isinstance(t, dict))
+        reported: set[str] = set()
+        for reference in references:
+            name = _referenced_variable(reference)
+            if name and name not in declared and name not in reported:
+                reported.add(name)
+                yield Problem(
+                    WARNING,
+                    f"{_panel_name(panel)} uses datasource ${name}, but the dashboard "
+                    "defines no template variable of that name",
+                    subject=_title(panel),
+                )
+
+
+def _variable_names(dashboard: dict[str, Any]) -> set[str]:
+    templating = dashboard.get("templating")
+    variables = templating.get("list") if isinstance(templating, dict) else None
+    if not isinstance(variables, list):
+        return set()
+    return {v["name"] for v in variables if isinstance(v, dict) and isinstance(v.get("name"), str)}
+
+
+def _referenced_variable(reference: Any) -> str | None:
+    if isinstance(reference, dict):
+        reference = reference.get("uid")
+    if not isinstance(reference, str):
+        return None
+    match = _VARIABLE_REF.match(reference.strip())
+    if not match:
+        return None
+    return match.group(1) or match.group(2)
+
+
+def _box(grid: dict[str, Any]) -> tuple[float, float, float, float] | None:
+    try:
+        return float(grid["x"]), float(grid["y"]), float(grid["w"]), float(grid["h"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _intersects(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    return ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah
+
+
+def _title(panel: dict[str, Any]) -> str | None:
+    title = panel.get("title")
+    return title if isinstance(title, str) and title else None
+
+
+def _panel_name(panel: dict[str, Any]) -> str:
+    title = _title(panel)
+    kind = "row" if panel.get("type") == "row" else "panel"
+    return f'{kind} {panel.get("id")} "{title}"' if title else f"{kind} {panel.get('id')}"

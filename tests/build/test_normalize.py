@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from typing import Any
+
+from dashgen.normalize import comparable, content_hash, derive_uid, dumps, normalize
+from dashgen.validate import validate
+
+
+def _panel(**fields: Any) -> dict[str, Any]:
+    return {"type": "stat", **fields}
+
+
+def test_ids_version_and_export_metadata() -> None:
+    d = normalize(
+        {"id": 5, "version": 9, "uid": "u", "title": "t", "__inputs": [], "__requires": [{}]}
+    )
+    assert d == {"id": None, "uid": "u", "title": "t"}
+
+
+def test_missing_uid_is_derived_from_the_source_path() -> None:
+    assert normalize({"title": "t"}, source="team/http.dashboard.py")["uid"] == "team-http"
+    assert normalize({"title": "t", "uid": "keep"}, source="x.json")["uid"] == "keep"
+    long_uid = derive_uid("a/" + "very-long-directory-name/" * 4 + "x.json")
+    assert len(long_uid) <= 40 and long_uid == derive_uid(
+        "a/" + "very-long-directory-name/" * 4 + "x.json"
+    )
+    assert derive_uid("weird name (1).json.j2") == "weird-name-1"
+
+
+def test_panel_ids_are_assigned_without_duplicates_including_collapsed_rows() -> None:
+    d = normalize(
+        {
+            "panels": [
+                _panel(),
+                _panel(id=2),
+                {"type": "row", "collapsed": True, "panels": [_panel(), _panel(id=7)]},
+                _panel(),
+            ]
+        }
+    )
+    ids = [d["panels"][0]["id"], d["panels"][1]["id"], d["panels"][2]["id"]]
+    ids += [p["id"] for p in d["panels"][2]["panels"]] + [d["panels"][3]["id"]]
+    assert ids == [8, 2, 9, 10, 7, 11]
+
+
+def test_flow_layout_for_panels_without_grid_pos() -> None:
+    d = normalize(
+        {
+            "panels": [
+                _panel(),
+                _panel(),
+                _panel(),
+                {"type": "row", "title": "R"},
+                _panel(span=4),
+                {"type": "row", "collapsed": True, "panels": [_panel(), _panel()]},
+            ]
+        }
+    )
+    grids = [p["gridPos"] for p in d["panels"]]
+    assert grids == [
+        {"h": 8, "w": 12, "x": 0, "y": 0},
+        {"h": 8, "w": 12, "x": 12, "y": 0},
+        {"h": 8, "w": 12, "x": 0, "y": 8},
+        {"h": 1, "w": 24, "x": 0, "y": 16},
+        {"h": 8, "w": 8, "x": 0, "y": 17},
+        {"h": 1, "w": 24, "x": 0, "y": 25},
+    ]
+    nested = [p["gridPos"] for p in d["panels"][5]["panels"]]
+    assert nested == [{"h": 8, "w": 12, "x": 0, "y": 26}, {"h": 8, "w": 12, "x": 12, "y": 26}]
+    assert not [p for p in validate({**d, "title": "t", "uid": "u"}) if "overlaps" in p.message]
+
+
+def test_flowed_panels_go_below_placed_ones() -> None:
+    d = normalize({"panels": [_panel(gridPos={"x": 0, "y": 0, "w": 24, "h": 6}), _panel()]})
+    assert d["panels"][1]["gridPos"] == {"h": 8, "w": 12, "x": 0, "y": 6}
+
+
+def test_legacy_rows_are_left_alone() -> None:
+    legacy = {"schemaVersion": 14, "rows": [{"panels": [{"type": "graph", "span": 6}]}]}
+    assert normalize(legacy)["rows"] == legacy["rows"]
+
+
+def test_normalize_does_not_mutate_and_is_idempotent() -> None:
+    original = {"id": 1, "title": "t", "panels": [_panel()]}
+    once = normalize(original, source="x.json")
+    assert original == {"id": 1, "title": "t", "panels": [_panel()]}
+    assert normalize(once) == once
+
+
+def test_comparable_ignores_what_grafana_sets() -> None:
+    built = normalize({"title": "t", "uid": "u", "panels": [_panel()]})
+    live = {**built, "id": 31, "version": 4}
+    assert comparable(live) == comparable(built)
+    assert content_hash(live) == content_hash(built)
+    assert content_hash({**built, "title": "other"}) != content_hash(built)
+
+
+def test_dumps_is_canonical() -> None:
+    text = dumps({"b": 1, "a": {"z": "é", "y": [1, 2]}})
+    assert (
+        text
+        == '{\n  "a": {\n    "y": [\n      1,\n      2\n    ],\n    "z": "é"\n  },\n  "b": 1\n}\n'
+    )
+    assert dumps({"big": 2**70}).startswith('{\n  "big": 1180591620717411303424')

@@ -1,0 +1,105 @@
+"""The Python loader: grafanalib and Foundation SDK values, fresh imports, helper dependencies."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from grafanalib._gen import DashboardEncoder
+
+from conftest import Project
+from dashgen.build import Builder
+from dashgen.config import load_config
+from dashgen.normalize import normalize
+
+GRAFANALIB_SOURCE = """
+from grafanalib.core import Dashboard, Graph, Row, Target, Templating, Template
+
+dashboard = Dashboard(
+    title="Legacy rows",
+    uid="legacy",
+    templating=Templating(list=[Template(name="job", query="label_values(up, job)")]),
+    rows=[Row(panels=[Graph(title="Up", dataSource="prom", targets=[Target(expr="up")])])],
+).auto_panel_ids()
+"""
+
+
+def test_grafanalib_output_matches_its_own_encoder(project: Project) -> None:
+    source = project.write("dashboards/legacy.dashboard.py", GRAFANALIB_SOURCE)
+    result = project.cli("build")
+    assert result.exit_code == 0, result.output
+    namespace: dict = {}
+    exec(compile(source.read_text(), str(source), "exec"), namespace)
+    expected = json.loads(json.dumps(namespace["dashboard"].to_json_data(), cls=DashboardEncoder))
+    assert project.output("_default", "legacy") == normalize(expected)
+
+
+def test_foundation_sdk_style_builder_is_built(project: Project) -> None:
+    # The SDK is optional; this mirrors its shape: a builder whose build() gives a model
+    # with to_json(), and nested models serialised the same way.
+    project.write(
+        "dashboards/sdk.py",
+        """
+        class Panel:
+            def to_json(self):
+                return {"type": "stat", "title": "Requests"}
+
+        class DashboardModel:
+            def to_json(self):
+                return {"uid": "sdk", "title": "From the SDK", "panels": [Panel()]}
+
+        class DashboardBuilder:
+            def build(self):
+                return DashboardModel()
+
+        dashboard = DashboardBuilder()
+        """,
+    )
+    result = project.cli("build")
+    assert result.exit_code == 0, result.output
+    built = project.output("_default", "sdk")
+    assert built["panels"][0]["title"] == "Requests" and built["panels"][0]["id"] == 1
+
+
+def test_non_dashboard_value_is_an_error_with_line(project: Project) -> None:
+    project.write("dashboards/odd.py", "import os\n\ndashboard = 42\n")
+    result = project.cli("build")
+    assert result.exit_code == 1
+    assert "dashboards/odd.py:3: error: dashboard #1 is a int, not a dashboard" in result.output
+
+
+def test_project_modules_are_dropped_and_sys_path_restored(project: Project) -> None:
+    project.write("dashboards/lib/__init__.py", "")
+    project.write("dashboards/lib/titles.py", "TITLE = 'T'\n")
+    project.write("dashboards/a.py", "from lib.titles import TITLE\ndashboard = {'title': TITLE}\n")
+    path_before = list(sys.path)
+    result = Builder(load_config(project.root)).build()
+    assert result.ok, result.problems
+    assert sys.path == path_before
+    assert not [m for m in sys.modules if m == "lib" or m.startswith(("lib.", "_dashgen_source"))]
+
+
+def test_helper_change_rebuilds_only_its_importers(project: Project) -> None:
+    project.write("dashboards/lib/__init__.py", "")
+    helper = project.write("dashboards/lib/titles.py", "TITLE = 'T'\n")
+    for name in ("a", "b"):
+        project.write(
+            f"dashboards/{name}.py", "from lib.titles import TITLE\ndashboard = {'title': TITLE}\n"
+        )
+    project.write("dashboards/c.py", "dashboard = {'title': 'C'}\n")
+    builder = Builder(load_config(project.root))
+    assert len(builder.build().rebuilt) == 3
+    helper.write_text("TITLE = 'New'\n")
+    assert sorted(d.uid for d in builder.build([helper]).rebuilt) == ["a", "b"]
+    helper.write_text("TITLE = 'Newer'\n")
+    fresh = Builder(load_config(project.root)).build()  # decided by hashes, from the cache file
+    assert sorted(d.uid for d in fresh.rebuilt) == ["a", "b"]
+    assert project.output("_default", "a")["title"] == "Newer"
+
+
+def test_helper_that_becomes_a_source_is_built(project: Project) -> None:
+    helper = project.write("dashboards/shared.py", "X = 1\n")
+    builder = Builder(load_config(project.root))
+    assert builder.build().dashboards == []
+    helper.write_text("dashboard = {'title': 'Now a source'}\n")
+    assert [d.uid for d in builder.build([helper]).rebuilt] == ["shared"]

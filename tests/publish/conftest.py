@@ -1,0 +1,39 @@
+"""Fixtures for publish/diff tests: a seeded emulator, per-org tokens and built dashboards."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from publish_support import FAST_RETRY, Project, Seeded, seed
+
+from dashgen.config import default_config
+from dashgen.publish import Connection
+from dashgen.testing import Emulator
+
+
+@pytest.fixture(autouse=True)
+def isolated_tokens(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No token from the developer's environment or token store leaks into a test."""
+    for name in list(os.environ):
+        if name.startswith("DASHGEN_TOKEN_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DASHGEN_TOKEN_STORE", str(tmp_path / "token-store" / "tokens.json"))
+
+
+@pytest.fixture
+def seeded(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Seeded:
+    return seed(emulator, monkeypatch)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    root = tmp_path / "project"
+    root.mkdir()
+    return Project(root, default_config(root))
+
+
+@pytest.fixture
+def connection(emulator: Emulator) -> Connection:
+    return Connection(url="http://localhost:3000", retry=FAST_RETRY, transport=emulator.transport())

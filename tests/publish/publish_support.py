@@ -1,0 +1,113 @@
+"""Helpers for publish/diff tests: seeding, built dashboards, request-log queries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dashgen.build import BuiltDashboard
+from dashgen.config import Config
+from dashgen.grafana.client import RetryPolicy
+from dashgen.normalize import content_hash, dumps, normalize
+from dashgen.testing import Emulator
+from dashgen.tokens import env_var_name
+
+ORG = "apiorg"
+OTHER_ORG = "otherorg"
+FOLDER = "Platform"
+FOLDER_UID = "platform"
+# Tiny waits: retries are exercised, never timed.
+FAST_RETRY = RetryPolicy(attempts=4, initial_wait_s=0.001, max_wait_s=0.005, max_retry_after_s=0.01)
+
+
+@dataclass
+class Seeded:
+    emulator: Emulator
+    org_id: int
+    other_org_id: int
+    token: str = field(repr=False)  # the publisher's Editor token of ORG
+    other_token: str = field(repr=False)
+
+
+def seed(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Seeded:
+    org_id = emulator.create_org(ORG)
+    other_org_id = emulator.create_org(OTHER_ORG)
+    token = emulator.create_service_account_token(org_id, role="Editor", name="publisher-a")
+    other = emulator.create_service_account_token(other_org_id, role="Editor", name="publisher-b")
+    monkeypatch.setenv(env_var_name(ORG), token)
+    monkeypatch.setenv(env_var_name(OTHER_ORG), other)
+    return Seeded(emulator, org_id, other_org_id, token, other)
+
+
+def make_dashboard(uid: str, title: str | None = None, panels: int = 2, **extra: Any) -> dict:
+    return {
+        "uid": uid,
+        "title": title or f"Dashboard {uid}",
+        "schemaVersion": 39,
+        "tags": ["dashgen-test"],
+        "panels": [
+            {
+                "id": index + 1,
+                "type": "timeseries",
+                "title": f"Panel {index + 1}",
+                "gridPos": {"h": 8, "w": 12, "x": 12 * (index % 2), "y": 8 * (index // 2)},
+                "targets": [{"refId": "A", "expr": f"up{{job='{uid}-{index}'}}"}],
+            }
+            for index in range(panels)
+        ],
+        **extra,
+    }
+
+
+@dataclass
+class Project:
+    root: Path
+    config: Config
+
+    def write(
+        self,
+        org: str,
+        documents: list[dict],
+        folder: str | None = FOLDER,
+        folder_uid: str | None = FOLDER_UID,
+    ) -> list[BuiltDashboard]:
+        """Write build outputs the way ``dashgen build`` does and describe them."""
+        built = []
+        for document in documents:
+            canonical = normalize(document)
+            path = self.config.output_dir / org / f"{canonical['uid']}.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(dumps(canonical))
+            built.append(
+                BuiltDashboard(
+                    org=org,
+                    uid=canonical["uid"],
+                    title=canonical["title"],
+                    source=Path("dashboards") / f"{canonical['uid']}.json",
+                    path=path,
+                    content_hash=content_hash(canonical),
+                    folder=folder,
+                    folder_uid=folder_uid,
+                )
+            )
+        return built
+
+
+def posts(emulator: Emulator) -> list[Any]:
+    return [
+        e for e in emulator.request_log if e.method == "POST" and e.path == "/api/dashboards/db"
+    ]
+
+
+def requests_to(emulator: Emulator, method: str, prefix: str) -> list[Any]:
+    return [e for e in emulator.request_log if e.method == method and e.path.startswith(prefix)]
+
+
+def stored_json(emulator: Emulator, org_id: int, uid: str) -> dict:
+    stored = emulator.dashboard(org_id, uid)
+    assert stored is not None, f"{uid} is not stored in org {org_id}"
+    return json.loads(json.dumps(stored.data))

@@ -1,0 +1,71 @@
+"""watch --publish against the emulator: each good rebuild sends exactly what it rebuilt."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from watch_helpers import WatchRun, view_json
+
+from dashgen.config import load_config
+from dashgen.events import Action
+from dashgen.publish import Connection
+from dashgen.testing.app import Emulator
+from dashgen.watch_publish import OrgPublisher
+from dashgen.watch_status import StatusKind, format_status
+
+StartWatch = Callable[..., WatchRun]
+ORG = "dev"
+DASHBOARD_WRITE = ("POST", "/api/dashboards/db")
+
+
+@pytest.fixture
+def publisher(emulator: Emulator, project: Path, monkeypatch: pytest.MonkeyPatch) -> OrgPublisher:
+    org_id = emulator.create_org(ORG)
+    monkeypatch.setenv("DASHGEN_TOKEN_DEV", emulator.create_service_account_token(org_id))
+    connection = Connection(url="http://127.0.0.1:3000", transport=emulator.transport())
+    return OrgPublisher(load_config(project), ORG, connection)
+
+
+def writes(emulator: Emulator) -> int:
+    return sum((entry.method, entry.path) == DASHBOARD_WRITE for entry in emulator.request_log)
+
+
+def test_each_rebuild_publishes_only_the_rebuilt_dashboards(
+    project: Path, start_watch: StartWatch, publisher: OrgPublisher, emulator: Emulator
+) -> None:
+    run = start_watch(project, publisher, orgs=(ORG,))
+    org_id = emulator.org_id_by_name(ORG)
+    assert org_id is not None
+    initial = run.wait_for(lambda s: s.kind == StatusKind.PUBLISHED)
+    assert {e.action for e in initial.publish_events} == {Action.CREATED}
+    assert len(emulator.dashboards(org_id)) == 6
+    emulator.clear_request_log()
+    mark = run.mark()
+
+    (project / "dashboards" / "beta.json").write_text(view_json("beta", "Beta v2"))
+
+    published = run.wait_for(lambda s: s.kind == StatusKind.PUBLISHED, after=mark)
+    assert [(e.uid, e.action) for e in published.publish_events] == [("beta", Action.UPDATED)]
+    assert writes(emulator) == 1
+    assert [len(emulator.versions(org_id, uid)) for uid in ("alpha", "beta")] == [1, 2]
+    stored = emulator.dashboard(org_id, "beta")
+    assert stored is not None and stored.title == "Beta v2"
+    lines = format_status(published)
+    assert any("beta" in line and "/d/beta" in line for line in lines[1:]), lines
+
+
+def test_a_failed_build_publishes_nothing(
+    project: Path, start_watch: StartWatch, publisher: OrgPublisher, emulator: Emulator
+) -> None:
+    run = start_watch(project, publisher, orgs=(ORG,))
+    run.wait_for(lambda s: s.kind == StatusKind.PUBLISHED)
+    emulator.clear_request_log()
+    mark = run.mark()
+
+    (project / "dashboards" / "beta.json").write_text('{"uid": "beta", "title": ')
+
+    run.wait_for(lambda s: s.kind == StatusKind.FAILED, after=mark)
+    assert emulator.request_log == []
+    assert not [s for s in run.statuses[mark:] if s.kind == StatusKind.PUBLISHED]
