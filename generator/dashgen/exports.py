@@ -15,11 +15,9 @@ placeholders that only an import fills in. Real files blur this, so the rules ar
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 from typing import Any
 
-_PLACEHOLDER = re.compile(r"\$\{(DS_[A-Za-z0-9_]+|VAR_[A-Za-z0-9_]+)\}")
 _DASHBOARD_KEYS = ("panels", "rows", "templating", "schemaVersion", "title", "uid", "time")
 _PANEL_KEYS = ("gridPos", "targets", "datasource", "fieldConfig", "options")
 
@@ -88,12 +86,6 @@ def export_inputs(doc: dict[str, Any]) -> list[ExportInput]:
         for item in inputs
         if isinstance(item, dict)
     ]
-
-
-def placeholders(text: str, doc: dict[str, Any]) -> list[str]:
-    """``${DS_...}``/``${VAR_...}`` placeholders in ``text`` that name an ``__inputs`` entry."""
-    names = {item.name for item in export_inputs(doc)}
-    return sorted({m for m in _PLACEHOLDER.findall(text) if m in names})
 
 
 def export_message(doc: dict[str, Any]) -> str:

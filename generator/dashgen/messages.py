@@ -61,7 +61,8 @@ def explain(error: Exception, doing: Doing) -> str:
             return f"{doing.what}: the dashboard quota of org {doing.org!r} is reached"
         return (
             f"{doing.what}: the token for org {doing.org!r} is not allowed to do this "
-            f"(403{grafana_says}); it needs the Editor or Admin role: create one with "
+            f"(Grafana answered 403: {error.grafana_message or 'Forbidden'}); "
+            "it needs the Editor or Admin role: create one with "
             f"`dashgen token create --org {doing.org}` and set it in {env_var_name(doing.org)}"
         )
     if isinstance(error, PreconditionFailedError | ConflictError):

@@ -75,7 +75,9 @@ def _check_title(dashboard: dict[str, Any]) -> Iterator[Problem]:
 
 def _check_uid(dashboard: dict[str, Any]) -> Iterator[Problem]:
     uid = dashboard.get("uid")
-    if not isinstance(uid, str) or not uid:
+    if uid is not None and not isinstance(uid, str):
+        yield Problem(ERROR, f"uid must be a string, got {uid!r}")
+    elif not uid:
         yield Problem(ERROR, "dashboard has no uid")
     elif len(uid) > UID_MAX_LENGTH:
         yield Problem(ERROR, f"uid {uid!r} is {len(uid)} characters; at most 40 are allowed")
@@ -105,22 +107,27 @@ def _check_panel_types(panels: list[dict[str, Any]]) -> Iterator[Problem]:
 
 
 def _check_overlaps(panels: list[Any]) -> Iterator[Problem]:
-    placed: list[tuple[dict[str, Any], tuple[float, float, float, float]]] = []
-    for panel in panels:
-        if not isinstance(panel, dict) or not isinstance(panel.get("gridPos"), dict):
-            continue
-        box = _box(panel["gridPos"])
-        if box is None:
-            continue
-        for other, other_box in placed:
+    """Each panel that overlaps an earlier one (top to bottom), reported once."""
+    boxes = [
+        (box, index, panel)
+        for index, panel in enumerate(panels)
+        if isinstance(panel, dict)
+        and isinstance(panel.get("gridPos"), dict)
+        and (box := _box(panel["gridPos"])) is not None
+    ]
+    boxes.sort(key=lambda item: (item[0][1], item[1]))  # by y, then document order
+    active: list[tuple[tuple[float, float, float, float], int, dict[str, Any]]] = []
+    reported: list[tuple[int, Problem]] = []
+    for box, index, panel in boxes:
+        top = box[1]
+        active = [item for item in active if item[0][1] + item[0][3] > top]
+        for other_box, _, other in active:
             if _intersects(box, other_box):
-                yield Problem(
-                    WARNING,
-                    f"{_panel_name(panel)} overlaps {_panel_name(other)} (gridPos)",
-                    subject=_title(panel),
-                )
+                message = f"{_panel_name(panel)} overlaps {_panel_name(other)} (gridPos)"
+                reported.append((index, Problem(WARNING, message, subject=_title(panel))))
                 break
-        placed.append((panel, box))
+        active.append((box, index, panel))
+    yield from (problem for _, problem in sorted(reported, key=lambda item: item[0]))
 
 
 def _check_datasources(

@@ -60,8 +60,8 @@ def watch(
         _report(statuses, on_status)
         for batch in stream.batches():
             _report(session.on_changes(batch), on_status)
-            if session.scope != scope:
-                restart.set()  # the config moved the sources or templates
+            if session.scope != scope or scope.existing_trees() != stream.trees:
+                restart.set()  # the config moved a folder, or a watched folder came or went
         stream.join()
 
 
@@ -83,7 +83,8 @@ class WatchSession:
         self._strict = strict
         self._publisher = publisher
         self._builder = self._new_builder(config)
-        self._failing = False
+        self._failing = False  # the last build had errors
+        self._config_broken = False  # the config file on disk does not load
         self.built = False
 
     @property
@@ -112,11 +113,14 @@ class WatchSession:
         try:
             config = load_config(self.config.root)
         except ConfigError as exc:
+            self._config_broken = True
             return [WatchStatus(StatusKind.CONFIG_ERROR, changed=changed, message=str(exc))]
-        if config == self.config and not self._failing:
-            return []
-        self.config = config
-        self._builder = self._new_builder(config)
+        was_broken, self._config_broken = self._config_broken, False
+        if config == self.config and not (was_broken or self._failing):
+            return []  # e.g. an edit elsewhere in pyproject.toml
+        if config != self.config:
+            self.config = config
+            self._builder = self._new_builder(config)
         return self._build(changed_paths=None, changed=changed, config_reloaded=True)
 
     def _build(

@@ -20,7 +20,7 @@ from typing import Protocol
 import watchfiles
 
 from dashgen.errors import WatchError
-from dashgen.watch_filter import WatchScope, relevant_paths
+from dashgen.watch_filter import WatchScope
 
 # How often an idle watcher hands control back; its first hand-back proves it is armed.
 IDLE_TICK_MS = 100
@@ -38,13 +38,14 @@ class Timing:
     event, or after ``debounce_ms`` at most while events keep coming."""
 
     debounce_ms: int = 200
-    step_ms: int = 10
+    step_ms: int = 20
 
 
-# A lone save is handed over after one or two quiet steps (~10-20 ms; watchfiles' own
-# defaults, 1600/50, would add up to 100 ms and hold long bursts for 1.6 s). The debounce
-# only caps a continuous stream of events (a `git checkout`, a formatter over the tree), so
-# it can be generous without slowing a single save.
+# A lone save is handed over after one or two quiet steps (~20-40 ms; watchfiles' own
+# defaults, 1600/50, add ~100 ms and hold a long burst for 1.6 s). A 10 ms step would save
+# ~10 ms per save but doubles the idle wake-ups (~1% of a core). The debounce only caps a
+# continuous stream of events (a `git checkout`, a formatter run over the tree), so it can
+# be generous without slowing a single save.
 AUTHORING_TIMING = Timing()
 
 
@@ -65,10 +66,12 @@ class ChangeStream:
         self._batches: queue.Queue[set[Path] | BaseException] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._armed: list[threading.Event] = []
+        self.trees: tuple[Path, ...] = ()  # the trees that existed, so are watched
 
     def start(self) -> None:
         """Start the watchers and wait until they are armed, so no later change is missed."""
-        groups = [(tuple(p for p in self.scope.trees if p.is_dir()), True)]
+        self.trees = self.scope.existing_trees()
+        groups = [(self.trees, True)]
         groups.append((tuple(p for p in self.scope.file_folders if p.is_dir()), False))
         for paths, recursive in groups:
             if not paths:
@@ -113,7 +116,7 @@ class ChangeStream:
         try:
             for changes in watchfiles.watch(
                 *paths,
-                watch_filter=None,
+                watch_filter=self.scope,
                 debounce=self._timing.debounce_ms,
                 step=self._timing.step_ms,
                 stop_event=self._stop_event,
@@ -124,9 +127,8 @@ class ChangeStream:
                 raise_interrupt=False,
             ):
                 armed.set()
-                paths_changed = relevant_paths(changes, self.scope)
-                if paths_changed:
-                    self._batches.put(paths_changed)
+                if changes:  # empty: watchfiles' idle tick
+                    self._batches.put({Path(raw) for _change, raw in changes})
         except BaseException as exc:  # handed to the consumer, which re-raises it
             self._batches.put(exc)
         finally:

@@ -8,7 +8,6 @@ vim alone touches ``.x.swp``, ``x~`` and a probe file named ``4913`` besides the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,14 +78,18 @@ class WatchScope:
                 folders.append(folder)
         return tuple(folders)
 
+    def existing_trees(self) -> tuple[Path, ...]:
+        return tuple(tree for tree in self.trees if tree.is_dir())
+
     def includes(self, path: Path) -> bool:
         if path in self.files:
             return True
-        if any(path == ex or path.is_relative_to(ex) for ex in self.excluded):
+        if any(path.is_relative_to(excluded) for excluded in self.excluded):
             return False
         for tree in self.trees:
             if path.is_relative_to(tree):
-                return path != tree and not is_editor_or_tool_litter(path.relative_to(tree))
+                # The tree itself counts: a templates/ folder created later must be watched.
+                return not is_editor_or_tool_litter(path.relative_to(tree))
         return False
 
     def _in_tree(self, path: Path) -> bool:
@@ -95,7 +98,3 @@ class WatchScope:
     def __call__(self, change: Change, raw_path: str) -> bool:
         """The ``watch_filter`` callable watchfiles expects."""
         return self.includes(Path(raw_path))
-
-
-def relevant_paths(changes: Iterable[tuple[Change, str]], scope: WatchScope) -> set[Path]:
-    return {Path(raw) for _change, raw in changes if scope.includes(Path(raw))}

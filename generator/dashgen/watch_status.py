@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,13 +10,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dashgen.config import DEFAULT_ORG
+
 if TYPE_CHECKING:
     from dashgen.build import BuildResult, BuiltDashboard
     from dashgen.events import PublishEvent
     from dashgen.validate import Problem
 
 MAX_NAMES_LISTED = 5
-IMPLICIT_TARGET = "_default"
 
 
 class StatusKind(StrEnum):
@@ -46,7 +48,7 @@ class WatchStatus:
 
 
 def dashboard_name(dashboard: BuiltDashboard) -> str:
-    if dashboard.org == IMPLICIT_TARGET:
+    if dashboard.org == DEFAULT_ORG:
         return dashboard.uid
     return f"{dashboard.org}/{dashboard.uid}"
 
@@ -100,7 +102,9 @@ def _format_watching(status: WatchStatus) -> tuple[str, list[str]]:
 
 def _format_published(status: WatchStatus) -> tuple[str, list[str]]:
     events = status.publish_events
-    head = f"published {_count(len(events), 'dashboard')}"
+    actions = Counter(str(event.action) for event in events)
+    summary = ", ".join(f"{n} {action}" for action, n in sorted(actions.items()))
+    head = f"published {_count(len(events), 'dashboard')} ({summary})"
     return head, [_event_line(event) for event in events]
 
 

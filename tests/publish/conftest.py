@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from publish_support import FAST_RETRY, Project, Seeded, seed
+from publish_support import FAST_RETRY, ISSUED_TOKENS, Project, Seeded, seed
 
 from dashgen.config import default_config
 from dashgen.publish import Connection
@@ -20,6 +21,18 @@ def isolated_tokens(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith("DASHGEN_TOKEN_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("DASHGEN_TOKEN_STORE", str(tmp_path / "token-store" / "tokens.json"))
+
+
+@pytest.fixture(autouse=True)
+def no_token_in_captured_output(
+    capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> Iterator[None]:
+    """Whatever a test printed or logged must not hold a token it created."""
+    yield
+    captured = capfd.readouterr()
+    texts = (captured.out, captured.err, caplog.text)
+    leaked = sum(1 for token in ISSUED_TOKENS if any(token in text for text in texts))
+    assert leaked == 0, f"{leaked} token(s) in captured output"
 
 
 @pytest.fixture

@@ -33,11 +33,22 @@ class Seeded:
     other_token: str = field(repr=False)
 
 
+# Every token a test creates; conftest checks that none shows up in captured output.
+ISSUED_TOKENS: set[str] = set()
+
+
+def issued(token: str) -> str:
+    ISSUED_TOKENS.add(token)
+    return token
+
+
 def seed(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Seeded:
     org_id = emulator.create_org(ORG)
     other_org_id = emulator.create_org(OTHER_ORG)
-    token = emulator.create_service_account_token(org_id, role="Editor", name="publisher-a")
-    other = emulator.create_service_account_token(other_org_id, role="Editor", name="publisher-b")
+    token = issued(emulator.create_service_account_token(org_id, "Editor", name="publisher-a"))
+    other = issued(
+        emulator.create_service_account_token(other_org_id, "Editor", name="publisher-b")
+    )
     monkeypatch.setenv(env_var_name(ORG), token)
     monkeypatch.setenv(env_var_name(OTHER_ORG), other)
     return Seeded(emulator, org_id, other_org_id, token, other)

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from publish_support import ORG, OTHER_ORG, posts, stored_json
+from click.testing import CliRunner
+from publish_support import ORG, OTHER_ORG, issued, posts, stored_json
 
+from dashgen.cli import main, publish_cmd
 from dashgen.testing import Emulator, EmulatorServer
 from dashgen.tokens import env_var_name
 
@@ -103,8 +105,8 @@ def setup(tmp_path: Path, grafana_server: EmulatorServer) -> Setup:
     org_id = emulator.create_org(ORG)
     other_org_id = emulator.create_org(OTHER_ORG)
     tokens = [
-        emulator.create_service_account_token(org_id, "Editor", name="publisher-a"),
-        emulator.create_service_account_token(other_org_id, "Editor", name="publisher-b"),
+        issued(emulator.create_service_account_token(org_id, "Editor", name="publisher-a")),
+        issued(emulator.create_service_account_token(other_org_id, "Editor", name="publisher-b")),
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DASHGEN_", "GRAFANA_"))}
     env |= {
@@ -236,3 +238,39 @@ def test_no_token_anywhere_in_output_or_files(setup: Setup) -> None:
         for text in captured:
             assert secret not in text
             assert secret[5:25] not in text  # nor a recognisable piece of it
+
+
+def test_progress_bar_on_a_terminal_instead_of_lines(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for index in range(6):
+        page = PLAIN | {"uid": f"page-{index}", "title": f"Page {index}"}
+        (setup.root / "dashboards" / f"page_{index}.json").write_text(json.dumps(page))
+    for name, value in setup.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(publish_cmd, "_is_tty", lambda: True)
+    args = ["-C", str(setup.root), "publish", "--org", ORG, "--grafana-url", setup.server.url]
+
+    result = CliRunner().invoke(main, args)
+
+    assert result.exit_code == 0, result.output
+    assert "Publishing" in result.stderr
+    # No line per new dashboard after the bar: only the summary.
+    assert result.stdout.splitlines()[0].startswith("8 created")
+    assert "apiorg/" not in result.stdout
+
+
+def test_an_org_the_config_does_not_declare_gets_every_source_in_general(setup: Setup) -> None:
+    emulator = setup.emulator
+    extra_id = emulator.create_org("extraorg")
+    token = issued(emulator.create_service_account_token(extra_id, "Editor", name="extra"))
+    env = setup.env | {env_var_name("extraorg"): token}
+
+    run = setup.dashgen("publish", "--org", "extraorg", "--grafana-url", setup.server.url, env=env)
+
+    assert run.code == 0, run.stderr
+    stored = {d.uid: d for d in emulator.dashboards(extra_id)}
+    assert sorted(stored) == ["plain", "service"]
+    assert all(d.folder_uid in (None, "") for d in stored.values())
+    panel = stored_json(emulator, extra_id, "service")["panels"][0]
+    assert panel["datasource"]["uid"] == "prom-default"  # global vars only

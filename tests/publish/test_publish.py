@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 from publish_support import (
     FOLDER_UID,
     ORG,
@@ -92,6 +94,19 @@ def test_dashboard_moved_back_into_its_folder(
 
     assert actions(report) == {"a": "updated"}
     assert seeded.emulator.dashboard(seeded.org_id, "a").folder_uid == "other"
+
+
+def test_folder_title_without_uid_gets_a_stable_derived_uid(
+    seeded: Seeded, project: Project, connection: Connection
+) -> None:
+    built = project.write(ORG, [make_dashboard("a")], folder="Team Platform", folder_uid=None)
+
+    publish(project.config, [ORG], connection=connection, dashboards=built)
+    again = publish(project.config, [ORG], connection=connection, dashboards=built)
+
+    assert seeded.emulator.folder_uids(seeded.org_id) == ["team-platform"]
+    assert seeded.emulator.dashboard(seeded.org_id, "a").folder_uid == "team-platform"
+    assert actions(again) == {"a": "unchanged"}
 
 
 def test_general_folder_when_none_is_configured(
@@ -222,3 +237,32 @@ def test_dashboards_default_to_the_build_manifest(
     report = publish(project.config, [ORG], connection=connection)
 
     assert actions(report) == {"plain": "created"}
+
+
+def test_version_message_names_the_git_commit(
+    seeded: Seeded, project: Project, connection: Connection
+) -> None:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(project.root), *args], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    git("init", "-q")
+    git(
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "x",
+    )
+    sha = git("rev-parse", "--short", "HEAD")
+    built = project.write(ORG, [make_dashboard("a")])
+
+    publish(project.config, [ORG], connection=connection, dashboards=built)
+
+    (version,) = seeded.emulator.versions(seeded.org_id, "a")
+    assert version.message == f"dashgen {built[0].content_hash[:16]} git {sha}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import httpx
@@ -13,6 +14,7 @@ from publish_support import (
     OTHER_ORG,
     Project,
     Seeded,
+    issued,
     make_dashboard,
     posts,
     seed,
@@ -21,7 +23,7 @@ from publish_support import (
 
 from dashgen.events import Action
 from dashgen.publish import Connection, publish
-from dashgen.testing import Emulator
+from dashgen.testing import Emulator, EmulatorServer
 from dashgen.tokens import env_var_name
 
 
@@ -95,30 +97,40 @@ def test_invalid_token_names_the_env_var(
     monkeypatch.setenv(env_var_name(ORG), "glsa_notARealTokenAtAll0000000000_00000000")
     built = project.write(ORG, [make_dashboard("a")])
 
-    event = only_event(publish(project.config, [ORG], connection=connection, dashboards=built))
+    report = publish(project.config, [ORG], connection=connection, dashboards=built)
 
+    event = only_event(report)
     assert event.action is Action.FAILED
     assert "invalid, expired or revoked" in event.error
     assert "env DASHGEN_TOKEN_APIORG" in event.error
     assert "notARealToken" not in event.error
+    assert "notARealToken" not in json.dumps([e.to_dict() for e in report.events])
 
 
 def test_viewer_token_gets_the_role_sentence(
     seeded: Seeded, project: Project, connection: Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    viewer = seeded.emulator.create_service_account_token(seeded.org_id, role="Viewer", name="v")
+    existing = project.write(ORG, [make_dashboard("old")], folder=None, folder_uid=None)
+    publish(project.config, [ORG], connection=connection, dashboards=existing)
+    viewer = issued(seeded.emulator.create_service_account_token(seeded.org_id, "Viewer", name="v"))
     monkeypatch.setenv(env_var_name(ORG), viewer)
     in_folder = project.write(ORG, [make_dashboard("a")])
     in_general = project.write(ORG, [make_dashboard("b")], folder=None, folder_uid=None)
+    changed = project.write(ORG, [make_dashboard("old", panels=3)], folder=None, folder_uid=None)
 
     report = publish(
-        project.config, [ORG], connection=connection, dashboards=in_folder + in_general
+        project.config, [ORG], connection=connection, dashboards=in_folder + in_general + changed
     )
 
-    assert {e.uid: e.action for e in report.events} == {"a": Action.FAILED, "b": Action.FAILED}
+    assert {e.uid: e.action for e in report.events} == {
+        "a": Action.FAILED,  # creating the folder is refused
+        "b": Action.FAILED,  # the save is refused
+        "old": Action.FAILED,  # not "drifted": its history is unreadable to a Viewer
+    }
     for event in report.events:
         assert "Editor or Admin role" in event.error
-    assert seeded.emulator.dashboards(seeded.org_id) == []
+        assert "DASHGEN_TOKEN_APIORG" in event.error
+    assert [d.uid for d in seeded.emulator.dashboards(seeded.org_id)] == ["old"]
 
 
 @pytest.mark.parametrize("version", ["12.0", "13.0"])
@@ -228,6 +240,7 @@ def test_unreachable_grafana_names_the_url_and_dashboard(project: Project, monke
         ("GET", "/api/dashboards/uid/*", "drop", 2),
         ("GET", "/api/search", "status", 1),
         ("GET", "/api/folders/*", "status", 1),
+        ("POST", "/api/folders", "commit_then_drop", 1),  # the retry then answers 409
     ],
 )
 def test_transient_faults_end_in_the_fault_free_state(
@@ -240,12 +253,12 @@ def test_transient_faults_end_in_the_fault_free_state(
     times: int,
 ) -> None:
     emulator = seeded.emulator
-    # "b" already published, so the update path (GET, then POST with a version) runs too.
+    # "b" already published (in General), so the update path runs too, and the folder is new.
     publish(
         project.config,
         [ORG],
         connection=connection,
-        dashboards=project.write(ORG, [make_dashboard("b")]),
+        dashboards=project.write(ORG, [make_dashboard("b")], folder=None, folder_uid=None),
     )
     emulator.faults.add(method=method, path=path, kind=kind, times=times, retry_after_s=0.001)
     built = project.write(ORG, [make_dashboard("a"), make_dashboard("b", panels=3)])
@@ -332,3 +345,40 @@ def test_each_org_gets_its_own_token_only(
     for entry in emulator.request_log:
         assert entry.org_id == org_of_identity[entry.identity]
         assert entry.status not in (401, 403)
+
+
+def test_faults_over_real_http_end_in_the_fault_free_state(
+    grafana_server: EmulatorServer, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulator = grafana_server.emulator
+    seeded = seed(emulator, monkeypatch)
+    connection = Connection(url=grafana_server.url, retry=FAST_RETRY)
+    publish(
+        project.config,
+        [ORG],
+        connection=connection,
+        dashboards=project.write(ORG, [make_dashboard(uid) for uid in "abc"]),
+    )
+    save = "/api/dashboards/db"
+    emulator.faults.add(method="POST", path=save, kind="commit_then_drop", times=1)
+    emulator.faults.add(method="POST", path=save, kind="drop", times=1)
+    emulator.faults.add(method="POST", path=save, kind="status", status=502, times=1)
+    emulator.faults.add(method="POST", path=save, kind="retry_after", times=1, retry_after_s=0.001)
+    emulator.faults.add(method="GET", path="/api/dashboards/uid/*", kind="drop", times=2)
+    changed = project.write(ORG, [make_dashboard(uid, panels=3) for uid in "abcde"])
+
+    report = publish(project.config, [ORG], connection=connection, dashboards=changed)
+
+    assert report.counts() == {"created": 2, "updated": 3}
+    for uid in "abc":
+        assert [v.version for v in emulator.versions(seeded.org_id, uid)] == [1, 2]
+    for uid in "de":
+        assert [v.version for v in emulator.versions(seeded.org_id, uid)] == [1]
+    for uid in "abcde":
+        assert len(stored_json(emulator, seeded.org_id, uid)["panels"]) == 3
+    assert {e.fault for e in emulator.request_log if e.fault} == {
+        "commit_then_drop",
+        "drop",
+        "status",
+        "retry_after",
+    }

@@ -72,8 +72,9 @@ def _print_text(result: BuildResult) -> None:
 
 
 def _print_json(result: BuildResult, root: Path) -> None:
-    rebuilt = {(d.org, d.uid) for d in result.rebuilt}
-    for dashboard in result.dashboards if result.ok else result.rebuilt:
+    # On failure build/ was left as it was: nothing listed there was rebuilt.
+    rebuilt = {(d.org, d.uid) for d in result.rebuilt} if result.ok else set()
+    for dashboard in result.dashboards:
         event = {
             "event": "dashboard",
             "org": dashboard.org,

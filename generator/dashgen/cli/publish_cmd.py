@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,11 @@ from dashgen.config import Config, load_config
 from dashgen.diffing import summarize, unified_diff
 from dashgen.errors import BuildError, PublishError, UsageError
 from dashgen.events import Action, PublishEvent, PublishReport
-from dashgen.publish import DEFAULT_CONCURRENCY, Connection, PlanReport, plan
+from dashgen.publish import DEFAULT_CONCURRENCY, Connection, PlannedDashboard, PlanReport, plan
 from dashgen.publish import publish as publish_dashboards
 
 PROGRESS_BAR_THRESHOLD = 5
+# diff's words: "drifted" = changed in Grafana since dashgen last published it.
 DIFF_STATUS = {
     Action.WOULD_CREATE: "new",
     Action.WOULD_UPDATE: "changed",
@@ -53,7 +55,11 @@ def org_selection(func: Any) -> Any:
 @var_option
 @output_option
 @click.option("--dry-run", is_flag=True, help="Print the plan; send no write.")
-@click.option("--force", is_flag=True, help="Overwrite dashboards changed in Grafana since.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite dashboards changed in Grafana since dashgen last published them.",
+)
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 64),
@@ -197,8 +203,8 @@ def _event_line(event: PublishEvent) -> str:
     versions = ""
     if event.version_before is not None and event.version_after is not None:
         versions = f" v{event.version_before}→v{event.version_after}"
-    elif event.version_after is not None:
-        versions = f" v{event.version_after}"
+    elif event.version_after is not None or event.version_before is not None:
+        versions = f" v{event.version_after or event.version_before}"
     line = f"{event.action.value:<12} {event.org}/{event.uid}  {event.title}{versions}"
     if event.error:
         line += f"\n             {event.error}"
@@ -214,8 +220,9 @@ def _print_json_event(event: PublishEvent) -> None:
 
 
 def _print_changes(report: PublishReport) -> None:
+    """After a progress bar: what deserves a look (new ones are only counted)."""
     for event in sorted(report.events, key=lambda e: (e.org, e.uid)):
-        if event.action != Action.UNCHANGED:
+        if event.action not in (Action.UNCHANGED, Action.CREATED):
             _print_event(event)
 
 
@@ -229,7 +236,8 @@ def _finish(report: PublishReport, output_format: str) -> None:
         click.echo(f"{parts} in {report.duration_s:.1f}s")
         for org, error in report.org_errors.items():
             click.echo(f"org {org}: {error}", err=True)
-        failures = report.failures
+        # Dashboards of an org that failed as a whole are covered by the org's line.
+        failures = [e for e in report.failures if e.org not in report.org_errors]
         if failures:
             click.echo("Not published:", err=True)
             for event in failures:
@@ -243,39 +251,43 @@ def _finish(report: PublishReport, output_format: str) -> None:
         )
 
 
+def _changes(item: PlannedDashboard) -> tuple[list[str], str]:
+    """Panel-level summary and unified diff, for dashboards that exist on both sides."""
+    if item.action not in (Action.WOULD_UPDATE, Action.DRIFTED) or item.desired is None:
+        return [], ""
+    name = f"{item.built.uid}.json"
+    return summarize(item.live, item.desired), unified_diff(item.live, item.desired, name)
+
+
 def _print_plan_text(planned: PlanReport) -> None:
     for org, error in planned.org_errors.items():
         click.echo(f"org {org}: {error}", err=True)
-    unchanged = 0
     for item in planned.items:
-        status = DIFF_STATUS[item.action]
         if item.action == Action.UNCHANGED:
-            unchanged += 1
             continue
-        click.echo(f"{status:<9} {item.org}/{item.built.uid}  {item.built.title}")
+        click.echo(f"{DIFF_STATUS[item.action]:<9} {item.org}/{item.built.uid}  {item.built.title}")
         if item.error:
             click.echo(f"          {item.error}")
-        if item.action in (Action.WOULD_UPDATE, Action.DRIFTED):
-            for line in summarize(item.live, item.desired):
-                click.echo(f"          - {line}")
-            click.echo(unified_diff(item.live, item.desired, f"{item.built.uid}.json"))
-    changed = len(planned.items) - unchanged
-    click.echo(f"{changed} to change, {unchanged} unchanged")
+        summary, text = _changes(item)
+        for line in summary:
+            click.echo(f"          - {line}")
+        if text:
+            click.echo(text)
+    counted = Counter(DIFF_STATUS[item.action] for item in planned.items)
+    click.echo(", ".join(f"{n} {status}" for status, n in sorted(counted.items())) or "nothing")
 
 
 def _print_plan_json(planned: PlanReport) -> None:
     for item in planned.items:
-        changes = item.action in (Action.WOULD_UPDATE, Action.DRIFTED)
+        summary, text = _changes(item)
         record = {
             "org": item.org,
             "uid": item.built.uid,
             "title": item.built.title,
             "status": DIFF_STATUS[item.action],
             "version_before": item.live_version,
-            "changes": summarize(item.live, item.desired) if changes else [],
-            "diff": unified_diff(item.live, item.desired, f"{item.built.uid}.json")
-            if changes
-            else "",
+            "changes": summary,
+            "diff": text,
             "error": item.error,
         }
         click.echo(json.dumps(record, sort_keys=True))

@@ -106,6 +106,42 @@ def discover(config: Config, *, known: dict[str, Source] | None = None) -> list[
     return found
 
 
+def apply_changes(config: Config, sources: dict[str, Source], changed: Iterable[str]) -> bool:
+    """Bring ``sources`` (absolute path → Source, from the last walk) up to date with the
+    changed paths without walking the tree; False when only a new walk can tell (a
+    directory was added, moved or deleted)."""
+    prefix = os.path.join(str(config.sources_dir), "")
+    for path in changed:
+        if path in sources:
+            if not os.path.isfile(path):
+                del sources[path]
+            continue
+        if not path.startswith(prefix):
+            continue
+        if os.path.isdir(path):
+            return False
+        if os.path.isfile(path):
+            kind = _candidate_kind(path[len(prefix) :], config)
+            if kind is not None:
+                sources[path] = _new_source(Path(path), config, kind)
+        elif any(known.startswith(os.path.join(path, "")) for known in sources):
+            return False  # a deleted directory that held sources
+    return True
+
+
+def _candidate_kind(relative: str, config: Config) -> str | None:
+    """The kind of a file (path relative to the sources dir) that ``discover`` would find."""
+    *directories, filename = relative.split(os.sep)
+    if filename.startswith(".") or any(
+        d in _SKIPPED_DIRS or d.startswith(".") for d in directories
+    ):
+        return None
+    directory = os.path.join(str(config.sources_dir), *directories)
+    if os.path.commonpath([directory, str(config.output_dir)]) == str(config.output_dir):
+        return None
+    return kind_of(filename)
+
+
 def _new_source(path: Path, config: Config, kind: str) -> Source:
     return Source(
         path=path,

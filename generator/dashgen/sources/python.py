@@ -20,7 +20,7 @@ import sys
 import sysconfig
 import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any
@@ -28,7 +28,8 @@ from typing import Any
 import orjson
 
 import dashgen
-from dashgen.errors import SourceError
+from dashgen.errors import ExportFormatError, SourceError
+from dashgen.exports import Form, export_message, form_message, unwrap
 from dashgen.sources import LoadContext, LoadedDashboard, Source, relative_name
 
 SOURCE_NAMES = ("dashboard", "dashboards")
@@ -37,8 +38,10 @@ _ASSIGNMENT = re.compile(r"^(?:dashboards?\s*(?::[^=\n]*)?=(?!=)|.*\bas\s+dashbo
 _DEFINITION_LINE = re.compile(r"^dashboards?\b", re.M)
 _module_counter = itertools.count()
 _DASHGEN_DIR = Path(dashgen.__file__).resolve().parent
+# Installed code (stdlib, site-packages) is never "project-local", even inside the root.
 _INSTALL_DIRS = tuple(
-    Path(p).resolve() for p in {sys.prefix, sys.base_prefix, *sysconfig.get_paths().values()} if p
+    Path(sysconfig.get_paths()[key]).resolve()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib")
 )
 
 
@@ -58,26 +61,33 @@ def is_source(path: Path, text: str) -> bool:
 
 def load(source: Source, ctx: LoadContext) -> list[LoadedDashboard]:
     root = ctx.config.root.resolve()
+    text = source.path.read_text(encoding="utf-8", errors="replace")
+    match = _DEFINITION_LINE.search(text)
+    line = text.count("\n", 0, match.start()) + 1 if match else None
     search_path = [str(source.path.parent), str(ctx.config.sources_dir)]
-    with _fresh_project_modules(root, search_path) as loaded_files:
+    # A print() in a source goes to stderr: stdout carries the build's own (JSON) output.
+    with _fresh_project_modules(root, search_path) as loaded_files, redirect_stdout(sys.stderr):
         try:
             module = _execute(source.path)
+            values = _dashboard_values(module, source)
+            # Converting runs user code too (to_json_data, build()): same error handling.
+            dashboards = [_to_dict(value, source, i, line) for i, value in enumerate(values)]
+        except SourceError:
+            raise
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             raise _source_error(exc, source, root) from None
     ctx.dependencies.update(loaded_files)
-    values = _dashboard_values(module, source)
-    text = source.path.read_text(encoding="utf-8", errors="replace")
-    match = _DEFINITION_LINE.search(text)
-    line = text.count("\n", 0, match.start()) + 1 if match else None
-    name = source.name
-    loaded: list[LoadedDashboard] = []
-    for index, value in enumerate(values):
-        data = _to_dict(value, source, index, line)
-        label = name if len(values) == 1 else f"{name}#{data.get('title') or index}"
-        loaded.append(LoadedDashboard(data=data, name=label, line=line))
-    return loaded
+    return [
+        LoadedDashboard(data=data, name=_uid_name(source.name, data, i, len(dashboards)), line=line)
+        for i, data in enumerate(dashboards)
+    ]
+
+
+def _uid_name(name: str, data: dict[str, Any], index: int, count: int) -> str:
+    """What a missing uid derives from: the path, plus the title when a file has several."""
+    return name if count == 1 else f"{name}#{data.get('title') or index}"
 
 
 def _execute(path: Path) -> ModuleType:
@@ -170,7 +180,13 @@ def _to_dict(value: Any, source: Source, index: int, line: int | None) -> dict[s
             "(expected a grafanalib Dashboard, a Foundation SDK builder or a dict)",
             line,
         )
-    return data
+    # The same forms as in View JSON files: API responses are unwrapped, the rest refused.
+    form, body = unwrap(data)
+    if form is Form.EXPORT:
+        raise ExportFormatError(source.rel, export_message(body), line)
+    if form in (Form.K8S_RESOURCE, Form.PANEL):
+        raise SourceError(source.rel, f"dashboard #{index + 1}: {form_message(form)}", line)
+    return body
 
 
 def _json_default(value: Any) -> Any:

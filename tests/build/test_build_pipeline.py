@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 
-from conftest import Project
+from build_support import Project
+
 from dashgen.build import Builder, build, read_manifest
+from dashgen.compiler import POOL_MIN_JOBS
 from dashgen.config import load_config
 from dashgen.normalize import content_hash
 
@@ -64,13 +67,20 @@ def test_every_problem_of_the_run_is_reported(project: Project) -> None:
     project.write("dashboards/one.json", {"uid": "bad uid!", "title": "x"})
     project.write("dashboards/two.json", {"uid": "x" * 41, "title": "y"})
     project.write("dashboards/three.py", "dashboard = undefined_name\n")
+    project.write(
+        "dashboards/four.json",
+        {"uid": "four", "title": "4", "panels": [{"id": 3, "type": "a"}, {"id": 3, "type": "b"}]},
+    )
     result = project.cli("build")
     assert result.exit_code == 1
     assert "dashboards/one.json:1: error: uid 'bad uid!' is invalid" in result.output
     assert "dashboards/two.json:1: error: uid 'xxxx" in result.output
     assert "at most 40" in result.output
     assert "dashboards/three.py:1: error: NameError" in result.output
-    assert "3 errors" in result.output
+    assert "dashboards/four.json:1: error: duplicate panel id 3: panel 3 and panel 3" in (
+        result.output
+    )
+    assert "4 errors" in result.output
 
 
 def test_same_uid_from_two_sources_names_both(project: Project, view_dashboard) -> None:
@@ -212,9 +222,20 @@ def test_json_output_events(project: Project, view_dashboard) -> None:
     result = project.cli("build", "--output", "json")
     assert result.exit_code == 1
     events = [json.loads(line) for line in result.output.splitlines()]
-    assert [e["event"] for e in events] == ["dashboard", "problem", "summary"]
-    assert events[1]["path"] == "dashboards/bad.json" and events[1]["severity"] == "error"
-    assert events[2]["ok"] is False
+    assert [e["event"] for e in events] == ["problem", "summary"]  # nothing in build/ yet
+    assert events[0]["path"] == "dashboards/bad.json" and events[0]["severity"] == "error"
+    assert events[1]["ok"] is False
+    (project.root / "dashboards/bad.json").unlink()
+    project.write("dashboards/chatty.py", "print('hello')\ndashboard = {'title': 'C'}\n")
+    result = project.cli("build", "--output", "json")
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(e["event"], e.get("uid"), e.get("rebuilt")) for e in events[:-1]] == [
+        ("dashboard", "a", True),
+        ("dashboard", "chatty", True),
+    ]
+    assert events[-1]["event"] == "summary" and events[-1]["rebuilt"] == 2
+    assert "hello" in result.stderr
 
 
 def test_help_and_usage_errors(project: Project) -> None:
@@ -250,3 +271,60 @@ def test_empty_project(project: Project) -> None:
     result = project.cli("build")
     assert result.exit_code == 0
     assert "0 dashboards, 0 rebuilt, 0 errors, 0 warnings" in result.output
+
+
+def test_worker_pool_and_in_process_builds_are_identical(tmp_path: Path) -> None:
+    trees = []
+    for name in ("pool", "threaded"):
+        project = Project(tmp_path / name)
+        project.write("templates/m.j2", MACRO)
+        for i in range(POOL_MIN_JOBS):
+            project.write(f"dashboards/j{i}.json.j2", USES_MACRO.replace("UID", f"j{i}"))
+            project.write(f"dashboards/p{i}.py", f"dashboard = {{'title': 'P{i}'}}\n")
+        config = load_config(project.root)
+        if name == "pool":
+            result = build(config)
+        else:  # another thread running: compiled in this process (no fork)
+            stop = threading.Event()
+            waiter = threading.Thread(target=stop.wait)
+            waiter.start()
+            try:
+                result = build(config)
+            finally:
+                stop.set()
+                waiter.join()
+        assert result.ok and len(result.rebuilt) == 2 * POOL_MIN_JOBS
+        trees.append(project.outputs())
+    assert trees[0] == trees[1]
+
+
+def test_changed_config_file_is_reloaded_by_the_builder(project: Project) -> None:
+    project.write("templates/m.j2", MACRO)
+    project.write("dashboards/t.json.j2", '{"uid": "t", "title": {{ name | tojson }}}\n')
+    config_file = project.write("dashgen.toml", '[vars]\nname = "one"\n')
+    builder = Builder(load_config(project.root))
+    assert builder.build().ok
+    project.write("dashgen.toml", '[vars]\nname = "two"\n')
+    result = builder.build([config_file])
+    assert [d.uid for d in result.rebuilt] == ["t"]
+    assert project.output("_default", "t")["title"] == "two"
+
+
+def test_changed_paths_that_add_or_delete_directories(project: Project, view_dashboard) -> None:
+    project.write("dashboards/a.json", view_dashboard(uid="a"))
+    project.write("dashboards/team/b.json", view_dashboard(uid="b"))
+    builder = Builder(load_config(project.root))
+    assert builder.build().ok
+    # A new folder reported as one path (as a directory move is): found by a new walk.
+    project.write("dashboards/new/c.json", view_dashboard(uid="c"))
+    result = builder.build([project.root / "dashboards/new"])
+    assert [d.uid for d in result.rebuilt] == ["c"]
+    # A deleted folder reported as one path: its sources' outputs go.
+    shutil.rmtree(project.root / "dashboards/team")
+    result = builder.build([project.root / "dashboards/team"])
+    assert result.ok and [p.name for p in result.removed] == ["b.json"]
+    # Files no walk would pick up are ignored when reported as changed.
+    hidden = project.write("dashboards/.draft/d.json", view_dashboard(uid="d"))
+    cached = project.write("dashboards/__pycache__/e.json", view_dashboard(uid="e"))
+    assert builder.build([hidden, cached]).rebuilt == []
+    assert sorted(d.uid for d in builder.build().dashboards) == ["a", "c"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
+from build_support import Project
 from grafanalib._gen import DashboardEncoder
 
-from conftest import Project
 from dashgen.build import Builder
 from dashgen.config import load_config
 from dashgen.normalize import normalize
@@ -103,3 +103,35 @@ def test_helper_that_becomes_a_source_is_built(project: Project) -> None:
     assert builder.build().dashboards == []
     helper.write_text("dashboard = {'title': 'Now a source'}\n")
     assert [d.uid for d in builder.build([helper]).rebuilt] == ["shared"]
+
+
+def test_error_while_converting_names_the_user_line(project: Project) -> None:
+    project.write(
+        "dashboards/conv.py",
+        """
+        class Builder:
+            def build(self):
+                raise ValueError("no datasource configured")
+
+        dashboard = Builder()
+        """,
+    )
+    result = project.cli("build")
+    assert result.exit_code == 1
+    assert "dashboards/conv.py:3: error: ValueError: no datasource configured" in result.output
+
+
+def test_python_source_returning_an_export_is_refused(project: Project) -> None:
+    project.write(
+        "dashboards/exported.py",
+        """
+        dashboard = {
+            "title": "Copied from grafana.com",
+            "__inputs": [{"name": "DS_PROM", "type": "datasource", "pluginId": "prometheus"}],
+        }
+        """,
+    )
+    result = project.cli("build")
+    assert result.exit_code == 1
+    assert "dashboards/exported.py:1: error: this is a Share > Export file" in result.output
+    assert "DS_PROM (prometheus)" in result.output

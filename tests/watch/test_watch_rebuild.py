@@ -157,6 +157,10 @@ def test_a_config_change_rebuilds_and_a_broken_config_keeps_the_last_good_one(
     run.wait_for(built_with("svc-one"), after=mark)
     assert "calls on thanos" in output(project, "svc-one").read_text()
 
+    mark = run.mark()
+    config.write_text('[vars]\nprometheus_uid = "thanos"\n')
+    run.wait_for(lambda s: s.kind == StatusKind.BUILT and s.config_reloaded, after=mark)
+
 
 def test_a_config_that_moves_the_sources_folder_moves_the_watch(
     project: Path, start_watch: StartWatch
@@ -177,3 +181,25 @@ def test_a_config_that_moves_the_sources_folder_moves_the_watch(
     (moved / "omega.json").write_text(view_json("omega", "Omega v2"))
     run.wait_for(built_with("omega"), after=mark)
     assert json.loads(output(project, "omega").read_text())["title"] == "Omega v2"
+
+
+def test_a_templates_folder_created_while_watching_is_watched(
+    project: Path, start_watch: StartWatch
+) -> None:
+    templates = project / "templates"
+    macro_text = (templates / "panels.j2").read_text()
+    (templates / "panels.j2").unlink()
+    templates.rmdir()
+    run = start_watch(project)
+    assert run.statuses[0].kind == StatusKind.FAILED  # svc-one and svc-two need the macro
+    mark = run.mark()
+
+    templates.mkdir()
+    (templates / "panels.j2").write_text(macro_text)
+
+    recovered = run.wait_for(built_with("svc-one"), after=mark)
+    assert recovered.recovered
+    mark = run.mark()
+    (templates / "panels.j2").write_text(macro_text.replace('"type": "stat"', '"type": "gauge"'))
+    run.wait_for(built_with("svc-two"), after=mark)
+    assert json.loads(output(project, "svc-two").read_text())["panels"][0]["type"] == "gauge"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from build_support import Project
 
-from conftest import Project
 from dashgen.build import build
 from dashgen.config import load_config
 from dashgen.exports import Form, classify, unwrap

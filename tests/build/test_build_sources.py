@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import Project
+from build_support import Project
 
 GRAFANALIB_SOURCE = """
 from grafanalib.core import Dashboard, TimeSeries, Target, GridPos

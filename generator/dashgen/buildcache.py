@@ -1,0 +1,120 @@
+"""What incremental builds remember: per (org, source), its hash, dependencies and outputs.
+
+Persisted as ``<output>/.dashgen-cache.json`` so a fresh process can skip unchanged
+sources too. The cache is keyed by everything that applies to every source (config file
+bytes, ``--var`` values, dashgen's version): when that key changes, nothing is trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from dashgen import __version__
+from dashgen.compiler import CompiledDashboard, CompiledSource
+from dashgen.outputs import read_bytes, write_atomically
+from dashgen.validate import WARNING, Problem
+
+CACHE_NAME = ".dashgen-cache.json"
+CACHE_FORMAT = 1
+
+Key = tuple[str, str]  # (org, source path relative to the project root)
+
+
+@dataclass
+class SourceRecord:
+    """What one (org, source) produced in the last successful build, and what it read."""
+
+    source_hash: str
+    dependencies: dict[str, str]  # absolute path → sha256 of its bytes ("" = missing)
+    dashboards: list[CompiledDashboard]
+    warnings: list[Problem]
+    # Records never change once made, so their JSON form is made once (saves are frequent).
+    document: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def from_compiled(cls, compiled: CompiledSource) -> SourceRecord:
+        for dashboard in compiled.dashboards:
+            dashboard.text = None
+        warnings = [p for p in compiled.problems if p.severity == WARNING]
+        return cls(compiled.source_hash, compiled.dependencies, compiled.dashboards, warnings)
+
+    def to_json(self) -> dict[str, Any]:
+        if self.document is None:
+            self.document = self._document()
+        return self.document
+
+    def _document(self) -> dict[str, Any]:
+        return {
+            "source_hash": self.source_hash,
+            "dependencies": self.dependencies,
+            "dashboards": [
+                [d.uid, d.title, d.content_hash, d.file_hash, d.line] for d in self.dashboards
+            ],
+            "warnings": [
+                [p.message, p.path.as_posix() if p.path else None, p.line] for p in self.warnings
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SourceRecord:
+        return cls(
+            source_hash=data["source_hash"],
+            dependencies=data["dependencies"],
+            dashboards=[CompiledDashboard(*fields) for fields in data["dashboards"]],
+            warnings=[
+                Problem(WARNING, message, Path(path) if path else None, line)
+                for message, path, line in data["warnings"]
+            ],
+            document=data,
+        )
+
+
+@dataclass
+class BuildCache:
+    key: str
+    records: dict[Key, SourceRecord] = field(default_factory=dict)
+    python_kinds: dict[str, tuple[str, bool]] = field(default_factory=dict)  # rel → (hash, source?)
+    trusted: bool = False  # loaded from a matching cache file, or saved by this process
+
+    @staticmethod
+    def compute_key(config_file: Path | None, extra_vars: Mapping[str, Any]) -> str:
+        digest = hashlib.sha256(f"{CACHE_FORMAT}\0{__version__}\0".encode())
+        if config_file is not None:
+            digest.update(read_bytes(config_file) or b"")
+        digest.update(orjson.dumps(extra_vars, option=orjson.OPT_SORT_KEYS, default=str))
+        return digest.hexdigest()
+
+    @classmethod
+    def load(cls, output_dir: Path, key: str) -> BuildCache:
+        """The cache in ``output_dir`` if it was written under ``key``; else an empty one."""
+        data = read_bytes(output_dir / CACHE_NAME)
+        if data is None:
+            return cls(key)
+        try:
+            document = orjson.loads(data)
+            if document.get("format") != CACHE_FORMAT or document.get("key") != key:
+                return cls(key)
+            records = {}
+            for joined, record in document["records"].items():
+                org, _, rel = joined.partition("\0")
+                records[(org, rel)] = SourceRecord.from_json(record)
+            kinds = {rel: (h, bool(s)) for rel, (h, s) in document["python"].items()}
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+            return cls(key)
+        return cls(key, records, kinds, trusted=True)
+
+    def save(self, output_dir: Path) -> None:
+        document = {
+            "format": CACHE_FORMAT,
+            "key": self.key,
+            "records": {f"{org}\0{rel}": r.to_json() for (org, rel), r in self.records.items()},
+            "python": {rel: [h, s] for rel, (h, s) in self.python_kinds.items()},
+        }
+        write_atomically(output_dir / CACHE_NAME, orjson.dumps(document))
+        self.trusted = True

@@ -1,0 +1,87 @@
+"""``build/manifest.json``: what the last successful build wrote, for publish and watch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from dashgen.errors import BuildError
+from dashgen.normalize import dumps
+from dashgen.outputs import read_bytes, write_atomically
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class BuiltDashboard:
+    org: str
+    uid: str
+    title: str
+    source: Path  # relative to the project root
+    path: Path  # absolute output file
+    content_hash: str  # normalize.content_hash of the output
+    folder: str | None = None
+    folder_uid: str | None = None
+
+    def load(self) -> dict[str, Any]:
+        return orjson.loads(self.path.read_bytes())
+
+    def manifest_entry(self) -> dict[str, Any]:
+        return self._entry
+
+    @cached_property
+    def _entry(self) -> dict[str, Any]:
+        return {
+            "org": self.org,
+            "uid": self.uid,
+            "title": self.title,
+            "source": self.source.as_posix(),
+            "path": f"{self.org}/{self.uid}.json",
+            "content_hash": self.content_hash,
+            "folder": self.folder,
+            "folder_uid": self.folder_uid,
+        }
+
+
+def read_manifest(output_dir: Path) -> list[BuiltDashboard]:
+    """The dashboards of the last successful build in ``output_dir`` ([] when none)."""
+    path = Path(output_dir) / MANIFEST_NAME
+    try:
+        document = orjson.loads(path.read_bytes())
+        return [_from_entry(entry, Path(output_dir)) for entry in document["dashboards"]]
+    except FileNotFoundError:
+        return []
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError) as exc:
+        raise BuildError(f"{path}: unreadable build manifest ({exc}); run dashgen build") from exc
+
+
+def write_manifest(output_dir: Path, dashboards: Iterable[BuiltDashboard]) -> None:
+    """Write the manifest (sorted by org, uid) unless the file already holds these bytes."""
+    entries = [d.manifest_entry() for d in sorted(dashboards, key=manifest_order)]
+    data = dumps({"format": MANIFEST_FORMAT, "dashboards": entries}).encode()
+    path = Path(output_dir) / MANIFEST_NAME
+    if read_bytes(path) != data:
+        write_atomically(path, data)
+
+
+def manifest_order(dashboard: BuiltDashboard) -> tuple[str, str]:
+    return dashboard.org, dashboard.uid
+
+
+def _from_entry(entry: dict[str, Any], output_dir: Path) -> BuiltDashboard:
+    return BuiltDashboard(
+        org=entry["org"],
+        uid=entry["uid"],
+        title=entry["title"],
+        source=Path(entry["source"]),
+        path=output_dir / entry["path"],
+        content_hash=entry["content_hash"],
+        folder=entry.get("folder"),
+        folder_uid=entry.get("folder_uid"),
+    )
