@@ -31,7 +31,13 @@ from dashgen.buildcache import BuildCache, Key, SourceRecord
 from dashgen.compiler import CompiledDashboard, CompiledSource, Job, Target, compile_all
 from dashgen.config import CONFIG_FILE_NAME, PYPROJECT_FILE_NAME, Config, load_config
 from dashgen.errors import BuildError, UsageError
-from dashgen.manifest import BuiltDashboard, manifest_order, read_manifest, write_manifest
+from dashgen.manifest import (
+    MANIFEST_NAME,
+    BuiltDashboard,
+    manifest_order,
+    read_manifest,
+    write_manifest,
+)
 from dashgen.outputs import (
     json_files_in,
     output_path,
@@ -148,6 +154,7 @@ class Builder:
             self.manifest = {(d.org, d.uid): d for d in read_manifest(output_dir)}
         except BuildError:
             self.manifest = {}
+            self.cache.trusted = False  # records without their manifest: start over
         self.cache_dirty = False
         return self.cache
 
@@ -165,6 +172,7 @@ class _Run:
         self.target_orgs = {t.org.name for t in self.targets}
         self.file_hashes: dict[str, str] = {}
         self.cache_files: dict[str, bytes] = {}  # written to the output dir on success
+        self.cache_trusted = cache.trusted  # the manifest on disk matches the cache's records
 
     def execute(self) -> BuildResult:
         current = self._current_sources()
@@ -366,8 +374,9 @@ class _Run:
         dashboards: dict[Key, list[CompiledDashboard]],
     ) -> None:
         builder = self.builder
-        if self.changed is None:
-            # Rebuilt from every current output: also right when the cache was lost.
+        manifest_file = os.path.join(self.out, MANIFEST_NAME)
+        if not self.cache_trusted or not os.path.isfile(manifest_file):
+            # Rebuilt from every current output when the last state is unknown.
             manifest = {
                 k: d
                 for k, d in builder.manifest.items()
@@ -388,7 +397,7 @@ class _Run:
                     manifest[(key[0], dashboard.uid)] = self._built(key, dashboard)
             changed = bool(replaced)
         builder.manifest = manifest
-        if changed or not os.path.isfile(os.path.join(self.out, "manifest.json")):
+        if changed or not os.path.isfile(manifest_file):
             write_manifest(self.config.output_dir, manifest.values())
 
     def _update_records(self, replaced: set[Key], compiled: dict[Key, CompiledSource]) -> None:

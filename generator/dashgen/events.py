@@ -18,8 +18,6 @@ class Action(StrEnum):
     WOULD_UPDATE = "would-update"
 
 
-# Actions after which the org holds exactly what was built.
-SUCCESSFUL = frozenset({Action.CREATED, Action.UPDATED, Action.UNCHANGED})
 # Actions that make publish exit 1.
 PROBLEMS = frozenset({Action.FAILED, Action.DRIFTED})
 
@@ -47,7 +45,6 @@ class PublishReport:
     events: list[PublishEvent] = field(default_factory=list)
     # org name -> sentence, for orgs where nothing could be sent at all
     org_errors: dict[str, str] = field(default_factory=dict)
-    requests_sent: int = 0
     duration_s: float = 0.0
 
     def counts(self) -> dict[str, int]:
@@ -61,9 +58,3 @@ class PublishReport:
     @property
     def ok(self) -> bool:
         return not self.failures and not self.org_errors
-
-    @property
-    def changes(self) -> list[PublishEvent]:
-        return [
-            event for event in self.events if event.action not in (Action.UNCHANGED, Action.FAILED)
-        ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -54,7 +55,7 @@ def read_manifest(output_dir: Path) -> list[BuiltDashboard]:
     path = Path(output_dir) / MANIFEST_NAME
     try:
         document = orjson.loads(path.read_bytes())
-        return [_from_entry(entry, Path(output_dir)) for entry in document["dashboards"]]
+        return [_from_entry(entry, str(output_dir)) for entry in document["dashboards"]]
     except FileNotFoundError:
         return []
     except (OSError, orjson.JSONDecodeError, KeyError, TypeError) as exc:
@@ -74,13 +75,13 @@ def manifest_order(dashboard: BuiltDashboard) -> tuple[str, str]:
     return dashboard.org, dashboard.uid
 
 
-def _from_entry(entry: dict[str, Any], output_dir: Path) -> BuiltDashboard:
+def _from_entry(entry: dict[str, Any], output_dir: str) -> BuiltDashboard:
     return BuiltDashboard(
         org=entry["org"],
         uid=entry["uid"],
         title=entry["title"],
         source=Path(entry["source"]),
-        path=output_dir / entry["path"],
+        path=Path(os.path.join(output_dir, entry["path"])),
         content_hash=entry["content_hash"],
         folder=entry.get("folder"),
         folder_uid=entry.get("folder_uid"),

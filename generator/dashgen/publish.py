@@ -47,7 +47,7 @@ from functools import partial
 from dashgen.build import BuiltDashboard, read_manifest
 from dashgen.config import Config
 from dashgen.events import Action, PublishEvent, PublishReport
-from dashgen.org_run import MAX_READ_CONCURRENCY, Connection, OrgRun, PlannedDashboard
+from dashgen.org_run import Connection, OrgRun, PlannedDashboard
 from dashgen.provenance import git_short_sha
 
 __all__ = ["Connection", "PlanReport", "PlannedDashboard", "plan", "publish"]
@@ -125,7 +125,7 @@ def plan(
     connection: Connection,
     dashboards: Sequence[BuiltDashboard] | None = None,
     only_uids: Collection[str] | None = None,
-    read_concurrency: int = MAX_READ_CONCURRENCY,
+    read_concurrency: int = 2 * DEFAULT_CONCURRENCY,
 ) -> PlanReport:
     """What ``publish`` would do, with the comparable documents on both sides (for diff)."""
     report = PlanReport()

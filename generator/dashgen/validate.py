@@ -20,7 +20,8 @@ Severity = Literal["error", "warning"]
 ERROR: Severity = "error"
 WARNING: Severity = "warning"
 
-_VARIABLE_REF = re.compile(r"^\$(?:\{([A-Za-z0-9_]+)(?::[^}]*)?\}|([A-Za-z0-9_]+))$")
+# $var, ${var}, ${var:format} and the deprecated [[var]] / [[var:format]].
+_VARIABLE_REF = re.compile(r"^(?:\$\{(\w+)(?::[^}]*)?\}|\$(\w+)|\[\[(\w+)(?::[^\]]*)?\]\])$")
 # Variables Grafana provides itself; a datasource may name them without declaring them.
 _BUILTIN_VARIABLES = frozenset({"__all", "__dashboard", "__org", "__user", "__interval"})
 
@@ -168,7 +169,7 @@ def _referenced_variable(reference: Any) -> str | None:
     match = _VARIABLE_REF.match(reference.strip())
     if not match:
         return None
-    return match.group(1) or match.group(2)
+    return match.group(1) or match.group(2) or match.group(3)
 
 
 def _box(grid: dict[str, Any]) -> tuple[float, float, float, float] | None:

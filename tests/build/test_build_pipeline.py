@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -328,3 +330,31 @@ def test_changed_paths_that_add_or_delete_directories(project: Project, view_das
     cached = project.write("dashboards/__pycache__/e.json", view_dashboard(uid="e"))
     assert builder.build([hidden, cached]).rebuilt == []
     assert sorted(d.uid for d in builder.build().dashboards) == ["a", "c"]
+
+
+def test_lost_or_corrupt_manifest_is_rewritten(project: Project, view_dashboard) -> None:
+    project.write("dashboards/a.json", view_dashboard(uid="a"))
+    assert project.cli("build").exit_code == 0
+    manifest = project.root / "build/manifest.json"
+    expected = manifest.read_bytes()
+    manifest.unlink()
+    assert project.cli("build").exit_code == 0
+    assert manifest.read_bytes() == expected
+    manifest.write_text("{")
+    assert project.cli("build").exit_code == 0
+    assert manifest.read_bytes() == expected
+
+
+def test_installed_entry_point_exit_codes(project: Project, view_dashboard) -> None:
+    project.write("dashboards/a.json", view_dashboard(uid="a"))
+    command = [sys.executable, "-m", "dashgen", "-C", str(project.root), "build"]
+    ok = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0, ok.stderr
+    assert "1 dashboards, 1 rebuilt, 0 errors, 0 warnings" in ok.stdout
+    project.write("dashboards/b.json", {"uid": "b", "title": ""})
+    failed = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert failed.returncode == 1
+    assert "dashboards/b.json:1: error: dashboard has an empty title" in failed.stdout
+    project.write("dashgen.toml", "[paths]\nsources = 1\n")
+    usage = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert usage.returncode == 2 and "paths.sources must be a string" in usage.stderr

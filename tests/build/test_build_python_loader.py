@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
+import pytest
 from build_support import Project
 from grafanalib._gen import DashboardEncoder
 
@@ -135,3 +136,80 @@ def test_python_source_returning_an_export_is_refused(project: Project) -> None:
     assert result.exit_code == 1
     assert "dashboards/exported.py:1: error: this is a Share > Export file" in result.output
     assert "DS_PROM (prometheus)" in result.output
+
+
+def test_real_foundation_sdk_builder(project: Project) -> None:
+    pytest.importorskip("grafana_foundation_sdk")  # the optional `sdk` extra
+    source = project.write(
+        "dashboards/sdk_real.py",
+        """
+        from grafana_foundation_sdk.builders.dashboard import Dashboard
+        from grafana_foundation_sdk.builders.timeseries import Panel
+
+        dashboard = Dashboard("Made with the SDK").uid("sdk-real").with_panel(Panel().title("A"))
+        """,
+    )
+    result = project.cli("build")
+    assert result.exit_code == 0, result.output
+    namespace: dict = {}
+    exec(compile(source.read_text(), str(source), "exec"), namespace)
+    from grafana_foundation_sdk.cog.encoder import JSONEncoder
+
+    expected = json.loads(JSONEncoder().encode(namespace["dashboard"].build()))
+    assert project.output("_default", "sdk-real") == normalize(expected)
+
+
+def test_conversion_errors(project: Project) -> None:
+    project.write(
+        "dashboards/values.py",
+        """
+        dashboards = [
+            {"title": "Big", "uid": "big", "x": 2**70},
+            {"title": "Odd", "uid": "odd", "when": object()},
+        ]
+        """,
+    )
+    project.write(
+        "dashboards/broken.py",
+        """
+        class Broken:
+            def to_json_data(self):
+                return {"title": self.missing}
+
+        dashboard = Broken()
+        """,
+    )
+    result = project.cli("build")
+    assert result.exit_code == 1
+    assert "dashboards/values.py:1: error: dashboard #2 cannot be turned into JSON: object" in (
+        result.output
+    )
+    assert "dashboards/broken.py:3: error: AttributeError" in result.output
+    (project.root / "dashboards/broken.py").unlink()
+    project.write(
+        "dashboards/values.py", 'dashboard = {"title": "Big", "uid": "big", "x": 2**70}\n'
+    )
+    assert project.cli("build").exit_code == 0
+    assert project.output("_default", "big")["x"] == 2**70
+
+
+def test_panel_warning_points_at_the_panel_in_python(project: Project) -> None:
+    project.write(
+        "dashboards/warn.py",
+        """
+        from grafanalib.core import Dashboard, TimeSeries
+
+        dashboard = Dashboard(
+            title="Warned",
+            panels=[
+                TimeSeries(title="Fine"),
+                TimeSeries(title="Pointing nowhere", dataSource="$nope"),
+            ],
+        )
+        """,
+    )
+    result = project.cli("build")
+    assert result.exit_code == 0, result.output
+    assert 'dashboards/warn.py:7: warning: panel 2 "Pointing nowhere" uses datasource $nope' in (
+        result.output
+    )

@@ -54,3 +54,23 @@ def test_warnings() -> None:
             "variable of that name",
         ),
     ]
+
+
+def test_datasource_variable_syntaxes() -> None:
+    variables = {"list": [{"name": "ds"}]}
+    for reference in ("$ds", "${ds}", "${ds:raw}", "[[ds]]", "-- Mixed --", "prometheus"):
+        d = {"title": "x", "uid": "x", "templating": variables, "panels": [{"type": "a"}]}
+        d["panels"][0]["datasource"] = reference
+        assert _messages(d) == [], reference
+    for reference in ("$other", "${other:text}", "[[other]]"):
+        d = {"title": "x", "uid": "x", "templating": variables, "panels": [{"type": "a"}]}
+        d["panels"][0]["datasource"] = {"uid": reference}
+        assert [m for _, m in _messages(d)] == [
+            "panel 1 uses datasource $other, but the dashboard defines no template variable "
+            "of that name"
+        ], reference
+
+
+def test_uid_type_and_length() -> None:
+    assert ("error", "uid must be a string, got 12") in _messages({"title": "x", "uid": 12})
+    assert _messages({"title": "x", "uid": "a" * 40}) == []

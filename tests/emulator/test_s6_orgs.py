@@ -184,3 +184,37 @@ def test_s6_list_org_users(api: Api) -> None:
     api.emulator.add_org_user(org, "admin", "Admin")
     current = api.get("/api/org/users", org=org).json()
     assert {m["login"] for m in current} == {"admin", "bob"}
+
+
+def test_s6_update_org_user_role_200(api: Api) -> None:
+    org_id = api.emulator.create_org("apiorg")
+    user_id = api.emulator.create_user("bob", "pw")
+    api.emulator.add_org_user(org_id, "bob", "Viewer")
+    response = api.call("PATCH", f"/api/orgs/{org_id}/users/{user_id}", json={"role": "Editor"})
+    assert (response.status_code, response.json()) == (
+        200,
+        {"message": "Organization user updated"},
+    )
+    assert api.emulator.state.role_in(org_id, user_id) == "Editor"
+
+
+def test_s6_update_org_user_invalid_role_400(api: Api) -> None:
+    user_id = api.emulator.create_user("bob", "pw")
+    response = api.call("PATCH", f"/api/orgs/1/users/{user_id}", json={"role": "Owner"})
+    assert (response.status_code, response.json()) == (400, {"message": "Invalid role specified"})
+
+
+def test_s6_update_org_user_last_admin_400(api: Api) -> None:
+    org_id = api.post("/api/orgs", json={"name": "solo"}).json()["orgId"]  # admin: only Admin
+    response = api.call("PATCH", f"/api/orgs/{org_id}/users/1", json={"role": "Viewer"})
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": "Cannot change role so that there is no organization admin left"
+    }
+
+
+def test_s6_update_org_user_not_a_member_500(api: Api) -> None:
+    org_id = api.emulator.create_org("apiorg")
+    user_id = api.emulator.create_user("bob", "pw")
+    response = api.call("PATCH", f"/api/orgs/{org_id}/users/{user_id}", json={"role": "Editor"})
+    assert (response.status_code, response.json()) == (500, {"message": "Failed update org user"})

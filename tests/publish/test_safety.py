@@ -166,10 +166,12 @@ def test_concurrent_writer_between_read_and_write_is_not_overwritten(
     assert len(posts(emulator)) == 2  # the first publish, then exactly one refused save
 
 
+@pytest.mark.parametrize("version", ["12.0", "13.0"])
 def test_search_that_lags_behind_does_not_break_publishing(
-    seeded: Seeded, project: Project
+    version: str, project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    emulator = seeded.emulator
+    emulator = Emulator(version=version)
+    seeded = seed(emulator, monkeypatch)
     built = project.write(ORG, [make_dashboard("a")])
     blind = Connection(
         url="http://localhost:3000", retry=FAST_RETRY, transport=BlindSearch(emulator.transport())

@@ -61,6 +61,9 @@ class RecordingEnvironment(jinja2.Environment):
             keep_trailing_newline=True,
             autoescape=False,
             bytecode_cache=bytecode_cache,
+            # Constant folding made compiling ~25% slower and rendering no faster here:
+            # every template is compiled once and rendered once per org.
+            optimized=False,
         )
         self.filters["tojson"] = _tojson
         self.deferred_cache = bytecode_cache

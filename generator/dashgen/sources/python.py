@@ -3,9 +3,9 @@
 Other ``.py`` files are helpers that sources import (``defaults.py``, ``lib/panels.py``);
 a ``*.dashboard.py`` (grafanalib's naming) that defines neither name is an error.
 
-Every build loads sources fresh: each module is imported under a unique name with its
-own directory and the sources dir on ``sys.path``, and afterwards every project-local
-module it pulled in is dropped from ``sys.modules`` (and recorded as a dependency).
+Every build loads sources fresh (see ``dashgen.sources.pyimport``): each runs as a new
+module, and the project modules it imports are dropped afterwards and recorded as its
+dependencies.
 Values may be grafanalib objects (``to_json_data()``), Foundation SDK builders
 (``build()``, then the SDK's ``to_json()``), or plain dicts.
 """
@@ -13,36 +13,28 @@ Values may be grafanalib objects (``to_json_data()``), Foundation SDK builders
 from __future__ import annotations
 
 import ast
-import importlib.util
-import itertools
+import json
 import re
 import sys
-import sysconfig
 import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import redirect_stdout
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any
 
 import orjson
 
-import dashgen
 from dashgen.errors import ExportFormatError, SourceError
 from dashgen.exports import Form, export_message, form_message, unwrap
 from dashgen.sources import LoadContext, LoadedDashboard, Source, relative_name
+from dashgen.sources.pyimport import execute, fresh_project_modules, is_installed_code
 
 SOURCE_NAMES = ("dashboard", "dashboards")
 GRAFANALIB_SUFFIX = ".dashboard.py"
+_CODE_CACHE_KEY = "python.code"
 _ASSIGNMENT = re.compile(r"^(?:dashboards?\s*(?::[^=\n]*)?=(?!=)|.*\bas\s+dashboards?\b)", re.M)
 _DEFINITION_LINE = re.compile(r"^dashboards?\b", re.M)
-_module_counter = itertools.count()
-_DASHGEN_DIR = Path(dashgen.__file__).resolve().parent
-# Installed code (stdlib, site-packages) is never "project-local", even inside the root.
-_INSTALL_DIRS = tuple(
-    Path(sysconfig.get_paths()[key]).resolve()
-    for key in ("stdlib", "platstdlib", "purelib", "platlib")
-)
 
 
 def is_source(path: Path, text: str) -> bool:
@@ -66,9 +58,11 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDashboard]:
     line = text.count("\n", 0, match.start()) + 1 if match else None
     search_path = [str(source.path.parent), str(ctx.config.sources_dir)]
     # A print() in a source goes to stderr: stdout carries the build's own (JSON) output.
-    with _fresh_project_modules(root, search_path) as loaded_files, redirect_stdout(sys.stderr):
+    code_cache = ctx.session.setdefault(_CODE_CACHE_KEY, {})
+    fresh = fresh_project_modules(root, search_path, code_cache)
+    with fresh as loaded_files, redirect_stdout(sys.stderr):
         try:
-            module = _execute(source.path)
+            module = execute(source.path, code_cache)
             values = _dashboard_values(module, source)
             # Converting runs user code too (to_json_data, build()): same error handling.
             dashboards = [_to_dict(value, source, i, line) for i, value in enumerate(values)]
@@ -80,7 +74,9 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDashboard]:
             raise _source_error(exc, source, root) from None
     ctx.dependencies.update(loaded_files)
     return [
-        LoadedDashboard(data=data, name=_uid_name(source.name, data, i, len(dashboards)), line=line)
+        LoadedDashboard(
+            data=data, name=_uid_name(source.name, data, i, len(dashboards)), line=line, text=text
+        )
         for i, data in enumerate(dashboards)
     ]
 
@@ -88,53 +84,6 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDashboard]:
 def _uid_name(name: str, data: dict[str, Any], index: int, count: int) -> str:
     """What a missing uid derives from: the path, plus the title when a file has several."""
     return name if count == 1 else f"{name}#{data.get('title') or index}"
-
-
-def _execute(path: Path) -> ModuleType:
-    module_name = f"_dashgen_source_{next(_module_counter)}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {path}")
-    module = importlib.util.module_from_spec(spec)
-    # Registered while it runs: dataclasses and pickling look the module up by name.
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(module_name, None)
-    return module
-
-
-@contextmanager
-def _fresh_project_modules(root: Path, search_path: list[str]) -> Iterator[set[Path]]:
-    """Put ``search_path`` first on sys.path; afterwards forget project modules it imported."""
-    before = set(sys.modules)
-    saved_path = list(sys.path)
-    sys.path[:0] = [p for p in search_path if p not in sys.path[:2]]
-    loaded_files: set[Path] = set()
-    try:
-        yield loaded_files
-    finally:
-        sys.path[:] = saved_path
-        for name in set(sys.modules) - before:
-            file = _project_file(sys.modules.get(name), root)
-            if file is not None:
-                loaded_files.add(file)
-                del sys.modules[name]
-
-
-def _project_file(module: ModuleType | None, root: Path) -> Path | None:
-    file = getattr(module, "__file__", None)
-    if not file:
-        return None
-    path = Path(file).resolve()
-    if not path.is_relative_to(root) or _is_installed_code(path):
-        return None
-    return path
-
-
-def _is_installed_code(path: Path) -> bool:
-    return path.is_relative_to(_DASHGEN_DIR) or any(path.is_relative_to(d) for d in _INSTALL_DIRS)
 
 
 def _dashboard_values(module: ModuleType, source: Source) -> list[Any]:
@@ -168,8 +117,8 @@ def _to_dict(value: Any, source: Source, index: int, line: int | None) -> dict[s
         if callable(build):
             value = build()
     try:
-        data = orjson.loads(orjson.dumps(value, default=_json_default))
-    except (TypeError, orjson.JSONEncodeError) as exc:
+        data = _plain_json(value)
+    except _NotSerializable as exc:
         raise SourceError(
             source.rel, f"dashboard #{index + 1} cannot be turned into JSON: {exc}", line
         ) from exc
@@ -189,6 +138,20 @@ def _to_dict(value: Any, source: Source, index: int, line: int | None) -> dict[s
     return body
 
 
+class _NotSerializable(TypeError):
+    pass
+
+
+def _plain_json(value: Any) -> Any:
+    """``value`` as plain JSON data, calling to_json_data()/to_json() on the way."""
+    try:
+        return orjson.loads(orjson.dumps(value, default=_json_default))
+    except orjson.JSONEncodeError:
+        # Again with json: it takes integers beyond 64 bits, and when a to_json_data()
+        # fails it keeps the traceback (orjson drops it), so the error names the line.
+        return json.loads(json.dumps(value, default=_json_default))
+
+
 def _json_default(value: Any) -> Any:
     to_json_data = getattr(value, "to_json_data", None)  # grafanalib
     if callable(to_json_data):
@@ -198,7 +161,7 @@ def _json_default(value: Any) -> Any:
         return to_json()
     if isinstance(value, set | frozenset):
         return sorted(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    raise _NotSerializable(f"{type(value).__name__} is not JSON serializable")
 
 
 def _source_error(exc: BaseException, source: Source, root: Path) -> SourceError:
@@ -224,7 +187,7 @@ def _user_location(exc: BaseException, root: Path) -> tuple[Path | None, int | N
         path = Path(tb.tb_frame.f_code.co_filename)
         if path.is_absolute() and path.resolve().is_relative_to(root):
             resolved = path.resolve()
-            if not _is_installed_code(resolved):
+            if not is_installed_code(resolved):
                 location = (resolved, tb.tb_lineno)
         tb = tb.tb_next
     return location

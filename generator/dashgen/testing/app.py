@@ -159,7 +159,7 @@ class Emulator:
         """Save as ``user`` (default the admin) with overwrite; returns the save response."""
         command = SaveCommand(
             org_id=org_id,
-            dashboard=dashboard,
+            dashboard=copy.deepcopy(dashboard),  # callers may keep mutating theirs
             saved_by=user or self.admin_user,
             folder_uid=folder_uid,
             overwrite=True,

@@ -5,7 +5,6 @@ Callers hold ``state.lock``.
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -174,7 +173,9 @@ def _store(
             created_by=cmd.saved_by,
             updated_by=cmd.saved_by,
         )
-    data = copy.deepcopy(cmd.dashboard)
+    # The command holds a freshly parsed body and stored data is never mutated in place
+    # (each save builds a new dict), so the version record can share it: no deep copies.
+    data = dict(cmd.dashboard)
     data.update(id=existing.id, uid=existing.uid, version=existing.version + 1)
     data.pop("isFolder", None)
     previous = existing.version
@@ -192,7 +193,7 @@ def _store(
             message=cmd.message,
             created=stamp,
             created_by=cmd.saved_by,
-            data=copy.deepcopy(data),
+            data=data,
         )
     )
     state.dashboards[(existing.org_id, existing.uid)] = existing

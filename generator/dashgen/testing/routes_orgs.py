@@ -81,6 +81,36 @@ def add_user_to_org(ctx: Context) -> Response:
     return _add_user(ctx, org_id)
 
 
+def update_org_user(ctx: Context) -> Response:
+    """PATCH /api/orgs/:orgId/users/:userId (``updateOrgUserHelper`` in pkg/api/org_users.go)."""
+    require_server_admin(ctx.caller, "org.users:write", ctx.state)
+    org_id = _org_id_param(ctx)
+    _existing_org(ctx, org_id)
+    body = ctx.request.json_body()
+    if not isinstance(body, dict):
+        raise message(400, "bad request data")
+    role = str(body.get("role") or "")
+    if role not in ASSIGNABLE_ROLES:
+        raise message(400, "Invalid role specified")
+    try:
+        user_id = int(ctx.params["user_id"])
+    except ValueError:
+        raise message(400, "userId is invalid") from None
+    current_role = ctx.state.role_in(org_id, user_id)
+    if current_role is None:
+        # Grafana's store answers ErrOrgUserNotFound, which the handler sends as a 500.
+        raise message(500, "Failed update org user")
+    other_admins = [
+        uid
+        for (member_org, uid), member_role in ctx.state.memberships.items()
+        if member_org == org_id and member_role == "Admin" and uid != user_id
+    ]
+    if current_role == "Admin" and role != "Admin" and not other_admins:
+        raise message(400, "Cannot change role so that there is no organization admin left")
+    ctx.state.memberships[(org_id, user_id)] = role
+    return Response(200, {"message": "Organization user updated"})
+
+
 def add_user_to_current_org(ctx: Context) -> Response:
     require_role(ctx.caller, "Admin", "org.users:add", ctx.state)
     return _add_user(ctx, ctx.caller.org_id)
@@ -209,6 +239,7 @@ ROUTES = [
     Route("GET", "/api/orgs/{org_id}", get_org_by_id),
     Route("POST", "/api/orgs/{org_id}/users", add_user_to_org),
     Route("GET", "/api/orgs/{org_id}/users", list_org_users),
+    Route("PATCH", "/api/orgs/{org_id}/users/{user_id}", update_org_user),
     Route("GET", "/api/org", get_current_org),
     Route("POST", "/api/org/users", add_user_to_current_org),
     Route("GET", "/api/org/users", list_current_org_users),

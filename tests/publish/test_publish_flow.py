@@ -266,3 +266,19 @@ def test_version_message_names_the_git_commit(
 
     (version,) = seeded.emulator.versions(seeded.org_id, "a")
     assert version.message == f"dashgen {built[0].content_hash[:16]} git {sha}"
+
+
+def test_live_copy_that_differs_only_in_noise_counts_as_unchanged(
+    seeded: Seeded, project: Project, connection: Connection
+) -> None:
+    built = project.write(ORG, [make_dashboard("a")])
+    publish(project.config, [ORG], connection=connection, dashboards=built)
+    noisy = stored_json(seeded.emulator, seeded.org_id, "a") | {"__requires": []}
+    noisy["panels"] = [dict(reversed(list(panel.items()))) for panel in noisy["panels"]]
+    seeded.emulator.save_dashboard(seeded.org_id, noisy, folder_uid=FOLDER_UID)
+    seeded.emulator.clear_request_log()
+
+    report = publish(project.config, [ORG], connection=connection, dashboards=built)
+
+    assert actions(report) == {"a": "unchanged"}
+    assert posts(seeded.emulator) == []

@@ -1,0 +1,133 @@
+"""Importing a project's Python fresh on every build.
+
+Each source runs as a new module under a unique name, with its own directory and the
+sources dir first on ``sys.path``. Afterwards every project-local module it pulled in is
+dropped from ``sys.modules`` and reported as a dependency, so the next source, and the
+next build, import them again from disk.
+
+Compiling is what costs, not executing: helpers that many sources import would be
+compiled again for each of them. ``ProjectImports`` keeps the code objects for one build,
+keyed by path and exact bytes, so modules still run fresh but compile once.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import itertools
+import sys
+import sysconfig
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import CodeType, ModuleType
+from typing import Any
+
+import dashgen
+
+_module_counter = itertools.count()
+_DASHGEN_DIR = Path(dashgen.__file__).resolve().parent
+# Installed code (stdlib, site-packages) is never "project-local", even inside the root.
+_INSTALL_DIRS = tuple(
+    Path(sysconfig.get_paths()[key]).resolve()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib")
+)
+
+CodeCache = dict[tuple[str, bytes], CodeType]
+
+
+class _CachingLoader(importlib.machinery.SourceFileLoader):
+    """A source loader that reuses the code object of identical bytes within one build."""
+
+    def __init__(self, fullname: str, path: str, code_cache: CodeCache) -> None:
+        super().__init__(fullname, path)
+        self.code_cache = code_cache
+
+    def source_to_code(self, data: Any, path: Any, *, _optimize: int = -1) -> CodeType:
+        key = (str(path), bytes(data))
+        code = self.code_cache.get(key)
+        if code is None:
+            code = super().source_to_code(data, path, _optimize=_optimize)
+            self.code_cache[key] = code
+        return code
+
+
+class _ProjectFinder(importlib.abc.MetaPathFinder):
+    """Finds modules the usual way; gives project-local ones the caching loader."""
+
+    def __init__(self, root: Path, code_cache: CodeCache) -> None:
+        self.root = root
+        self.code_cache = code_cache
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        if spec is None or not isinstance(spec.loader, importlib.machinery.SourceFileLoader):
+            return None  # let the normal finders answer
+        origin = Path(spec.origin or "").resolve()
+        if not is_project_file(origin, self.root):
+            return None
+        spec.loader = _CachingLoader(fullname, spec.origin or "", self.code_cache)
+        return spec
+
+
+def is_project_file(path: Path, root: Path) -> bool:
+    """Under the project root and not installed code (stdlib, site-packages, dashgen)."""
+    if not path.is_relative_to(root):
+        return False
+    return not is_installed_code(path)
+
+
+def is_installed_code(path: Path) -> bool:
+    return path.is_relative_to(_DASHGEN_DIR) or any(path.is_relative_to(d) for d in _INSTALL_DIRS)
+
+
+def execute(path: Path, code_cache: CodeCache) -> ModuleType:
+    """Run ``path`` as a new module with a unique name; returns the module."""
+    module_name = f"_dashgen_source_{next(_module_counter)}"
+    loader = _CachingLoader(module_name, str(path), code_cache)
+    spec = importlib.util.spec_from_file_location(module_name, path, loader=loader)
+    if spec is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    # Registered while it runs: dataclasses and pickling look the module up by name.
+    sys.modules[module_name] = module
+    try:
+        loader.exec_module(module)
+    finally:
+        sys.modules.pop(module_name, None)
+    return module
+
+
+@contextmanager
+def fresh_project_modules(
+    root: Path, search_path: list[str], code_cache: CodeCache
+) -> Iterator[set[Path]]:
+    """Put ``search_path`` first on sys.path; afterwards forget the project modules that
+    were imported meanwhile. Yields the set that receives their files."""
+    before = set(sys.modules)
+    saved_path = list(sys.path)
+    sys.path[:0] = [p for p in search_path if p not in sys.path[:2]]
+    finder = _ProjectFinder(root, code_cache)
+    sys.meta_path.insert(0, finder)
+    loaded_files: set[Path] = set()
+    try:
+        yield loaded_files
+    finally:
+        sys.meta_path.remove(finder)
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - before:
+            file = _project_file(sys.modules.get(name), root)
+            if file is not None:
+                loaded_files.add(file)
+                del sys.modules[name]
+
+
+def _project_file(module: ModuleType | None, root: Path) -> Path | None:
+    file = getattr(module, "__file__", None)
+    if not file:
+        return None
+    path = Path(file).resolve()
+    return path if is_project_file(path, root) else None
