@@ -1,10 +1,7 @@
 """dashgen: Grafana dashboards as code."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("dashgen")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+# The single source of the version (pyproject.toml reads it); a static string keeps
+# `import dashgen` free of importlib.metadata's cost on every CLI start.
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import ssl
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -122,7 +123,7 @@ class GrafanaClient:
             headers=headers,
             auth=auth,
             transport=transport,
-            verify=verify,
+            verify=_tls_verification(verify),
             timeout=timeout_s,
             limits=limits,
         )
@@ -222,6 +223,16 @@ class GrafanaClient:
         if isinstance(error, RateLimitedError):
             error.retry_after = _parse_retry_after(response.headers.get("Retry-After"))
         return error
+
+
+def _tls_verification(verify: bool | str) -> bool | ssl.SSLContext:
+    """``verify`` is True/False or a CA bundle path (``--ca-cert``); httpx wants a context."""
+    if isinstance(verify, str):
+        try:
+            return ssl.create_default_context(cafile=verify)
+        except (OSError, ssl.SSLError) as exc:
+            raise GrafanaConnectionError(f"cannot use CA bundle {verify}: {exc}") from None
+    return verify
 
 
 def _parse_retry_after(value: str | None) -> float | None:
