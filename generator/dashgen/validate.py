@@ -42,6 +42,13 @@ class Problem:
             where += f":{self.line}"
         return f"{where}: {self.message}"
 
+    def line_text(self) -> str:
+        """``path:line: severity: message``: how ``dashgen build`` and ``watch`` print it."""
+        where = self.path.as_posix() if self.path else "<build>"
+        if self.line:
+            where += f":{self.line}"
+        return f"{where}: {self.severity}: {self.message}"
+
     @property
     def is_error(self) -> bool:
         return self.severity == ERROR

@@ -15,7 +15,6 @@ from dashgen.config import DEFAULT_ORG
 if TYPE_CHECKING:
     from dashgen.build import BuildResult, BuiltDashboard
     from dashgen.events import PublishEvent
-    from dashgen.validate import Problem
 
 MAX_NAMES_LISTED = 5
 
@@ -129,15 +128,7 @@ def _require_result(status: WatchStatus) -> BuildResult:
 
 
 def _problem_lines(result: BuildResult) -> list[str]:
-    return [problem_line(p) for p in result.problems]
-
-
-def problem_line(problem: Problem) -> str:
-    """``path:line: severity: message``, as ``dashgen build`` prints it."""
-    where = problem.path.as_posix() if problem.path else "<build>"
-    if problem.line:
-        where += f":{problem.line}"
-    return f"{where}: {problem.severity}: {problem.message}"
+    return [p.line_text() for p in result.problems]
 
 
 def _problem_counts(result: BuildResult) -> str:

@@ -11,7 +11,6 @@ from dashgen.build import BuildResult
 from dashgen.build import build as run_build
 from dashgen.cli.common import CliContext, output_option, parse_vars, pass_cli, var_option
 from dashgen.config import load_config
-from dashgen.validate import Problem
 
 
 @click.command("build")
@@ -63,7 +62,7 @@ def build(
 
 def _print_text(result: BuildResult) -> None:
     for problem in result.problems:
-        click.echo(_problem_line(problem))
+        click.echo(problem.line_text())
     click.echo(
         f"{len(result.dashboards)} dashboards, {len(result.rebuilt)} rebuilt, "
         f"{len(result.errors)} errors, {len(result.warnings)} warnings "
@@ -107,13 +106,6 @@ def _print_json(result: BuildResult, root: Path) -> None:
         "root": str(root),
     }
     click.echo(json.dumps(summary))
-
-
-def _problem_line(problem: Problem) -> str:
-    where = problem.path.as_posix() if problem.path else "<build>"
-    if problem.line:
-        where += f":{problem.line}"
-    return f"{where}: {problem.severity}: {problem.message}"
 
 
 COMMANDS: list[click.Command] = [build]

@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+from dashgen.errors import UsageError
+
+if TYPE_CHECKING:
+    from dashgen.config import Config
+    from dashgen.publish import Connection
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -79,3 +85,32 @@ def grafana_connection_options(func: F) -> F:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+def tls_verify(ca_cert: Path | None, insecure: bool) -> bool | str:
+    """What the Grafana client verifies TLS against: --insecure (warned), a CA bundle, or the
+    system store."""
+    if insecure:
+        click.echo("Warning: TLS certificate verification is off (--insecure).", err=True)
+        return False
+    return str(ca_cert) if ca_cert else True
+
+
+def publish_connection(
+    config: Config,
+    grafana_url: str | None,
+    ca_cert: Path | None,
+    insecure: bool,
+    allow_insecure_http: bool,
+) -> Connection:
+    """Grafana URL (option, env GRAFANA_URL, then config) and TLS rules for publish/diff/watch."""
+    from dashgen.publish import Connection  # imported here: only commands that talk to Grafana
+
+    url = grafana_url or config.grafana_url
+    if not url:
+        raise UsageError(
+            "no Grafana URL: pass --grafana-url, set GRAFANA_URL, or set grafana_url in the config"
+        )
+    return Connection(
+        url=url, verify=tls_verify(ca_cert, insecure), allow_insecure_http=allow_insecure_http
+    )

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from dashgen import orgs
-from dashgen.cli.common import CliContext, grafana_connection_options, pass_cli
+from dashgen.cli.common import CliContext, grafana_connection_options, pass_cli, tls_verify
 from dashgen.errors import ConfigError, UsageError
 from dashgen.secrets import Secret, redact_url
 from dashgen.tokens import StoredToken, TokenStore, env_var_name
@@ -102,15 +102,6 @@ def _grafana_url(cli: CliContext, grafana_url: str | None, *, required: bool = T
     return url
 
 
-def _verify(ca_cert: Path | None, insecure: bool) -> bool | str:
-    if ca_cert is not None:
-        return str(ca_cert)
-    if insecure:
-        click.echo("warning: TLS certificate verification is off (--insecure)", err=True)
-        return False
-    return True
-
-
 def _admin_target(
     cli: CliContext,
     connection: dict[str, Any],
@@ -132,7 +123,7 @@ def _admin_target(
         password = Secret(click.prompt(prompt, hide_input=True))
     target = orgs.GrafanaTarget(
         url=url,
-        verify=_verify(connection["ca_cert"], connection["insecure"]),
+        verify=tls_verify(connection["ca_cert"], connection["insecure"]),
         allow_insecure_http=connection["allow_insecure_http"],
     )
     return target, orgs.AdminCredentials(user, password)

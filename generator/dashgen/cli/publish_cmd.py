@@ -18,13 +18,14 @@ from dashgen.cli.common import (
     output_option,
     parse_vars,
     pass_cli,
+    publish_connection,
     var_option,
 )
 from dashgen.config import Config, load_config
 from dashgen.diffing import summarize, unified_diff
 from dashgen.errors import BuildError, PublishError, UsageError
 from dashgen.events import Action, PublishEvent, PublishReport
-from dashgen.publish import DEFAULT_CONCURRENCY, Connection, PlannedDashboard, PlanReport, plan
+from dashgen.publish import DEFAULT_CONCURRENCY, PlannedDashboard, PlanReport, plan
 from dashgen.publish import publish as publish_dashboards
 
 PROGRESS_BAR_THRESHOLD = 5
@@ -85,7 +86,7 @@ def publish(
     """Publish the build of each org (building first if stale): only what changed."""
     config = load_config(cli.project_root)
     orgs = _orgs(config, org_names, all_orgs)
-    connection = _connection(config, grafana_url, ca_cert, insecure, allow_insecure_http)
+    connection = publish_connection(config, grafana_url, ca_cert, insecure, allow_insecure_http)
     dashboards = _fresh_build(config, orgs, parse_vars(var_items))
     going_out = sum(1 for built in dashboards if built.org in orgs)
     show_bar = output_format == "text" and going_out > PROGRESS_BAR_THRESHOLD and _is_tty()
@@ -130,7 +131,7 @@ def diff(
     cli: CliContext = ctx.find_object(CliContext)
     config = load_config(cli.project_root)
     orgs = _orgs(config, org_names, all_orgs)
-    connection = _connection(config, grafana_url, ca_cert, insecure, allow_insecure_http)
+    connection = publish_connection(config, grafana_url, ca_cert, insecure, allow_insecure_http)
     dashboards = _fresh_build(config, orgs, parse_vars(var_items))
     planned = plan(config, orgs, connection=connection, dashboards=dashboards)
     if output_format == "json":
@@ -156,24 +157,6 @@ def _orgs(config: Config, org_names: Sequence[str], all_orgs: bool) -> list[str]
     if not org_names:
         raise UsageError("name the organization with --org NAME (repeatable) or use --all-orgs")
     return list(dict.fromkeys(org_names))
-
-
-def _connection(
-    config: Config,
-    grafana_url: str | None,
-    ca_cert: Path | None,
-    insecure: bool,
-    allow_insecure_http: bool,
-) -> Connection:
-    url = grafana_url or config.grafana_url
-    if not url:
-        raise UsageError(
-            "no Grafana URL: pass --grafana-url, set GRAFANA_URL, or set grafana_url in the config"
-        )
-    if insecure:
-        click.echo("Warning: TLS certificate verification is off (--insecure).", err=True)
-    verify: bool | str = False if insecure else (str(ca_cert) if ca_cert else True)
-    return Connection(url=url, verify=verify, allow_insecure_http=allow_insecure_http)
 
 
 def _fresh_build(

@@ -16,11 +16,11 @@ from dashgen.cli.common import (
     grafana_connection_options,
     parse_vars,
     pass_cli,
+    publish_connection,
     var_option,
 )
-from dashgen.config import Config, load_config
+from dashgen.config import load_config
 from dashgen.errors import UsageError
-from dashgen.publish import Connection
 from dashgen.watch import watch as run_watch
 from dashgen.watch_changes import AUTHORING_TIMING, Timing
 from dashgen.watch_publish import OrgPublisher
@@ -87,7 +87,7 @@ def watch(
         raise UsageError("--publish needs --org NAME: the org to publish to")
     publisher = None
     if publish and org:
-        connection = _connection(config, grafana_url, ca_cert, insecure, allow_insecure_http)
+        connection = publish_connection(config, grafana_url, ca_cert, insecure, allow_insecure_http)
         publisher = OrgPublisher(config, org, connection)
     stop = threading.Event()
     try:
@@ -111,25 +111,6 @@ def watch(
 def _print_status(status: WatchStatus) -> None:
     for line in format_status(status):
         click.echo(line, err=status.kind in _TO_STDERR)
-
-
-def _connection(
-    config: Config,
-    grafana_url: str | None,
-    ca_cert: Path | None,
-    insecure: bool,
-    allow_insecure_http: bool,
-) -> Connection:
-    """The same URL and TLS rules as ``dashgen publish``."""
-    url = grafana_url or config.grafana_url
-    if not url:
-        raise UsageError(
-            "no Grafana URL: pass --grafana-url, set GRAFANA_URL, or set grafana_url in the config"
-        )
-    if insecure:
-        click.echo("Warning: TLS certificate verification is off (--insecure).", err=True)
-    verify: bool | str = False if insecure else (str(ca_cert) if ca_cert else True)
-    return Connection(url=url, verify=verify, allow_insecure_http=allow_insecure_http)
 
 
 @contextmanager
