@@ -27,6 +27,7 @@ class Measurement:
     command: tuple[str, ...]
     returncode: int
     wall_s: float
+    cpu_s: float  # user + system, the child and the descendants it waited for (workers)
     max_rss_mb: float
     tree_peak_mb: float
     max_processes: int
@@ -64,6 +65,7 @@ def run(
             command=tuple(command),
             returncode=process.returncode,
             wall_s=wall_s,
+            cpu_s=usage.ru_utime + usage.ru_stime,
             max_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
             tree_peak_mb=sampler.peak_kb / 1024,
             max_processes=sampler.max_processes,

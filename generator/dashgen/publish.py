@@ -1,9 +1,12 @@
 """Publish built dashboards to Grafana organizations: plan (compare with live) → apply → events.
 
-Per org: resolve the org's own token; one pooled client; ``GET /api/org`` must name
-that org or nothing is sent; ensure the folders (addressed by ``folderUid`` only);
-then for each dashboard, concurrently: read the live one, decide, and write only
-what differs.
+Per org (an ``OrgSession``, which ``publish()`` opens per call and ``dashgen watch``
+keeps for its whole life): resolve the org's own token; one pooled client;
+``GET /api/org`` must name that org or nothing is sent; ensure the folders (addressed
+by ``folderUid`` only), each once per session; for a large batch, one search for the
+uids that exist (a shortcut only: new dashboards then cost no read; a small batch reads
+each dashboard directly); then for each dashboard, concurrently: read the live one,
+decide, and write only what differs.
 
 Decision for one dashboard (``comparable`` = ``normalize.comparable``):
 
@@ -39,10 +42,12 @@ serialises dashboard writes in its database, reads are cheap).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Final
 
 from dashgen.build import BuiltDashboard, read_manifest
 from dashgen.config import Config
@@ -50,9 +55,16 @@ from dashgen.events import Action, PublishEvent, PublishReport
 from dashgen.org_run import Connection, OrgRun, PlannedDashboard
 from dashgen.provenance import git_short_sha
 
-__all__ = ["Connection", "PlanReport", "PlannedDashboard", "plan", "publish"]
+__all__ = ["Connection", "OrgSession", "PlanReport", "PlannedDashboard", "plan", "publish"]
 
 DEFAULT_CONCURRENCY = 8
+
+
+class _FromProject:
+    """``git_sha`` default: ask git about the project (once per session)."""
+
+
+FROM_PROJECT: Final = _FromProject()
 
 
 @dataclass
@@ -63,6 +75,116 @@ class PlanReport:
     @property
     def has_changes(self) -> bool:
         return bool(self.org_errors) or any(i.action != Action.UNCHANGED for i in self.items)
+
+
+class OrgSession:
+    """A long-lived publisher for one org: ``publish()`` and ``watch --publish`` share it.
+
+    Opened on first use (or by ``open()``): the org's token, ONE pooled client, and the
+    ``GET /api/org`` check, once for the life of the session. Each ``publish(dashboards)``
+    then ensures only the folders not seen before, searches only for a large batch
+    (otherwise each dashboard is read directly), and runs the per-dashboard path
+    (skip-unchanged, drift guard, safe retries). The git sha of the version message is
+    computed once. A failed open (no token, wrong org, Grafana unreachable) is reported
+    for that batch and tried again on the next one, as is a token Grafana rejects (401)
+    during a batch. Batches run one at a time; ``close()``
+    (or leaving the ``with`` block) closes the client.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        org_name: str,
+        *,
+        connection: Connection,
+        force: bool = False,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        read_concurrency: int | None = None,
+        git_sha: str | _FromProject | None = FROM_PROJECT,
+    ) -> None:
+        self.config = config
+        self.org = org_name
+        self._git_sha = git_sha
+        self._run = OrgRun(
+            org_name,
+            connection,
+            concurrency=concurrency,
+            read_concurrency=read_concurrency,
+            force=force,
+        )
+        self._lock = threading.Lock()
+
+    @property
+    def is_open(self) -> bool:
+        return self._run.is_open
+
+    def open(self) -> str | None:
+        """Open now if not open yet; None when ready, else the sentence saying why not."""
+        if isinstance(self._git_sha, _FromProject):
+            self._git_sha = git_short_sha(self.config.root)
+        self._run.git_sha = self._git_sha
+        return self._run.open()
+
+    def publish(
+        self,
+        dashboards: Sequence[BuiltDashboard],
+        *,
+        on_event: Callable[[PublishEvent], None] | None = None,
+        dry_run: bool = False,
+    ) -> PublishReport:
+        """Publish ``dashboards`` (this org's); per-dashboard problems never raise."""
+        started = time.monotonic()
+        report = PublishReport()
+        selected = _sorted(dashboards)
+
+        def record(event: PublishEvent) -> None:
+            report.events.append(event)
+            if on_event is not None:
+                on_event(event)
+
+        with self._lock:
+            error = self.open()
+            if error is not None:
+                report.org_errors[self.org] = error
+                for built in selected:
+                    record(_failed(self.org, built, error))
+            elif selected:
+                run = self._run
+                run.prepare(selected, create_folders=not dry_run)
+                for outcome in run.each(selected, run.plan if dry_run else run.publish_one):
+                    record(_as_event(outcome))
+                if run.token_rejected:
+                    run.close()  # the next batch reads the token again and re-checks the org
+        report.events.sort(key=lambda event: (event.org, event.uid))
+        report.duration_s = time.monotonic() - started
+        return report
+
+    def plan(
+        self, dashboards: Sequence[BuiltDashboard], *, with_documents: bool = False
+    ) -> tuple[list[PlannedDashboard], str | None]:
+        """What ``publish`` would do (never a write), and the org's error if it failed."""
+        selected = _sorted(dashboards)
+        with self._lock:
+            error = self.open()
+            if error is not None:
+                return [], error
+            if not selected:
+                return [], None
+            run = self._run
+            run.prepare(selected, create_folders=False)
+            items = list(run.each(selected, partial(run.plan, with_documents=with_documents)))
+        items.sort(key=lambda item: item.built.uid)
+        return items, None
+
+    def close(self) -> None:
+        with self._lock:
+            self._run.close()
+
+    def __enter__(self) -> OrgSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def publish(
@@ -80,39 +202,28 @@ def publish(
 ) -> PublishReport:
     """Publish the built dashboards of each org in ``org_names``; never raises per dashboard.
 
-    ``dashboards`` defaults to ``read_manifest(config.output_dir)``; ``only_uids``
-    narrows it (watch). ``on_event`` is called in the caller's thread as each
-    dashboard finishes. Raises only for problems that concern every org (e.g.
-    ``InsecureTransportError``).
+    One ``OrgSession`` per org, opened for this call. ``dashboards`` defaults to
+    ``read_manifest(config.output_dir)``; ``only_uids`` narrows it. ``on_event`` is
+    called in the caller's thread as each dashboard finishes. Raises only for problems
+    that concern every org (e.g. ``InsecureTransportError``).
     """
     started = time.monotonic()
     report = PublishReport()
     git_sha = git_short_sha(config.root)
-
-    def record(event: PublishEvent) -> None:
-        report.events.append(event)
-        if on_event is not None:
-            on_event(event)
-
     for org, selected in _select(config, org_names, dashboards, only_uids):
-        run = OrgRun(
+        session = OrgSession(
+            config,
             org,
-            selected,
-            connection,
+            connection=connection,
+            force=force,
             concurrency=concurrency,
             read_concurrency=read_concurrency,
-            force=force,
             git_sha=git_sha,
         )
-        error = run.open(create_folders=not dry_run)
-        if error is not None:
-            report.org_errors[org] = error
-            for built in selected:
-                record(_failed(org, built, error))
-            continue
-        with run:
-            for outcome in run.each(run.plan if dry_run else run.publish_one):
-                record(_as_event(outcome))
+        with session:
+            part = session.publish(selected, on_event=on_event, dry_run=dry_run)
+        report.events.extend(part.events)
+        report.org_errors.update(part.org_errors)
     report.events.sort(key=lambda event: (event.org, event.uid))
     report.duration_s = time.monotonic() - started
     return report
@@ -130,13 +241,13 @@ def plan(
     """What ``publish`` would do, with the comparable documents on both sides (for diff)."""
     report = PlanReport()
     for org, selected in _select(config, org_names, dashboards, only_uids):
-        run = OrgRun(org, selected, connection, concurrency=read_concurrency)
-        error = run.open(create_folders=False)
+        with OrgSession(
+            config, org, connection=connection, concurrency=read_concurrency, git_sha=None
+        ) as session:
+            items, error = session.plan(selected, with_documents=True)
         if error is not None:
             report.org_errors[org] = error
-            continue
-        with run:
-            report.items.extend(run.each(partial(run.plan, with_documents=True)))
+        report.items.extend(items)
     report.items.sort(key=lambda item: (item.org, item.built.uid))
     return report
 
@@ -158,7 +269,11 @@ def _select(
             for built in available
             if built.org == org and (only_uids is None or built.uid in only_uids)
         ]
-        yield org, sorted(selected, key=lambda built: built.uid)
+        yield org, _sorted(selected)
+
+
+def _sorted(dashboards: Iterable[BuiltDashboard]) -> list[BuiltDashboard]:
+    return sorted(dashboards, key=lambda built: built.uid)
 
 
 def _failed(

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from publish_support import FAST_RETRY, ISSUED_TOKENS, Project, Seeded, seed
 
+from dashgen import org_run
 from dashgen.config import default_config
 from dashgen.publish import Connection
 from dashgen.testing import Emulator
@@ -50,3 +51,10 @@ def project(tmp_path: Path) -> Project:
 @pytest.fixture
 def connection(emulator: Emulator) -> Connection:
     return Connection(url="http://localhost:3000", retry=FAST_RETRY, transport=emulator.transport())
+
+
+@pytest.fixture
+def large_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every batch counts as large: publish starts with the search for existing uids
+    (by default only batches of ``SEARCH_MIN_DASHBOARDS`` or more do)."""
+    monkeypatch.setattr(org_run, "SEARCH_MIN_DASHBOARDS", 1)

@@ -24,7 +24,7 @@ def actions(report) -> dict[str, str]:
 
 
 def test_first_publish_creates_folder_and_dashboards(
-    seeded: Seeded, project: Project, connection: Connection
+    seeded: Seeded, project: Project, connection: Connection, large_batch: None
 ) -> None:
     built = project.write(ORG, [make_dashboard("a"), make_dashboard("b"), make_dashboard("c")])
 
@@ -41,8 +41,25 @@ def test_first_publish_creates_folder_and_dashboards(
         assert hash_in_message(version.message) is not None
         assert version.created_by.startswith("sa-")
     assert all(e.version_after == 1 and e.url for e in report.events)
-    # Search told us nothing exists: new dashboards cost no GET.
+    # Search (a large batch) told us nothing exists: new dashboards cost no GET.
     assert requests_to(emulator, "GET", "/api/dashboards/uid/") == []
+
+
+def test_a_small_batch_reads_each_dashboard_instead_of_searching(
+    seeded: Seeded, project: Project, connection: Connection
+) -> None:
+    built = project.write(ORG, [make_dashboard("a"), make_dashboard("b")])
+
+    report = publish(project.config, [ORG], connection=connection, dashboards=built)
+
+    assert actions(report) == {"a": "created", "b": "created"}
+    emulator = seeded.emulator
+    assert requests_to(emulator, "GET", "/api/search") == []
+    gets = requests_to(emulator, "GET", "/api/dashboards/uid/")
+    assert sorted((e.path, e.status) for e in gets) == [
+        ("/api/dashboards/uid/a", 404),
+        ("/api/dashboards/uid/b", 404),
+    ]
 
 
 def test_republishing_unchanged_sends_no_write(

@@ -168,7 +168,7 @@ def test_concurrent_writer_between_read_and_write_is_not_overwritten(
 
 @pytest.mark.parametrize("version", ["12.0", "13.0"])
 def test_search_that_lags_behind_does_not_break_publishing(
-    version: str, project: Project, monkeypatch: pytest.MonkeyPatch
+    version: str, project: Project, monkeypatch: pytest.MonkeyPatch, large_batch: None
 ) -> None:
     emulator = Emulator(version=version)
     seeded = seed(emulator, monkeypatch)
@@ -249,6 +249,7 @@ def test_transient_faults_end_in_the_fault_free_state(
     seeded: Seeded,
     project: Project,
     connection: Connection,
+    large_batch: None,
     method: str,
     path: str,
     kind: str,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,11 +21,14 @@ DASHBOARD_WRITE = ("POST", "/api/dashboards/db")
 
 
 @pytest.fixture
-def publisher(emulator: Emulator, project: Path, monkeypatch: pytest.MonkeyPatch) -> OrgPublisher:
+def publisher(
+    emulator: Emulator, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[OrgPublisher]:
     org_id = emulator.create_org(ORG)
     monkeypatch.setenv("DASHGEN_TOKEN_DEV", emulator.create_service_account_token(org_id))
     connection = Connection(url="http://127.0.0.1:3000", transport=emulator.transport())
-    return OrgPublisher(load_config(project), ORG, connection)
+    with OrgPublisher(load_config(project), ORG, connection) as publisher:
+        yield publisher
 
 
 def writes(emulator: Emulator) -> int:
@@ -69,3 +72,36 @@ def test_a_failed_build_publishes_nothing(
     run.wait_for(lambda s: s.kind == StatusKind.FAILED, after=mark)
     assert emulator.request_log == []
     assert not [s for s in run.statuses[mark:] if s.kind == StatusKind.PUBLISHED]
+
+
+def test_a_later_save_sends_only_its_dashboards_own_requests(
+    project: Path, start_watch: StartWatch, publisher: OrgPublisher, emulator: Emulator
+) -> None:
+    """One session for the whole watch: no token check, folder check or search per save."""
+    run = start_watch(project, publisher, orgs=(ORG,))
+    run.wait_for(lambda s: s.kind == StatusKind.PUBLISHED)
+    mark = run.mark()
+    (project / "dashboards" / "alpha.json").write_text(view_json("alpha", "Alpha v2"))
+    run.wait_for(lambda s: s.kind == StatusKind.PUBLISHED, after=mark)
+    emulator.clear_request_log()
+    mark = run.mark()
+
+    (project / "dashboards" / "beta.json").write_text(view_json("beta", "Beta v2"))
+
+    published = run.wait_for(lambda s: s.kind == StatusKind.PUBLISHED, after=mark)
+    assert [(e.uid, e.action) for e in published.publish_events] == [("beta", Action.UPDATED)]
+    assert [(e.method, e.path, e.status) for e in emulator.request_log] == [
+        ("GET", "/api/dashboards/uid/beta", 200),
+        ("GET", "/api/dashboards/uid/beta/versions/1", 200),  # drift guard
+        ("POST", "/api/dashboards/db", 200),
+    ]
+
+
+def test_closing_the_publisher_closes_its_client(
+    project: Path, publisher: OrgPublisher, emulator: Emulator
+) -> None:
+    assert publisher([]).ok  # opens the session: the org check
+    assert publisher.session.is_open
+    publisher.close()
+    assert not publisher.session.is_open
+    publisher.close()  # idempotent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from types import FrameType
 
@@ -91,7 +91,7 @@ def watch(
         publisher = OrgPublisher(config, org, connection)
     stop = threading.Event()
     try:
-        with _stop_on_interrupt(stop):
+        with _stop_on_interrupt(stop), publisher or nullcontext():
             run_watch(
                 config,
                 stop_event=stop,

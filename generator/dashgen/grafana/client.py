@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 import tenacity
 
 from dashgen import __version__
@@ -191,18 +192,11 @@ class GrafanaClient:
             raise self._api_error(method, where, response)
         if not response.content:
             return None
-        try:
-            return response.json()
-        except ValueError:
-            return response.text
+        return _decode_json(response)
 
     @staticmethod
     def _api_error(method: str, where: str, response: httpx.Response) -> GrafanaAPIError:
-        body: Any
-        try:
-            body = response.json()
-        except ValueError:
-            body = response.text
+        body: Any = _decode_json(response)
         message = ""
         status_text = message_id = None
         if isinstance(body, dict):
@@ -223,6 +217,18 @@ class GrafanaClient:
         if isinstance(error, RateLimitedError):
             error.retry_after = _parse_retry_after(response.headers.get("Retry-After"))
         return error
+
+
+def _decode_json(response: httpx.Response) -> Any:
+    """The body as JSON (orjson: dashboards are large), else as text."""
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        pass  # orjson is strict (NaN, >64-bit ints); let the stdlib decide
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
 
 
 def _tls_verification(verify: bool | str) -> bool | ssl.SSLContext:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+import orjson
+
 
 @dataclass(frozen=True)
 class Request:
@@ -45,8 +47,13 @@ class Request:
 
     def json_body(self) -> Any:
         """The decoded body; raises ``ApiError`` 400 the way Grafana's binding does."""
+        raw = self.body or b"null"
         try:
-            return json.loads(self.body or b"null")
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass  # orjson is strict (NaN, >64-bit ints); the stdlib decides what is valid
+        try:
+            return json.loads(raw)
         except ValueError:
             raise ApiError(400, {"message": "bad request data"}) from None
 
@@ -60,7 +67,10 @@ class Response:
     def encoded(self) -> bytes:
         if self.body is None or self.status == 304:
             return b""
-        return json.dumps(self.body).encode()
+        try:
+            return orjson.dumps(self.body)
+        except TypeError:  # values orjson refuses (e.g. >64-bit ints) go through the stdlib
+            return json.dumps(self.body).encode()
 
     def header_items(self) -> list[tuple[str, str]]:
         items = dict(self.headers)
