@@ -2,7 +2,8 @@
 
 Every panel points at the ``${datasource}`` template variable instead of a fixed uid, so the
 same dashboard works in every organization: each org's Grafana fills the dropdown with its
-own Prometheus datasources and preselects the default one.
+own Prometheus datasources. The preselected one is the org's ``prometheus_uid`` from
+dashgen.toml (``[orgs.<org>.vars]``), read through ``dashgen.context``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from grafanalib.core import Target, Template
+
+from dashgen import context
 
 DATASOURCE_VARIABLE = "datasource"
 DATASOURCE: dict[str, str] = {"type": "prometheus", "uid": f"${{{DATASOURCE_VARIABLE}}}"}
@@ -23,6 +26,7 @@ def datasource_variable(label: str = "Data source") -> Template:
         type="datasource",
         query="prometheus",
         refresh=1,
+        default=context.var("prometheus_uid", default="prometheus"),
     )
 
 

@@ -81,12 +81,14 @@ def compile_all(
 def compile_source(
     config: Config, source: Source, targets: list[Target], session: dict[str, Any]
 ) -> list[CompiledSource]:
-    """One source for each target; kinds that ignore org vars are loaded only once."""
+    """One source for each target. Jinja renders per org; a Python source is loaded once and
+    shared unless it read ``dashgen.context`` (then once per org)."""
     source_hash = hashlib.sha256(read_bytes(source.path) or b"").hexdigest()
     results: list[CompiledSource] = []
     shared: CompiledSource | None = None
+    uses_org = source.kind in PER_ORG_KINDS
     for target in targets:
-        if shared is not None and source.kind not in PER_ORG_KINDS:
+        if shared is not None and not uses_org:
             results.append(shared)
             continue
         ctx = LoadContext(config, target.org, target.variables, session=session)
@@ -104,6 +106,7 @@ def compile_source(
             message = f"internal error: {type(exc).__name__}: {exc}"
             problems.append(Problem(ERROR, message, Path(source.rel)))
             dashboards = []
+        uses_org = uses_org or ctx.uses_org
         dependencies = {str(p): _hash_file(p, session) for p in sorted(ctx.dependencies)}
         shared = CompiledSource(source_hash, dependencies, dashboards, problems)
         results.append(shared)

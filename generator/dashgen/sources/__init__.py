@@ -59,6 +59,7 @@ class LoadContext:
     variables: dict[str, Any]  # global vars, then org vars, then --var
     dependencies: set[Path] = field(default_factory=set)  # files read besides the source
     session: dict[str, Any] = field(default_factory=dict)  # caches shared within one build
+    uses_org: bool = False  # the source read dashgen.context: build it once per org
 
 
 Loader = Callable[[Source, LoadContext], list[LoadedDashboard]]

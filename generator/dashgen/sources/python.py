@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from dashgen.context import BuildContext, activated
 from dashgen.errors import ExportFormatError, SourceError
 from dashgen.exports import Form, export_message, form_message, unwrap
 from dashgen.sources import LoadContext, LoadedDashboard, Source, relative_name
@@ -60,7 +61,8 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDashboard]:
     # A print() in a source goes to stderr: stdout carries the build's own (JSON) output.
     code_cache = ctx.session.setdefault(_CODE_CACHE_KEY, {})
     fresh = fresh_project_modules(root, search_path, code_cache)
-    with fresh as loaded_files, redirect_stdout(sys.stderr):
+    build_context = BuildContext(ctx.org.name, ctx.org.folder, ctx.variables)
+    with fresh as loaded_files, redirect_stdout(sys.stderr), activated(build_context):
         try:
             module = execute(source.path, code_cache)
             values = _dashboard_values(module, source)
@@ -73,6 +75,7 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDashboard]:
                 raise
             raise _source_error(exc, source, root) from None
     ctx.dependencies.update(loaded_files)
+    ctx.uses_org = ctx.uses_org or build_context.asked
     return [
         LoadedDashboard(
             data=data, name=_uid_name(source.name, data, i, len(dashboards)), line=line, text=text
