@@ -11,14 +11,15 @@ source is gone, and rewrites only files whose bytes changed.
 
 Incremental: a ``Builder`` remembers, per (org, source), the source's hash, the files it
 depended on (templates a render loaded, project modules a Python source imported; the
-config file and ``--var`` values apply to everything) and what it produced
-(``dashgen.buildcache``). ``build(changed_paths)`` recompiles exactly the sources whose
-file or dependencies are among the changed paths, plus new ones; ``build()`` decides by
-content hashes.
+config file, ``--var`` values and the legacy-rows switch apply to everything) and what
+it produced (``dashgen.buildcache``). ``build(changed_paths)`` recompiles exactly the
+sources whose file or dependencies are among the changed paths, plus new ones; ``build()``
+decides by content hashes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
@@ -85,9 +86,19 @@ def build(
     orgs: Iterable[str] | None = None,
     extra_vars: Mapping[str, Any] | None = None,
     strict: bool = False,
+    convert_legacy_rows: bool | None = None,
 ) -> BuildResult:
-    """One build of the project (incremental against the output folder's cache)."""
-    return Builder(config, orgs=orgs, extra_vars=extra_vars, strict=strict).build()
+    """One build of the project (incremental against the output folder's cache).
+
+    ``convert_legacy_rows`` overrides the config's ``[build] convert_legacy_rows``.
+    """
+    return Builder(
+        config,
+        orgs=orgs,
+        extra_vars=extra_vars,
+        strict=strict,
+        convert_legacy_rows=convert_legacy_rows,
+    ).build()
 
 
 class Builder:
@@ -100,8 +111,10 @@ class Builder:
         orgs: Iterable[str] | None = None,
         extra_vars: Mapping[str, Any] | None = None,
         strict: bool = False,
+        convert_legacy_rows: bool | None = None,  # None: as the config says
     ) -> None:
-        self.config = config
+        self.convert_legacy_rows = convert_legacy_rows
+        self.config = self._with_overrides(config)
         self.requested_orgs = tuple(dict.fromkeys(orgs)) if orgs else None
         self.extra_vars = dict(extra_vars or {})
         self.strict = strict
@@ -120,7 +133,7 @@ class Builder:
         started = time.perf_counter()
         changed = None if changed_paths is None else {os.path.realpath(p) for p in changed_paths}
         if changed is not None and self._config_changed(changed):
-            self.config = load_config(self.config.root)
+            self.config = self._with_overrides(load_config(self.config.root))
             self.cache = None
             self.walked = None
         cache = self.cache or self._load_state()
@@ -139,6 +152,11 @@ class Builder:
             targets.append(Target(org=org, variables=variables))
         return targets
 
+    def _with_overrides(self, config: Config) -> Config:
+        if self.convert_legacy_rows is None:
+            return config
+        return dataclasses.replace(config, convert_legacy_rows=self.convert_legacy_rows)
+
     def _config_changed(self, changed: set[str]) -> bool:
         root = self.config.root
         candidates = {str(root / CONFIG_FILE_NAME), str(root / PYPROJECT_FILE_NAME)}
@@ -148,7 +166,11 @@ class Builder:
 
     def _load_state(self) -> BuildCache:
         output_dir = self.config.output_dir
-        key = BuildCache.compute_key(self.config.config_file, self.extra_vars)
+        key = BuildCache.compute_key(
+            self.config.config_file,
+            self.extra_vars,
+            convert_legacy_rows=self.config.convert_legacy_rows,
+        )
         self.cache = BuildCache.load(output_dir, key)
         try:
             self.manifest = {(d.org, d.uid): d for d in read_manifest(output_dir)}

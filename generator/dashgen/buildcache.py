@@ -2,7 +2,8 @@
 
 Persisted as ``<output>/.dashgen-cache.json`` so a fresh process can skip unchanged
 sources too. The cache is keyed by everything that applies to every source (config file
-bytes, ``--var`` values, dashgen's version): when that key changes, nothing is trusted.
+bytes, ``--var`` values, the legacy-rows switch, dashgen's version): when that key
+changes, nothing is trusted.
 """
 
 from __future__ import annotations
@@ -83,11 +84,18 @@ class BuildCache:
     trusted: bool = False  # loaded from a matching cache file, or saved by this process
 
     @staticmethod
-    def compute_key(config_file: Path | None, extra_vars: Mapping[str, Any]) -> str:
+    def compute_key(
+        config_file: Path | None,
+        extra_vars: Mapping[str, Any],
+        *,
+        convert_legacy_rows: bool = False,
+    ) -> str:
         digest = hashlib.sha256(f"{CACHE_FORMAT}\0{__version__}\0".encode())
         if config_file is not None:
             digest.update(read_bytes(config_file) or b"")
         digest.update(orjson.dumps(extra_vars, option=orjson.OPT_SORT_KEYS, default=str))
+        if convert_legacy_rows:  # off leaves the key as it always was
+            digest.update(b"\0convert_legacy_rows")
         return digest.hexdigest()
 
     @classmethod

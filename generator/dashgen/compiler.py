@@ -17,6 +17,7 @@ import orjson
 
 from dashgen.config import Config, OrgConfig
 from dashgen.errors import SourceError
+from dashgen.legacy_rows import convert_legacy_rows_in_place
 from dashgen.normalize import GRAFANA_OWNED_FIELDS, dumps, normalize_in_place
 from dashgen.outputs import read_bytes
 from dashgen.sources import (
@@ -96,7 +97,7 @@ def compile_source(
         problems: list[Problem] = []
         try:
             for loaded in load(source, ctx):
-                dashboard, found = _finish(loaded, source)
+                dashboard, found = _finish(loaded, source, config.convert_legacy_rows)
                 dashboards.append(dashboard)
                 problems.extend(found)
         except SourceError as exc:
@@ -113,8 +114,13 @@ def compile_source(
     return results
 
 
-def _finish(loaded: LoadedDashboard, source: Source) -> tuple[CompiledDashboard, list[Problem]]:
-    data = normalize_in_place(loaded.data, source=loaded.name)
+def _finish(
+    loaded: LoadedDashboard, source: Source, convert_legacy_rows: bool = False
+) -> tuple[CompiledDashboard, list[Problem]]:
+    data = loaded.data
+    if convert_legacy_rows:  # before normalising: ids and flow layout cover the result
+        data = convert_legacy_rows_in_place(data)
+    data = normalize_in_place(data, source=loaded.name)
     path = Path(source.rel)
     problems = [p.located(path, _locate(loaded, p.subject)) for p in validate(data)]
     text = dumps(data)

@@ -18,9 +18,10 @@ CONFIG_FILE_NAME = "dashgen.toml"
 PYPROJECT_FILE_NAME = "pyproject.toml"
 DEFAULT_ORG = "_default"
 
-_TOP_LEVEL_KEYS = {"grafana_url", "paths", "vars", "orgs"}
+_TOP_LEVEL_KEYS = {"grafana_url", "paths", "vars", "orgs", "build"}
 _PATH_KEYS = {"sources": "dashboards", "templates": "templates", "output": "build"}
 _ORG_KEYS = {"folder", "folder_uid", "sources", "vars"}
+_BUILD_KEYS = {"convert_legacy_rows"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class Config:
     grafana_url: str | None = None
     vars: Mapping[str, Any] = field(default_factory=dict)
     orgs: Mapping[str, OrgConfig] = field(default_factory=dict)
+    # [build] convert_legacy_rows: flatten legacy `rows` (schemaVersion < 16) into grid panels
+    convert_legacy_rows: bool = False
 
     def org(self, name: str) -> OrgConfig:
         """The declared org, or an implicit one: every source, General folder, no vars."""
@@ -116,6 +119,9 @@ def _parse(
         for key, default in _PATH_KEYS.items()
     }
     global_vars = _table(table, "vars", prefix, problems)
+    build = _table(table, "build", prefix, problems)
+    _reject_unknown(build, _BUILD_KEYS, f"{prefix}build.", problems)
+    convert_legacy_rows = _optional_bool(build, "convert_legacy_rows", f"{prefix}build.", problems)
     orgs_table = _table(table, "orgs", prefix, problems)
     orgs = {
         name: _parse_org(name, value, f"{prefix}orgs.{name}", problems)
@@ -130,6 +136,7 @@ def _parse(
         grafana_url=grafana_url,
         vars=global_vars,
         orgs=orgs,
+        convert_legacy_rows=bool(convert_legacy_rows),
     )
 
 
@@ -166,6 +173,18 @@ def _optional_str(table: dict[str, Any], key: str, prefix: str, problems: list[s
         return None
     if not isinstance(value, str):
         problems.append(f"{prefix}{key} must be a string, got {_type_name(value)}")
+        return None
+    return value
+
+
+def _optional_bool(
+    table: dict[str, Any], key: str, prefix: str, problems: list[str]
+) -> bool | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        problems.append(f"{prefix}{key} must be a boolean, got {_type_name(value)}")
         return None
     return value
 

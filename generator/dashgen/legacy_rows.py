@@ -8,23 +8,29 @@ layout Grafana itself would give it:
 - every row of the old model is a band of ``height`` pixels (default 250), turned into grid
   units as Grafana does: ``ceil(max(height, 90) / (30 + 8))`` (cell height 30 px, vertical
   margin 8 px, at least 3 cells); a string such as ``"250px"`` is read as 250;
-- a panel is ``span × 2`` columns wide on the 24-column grid (span out of 12; a missing or
+- a panel is ``span * 2`` columns wide on the 24-column grid (span out of 12; a missing or
   zero span is 4, Grafana's default), as high as its row unless it has its own ``height``,
   and placed left to right in its row, next to or under shorter panels, wrapping to a new
   band when the row is full (Grafana's ``RowArea``);
 - when at least one row is collapsed, shows its title or repeats, every row becomes a
-  ``{"type": "row"}`` panel as high as the old row, with the next free id, its ``title``
-  and ``repeat`` (when set), ``collapsed`` (when the old row said) and ``panels``: a
-  collapsed row keeps its panels nested there, positioned as if it were open;
+  ``{"type": "row"}`` panel one grid unit high across all 24 columns, with the next free
+  id, its ``title`` and ``repeat`` (when set), ``collapsed`` (when the old row said) and
+  ``panels``: a collapsed row keeps its panels nested there, positioned as if it were open;
 - rows that are repeat iterations (``repeatIteration``) are dropped, ``span`` is removed,
-  ``minSpan`` becomes ``min(24, minSpan × 2)``, panels without an id get the next free one;
+  ``minSpan`` becomes ``min(24, minSpan * 2)``, panels without an id get the next free one;
+- the panels are ordered top to bottom, left to right, as Grafana orders them on load;
 - ``rows`` is deleted and ``schemaVersion`` becomes 16 when it was lower (or missing).
 
-Deliberate differences, none of which changes a well-formed legacy dashboard:
-Grafana would crash or loop on a span above 12 and give a zero width below 1: the width is
-clamped to 1..24. A row that is not an object, or a panel that is not one, is skipped.
-Panels already in the top-level ``panels`` list (generators such as grafanalib write both)
-stay first, and the converted rows start below them instead of on top of them.
+Deliberate differences. The migration itself gives a row panel the old row's height
+(``h`` 7 for 250 px), which overlaps the panels under it; Grafana's dashboard grid then
+shows every row panel one unit high and writes ``h: 1`` back on save (``DashboardGrid``:
+``if (panel.type === 'row') { panelPos.h = 1 }``), so ``h`` is 1 here, as stored
+dashboards have it, and the build's overlap check stays quiet. The other differences
+never change a well-formed legacy dashboard: Grafana would crash or loop on a span above
+12 and give a zero width below 1, so the width is clamped to 1..24. A row or a panel that
+is not an object is skipped. Panels already in the top-level ``panels`` list (generators
+such as grafanalib write both) stay first, and the converted rows start below them instead
+of on top of them.
 """
 
 from __future__ import annotations
@@ -103,7 +109,7 @@ def _upgrade_to_grid_layout(rows: list[Any], panels: list[Any]) -> None:
                     row_panel[key] = row[key]
             if "collapse" in row:
                 row_panel["collapsed"] = collapsed
-            row_panel["gridPos"] = {"x": 0, "y": y_pos, "w": GRID_COLUMN_COUNT, "h": row_height}
+            row_panel["gridPos"] = {"x": 0, "y": y_pos, "w": GRID_COLUMN_COUNT, "h": 1}
             next_id += 1
             y_pos += 1
 
@@ -130,6 +136,8 @@ def _upgrade_to_grid_layout(rows: list[Any], panels: list[Any]) -> None:
             panels.append(row_panel)
         if not (row_panel is not None and collapsed):
             y_pos += row_height
+    # Grafana's DashboardModel.sortPanelsByGridPos: a row panel goes before its panels.
+    panels.sort(key=_grid_order)
 
 
 class _RowArea:
@@ -171,6 +179,12 @@ class _RowArea:
         if start is None or end is None or end - start < width - 1:
             return None
         return start, max(self.area[start:])
+
+
+def _grid_order(panel: Any) -> tuple[float, float]:
+    if isinstance(panel, dict) and _has_grid_pos(panel):
+        return panel["gridPos"]["y"], panel["gridPos"]["x"]
+    return math.inf, math.inf
 
 
 def _max_panel_id(rows: list[dict[str, Any]], panels: list[Any]) -> int:

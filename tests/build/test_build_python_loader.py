@@ -213,3 +213,16 @@ def test_panel_warning_points_at_the_panel_in_python(project: Project) -> None:
     assert 'dashboards/warn.py:7: warning: panel 2 "Pointing nowhere" uses datasource $nope' in (
         result.output
     )
+
+
+def test_namespace_helper_package_does_not_leak_into_the_next_project(tmp_path) -> None:
+    """dashboards/lib without __init__.py is a namespace package: dropped after each build."""
+    first, second = Project(tmp_path / "first"), Project(tmp_path / "second")
+    first.write("dashboards/lib/one.py", "TITLE = 'one'\n")
+    first.write("dashboards/a.py", "from lib.one import TITLE\ndashboard = {'title': TITLE}\n")
+    second.write("dashboards/lib/two.py", "TITLE = 'two'\n")
+    second.write("dashboards/b.py", "from lib.two import TITLE\ndashboard = {'title': TITLE}\n")
+    for built in (first, second):
+        result = Builder(load_config(built.root)).build()
+        assert result.ok, result.problems
+    assert "lib" not in sys.modules

@@ -23,6 +23,13 @@ from dashgen.config import load_config
 )
 @var_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (nothing is written).")
+@click.option(
+    "--convert-legacy-rows/--no-convert-legacy-rows",
+    "convert_legacy_rows",
+    default=None,
+    help="Flatten legacy `rows` (schemaVersion < 16) into grid panels as Grafana's v16 "
+    "migration does. Default: [build] convert_legacy_rows in the config (off).",
+)
 @output_option
 @pass_cli
 def build(
@@ -30,6 +37,7 @@ def build(
     orgs: tuple[str, ...],
     var_items: tuple[str, ...],
     strict: bool,
+    convert_legacy_rows: bool | None,
     output_format: str,
 ) -> None:
     """Compile Python, Jinja2 and View JSON sources into Grafana dashboard JSON.
@@ -47,11 +55,21 @@ def build(
     whose source is gone.
 
     \b
+    Legacy `rows` (schemaVersion < 16) are left for Grafana to migrate unless
+    --convert-legacy-rows (or [build] convert_legacy_rows = true) converts them.
+
+    \b
     Exit codes: 0 success, 1 errors (or warnings with --strict),
     2 usage or configuration errors.
     """
     config = load_config(cli.project_root)
-    result = run_build(config, orgs=orgs or None, extra_vars=parse_vars(var_items), strict=strict)
+    result = run_build(
+        config,
+        orgs=orgs or None,
+        extra_vars=parse_vars(var_items),
+        strict=strict,
+        convert_legacy_rows=convert_legacy_rows,
+    )
     if output_format == "json":
         _print_json(result, config.root)
     else:

@@ -119,10 +119,22 @@ def fresh_project_modules(
         sys.meta_path.remove(finder)
         sys.path[:] = saved_path
         for name in set(sys.modules) - before:
-            file = _project_file(sys.modules.get(name), root)
+            module = sys.modules.get(name)
+            file = _project_file(module, root)
             if file is not None:
                 loaded_files.add(file)
                 del sys.modules[name]
+            elif _is_project_namespace(module, root):
+                # A folder without __init__.py (dashboards/lib/): no file, but a stale entry
+                # would resolve `lib.x` in the next project against this project's folder.
+                del sys.modules[name]
+
+
+def _is_project_namespace(module: ModuleType | None, root: Path) -> bool:
+    locations = getattr(module, "__path__", None)
+    if module is None or getattr(module, "__file__", None) or locations is None:
+        return False
+    return any(is_project_file(Path(entry).resolve(), root) for entry in list(locations))
 
 
 def _project_file(module: ModuleType | None, root: Path) -> Path | None:
