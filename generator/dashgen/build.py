@@ -170,6 +170,7 @@ class Builder:
             self.config.config_file,
             self.extra_vars,
             convert_legacy_rows=self.config.convert_legacy_rows,
+            input_overrides=self.config.input_overrides,
         )
         self.cache = BuildCache.load(output_dir, key)
         try:

@@ -2,8 +2,8 @@
 
 Persisted as ``<output>/.dashgen-cache.json`` so a fresh process can skip unchanged
 sources too. The cache is keyed by everything that applies to every source (config file
-bytes, ``--var`` values, the legacy-rows switch, dashgen's version): when that key
-changes, nothing is trusted.
+bytes, ``--var`` and ``--input`` values, the legacy-rows switch, dashgen's version): when
+that key changes, nothing is trusted.
 """
 
 from __future__ import annotations
@@ -89,6 +89,7 @@ class BuildCache:
         extra_vars: Mapping[str, Any],
         *,
         convert_legacy_rows: bool = False,
+        input_overrides: Mapping[str, str] | None = None,
     ) -> str:
         digest = hashlib.sha256(f"{CACHE_FORMAT}\0{__version__}\0".encode())
         if config_file is not None:
@@ -96,6 +97,9 @@ class BuildCache:
         digest.update(orjson.dumps(extra_vars, option=orjson.OPT_SORT_KEYS, default=str))
         if convert_legacy_rows:  # off leaves the key as it always was
             digest.update(b"\0convert_legacy_rows")
+        if input_overrides:  # none leaves the key as it always was ([inputs] is in the file)
+            digest.update(b"\0inputs\0")
+            digest.update(orjson.dumps(dict(input_overrides), option=orjson.OPT_SORT_KEYS))
         return digest.hexdigest()
 
     @classmethod

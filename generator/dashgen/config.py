@@ -18,9 +18,9 @@ CONFIG_FILE_NAME = "dashgen.toml"
 PYPROJECT_FILE_NAME = "pyproject.toml"
 DEFAULT_ORG = "_default"
 
-_TOP_LEVEL_KEYS = {"grafana_url", "paths", "vars", "orgs", "build"}
+_TOP_LEVEL_KEYS = {"grafana_url", "paths", "vars", "orgs", "build", "inputs"}
 _PATH_KEYS = {"sources": "dashboards", "templates": "templates", "output": "build"}
-_ORG_KEYS = {"folder", "folder_uid", "sources", "vars"}
+_ORG_KEYS = {"folder", "folder_uid", "sources", "vars", "inputs"}
 _BUILD_KEYS = {"convert_legacy_rows"}
 
 
@@ -31,6 +31,8 @@ class OrgConfig:
     folder_uid: str | None = None
     sources: tuple[str, ...] = ()
     vars: Mapping[str, Any] = field(default_factory=dict)
+    # [orgs.<org>.inputs]: Share > Export input name → value, over [inputs] for this org
+    inputs: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,10 @@ class Config:
     orgs: Mapping[str, OrgConfig] = field(default_factory=dict)
     # [build] convert_legacy_rows: flatten legacy `rows` (schemaVersion < 16) into grid panels
     convert_legacy_rows: bool = False
+    # [inputs]: Share > Export input name (an `__inputs` entry) → value, for every org
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    # `dashgen build --input NAME=VALUE`: over [inputs] and [orgs.<org>.inputs] (not in the file)
+    input_overrides: Mapping[str, str] = field(default_factory=dict)
 
     def org(self, name: str) -> OrgConfig:
         """The declared org, or an implicit one: every source, General folder, no vars."""
@@ -122,6 +128,7 @@ def _parse(
     build = _table(table, "build", prefix, problems)
     _reject_unknown(build, _BUILD_KEYS, f"{prefix}build.", problems)
     convert_legacy_rows = _optional_bool(build, "convert_legacy_rows", f"{prefix}build.", problems)
+    inputs = _string_table(table, "inputs", prefix, problems)
     orgs_table = _table(table, "orgs", prefix, problems)
     orgs = {
         name: _parse_org(name, value, f"{prefix}orgs.{name}", problems)
@@ -137,6 +144,7 @@ def _parse(
         vars=global_vars,
         orgs=orgs,
         convert_legacy_rows=bool(convert_legacy_rows),
+        inputs=inputs,
     )
 
 
@@ -157,6 +165,7 @@ def _parse_org(name: str, value: Any, key: str, problems: list[str]) -> OrgConfi
         folder_uid=_optional_str(value, "folder_uid", f"{key}.", problems),
         sources=tuple(sources),
         vars=_table(value, "vars", f"{key}.", problems),
+        inputs=_string_table(value, "inputs", f"{key}.", problems),
     )
 
 
@@ -195,6 +204,18 @@ def _table(table: dict[str, Any], key: str, prefix: str, problems: list[str]) ->
         problems.append(f"{prefix}{key} must be a table, got {_type_name(value)}")
         return {}
     return value
+
+
+def _string_table(
+    table: dict[str, Any], key: str, prefix: str, problems: list[str]
+) -> dict[str, str]:
+    """A table of string values whose keys are free (``[inputs]``: names from ``__inputs``)."""
+    values = _table(table, key, prefix, problems)
+    for name, value in values.items():
+        if not isinstance(value, str):
+            shown = name if name.replace("_", "").replace("-", "").isalnum() else f'"{name}"'
+            problems.append(f"{prefix}{key}.{shown} must be a string, got {_type_name(value)}")
+    return {name: value for name, value in values.items() if isinstance(value, str)}
 
 
 def _type_name(value: Any) -> str:

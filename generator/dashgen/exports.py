@@ -10,6 +10,9 @@ placeholders that only an import fills in. Real files blur this, so the rules ar
   without ``meta``) is unwrapped, then classified;
 - a Kubernetes-style resource (``apiVersion``/``kind``/``spec``, the v2 schema) and a
   single panel object are not v1 dashboards.
+
+Converting an export, given a value per input, is ``dashgen.export_convert``; the message
+here is for a caller that cannot convert (no build context).
 """
 
 from __future__ import annotations

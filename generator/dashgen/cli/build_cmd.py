@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -22,6 +23,14 @@ from dashgen.config import load_config
     help="Build only this org (repeatable). Default: every org in the config.",
 )
 @var_option
+@click.option(
+    "--input",
+    "input_items",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Value for a Share > Export input (an __inputs name such as DS_PROMETHEUS=<uid>; "
+    "repeatable); overrides [inputs] and [orgs.<org>.inputs] in the config.",
+)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (nothing is written).")
 @click.option(
     "--convert-legacy-rows/--no-convert-legacy-rows",
@@ -36,6 +45,7 @@ def build(
     cli: CliContext,
     orgs: tuple[str, ...],
     var_items: tuple[str, ...],
+    input_items: tuple[str, ...],
     strict: bool,
     convert_legacy_rows: bool | None,
     output_format: str,
@@ -55,6 +65,12 @@ def build(
     whose source is gone.
 
     \b
+    Share > Export ("for sharing externally") files are converted as Grafana's
+    import does when every __inputs entry has a value: [inputs] or
+    [orgs.<org>.inputs] in the config, or --input NAME=VALUE (constants default
+    to their own value). Otherwise they are refused, naming what is missing.
+
+    \b
     Legacy `rows` (schemaVersion < 16) are left for Grafana to migrate unless
     --convert-legacy-rows (or [build] convert_legacy_rows = true) converts them.
 
@@ -63,6 +79,9 @@ def build(
     2 usage or configuration errors.
     """
     config = load_config(cli.project_root)
+    if input_items:
+        overrides = _parse_inputs(input_items)
+        config = dataclasses.replace(config, input_overrides=overrides)
     result = run_build(
         config,
         orgs=orgs or None,
@@ -76,6 +95,17 @@ def build(
         _print_text(result)
     if not result.ok:
         raise SystemExit(1)
+
+
+def _parse_inputs(items: tuple[str, ...]) -> dict[str, str]:
+    """``--input NAME=VALUE``: split at the first '=' (a value may hold '=', a name may not)."""
+    parsed: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--input")
+        parsed[name.strip()] = value
+    return parsed
 
 
 def _print_text(result: BuildResult) -> None:

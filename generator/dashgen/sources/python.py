@@ -27,6 +27,7 @@ import orjson
 
 from dashgen.context import BuildContext, activated
 from dashgen.errors import ExportFormatError, SourceError
+from dashgen.export_convert import resolve_export
 from dashgen.exports import Form, export_message, form_message, unwrap
 from dashgen.sources import LoadContext, LoadedDashboard, Source, relative_name
 from dashgen.sources.pyimport import execute, fresh_project_modules, is_installed_code
@@ -67,7 +68,7 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDashboard]:
             module = execute(source.path, code_cache)
             values = _dashboard_values(module, source)
             # Converting runs user code too (to_json_data, build()): same error handling.
-            dashboards = [_to_dict(value, source, i, line) for i, value in enumerate(values)]
+            dashboards = [_to_dict(value, source, i, line, ctx) for i, value in enumerate(values)]
         except SourceError:
             raise
         except BaseException as exc:
@@ -113,7 +114,9 @@ def _dashboard_values(module: ModuleType, source: Source) -> list[Any]:
     return values
 
 
-def _to_dict(value: Any, source: Source, index: int, line: int | None) -> dict[str, Any]:
+def _to_dict(
+    value: Any, source: Source, index: int, line: int | None, ctx: LoadContext | None = None
+) -> dict[str, Any]:
     """grafanalib objects, Foundation SDK builders and dicts → a plain JSON dict."""
     if not isinstance(value, dict) and not hasattr(value, "to_json_data"):
         build = getattr(value, "build", None)
@@ -132,10 +135,13 @@ def _to_dict(value: Any, source: Source, index: int, line: int | None) -> dict[s
             "(expected a grafanalib Dashboard, a Foundation SDK builder or a dict)",
             line,
         )
-    # The same forms as in View JSON files: API responses are unwrapped, the rest refused.
+    # The same forms as in View JSON files: API responses are unwrapped, exports converted
+    # when every input has a value (else refused), the rest refused.
     form, body = unwrap(data)
     if form is Form.EXPORT:
-        raise ExportFormatError(source.rel, export_message(body), line)
+        if ctx is None:
+            raise ExportFormatError(source.rel, export_message(body), line)
+        return resolve_export(body, ctx, source.rel, line)
     if form in (Form.K8S_RESOURCE, Form.PANEL):
         raise SourceError(source.rel, f"dashboard #{index + 1}: {form_message(form)}", line)
     return body

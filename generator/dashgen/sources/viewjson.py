@@ -1,7 +1,8 @@
 """View JSON sources (``*.json``): the dashboard model as Grafana's View JSON shows it.
 
 The body of ``GET /api/dashboards/uid/:uid`` (``{"dashboard": ..., "meta": ...}``) is
-unwrapped; Share > Export files, v2 resources and single panels are refused.
+unwrapped; a Share > Export file is converted when every input has a value
+(``dashgen.export_convert``) and refused otherwise; v2 resources and single panels are refused.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 import orjson
 
 from dashgen.errors import ExportFormatError, SourceError
+from dashgen.export_convert import resolve_export
 from dashgen.exports import Form, export_message, form_message, unwrap
 from dashgen.sources import LoadContext, LoadedDashboard, Source
 
@@ -22,7 +24,7 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDashboard]:
         raise SourceError(source.rel, f"cannot read: {exc}") from exc
     doc = parse_json(text, source.rel)
     name = source.name
-    return [dashboard_from_document(doc, source.rel, text, name)]
+    return [dashboard_from_document(doc, source.rel, text, name, ctx)]
 
 
 def parse_json(text: str, where: str, *, rendered: bool = False) -> Any:
@@ -42,11 +44,21 @@ def parse_json(text: str, where: str, *, rendered: bool = False) -> Any:
         raise SourceError(where, message, exc.lineno) from exc
 
 
-def dashboard_from_document(doc: Any, where: str, text: str | None, name: str) -> LoadedDashboard:
-    """The v1 dashboard in a parsed document, or a clear error for any other form."""
+def dashboard_from_document(
+    doc: Any, where: str, text: str | None, name: str, ctx: LoadContext | None = None
+) -> LoadedDashboard:
+    """The v1 dashboard in a parsed document, or a clear error for any other form.
+
+    With ``ctx``, a Share > Export document is converted with the build's input values;
+    without, it is refused."""
     form, body = unwrap(doc)
     if form is Form.EXPORT:
-        raise ExportFormatError(where, export_message(body), _line_of(text, '"__inputs"'))
+        line = _line_of(text, '"__inputs"') or _line_of(text, '"__elements"')
+        if ctx is None:
+            raise ExportFormatError(where, export_message(body), line)
+        converted = resolve_export(body, ctx, where, line)
+        start = _line_of(text, '"dashboard"') if body is not doc else 1
+        return LoadedDashboard(data=converted, name=name, line=start, text=text)
     if form is not Form.VIEW:
         raise SourceError(where, form_message(form))
     line = _line_of(text, '"dashboard"') if body is not doc else 1
