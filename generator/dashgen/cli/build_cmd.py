@@ -80,7 +80,7 @@ def build(
     """
     config = load_config(cli.project_root)
     if input_items:
-        overrides = _parse_inputs(input_items)
+        overrides = parse_vars(input_items, "--input", "NAME=VALUE")
         config = dataclasses.replace(config, input_overrides=overrides)
     result = run_build(
         config,
@@ -95,17 +95,6 @@ def build(
         _print_text(result)
     if not result.ok:
         raise SystemExit(1)
-
-
-def _parse_inputs(items: tuple[str, ...]) -> dict[str, str]:
-    """``--input NAME=VALUE``: split at the first '=' (a value may hold '=', a name may not)."""
-    parsed: dict[str, str] = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--input")
-        parsed[name.strip()] = value
-    return parsed
 
 
 def _print_text(result: BuildResult) -> None:

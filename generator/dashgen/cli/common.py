@@ -26,13 +26,16 @@ class CliContext:
 pass_cli = click.make_pass_decorator(CliContext)
 
 
-def parse_vars(values: tuple[str, ...]) -> dict[str, str]:
-    """``--var key=value`` (repeatable) into a dict; a value may itself contain '='."""
+def parse_vars(
+    values: tuple[str, ...], option: str = "--var", metavar: str = "KEY=VALUE"
+) -> dict[str, str]:
+    """``--var key=value`` (repeatable) into a dict: split at the first '=', so a value may
+    contain '=' and a key may not."""
     parsed: dict[str, str] = {}
     for item in values:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--var")
+            raise click.BadParameter(f"expected {metavar}, got {item!r}", param_hint=option)
         parsed[key.strip()] = value
     return parsed
 
