@@ -46,7 +46,8 @@ def var_option(func: F) -> F:
         "var_items",
         multiple=True,
         metavar="KEY=VALUE",
-        help="Template variable for Jinja sources (repeatable); overrides the config's vars.",
+        help="Template variable (repeatable) for Jinja sources and dashgen.context in Python "
+        "sources; overrides the config's vars.",
     )(func)
 
 

@@ -83,7 +83,17 @@ def publish(
     force: bool,
     concurrency: int,
 ) -> None:
-    """Publish the build of each org (building first if stale): only what changed."""
+    """Publish the build of each org (building first if stale): only what changed.
+
+    \b
+    Each org's token comes from env DASHGEN_TOKEN_<ORG>, then the token store
+    (`dashgen token create`); GET /api/org must name the org before anything is sent.
+    Unchanged dashboards get no POST (no new version). A dashboard last saved in
+    Grafana by someone else is reported as drifted and left alone unless --force.
+
+    Exit codes: 0 every dashboard published or unchanged, 1 any failed or drifted,
+    2 usage or configuration errors.
+    """
     config = load_config(cli.project_root)
     orgs = _orgs(config, org_names, all_orgs)
     connection = publish_connection(config, grafana_url, ca_cert, insecure, allow_insecure_http)
