@@ -30,13 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synth
 from dashgen.config import Config, load_config
-from dashgen.publish import Connection, publish
+from dashgen.publish import Connection, OrgSession, publish
 from dashgen.testing.app import Emulator
 from dashgen.testing.server import EmulatorServer
 from dashgen.watch import scope_for, watch
-from dashgen.watch_changes import AUTHORING_TIMING, ChangeStream, Timing
-from dashgen.watch_publish import OrgPublisher
-from dashgen.watch_status import StatusKind, WatchStatus
+from dashgen.watch.changes import AUTHORING_TIMING, ChangeStream, Timing
+from dashgen.watch.status import StatusKind, WatchStatus
 
 TARGET_OUTPUT_P95_MS = 300.0
 TARGET_PUBLISHED_P95_MS = 600.0
@@ -288,7 +287,7 @@ def run(count: int, edit_count: int, timing: Timing, seed: int) -> None:
             connection = Connection(url=server.url)
             seeded = publish(config, [org], connection=connection)
             print(f"\nseeded the emulator: {len(seeded.events)} dashboards")
-            publisher = OrgPublisher(config, org, connection)
+            publisher = OrgSession(config, org, connection=connection)
             with WatchThread(config, timing, publisher=publisher, orgs=(org,)) as running:
                 edits = plan_edits(project, edit_count, 2)
                 samples = measure_edits(

@@ -16,6 +16,8 @@ from dashgen.errors import ConfigError
 
 CONFIG_FILE_NAME = "dashgen.toml"
 PYPROJECT_FILE_NAME = "pyproject.toml"
+# Where a project's config may live, in the order they are looked for.
+CONFIG_FILE_NAMES = (CONFIG_FILE_NAME, PYPROJECT_FILE_NAME)
 DEFAULT_ORG = "_default"
 
 _TOP_LEVEL_KEYS = {"grafana_url", "paths", "vars", "orgs", "build", "inputs"}

@@ -21,6 +21,7 @@ try/except to turn one into a message and an exit code::
     │       ├── NotFoundError                      404
     │       ├── ConflictError                      409
     │       ├── PreconditionFailedError            412
+    │       ├── VersionConflictError               a write lost a version race (412/409)
     │       ├── GoneError                          410 (removed endpoint, e.g. /api/auth/keys)
     │       ├── RateLimitedError                   429 (carries Retry-After)
     │       └── ServerError                        5xx
@@ -129,7 +130,6 @@ class GrafanaAPIError(GrafanaError):
         status_text: str | None = None,
         message_id: str | None = None,
         body: Any = None,
-        hint: str | None = None,
     ) -> None:
         self.status = status
         self.method = method
@@ -138,12 +138,9 @@ class GrafanaAPIError(GrafanaError):
         self.status_text = status_text
         self.message_id = message_id
         self.body = body
-        self.hint = hint
         text = f"{method} {url} answered {status}"
         if grafana_message:
             text += f": {grafana_message}"
-        if hint:
-            text += f". {hint}"
         super().__init__(text)
 
 
@@ -165,6 +162,23 @@ class ConflictError(GrafanaAPIError):
 
 class PreconditionFailedError(GrafanaAPIError):
     pass
+
+
+class VersionConflictError(GrafanaAPIError):
+    """A write based on a version that is no longer the live one (the classic API's 412
+    version-mismatch, 409 on Grafana 13): someone else wrote in between."""
+
+    @classmethod
+    def of(cls, error: GrafanaAPIError) -> VersionConflictError:
+        return cls(
+            error.status,
+            error.method,
+            error.url,
+            error.grafana_message,
+            status_text=error.status_text,
+            message_id=error.message_id,
+            body=error.body,
+        )
 
 
 class GoneError(GrafanaAPIError):

@@ -1,12 +1,15 @@
 """Turn Grafana errors into sentences a person can act on (what failed, why, what to do).
 
-Inputs are typed errors from ``dashgen.errors``; their texts already hold redacted
-URLs only, and nothing here ever sees a token value (only where it came from).
+The one translator for every command: publish, diff, watch and bootstrap alike describe
+what they were doing (``Doing``) and hand over the typed error from ``dashgen.errors``.
+Error texts already hold redacted URLs only, and nothing here ever sees a token value
+(only where it came from).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from dashgen.errors import (
     AuthenticationError,
@@ -18,8 +21,14 @@ from dashgen.errors import (
     PreconditionFailedError,
     RateLimitedError,
     ServerError,
+    VersionConflictError,
 )
 from dashgen.tokens import env_var_name
+
+ADMIN_USER_ENV = "GRAFANA_ADMIN_USER"
+ADMIN_PASSWORD_ENV = "GRAFANA_ADMIN_PASSWORD"
+# Grafana 10+ answers a wrong basic-auth password with this errutil id (status 400 or 401).
+PASSWORD_AUTH_FAILED = "password-auth.failed"
 
 CHANGED_CONCURRENTLY = (
     "was changed in Grafana by someone else between dashgen's read and its write; "
@@ -35,6 +44,9 @@ class Doing:
     what: str  # e.g. "saving dashboard 'Node overview' (uid node-overview)"
     token_origin: str | None = None
     source: str | None = None  # the dashboard's source file, when there is one
+    # Whose credentials were sent: an org's token (publish) or a server admin's (bootstrap).
+    credentials: Literal["token", "admin"] = "token"
+    admin_user: str | None = None  # the admin's login, when credentials == "admin"
 
 
 def token_hint(org: str) -> str:
@@ -49,6 +61,21 @@ def explain(error: Exception, doing: Doing) -> str:
     status_text = error.status_text or ""
     grafana_says = f" (Grafana: {error.grafana_message})" if error.grafana_message else ""
     source_hint = f" in {doing.source}" if doing.source else ""
+    if doing.credentials == "admin" and (
+        isinstance(error, AuthenticationError) or error.message_id == PASSWORD_AUTH_FAILED
+    ):
+        user = f" of user {doing.admin_user!r}" if doing.admin_user else ""
+        said = f": {error.grafana_message}" if error.grafana_message else ""
+        return (
+            f"{doing.what}: Grafana rejected the admin credentials{user} ({error.status}{said}); "
+            f"check --admin-user/--admin-password (or env {ADMIN_USER_ENV}/{ADMIN_PASSWORD_ENV})"
+        )
+    if isinstance(error, PermissionDeniedError) and doing.credentials == "admin":
+        return (
+            f"{doing.what}: the admin user is not allowed to do this (Grafana answered 403"
+            f"{grafana_says}); it must be a Grafana server admin and an Admin of org "
+            f"{doing.org!r}: run `dashgen org create {doing.org}`"
+        )
     if isinstance(error, AuthenticationError):
         origin = f" from {doing.token_origin}" if doing.token_origin else ""
         if error.message_id == "api-key.organization-mismatch":
@@ -65,6 +92,8 @@ def explain(error: Exception, doing: Doing) -> str:
             "it needs the Editor or Admin role: create one with "
             f"`dashgen token create --org {doing.org}` and set it in {env_var_name(doing.org)}"
         )
+    if isinstance(error, VersionConflictError):
+        return f"{doing.what}: the dashboard {CHANGED_CONCURRENTLY}"
     if isinstance(error, PreconditionFailedError | ConflictError):
         if status_text == "name-exists":
             return (
@@ -83,21 +112,24 @@ def explain(error: Exception, doing: Doing) -> str:
                 f"(409{grafana_says}); choose another folder uid or title in the config"
             )
         return f"{doing.what}: the dashboard {CHANGED_CONCURRENTLY}"
-    if isinstance(error, NotFoundError) or "folder not found" in error.grafana_message.lower():
+    if doing.credentials == "token" and (
+        isinstance(error, NotFoundError) or "folder not found" in error.grafana_message.lower()
+    ):
         return (
             f"{doing.what}: the folder was not found in org {doing.org!r}{grafana_says}; "
             "check the folder settings of this org in dashgen.toml, or re-run to create it"
         )
     if error.status == 400:
         text = error.grafana_message.lower()
+        refused = f"Grafana answered 400{grafana_says}"
         if "uid" in text:
             return (
-                f"{doing.what}: Grafana refused the uid{grafana_says}; a uid may hold only "
-                f"letters, digits, '-' and '_' and at most 40 characters: fix it{source_hint}"
+                f"{doing.what}: {refused}: it refused the uid; a uid may hold only letters, "
+                f"digits, '-' and '_' and at most 40 characters: fix it{source_hint}"
             )
         if "title" in text or "name" in text:
-            return f"{doing.what}: Grafana refused the title{grafana_says}; fix it{source_hint}"
-        return f"{doing.what}: Grafana refused the request{grafana_says}; fix it{source_hint}"
+            return f"{doing.what}: {refused}: it refused the title; fix it{source_hint}"
+        return f"{doing.what}: {refused}: it refused the request; fix it{source_hint}"
     if error.status == 413:
         return f"{doing.what}: the dashboard is too large for Grafana{grafana_says}"
     if isinstance(error, RateLimitedError):
@@ -110,4 +142,4 @@ def explain(error: Exception, doing: Doing) -> str:
             f"{doing.what}: Grafana answered {error.status}{grafana_says} after several "
             "attempts; check Grafana's logs and re-run"
         )
-    return f"{doing.what}: {error.message}"
+    return f"{doing.what}: Grafana answered {error.status}{grafana_says}"

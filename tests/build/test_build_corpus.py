@@ -12,8 +12,8 @@ from build_support import Project
 
 from dashgen.build import build
 from dashgen.config import load_config
-from dashgen.exports import Form, classify, unwrap
-from dashgen.normalize import comparable, normalize
+from dashgen.model.forms import Form, classify, unwrap
+from dashgen.model.normalize import comparable, normalize
 
 pytestmark = pytest.mark.corpus
 

@@ -17,13 +17,14 @@ from build_support import Project
 from dashgen.build import build
 from dashgen.config import load_config
 from dashgen.errors import ConfigError
-from dashgen.export_convert import (
+from dashgen.model.forms import (
+    Form,
     LibraryPanelsError,
     MissingInputsError,
     convert_export,
     missing_inputs,
+    unwrap,
 )
-from dashgen.exports import Form, unwrap
 
 DS_INPUT = {
     "name": "DS_PROMETHEUS",
@@ -399,3 +400,60 @@ def test_building_corpus_exports_with_and_without_inputs(
         text = built.path.read_text()
         assert "__inputs" not in text and "__requires" not in text, built.source
         assert not any("${" + name + "}" in text for name in values), built.source
+
+
+# -- the same export from every source kind
+
+
+def _as_source(kind: str, doc: dict[str, Any]) -> tuple[str, str]:
+    text = json.dumps(doc, indent=2)
+    if kind == "json":
+        return "dashboards/exp.json", text + "\n"
+    if kind == "jinja":  # a real template: the title is rendered
+        rendered_title = text.replace('"Exported ${VAR_SITE}"', '"{{ word }} ${VAR_SITE}"')
+        assert rendered_title != text
+        return "dashboards/exp.json.j2", rendered_title + "\n"
+    return "dashboards/exp.py", f"import json\n\ndashboard = json.loads(r'''{text}''')\n"
+
+
+@pytest.mark.parametrize("org_inputs", [False, True], ids=["global-inputs", "per-org-inputs"])
+def test_an_export_converts_the_same_from_json_jinja_and_python(
+    tmp_path: Path, org_inputs: bool
+) -> None:
+    config = '[vars]\nword = "Exported"\n[orgs.a]\n[orgs.b]\n'
+    if org_inputs:
+        config += '[orgs.a.inputs]\nDS_PROMETHEUS = "prom-a"\n'
+        config += '[orgs.b.inputs]\nDS_PROMETHEUS = "b"\n'
+    else:
+        config += '[inputs]\nDS_PROMETHEUS = "prom-uid"\n'
+    outputs: dict[str, dict[str, bytes]] = {}
+    for kind in ("json", "jinja", "python"):
+        project = Project(tmp_path / kind)
+        project.write("dashgen.toml", config)
+        rel, text = _as_source(kind, export_doc())
+        project.write(rel, text)
+        result = project.cli("build")
+        assert result.exit_code == 0, result.output
+        outputs[kind] = {
+            org: (project.root / "build" / org / "exp.json").read_bytes() for org in ("a", "b")
+        }
+    assert outputs["jinja"] == outputs["json"]
+    assert outputs["python"] == outputs["json"]
+    expected_a = "prom-a" if org_inputs else "prom-uid"
+    assert json.loads(outputs["json"]["a"])["panels"][0]["datasource"]["uid"] == expected_a
+
+
+def test_an_export_rendered_by_jinja_without_values_names_the_missing_inputs(
+    project: Project,
+) -> None:
+    rel, text = _as_source("jinja", export_doc())
+    project.write("dashgen.toml", '[vars]\nword = "Exported"\n')
+    project.write(rel, text)
+    before = project.outputs(hidden=True) if (project.root / "build").exists() else {}
+    result = project.cli("build")
+    assert result.exit_code == 1
+    assert "dashboards/exp.json.j2:2: error: this is a Share > Export file" in result.output
+    assert "missing: DS_PROMETHEUS" in result.output
+    assert "--input DS_PROMETHEUS=..." in result.output
+    after = project.outputs(hidden=True) if (project.root / "build").exists() else {}
+    assert after == before

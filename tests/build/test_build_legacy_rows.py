@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from build_support import Project
 
-from dashgen.buildcache import BuildCache
+from dashgen.build.cache import BuildCache
 from dashgen.config import load_config
 from dashgen.errors import ConfigError
-from dashgen.legacy_rows import convert_legacy_rows, has_legacy_rows
-from dashgen.normalize import comparable, iter_panels, normalize
-from dashgen.validate import _check_overlaps, validate
+from dashgen.model.legacy_rows import convert_legacy_rows, has_legacy_rows
+from dashgen.model.normalize import comparable, iter_panels, normalize
+from dashgen.model.validate import _check_overlaps, validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # Grafana's own expected output for its v16 migration test input (see fixtures/README.md).

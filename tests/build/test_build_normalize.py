@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashgen.normalize import comparable, content_hash, derive_uid, dumps, normalize
-from dashgen.validate import validate
+from dashgen.model.normalize import comparable, content_hash, derive_uid, dumps, normalize
+from dashgen.model.validate import validate
 
 
 def _panel(**fields: Any) -> dict[str, Any]:

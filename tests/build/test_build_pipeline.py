@@ -12,9 +12,9 @@ from pathlib import Path
 from build_support import Project
 
 from dashgen.build import Builder, build, read_manifest
-from dashgen.compiler import POOL_MIN_JOBS
+from dashgen.build.compile import POOL_MIN_JOBS
 from dashgen.config import load_config
-from dashgen.normalize import content_hash
+from dashgen.model.normalize import content_hash
 
 MACRO = "{% macro title(t) %}{{ t | tojson }}{% endmacro %}\n"
 USES_MACRO = '{% import "m.j2" as m %}{"uid": "UID", "title": {{ m.title("T") }}}\n'

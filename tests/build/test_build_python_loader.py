@@ -11,7 +11,7 @@ from grafanalib._gen import DashboardEncoder
 
 from dashgen.build import Builder
 from dashgen.config import load_config
-from dashgen.normalize import normalize
+from dashgen.model.normalize import normalize
 
 GRAFANALIB_SOURCE = """
 from grafanalib.core import Dashboard, Graph, Row, Target, Templating, Template

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from dashgen.normalize import normalize
-from dashgen.validate import validate
+from dashgen.model.normalize import normalize
+from dashgen.model.validate import validate
 
 
 def _messages(d: dict) -> list[tuple[str, str]]:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from orgs_helpers import BASE_URL, CANARY_PASSWORD
 
-from dashgen.orgs import AdminCredentials, GrafanaTarget
+from dashgen.grafana import Connection
+from dashgen.orgs import AdminCredentials
 from dashgen.secrets import Secret
 from dashgen.testing import Emulator
 from dashgen.tokens import TokenStore
@@ -52,8 +53,8 @@ def emu(grafana_version: str) -> Emulator:
 
 
 @pytest.fixture
-def target(emu: Emulator) -> GrafanaTarget:
-    return GrafanaTarget(BASE_URL, transport=emu.transport())
+def target(emu: Emulator) -> Connection:
+    return Connection(BASE_URL, transport=emu.transport())
 
 
 @pytest.fixture

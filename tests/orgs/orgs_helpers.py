@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dashgen.grafana import GrafanaClient
-from dashgen.orgs import GrafanaTarget
+from dashgen.grafana import Connection, GrafanaClient
 from dashgen.secrets import Secret
 from dashgen.testing import Emulator
 
@@ -11,7 +10,7 @@ CANARY_PASSWORD = "canary-admin-pw-7f3a9c1e5b"
 BASE_URL = "http://127.0.0.1:3000"  # loopback, so plain http is allowed; served in-process
 
 
-def org_name_for(target: GrafanaTarget, token: Secret) -> str:
+def org_name_for(target: Connection, token: Secret) -> str:
     """What ``GET /api/org`` answers for ``token``."""
     with GrafanaClient(target.url, token=token, transport=target.transport) as client:
         return client.get("/api/org")["name"]

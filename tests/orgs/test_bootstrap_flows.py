@@ -17,14 +17,15 @@ from orgs_helpers import (
 
 from dashgen import orgs
 from dashgen.errors import BootstrapError, DashgenError, TokenError
-from dashgen.orgs import AdminCredentials, GrafanaTarget, TokenRequest
+from dashgen.grafana import Connection
+from dashgen.orgs import AdminCredentials, TokenRequest
 from dashgen.secrets import Secret
 from dashgen.testing import Emulator, profile_for
 from dashgen.tokens import TokenStore
 
 
 def test_fresh_bootstrap(
-    emu: Emulator, target: GrafanaTarget, admin: AdminCredentials, store: TokenStore
+    emu: Emulator, target: Connection, admin: AdminCredentials, store: TokenStore
 ) -> None:
     result = orgs.bootstrap(target, admin, TokenRequest("apiorg"), store=store)
 
@@ -54,7 +55,7 @@ def test_fresh_bootstrap(
 
 
 def test_rerunning_every_command_is_idempotent(
-    emu: Emulator, target: GrafanaTarget, admin: AdminCredentials, store: TokenStore
+    emu: Emulator, target: Connection, admin: AdminCredentials, store: TokenStore
 ) -> None:
     first = orgs.bootstrap(target, admin, TokenRequest("apiorg"), store=store)
     emu.clear_request_log()
@@ -75,7 +76,7 @@ def test_rerunning_every_command_is_idempotent(
 
 
 def test_membership_is_added_for_an_org_the_admin_is_not_in(
-    emu: Emulator, target: GrafanaTarget, admin: AdminCredentials
+    emu: Emulator, target: Connection, admin: AdminCredentials
 ) -> None:
     org_id = emu.create_org("seeded")
     result = orgs.ensure_org(target, admin, "seeded")
@@ -85,7 +86,7 @@ def test_membership_is_added_for_an_org_the_admin_is_not_in(
 
 
 def test_rotate_mints_a_new_token_and_revokes_the_old(
-    emu: Emulator, target: GrafanaTarget, admin: AdminCredentials, store: TokenStore
+    emu: Emulator, target: Connection, admin: AdminCredentials, store: TokenStore
 ) -> None:
     first = orgs.bootstrap(target, admin, TokenRequest("apiorg"), store=store)
     rotated = orgs.create_token(
@@ -109,7 +110,7 @@ def test_legacy_api_key_path_restores_the_admins_org(
     admin: AdminCredentials, store: TokenStore
 ) -> None:
     emu = Emulator(version="11.2", admin_password=CANARY_PASSWORD)
-    target = GrafanaTarget(BASE_URL, transport=emu.transport())
+    target = Connection(BASE_URL, transport=emu.transport())
     orgs.ensure_org(target, admin, "apiorg")
     result = orgs.create_token(
         target, admin, TokenRequest("apiorg", legacy_api_key=True), store=store
@@ -130,7 +131,7 @@ def test_legacy_path_switches_back_even_when_key_creation_fails(
     admin: AdminCredentials, store: TokenStore, status: int
 ) -> None:
     emu = Emulator(version="11.2", admin_password=CANARY_PASSWORD)
-    target = GrafanaTarget(BASE_URL, transport=emu.transport())
+    target = Connection(BASE_URL, transport=emu.transport())
     orgs.ensure_org(target, admin, "apiorg")
     emu.faults.add(method="POST", path="/api/auth/keys", status=status, times=None)
 
@@ -146,7 +147,7 @@ def test_failed_switch_back_is_reported_with_the_key_error(
     admin: AdminCredentials, store: TokenStore
 ) -> None:
     emu = Emulator(version="11.2", admin_password=CANARY_PASSWORD)
-    target = GrafanaTarget(BASE_URL, transport=emu.transport())
+    target = Connection(BASE_URL, transport=emu.transport())
     orgs.ensure_org(target, admin, "apiorg")
     emu.faults.add(method="POST", path="/api/auth/keys", status=500)
     emu.faults.add(method="POST", path="/api/user/using/1", status=500, times=None)
@@ -157,7 +158,7 @@ def test_failed_switch_back_is_reported_with_the_key_error(
 @pytest.mark.parametrize("status", [410, 404])
 def test_gone_api_key_path_falls_back_to_service_accounts(
     emu: Emulator,
-    target: GrafanaTarget,
+    target: Connection,
     admin: AdminCredentials,
     store: TokenStore,
     status: int,
@@ -179,7 +180,7 @@ def test_missing_service_account_api_uses_api_keys(
     admin: AdminCredentials, store: TokenStore
 ) -> None:
     emu = Emulator(version="11.2", admin_password=CANARY_PASSWORD)
-    target = GrafanaTarget(BASE_URL, transport=emu.transport())
+    target = Connection(BASE_URL, transport=emu.transport())
     orgs.ensure_org(target, admin, "apiorg")
     emu.faults.add(method="GET", path="/api/serviceaccounts/search", status=404, times=None)
     result = orgs.create_token(target, admin, TokenRequest("apiorg"), store=store)
@@ -189,7 +190,7 @@ def test_missing_service_account_api_uses_api_keys(
 
 
 def test_existing_service_account_is_reused_and_409_means_exists(
-    emu: Emulator, target: GrafanaTarget, admin: AdminCredentials, store: TokenStore
+    emu: Emulator, target: Connection, admin: AdminCredentials, store: TokenStore
 ) -> None:
     orgs.ensure_org(target, admin, "apiorg")
     emu.state.create_service_account(2, "dashgen", "Admin")
@@ -201,7 +202,7 @@ def test_existing_service_account_is_reused_and_409_means_exists(
 
 
 def test_service_account_that_exists_but_is_invisible_is_a_clear_error(
-    emu: Emulator, target: GrafanaTarget, admin: AdminCredentials, store: TokenStore
+    emu: Emulator, target: Connection, admin: AdminCredentials, store: TokenStore
 ) -> None:
     orgs.ensure_org(target, admin, "apiorg")
     emu.faults.add(method="POST", path="/api/serviceaccounts", status=409)
@@ -210,7 +211,7 @@ def test_service_account_that_exists_but_is_invisible_is_a_clear_error(
 
 
 def test_partial_bootstrap_says_what_was_done_and_how_to_finish(
-    emu: Emulator, target: GrafanaTarget, admin: AdminCredentials, store: TokenStore
+    emu: Emulator, target: Connection, admin: AdminCredentials, store: TokenStore
 ) -> None:
     emu.faults.add(method="POST", path="/api/serviceaccounts", status=500)
     with pytest.raises(BootstrapError) as caught:
@@ -224,14 +225,14 @@ def test_partial_bootstrap_says_what_was_done_and_how_to_finish(
 
 
 def test_token_for_a_missing_org_points_at_org_create(
-    target: GrafanaTarget, admin: AdminCredentials, store: TokenStore
+    target: Connection, admin: AdminCredentials, store: TokenStore
 ) -> None:
     with pytest.raises(BootstrapError, match="`dashgen org create nope`"):
         orgs.create_token(target, admin, TokenRequest("nope"), store=store)
 
 
 def test_wrong_password_and_non_admin_are_clear_and_leak_nothing(
-    emu: Emulator, target: GrafanaTarget
+    emu: Emulator, target: Connection
 ) -> None:
     wrong = AdminCredentials("admin", Secret(CANARY_PASSWORD + "-wrong"))
     with pytest.raises(BootstrapError, match="rejected the admin credentials") as caught:
@@ -245,7 +246,7 @@ def test_wrong_password_and_non_admin_are_clear_and_leak_nothing(
 
 
 def test_delete_with_revoke_removes_token_everywhere(
-    emu: Emulator, target: GrafanaTarget, admin: AdminCredentials, store: TokenStore
+    emu: Emulator, target: Connection, admin: AdminCredentials, store: TokenStore
 ) -> None:
     created = orgs.bootstrap(target, admin, TokenRequest("apiorg"), store=store)
     result = orgs.delete_token(store, "apiorg", revoke=(target, admin))
@@ -259,7 +260,7 @@ def test_delete_with_revoke_removes_token_everywhere(
 
 def test_admin_password_refused_over_plain_http_to_a_remote_host(admin: AdminCredentials) -> None:
     with pytest.raises(DashgenError, match="plain http"):
-        orgs.ensure_org(GrafanaTarget("http://grafana.example.com"), admin, "apiorg")
+        orgs.ensure_org(Connection("http://grafana.example.com"), admin, "apiorg")
 
 
 @pytest.mark.parametrize(
@@ -289,7 +290,7 @@ def test_admin_credentials_precedence() -> None:
 
 def test_token_that_cannot_be_saved_is_revoked_and_reported(
     emu: Emulator,
-    target: GrafanaTarget,
+    target: Connection,
     admin: AdminCredentials,
     store: TokenStore,
     monkeypatch: pytest.MonkeyPatch,
@@ -310,7 +311,7 @@ def test_token_that_cannot_be_saved_is_revoked_and_reported(
 
 
 def test_org_the_admin_is_not_in_needs_org_create_first(
-    emu: Emulator, target: GrafanaTarget, admin: AdminCredentials, store: TokenStore
+    emu: Emulator, target: Connection, admin: AdminCredentials, store: TokenStore
 ) -> None:
     emu.create_org("seeded")
     with pytest.raises(BootstrapError, match="`dashgen org create seeded`"):
@@ -320,7 +321,7 @@ def test_org_the_admin_is_not_in_needs_org_create_first(
 
 
 def test_revoked_stored_token_is_replaced_not_kept(
-    emu: Emulator, target: GrafanaTarget, admin: AdminCredentials, store: TokenStore
+    emu: Emulator, target: Connection, admin: AdminCredentials, store: TokenStore
 ) -> None:
     first = orgs.bootstrap(target, admin, TokenRequest("apiorg"), store=store)
     emu.revoke_token(first.token.entry.token.reveal())
@@ -334,6 +335,6 @@ def test_revoked_stored_token_is_replaced_not_kept(
 def test_wrong_password_answered_with_400_is_recognised(admin: AdminCredentials) -> None:
     profile = dataclasses.replace(profile_for("12.0"), bad_password_status=400)
     emu = Emulator(profile=profile, admin_password=CANARY_PASSWORD + "-other")
-    target = GrafanaTarget(BASE_URL, transport=emu.transport())
+    target = Connection(BASE_URL, transport=emu.transport())
     with pytest.raises(BootstrapError, match=r"rejected the admin credentials .*\(400"):
         orgs.ensure_org(target, admin, "apiorg")

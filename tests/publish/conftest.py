@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from publish_support import FAST_RETRY, ISSUED_TOKENS, Project, Seeded, seed
 
-from dashgen import org_run
 from dashgen.config import default_config
 from dashgen.publish import Connection
+from dashgen.publish import session as org_run
 from dashgen.testing import Emulator
 
 

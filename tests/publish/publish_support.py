@@ -12,7 +12,7 @@ import pytest
 from dashgen.build import BuiltDashboard
 from dashgen.config import Config
 from dashgen.grafana.client import RetryPolicy
-from dashgen.normalize import content_hash, dumps, normalize
+from dashgen.model.normalize import content_hash, dumps, normalize
 from dashgen.testing import Emulator
 from dashgen.tokens import env_var_name
 

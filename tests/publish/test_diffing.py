@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from publish_support import make_dashboard
 
-from dashgen.diffing import summarize, unified_diff
-from dashgen.normalize import comparable
+from dashgen.model.diff import summarize, unified_diff
+from dashgen.model.normalize import comparable
 
 
 def test_summary_names_panels_by_id_and_title() -> None:

@@ -15,8 +15,8 @@ from publish_support import (
     stored_json,
 )
 
-from dashgen.provenance import hash_in_message
 from dashgen.publish import Connection, publish
+from dashgen.publish.provenance import hash_in_message
 
 
 def actions(report) -> dict[str, str]:

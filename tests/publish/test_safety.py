@@ -21,8 +21,8 @@ from publish_support import (
     stored_json,
 )
 
-from dashgen.events import Action
 from dashgen.publish import Connection, publish
+from dashgen.publish.events import Action
 from dashgen.testing import Emulator, EmulatorServer
 from dashgen.tokens import env_var_name
 

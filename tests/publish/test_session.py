@@ -14,9 +14,9 @@ from publish_support import (
     requests_to,
 )
 
-from dashgen import publish as publish_module
-from dashgen.events import Action
 from dashgen.publish import Connection, OrgSession
+from dashgen.publish import session as publish_module
+from dashgen.publish.events import Action
 from dashgen.tokens import env_var_name
 
 

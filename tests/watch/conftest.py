@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from watch_helpers import CONFIG, HELPER, MACRO, PYTHON_SOURCE, WatchRun, jinja_source, view_json
 
-from dashgen.watch import Publisher
+from dashgen.publish import OrgSession
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def project(tmp_path: Path) -> Path:
 def start_watch() -> Iterator[Callable[..., WatchRun]]:
     runs: list[WatchRun] = []
 
-    def start(root: Path, publisher: Publisher | None = None, **options: Any) -> WatchRun:
+    def start(root: Path, publisher: OrgSession | None = None, **options: Any) -> WatchRun:
         run = WatchRun(root, publisher, **options)
         runs.append(run)
         return run.start()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from dashgen.watch_changes import ChangeStream, Timing
-from dashgen.watch_filter import WatchScope
+from dashgen.watch.changes import ChangeStream, Timing
+from dashgen.watch.scope import WatchScope
 
 TIMEOUT_S = 10.0
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from watchfiles import Change
 
-from dashgen.watch_filter import WatchScope
+from dashgen.watch.scope import WatchScope
 
 # A project that itself lives under folders named like ignored ones must still be watched.
 ROOT = Path("/home/me/.venv/build/project")

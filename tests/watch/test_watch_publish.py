@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from watch_helpers import WatchRun, view_json
 
+from dashgen.cli.watch_text import format_status
 from dashgen.config import load_config
-from dashgen.events import Action
-from dashgen.publish import Connection
+from dashgen.publish import Connection, OrgSession
+from dashgen.publish.events import Action
 from dashgen.testing.app import Emulator
-from dashgen.watch_publish import OrgPublisher
-from dashgen.watch_status import StatusKind, format_status
+from dashgen.watch.status import StatusKind
 
 StartWatch = Callable[..., WatchRun]
 ORG = "dev"
@@ -23,11 +23,11 @@ DASHBOARD_WRITE = ("POST", "/api/dashboards/db")
 @pytest.fixture
 def publisher(
     emulator: Emulator, project: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[OrgPublisher]:
+) -> Iterator[OrgSession]:
     org_id = emulator.create_org(ORG)
     monkeypatch.setenv("DASHGEN_TOKEN_DEV", emulator.create_service_account_token(org_id))
     connection = Connection(url="http://127.0.0.1:3000", transport=emulator.transport())
-    with OrgPublisher(load_config(project), ORG, connection) as publisher:
+    with OrgSession(load_config(project), ORG, connection=connection) as publisher:
         yield publisher
 
 
@@ -36,7 +36,7 @@ def writes(emulator: Emulator) -> int:
 
 
 def test_each_rebuild_publishes_only_the_rebuilt_dashboards(
-    project: Path, start_watch: StartWatch, publisher: OrgPublisher, emulator: Emulator
+    project: Path, start_watch: StartWatch, publisher: OrgSession, emulator: Emulator
 ) -> None:
     run = start_watch(project, publisher, orgs=(ORG,))
     org_id = emulator.org_id_by_name(ORG)
@@ -60,7 +60,7 @@ def test_each_rebuild_publishes_only_the_rebuilt_dashboards(
 
 
 def test_a_failed_build_publishes_nothing(
-    project: Path, start_watch: StartWatch, publisher: OrgPublisher, emulator: Emulator
+    project: Path, start_watch: StartWatch, publisher: OrgSession, emulator: Emulator
 ) -> None:
     run = start_watch(project, publisher, orgs=(ORG,))
     run.wait_for(lambda s: s.kind == StatusKind.PUBLISHED)
@@ -75,7 +75,7 @@ def test_a_failed_build_publishes_nothing(
 
 
 def test_a_later_save_sends_only_its_dashboards_own_requests(
-    project: Path, start_watch: StartWatch, publisher: OrgPublisher, emulator: Emulator
+    project: Path, start_watch: StartWatch, publisher: OrgSession, emulator: Emulator
 ) -> None:
     """One session for the whole watch: no token check, folder check or search per save."""
     run = start_watch(project, publisher, orgs=(ORG,))
@@ -98,10 +98,10 @@ def test_a_later_save_sends_only_its_dashboards_own_requests(
 
 
 def test_closing_the_publisher_closes_its_client(
-    project: Path, publisher: OrgPublisher, emulator: Emulator
+    project: Path, publisher: OrgSession, emulator: Emulator
 ) -> None:
-    assert publisher([]).ok  # opens the session: the org check
-    assert publisher.session.is_open
+    assert publisher.publish([]).ok  # opens the session: the org check
+    assert publisher.is_open
     publisher.close()
-    assert not publisher.session.is_open
+    assert not publisher.is_open
     publisher.close()  # idempotent

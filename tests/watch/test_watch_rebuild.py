@@ -9,7 +9,8 @@ from pathlib import Path
 
 from watch_helpers import WatchRun, jinja_source, mtimes, output, view_json
 
-from dashgen.watch_status import StatusKind, WatchStatus, format_status
+from dashgen.cli.watch_text import format_status
+from dashgen.watch.status import StatusKind, WatchStatus
 
 StartWatch = Callable[..., WatchRun]
 ALL_UIDS = {"alpha", "beta", "svc-one", "svc-two", "plain", "py-dash"}

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from dashgen.config import load_config
-from dashgen.watch import Publisher, watch
-from dashgen.watch_changes import Timing
-from dashgen.watch_status import StatusKind, WatchStatus
+from dashgen.publish import OrgSession
+from dashgen.watch import watch
+from dashgen.watch.changes import Timing
+from dashgen.watch.status import StatusKind, WatchStatus
 
 TIMEOUT_S = 15.0
 TEST_TIMING = Timing(debounce_ms=50, step_ms=10)
@@ -65,7 +66,7 @@ def output(project: Path, uid: str) -> Path:
 class WatchRun:
     """``dashgen.watch.watch`` in a thread; statuses are kept for the test to wait on."""
 
-    def __init__(self, root: Path, publisher: Publisher | None = None, **options: Any) -> None:
+    def __init__(self, root: Path, publisher: OrgSession | None = None, **options: Any) -> None:
         self.stop = threading.Event()
         self.statuses: list[WatchStatus] = []
         self.error: BaseException | None = None

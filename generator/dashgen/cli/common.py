@@ -13,7 +13,7 @@ from dashgen.errors import UsageError
 
 if TYPE_CHECKING:
     from dashgen.config import Config
-    from dashgen.publish import Connection
+    from dashgen.grafana.client import Connection
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -108,7 +108,7 @@ def publish_connection(
     allow_insecure_http: bool,
 ) -> Connection:
     """Grafana URL (option, env GRAFANA_URL, then config) and TLS rules for publish/diff/watch."""
-    from dashgen.publish import Connection  # imported here: only commands that talk to Grafana
+    from dashgen.grafana.client import Connection  # only commands that talk to Grafana
 
     url = grafana_url or config.grafana_url
     if not url:

@@ -16,6 +16,7 @@ import click
 from dashgen import orgs
 from dashgen.cli.common import CliContext, grafana_connection_options, pass_cli, tls_verify
 from dashgen.errors import ConfigError, UsageError
+from dashgen.grafana.client import Connection
 from dashgen.secrets import Secret, redact_url
 from dashgen.tokens import StoredToken, TokenStore, env_var_name
 
@@ -107,7 +108,7 @@ def _admin_target(
     connection: dict[str, Any],
     admin_user: str | None,
     admin_password: str | None,
-) -> tuple[orgs.GrafanaTarget, orgs.AdminCredentials]:
+) -> tuple[Connection, orgs.AdminCredentials]:
     raw_url = _grafana_url(cli, connection["grafana_url"])
     assert raw_url is not None
     password = Secret(admin_password) if admin_password else None
@@ -121,7 +122,7 @@ def _admin_target(
             )
         prompt = f"Password of Grafana admin {user!r} at {redact_url(url)}"
         password = Secret(click.prompt(prompt, hide_input=True))
-    target = orgs.GrafanaTarget(
+    target = Connection(
         url=url,
         verify=tls_verify(connection["ca_cert"], connection["insecure"]),
         allow_insecure_http=connection["allow_insecure_http"],

@@ -22,11 +22,11 @@ from dashgen.cli.common import (
     var_option,
 )
 from dashgen.config import Config, load_config
-from dashgen.diffing import summarize, unified_diff
 from dashgen.errors import BuildError, PublishError, UsageError
-from dashgen.events import Action, PublishEvent, PublishReport
+from dashgen.model.diff import summarize, unified_diff
 from dashgen.publish import DEFAULT_CONCURRENCY, PlannedDashboard, PlanReport, plan
 from dashgen.publish import publish as publish_dashboards
+from dashgen.publish.events import Action, PublishEvent, PublishReport
 
 PROGRESS_BAR_THRESHOLD = 5
 # diff's words: "drifted" = changed in Grafana since dashgen last published it.

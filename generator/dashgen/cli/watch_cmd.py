@@ -19,12 +19,13 @@ from dashgen.cli.common import (
     publish_connection,
     var_option,
 )
+from dashgen.cli.watch_text import format_status
 from dashgen.config import load_config
 from dashgen.errors import UsageError
+from dashgen.publish.session import OrgSession
 from dashgen.watch import watch as run_watch
-from dashgen.watch_changes import AUTHORING_TIMING, Timing
-from dashgen.watch_publish import OrgPublisher
-from dashgen.watch_status import StatusKind, WatchStatus, format_status
+from dashgen.watch.changes import AUTHORING_TIMING, Timing
+from dashgen.watch.status import StatusKind, WatchStatus
 
 _TO_STDERR = frozenset({StatusKind.FAILED, StatusKind.CONFIG_ERROR, StatusKind.PUBLISH_FAILED})
 
@@ -88,7 +89,7 @@ def watch(
     publisher = None
     if publish and org:
         connection = publish_connection(config, grafana_url, ca_cert, insecure, allow_insecure_http)
-        publisher = OrgPublisher(config, org, connection)
+        publisher = OrgSession(config, org, connection=connection)
     stop = threading.Event()
     try:
         with _stop_on_interrupt(stop), publisher or nullcontext():

@@ -1,5 +1,11 @@
-"""Everything that talks HTTP to Grafana. Nothing above this package sees httpx."""
+"""Everything that talks HTTP to Grafana. Nothing above this package sees httpx.
 
-from dashgen.grafana.client import GrafanaClient, RetryPolicy
+- ``client``: the one HTTP client (auth, TLS, retries, typed errors) and ``Connection``;
+- ``admin``: orgs, users, service accounts, API keys;
+- ``classic``: everything specific to the classic dashboard API (``/api/dashboards/db``,
+  versions, folders, search), behind ``ClassicDashboards``.
+"""
 
-__all__ = ["GrafanaClient", "RetryPolicy"]
+from dashgen.grafana.client import Connection, GrafanaClient, RetryPolicy
+
+__all__ = ["Connection", "GrafanaClient", "RetryPolicy"]

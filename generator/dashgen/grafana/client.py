@@ -42,16 +42,23 @@ class RetryPolicy:
     max_wait_s: float = 5.0
     max_retry_after_s: float = 30.0
 
-    def wait_seconds(self, retry_state: tenacity.RetryCallState) -> float:
-        error = retry_state.outcome.exception() if retry_state.outcome else None
+    def backoff(self, attempt: int, error: BaseException | None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
         retry_after = getattr(error, "retry_after", None)
         if retry_after is not None:
             return min(float(retry_after), self.max_retry_after_s)
-        ceiling = min(self.max_wait_s, self.initial_wait_s * 2 ** (retry_state.attempt_number - 1))
+        ceiling = min(self.max_wait_s, self.initial_wait_s * 2 ** (attempt - 1))
         return random.uniform(0, ceiling)
+
+    def wait_seconds(self, retry_state: tenacity.RetryCallState) -> float:
+        """The ``wait`` callable tenacity expects."""
+        error = retry_state.outcome.exception() if retry_state.outcome else None
+        return self.backoff(retry_state.attempt_number, error)
 
 
 NO_RETRY = RetryPolicy(attempts=1)
+DEFAULT_RETRY = RetryPolicy()
+DEFAULT_TIMEOUT_S = 30.0
 
 
 def is_loopback(host: str) -> bool:
@@ -81,8 +88,8 @@ class GrafanaClient:
         org_id: int | None = None,
         transport: httpx.BaseTransport | None = None,
         verify: bool | str = True,
-        timeout_s: float = 30.0,
-        retry: RetryPolicy = RetryPolicy(),
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        retry: RetryPolicy = DEFAULT_RETRY,
         max_connections: int = 8,
         allow_insecure_http: bool = False,
     ) -> None:
@@ -100,15 +107,16 @@ class GrafanaClient:
             raise GrafanaConnectionError(
                 "pass credentials separately, not embedded in the Grafana URL", url=self.display_url
             )
+        credential = "a token" if token is not None else "the admin password" if basic else None
         if (
-            token is not None
+            credential is not None
             and parts.scheme == "http"
             and not is_loopback(parts.hostname or "")
             and not allow_insecure_http
         ):
             raise InsecureTransportError(
-                f"refusing to send a token over plain http to {self.display_url}: use https, "
-                "or pass --allow-insecure-http if this network is trusted"
+                f"refusing to send {credential} over plain http to {self.display_url}: use "
+                "https, or pass --allow-insecure-http if this network is trusted"
             )
         headers = {"User-Agent": f"dashgen/{__version__}", "Accept": "application/json"}
         auth: httpx.Auth | None = None
@@ -168,9 +176,6 @@ class GrafanaClient:
     def post(self, path: str, **kwargs: Any) -> Any:
         return self.request("POST", path, **kwargs)
 
-    def put(self, path: str, **kwargs: Any) -> Any:
-        return self.request("PUT", path, **kwargs)
-
     def delete(self, path: str, **kwargs: Any) -> Any:
         return self.request("DELETE", path, **kwargs)
 
@@ -217,6 +222,45 @@ class GrafanaClient:
         if isinstance(error, RateLimitedError):
             error.retry_after = _parse_retry_after(response.headers.get("Retry-After"))
         return error
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach one Grafana, whatever the credentials: the only such type.
+
+    ``url`` carries no credentials; ``transport`` is the test seam (an httpx transport,
+    such as the emulator's ``transport()``).
+    """
+
+    url: str
+    verify: bool | str = True
+    allow_insecure_http: bool = False
+    retry: RetryPolicy = DEFAULT_RETRY
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    transport: httpx.BaseTransport | None = None
+
+    @property
+    def display_url(self) -> str:
+        return redact_url(self.url)
+
+    def token_client(self, token: Secret, *, max_connections: int = 8) -> GrafanaClient:
+        """A client that sends ``token`` as a Bearer token (it acts in the token's org)."""
+        return self._client(token=token, max_connections=max_connections)
+
+    def basic_client(self, user: str, password: Secret) -> GrafanaClient:
+        """A client for a Grafana user (server-admin bootstrap)."""
+        return self._client(basic=(user, password))
+
+    def _client(self, **credentials: Any) -> GrafanaClient:
+        return GrafanaClient(
+            self.url,
+            transport=self.transport,
+            verify=self.verify,
+            timeout_s=self.timeout_s,
+            retry=self.retry,
+            allow_insecure_http=self.allow_insecure_http,
+            **credentials,
+        )
 
 
 def _decode_json(response: httpx.Response) -> Any:

@@ -3,7 +3,8 @@
 Grafana's tutorial does this with five curl calls and the admin password on the
 command line; here it is idempotent and works on old and new Grafana:
 
-- ``access``: admin credentials, the Grafana target, a session checked to be a server admin
+- ``access``: admin credentials and a session checked to be a server admin (Grafana itself
+  is reached through a ``dashgen.grafana.client.Connection``)
 - ``minting``: the service-account and legacy API-key paths
 - ``flows``: ``ensure_org``, ``create_token``, ``bootstrap``, ``delete_token`` and their results
 """
@@ -12,7 +13,6 @@ from dashgen.orgs.access import (
     ADMIN_PASSWORD_ENV,
     ADMIN_USER_ENV,
     AdminCredentials,
-    GrafanaTarget,
     split_admin_url,
 )
 from dashgen.orgs.flows import (
@@ -38,7 +38,6 @@ __all__ = [
     "AdminCredentials",
     "BootstrapResult",
     "DeleteResult",
-    "GrafanaTarget",
     "OrgResult",
     "TokenRequest",
     "TokenResult",

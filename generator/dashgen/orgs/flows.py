@@ -24,8 +24,9 @@ from dashgen.errors import (
     UsageError,
 )
 from dashgen.grafana import admin as api
-from dashgen.grafana.client import GrafanaClient
-from dashgen.orgs.access import AdminCredentials, GrafanaTarget, admin_session
+from dashgen.grafana.client import Connection, GrafanaClient
+from dashgen.messages import Doing, explain
+from dashgen.orgs.access import AdminCredentials, admin_session
 from dashgen.orgs.minting import TokenRequest, mint
 from dashgen.secrets import redact_url
 from dashgen.tokens import StoredToken, TokenStore, normalize_grafana_url
@@ -75,22 +76,19 @@ class DeleteResult:
     notes: tuple[str, ...] = ()
 
 
-def ensure_org(target: GrafanaTarget, credentials: AdminCredentials, name: str) -> OrgResult:
+def ensure_org(target: Connection, credentials: AdminCredentials, name: str) -> OrgResult:
     """Create the org (or find it when the name is taken) and make the admin an Admin of it."""
     with admin_session(target, credentials) as (client, user):
         return _ensure_org(client, user, target, name)
 
 
-def _ensure_org(
-    client: GrafanaClient, user: api.User, target: GrafanaTarget, name: str
-) -> OrgResult:
+def _ensure_org(client: GrafanaClient, user: api.User, target: Connection, name: str) -> OrgResult:
     try:
         new_id = api.create_org(client, name)
         org = api.Org(new_id, name) if new_id is not None else api.org_by_name(client, name)
     except GrafanaAPIError as error:
-        raise BootstrapError(
-            f"could not create org {name!r}: {error}; nothing was changed"
-        ) from None
+        sentence = explain(error, _admin_doing(name, f"creating org {name!r}"))
+        raise BootstrapError(f"{sentence}; nothing was changed") from None
     if org is None:
         raise BootstrapError(
             f"Grafana says the org name {name!r} is taken, but GET /api/orgs/name/{name} "
@@ -101,9 +99,9 @@ def _ensure_org(
         membership = _ensure_admin_member(client, org.id, user)
     except GrafanaAPIError as error:
         verb = "created" if created else "exists"
+        sentence = explain(error, _admin_doing(name, f"making {user.login!r} an Admin of it"))
         raise BootstrapError(
-            f"org {name!r} {verb} (id {org.id}); user {user.login!r} could not be made an Admin "
-            f"of it: {error}. Run `dashgen org create {name}` again"
+            f"org {name!r} {verb} (id {org.id}); {sentence}. Run `dashgen org create {name}` again"
         ) from None
     return OrgResult(target.url, org, created, user.login, membership)
 
@@ -122,7 +120,7 @@ def _ensure_admin_member(client: GrafanaClient, org_id: int, user: api.User) -> 
 
 
 def create_token(
-    target: GrafanaTarget,
+    target: Connection,
     credentials: AdminCredentials,
     request: TokenRequest,
     *,
@@ -142,7 +140,7 @@ def create_token(
 
 
 def _keep_stored_token(
-    target: GrafanaTarget, request: TokenRequest, store: TokenStore
+    target: Connection, request: TokenRequest, store: TokenStore
 ) -> TokenResult | None:
     """The stored token, when it still authenticates for the org and no rotation was asked."""
     entry = store.get(target.url, request.org)
@@ -167,7 +165,7 @@ def _keep_stored_token(
 def _create_token(
     client: GrafanaClient,
     user: api.User,
-    target: GrafanaTarget,
+    target: Connection,
     request: TokenRequest,
     store: TokenStore,
 ) -> TokenResult:
@@ -176,8 +174,9 @@ def _create_token(
     try:
         minted = mint(client, user, org, request)
     except GrafanaAPIError as error:
-        message = f"could not mint a token for org {request.org!r} (nothing was stored): {error}"
-        raise BootstrapError(message) from None
+        doing = _admin_doing(request.org, f"minting a token for org {org.name!r}")
+        sentence = explain(error, doing)
+        raise BootstrapError(f"{sentence}; nothing was stored") from None
     now = datetime.now(UTC).replace(microsecond=0)
     expires = now + timedelta(seconds=request.ttl_seconds) if request.ttl_seconds else None
     account = minted.service_account
@@ -216,7 +215,7 @@ def _create_token(
     )
 
 
-def _find_org(client: GrafanaClient, target: GrafanaTarget, name: str) -> api.Org:
+def _find_org(client: GrafanaClient, target: Connection, name: str) -> api.Org:
     org = api.org_by_name(client, name)
     if org is None:
         raise BootstrapError(
@@ -226,13 +225,14 @@ def _find_org(client: GrafanaClient, target: GrafanaTarget, name: str) -> api.Or
     return org
 
 
-def verify_token(target: GrafanaTarget, entry: StoredToken) -> api.Org:
+def verify_token(target: Connection, entry: StoredToken) -> api.Org:
     """``GET /api/org`` with the token; raises ``TokenError`` unless it is the entry's org."""
     try:
         with target.token_client(entry.token) as client:
             live = api.current_org(client)
     except GrafanaAPIError as error:
-        raise TokenError(f"the token for org {entry.org!r} does not work: {error}") from None
+        doing = Doing(org=entry.org, what=f"checking the new token of org {entry.org!r}")
+        raise TokenError(explain(error, doing)) from None
     if live.name != entry.org:
         raise TokenError(
             f"the token stored for org {entry.org!r} belongs to org {live.name!r} (id {live.id})"
@@ -241,7 +241,7 @@ def verify_token(target: GrafanaTarget, entry: StoredToken) -> api.Org:
 
 
 def bootstrap(
-    target: GrafanaTarget,
+    target: Connection,
     credentials: AdminCredentials,
     request: TokenRequest,
     *,
@@ -295,7 +295,7 @@ def delete_token(
     org: str,
     *,
     grafana_url: str | None = None,
-    revoke: tuple[GrafanaTarget, AdminCredentials] | None = None,
+    revoke: tuple[Connection, AdminCredentials] | None = None,
 ) -> DeleteResult:
     """Remove the org's token from the store; with ``revoke``, delete it in Grafana first."""
     entry = find_stored_token(store, org, grafana_url)
@@ -328,8 +328,13 @@ def _revoke(client: GrafanaClient, entry: StoredToken, which: str = "") -> str:
     except NotFoundError:
         return f"{what} was already gone in Grafana"
     except GrafanaError as error:
-        raise TokenError(f"could not revoke {what}: {error}; it is still in the store") from None
+        sentence = explain(error, _admin_doing(entry.org, f"revoking {what}"))
+        raise TokenError(f"{sentence}; it is still in the store") from None
     return f"revoked {what} in Grafana"
+
+
+def _admin_doing(org: str, what: str) -> Doing:
+    return Doing(org=org, what=what, credentials="admin")
 
 
 def _revoke_quietly(client: GrafanaClient, entry: StoredToken, which: str) -> str:

@@ -25,6 +25,7 @@ from dashgen.errors import (
 )
 from dashgen.grafana import admin as api
 from dashgen.grafana.client import GrafanaClient
+from dashgen.messages import Doing, explain
 from dashgen.tokens import TokenKind
 
 ROLES = ("Admin", "Editor", "Viewer")
@@ -161,10 +162,8 @@ def _ensure_service_account(
     except NotFoundError as error:
         raise _EndpointMissing(error) from None
     except PermissionDeniedError as error:
-        raise BootstrapError(
-            f"user {user.login!r} may not manage service accounts in org {org.name!r}: "
-            f"{error}. Make the user an Admin of the org with `dashgen org create {org.name}`"
-        ) from None
+        what = f"managing the service accounts of org {org.name!r} as user {user.login!r}"
+        raise BootstrapError(explain(error, _admin_doing(org, what))) from None
     if account is None:
         raise BootstrapError(
             f"a service account named {request.name!r} exists in org {org.name!r} but user "
@@ -218,24 +217,35 @@ def _active_org(
     try:
         yield
     except BaseException as error:
-        problem = _switch_back(client, user, original_org_id)
+        problem = _switch_back(client, user, org, original_org_id)
         if problem:
+            if isinstance(error, GrafanaError):
+                what = f"creating an API key in org {org.name!r}"
+                raise BootstrapError(
+                    f"{explain(error, _admin_doing(org, what))}; {problem}"
+                ) from error
             raise BootstrapError(f"{error}; {problem}") from error
         raise
-    problem = _switch_back(client, user, original_org_id)
+    problem = _switch_back(client, user, org, original_org_id)
     if problem:
         warnings.append(problem)
 
 
-def _switch_back(client: GrafanaClient, user: api.User, org_id: int) -> str | None:
+def _switch_back(client: GrafanaClient, user: api.User, org: api.Org, org_id: int) -> str | None:
     try:
         api.switch_active_org(client, org_id)
     except GrafanaError as error:
+        what = f"switching user {user.login!r} back to org id {org_id}"
         return (
-            f"user {user.login!r} could not be switched back to org id {org_id} ({error}); "
-            "switch it back in Grafana's profile page"
+            f"user {user.login!r} could not be switched back to org id {org_id} "
+            f"({explain(error, _admin_doing(org, what))}); switch it back in Grafana's "
+            "profile page"
         )
     return None
+
+
+def _admin_doing(org: api.Org, what: str) -> Doing:
+    return Doing(org=org.name, what=what, credentials="admin")
 
 
 def _first_free_name(

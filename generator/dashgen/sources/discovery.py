@@ -8,9 +8,17 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from dashgen.config import Config
-from dashgen.sources import Source, kind_of
+from dashgen.sources.kinds import Source, kind_of
 
-_SKIPPED_DIRS = frozenset({"__pycache__", "node_modules"})
+# Folders that never hold sources, for discovery and for watch alike. Any folder whose
+# name starts with "." (.git, .venv, .idea, ...) is skipped too.
+# ("venv": a virtualenv's thousands of .py files are no dashboards.)
+SKIPPED_DIR_NAMES = frozenset({"__pycache__", "node_modules", "venv"})
+
+
+def is_skipped_dir(name: str) -> bool:
+    """Whether a folder called ``name`` is never searched for sources (nor watched)."""
+    return name in SKIPPED_DIR_NAMES or name.startswith(".")
 
 
 def discover(config: Config, *, known: dict[str, Source] | None = None) -> list[Source]:
@@ -29,9 +37,7 @@ def discover(config: Config, *, known: dict[str, Source] | None = None) -> list[
         dirnames[:] = [
             d
             for d in dirnames
-            if d not in _SKIPPED_DIRS
-            and not d.startswith(".")
-            and os.path.join(directory, d) != output_dir
+            if not is_skipped_dir(d) and os.path.join(directory, d) != output_dir
         ]
         for filename in filenames:
             kind = kind_of(filename)
@@ -73,9 +79,7 @@ def apply_changes(config: Config, sources: dict[str, Source], changed: Iterable[
 def _candidate_kind(relative: str, config: Config) -> str | None:
     """The kind of a file (path relative to the sources dir) that ``discover`` would find."""
     *directories, filename = relative.split(os.sep)
-    if filename.startswith(".") or any(
-        d in _SKIPPED_DIRS or d.startswith(".") for d in directories
-    ):
+    if filename.startswith(".") or any(is_skipped_dir(d) for d in directories):
         return None
     directory = os.path.join(str(config.sources_dir), *directories)
     if os.path.commonpath([directory, str(config.output_dir)]) == str(config.output_dir):

@@ -23,8 +23,8 @@ import jinja2
 from jinja2.bccache import Bucket
 
 from dashgen.errors import SourceError
-from dashgen.sources import CACHE_FILES, LoadContext, LoadedDashboard, Source, relative_name
-from dashgen.sources.viewjson import dashboard_from_document, parse_json
+from dashgen.sources import CACHE_FILES, LoadContext, LoadedDocument, Source, relative_name
+from dashgen.sources.viewjson import parse_json
 
 _SESSION_KEY = "jinja.environment"
 BYTECODE_DIR = Path(".cache") / "jinja"
@@ -78,7 +78,7 @@ class RecordingEnvironment(jinja2.Environment):
         return template
 
 
-def load(source: Source, ctx: LoadContext) -> list[LoadedDashboard]:
+def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
     environment = _environment(ctx)
     try:
         text = source.path.read_text(encoding="utf-8")
@@ -109,10 +109,7 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDashboard]:
         environment.loaded_files = None
     ctx.dependencies.discard(source.path.resolve())
     doc = parse_json(rendered, source.rel, rendered=True)
-    name = source.name
-    loaded = dashboard_from_document(doc, source.rel, text, name)
-    loaded.line = 1
-    return [loaded]
+    return [LoadedDocument(doc, source.name, line=1, text=text, keys_in_text=True)]
 
 
 def _environment(ctx: LoadContext) -> RecordingEnvironment:

@@ -26,10 +26,8 @@ from typing import Any
 import orjson
 
 from dashgen.context import BuildContext, activated
-from dashgen.errors import ExportFormatError, SourceError
-from dashgen.export_convert import resolve_export
-from dashgen.exports import Form, export_message, form_message, unwrap
-from dashgen.sources import LoadContext, LoadedDashboard, Source, relative_name
+from dashgen.errors import SourceError
+from dashgen.sources import LoadContext, LoadedDocument, Source, relative_name
 from dashgen.sources.pyimport import execute, fresh_project_modules, is_installed_code
 
 SOURCE_NAMES = ("dashboard", "dashboards")
@@ -53,7 +51,7 @@ def is_source(path: Path, text: str) -> bool:
     return bool(_top_level_names(tree.body) & set(SOURCE_NAMES))
 
 
-def load(source: Source, ctx: LoadContext) -> list[LoadedDashboard]:
+def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
     root = ctx.config.root.resolve()
     text = source.path.read_text(encoding="utf-8", errors="replace")
     match = _DEFINITION_LINE.search(text)
@@ -68,7 +66,7 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDashboard]:
             module = execute(source.path, code_cache)
             values = _dashboard_values(module, source)
             # Converting runs user code too (to_json_data, build()): same error handling.
-            dashboards = [_to_dict(value, source, i, line, ctx) for i, value in enumerate(values)]
+            dashboards = [_to_dict(value, source, i, line) for i, value in enumerate(values)]
         except SourceError:
             raise
         except BaseException as exc:
@@ -78,8 +76,13 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDashboard]:
     ctx.dependencies.update(loaded_files)
     ctx.uses_org = ctx.uses_org or build_context.asked
     return [
-        LoadedDashboard(
-            data=data, name=_uid_name(source.name, data, i, len(dashboards)), line=line, text=text
+        LoadedDocument(
+            data,
+            _uid_name(source.name, data, i, len(dashboards)),
+            line=line,
+            text=text,
+            label=f"dashboard #{i + 1}",
+            lenient=True,
         )
         for i, data in enumerate(dashboards)
     ]
@@ -114,9 +117,7 @@ def _dashboard_values(module: ModuleType, source: Source) -> list[Any]:
     return values
 
 
-def _to_dict(
-    value: Any, source: Source, index: int, line: int | None, ctx: LoadContext | None = None
-) -> dict[str, Any]:
+def _to_dict(value: Any, source: Source, index: int, line: int | None) -> dict[str, Any]:
     """grafanalib objects, Foundation SDK builders and dicts → a plain JSON dict."""
     if not isinstance(value, dict) and not hasattr(value, "to_json_data"):
         build = getattr(value, "build", None)
@@ -135,16 +136,7 @@ def _to_dict(
             "(expected a grafanalib Dashboard, a Foundation SDK builder or a dict)",
             line,
         )
-    # The same forms as in View JSON files: API responses are unwrapped, exports converted
-    # when every input has a value (else refused), the rest refused.
-    form, body = unwrap(data)
-    if form is Form.EXPORT:
-        if ctx is None:
-            raise ExportFormatError(source.rel, export_message(body), line)
-        return resolve_export(body, ctx, source.rel, line)
-    if form in (Form.K8S_RESOURCE, Form.PANEL):
-        raise SourceError(source.rel, f"dashboard #{index + 1}: {form_message(form)}", line)
-    return body
+    return data
 
 
 class _NotSerializable(TypeError):

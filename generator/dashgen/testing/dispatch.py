@@ -6,20 +6,12 @@ import time
 import traceback
 from http import HTTPStatus
 
-from dashgen.testing import (
-    routes_accounts,
-    routes_dashboards,
-    routes_folders,
-    routes_import,
-    routes_orgs,
-    routes_search,
-    routes_versions,
-)
 from dashgen.testing.auth import Identity, authenticate
 from dashgen.testing.faults import Fault, Faults
 from dashgen.testing.model import LoggedRequest
 from dashgen.testing.profiles import GrafanaProfile
 from dashgen.testing.router import Context, Router
+from dashgen.testing.routes import all_routes
 from dashgen.testing.state import State
 from dashgen.testing.wire import ApiError, Request, Response
 
@@ -29,18 +21,7 @@ class ConnectionDropped(Exception):
 
 
 def build_router(profile: GrafanaProfile) -> Router:
-    routes = (
-        routes_orgs.ROUTES
-        + routes_accounts.ROUTES
-        + routes_dashboards.ROUTES
-        + routes_versions.ROUTES
-        + routes_import.ROUTES
-        + routes_folders.ROUTES
-        + routes_search.ROUTES
-    )
-    if profile.id_routes:
-        routes = routes + routes_versions.ID_ROUTES
-    return Router(routes)
+    return Router(all_routes(profile))
 
 
 def reason(status: int) -> str:

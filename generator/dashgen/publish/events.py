@@ -1,4 +1,4 @@
-"""What publish and diff report: one event per dashboard, and a report that sums them up."""
+"""What publish and diff report: one event (or plan item) per dashboard, and the reports."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from dashgen.build.manifest import BuiltDashboard
 
 
 class Action(StrEnum):
@@ -39,6 +41,11 @@ class PublishEvent:
         data["action"] = self.action.value
         return data
 
+    @classmethod
+    def failed(cls, org: str, built: BuiltDashboard, error: str) -> PublishEvent:
+        source = str(built.source)
+        return cls(org, built.uid, built.title, Action.FAILED, error=error, source=source)
+
 
 @dataclass
 class PublishReport:
@@ -58,3 +65,40 @@ class PublishReport:
     @property
     def ok(self) -> bool:
         return not self.failures and not self.org_errors
+
+
+@dataclass(frozen=True)
+class PlannedDashboard:
+    """What publish would do with one dashboard, with both sides for diffing."""
+
+    org: str
+    built: BuiltDashboard
+    action: Action  # WOULD_CREATE, WOULD_UPDATE, UNCHANGED, DRIFTED or FAILED
+    # comparable(build) and comparable(live): only kept for diffing (``with_documents``)
+    desired: dict[str, Any] | None = field(default=None, repr=False)
+    live: dict[str, Any] | None = field(default=None, repr=False)
+    live_version: int | None = None
+    url: str | None = None
+    error: str | None = None
+
+    def event(self) -> PublishEvent:
+        return PublishEvent(
+            org=self.org,
+            uid=self.built.uid,
+            title=self.built.title,
+            action=self.action,
+            version_before=self.live_version,
+            url=self.url,
+            error=self.error,
+            source=str(self.built.source),
+        )
+
+
+@dataclass
+class PlanReport:
+    items: list[PlannedDashboard] = field(default_factory=list)
+    org_errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.org_errors) or any(i.action != Action.UNCHANGED for i in self.items)

@@ -14,8 +14,8 @@ they are compared, so ``diff`` and skip-unchanged never disagree.
 - export metadata is dropped: ``__requires``, and ``__inputs``/``__elements`` when
   empty. Generators such as grafanalib write ``"__inputs": []`` and Grafana stores
   whatever is posted, so dropping them on both sides keeps a build and the live copy
-  equal. A non-empty ``__inputs``/``__elements`` is kept: such a file is an export
-  and the loaders reject it before it gets here.
+  equal. A non-empty ``__inputs``/``__elements`` is kept: such a document is an export,
+  which ``dashgen.model.forms`` converts (or refuses) before it gets here.
 
 ``comparable`` is ``normalize`` minus what Grafana sets on save (``id``, ``version``),
 so a dashboard that went through Grafana compares equal to the build that produced it.
@@ -60,7 +60,7 @@ def normalize_in_place(d: dict[str, Any], *, source: str | None = None) -> dict[
     panels = d.get("panels")
     if isinstance(panels, list):
         _assign_panel_ids(panels)
-        _layout(panels)
+        flow_layout(panels)
     return d
 
 
@@ -83,7 +83,14 @@ def dumps(d: Any) -> str:
 
 def content_hash(d: dict[str, Any]) -> str:
     """sha256 (hex) of the canonical text of ``comparable(d)``."""
-    return hashlib.sha256(dumps(comparable(d)).encode()).hexdigest()
+    return hash_canonical(normalize(d))
+
+
+def hash_canonical(d: dict[str, Any]) -> str:
+    """``content_hash`` of a dashboard that already is canonical (``normalize``'s output),
+    without normalising it again: the only place the hash is computed."""
+    stored = {key: value for key, value in d.items() if key not in GRAFANA_OWNED_FIELDS}
+    return hashlib.sha256(dumps(stored).encode()).hexdigest()
 
 
 def copy_json(d: Any) -> Any:
@@ -124,26 +131,27 @@ def iter_panels(panels: list[Any]) -> list[dict[str, Any]]:
 
 def _assign_panel_ids(panels: list[Any]) -> None:
     all_panels = iter_panels(panels)
-    used = {p["id"] for p in all_panels if _is_id(p.get("id"))}
+    used = {p["id"] for p in all_panels if is_panel_id(p.get("id"))}
     next_id = max(used, default=0) + 1
     for panel in all_panels:
-        if not _is_id(panel.get("id")):
+        if not is_panel_id(panel.get("id")):
             panel["id"] = next_id
             next_id += 1
 
 
-def _is_id(value: Any) -> bool:
+def is_panel_id(value: Any) -> bool:
+    """An explicit panel id: an int (JSON booleans are not ids)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _layout(panels: list[Any]) -> None:
+def flow_layout(panels: list[Any]) -> None:
     """Flow layout for panels without gridPos; panels that have one stay where they are."""
     cursor = _FlowCursor()
     for panel in panels:
         if not isinstance(panel, dict):
             continue
         is_row = panel.get("type") == "row"
-        if _has_grid_pos(panel):
+        if has_grid_pos(panel):
             cursor.skip_past(panel["gridPos"], is_row)
         else:
             panel["gridPos"] = cursor.place(panel, is_row)
@@ -152,13 +160,14 @@ def _layout(panels: list[Any]) -> None:
             # Collapsed rows keep their panels positioned as if the row were open.
             inner = _FlowCursor(top=panel["gridPos"]["y"] + 1)
             for child in nested:
-                if isinstance(child, dict) and not _has_grid_pos(child):
+                if isinstance(child, dict) and not has_grid_pos(child):
                     child["gridPos"] = inner.place(child, False)
                 elif isinstance(child, dict):
                     inner.skip_past(child["gridPos"], False)
 
 
-def _has_grid_pos(panel: dict[str, Any]) -> bool:
+def has_grid_pos(panel: dict[str, Any]) -> bool:
+    """Whether the panel has a complete numeric gridPos."""
     grid = panel.get("gridPos")
     return isinstance(grid, dict) and all(
         isinstance(grid.get(k), int | float) for k in ("x", "y", "w", "h")

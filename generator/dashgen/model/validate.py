@@ -3,7 +3,7 @@
 Errors fail the build: empty title, invalid uid, duplicate panel ids. Warnings do not
 (unless ``--strict``): overlapping gridPos, a panel without ``type``, a datasource that
 names a template variable the dashboard does not define. Checks across dashboards
-(the same uid from two sources) live in ``dashgen.build``.
+(the same uid from two sources) live in ``dashgen.build.run``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from dashgen.normalize import UID_MAX_LENGTH, UID_PATTERN, iter_panels
+from dashgen.model.normalize import UID_MAX_LENGTH, UID_PATTERN, iter_panels
 
 Severity = Literal["error", "warning"]
 ERROR: Severity = "error"
@@ -48,10 +48,6 @@ class Problem:
         if self.line:
             where += f":{self.line}"
         return f"{where}: {self.severity}: {self.message}"
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == ERROR
 
     def located(self, path: Path | None, line: int | None) -> Problem:
         return replace(self, path=self.path or path, line=self.line or line)

@@ -1,4 +1,9 @@
-"""Compile sources: load → normalise → validate → canonical text, in-process or in a pool.
+"""Compile sources: load → form → normalise → validate → canonical text, in-process or in a pool.
+
+The form step (``dashgen.model.forms``) sits between loading and normalising, the same for
+every source kind: an API envelope is unwrapped, a Share > Export document is converted
+with the input values of the org being built (``[inputs]``, ``[orgs.<org>.inputs]``, then
+``--input``), anything that is not a dashboard is refused.
 
 Everything a worker process returns is plain data (texts, hashes, problems), so the
 build can decide afterwards whether any of it is written.
@@ -9,27 +14,40 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from dashgen.config import Config, OrgConfig
+from dashgen.build.outputs import read_bytes
+from dashgen.config import PYPROJECT_FILE_NAME, Config, OrgConfig
 from dashgen.errors import SourceError
-from dashgen.legacy_rows import convert_legacy_rows_in_place
-from dashgen.normalize import GRAFANA_OWNED_FIELDS, dumps, normalize_in_place
-from dashgen.outputs import read_bytes
+from dashgen.model.forms import (
+    ExportConversionError,
+    Form,
+    FormError,
+    LibraryPanelsError,
+    MissingInputsError,
+    dashboard_model,
+    export_inputs,
+    library_panels_message,
+    missing_inputs_message,
+    unwrap,
+)
+from dashgen.model.legacy_rows import convert_legacy_rows_in_place
+from dashgen.model.normalize import dumps, hash_canonical, normalize_in_place
+from dashgen.model.validate import ERROR, Problem, validate
 from dashgen.sources import (
     CACHE_FILES,
     PER_ORG_KINDS,
     PYTHON,
     LoadContext,
-    LoadedDashboard,
+    LoadedDocument,
     Source,
     load,
 )
-from dashgen.validate import ERROR, Problem, validate
 
 # Below this many sources, starting worker processes costs more than it saves.
 POOL_MIN_JOBS = 64
@@ -97,7 +115,8 @@ def compile_source(
         problems: list[Problem] = []
         try:
             for loaded in load(source, ctx):
-                dashboard, found = _finish(loaded, source, config.convert_legacy_rows)
+                data, line = _dashboard_model(loaded, source, ctx)
+                dashboard, found = _finish(data, line, loaded, source, config.convert_legacy_rows)
                 dashboards.append(dashboard)
                 problems.extend(found)
         except SourceError as exc:
@@ -114,30 +133,100 @@ def compile_source(
     return results
 
 
+# -- the form step ------------------------------------------------------------------------
+
+
+def _dashboard_model(
+    loaded: LoadedDocument, source: Source, ctx: LoadContext
+) -> tuple[dict[str, Any], int | None]:
+    """The document's dashboard model and the line it starts at; ``SourceError`` if none."""
+    form, body = unwrap(loaded.document)
+    per_org = form is Form.EXPORT and export_depends_on_org(ctx.config, body)
+    if per_org:
+        ctx.uses_org = True  # set before converting: a failure is per org too
+    try:
+        model = dashboard_model(loaded.document, input_values(ctx), lenient=loaded.lenient)
+    except FormError as exc:
+        message = _form_error_message(exc, loaded, ctx, per_org)
+        raise SourceError(source.rel, message, _form_error_line(exc, loaded)) from None
+    line = _key_line(loaded, "dashboard") if model.wrapped else loaded.line
+    return model.dashboard, line
+
+
+def input_values(ctx: LoadContext) -> dict[str, str]:
+    """The export input values for the org being built: ``[inputs]``,
+    ``[orgs.<org>.inputs]``, then ``--input``."""
+    config = ctx.config
+    return {**config.inputs, **ctx.org.inputs, **config.input_overrides}
+
+
+def export_depends_on_org(config: Config, doc: Mapping[str, Any]) -> bool:
+    """Whether any declared org maps one of this export's inputs itself (not overridden by
+    ``--input``): then the export is converted, and built, once per org."""
+    names = {item.name for item in export_inputs(doc)} - set(config.input_overrides)
+    return any(not names.isdisjoint(org.inputs) for org in config.orgs.values())
+
+
+def _form_error_message(
+    exc: FormError, loaded: LoadedDocument, ctx: LoadContext, per_org: bool
+) -> str:
+    if isinstance(exc, MissingInputsError):
+        config_file = ctx.config.config_file
+        in_pyproject = config_file is not None and config_file.name == PYPROJECT_FILE_NAME
+        return missing_inputs_message(
+            exc.export,
+            exc.missing,
+            org=ctx.org.name if per_org else None,
+            prefix="tool.dashgen." if in_pyproject else "",
+        )
+    if isinstance(exc, LibraryPanelsError):
+        return library_panels_message(exc.names)
+    return f"{loaded.label}: {exc}" if loaded.label else str(exc)
+
+
+def _form_error_line(exc: FormError, loaded: LoadedDocument) -> int | None:
+    if not loaded.keys_in_text:
+        return loaded.line
+    if isinstance(exc, ExportConversionError):
+        return _key_line(loaded, "__inputs") or _key_line(loaded, "__elements")
+    return _key_line(loaded, exc.anchor) if exc.anchor else None
+
+
+def _key_line(loaded: LoadedDocument, key: str) -> int | None:
+    if not loaded.keys_in_text or not loaded.text:
+        return loaded.line
+    position = loaded.text.find(f'"{key}"')
+    return loaded.text.count("\n", 0, position) + 1 if position >= 0 else None
+
+
+# -- normalise, validate, serialise ---------------------------------------------------------
+
+
 def _finish(
-    loaded: LoadedDashboard, source: Source, convert_legacy_rows: bool = False
+    data: dict[str, Any],
+    line: int | None,
+    loaded: LoadedDocument,
+    source: Source,
+    convert_legacy_rows: bool = False,
 ) -> tuple[CompiledDashboard, list[Problem]]:
-    data = loaded.data
     if convert_legacy_rows:  # before normalising: ids and flow layout cover the result
         data = convert_legacy_rows_in_place(data)
     data = normalize_in_place(data, source=loaded.name)
     path = Path(source.rel)
-    problems = [p.located(path, _locate(loaded, p.subject)) for p in validate(data)]
+    problems = [p.located(path, _locate(loaded, p.subject, line)) for p in validate(data)]
     text = dumps(data)
-    # normalize.content_hash without normalising again: data already is canonical.
-    comparable = {k: v for k, v in data.items() if k not in GRAFANA_OWNED_FIELDS}
     dashboard = CompiledDashboard(
         uid=str(data.get("uid") or ""),
         title=str(data.get("title") or ""),
-        content_hash=hashlib.sha256(dumps(comparable).encode()).hexdigest(),
+        content_hash=hash_canonical(data),
         file_hash=hashlib.sha256(text.encode()).hexdigest(),
-        line=loaded.line,
+        line=line,
         text=text,
     )
     return dashboard, problems
 
 
-def _locate(loaded: LoadedDashboard, subject: str | None) -> int | None:
+def _locate(loaded: LoadedDocument, subject: str | None, line: int | None) -> int | None:
     """The line of a panel's title in the source text, else where the dashboard starts."""
     if subject and loaded.text:
         needle = orjson.dumps(subject).decode()
@@ -146,7 +235,7 @@ def _locate(loaded: LoadedDashboard, subject: str | None) -> int | None:
             position = loaded.text.find(needle)
         if position >= 0:
             return loaded.text.count("\n", 0, position) + 1
-    return loaded.line
+    return line
 
 
 def _hash_file(path: Path, session: dict[str, Any]) -> str:

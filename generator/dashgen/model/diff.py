@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dashgen.normalize import dumps
+from dashgen.model.normalize import dumps
 
 
 def unified_diff(live: Mapping[str, Any] | None, desired: Mapping[str, Any], name: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -11,12 +12,13 @@ from typing import Any
 
 import orjson
 
+from dashgen.build.outputs import read_bytes, write_atomically
 from dashgen.errors import BuildError
-from dashgen.normalize import dumps
-from dashgen.outputs import read_bytes, write_atomically
+from dashgen.model.normalize import dumps
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
+FOLDER_UID_MAX = 40
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,20 @@ class BuiltDashboard:
 
     def load(self) -> dict[str, Any]:
         return orjson.loads(self.path.read_bytes())
+
+    @property
+    def target_folder_uid(self) -> str | None:
+        """The Grafana folder it goes to: its folder uid, else one derived from the title.
+
+        None is General. The derived uid is stable (lower-case title, other characters as
+        ``-``, at most 40), so the same title always addresses the same folder.
+        """
+        if self.folder_uid:
+            return self.folder_uid
+        if not self.folder:
+            return None
+        slug = re.sub(r"[^a-z0-9_-]+", "-", self.folder.lower()).strip("-")
+        return slug[:FOLDER_UID_MAX] or None
 
     def manifest_entry(self) -> dict[str, Any]:
         return self._entry

@@ -20,7 +20,7 @@ from typing import Protocol
 import watchfiles
 
 from dashgen.errors import WatchError
-from dashgen.watch_filter import WatchScope
+from dashgen.watch.scope import WatchScope
 
 # How often an idle watcher hands control back; its first hand-back proves it is armed.
 IDLE_TICK_MS = 100

@@ -11,25 +11,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from dashgen.build import Builder, BuildResult, BuiltDashboard
-from dashgen.config import Config, load_config
+from dashgen.build import Builder, BuildResult
+from dashgen.config import CONFIG_FILE_NAMES, Config, load_config
 from dashgen.errors import ConfigError, DashgenError
-from dashgen.events import PublishReport
-from dashgen.watch_changes import AUTHORING_TIMING, ChangeStream, Timing
-from dashgen.watch_filter import WatchScope
-from dashgen.watch_status import StatusKind, WatchStatus
-
-CONFIG_FILE_NAMES = ("dashgen.toml", "pyproject.toml")
-
-
-class Publisher(Protocol):
-    """Publishes built dashboards to one org; made once per watch, so it can keep a client."""
-
-    org: str
-
-    def __call__(self, dashboards: Sequence[BuiltDashboard]) -> PublishReport: ...
+from dashgen.publish.session import OrgSession
+from dashgen.watch.changes import AUTHORING_TIMING, ChangeStream, Timing
+from dashgen.watch.scope import WatchScope
+from dashgen.watch.status import StatusKind, WatchStatus
 
 
 def watch(
@@ -40,11 +30,15 @@ def watch(
     orgs: Sequence[str] | None = None,
     extra_vars: Mapping[str, Any] | None = None,
     strict: bool = False,
-    publisher: Publisher | None = None,
+    publisher: OrgSession | None = None,
     timing: Timing = AUTHORING_TIMING,
     force_polling: bool | None = None,
 ) -> None:
-    """Build once, then rebuild on every relevant change until ``stop_event`` is set."""
+    """Build once, then rebuild on every relevant change until ``stop_event`` is set.
+
+    With ``publisher`` (one ``OrgSession``, kept for the whole watch: one client, one org
+    check, each folder ensured once), every good rebuild publishes what it rebuilt for
+    that org; the caller closes it."""
     session = WatchSession(
         config, orgs=orgs, extra_vars=extra_vars, strict=strict, publisher=publisher
     )
@@ -75,7 +69,7 @@ class WatchSession:
         orgs: Sequence[str] | None,
         extra_vars: Mapping[str, Any] | None,
         strict: bool,
-        publisher: Publisher | None,
+        publisher: OrgSession | None,
     ) -> None:
         self.config = config
         self._orgs = orgs
@@ -157,7 +151,7 @@ class WatchSession:
         if not dashboards:
             return []
         try:
-            report = self._publisher(dashboards)
+            report = self._publisher.publish(dashboards)
         except DashgenError as exc:
             return [WatchStatus(StatusKind.PUBLISH_FAILED, message=str(exc))]
         events = tuple(sorted(report.events, key=lambda event: event.uid))

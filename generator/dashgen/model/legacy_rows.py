@@ -39,7 +39,7 @@ import math
 import re
 from typing import Any
 
-from dashgen.normalize import _has_grid_pos, _layout, copy_json
+from dashgen.model.normalize import copy_json, flow_layout, has_grid_pos, is_panel_id
 
 GRID_COLUMN_COUNT = 24
 GRID_CELL_HEIGHT = 30
@@ -97,7 +97,7 @@ def _upgrade_to_grid_layout(rows: list[Any], panels: list[Any]) -> None:
         collapsed = _truthy(row.get("collapse"))
         row_panels = [p for p in _list(row.get("panels")) if isinstance(p, dict)]
         for panel in row_panels:
-            if not _is_id(panel.get("id")):
+            if not is_panel_id(panel.get("id")):
                 panel["id"] = next_id
                 next_id += 1
 
@@ -182,7 +182,7 @@ class _RowArea:
 
 
 def _grid_order(panel: Any) -> tuple[float, float]:
-    if isinstance(panel, dict) and _has_grid_pos(panel):
+    if isinstance(panel, dict) and has_grid_pos(panel):
         return panel["gridPos"]["y"], panel["gridPos"]["x"]
     return math.inf, math.inf
 
@@ -190,18 +190,18 @@ def _grid_order(panel: Any) -> tuple[float, float]:
 def _max_panel_id(rows: list[dict[str, Any]], panels: list[Any]) -> int:
     ids = [p.get("id") for row in rows for p in _list(row.get("panels")) if isinstance(p, dict)]
     ids += [p.get("id") for p in panels if isinstance(p, dict)]
-    return max((i for i in ids if _is_id(i)), default=0)
+    return max((i for i in ids if is_panel_id(i)), default=0)
 
 
 def _bottom_of(panels: list[Any]) -> int:
     """Where converted rows start: below the panels already in the top-level list."""
     if not panels:
         return 0
-    _layout(panels)  # what normalize would give them anyway: a prefix's layout is fixed
+    flow_layout(panels)  # what normalize would give them anyway: a prefix's layout is fixed
     bottoms = [
         math.ceil(p["gridPos"]["y"] + p["gridPos"]["h"])
         for p in panels
-        if isinstance(p, dict) and _has_grid_pos(p)
+        if isinstance(p, dict) and has_grid_pos(p)
     ]
     return max(bottoms, default=0)
 
@@ -234,10 +234,6 @@ def _number(value: Any) -> float | None:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _is_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _truthy(value: Any) -> bool:

@@ -17,9 +17,9 @@ from typing import Any
 import orjson
 
 from dashgen import __version__
-from dashgen.compiler import CompiledDashboard, CompiledSource
-from dashgen.outputs import read_bytes, write_atomically
-from dashgen.validate import WARNING, Problem
+from dashgen.build.compile import CompiledDashboard, CompiledSource
+from dashgen.build.outputs import read_bytes, write_atomically
+from dashgen.model.validate import WARNING, Problem
 
 CACHE_NAME = ".dashgen-cache.json"
 CACHE_FORMAT = 1

@@ -1,8 +1,9 @@
 """Which file-system changes matter to ``dashgen watch``.
 
 Only files inside the watched trees (sources, templates) and the project config file count.
-The output folder, VCS and virtualenv folders, bytecode and editor litter never do: a save in
-vim alone touches ``.x.swp``, ``x~`` and a probe file named ``4913`` besides the file itself.
+The output folder, the folders discovery never searches (``dashgen.sources.discovery``:
+VCS, virtualenvs, caches, every dot-folder), bytecode and editor litter never do: a save
+in vim alone touches ``.x.swp``, ``x~`` and a probe file named ``4913`` besides the file.
 """
 
 from __future__ import annotations
@@ -13,24 +14,7 @@ from pathlib import Path
 
 from watchfiles import Change
 
-IGNORED_DIR_NAMES = frozenset(
-    {
-        "__pycache__",
-        ".git",
-        ".hg",
-        ".svn",
-        ".venv",
-        "venv",
-        ".tox",
-        ".idea",
-        ".vscode",
-        "node_modules",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        ".hypothesis",
-    }
-)
+from dashgen.sources.discovery import is_skipped_dir
 
 IGNORED_NAME_PATTERN = re.compile(
     r"""
@@ -50,7 +34,8 @@ IGNORED_NAME_PATTERN = re.compile(
 
 def is_editor_or_tool_litter(relative: Path) -> bool:
     """True for a path (relative to a watched root) that no build can depend on."""
-    if any(part in IGNORED_DIR_NAMES for part in relative.parts):
+    # The last part too: an event on the folder itself, or a dot-file, which is never a source.
+    if any(is_skipped_dir(part) for part in relative.parts):
         return True
     return bool(IGNORED_NAME_PATTERN.search(relative.name))
 
