@@ -24,6 +24,7 @@ COMMAND_MODULES: dict[str, str] = {
     "token": "org_cmd",
     "bootstrap": "org_cmd",
     "watch": "watch_cmd",
+    "preview": "preview_cmd",
 }
 
 

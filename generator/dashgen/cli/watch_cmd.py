@@ -1,13 +1,11 @@
-"""`dashgen watch`: rebuild on every save, optionally republish to a dev Grafana."""
+"""`dashgen watch`: rebuild on every save, optionally republish to a dev Grafana and serve
+the preview (`--preview`)."""
 
 from __future__ import annotations
 
-import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
-from types import FrameType
 
 import click
 
@@ -15,19 +13,21 @@ from dashgen.cli.common import (
     CliContext,
     grafana_connection_options,
     parse_vars,
-    pass_cli,
     publish_connection,
     var_option,
 )
-from dashgen.cli.watch_text import format_status
+from dashgen.cli.live import (
+    PREVIEW_SERVER_OPTIONS,
+    print_status,
+    serve_preview,
+    server_options,
+    stop_on_interrupt,
+)
 from dashgen.config import load_config
 from dashgen.errors import UsageError
 from dashgen.publish.session import OrgSession
 from dashgen.watch import watch as run_watch
 from dashgen.watch.changes import AUTHORING_TIMING, Timing
-from dashgen.watch.status import StatusKind, WatchStatus
-
-_TO_STDERR = frozenset({StatusKind.FAILED, StatusKind.CONFIG_ERROR, StatusKind.PUBLISH_FAILED})
 
 
 @click.command()
@@ -59,10 +59,17 @@ _TO_STDERR = frozenset({StatusKind.FAILED, StatusKind.CONFIG_ERROR, StatusKind.P
     is_flag=True,
     help="Poll instead of file-system events (network or container mounts).",
 )
+@click.option(
+    "--preview",
+    "with_preview",
+    is_flag=True,
+    help="Also serve the preview of the built dashboards (as `dashgen preview` does).",
+)
+@server_options(grafana_url=False)
 @grafana_connection_options
-@pass_cli
+@click.pass_context
 def watch(
-    cli: CliContext,
+    ctx: click.Context,
     org: str | None,
     publish: bool,
     var_items: tuple[str, ...],
@@ -70,6 +77,10 @@ def watch(
     debounce_ms: int,
     step_ms: int,
     poll: bool,
+    with_preview: bool,
+    port: int,
+    host: str,
+    open_browser: bool,
     grafana_url: str | None,
     ca_cert: Path | None,
     insecure: bool,
@@ -81,55 +92,50 @@ def watch(
     change to a source rebuilds that dashboard; to a template or helper module, the
     dashboards that use it; to the config, everything. A broken save prints the problem
     and keeps the last good output. With --publish --org NAME, each good rebuild is
-    published (only the dashboards it rebuilt) and their Grafana URLs are printed.
+    published (only the dashboards it rebuilt) and their Grafana URLs are printed. With
+    --preview, the pages of `dashgen preview` are served too (--port, --host, --open).
     """
+    cli = ctx.find_object(CliContext)
     config = load_config(cli.project_root)
     if publish and not org:
         raise UsageError("--publish needs --org NAME: the org to publish to")
+    given = [
+        f"--{name.replace('open_browser', 'open')}"
+        for name in PREVIEW_SERVER_OPTIONS
+        if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT
+    ]
+    if given and not with_preview:
+        raise UsageError(f"{', '.join(given)} only apply with --preview")
     publisher = None
     if publish and org:
         connection = publish_connection(config, grafana_url, ca_cert, insecure, allow_insecure_http)
         publisher = OrgSession(config, org, connection=connection)
-    stop = threading.Event()
-    try:
-        with _stop_on_interrupt(stop), publisher or nullcontext():
-            run_watch(
+    options = {
+        "orgs": (org,) if org else None,
+        "extra_vars": parse_vars(var_items),
+        "strict": strict,
+        "publisher": publisher,
+        "timing": Timing(debounce_ms=debounce_ms, step_ms=step_ms),
+        "force_polling": True if poll else None,
+    }
+    with publisher or nullcontext():
+        if with_preview:
+            serve_preview(
                 config,
-                stop_event=stop,
-                on_status=_print_status,
-                orgs=(org,) if org else None,
-                extra_vars=parse_vars(var_items),
-                strict=strict,
-                publisher=publisher,
-                timing=Timing(debounce_ms=debounce_ms, step_ms=step_ms),
-                force_polling=True if poll else None,
+                port=port,
+                host=host,
+                open_browser=open_browser,
+                grafana_url=grafana_url,
+                **options,
             )
-    except KeyboardInterrupt:  # a second Ctrl-C, or one that reached build worker processes
-        pass
-    click.echo("stopped")
-
-
-def _print_status(status: WatchStatus) -> None:
-    for line in format_status(status):
-        click.echo(line, err=status.kind in _TO_STDERR)
-
-
-@contextmanager
-def _stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
-    """The first Ctrl-C (or SIGTERM) ends the loop after the current build; a second one
-    interrupts the build itself (builds are atomic, so the output stays consistent)."""
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            return
+        stop = threading.Event()
+        try:
+            with stop_on_interrupt(stop):
+                run_watch(config, stop_event=stop, on_status=print_status, **options)
+        except KeyboardInterrupt:  # a second Ctrl-C, or one that reached build worker processes
+            pass
+        click.echo("stopped")
 
 
 COMMANDS: list[click.Command] = [watch]

@@ -1,8 +1,10 @@
 """Pure checks on a normalised dashboard → a list of ``Problem`` (never prints).
 
 Errors fail the build: empty title, invalid uid, duplicate panel ids. Warnings do not
-(unless ``--strict``): overlapping gridPos, a panel without ``type``, a datasource that
-names a template variable the dashboard does not define. Checks across dashboards
+(unless ``--strict``): overlapping gridPos, a panel reaching past the 24-column grid, a
+panel without ``type``, a datasource that names a template variable the dashboard does
+not define. ``layout_problems()`` gives the layout warnings of one list of panels with the
+index of the panel each is about (the preview highlights those panels). Checks across dashboards
 (the same uid from two sources) live in ``dashgen.build.run``.
 """
 
@@ -24,6 +26,7 @@ WARNING: Severity = "warning"
 _VARIABLE_REF = re.compile(r"^(?:\$\{(\w+)(?::[^}]*)?\}|\$(\w+)|\[\[(\w+)(?::[^\]]*)?\]\])$")
 # Variables Grafana provides itself; a datasource may name them without declaring them.
 _BUILTIN_VARIABLES = frozenset({"__all", "__dashboard", "__org", "__user", "__interval"})
+GRID_COLUMNS = 24  # Grafana's GRID_COLUMN_COUNT
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ def validate(dashboard: dict[str, Any]) -> list[Problem]:
         problems.extend(_check_panel_ids(all_panels))
         problems.extend(_check_panel_types(all_panels))
         problems.extend(_check_overlaps(panels))
+        problems.extend(_check_grid_bounds(all_panels))
         problems.extend(_check_datasources(dashboard, all_panels))
     return problems
 
@@ -110,8 +114,24 @@ def _check_panel_types(panels: list[dict[str, Any]]) -> Iterator[Problem]:
             yield Problem(WARNING, f"{_panel_name(panel)} has no type", subject=_title(panel))
 
 
+def layout_problems(panels: list[Any]) -> list[tuple[int, Problem]]:
+    """The layout warnings of one list of panels (a dashboard's, or a collapsed row's), each
+    with the index in ``panels`` of the panel it is about, in panel order."""
+    bounds = [
+        (index, problem)
+        for index, panel in enumerate(panels)
+        if isinstance(panel, dict)
+        for problem in _check_grid_bounds([panel])
+    ]
+    return sorted([*overlapping_panels(panels), *bounds], key=lambda item: item[0])
+
+
 def _check_overlaps(panels: list[Any]) -> Iterator[Problem]:
-    """Each panel that overlaps an earlier one (top to bottom), reported once."""
+    yield from (problem for _, problem in overlapping_panels(panels))
+
+
+def overlapping_panels(panels: list[Any]) -> list[tuple[int, Problem]]:
+    """Each panel that overlaps an earlier one (top to bottom), reported once, with its index."""
     boxes = [
         (box, index, panel)
         for index, panel in enumerate(panels)
@@ -131,7 +151,34 @@ def _check_overlaps(panels: list[Any]) -> Iterator[Problem]:
                 reported.append((index, Problem(WARNING, message, subject=_title(panel))))
                 break
         active.append((box, index, panel))
-    yield from (problem for _, problem in sorted(reported, key=lambda item: item[0]))
+    return sorted(reported, key=lambda item: item[0])
+
+
+def _check_grid_bounds(panels: list[dict[str, Any]]) -> Iterator[Problem]:
+    """A panel reaching past Grafana's 24 columns: Grafana's grid moves it left (x = 24 - w),
+    or, when it starts left of column 0, makes it full width (react-grid-layout's
+    correctBounds)."""
+    for panel in panels:
+        grid = panel.get("gridPos")
+        box = _box(grid) if isinstance(grid, dict) else None
+        if box is None or panel.get("type") == "row":
+            continue  # Grafana draws every row full width
+        x, _, w, _ = box
+        if x < 0 or w > GRID_COLUMNS:
+            where = f"x {x:g}" if x < 0 else f"w {w:g}"
+            yield Problem(
+                WARNING,
+                f"{_panel_name(panel)} does not fit the {GRID_COLUMNS}-column grid (gridPos "
+                f"{where}); Grafana draws it full width at x 0",
+                subject=_title(panel),
+            )
+        elif x + w > GRID_COLUMNS:
+            yield Problem(
+                WARNING,
+                f"{_panel_name(panel)} reaches past the {GRID_COLUMNS}-column grid (gridPos x "
+                f"{x:g} + w {w:g} = {x + w:g}); Grafana moves it to x {GRID_COLUMNS - w:g}",
+                subject=_title(panel),
+            )
 
 
 def _check_datasources(
