@@ -30,6 +30,7 @@ STAGES: dict[str, int] = {
     "orgs": 5,
     "watch": 6,
     "cli": 7,
+    "preview": 7,
     "__main__": 8,
 }
 

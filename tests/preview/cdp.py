@@ -58,8 +58,13 @@ class Chromium:
         width, height = VIEWPORT
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [binary, *FLAGS, f"--user-data-dir={self.profile}",
-                 f"--window-size={width},{height}", "about:blank"],
+                [
+                    binary,
+                    *FLAGS,
+                    f"--user-data-dir={self.profile}",
+                    f"--window-size={width},{height}",
+                    "about:blank",
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -150,7 +155,9 @@ class Page:
                 details = params.get("exceptionDetails", {})
                 found.append(details.get("exception", {}).get("description") or str(details))
             elif event["method"] == "Runtime.consoleAPICalled" and params.get("type") == "error":
-                found.append(" ".join(str(a.get("value", a.get("description"))) for a in params["args"]))
+                found.append(
+                    " ".join(str(a.get("value", a.get("description"))) for a in params["args"])
+                )
         return found
 
     def goto(self, url: str) -> None:
@@ -165,13 +172,12 @@ class Page:
             raise AssertionError(f"{expression!r} raised: {result['exceptionDetails']}")
         return result["result"].get("value")
 
-    def wait_for(self, expression: str, timeout_s: float = TIMEOUT_S) -> Any:
-        """Poll ``expression`` until it is truthy; its value."""
+    def wait_for(self, expression: str, timeout_s: float = TIMEOUT_S) -> None:
+        """Poll ``expression`` until it is truthy (in JavaScript's sense)."""
         deadline = time.monotonic() + timeout_s
         while True:
-            value = self.evaluate(expression)
-            if value:
-                return value
+            if self.evaluate(f"!!({expression})"):
+                return
             if time.monotonic() > deadline:
                 body = self.evaluate("document.body ? document.body.innerText : ''")
                 raise AssertionError(
@@ -180,10 +186,12 @@ class Page:
                 )
             time.sleep(0.05)
 
-    def screenshot(self, path: Path) -> Path:
-        """The whole page (not only the viewport) as PNG."""
+    def screenshot(self, path: Path, *, full_page: bool = True) -> Path:
+        """The whole page (or only the viewport) as PNG."""
+        self.call("Page.bringToFront")  # a tab behind another one is not painted
         size = self.call("Page.getLayoutMetrics")["cssContentSize"]
-        clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+        width, height = (size["width"], size["height"]) if full_page else VIEWPORT
+        clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
         data = self.call(
             "Page.captureScreenshot", format="png", clip=clip, captureBeyondViewport=True
         )["data"]

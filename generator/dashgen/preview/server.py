@@ -19,6 +19,7 @@ import ipaddress
 import logging
 import re
 import socket
+import sys
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -115,6 +116,13 @@ class _IPv4Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # an event stream to a stalled page must not hold up Ctrl-C
     allow_reuse_address = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            log.debug("preview: %s went away: %s", client_address, error)  # a closed tab
+        else:
+            log.exception("preview: answering %s failed", client_address)
 
 
 class _IPv6Server(_IPv4Server):

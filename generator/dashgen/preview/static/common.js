@@ -32,11 +32,23 @@ const Dashgen = (() => {
       else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
       else node.setAttribute(name, value === true ? "" : String(value));
     }
+    return append(node, children);
+  }
+
+  // Nodes go in as they are, anything else as a text node (never as HTML); null,
+  // undefined and false are left out.
+  function append(node, children) {
     for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
-      node.append(child instanceof Node ? child : String(child)); // strings become text nodes
+      node.append(child instanceof Node ? child : String(child));
     }
     return node;
+  }
+
+  // Replaces what node holds with children.
+  function fill(node, ...children) {
+    node.replaceChildren();
+    return append(node, children);
   }
 
   const STATE_LABELS = {
@@ -126,5 +138,5 @@ const Dashgen = (() => {
     document.body.dataset.generation = String(generation);
   }
 
-  return { GRID, layouts, el, safeHref, renderBuild, problemList, fetchJSON, live, shown };
+  return { GRID, layouts, el, fill, safeHref, renderBuild, problemList, fetchJSON, live, shown };
 })();

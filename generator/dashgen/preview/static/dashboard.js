@@ -26,7 +26,7 @@
       links.push(el("a", { href: data.links.grafana, class: "grafana-link", target: "_blank",
         rel: "noopener noreferrer" }, "open in Grafana"));
     }
-    document.getElementById("header").replaceChildren(
+    Dashgen.fill(document.getElementById("header"),
       el("h1", { class: "dash-title" }, data.title || data.uid),
       el("div", { class: "dash-meta" },
         el("span", {}, "uid ", el("code", {}, data.uid)),
@@ -38,7 +38,7 @@
         el("ul", { class: "variables" }, header.variables.map(variableChip)),
         el("span", { class: "time-range" }, time),
         el("span", { class: "refresh" }, header.refresh ? `refresh ${header.refresh}` : "no auto-refresh"),
-        header.timezone ? el("span", { class: "timezone" }, header.timezone) : null),
+        header.timezone ? el("span", { class: "timezone" }, `timezone ${header.timezone}`) : null),
       header.description ? el("p", { class: "muted" }, header.description) : null);
     document.getElementById("crumb").textContent = data.title || data.uid;
     document.title = `${data.title || data.uid} · dashgen preview`;
@@ -48,7 +48,7 @@
     const target = document.getElementById("layout");
     const renderer = Dashgen.layouts[layout.kind];
     if (!renderer) {
-      target.replaceChildren(el("p", { class: "missing" },
+      Dashgen.fill(target, el("p", { class: "missing" },
         `This preview cannot draw a "${layout.kind}" layout yet.`));
       return;
     }
@@ -62,12 +62,12 @@
     if (!ok) {
       // Removed or renamed: say so and keep whatever layout is on the page.
       missing.hidden = false;
-      missing.replaceChildren(el("p", {}, body.error),
+      Dashgen.fill(missing, el("p", {}, body.error),
         el("a", { href: "/" }, "back to the index"));
     } else {
       missing.hidden = true;
       renderHeader(body);
-      document.getElementById("warnings").replaceChildren(
+      Dashgen.fill(document.getElementById("warnings"),
         Dashgen.problemList(body.warnings, "warning-list") || "");
       renderLayout(body.layout);
     }

@@ -7,7 +7,9 @@
 //   height = round(cellHeight * h + max(0, h - 1) * margin)
 // Expanding a collapsed row follows Grafana's DashboardModel.toggleRow: its panels go
 // under it (shifted so the first one starts right below the row) and everything after
-// the row moves down by their height.
+// the row moves down. toggleRow moves it by (bottom of the panels - row y), one unit more
+// than the panels take, and the grid's vertical compaction closes that gap at once; so
+// here it moves by the panels' height, which is what Grafana ends up showing.
 "use strict";
 
 (() => {
@@ -33,13 +35,13 @@
       if (item.kind !== "row" || !item.collapsed || !expanded.has(item.key)) continue;
       if (!item.children.length) continue;
       const yDiff = item.children[0].gridPos.y - (row.y + row.h);
-      let yMax = row.y;
+      let yMax = row.y + row.h;
       const inserted = item.children.map((child) => {
         const pos = { ...child.gridPos, y: child.gridPos.y - yDiff };
         yMax = Math.max(yMax, pos.y + pos.h);
         return { item: child, pos, inRow: true };
       });
-      for (let j = i + 1; j < list.length; j++) list[j].pos.y += yMax - row.y;
+      for (let j = i + 1; j < list.length; j++) list[j].pos.y += yMax - (row.y + row.h);
       list.splice(i + 1, 0, ...inserted);
       i += inserted.length;
     }
@@ -136,7 +138,7 @@
   function draw() {
     if (!current) return;
     const { grid, layout } = current;
-    grid.replaceChildren();
+    Dashgen.fill(grid);
     const width = grid.clientWidth;
     let bottom = 0;
     for (const { item, pos, inRow } of place(layout.items)) {
@@ -159,7 +161,7 @@
   function render(container, layout) {
     const notes = (layout.notes || []).map((note) => el("p", { class: "layout-note" }, note));
     const grid = el("div", { class: "grid", id: "grid" });
-    container.replaceChildren(...notes, grid);
+    Dashgen.fill(container, ...notes, grid);
     if (!layout.items.length) grid.append(el("p", { class: "muted" }, "This dashboard has no panels."));
     current = { grid, layout };
     if (layout.items.length) draw();

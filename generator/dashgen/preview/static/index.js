@@ -24,16 +24,16 @@
     Dashgen.renderBuild(document.getElementById("build"), data.build);
     const target = document.getElementById("dashboards");
     if (!data.dashboards.length) {
-      target.replaceChildren(el("p", { class: "muted empty" },
+      Dashgen.fill(target, el("p", { class: "muted empty" },
         "No dashboard is built yet: add a source under dashboards/ and save it."));
     } else {
-      target.replaceChildren(el("table", { class: "index" },
+      Dashgen.fill(target, el("table", { class: "index" },
         el("thead", {}, el("tr", {},
           ["Title", "UID", "Org", "Folder", "Tags", "Panels", "Warnings"].map((h) => el("th", {}, h)))),
         el("tbody", {}, data.dashboards.map(row))));
     }
     const other = document.getElementById("other-warnings");
-    other.replaceChildren(data.warnings.length
+    Dashgen.fill(other, data.warnings.length
       ? el("section", {}, el("h2", {}, "Other warnings"), Dashgen.problemList(data.warnings, "warning-list"))
       : "");
     Dashgen.shown(data.build.generation);
