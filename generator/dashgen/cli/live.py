@@ -105,8 +105,8 @@ def serve_preview(
 
     def ready(url: str) -> None:
         click.echo(f"preview at {url} (Ctrl-C to stop)")
-        if open_browser:
-            webbrowser.open(url)
+        if open_browser and not webbrowser.open(url):
+            click.echo("Warning: no web browser could be started; open the URL yourself.", err=True)
 
     stop = threading.Event()
     try:
