@@ -39,10 +39,11 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check generator tests bench
 	$(BIN)/ruff format --check generator tests bench
 
-bench: $(BIN)/.installed
+bench: $(BIN)/.installed chromium
 	$(BIN)/python bench/build_bench.py
 	$(BIN)/python bench/publish_bench.py
 	$(BIN)/python bench/watch_bench.py
+	$(BIN)/python bench/preview_bench.py
 
 clean:
 	rm -rf build .venv .pytest_cache

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from cdp import Chromium, Page, find_chromium
-from preview_helpers import PreviewProcess
+from preview_helpers import InProcessPreview, PreviewProcess
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +56,18 @@ def start_preview() -> Iterator[Callable[..., PreviewProcess]]:
     yield start
     for process in started:
         process.stop()
+
+
+@pytest.fixture
+def serve_preview() -> Iterator[Callable[[Path], InProcessPreview]]:
+    """The preview in this process (faster to start than the CLI in a process)."""
+    started: list[InProcessPreview] = []
+
+    def start(root: Path) -> InProcessPreview:
+        preview = InProcessPreview(root)
+        started.append(preview)
+        return preview
+
+    yield start
+    for preview in started:
+        preview.stop()

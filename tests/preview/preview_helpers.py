@@ -110,6 +110,53 @@ def get_json(url: str) -> Any:
         return json.loads(response.read())
 
 
+class InProcessPreview:
+    """``dashgen.preview.preview`` in a thread: the same server and loop, without a process
+    start (the CLI's own tests run it as a process)."""
+
+    def __init__(self, root: Path) -> None:
+        from dashgen.config import load_config
+        from dashgen.preview import preview
+        from dashgen.watch.changes import Timing
+        from dashgen.watch.status import StatusKind
+
+        self.stop_event = threading.Event()
+        self.error: BaseException | None = None
+        self._ready = threading.Event()
+        self._watching = threading.Event()
+        self.url = ""
+
+        def on_ready(url: str) -> None:
+            self.url = url
+            self._ready.set()
+
+        def run() -> None:
+            try:
+                preview(
+                    load_config(root),
+                    stop_event=self.stop_event,
+                    on_status=lambda s: s.kind == StatusKind.WATCHING and self._watching.set(),
+                    on_ready=on_ready,
+                    port=0,
+                    timing=Timing(debounce_ms=50, step_ms=10),
+                )
+            except BaseException as exc:
+                self.error = exc
+                self._watching.set()
+
+        self._thread = threading.Thread(target=run, name="preview-under-test", daemon=True)
+        self._thread.start()
+        assert self._watching.wait(TIMEOUT_S), "the preview did not start"
+        assert self.error is None, self.error
+
+    def stop(self) -> int:
+        self.stop_event.set()
+        self._thread.join(TIMEOUT_S)
+        assert not self._thread.is_alive(), "the preview did not stop"
+        assert self.error is None, self.error
+        return 0
+
+
 class PreviewProcess:
     """``dashgen preview`` (or ``watch --preview``) as a user runs it, in its own process."""
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cdp import Page
 from preview_helpers import (
+    InProcessPreview,
     PreviewProcess,
     assert_drawn_at,
     copy_examples,
@@ -23,9 +24,12 @@ from preview_helpers import (
 from dashgen.model.validate import layout_problems
 
 StartPreview = Callable[..., PreviewProcess]
+ServePreview = Callable[[Path], InProcessPreview]
 
 
-def open_dashboard(page: Page, preview: PreviewProcess, org: str, uid: str) -> None:
+def open_dashboard(
+    page: Page, preview: PreviewProcess | InProcessPreview, org: str, uid: str
+) -> None:
     page.goto(f"{preview.url}d/{org}/{uid}")
     page.wait_for("document.querySelectorAll('#grid .grid-item').length > 0")
 
@@ -74,7 +78,7 @@ def test_every_shipped_example_is_drawn_where_its_grid_pos_puts_it(
 
 
 def test_overlapping_panels_and_panels_outside_the_grid_are_highlighted(
-    tmp_path: Path, start_preview: StartPreview, page: Page, screenshots: Path
+    tmp_path: Path, serve_preview: ServePreview, page: Page, screenshots: Path
 ) -> None:
     panels = [
         panel("Left", 0, 0, 12, 8),
@@ -85,7 +89,7 @@ def test_overlapping_panels_and_panels_outside_the_grid_are_highlighted(
     root = write_project(
         tmp_path / "project", {"dashboards/layout.json": dashboard("layout", "Layout", panels)}
     )
-    preview = start_preview(root)
+    preview = serve_preview(root)
     built = json.loads((root / "build" / "_default" / "layout.json").read_text())
     expected = {index: problem.message for index, problem in layout_problems(built["panels"])}
     assert set(expected) == {1, 2}
@@ -113,7 +117,7 @@ def test_overlapping_panels_and_panels_outside_the_grid_are_highlighted(
 
 
 def test_collapsed_rows_list_their_panels_and_expand_as_grafana_does(
-    tmp_path: Path, start_preview: StartPreview, page: Page
+    tmp_path: Path, serve_preview: ServePreview, page: Page
 ) -> None:
     hidden = [panel("Hidden A", 0, 40, 12, 6), panel("Hidden B", 12, 40, 12, 9)]
     panels = [
@@ -138,7 +142,7 @@ def test_collapsed_rows_list_their_panels_and_expand_as_grafana_does(
     root = write_project(
         tmp_path / "project", {"dashboards/rows.json": dashboard("rows", "Rows", panels)}
     )
-    preview = start_preview(root)
+    preview = serve_preview(root)
     open_dashboard(page, preview, "_default", "rows")
     before = {item["key"]: item for item in drawn_grid(page)["items"]}
     assert "Hidden A (timeseries)" in before["p1"]["text"]
@@ -210,6 +214,14 @@ def test_a_save_updates_open_pages_and_a_broken_save_keeps_the_last_good_layout(
         (root / source).write_text(json.dumps(first, indent=2) + "\n")
         page.wait_for("document.getElementById('build').dataset.state === 'ok'")
         page.wait_for("document.querySelector('.dash-title').textContent === 'Live'")
+
+        (root / source).unlink()  # the dashboard goes away: the page says so, keeps its layout
+        page.wait_for("!document.getElementById('missing').hidden")
+        assert "not in the current build" in page.evaluate(
+            "document.getElementById('missing').innerText"
+        )
+        assert len(drawn_grid(page)["items"]) == 2
+        index.wait_for("document.querySelector('.empty')")
         assert page.evaluate("window.__notReloaded") is True
         assert index.evaluate("window.__notReloaded") is True
         assert not index.errors
@@ -221,7 +233,7 @@ XSS_TITLE = '<img src=x onerror="window.__xss=1">"><script>window.__xss=2</scrip
 
 
 def test_nothing_a_dashboard_says_becomes_markup_or_script(
-    tmp_path: Path, start_preview: StartPreview, page: Page
+    tmp_path: Path, serve_preview: ServePreview, page: Page
 ) -> None:
     markdown = (
         "# Notes <img src=x onerror=window.__xss=3>\n\n"
@@ -252,7 +264,7 @@ def test_nothing_a_dashboard_says_becomes_markup_or_script(
     templating = {"list": [{"name": "v", "type": "custom", "label": "<b onmouseover=x>"}]}
     doc = dashboard("xss", XSS_TITLE, panels, tags=["<i>tag</i>"], templating=templating)
     root = write_project(tmp_path / "project", {"dashboards/xss.json": doc})
-    preview = start_preview(root)
+    preview = serve_preview(root)
 
     open_dashboard(page, preview, "_default", "xss")
     page.wait_for("document.querySelector('.markdown h1')")

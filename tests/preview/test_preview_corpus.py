@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import pytest
+from preview_helpers import assert_drawn_at, drawn_grid, grid_of, write_project
 
 from dashgen.build import BuiltDashboard
 from dashgen.model.forms import FormError, dashboard_model
@@ -35,7 +36,9 @@ def test_every_corpus_dashboard_becomes_a_page_with_every_panel(corpus_dir: Path
     dashboards = corpus_dashboards(corpus_dir)
     assert len(dashboards) >= 20
     for name, dashboard in dashboards:
-        built = BuiltDashboard("o", dashboard["uid"], dashboard["title"], Path(name), Path(name), "")
+        built = BuiltDashboard(
+            "o", dashboard["uid"], dashboard["title"], Path(name), Path(name), ""
+        )
         page = page_model(built, dashboard, grafana_url=None)
         orjson.dumps(page)  # the page is plain JSON
         expected = convert_legacy_rows(dashboard)["panels"]
@@ -51,18 +54,18 @@ def test_every_corpus_dashboard_becomes_a_page_with_every_panel(corpus_dir: Path
 
 @pytest.mark.corpus
 def test_every_corpus_dashboard_is_drawn_in_the_browser(
-    corpus_dir: Path, tmp_path: Path, start_preview: Any, page: Any
+    corpus_dir: Path, tmp_path: Path, serve_preview: Any, page: Any
 ) -> None:
-    from preview_helpers import assert_drawn_at, drawn_grid, grid_of, write_project
-
     dashboards = corpus_dashboards(corpus_dir)
     files = {}
     for index, (name, dashboard) in enumerate(dashboards):
         dashboard["uid"] = f"corpus-{index}"  # versions of one dashboard share their uid
         files[f"dashboards/{name}"] = dashboard
-    preview = start_preview(write_project(tmp_path / "corpus", files))
+    preview = serve_preview(write_project(tmp_path / "corpus", files))
     for index, (name, _) in enumerate(dashboards):
-        built = json.loads((tmp_path / "corpus/build/_default" / f"corpus-{index}.json").read_text())
+        built = json.loads(
+            (tmp_path / "corpus/build/_default" / f"corpus-{index}.json").read_text()
+        )
         page.goto(f"{preview.url}d/_default/corpus-{index}")
         page.wait_for("document.querySelector('#grid') && document.body.dataset.generation")
         drawn = drawn_grid(page)

@@ -165,6 +165,9 @@ class _PreviewHandler(BaseHTTPRequestHandler):
     loopback_only: bool
     server_version = "dashgen-preview"
     protocol_version = "HTTP/1.1"
+    # Headers and body (and each event) are separate small writes: without this, Nagle's
+    # algorithm holds the second one back until the browser's delayed ACK (up to 200 ms).
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("preview %s: " + format, self.address_string(), *args)
