@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import stat
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from preview_helpers import PreviewProcess, dashboard, get_json, panel, write_project
 
@@ -32,17 +32,16 @@ def test_watch_with_preview_serves_the_same_pages(
     assert [d["uid"] for d in index["dashboards"]] == ["one"]
 
 
-def test_preview_opens_the_browser_and_stops_cleanly(tmp_path: Path) -> None:
+def test_preview_opens_the_browser_and_stops_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = project(tmp_path)
     opened = tmp_path / "opened.txt"
     browser = tmp_path / "browser.sh"
     browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
     browser.chmod(browser.stat().st_mode | stat.S_IEXEC)
-    os.environ["BROWSER"] = str(browser)
-    try:
-        preview = PreviewProcess(root, "--open")
-    finally:
-        del os.environ["BROWSER"]
+    monkeypatch.setenv("BROWSER", str(browser))  # what Python's webbrowser runs
+    preview = PreviewProcess(root, "--open")
     try:
         index = get_json(f"{preview.url}api/index")
         assert index["dashboards"][0]["title"] == "One"

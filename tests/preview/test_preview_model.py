@@ -214,6 +214,8 @@ def test_the_page_header_has_variables_time_range_refresh_and_links() -> None:
     assert (job["label"], job["value"], job["hide"]) == ("Job", "label_values(job)", "hidden")
     assert model["links"] == {"json": "/build/main/d.json", "grafana": "https://g.example/sub/d/d"}
     assert page.page_model(built(), dashboard, grafana_url=None)["links"]["grafana"] is None
+    odd = BuiltDashboard("Main Org #2", "d", "T", Path("d.json"), Path("/x.json"), "h")
+    assert page.page_path(odd) == "/d/Main%20Org%20%232/d"
 
 
 def test_grafana_links_never_carry_credentials_or_other_schemes() -> None:

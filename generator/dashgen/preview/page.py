@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from dashgen.build import BuiltDashboard
 from dashgen.model.legacy_rows import convert_legacy_rows, has_legacy_rows
@@ -62,7 +63,7 @@ def summary(built: BuiltDashboard, dashboard: dict[str, Any]) -> dict[str, Any]:
         "source": built.source.as_posix(),
         "tags": [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else [],
         "panels": count_panels(dashboard),
-        "page": f"/d/{built.org}/{built.uid}",
+        "page": page_path(built),
     }
 
 
@@ -93,7 +94,7 @@ def header(dashboard: dict[str, Any]) -> dict[str, Any]:
 
 def links(built: BuiltDashboard, grafana_url: str | None) -> dict[str, str | None]:
     return {
-        "json": f"/build/{built.org}/{built.uid}.json",
+        "json": f"/build/{_quoted(built.org)}/{_quoted(built.uid)}.json",
         "grafana": f"{grafana_url.rstrip('/')}/d/{built.uid}" if grafana_url else None,
     }
 
@@ -131,6 +132,14 @@ def _current_value(variable: dict[str, Any]) -> str | None:
     if isinstance(query, dict):
         query = query.get("query")
     return str(query) if isinstance(query, str | int | float) and str(query) else None
+
+
+def page_path(built: BuiltDashboard) -> str:
+    return f"/d/{_quoted(built.org)}/{_quoted(built.uid)}"
+
+
+def _quoted(name: str) -> str:
+    return quote(name, safe="")
 
 
 def _text(value: Any) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from dashgen.build import BuildResult, BuiltDashboard, Problem
-from dashgen.preview.page import page_model, summary
+from dashgen.preview.page import page_model, page_path, summary
 from dashgen.watch.status import StatusKind, WatchStatus
 
 BUILDING, OK, FAILED, CONFIG_ERROR = "building", "ok", "failed", "config-error"
@@ -215,5 +215,5 @@ def _unreadable(built: BuiltDashboard) -> dict[str, Any]:
         "source": built.source.as_posix(),
         "tags": [],
         "panels": None,
-        "page": f"/d/{built.org}/{built.uid}",
+        "page": page_path(built),
     }
