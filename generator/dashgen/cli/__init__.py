@@ -24,6 +24,8 @@ COMMAND_MODULES: dict[str, str] = {
     "token": "org_cmd",
     "bootstrap": "org_cmd",
     "watch": "watch_cmd",
+    "import": "import_cmd",
+    "pull": "import_cmd",
 }
 
 
