@@ -207,3 +207,27 @@ def test_pull_without_a_token_says_how_to_get_one(project: Project, grafana: Gra
 def test_pull_needs_exactly_one_selection(project: Project, grafana: Grafana) -> None:
     result = pull(project, grafana, "--all", "--uid", "svc")
     assert result.code == 2 and "--uid UID ..., --folder UID ... or --all" in result.stderr
+
+
+def test_org_folder_in_the_config_and_general_dashboards(
+    project: Project, grafana: Grafana
+) -> None:
+    project.config('[orgs.apiorg]\nfolder = "Platform Team"\nfolder_uid = "plat"\n')
+    result = pull(project, grafana, "--all", "--write-config")
+    assert result.code == 0, result.text
+    config = (project.root / "dashgen.toml").read_text()
+    assert 'apiorg = {title = ""}' in config  # General, under an org with a folder
+    assert "platform-team" not in config  # the org's own folder needs no entry
+    assert project.dashgen("diff", "--org", ORG, env=grafana.env).code == 0
+
+
+def test_an_export_stored_as_is_in_grafana_is_refused(project: Project, grafana: Grafana) -> None:
+    doc = dashboard("raw")
+    doc.pop("id")
+    doc["__inputs"] = [{"name": "DS_P", "type": "datasource", "pluginId": "prometheus"}]
+    grafana.emulator.save_dashboard(grafana.org_id, doc, user="alice")
+    result = pull(project, grafana, "--uid", "raw", "--uid", "svc")
+    assert (
+        result.code == 1 and "apiorg/raw: Grafana holds this dashboard as a Share" in result.stderr
+    )
+    assert project.sources() == ["apiorg/platform-team/service-svc.json"]

@@ -11,6 +11,7 @@ any step is refused with the reason and nothing is written for it; the others go
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ from dashgen.config import DEFAULT_ORG, Config
 from dashgen.errors import BuildError, UsageError
 from dashgen.model.normalize import normalize
 from dashgen.sources import selector
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("json", "jinja", "python")
 _SUFFIXES = {"json": ".json", "jinja": ".json.j2", "python": ".dashboard.py"}
@@ -98,7 +101,10 @@ def target_org(config: Config, options: AdoptOptions) -> str | None:
     """The org whose variables and inputs apply: --org, else the only declared org; None
     (global [vars]) when none is declared. Several declared orgs need --org to template."""
     if options.org:
-        return options.org
+        name = options.org
+        if name.startswith((".", "_")) or "/" in name or "\\" in name:
+            raise UsageError(f"invalid org name {name!r}")
+        return name
     if len(config.orgs) == 1:
         return next(iter(config.orgs))
     if config.orgs and options.templating:
@@ -144,6 +150,7 @@ class _Run:
             self.manifest = []
 
     def accept(self, item: Incoming) -> None:
+        log.debug("adopting %s as %s", item.origin, self.options.format)
         upgrade = self.options.upgrade_rows or self.config.convert_legacy_rows
         found = adoptable(
             item.document,
@@ -272,12 +279,11 @@ class _Run:
             changes.create_org = True
             if self.to:
                 changes.sources.append(f"{self.to}/**")
-        elif self.org in self.config.orgs:
-            settings = self.config.orgs[self.org]
-            if settings.sources and not all(
-                selector(settings.sources)(a.name) for a in self.report.adopted
-            ):
-                changes.sources.append(f"{self.to}/**" if self.to else "**")
+        elif self.org in self.config.orgs and self.config.orgs[self.org].sources:
+            selects = selector(self.config.orgs[self.org].sources)
+            uncovered = [a.name for a in self.report.adopted if not selects(a.name)]
+            if uncovered:
+                changes.sources.extend([f"{self.to}/**"] if self.to else uncovered)
         return changes
 
     def _folder_change(self, changes: ConfigChanges, adopted: AdoptedSource) -> None:

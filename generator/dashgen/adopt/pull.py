@@ -16,7 +16,9 @@ without ``--force`` as long as nobody changed it in Grafana since.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +30,7 @@ from dashgen.errors import DashgenError, UsageError
 from dashgen.grafana.backend import LiveDashboard, SearchHit
 from dashgen.grafana.classic import ClassicDashboards
 from dashgen.grafana.client import Connection
+from dashgen.model.forms import Form, classify
 from dashgen.model.normalize import content_hash
 from dashgen.publish.pulled import PulledDashboard, read_pulled, record_pulled
 from dashgen.publish.session import OrgSession
@@ -62,7 +65,7 @@ def pull(
     """Pull the selected dashboards of ``org`` into sources; raises ``PullError`` when the
     org cannot be read, reports per-dashboard refusals in the result."""
     selection.check()
-    options = AdoptOptions(**{**options.__dict__, "org": org})
+    options = dataclasses.replace(options, org=org)
     destination = options.to or config.sources_dir / org
     previous = read_pulled(config.root)  # before anything: a broken record stops the pull
     with OrgSession(config, org, connection=connection) as session:
@@ -72,7 +75,9 @@ def pull(
         assert session.backend is not None
         reader = _Reader(session, session.backend)
         dashboards = reader.selected(selection)
-        incoming = [reader.incoming(live, previous) for live in dashboards]
+        incoming = [
+            item for live in dashboards if (item := reader.incoming(live, previous)) is not None
+        ]
         # inside the session: adopting may still read library panels
         report = adopt(config, incoming, options, destination)
     report.refused[:0] = reader.refused
@@ -133,24 +138,40 @@ class _Reader:
             for hit in hits:
                 self._remember_folder(hit)
             uids = sorted({hit.uid for hit in hits})
+        workers = max(1, min(self.session.read_concurrency, len(uids)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            answers = list(pool.map(self._dashboard, uids))
         found = []
-        for uid in uids:
-            live = self._read(f"reading dashboard {uid}", self.backend.get, uid)
+        for uid, live in zip(uids, answers, strict=True):
             if live is None:
                 self.refused.append(
                     AdoptError(f"{self.session.org}/{uid}", "no dashboard with this uid in the org")
                 )
-                continue
-            found.append(live)
+            else:
+                found.append(live)
         return found
+
+    def _dashboard(self, uid: str) -> LiveDashboard | None:
+        return self._read(f"reading dashboard {uid}", self.backend.get, uid)
 
     def incoming(
         self, live: LiveDashboard, previous: dict[tuple[str, str], PulledDashboard]
-    ) -> Incoming:
+    ) -> Incoming | None:
         uid = str(live.dashboard.get("uid") or "")
         origin = f"{self.session.org}/{uid}"
         self.live[origin] = live
         title = str(live.dashboard.get("title") or "")
+        if classify(live.dashboard) is Form.EXPORT:
+            self.refused.append(
+                AdoptError(
+                    origin,
+                    "Grafana holds this dashboard as a Share > Export document (it was saved "
+                    "through the API as exported, with __inputs and ${...} placeholders for its "
+                    "datasources); import it in Grafana (Dashboards > New > Import) and pull "
+                    "again, or save its JSON and use `dashgen import --input ...`",
+                )
+            )
+            return None
         earlier = previous.get((self.session.org, uid))
         source_name = None
         if earlier is not None:

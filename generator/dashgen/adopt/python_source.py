@@ -10,6 +10,7 @@ otherwise. The text is laid out as black / ``ruff format`` lay it out (``adopt.p
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from collections.abc import Sequence
 from typing import Any
@@ -119,6 +120,7 @@ def _core() -> Any:
     return grafanalib.core
 
 
+@functools.cache
 def _panel_classes() -> list[type]:
     core = _core()
     return sorted(

@@ -43,7 +43,9 @@ def adopt_options(func: F) -> F:
             "--to",
             "to",
             type=click.Path(file_okay=False, path_type=Path),
-            help="Folder to write into, under the sources dir (e.g. dashboards/team-a).",
+            help="Folder to write into, under the sources dir, relative to the project root "
+            "(e.g. dashboards/team-a). Default: the sources dir (import), "
+            "dashboards/<org>/ (pull).",
         ),
         click.option("--overwrite", is_flag=True, help="Replace sources that exist and differ."),
         click.option(
@@ -82,9 +84,7 @@ def _options(cli: CliContext, to: Path | None, **values: Any) -> AdoptOptions:
 
 
 @click.command("import")
-@click.argument(
-    "files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
-)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @adopt_options
 @click.option(
     "--input",
