@@ -217,7 +217,8 @@ def test_org_folder_in_the_config_and_general_dashboards(
     assert result.code == 0, result.text
     config = (project.root / "dashgen.toml").read_text()
     assert 'apiorg = {title = ""}' in config  # General, under an org with a folder
-    assert "platform-team" not in config  # the org's own folder needs no entry
+    # below that General entry, the org's own folder needs one too
+    assert '"apiorg/platform-team" = {title = "Platform Team", uid = "plat"}' in config
     assert project.dashgen("diff", "--org", ORG, env=grafana.env).code == 0
 
 

@@ -11,6 +11,7 @@ any step is refused with the reason and nothing is written for it; the others go
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -28,7 +29,7 @@ from dashgen.adopt.verify import built_from_text, first_difference
 from dashgen.build import read_manifest
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.build.outputs import read_bytes, write_atomically
-from dashgen.config import DEFAULT_ORG, Config
+from dashgen.config import DEFAULT_ORG, Config, FolderSetting
 from dashgen.errors import BuildError, UsageError
 from dashgen.model.normalize import normalize
 from dashgen.sources import selector
@@ -273,8 +274,8 @@ class _Run:
             for variable in adopted.variables:
                 if variable.new:
                     changes.vars[variable.name] = variable.value
-            if adopted.incoming.folder is not None and self.org is not None:
-                self._folder_change(changes, adopted)
+        if self.org is not None:
+            self._folder_changes(changes)
         if self.org is not None and self.org not in self.config.orgs and changes:
             changes.create_org = True
             if self.to:
@@ -286,23 +287,36 @@ class _Run:
                 changes.sources.extend([f"{self.to}/**"] if self.to else uncovered)
         return changes
 
-    def _folder_change(self, changes: ConfigChanges, adopted: AdoptedSource) -> None:
-        """Map the source's directory to the folder it lives in, unless the config does."""
-        assert adopted.incoming.folder is not None and self.org is not None
-        title, uid = adopted.incoming.folder
-        current = self.config.org(self.org).folder_of(adopted.name)
-        if _folder_uid(title, uid) == _folder_uid(*current):
-            return
-        directory = adopted.name.rpartition("/")[0]
-        if directory:
-            changes.folders[directory] = (title, uid)
-            return
-        shown = f"folder {title!r}" if title else "General"
-        adopted.notes.append(
-            f"it is in {shown} in Grafana but the config publishes it to "
-            f"{current[0] or 'General'!r}: pull into a subdirectory (--to) or set the org's "
-            "folder"
-        )
+    def _folder_changes(self, changes: ConfigChanges) -> None:
+        """Map directories to the folders their dashboards live in, until every adopted
+        source resolves to its folder (a parent's entry can change its children's)."""
+        org = self.config.org(self.org or "")
+        pulled = [a for a in self.report.adopted if a.incoming.folder is not None]
+        while True:
+            folders = {**org.folders, **{d: FolderSetting(*f) for d, f in changes.folders.items()}}
+            resolved = dataclasses.replace(org, folders=folders)
+            wrong = [a for a in pulled if not _same_folder(resolved.folder_of(a.name), a)]
+            added = False
+            for adopted in wrong:
+                directory = adopted.name.rpartition("/")[0]
+                if directory and directory not in changes.folders:
+                    changes.folders[directory] = adopted.incoming.folder or ("", None)
+                    added = True
+            if not added:
+                break
+        for adopted in wrong:
+            title = (adopted.incoming.folder or ("", None))[0]
+            shown = f"folder {title!r}" if title else "General"
+            adopted.notes.append(
+                f"it is in {shown} in Grafana but the config publishes it to "
+                f"{resolved.folder_of(adopted.name)[0] or 'General'!r}: pull into a "
+                "subdirectory (--to) or change the org's folder settings"
+            )
+
+
+def _same_folder(current: tuple[str | None, str | None], adopted: AdoptedSource) -> bool:
+    title, uid = adopted.incoming.folder or ("", None)
+    return _folder_uid(title, uid) == _folder_uid(*current)
 
 
 def _folder_uid(title: str | None, uid: str | None) -> str | None:
