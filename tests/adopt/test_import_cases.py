@@ -351,3 +351,19 @@ def test_help_has_an_example(project: Project) -> None:
         result = project.dashgen(command, "--help")
         assert result.code == 0 and "Examples:" in result.stdout
         assert f"dashgen {command} " in result.stdout
+
+
+def test_template_datasources_with_json_writes_a_template(project: Project) -> None:
+    source = project.write("svc.json", dashboard())
+    result = project.dashgen("import", str(source), "--template-datasources", "--write-config")
+    assert result.code == 0, result.text
+    assert project.sources() == ["svc.json.j2"]
+    assert project.built()["svc"] == comparable(dashboard())
+
+
+def test_several_orgs_need_org_to_name_the_variables(project: Project) -> None:
+    project.config("[orgs.a]\n[orgs.b]\n")
+    source = project.write("svc.json", dashboard())
+    result = project.dashgen("import", str(source), "--as", "jinja")
+    assert result.code == 2 and "--org NAME" in result.stderr
+    assert project.dashgen("import", str(source)).code == 0  # plain View JSON needs no org

@@ -259,8 +259,21 @@ def _convert(value: Any, classes: list[type], children: Children) -> Any:
     return _convert_one(value, classes, children)
 
 
-def _convert_one(value: Any, classes: list[type], children: Children) -> Any:
+def candidates(classes: list[type], value: Any) -> list[type]:
+    """The classes that may render ``value`` (a panel class only renders its own type)."""
+    if not isinstance(value, dict):
+        return []
+    kind = value.get("type")
+    found = []
     for cls in classes:
+        learnt = spec(cls)
+        if learnt is not None and (learnt.type is None or learnt.type == kind):
+            found.append(cls)
+    return found
+
+
+def _convert_one(value: Any, classes: list[type], children: Children) -> Any:
+    for cls in candidates(classes, value):
         found = match(cls, value, children)
         if found is not None:
             return found

@@ -9,6 +9,7 @@ Strings use double quotes unless that needs more escapes; long strings are never
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -62,6 +63,10 @@ class Bracketed(Code):
     items: tuple[tuple[str, Code], ...]
 
     def flat(self) -> str:
+        return self._flat
+
+    @functools.cached_property
+    def _flat(self) -> str:  # asked at every level of a deep tree: computed once
         inner = ", ".join(prefix + code.flat() for prefix, code in self.items)
         return f"{self.opening}{inner}{self.closing}"
 
@@ -97,6 +102,8 @@ def assignment(target: str, value: Code) -> str:
 
 
 def string_literal(text: str) -> str:
+    if '"' not in text and "\\" not in text and text.isprintable():
+        return f'"{text}"'
     quote = "'" if text.count('"') > text.count("'") else '"'
     out: list[str] = []
     for char in text:

@@ -73,7 +73,7 @@ class _Writer:
         return dict_of(items)
 
     def part(self, value: Any, classes: list[type]) -> Code:
-        for cls in classes:
+        for cls in grafanalib_match.candidates(classes, value):
             found = grafanalib_match.match(cls, value, children)
             if found is not None:
                 return self.code(found)
