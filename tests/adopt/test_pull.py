@@ -232,3 +232,9 @@ def test_an_export_stored_as_is_in_grafana_is_refused(project: Project, grafana:
         result.code == 1 and "apiorg/raw: Grafana holds this dashboard as a Share" in result.stderr
     )
     assert project.sources() == ["apiorg/platform-team/service-svc.json"]
+
+
+def test_pull_of_a_missing_folder_is_refused(project: Project, grafana: Grafana) -> None:
+    result = pull(project, grafana, "--folder", "nope", "--folder", "db")
+    assert result.code == 1 and "apiorg/nope: no folder with this uid" in result.stderr
+    assert project.sources() == ["apiorg/databases/service-pg.json"]

@@ -70,6 +70,7 @@ class Incoming:
     library: LibraryLookup | None = None
     folder: tuple[str, str | None] | None = None  # (title, uid) it lives in; "" = General
     previous: str | None = None  # the source name an earlier pull wrote for it
+    described: str | None = None  # where it came from, for the source's header
 
 
 @dataclass
@@ -162,7 +163,7 @@ class _Run:
             library=item.library,
         )
         name = self._name(item)
-        text, variables = self._text(found, name)
+        text, variables = self._text(found, item.described or f"imported from {item.origin}")
         self._verify(found, name, text, variables)
         action = self._check_destination(found, item, name, text)
         self.uids[found.uid] = item.origin
@@ -186,8 +187,8 @@ class _Run:
         parts = [p for p in (self.to, item.subdir) if p]
         return "/".join([*parts, item.stem + self.options.suffix])
 
-    def _text(self, found: Adoptable, name: str) -> tuple[str, list[DatasourceVariable]]:
-        header = f"{found.title or found.uid}: imported by dashgen from {found.origin}"
+    def _text(self, found: Adoptable, origin: str) -> tuple[str, list[DatasourceVariable]]:
+        header = f"{found.title or found.uid}: {origin} by dashgen"
         if not self.options.templating:
             return view_json(found.dashboard), []
         dashboard, variables = templated(found.dashboard, self.names, found.plugins)

@@ -134,6 +134,13 @@ class _Reader:
             uids = list(dict.fromkeys(selection.uids))
         else:
             folders = list(selection.folder_uids) if selection.folder_uids else None
+            for uid in folders or ():
+                if uid not in ("", "general") and self._folder(uid) is None:
+                    self.refused.append(
+                        AdoptError(
+                            f"{self.session.org}/{uid}", "no folder with this uid in the org"
+                        )
+                    )
             hits = self._read("searching the dashboards", self.backend.search_dashboards, folders)
             for hit in hits:
                 self._remember_folder(hit)
@@ -194,16 +201,22 @@ class _Reader:
             library=self._library_panel,
             folder=(self._folder_title(folder_uid), folder_uid) if folder_uid else ("", None),
             previous=source_name,
+            described=f"pulled from Grafana org {self.session.org!r} (uid {uid})",
         )
 
     def _remember_folder(self, hit: SearchHit) -> None:
         if hit.folder_uid and hit.folder_title:
             self.folders.setdefault(hit.folder_uid, hit.folder_title)
 
+    def _folder(self, uid: str) -> dict[str, Any] | None:
+        folder = self._read(f"reading folder {uid}", self.backend.get_folder, uid)
+        if folder is not None:
+            self.folders[uid] = str(folder.get("title") or uid)
+        return folder
+
     def _folder_title(self, uid: str) -> str:
         if uid not in self.folders:
-            folder = self._read(f"reading folder {uid}", self.backend.get_folder, uid)
-            self.folders[uid] = str((folder or {}).get("title") or uid)
+            self.folders[uid] = str((self._folder(uid) or {}).get("title") or uid)
         return self.folders[uid]
 
     def _directory(self, uid: str) -> str:
