@@ -10,6 +10,7 @@ Strings use double quotes unless that needs more escapes; long strings are never
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -105,21 +106,21 @@ def string_literal(text: str) -> str:
     if '"' not in text and "\\" not in text and text.isprintable():
         return f'"{text}"'
     quote = "'" if text.count('"') > text.count("'") else '"'
-    out: list[str] = []
-    for char in text:
-        if char == "\\":
-            out.append("\\\\")
-        elif char == quote:
-            out.append("\\" + quote)
-        elif char in _ESCAPES:
-            out.append(_ESCAPES[char])
-        elif not char.isprintable():
-            code = ord(char)
-            width = "x%02x" if code < 0x100 else "u%04x" if code < 0x10000 else "U%08x"
-            out.append("\\" + width % code)
-        else:
-            out.append(char)
-    return quote + "".join(out) + quote
+    body = text.replace("\\", "\\\\").replace(quote, "\\" + quote)
+    for char, escape in _ESCAPES.items():
+        body = body.replace(char, escape)
+    if not body.isprintable():
+        body = _UNPRINTABLE.sub(_escape_unprintable, body)
+    return quote + body + quote
+
+
+def _escape_unprintable(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char.isprintable():
+        return char
+    code = ord(char)
+    return "\\" + ("x%02x" if code < 0x100 else "u%04x" if code < 0x10000 else "U%08x") % code
 
 
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]")
