@@ -173,7 +173,7 @@ class _Run:
                 item,
                 found.uid,
                 found.title,
-                _posix(self.config.sources_dir.relative_to(self.config.root) / name),
+                self._shown(name),
                 name,
                 action,
                 found.notes,
@@ -218,23 +218,26 @@ class _Run:
             )
 
     def _check_destination(self, found: Adoptable, item: Incoming, name: str, text: str) -> str:
-        if found.uid in self.uids:
+        if found.uid and found.uid in self.uids:
             raise AdoptError(item.origin, f"uid {found.uid!r} is also in {self.uids[found.uid]}")
         if name in self.texts:
             raise AdoptError(item.origin, f"{name} is written for another dashboard")
-        rel = self.config.sources_dir.relative_to(self.config.root) / name
         for built in self.manifest:
             other = _posix(built.source)
-            if built.uid == found.uid and other != _posix(rel) and self._builds_for(built, name):
+            if (
+                found.uid
+                and built.uid == found.uid
+                and other != self._shown(name)
+                and self._builds_for(built, name)
+            ):
                 raise AdoptError(
                     item.origin,
-                    f"uid {found.uid!r} is already built from {other} for org "
-                    f"{built.org!r}; remove that source first (or import with --as "
-                    f"{_format_of(other)} to replace it)",
+                    f"uid {found.uid!r} is already built from {other} for org {built.org!r} "
+                    "(two sources of one uid fail the build); remove that source first",
                 )
         for sibling in _siblings(name, self.options.suffix):
             if (self.config.sources_dir / sibling).exists():
-                shown = _posix(self.config.sources_dir.relative_to(self.config.root) / sibling)
+                shown = self._shown(sibling)
                 raise AdoptError(
                     item.origin,
                     f"{shown} already holds this dashboard (as {_format_of(sibling)}); delete it "
@@ -248,9 +251,14 @@ class _Run:
         if not self.options.overwrite:
             raise AdoptError(
                 item.origin,
-                f"{_posix(rel)} exists and differs; --overwrite replaces it",
+                f"{self._shown(name)} exists and differs; --overwrite replaces it",
             )
         return "updated"
+
+    def _shown(self, name: str) -> str:
+        """A source name (relative to the sources dir) as the build reports it: from the root."""
+        path = os.path.relpath(self.config.sources_dir / name, self.config.root)
+        return path.replace(os.sep, "/")
 
     def _builds_for(self, built: BuiltDashboard, name: str) -> bool:
         if built.org not in self.config.orgs:

@@ -17,6 +17,7 @@ without ``--force`` as long as nobody changed it in Grafana since.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -182,11 +183,10 @@ class _Reader:
         earlier = previous.get((self.session.org, uid))
         source_name = None
         if earlier is not None:
-            sources_prefix = self.session.config.sources_dir.relative_to(
-                self.session.config.root
-            ).as_posix()
-            if earlier.source.startswith(sources_prefix + "/"):
-                source_name = earlier.source[len(sources_prefix) + 1 :]
+            config = self.session.config
+            relative = os.path.relpath(config.root / earlier.source, config.sources_dir)
+            if not relative.startswith(".."):
+                source_name = relative.replace(os.sep, "/")
         folder_uid = live.folder_uid
         subdir = self._directory(folder_uid) if folder_uid else ""
         stem = slug(title) or slug(uid) or "dashboard"
