@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
+# DASHGEN_CORPUS_DIR: for a checkout that does not sit next to shared/ (a git worktree).
+CORPUS_DIR = Path(os.environ.get("DASHGEN_CORPUS_DIR") or REPO_ROOT.parent / "shared" / "corpus")
 
 # The Grafana emulator's fixtures (grafana_server, make_grafana_server, emulator).
 pytest_plugins = ["dashgen.testing.pytest_plugin"]

@@ -28,6 +28,7 @@ STAGES: dict[str, int] = {
     "build": 4,
     "publish": 5,
     "orgs": 5,
+    "adopt": 5,
     "watch": 6,
     "cli": 7,
     "preview": 7,

@@ -6,6 +6,7 @@ without any configuration gets the defaults. The file never holds secrets.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ DEFAULT_ORG = "_default"
 
 _TOP_LEVEL_KEYS = {"grafana_url", "paths", "vars", "orgs", "build", "inputs"}
 _PATH_KEYS = {"sources": "dashboards", "templates": "templates", "output": "build"}
-_ORG_KEYS = {"folder", "folder_uid", "sources", "vars", "inputs"}
+_ORG_KEYS = {"folder", "folder_uid", "sources", "vars", "inputs", "folders"}
 _BUILD_KEYS = {"convert_legacy_rows"}
 
 
@@ -35,6 +36,26 @@ class OrgConfig:
     vars: Mapping[str, Any] = field(default_factory=dict)
     # [orgs.<org>.inputs]: Share > Export input name → value, over [inputs] for this org
     inputs: Mapping[str, str] = field(default_factory=dict)
+    # [orgs.<org>.folders]: directory under the sources dir → its Grafana folder (title, uid);
+    # a title of "" is General
+    folders: Mapping[str, FolderSetting] = field(default_factory=dict)
+
+    def folder_of(self, source_name: str) -> tuple[str | None, str | None]:
+        """(folder title, folder uid) for a source (path relative to the sources dir): the
+        deepest ``folders`` directory holding it, else the org's ``folder``/``folder_uid``."""
+        directory = source_name.rpartition("/")[0]
+        while directory:
+            setting = self.folders.get(directory)
+            if setting is not None:
+                return setting.title or None, setting.uid
+            directory = directory.rpartition("/")[0]
+        return self.folder, self.folder_uid
+
+
+@dataclass(frozen=True)
+class FolderSetting:
+    title: str  # "" = General
+    uid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,7 +189,30 @@ def _parse_org(name: str, value: Any, key: str, problems: list[str]) -> OrgConfi
         sources=tuple(sources),
         vars=_table(value, "vars", f"{key}.", problems),
         inputs=_string_table(value, "inputs", f"{key}.", problems),
+        folders=_folders(value, f"{key}.", problems),
     )
+
+
+def _folders(table: dict[str, Any], prefix: str, problems: list[str]) -> dict[str, FolderSetting]:
+    """``[orgs.<org>.folders]``: ``"dir" = "Title"`` or ``"dir" = { title = "…", uid = "…" }``."""
+    folders: dict[str, FolderSetting] = {}
+    for directory, value in _table(table, "folders", prefix, problems).items():
+        key = f"{prefix}folders.{json.dumps(directory)}"
+        name = directory.strip("/")
+        if not name or name.startswith(".") or "\\" in name or ".." in name.split("/"):
+            problems.append(f'{key}: must be a directory under the sources dir, like "team-a"')
+            continue
+        if isinstance(value, str):
+            folders[name] = FolderSetting(title=value)
+        elif isinstance(value, dict) and set(value) <= {"title", "uid"}:
+            title, uid = value.get("title", ""), value.get("uid")
+            if not isinstance(title, str) or not (uid is None or isinstance(uid, str)):
+                problems.append(f"{key}: title and uid must be strings")
+                continue
+            folders[name] = FolderSetting(title=title, uid=uid or None)
+        else:
+            problems.append(f'{key} must be a folder title or {{ title = "...", uid = "..." }}')
+    return folders
 
 
 def _reject_unknown(table: dict[str, Any], known: set[str], prefix: str, problems: list[str]):

@@ -289,7 +289,7 @@ class Run:
 
     def _built(self, key: Key, dashboard: CompiledDashboard) -> BuiltDashboard:
         org_name, rel = key
-        org = self.config.org(org_name)
+        folder, folder_uid = self.config.org(org_name).folder_of(self._source_name(rel))
         return BuiltDashboard(
             org=org_name,
             uid=dashboard.uid,
@@ -297,9 +297,14 @@ class Run:
             source=Path(rel),
             path=Path(output_path(self.out, org_name, dashboard.uid)),
             content_hash=dashboard.content_hash,
-            folder=org.folder,
-            folder_uid=org.folder_uid,
+            folder=folder,
+            folder_uid=folder_uid,
         )
+
+    def _source_name(self, rel: str) -> str:
+        """A source's path relative to the sources dir (``rel`` is relative to the root)."""
+        absolute = os.path.join(str(self.config.root), rel)
+        return os.path.relpath(absolute, str(self.config.sources_dir)).replace(os.sep, "/")
 
 
 def _duplicate_uids(dashboards: dict[Key, list[CompiledDashboard]]) -> list[Problem]:

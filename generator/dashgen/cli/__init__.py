@@ -25,6 +25,8 @@ COMMAND_MODULES: dict[str, str] = {
     "bootstrap": "org_cmd",
     "watch": "watch_cmd",
     "preview": "preview_cmd",
+    "import": "import_cmd",
+    "pull": "import_cmd",
 }
 
 

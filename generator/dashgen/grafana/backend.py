@@ -35,6 +35,16 @@ class VersionRecord:
 
 
 @dataclass(frozen=True)
+class SearchHit:
+    """One dashboard found by a search."""
+
+    uid: str
+    title: str
+    folder_uid: str | None  # None: General
+    folder_title: str | None
+
+
+@dataclass(frozen=True)
 class SaveResult:
     uid: str
     version: int

@@ -21,7 +21,7 @@ from dashgen.errors import (
     VersionConflictError,
 )
 from dashgen.grafana import admin
-from dashgen.grafana.backend import LiveDashboard, SaveResult, VersionRecord
+from dashgen.grafana.backend import LiveDashboard, SaveResult, SearchHit, VersionRecord
 from dashgen.grafana.client import NO_RETRY, GrafanaClient
 
 SEARCH_PAGE_LIMIT = 5000  # Grafana's maximum (§4); above it answers 422
@@ -107,6 +107,40 @@ class ClassicDashboards:
             if len(hits) < SEARCH_PAGE_LIMIT:
                 return uids
             page += 1
+
+    def search_dashboards(self, folder_uids: list[str] | None = None) -> list[SearchHit]:
+        """Every dashboard the search finds in the org (all pages), or only those directly in
+        ``folder_uids`` ("" or "general": General). Eventually consistent on 12.x (§4)."""
+        hits: list[SearchHit] = []
+        params: dict[str, Any] = {"type": "dash-db", "limit": SEARCH_PAGE_LIMIT}
+        if folder_uids is not None:
+            params["folderUIDs"] = list(folder_uids)
+        page = 1
+        while True:
+            answer = self.client.get("/api/search", params={**params, "page": page}) or []
+            hits.extend(
+                SearchHit(
+                    uid=str(hit["uid"]),
+                    title=str(hit.get("title") or ""),
+                    folder_uid=str(hit.get("folderUid") or "") or None,
+                    folder_title=str(hit.get("folderTitle") or "") or None,
+                )
+                for hit in answer
+                if isinstance(hit, Mapping) and hit.get("uid")
+            )
+            if len(answer) < SEARCH_PAGE_LIMIT:
+                return hits
+            page += 1
+
+    def library_element(self, uid: str) -> dict[str, Any] | None:
+        """``GET /api/library-elements/:uid``: the element (``model``, ``name``, ``kind`` ...),
+        None when the org has no such element."""
+        try:
+            body = self.client.get(f"/api/library-elements/{_uid_path(uid)}")
+        except NotFoundError:
+            return None
+        result = body.get("result") if isinstance(body, Mapping) else None
+        return dict(result) if isinstance(result, Mapping) else None
 
     def history(self, uid: str, version: int) -> VersionRecord | None:
         """The record of one version, with the message it was saved with; None when missing.

@@ -10,7 +10,8 @@ Decision (``comparable`` = ``model.normalize.comparable``):
   dashboard is exactly what dashgen last wrote → update. Anything else (a UI edit, a
   restore, a dashboard dashgen never wrote, an unreadable history) → ``drifted``:
   reported, not written, unless ``force``. The evidence lives in Grafana, so this works
-  from a fresh CI checkout.
+  from a fresh CI checkout. A dashboard still at the version and content that ``dashgen
+  pull`` read (``dashgen.pulled.json``, committed with the sources) counts as dashgen's too.
 
 Writes are based on the live version that was compared, so a concurrent writer between
 read and write makes the backend raise ``VersionConflictError`` → ``failed``, "re-run".
@@ -43,6 +44,7 @@ from dashgen.messages import CHANGED_CONCURRENTLY
 from dashgen.model.normalize import comparable, content_hash, hash_canonical
 from dashgen.publish.events import Action, PlannedDashboard, PublishEvent
 from dashgen.publish.provenance import hash_in_message, version_message, wrote
+from dashgen.publish.pulled import was_pulled
 
 if TYPE_CHECKING:
     from dashgen.publish.session import OrgSession
@@ -100,9 +102,12 @@ def plan(
 def _drift(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -> str | None:
     """None when the live dashboard is what dashgen last wrote, else why it is not."""
     assert session.backend is not None
+    live_hash = content_hash(live.dashboard)
+    if was_pulled(session.config.root, session.org, built.uid, live.version, live_hash):
+        return None  # untouched since `dashgen pull` read it (dashgen.publish.pulled)
     # A 403 here means the token cannot save either: let it fail with that sentence.
     record = session.backend.history(built.uid, live.version)
-    if record is not None and wrote(record.message, content_hash(live.dashboard)):
+    if record is not None and wrote(record.message, live_hash):
         return None
     who = live.updated_by or (record.created_by if record else "") or "someone"
     saved = f"version {live.version}, saved by {who}"

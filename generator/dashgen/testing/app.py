@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from dashgen.testing import credentials, dashboards, folders
+from dashgen.testing import credentials, dashboards, folders, library
 from dashgen.testing.dashboards import SaveCommand
 from dashgen.testing.dispatch import ConnectionDropped, Dispatcher
 from dashgen.testing.faults import Faults
@@ -147,6 +147,26 @@ class Emulator:
                 self.state, self.profile, org_id, title, uid=uid, created_by=self.admin_user
             )
             return folder.uid
+
+    def create_library_panel(
+        self,
+        org_id: int,
+        uid: str,
+        name: str,
+        model: dict[str, Any],
+        folder_uid: str | None = None,
+    ) -> str:
+        """A library panel (kind 1) with ``model``, as the UI's "New library panel" makes it."""
+        with self.state.lock:
+            return library.create_panel(
+                self.state,
+                org_id,
+                uid,
+                name,
+                model,
+                folder_uid=folder_uid,
+                created_by=self.admin_user,
+            ).uid
 
     def save_dashboard(
         self,

@@ -6,6 +6,7 @@ import random
 import threading
 import time
 from itertools import count
+from typing import Any
 
 from dashgen.testing import credentials
 from dashgen.testing.model import (
@@ -40,6 +41,8 @@ class State:
         self.api_keys: dict[int, ApiKey] = {}
         self.folders: dict[tuple[int, str], Folder] = {}
         self.dashboards: dict[tuple[int, str], Dashboard] = {}
+        # (org_id, uid) -> testing.library.LibraryElement
+        self.library_elements: dict[tuple[int, str], Any] = {}
         self.request_log: list[LoggedRequest] = []
         self.create_org("Main Org.")
         admin = self.create_user(admin_user, admin_password, is_server_admin=True)

@@ -9,6 +9,7 @@ from dashgen.testing.routes import (
     dashboards,
     folders,
     imports,
+    library,
     orgs,
     search,
     versions,
@@ -24,6 +25,7 @@ def all_routes(profile: GrafanaProfile) -> tuple[Route, ...]:
         + imports.ROUTES
         + folders.ROUTES
         + search.ROUTES
+        + library.ROUTES
     )
     if profile.id_routes:
         routes = routes + versions.ID_ROUTES

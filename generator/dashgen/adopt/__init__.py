@@ -1,0 +1,57 @@
+"""Adopting existing dashboards: ``dashgen import`` (files) and ``dashgen pull`` (an org).
+
+A dashboard comes in as View JSON, the ``GET /api/dashboards/uid/:uid`` envelope or a
+Share > Export file, and goes out as a source of the kind asked for (View JSON, a Jinja
+template or a Python module) that the build turns back into the same dashboard; that is
+checked, by building it, before anything is written. Modules: ``documents`` (the form step
+and its options), ``datasources`` (references → variables), ``text`` (JSON and Jinja
+writers), ``python_source``/``pycode``/``grafanalib_match`` (the Python writer), ``verify``
+(the round trip), ``importer`` (one run: check, write), ``config_edit`` (what the config
+needs), ``pull`` (reading an org), ``messages``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from dashgen.adopt.documents import read_document
+from dashgen.adopt.importer import FORMATS, AdoptOptions, AdoptReport, Incoming, adopt
+from dashgen.adopt.messages import AdoptError
+from dashgen.adopt.pull import PullError, Selection, pull
+from dashgen.config import Config
+
+__all__ = [
+    "FORMATS",
+    "AdoptError",
+    "AdoptOptions",
+    "AdoptReport",
+    "PullError",
+    "Selection",
+    "import_files",
+    "pull",
+]
+
+
+def import_files(config: Config, files: Sequence[Path], options: AdoptOptions) -> AdoptReport:
+    """Import each file into ``options.to`` (default: the sources dir)."""
+    incoming: list[Incoming] = []
+    unreadable: list[AdoptError] = []
+    for path in files:
+        try:
+            document = read_document(path)
+        except AdoptError as error:
+            unreadable.append(error)
+            continue
+        incoming.append(Incoming(origin=str(path), document=document, stem=_stem(path)))
+    report = adopt(config, incoming, options, options.to or config.sources_dir)
+    report.refused[:0] = unreadable
+    return report
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in (".dashboard.json", ".json"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return path.stem

@@ -1,0 +1,206 @@
+"""What an imported file (or a pulled dashboard) holds, as the dashboard its source must be.
+
+The form step is the build's own (``dashgen.model.forms``): an envelope is unwrapped, a
+Share > Export file is converted as Grafana's import does (``convert_export``: every
+``__inputs`` entry needs a value, ``${NAME}`` replaced where NAME is an input, other
+``${...}`` left alone, ``__inputs``/``__requires``/``__elements`` dropped), a v2 resource,
+a single panel or other JSON is refused saying what it is. On top of that, adoption may:
+
+- inline library panels (``--inline-library-panels``): a panel that carries only a
+  ``libraryPanel`` reference is replaced by the element's model (from ``__elements``, or
+  fetched from Grafana by ``pull``), keeping its ``id`` and ``gridPos``, as Grafana's
+  "Unlink library panel" does; a panel that carries its own copy of the model keeps it
+  and loses the reference. Without the flag the references stay, and the library panels
+  must then exist in every org the dashboard is published to;
+- convert legacy ``rows`` with the build's schema-16 migration (``--upgrade-rows``).
+
+The result is normalised (``model.normalize``): no dashboard ``id`` or ``version``, the
+uid kept, panel ids and positions as the build would give them.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from dashgen.adopt.messages import AdoptError, missing_inputs_text
+from dashgen.model.forms import (
+    Form,
+    convert_export,
+    export_inputs,
+    form_message,
+    missing_inputs,
+    unwrap,
+)
+from dashgen.model.legacy_rows import convert_legacy_rows_in_place, has_legacy_rows
+from dashgen.model.normalize import normalize
+
+# The keys a library panel stub has in a saved dashboard (Grafana 10+ and exports).
+STUB_KEYS = frozenset({"id", "gridPos", "libraryPanel", "title"})
+
+# uid → the element's panel model, or None when Grafana has no such element.
+LibraryLookup = Callable[[str], dict[str, Any] | None]
+
+
+@dataclass
+class Adoptable:
+    """The dashboard a new source must reproduce, and what the user should know about it."""
+
+    origin: str  # the file, or org/uid for a pulled dashboard
+    dashboard: dict[str, Any]  # normalised, without the dashboard id
+    form: Form  # VIEW or EXPORT (converted)
+    notes: list[str] = field(default_factory=list)
+    # datasource input value → plugin id (names the variables of string references)
+    plugins: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def uid(self) -> str:
+        return str(self.dashboard.get("uid") or "")
+
+    @property
+    def title(self) -> str:
+        return str(self.dashboard.get("title") or "")
+
+
+def read_document(path: Path) -> Any:
+    """A file's JSON; ``AdoptError`` naming the file and line when it is not JSON."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise AdoptError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise AdoptError(str(path), f"invalid JSON: {exc.msg}", exc.lineno) from None
+
+
+def adoptable(
+    doc: Any,
+    origin: str,
+    *,
+    values: Mapping[str, str],
+    inline_library_panels: bool = False,
+    upgrade_rows: bool = False,
+    library: LibraryLookup | None = None,
+) -> Adoptable:
+    """The dashboard model ``doc`` holds, converted as asked; ``AdoptError`` when it has none."""
+    form, body = unwrap(doc)
+    if form not in (Form.VIEW, Form.EXPORT):
+        raise AdoptError(origin, f"{form_message(form)}")
+    notes: list[str] = []
+    dashboard = copy.deepcopy(body)
+    plugins: dict[str, str] = {}
+    elements = _elements(dashboard.pop("__elements", None)) if form is Form.EXPORT else {}
+    if form is Form.EXPORT:
+        missing = missing_inputs(body, values)
+        if missing:
+            raise AdoptError(origin, missing_inputs_text(export_inputs(body), missing))
+        plugins = {
+            values[i.name]: i.plugin for i in export_inputs(body) if i.name in values and i.plugin
+        }
+    _library_panels(dashboard, origin, elements, library, inline_library_panels, notes)
+    if form is Form.EXPORT:
+        dashboard = convert_export(dashboard, values)
+    if has_legacy_rows(dashboard) and dashboard["rows"]:
+        if upgrade_rows:
+            convert_legacy_rows_in_place(dashboard)
+            notes.append("legacy rows converted to grid panels (Grafana's schema-16 migration)")
+        else:
+            notes.append(
+                "legacy rows (schemaVersion < 16) kept as they are: Grafana migrates them when "
+                "it loads the dashboard; --upgrade-rows converts them in the source"
+            )
+    dashboard = normalize(dashboard)
+    dashboard.pop("id", None)
+    return Adoptable(origin, dashboard, form, notes, plugins)
+
+
+def iter_panel_lists(dashboard: dict[str, Any]) -> Iterator[list[Any]]:
+    """Every list of panels: top level, nested in row panels, inside legacy rows."""
+    panels = dashboard.get("panels")
+    if isinstance(panels, list):
+        yield panels
+        for panel in panels:
+            if isinstance(panel, dict) and isinstance(panel.get("panels"), list):
+                yield panel["panels"]
+    rows = dashboard.get("rows")
+    if isinstance(rows, list):
+        for row in rows:
+            if isinstance(row, dict) and isinstance(row.get("panels"), list):
+                yield row["panels"]
+
+
+def library_references(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
+    """The panels of ``dashboard`` that refer to a library panel."""
+    return [
+        panel
+        for panels in iter_panel_lists(dashboard)
+        for panel in panels
+        if isinstance(panel, dict) and isinstance(panel.get("libraryPanel"), dict)
+    ]
+
+
+def _elements(raw: Any) -> dict[str, dict[str, Any]]:
+    """``__elements`` by uid (a map in current exports; a list in some older ones)."""
+    items = raw.values() if isinstance(raw, dict) else raw if isinstance(raw, list) else []
+    found: dict[str, dict[str, Any]] = {}
+    for item in items:
+        if isinstance(item, dict) and item.get("uid") and isinstance(item.get("model"), dict):
+            found[str(item["uid"])] = item["model"]
+    return found
+
+
+def _library_panels(
+    dashboard: dict[str, Any],
+    origin: str,
+    elements: dict[str, dict[str, Any]],
+    library: LibraryLookup | None,
+    inline: bool,
+    notes: list[str],
+) -> None:
+    kept: list[str] = []
+    for panels in iter_panel_lists(dashboard):
+        for index, panel in enumerate(panels):
+            if not (isinstance(panel, dict) and isinstance(panel.get("libraryPanel"), dict)):
+                continue
+            reference = panel["libraryPanel"]
+            uid = str(reference.get("uid") or "")
+            name = str(reference.get("name") or uid)
+            if not inline:
+                kept.append(f'"{name}" (uid {uid})')
+                continue
+            model = elements.get(uid) or (library(uid) if library and uid else None)
+            if model is not None:
+                panels[index] = _inlined(model, panel)
+            elif set(panel) - STUB_KEYS:
+                del panel["libraryPanel"]  # it carries its own copy of the model: keep that
+                notes.append(f'library panel "{name}" (uid {uid}) inlined from the copy it holds')
+            else:
+                where = "in __elements" if library is None else "in the org"
+                raise AdoptError(
+                    origin,
+                    f'library panel "{name}" (uid {uid}) is only a reference and its model is '
+                    f"not {where}; pull the dashboard from its Grafana with "
+                    "--inline-library-panels, or import it without that flag",
+                )
+    if kept:
+        notes.append(
+            f"library panel(s) {', '.join(kept)} stay references: each must exist in every "
+            "org this dashboard is published to (--inline-library-panels copies them in)"
+        )
+
+
+def _inlined(model: dict[str, Any], stub: dict[str, Any]) -> dict[str, Any]:
+    """The element's model in the stub's place (its id and position), without the link."""
+    panel = {key: copy.deepcopy(value) for key, value in model.items() if key != "libraryPanel"}
+    for key in ("id", "gridPos"):
+        if key in stub:
+            panel[key] = copy.deepcopy(stub[key])
+        else:
+            panel.pop(key, None)
+    return panel

@@ -1,0 +1,247 @@
+"""``dashgen pull``: the org's dashboards, read with its own token, adopted as sources.
+
+The org is opened as publish opens it (``OrgSession.open``: the org's token from
+``resolve_token``, one client, ``GET /api/org`` must name the org), so a token is never
+used against another org. Then: search (one uid, the dashboards directly in some folders,
+or all), read each dashboard, and adopt it (``adopt.importer``): folders become
+subdirectories of the destination (the folder title, lower-cased, ``-`` for other
+characters; ``-<uid>`` added when two folders would share a name), and the org's
+``[orgs.<org>.folders]`` setting mapping each subdirectory to its folder is written (or
+printed) so that a build publishes every dashboard back where it was.
+
+What was read is recorded in ``dashgen.pulled.json`` (``dashgen.publish.pulled``): version
+and content hash per dashboard, the proof publish needs to update a pulled dashboard
+without ``--force`` as long as nobody changed it in Grafana since.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from dashgen.adopt.importer import AdoptOptions, AdoptReport, Incoming, adopt
+from dashgen.adopt.messages import AdoptError
+from dashgen.config import Config
+from dashgen.errors import DashgenError, UsageError
+from dashgen.grafana.backend import LiveDashboard, SearchHit
+from dashgen.grafana.classic import ClassicDashboards
+from dashgen.grafana.client import Connection
+from dashgen.model.forms import Form, classify
+from dashgen.model.normalize import content_hash
+from dashgen.publish.pulled import PulledDashboard, read_pulled, record_pulled
+from dashgen.publish.session import OrgSession
+
+SLUG_MAX = 60
+
+
+class PullError(DashgenError):
+    """The org could not be read at all (no token, the wrong org, Grafana unreachable)."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    uids: tuple[str, ...] = ()
+    folder_uids: tuple[str, ...] = ()
+    everything: bool = False
+
+    def check(self) -> None:
+        chosen = sum(bool(x) for x in (self.uids, self.folder_uids, self.everything))
+        if chosen != 1:
+            raise UsageError("choose what to pull: --uid UID ..., --folder UID ... or --all")
+
+
+def pull(
+    config: Config,
+    org: str,
+    selection: Selection,
+    options: AdoptOptions,
+    *,
+    connection: Connection,
+) -> AdoptReport:
+    """Pull the selected dashboards of ``org`` into sources; raises ``PullError`` when the
+    org cannot be read, reports per-dashboard refusals in the result."""
+    selection.check()
+    options = dataclasses.replace(options, org=org)
+    destination = options.to or config.sources_dir / org
+    previous = read_pulled(config.root)  # before anything: a broken record stops the pull
+    with OrgSession(config, org, connection=connection) as session:
+        error = session.open()
+        if error is not None:
+            raise PullError(error)
+        assert session.backend is not None
+        reader = _Reader(session, session.backend)
+        dashboards = reader.selected(selection)
+        incoming = [
+            item for live in dashboards if (item := reader.incoming(live, previous)) is not None
+        ]
+        # inside the session: adopting may still read library panels
+        report = adopt(config, incoming, options, destination)
+    report.refused[:0] = reader.refused
+    stamp = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    records = [
+        _kept(
+            previous,
+            PulledDashboard(
+                org=org,
+                uid=adopted.uid,
+                version=reader.live[adopted.incoming.origin].version,
+                content_hash=content_hash(reader.live[adopted.incoming.origin].dashboard),
+                source=adopted.path,
+                title=adopted.title,
+                pulled_at=stamp,
+            ),
+        )
+        for adopted in report.adopted
+    ]
+    if records:
+        report.pulled_file = record_pulled(config.root, records)
+    return report
+
+
+def _kept(
+    previous: dict[tuple[str, str], PulledDashboard], record: PulledDashboard
+) -> PulledDashboard:
+    """The earlier record when nothing but the time changed (no churn in git)."""
+    earlier = previous.get((record.org, record.uid))
+    if earlier is not None and (earlier.version, earlier.content_hash, earlier.source) == (
+        record.version,
+        record.content_hash,
+        record.source,
+    ):
+        return earlier
+    return record
+
+
+class _Reader:
+    """Reads for one pull: dashboards, folder titles, library panels (each once)."""
+
+    def __init__(self, session: OrgSession, backend: ClassicDashboards) -> None:
+        self.session = session
+        self.backend = backend
+        self.live: dict[str, LiveDashboard] = {}  # origin → what was read
+        self.refused: list[AdoptError] = []
+        self.stems: set[tuple[str, str]] = set()  # (subdirectory, file stem) given out
+        self.folders: dict[str, str] = {}  # folder uid → title
+        self.directories: dict[str, str] = {}  # folder uid → subdirectory
+        self.elements: dict[str, dict[str, Any] | None] = {}
+
+    def selected(self, selection: Selection) -> list[LiveDashboard]:
+        if selection.uids:
+            uids = list(dict.fromkeys(selection.uids))
+        else:
+            folders = list(selection.folder_uids) if selection.folder_uids else None
+            for uid in folders or ():
+                if uid not in ("", "general") and self._folder(uid) is None:
+                    self.refused.append(
+                        AdoptError(
+                            f"{self.session.org}/{uid}", "no folder with this uid in the org"
+                        )
+                    )
+            hits = self._read("searching the dashboards", self.backend.search_dashboards, folders)
+            for hit in hits:
+                self._remember_folder(hit)
+            uids = sorted({hit.uid for hit in hits})
+        workers = max(1, min(self.session.read_concurrency, len(uids)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            answers = list(pool.map(self._dashboard, uids))
+        found = []
+        for uid, live in zip(uids, answers, strict=True):
+            if live is None:
+                self.refused.append(
+                    AdoptError(f"{self.session.org}/{uid}", "no dashboard with this uid in the org")
+                )
+            else:
+                found.append(live)
+        return found
+
+    def _dashboard(self, uid: str) -> LiveDashboard | None:
+        return self._read(f"reading dashboard {uid}", self.backend.get, uid)
+
+    def incoming(
+        self, live: LiveDashboard, previous: dict[tuple[str, str], PulledDashboard]
+    ) -> Incoming | None:
+        uid = str(live.dashboard.get("uid") or "")
+        origin = f"{self.session.org}/{uid}"
+        self.live[origin] = live
+        title = str(live.dashboard.get("title") or "")
+        if classify(live.dashboard) is Form.EXPORT:
+            self.refused.append(
+                AdoptError(
+                    origin,
+                    "Grafana holds this dashboard as a Share > Export document (it was saved "
+                    "through the API as exported, with __inputs and ${...} placeholders for its "
+                    "datasources); import it in Grafana (Dashboards > New > Import) and pull "
+                    "again, or save its JSON and use `dashgen import --input ...`",
+                )
+            )
+            return None
+        earlier = previous.get((self.session.org, uid))
+        source_name = None
+        if earlier is not None:
+            config = self.session.config
+            relative = os.path.relpath(config.root / earlier.source, config.sources_dir)
+            if not relative.startswith(".."):
+                source_name = relative.replace(os.sep, "/")
+        folder_uid = live.folder_uid
+        subdir = self._directory(folder_uid) if folder_uid else ""
+        stem = slug(title) or slug(uid) or "dashboard"
+        if (subdir, stem) in self.stems:  # titles need not be unique (Grafana 11.3+)
+            stem = f"{stem}-{slug(uid)}"
+        self.stems.add((subdir, stem))
+        return Incoming(
+            origin=origin,
+            document={"dashboard": live.dashboard},
+            stem=stem,
+            subdir=subdir,
+            library=self._library_panel,
+            folder=(self._folder_title(folder_uid), folder_uid) if folder_uid else ("", None),
+            previous=source_name,
+            described=f"pulled from Grafana org {self.session.org!r} (uid {uid})",
+        )
+
+    def _remember_folder(self, hit: SearchHit) -> None:
+        if hit.folder_uid and hit.folder_title:
+            self.folders.setdefault(hit.folder_uid, hit.folder_title)
+
+    def _folder(self, uid: str) -> dict[str, Any] | None:
+        folder = self._read(f"reading folder {uid}", self.backend.get_folder, uid)
+        if folder is not None:
+            self.folders[uid] = str(folder.get("title") or uid)
+        return folder
+
+    def _folder_title(self, uid: str) -> str:
+        if uid not in self.folders:
+            self.folders[uid] = str((self._folder(uid) or {}).get("title") or uid)
+        return self.folders[uid]
+
+    def _directory(self, uid: str) -> str:
+        if uid not in self.directories:
+            name = slug(self._folder_title(uid)) or slug(uid) or "folder"
+            if name in self.directories.values():
+                name = f"{name}-{slug(uid)}"
+            self.directories[uid] = name
+        return self.directories[uid]
+
+    def _library_panel(self, uid: str) -> dict[str, Any] | None:
+        if uid not in self.elements:
+            element = self._read(f"reading library panel {uid}", self.backend.library_element, uid)
+            model = (element or {}).get("model")
+            self.elements[uid] = dict(model) if isinstance(model, dict) else None
+        return self.elements[uid]
+
+    def _read(self, what: str, call: Any, *args: Any) -> Any:
+        try:
+            return call(*args)
+        except DashgenError as error:
+            raise PullError(self.session.explain(error, self.session.doing(what))) from None
+
+
+def slug(text: str) -> str:
+    """A file or folder name from a title: lower case, ``-`` for other characters."""
+    name = re.sub(r"[^a-z0-9_]+", "-", text.lower()).strip("-")
+    return name[:SLUG_MAX].rstrip("-")

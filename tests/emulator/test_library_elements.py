@@ -1,0 +1,52 @@
+"""GET /api/library-elements/:uid, as Grafana's library element API documents it."""
+
+from __future__ import annotations
+
+from emulator_api import Api
+
+MODEL = {"type": "stat", "title": "Total cost", "targets": [{"refId": "A"}]}
+
+
+def test_library_element_found_answers_result_with_model_and_meta(api: Api) -> None:
+    folder = api.emulator.create_folder(1, "Shared", uid="shared")
+    api.emulator.create_library_panel(1, "cost", "Total cost", MODEL, folder_uid=folder)
+    token = api.emulator.create_service_account_token(1, role="Viewer", name="reader")
+    response = api.get("/api/library-elements/cost", token=token)
+    assert response.status_code == 200
+    result = response.json()["result"]
+    assert (result["uid"], result["name"], result["kind"], result["type"]) == (
+        "cost",
+        "Total cost",
+        1,
+        "stat",
+    )
+    assert result["model"]["targets"] == MODEL["targets"]
+    assert result["model"]["libraryPanel"] == {"uid": "cost", "name": "Total cost"}
+    assert result["folderUid"] == "shared" and result["meta"]["folderName"] == "Shared"
+    assert result["version"] == 1 and result["orgId"] == 1
+
+
+def test_library_element_missing_is_404_with_grafanas_message(api: Api) -> None:
+    response = api.get("/api/library-elements/nope")
+    assert response.status_code == 404
+    assert response.json() == {"message": "library element could not be found"}
+
+
+def test_library_element_of_another_org_is_not_found(api: Api) -> None:
+    other = api.emulator.create_org("other")
+    api.emulator.create_library_panel(other, "theirs", "Theirs", MODEL)
+    token = api.emulator.create_service_account_token(1, role="Admin", name="main")
+    assert api.get("/api/library-elements/theirs", token=token).status_code == 404
+    their_token = api.emulator.create_service_account_token(other, role="Viewer", name="o")
+    assert api.get("/api/library-elements/theirs", token=their_token).status_code == 200
+
+
+def test_library_element_needs_credentials(api: Api) -> None:
+    api.emulator.create_library_panel(1, "cost", "Total cost", MODEL)
+    assert api.get("/api/library-elements/cost", user=None).status_code == 401
+
+
+def test_library_element_general_folder_meta(api: Api) -> None:
+    api.emulator.create_library_panel(1, "cost", "Total cost", MODEL)
+    result = api.get("/api/library-elements/cost").json()["result"]
+    assert result["folderUid"] == "" and result["meta"]["folderName"] == "General"
