@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dashgen.testing.auth import require_org_admin, require_role, require_server_admin
 from dashgen.testing.binding import STRING, Field, bind
-from dashgen.testing.model import ASSIGNABLE_ROLES, Org
+from dashgen.testing.model import ASSIGNABLE_ROLES, ROLE_RANK, Org
 from dashgen.testing.router import Context, Route
 from dashgen.testing.wire import Response, message
 
@@ -41,6 +41,14 @@ def _org_from_url(ctx: Context, evaluator: str) -> int:
     require_org_admin(ctx.caller, org_id, evaluator, ctx.state)
     _existing_org(ctx, org_id)
     return org_id
+
+
+def _role_in(ctx: Context, org_id: int) -> str:
+    """The caller's basic role in ``org_id`` (which may not be the request's org)."""
+    caller = ctx.caller
+    if caller.is_user:
+        return ctx.state.role_in(org_id, caller.id) or "None"
+    return (caller.role or "None") if caller.org_id == org_id else "None"
 
 
 def post_org(ctx: Context) -> Response:
@@ -100,7 +108,7 @@ def _add_user(ctx: Context, org_id: int) -> Response:
     role = body["role"]
     if role not in ASSIGNABLE_ROLES:
         raise message(400, "Invalid role specified")
-    if not ctx.caller.is_server_admin and not ctx.caller.has_role(role):
+    if not ctx.caller.is_server_admin and ROLE_RANK[role] > ROLE_RANK[_role_in(ctx, org_id)]:
         raise message(403, "Cannot assign a role higher than user's role")
     user = ctx.state.user_by_login(body["loginOrEmail"])
     if user is None:
