@@ -94,12 +94,15 @@ def dashboard_level(state: State, identity: Identity, dashboard: Dashboard) -> i
     return max(_own_level(dashboard.acl, identity), inherited)
 
 
-def level_anywhere(state: State, identity: Identity, org_id: int) -> int:
-    """The highest permission the caller holds on anything in the org (route middleware
-    such as ``any(dashboards:create, dashboards:write)`` asks for an action on any scope)."""
+def level_anywhere(state: State, identity: Identity, org_id: int, minimum: int = EDIT) -> int:
+    """The caller's permission "on any scope", as far as ``minimum`` matters: route
+    middleware such as ``any(dashboards:create, dashboards:write)`` asks whether the caller
+    holds the action anywhere. Basic roles answer at once; others need an entry somewhere."""
     if not _member(identity, org_id):
         return NONE
     basic = {"Admin": ADMIN, "Editor": EDIT}.get(identity.role or "", NONE)
+    if basic >= minimum:
+        return basic
     resources: list[Dashboard | Folder] = [
         *(d for d in state.dashboards.values() if d.org_id == org_id),
         *(f for f in state.folders.values() if f.org_id == org_id),
