@@ -29,8 +29,13 @@ a comparison must expect what it stores:
 - a ``refresh`` shorter than the server's ``min_refresh_interval`` (or one that is not a
   duration) is stored as that minimum. The build cannot know the server's setting, so the
   build output keeps the refresh as written and ``as_stored(d, minimum)`` applies the
-  rewrite for a given server: publish reads the minimum from Grafana, sends the rewritten
-  dashboard and compares the live copy with it (``dashgen.publish.dashboard``).
+  rewrite for a given server: publish reads the minimum from Grafana
+  (``/api/frontend/settings``), sends the rewritten dashboard and compares the live copy
+  with it (``dashgen.publish.dashboard``). Building with an assumed minimum instead would
+  still drift on every server configured above it, and would raise refreshes that a
+  server configured below it accepts; the server's own value is exact everywhere, for one
+  small request per publish. A server that does not say its minimum gets Grafana's
+  default, with a warning that names it.
 """
 
 from __future__ import annotations
