@@ -2,7 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashgen.model.normalize import comparable, content_hash, derive_uid, dumps, normalize
+import pytest
+
+from dashgen.model.normalize import (
+    as_stored,
+    comparable,
+    content_hash,
+    derive_uid,
+    dumps,
+    duration_seconds,
+    normalize,
+    stored_refresh,
+)
 from dashgen.model.validate import validate
 
 
@@ -102,3 +113,68 @@ def test_dumps_is_canonical() -> None:
         == '{\n  "a": {\n    "y": [\n      1,\n      2\n    ],\n    "z": "é"\n  },\n  "b": 1\n}\n'
     )
     assert dumps({"big": 2**70}).startswith('{\n  "big": 1180591620717411303424')
+
+
+# -- what Grafana stores (grafana-api.md §14.1) ----------------------------------------------
+
+
+def test_title_and_uid_are_trimmed_as_grafana_stores_them() -> None:
+    canonical = normalize({"title": "  CPU  ", "uid": "\tcpu \n", "panels": []})
+    assert (canonical["title"], canonical["uid"]) == ("CPU", "cpu")
+
+
+def test_a_blank_uid_is_derived_from_the_source_after_trimming() -> None:
+    assert normalize({"title": "x", "uid": "   "}, source="team/cpu.json")["uid"] == "team-cpu"
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("5s", 5),
+        ("1m30s", 90),
+        ("1.5h", 5400),
+        ("300ms", 0.3),
+        (".5s", 0.5),
+        ("0", 0),
+        ("-1s", -1),
+        ("1d", 86400),
+        ("2w", 14 * 86400),
+        ("5", None),  # a number without unit
+        ("5 s", None),
+        ("1.5d", None),  # calendar units take whole numbers only
+        ("1d2h", None),
+        ("", None),
+        ("s", None),
+    ],
+)
+def test_durations_parse_as_grafana_parses_them(text: str, seconds: float | None) -> None:
+    assert duration_seconds(text) == (pytest.approx(seconds) if seconds is not None else None)
+
+
+@pytest.mark.parametrize(
+    ("refresh", "stored"),
+    [
+        ("1s", "5s"),
+        ("4.9s", "5s"),
+        ("5s", "5s"),
+        ("10s", "10s"),
+        ("1m", "1m"),
+        ("nonsense", "5s"),  # a string that is no duration is replaced too
+        ("", ""),
+        (False, False),  # only strings are looked at
+        (None, None),
+    ],
+)
+def test_refresh_below_the_minimum_is_stored_as_the_minimum(
+    refresh: object, stored: object
+) -> None:
+    assert stored_refresh(refresh, "5s") == stored
+
+
+def test_as_stored_copies_only_when_grafana_would_rewrite() -> None:
+    unchanged = {"title": "x", "refresh": "30s"}
+    assert as_stored(unchanged, "5s") is unchanged
+    fast = {"title": "x", "refresh": "1s"}
+    assert as_stored(fast, "5s") == {"title": "x", "refresh": "5s"}
+    assert fast["refresh"] == "1s"
+    assert as_stored(fast, "") is fast  # min_refresh_interval unset: no rewrite

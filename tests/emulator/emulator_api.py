@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -51,9 +52,30 @@ class Api:
     def delete(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.call("DELETE", path, **kwargs)
 
+    def put(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.call("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.call("PATCH", path, **kwargs)
+
+    def raw(self, data: bytes, *, timeout: float = 10) -> bytes:
+        """Send bytes on a fresh socket; everything the server sends until it closes."""
+        with socket.create_connection((self.server.host, self.server.port), timeout) as sock:
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+            received = b""
+            while chunk := sock.recv(65536):
+                received += chunk
+            return received
+
     def save(self, dashboard: dict[str, Any], **kwargs: Any) -> httpx.Response:
         body = {"dashboard": dashboard} | kwargs.pop("body", {})
         return self.post("/api/dashboards/db", json=body, **kwargs)
+
+
+def user_token(api: Api, role: str, org: int = 1, name: str | None = None) -> str:
+    """A service-account token with ``role`` in ``org``."""
+    return api.emulator.create_service_account_token(org, role=role, name=name or role.lower())
 
 
 def basic_header(login: str, password: str) -> str:

@@ -27,7 +27,9 @@ def test_s1_generated_tokens_have_the_documented_shapes(api: Api) -> None:
 def test_s1_no_credentials_401(api: Api) -> None:
     response = api.get("/api/org", user=None)
     assert response.status_code == 401
-    assert response.json() == {"message": "Unauthorized"}
+    # §14.11 (newer than §1's table): the errutil body of errCantAuthenticateReq.
+    body = response.json()
+    assert (body["messageId"], body["message"]) == ("auth.unauthorized", "Unauthorized")
 
 
 def test_s1_basic_auth_admin(api: Api) -> None:

@@ -128,7 +128,9 @@ def test_versions_need_save_permission(api: Api) -> None:
     for path in ("/api/dashboards/uid/h/versions", "/api/dashboards/uid/h/versions/1"):
         response = api.get(path, token=token)
         assert response.status_code == 403
-        assert response.json() == {"message": "Access denied to this dashboard"}
+        # §14.4: the versions routes are dashboards:write-gated, so the RBAC deny body.
+        assert response.json()["title"] == "Access denied"
+        assert response.json()["message"].endswith("Permissions needed: dashboards:write")
 
 
 def test_versions_single_version_has_data(api: Api) -> None:

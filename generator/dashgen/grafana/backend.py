@@ -1,8 +1,8 @@
 """What a dashboard backend gives the publisher, whichever Grafana API it speaks.
 
 A backend (``dashgen.grafana.classic.ClassicDashboards`` for ``/api``) is made for one
-org's client and offers the same small set of calls: ``current_org``, ``get``,
-``existing_uids``, ``get_folder``, ``create_folder``, ``history`` and ``save``. The
+org's client and offers the same small set of calls: ``current_org``, ``server_info``,
+``get``, ``existing_uids``, ``get_folder``, ``create_folder``, ``history`` and ``save``. The
 publisher never builds a URL or reads a status code itself: a write that lost a version
 race raises ``dashgen.errors.VersionConflictError``, other errors are the client's typed
 ``GrafanaAPIError``s.

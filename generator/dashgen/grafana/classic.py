@@ -23,6 +23,7 @@ from dashgen.errors import (
 from dashgen.grafana import admin
 from dashgen.grafana.backend import LiveDashboard, SaveResult, SearchHit, VersionRecord
 from dashgen.grafana.client import NO_RETRY, GrafanaClient
+from dashgen.grafana.server import ServerInfo, read_server_info
 
 SEARCH_PAGE_LIMIT = 5000  # Grafana's maximum (§4); above it answers 422
 # 412/409 statuses that mean something other than "the version moved".
@@ -48,6 +49,10 @@ class ClassicDashboards:
     def current_org(self) -> admin.Org:
         """``GET /api/org``: the org the token acts in."""
         return admin.current_org(self.client)
+
+    def server_info(self) -> ServerInfo:
+        """The Grafana version and ``min_refresh_interval`` (one request; never raises)."""
+        return read_server_info(self.client)
 
     # -- folders ----------------------------------------------------------------------------
 

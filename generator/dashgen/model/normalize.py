@@ -20,6 +20,22 @@ they are compared, so ``diff`` and skip-unchanged never disagree.
 ``comparable`` is ``normalize`` minus what Grafana sets on save (``id``, ``version``),
 so a dashboard that went through Grafana compares equal to the build that produced it.
 ``dumps`` is the canonical text: sorted keys, indent 2, trailing newline.
+
+Grafana does not store exactly what it is sent (grafana-api.md §14.1), and both sides of
+a comparison must expect what it stores:
+
+- ``title`` and ``uid`` are stored trimmed: ``normalize`` trims them, so the build output
+  already is what Grafana keeps (a uid ``" abc "`` builds as ``abc``, as Grafana saves it);
+- a ``refresh`` shorter than the server's ``min_refresh_interval`` (or one that is not a
+  duration) is stored as that minimum. The build cannot know the server's setting, so the
+  build output keeps the refresh as written and ``as_stored(d, minimum)`` applies the
+  rewrite for a given server: publish reads the minimum from Grafana
+  (``/api/frontend/settings``), sends the rewritten dashboard and compares the live copy
+  with it (``dashgen.publish.dashboard``). Building with an assumed minimum instead would
+  still drift on every server configured above it, and would raise refreshes that a
+  server configured below it accepts; the server's own value is exact everywhere, for one
+  small request per publish. A server that does not say its minimum gets Grafana's
+  default, with a warning that names it.
 """
 
 from __future__ import annotations
@@ -39,6 +55,7 @@ DEFAULT_PANEL_HEIGHT = 8
 GRAFANA_OWNED_FIELDS = ("id", "version")
 _SOURCE_SUFFIXES = (".dashboard.py", ".json.j2", ".py", ".json")
 _EXPORT_METADATA = ("__inputs", "__elements")
+_TRIMMED = ("title", "uid")
 _ORJSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
 
 
@@ -52,6 +69,9 @@ def normalize_in_place(d: dict[str, Any], *, source: str | None = None) -> dict[
     d["id"] = None
     d.pop("version", None)
     d.pop("__requires", None)
+    for key in _TRIMMED:  # Grafana stores both trimmed (§14.1)
+        if isinstance(d.get(key), str):
+            d[key] = d[key].strip()
     for key in _EXPORT_METADATA:
         if key in d and not d[key]:
             del d[key]
@@ -214,3 +234,57 @@ def _legacy_width(panel: dict[str, Any]) -> int:
     if isinstance(span, int | float) and 0 < span <= 12:
         return max(1, min(GRID_COLUMNS, int(span * 2)))
     return DEFAULT_PANEL_WIDTH
+
+
+# -- the refresh Grafana stores (§14.1: ValidateDashboardRefreshInterval) --------------------
+
+DEFAULT_MIN_REFRESH_INTERVAL = "5s"  # Grafana's default min_refresh_interval
+_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+_GO_COMPONENT = re.compile(r"([0-9]*)(\.[0-9]*)?([^0-9.]*)")
+_CALENDAR = re.compile(r"^([0-9]+)([dwMy])$")
+_CALENDAR_SECONDS = {"d": 86400, "w": 7 * 86400, "M": 30 * 86400, "y": 365 * 86400}
+
+
+def duration_seconds(text: str) -> float | None:
+    """Seconds of a Grafana duration (``gtime.ParseDuration``: ``<n>d|w|M|y`` or Go's
+    ``time.ParseDuration`` such as ``1m30s``), or None when Grafana would not parse it."""
+    calendar = _CALENDAR.match(text)
+    if calendar:
+        return int(calendar.group(1)) * _CALENDAR_SECONDS[calendar.group(2)]
+    body = text[1:] if text[:1] in ("-", "+") else text
+    if body == "0":
+        return 0.0
+    total, index = 0.0, 0
+    while index < len(body):
+        found = _GO_COMPONENT.match(body, index)
+        assert found is not None  # every group may be empty: it always matches
+        whole, fraction, unit = found.groups()
+        if (not whole and fraction in (None, ".")) or unit not in _GO_UNITS:
+            return None
+        total += float(f"{whole or 0}{fraction or ''}") * _GO_UNITS[unit]
+        index = found.end()
+    if not body:
+        return None
+    return -total if text.startswith("-") else total
+
+
+def stored_refresh(refresh: Any, min_refresh_interval: str) -> Any:
+    """The ``refresh`` Grafana stores when sent ``refresh``: the minimum instead of a string
+    that is shorter than it or not a duration; anything else unchanged."""
+    if not min_refresh_interval or not isinstance(refresh, str) or not refresh:
+        return refresh
+    floor = duration_seconds(min_refresh_interval)
+    seconds = duration_seconds(refresh)
+    if floor is None or seconds is None or seconds < floor:
+        return min_refresh_interval
+    return refresh
+
+
+def as_stored(d: dict[str, Any], min_refresh_interval: str) -> dict[str, Any]:
+    """Dashboard ``d`` as a Grafana with that ``min_refresh_interval`` stores it: ``d``
+    itself when nothing changes, else a shallow copy with the rewritten ``refresh``."""
+    refresh = d.get("refresh")
+    stored = stored_refresh(refresh, min_refresh_interval)
+    if stored == refresh:
+        return d
+    return {**d, "refresh": stored}

@@ -4,7 +4,10 @@ Decision (``comparable`` = ``model.normalize.comparable``):
 
 - no live dashboard → create (no base version);
 - ``comparable(build) == comparable(live)`` and same folder → unchanged, no write (and no
-  history read);
+  history read). The build is compared as this Grafana stores it: a ``refresh`` below the
+  server's ``min_refresh_interval`` becomes that minimum on save (``as_stored``; the
+  session reads the minimum from the server), and that stored form is what is sent and
+  what the version message's hash names;
 - otherwise the **drift guard**: the live version's history record must carry dashgen's
   message ``dashgen <content hash> [git <sha>]`` naming the live content; then the live
   dashboard is exactly what dashgen last wrote → update. Anything else (a UI edit, a
@@ -27,9 +30,10 @@ version the write was based on, it is sent again (bounded attempts, the client's
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.errors import (
@@ -41,7 +45,7 @@ from dashgen.errors import (
 )
 from dashgen.grafana.backend import LiveDashboard
 from dashgen.messages import CHANGED_CONCURRENTLY
-from dashgen.model.normalize import comparable, content_hash, hash_canonical
+from dashgen.model.normalize import as_stored, comparable, content_hash, hash_canonical
 from dashgen.publish.events import Action, PlannedDashboard, PublishEvent
 from dashgen.publish.provenance import hash_in_message, version_message, wrote
 from dashgen.publish.pulled import was_pulled
@@ -51,6 +55,8 @@ if TYPE_CHECKING:
 
 _TRANSIENT = (GrafanaConnectionError, ServerError, RateLimitedError)
 _WRITES = (Action.WOULD_CREATE, Action.WOULD_UPDATE)
+
+logger = logging.getLogger(__name__)
 
 
 def describe(built: BuiltDashboard) -> str:
@@ -70,7 +76,7 @@ def plan(
     """Decide what to do with one dashboard: a read or two, never a write."""
     backend = session.backend
     assert backend is not None
-    desired = comparable(built.load()) if with_documents else None
+    desired = comparable(stored_form(session, built)[0]) if with_documents else None
     base = PlannedDashboard(session.org, built, Action.WOULD_CREATE, desired)
     folder = built.target_folder_uid
     if folder in session.folder_errors:
@@ -89,7 +95,7 @@ def plan(
             live_version=live.version,
             url=session.absolute(live.url),
         )
-        if is_built(live, built):
+        if is_built(live, built, session.min_refresh_interval):
             return replace(planned, action=Action.UNCHANGED)
         drift = None if session.force else _drift(session, built, live)
     except DashgenError as error:
@@ -124,17 +130,45 @@ def _drift(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -> s
     )
 
 
-def is_built(live: LiveDashboard, built: BuiltDashboard) -> bool:
-    """The live dashboard is the build: same comparable content, same folder."""
+def is_built(
+    live: LiveDashboard, built: BuiltDashboard, min_refresh_interval: str | None = None
+) -> bool:
+    """The live dashboard is the build as Grafana stores it: same comparable content, same
+    folder (``min_refresh_interval``: the server's, None when no rewrite is expected)."""
     # built.content_hash is content_hash() of the build output: no need to load the file.
     if live.folder_uid != built.target_folder_uid:
         return False
     # Grafana usually returns what dashgen stored, which is canonical already: hashing it
     # as it is saves most of the CPU of an unchanged republish. If that does not match,
     # the full comparison (normalising the live copy) decides.
-    return hash_canonical(live.dashboard) == built.content_hash or (
-        content_hash(live.dashboard) == built.content_hash
+    if hash_canonical(live.dashboard) == built.content_hash:
+        return True
+    live_hash = content_hash(live.dashboard)
+    if live_hash == built.content_hash:
+        return True
+    # Only a live refresh equal to the minimum can be Grafana's rewrite of the build's.
+    if not min_refresh_interval or live.dashboard.get("refresh") != min_refresh_interval:
+        return False
+    return stored_form_of(built, min_refresh_interval)[1] == live_hash
+
+
+def stored_form(session: OrgSession, built: BuiltDashboard) -> tuple[dict[str, Any], str]:
+    """The build as this session's Grafana will store it, and its content hash."""
+    return stored_form_of(built, session.min_refresh_interval)
+
+
+def stored_form_of(built: BuiltDashboard, min_refresh_interval: str) -> tuple[dict[str, Any], str]:
+    document = built.load()
+    stored = as_stored(document, min_refresh_interval)
+    if stored is document:
+        return document, built.content_hash
+    logger.info(
+        "%s: refresh %r is below the server's min_refresh_interval; Grafana stores %r",
+        describe(built),
+        document.get("refresh"),
+        stored.get("refresh"),
     )
+    return stored, content_hash(stored)
 
 
 # -- apply ---------------------------------------------------------------------------------
@@ -152,8 +186,8 @@ def _write(session: OrgSession, planned: PlannedDashboard) -> PublishEvent:
     backend = session.backend
     assert backend is not None
     built = planned.built
-    document = built.load()
-    message = version_message(built.content_hash, session.git_sha)
+    document, expected_hash = stored_form(session, built)
+    message = version_message(expected_hash, session.git_sha)
     doing = session.doing(f"saving {describe(built)}", built)
     policy = session.connection.retry
     base_version = planned.live_version
@@ -187,7 +221,7 @@ def _write(session: OrgSession, planned: PlannedDashboard) -> PublishEvent:
                 return _fail(planned, session.explain(error, doing))
             time.sleep(policy.backoff(attempt, error))
             try:
-                outcome = _after_lost_answer(session, planned, base_version)
+                outcome = _after_lost_answer(session, planned, base_version, expected_hash)
             except DashgenError as read_error:
                 return _fail(planned, session.explain(read_error, doing))
             if isinstance(outcome, PublishEvent):
@@ -201,7 +235,7 @@ def _write(session: OrgSession, planned: PlannedDashboard) -> PublishEvent:
 
 
 def _after_lost_answer(
-    session: OrgSession, planned: PlannedDashboard, base_version: int | None
+    session: OrgSession, planned: PlannedDashboard, base_version: int | None, expected_hash: str
 ) -> PublishEvent | int | None:
     """Read again after a failed write: an event if settled, else the version to send."""
     backend = session.backend
@@ -212,9 +246,9 @@ def _after_lost_answer(
         if base_version is None:
             return None  # the create did not land: send it again
         return _fail(planned, f"{describe(built)} was deleted in Grafana meanwhile")
-    if is_built(live, built):
+    if is_built(live, built, session.min_refresh_interval):
         record = backend.history(built.uid, live.version)
-        if record is not None and wrote(record.message, built.content_hash):
+        if record is not None and wrote(record.message, expected_hash):
             action = Action.CREATED if base_version is None else Action.UPDATED
             return _done(session, planned, action, live.version, live.url)
         return _done(session, planned, Action.UNCHANGED, live.version, live.url)

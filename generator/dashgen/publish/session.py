@@ -2,7 +2,9 @@
 
 ``OrgSession`` is the one per-org publisher: ``publish()`` opens one per org for a call,
 ``dashgen watch --publish`` keeps one for its whole life. Opened on first use: the org's
-own token, ONE pooled client, the backend for it, and the ``GET /api/org`` check. Each
+own token, ONE pooled client, the backend for it, the ``GET /api/org`` check, and one
+read of what the server says about itself (its version, logged, and the
+``min_refresh_interval`` every comparison applies: grafana-api.md §14.1). Each
 batch then ensures only the folders not seen before, searches for the uids that exist
 only when the batch is large (a shortcut: new dashboards then cost no read), and runs
 the per-dashboard path (``dashgen.publish.dashboard``) concurrently: reads at
@@ -13,6 +15,7 @@ and tried again on the next one, as is a token Grafana rejects (401) during a ba
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import weakref
@@ -27,6 +30,7 @@ from dashgen.errors import AuthenticationError, DashgenError
 from dashgen.grafana.classic import ClassicDashboards
 from dashgen.grafana.client import Connection, GrafanaClient
 from dashgen.messages import Doing, explain, token_hint
+from dashgen.model.normalize import DEFAULT_MIN_REFRESH_INTERVAL
 from dashgen.publish import dashboard
 from dashgen.publish.events import PlannedDashboard, PublishEvent, PublishReport
 from dashgen.publish.provenance import git_short_sha
@@ -41,6 +45,8 @@ MAX_READ_CONCURRENCY = 32
 # cost no read); a smaller one reads each dashboard directly (the search lists the whole
 # org: ~40 ms at 1,000 dashboards, against a few ms per dashboard GET).
 SEARCH_MIN_DASHBOARDS = 32
+
+logger = logging.getLogger(__name__)
 
 
 class _FromProject:
@@ -80,6 +86,9 @@ class OrgSession:
         self.write_slots = threading.BoundedSemaphore(writes)
         self.backend: ClassicDashboards | None = None
         self.token_origin: str | None = None
+        self.server_version: str | None = None  # e.g. "12.0.0"; None until open, or unknown
+        # What Grafana stores instead of a shorter refresh; read from the server on open.
+        self.min_refresh_interval = DEFAULT_MIN_REFRESH_INTERVAL
         self.known_uids: set[str] | None = None  # None: unknown, read every dashboard
         self.folder_errors: dict[str | None, str] = {}
         self.ready_folders: set[str] = set()  # folder uids known to exist in Grafana
@@ -132,7 +141,23 @@ class OrgSession:
                 f"the token from {token.origin} belongs to org {actual!r}, not {self.org!r}; "
                 f"nothing was sent to {self.org!r}: {token_hint(self.org)}"
             )
+        self._learn_server()
         return None
+
+    def _learn_server(self) -> None:
+        """The server's version and ``min_refresh_interval`` (one request, never fails)."""
+        assert self.backend is not None
+        info = self.backend.server_info()
+        self.server_version = info.version
+        if info.min_refresh_interval is not None:
+            self.min_refresh_interval = info.min_refresh_interval
+        else:
+            logger.warning(
+                "Grafana at %s does not say its min_refresh_interval; assuming Grafana's "
+                "default %s (a dashboard refreshing more often is stored with that refresh)",
+                self.backend.display_url,
+                DEFAULT_MIN_REFRESH_INTERVAL,
+            )
 
     def close(self) -> None:
         with self._lock:

@@ -1,4 +1,10 @@
-"""``python -m dashgen.testing --port PORT``: serve the emulator until interrupted."""
+"""``python -m dashgen.testing --port PORT``: serve the emulator until interrupted.
+
+Options (see docs/emulator.md): ``--grafana-version``, ``--admin-user``/``--admin-password``,
+``--latency-ms``, ``--seed N`` (repeatable tokens and uids; random by default),
+``--min-refresh-interval`` (the server setting, default 5s) and ``--datasource
+NAME:TYPE[:UID]`` (repeatable; created in org 1).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,9 @@ from types import FrameType
 
 from dashgen.testing.app import Emulator
 from dashgen.testing.profiles import PROFILES
+from dashgen.testing.refresh import DEFAULT_MIN_REFRESH_INTERVAL, parse_grafana_duration
 from dashgen.testing.server import EmulatorServer
+from dashgen.testing.wire import ApiError
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -22,8 +30,33 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--admin-user", default="admin")
     parser.add_argument("--admin-password", default="admin")
     parser.add_argument("--latency-ms", type=float, default=0)
-    parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--seed", type=int, default=None, help="repeatable tokens and uids (default: random)"
+    )
+    parser.add_argument(
+        "--min-refresh-interval",
+        default=DEFAULT_MIN_REFRESH_INTERVAL,
+        help="Grafana's min_refresh_interval: shorter dashboard refreshes are stored as this",
+    )
+    parser.add_argument(
+        "--datasource",
+        action="append",
+        default=[],
+        type=_datasource,
+        metavar="NAME:TYPE[:UID]",
+        help="create a data source in org 1 (repeatable)",
+    )
+    args = parser.parse_args(argv)
+    if args.min_refresh_interval and parse_grafana_duration(args.min_refresh_interval) is None:
+        parser.error(f"--min-refresh-interval: {args.min_refresh_interval!r} is not a duration")
+    return args
+
+
+def _datasource(spec: str) -> tuple[str, str, str | None]:
+    parts = spec.split(":")
+    if len(parts) not in (2, 3) or not all(parts):
+        raise argparse.ArgumentTypeError(f"expected NAME:TYPE[:UID], got {spec!r}")
+    return parts[0], parts[1], parts[2] if len(parts) == 3 else None
 
 
 def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -38,7 +71,14 @@ def main(argv: list[str] | None = None) -> int:
         admin_password=args.admin_password,
         latency_ms=args.latency_ms,
         seed=args.seed,
+        min_refresh_interval=args.min_refresh_interval,
     )
+    for name, plugin_type, uid in args.datasource:
+        try:
+            emulator.create_datasource(1, name, plugin_type, uid)
+        except ApiError as error:
+            print(f"--datasource {name}: {error.response.body['message']}", file=sys.stderr)
+            return 2
     server = EmulatorServer(emulator, host=args.host, port=args.port)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     print(server.url, flush=True)

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import httpx
 
-from dashgen.testing import credentials, dashboards, folders, library
+from dashgen.testing import credentials, dashboards, datasources, folders, gojson, library
 from dashgen.testing.dashboards import SaveCommand
 from dashgen.testing.dispatch import ConnectionDropped, Dispatcher
 from dashgen.testing.faults import Faults
 from dashgen.testing.model import ApiKey, LoggedRequest, StoredDashboard, Token, VersionRecord
 from dashgen.testing.profiles import GrafanaProfile, profile_for
+from dashgen.testing.refresh import DEFAULT_MIN_REFRESH_INTERVAL, parse_grafana_duration
 from dashgen.testing.state import State
 from dashgen.testing.wire import Request, Response
 from dashgen.testing.wsgi import (
+    BadFraming,
     InProcessTransport,
     StartResponse,
+    bad_request,
     request_from_environ,
     write_response,
 )
@@ -32,8 +35,11 @@ class Emulator:
 
     ``version`` picks a behaviour profile ("11.2", "12.0", "13.0"); ``profile`` overrides it
     entirely. ``latency_ms`` is added to every response, outside the state lock, so
-    concurrent requests overlap as they would against a remote Grafana. ``seed`` makes
-    generated tokens, uids and probabilistic faults repeatable.
+    concurrent requests overlap as they would against a remote Grafana. ``seed`` (an int)
+    makes generated tokens, uids and probabilistic faults repeatable; the default (None)
+    draws them at random, so two emulators never hand out the same token.
+    ``min_refresh_interval`` is the server setting of that name (§14.1): a saved
+    dashboard's shorter ``refresh`` is stored as this value; "" turns the rewrite off.
     """
 
     def __init__(
@@ -43,14 +49,18 @@ class Emulator:
         admin_password: str = "admin",
         latency_ms: float = 0,
         *,
-        seed: int = 0,
+        seed: int | None = None,
         profile: GrafanaProfile | None = None,
+        min_refresh_interval: str = DEFAULT_MIN_REFRESH_INTERVAL,
     ) -> None:
+        if min_refresh_interval and parse_grafana_duration(min_refresh_interval) is None:
+            raise ValueError(f"min_refresh_interval {min_refresh_interval!r} is not a duration")
         self.profile = profile or profile_for(version)
         self.version = self.profile.version
         self.admin_user = admin_user
         self.latency_ms = latency_ms
-        self.state = State(admin_user, admin_password, seed)
+        self.min_refresh_interval = min_refresh_interval
+        self.state = State(admin_user, admin_password, seed, min_refresh_interval)
         self.faults = Faults(seed)
         self._dispatcher = Dispatcher(self.state, self.profile, self.faults, latency_ms)
 
@@ -60,7 +70,11 @@ class Emulator:
         return InProcessTransport(app=self)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        return write_response(self.handle(request_from_environ(environ)), start_response)
+        try:
+            request = request_from_environ(environ)
+        except BadFraming:
+            return write_response(bad_request(), start_response)
+        return write_response(self.handle(request), start_response)
 
     def handle(self, request: Request) -> Response:
         """Answer one request; raises ``ConnectionDropped`` when a fault drops it."""
@@ -179,7 +193,7 @@ class Emulator:
         """Save as ``user`` (default the admin) with overwrite; returns the save response."""
         command = SaveCommand(
             org_id=org_id,
-            dashboard=copy.deepcopy(dashboard),  # callers may keep mutating theirs
+            dashboard=gojson.clone(dashboard),  # callers may keep mutating theirs
             saved_by=user or self.admin_user,
             folder_uid=folder_uid,
             overwrite=True,
@@ -187,6 +201,30 @@ class Emulator:
         )
         with self.state.lock:
             return dashboards.save_response(dashboards.save(self.state, self.profile, command))
+
+    def create_datasource(
+        self,
+        org_id: int,
+        name: str,
+        type: str,
+        uid: str | None = None,
+        *,
+        url: str = "",
+        is_default: bool = False,
+        json_data: dict[str, Any] | None = None,
+    ) -> str:
+        """A data source in ``org_id`` (409 ``ApiError`` if the name or uid is taken); its uid."""
+        with self.state.lock:
+            return datasources.create(
+                self.state,
+                org_id,
+                name,
+                type,
+                uid=uid,
+                url=url,
+                is_default=is_default,
+                json_data=json_data,
+            ).uid
 
     # inspection ------------------------------------------------------------------------------
     @property
@@ -207,7 +245,8 @@ class Emulator:
         """Every saved version, oldest first (empty when the dashboard does not exist)."""
         with self.state.lock:
             stored = self.state.dashboard(org_id, uid)
-            return copy.deepcopy(stored.versions) if stored else []
+            records = stored.versions if stored else []
+            return [replace(record, data=gojson.clone(record.data)) for record in records]
 
     def dashboards(self, org_id: int) -> list[StoredDashboard]:
         with self.state.lock:
@@ -217,6 +256,11 @@ class Emulator:
     def folder_uids(self, org_id: int) -> list[str]:
         with self.state.lock:
             return sorted(uid for (org, uid) in self.state.folders if org == org_id)
+
+    def datasources(self, org_id: int) -> list[dict[str, Any]]:
+        """The org's data sources as ``GET /api/datasources/uid/:uid`` shows them, by name."""
+        with self.state.lock:
+            return [datasources.full(ds) for ds in datasources.in_org(self.state, org_id)]
 
     def org_id_by_name(self, name: str) -> int | None:
         with self.state.lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import time
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ from dashgen.testing import credentials
 from dashgen.testing.model import ANONYMOUS, ROLE_RANK
 from dashgen.testing.profiles import GrafanaProfile
 from dashgen.testing.state import State
-from dashgen.testing.wire import ApiError, Request, errutil, message, rbac_denied
+from dashgen.testing.wire import ApiError, Request, errutil, rbac_denied
 
 USER, SERVICE_ACCOUNT, API_KEY = "user", "service-account", "api-key"
 
@@ -39,42 +40,59 @@ class Identity:
         return ROLE_RANK.get(self.role or "None", 0) >= ROLE_RANK[minimum]
 
 
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")  # strconv.ParseInt's syntax
+
+
+def _parse_int(raw: str | None) -> int | None:
+    return int(raw) if raw and _INTEGER.match(raw) else None
+
+
 def requested_org(request: Request) -> int | None:
-    for raw in (request.arg("targetOrgId"), request.header("X-Grafana-Org-Id")):
-        if raw:
-            try:
-                value = int(raw)
-            except ValueError:
-                continue
-            if value > 0:
-                return value
-    return None
+    """``targetOrgId`` when it is > 0, else ``X-Grafana-Org-Id`` as given (0 and absent: None).
+
+    A header of -1 is kept: a token then fails the org check, a user ends up in no org.
+    """
+    target = _parse_int(request.arg("targetOrgId"))
+    if target is not None and target > 0:
+        return target
+    header = _parse_int(request.header("X-Grafana-Org-Id"))
+    return header or None
+
+
+def not_signed_in() -> ApiError:
+    """No client recognised any credentials: ``errCantAuthenticateReq`` (§14.11)."""
+    return errutil(401, "auth.unauthorized", "Unauthorized")
 
 
 def authenticate(request: Request, state: State, profile: GrafanaProfile) -> Identity:
+    """The identity behind the request, tried as Grafana's authn clients are (§1, §14.11):
+    ``Bearer <token>`` (case-sensitive prefix), ``Basic`` with user ``api_key`` (a token),
+    then ``Basic`` user:password. A header no client recognises counts as no credentials."""
     header = request.header("Authorization") or ""
-    scheme, _, value = header.partition(" ")
-    scheme = scheme.lower()
-    value = value.strip()
-    if scheme == "bearer" and value:
-        return _token_identity(value, request, state)
-    if scheme == "basic" and value:
-        login, password = _decode_basic(value)
+    if header.startswith("Bearer "):
+        token = header[len("Bearer ") :]
+        if token:
+            return _token_identity(token, request, state)
+    basic = _decode_basic(header)
+    if basic is not None:
+        login, password = basic
         if login == "api_key":
             return _token_identity(password, request, state)
         return _user_identity(login, password, request, state, profile)
-    raise message(401, "Unauthorized")
+    raise not_signed_in()
 
 
-def _decode_basic(value: str) -> tuple[str, str]:
+def _decode_basic(header: str) -> tuple[str, str] | None:
+    """``util.DecodeBasicAuthHeader``; None when the header is not a well-formed Basic one."""
+    scheme, _, code = header.partition(" ")
+    if scheme != "Basic":
+        return None
     try:
-        decoded = base64.b64decode(value, validate=True).decode()
+        decoded = base64.b64decode(code, validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):
-        raise errutil(400, "basic-auth.invalid-header", "Invalid Basic Auth Header") from None
+        return None
     login, sep, password = decoded.partition(":")
-    if not sep:
-        raise errutil(400, "basic-auth.invalid-header", "Invalid Basic Auth Header")
-    return login, password
+    return (login, password) if sep else None
 
 
 def _user_identity(
@@ -85,7 +103,7 @@ def _user_identity(
         status = profile.bad_password_status
         raise errutil(status, "password-auth.failed", "Invalid username or password")
     if user.is_disabled:
-        raise errutil(401, "identity.disabled", "User is disabled")
+        raise errutil(401, "identity.disabled", "Unauthorized")
     org_id = requested_org(request) or user.current_org_id
     role = state.role_in(org_id, user.id)
     return Identity(
@@ -113,10 +131,11 @@ def _check_org(request: Request, token_org: int) -> None:
 
 
 def _check_lifetime(expires_at: float | None, revoked: bool) -> None:
-    if revoked:
-        raise errutil(401, "api-key.revoked", "Revoked API key")
+    # validateApiKey checks expiry first: a key both expired and revoked reads "expired".
     if expires_at is not None and time.time() >= expires_at:
         raise errutil(401, "api-key.expired", "Expired API key")
+    if revoked:
+        raise errutil(401, "api-key.revoked", "Revoked API key")
 
 
 def _token_identity(token: str, request: Request, state: State) -> Identity:
@@ -129,7 +148,7 @@ def _token_identity(token: str, request: Request, state: State) -> Identity:
         account, sa_token = found
         _check_lifetime(sa_token.expires_at, sa_token.revoked)
         if account.is_disabled:
-            raise errutil(401, "identity.disabled", "Identity is disabled")
+            raise errutil(401, "identity.disabled", "Unauthorized")
         _check_org(request, account.org_id)
         return Identity(SERVICE_ACCOUNT, account.id, account.login, account.org_id, account.role)
     decoded = credentials.decode_legacy_key(token)
@@ -149,4 +168,17 @@ def require_role(identity: Identity, minimum: str, evaluator: str, state: State)
 
 def require_server_admin(identity: Identity, evaluator: str, state: State) -> None:
     if not identity.is_server_admin:
+        raise rbac_denied(evaluator, state.access_error_id())
+
+
+def require_org_admin(identity: Identity, org_id: int, evaluator: str, state: State) -> None:
+    """``authorizeInOrg(UseOrgFromContextParams, …)`` (§14.4): a server admin, or an Admin of
+    the org named in the URL (a user who is Admin there, or an Admin token of that org)."""
+    if identity.is_server_admin:
+        return
+    if identity.is_user:
+        role = state.role_in(org_id, identity.id)
+    else:
+        role = identity.role if identity.org_id == org_id else None
+    if role != "Admin":
         raise rbac_denied(evaluator, state.access_error_id())

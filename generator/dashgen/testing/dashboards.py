@@ -1,4 +1,4 @@
-"""Saving dashboards: the checks and versioning of ``POST /api/dashboards/db`` (contract §2).
+"""Saving dashboards: the checks, rewrites and versioning of ``POST /api/dashboards/db`` (§2, §14).
 
 Callers hold ``state.lock``.
 """
@@ -9,8 +9,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from dashgen.testing import permissions
+from dashgen.testing.auth import Identity
 from dashgen.testing.model import Dashboard, Folder, VersionRecord, now_iso, slugify
 from dashgen.testing.profiles import GrafanaProfile
+from dashgen.testing.refresh import stored_refresh
 from dashgen.testing.state import State
 from dashgen.testing.wire import dashboard_error, message
 
@@ -22,13 +25,51 @@ MAX_MESSAGE_LENGTH = 500
 
 @dataclass(frozen=True)
 class SaveCommand:
+    """One save. ``dashboard`` is the decoded ``dashboard`` value as sent (any JSON);
+    ``identity`` is who saves (None: seeding as the admin, no permission checks)."""
+
     org_id: int
-    dashboard: dict[str, Any]
+    dashboard: Any
     saved_by: str
+    identity: Identity | None = None
     folder_uid: str | None = None
     folder_id: int | None = None
     overwrite: bool = False
     message: str = ""
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """``NewDashboardFromJson`` plus the trims of ``BuildSaveDashboardCommand`` (§14.1, §14.2)."""
+
+    data: dict[str, Any]
+    title: str  # trimmed; "" when missing or not a string
+    uid: str  # trimmed; "" when missing or not a string (a uid is then generated)
+    id: int  # 0 when missing or not a number
+    version: int  # 0 when missing, not a number, or neither id nor uid was given
+
+
+def _number(value: Any) -> float | None:
+    """simplejson's ``Float64()``: a JSON number, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value
+
+
+def parse_dashboard(value: Any) -> _Parsed:
+    data = dict(value) if isinstance(value, dict) else {}
+    title = data.get("title")
+    uid = data.get("uid")
+    dashboard_id = _number(data.get("id"))
+    version = _number(data.get("version"))
+    names_one = dashboard_id is not None or isinstance(uid, str)
+    return _Parsed(
+        data=data,
+        title=title.strip() if isinstance(title, str) else "",
+        uid=uid.strip() if isinstance(uid, str) else "",
+        id=int(dashboard_id) if dashboard_id is not None else 0,
+        version=int(version) if version is not None and names_one else 0,
+    )
 
 
 def validate_uid(uid: str) -> None:
@@ -36,17 +77,6 @@ def validate_uid(uid: str) -> None:
         raise message(400, "uid contains illegal characters")
     if len(uid) > MAX_UID_LENGTH:
         raise message(400, "uid too long, max 40 characters")
-
-
-def _as_int(value: Any) -> int:
-    if isinstance(value, bool) or value is None:
-        return 0
-    if isinstance(value, int | float):
-        return int(value)
-    try:
-        return int(str(value))
-    except ValueError:
-        return 0
 
 
 def resolve_folder(state: State, cmd: SaveCommand) -> Folder | None:
@@ -63,47 +93,69 @@ def resolve_folder(state: State, cmd: SaveCommand) -> Folder | None:
     return None
 
 
-def _validate_fields(cmd: SaveCommand) -> tuple[str, str]:
-    title = str(cmd.dashboard.get("title") or "").strip()
-    if not title:
+def _validate_fields(cmd: SaveCommand, parsed: _Parsed) -> None:
+    """``ValidateBasicDashboardProperties``."""
+    if not parsed.title:
         raise dashboard_error(400, "empty-name", "Dashboard title cannot be empty")
-    if len(title) > MAX_TITLE_LENGTH:
+    if len(parsed.title) > MAX_TITLE_LENGTH:
         raise dashboard_error(
             400, "title-too-long", "Dashboard title cannot contain more than 5 000 characters"
         )
     if len(cmd.message) > MAX_MESSAGE_LENGTH:
         raise message(400, "message too long, max 500 characters")
-    uid = cmd.dashboard.get("uid")
-    uid = str(uid) if uid not in (None, "") else ""
-    validate_uid(uid)
-    return title, uid
+    validate_uid(parsed.uid)
+
+
+def _check_version(
+    profile: GrafanaProfile, cmd: SaveCommand, parsed: _Parsed, existing: Dashboard
+) -> None:
+    if cmd.overwrite or parsed.version == existing.version:
+        return
+    if profile.stale_save_status == 409:
+        raise message(409, "Dashboard already exists")
+    raise dashboard_error(412, "version-mismatch", "The dashboard has been changed by someone else")
 
 
 def _find_existing(
-    state: State, profile: GrafanaProfile, cmd: SaveCommand, uid: str
+    state: State, profile: GrafanaProfile, cmd: SaveCommand, parsed: _Parsed
 ) -> Dashboard | None:
-    dashboard_id = _as_int(cmd.dashboard.get("id"))
+    """``ValidateDashboardBeforeSave``: the row this save updates (None: a create), with the
+    version check against it."""
+    uid = parsed.uid
     by_uid = state.dashboard(cmd.org_id, uid) if uid else None
     if uid and by_uid is None and state.folder(cmd.org_id, uid) is not None:
         raise message(400, "Dashboard cannot be changed to a folder")
-    if not dashboard_id:
+    if not parsed.id:
+        if by_uid is not None:
+            _check_version(profile, cmd, parsed, by_uid)
         return by_uid
-    by_id = state.dashboard_by_id(cmd.org_id, dashboard_id)
+    by_id = state.dashboard_by_id(cmd.org_id, parsed.id)
     if by_id is None:
         raise dashboard_error(404, "not-found", "Dashboard not found")
     if by_uid is not None and by_uid is not by_id:
         raise message(400, "A dashboard with the same uid already exists")
+    # The version is checked against the row found by id, whatever happens next (§14.7).
+    _check_version(profile, cmd, parsed, by_id)
     if uid and by_uid is None and not profile.id_with_new_uid_renames:
         return None  # 12.x saves by uid and creates a new dashboard
     return by_id
 
 
-def _check_version(profile: GrafanaProfile, cmd: SaveCommand, existing: Dashboard) -> None:
-    if cmd.overwrite or _as_int(cmd.dashboard.get("version")) == existing.version:
+def _check_permission(
+    state: State, cmd: SaveCommand, existing: Dashboard | None, folder_uid: str | None
+) -> None:
+    """The guardian's CanCreate (new, or moved to another folder) and CanSave (update)."""
+    if cmd.identity is None:
         return
-    if profile.stale_save_status == 409:
-        raise message(409, "Dashboard already exists")
-    raise dashboard_error(412, "version-mismatch", "The dashboard has been changed by someone else")
+    denied = message(403, "Access denied to save dashboard")
+    moved = existing is not None and existing.folder_uid != folder_uid
+    creating_in = permissions.folder_level(state, cmd.identity, cmd.org_id, folder_uid)
+    if (existing is None or moved) and creating_in < permissions.EDIT:
+        raise denied
+    if existing is not None and (
+        permissions.dashboard_level(state, cmd.identity, existing) < permissions.EDIT
+    ):
+        raise denied
 
 
 def _same_name(
@@ -128,14 +180,14 @@ def _same_name(
 
 
 def save(state: State, profile: GrafanaProfile, cmd: SaveCommand) -> Dashboard:
-    title, uid = _validate_fields(cmd)
+    parsed = parse_dashboard(cmd.dashboard)
+    _validate_fields(cmd, parsed)
     folder = resolve_folder(state, cmd)
     folder_uid = folder.uid if folder else None
-    existing = _find_existing(state, profile, cmd, uid)
-    if existing is not None:
-        _check_version(profile, cmd, existing)
+    existing = _find_existing(state, profile, cmd, parsed)
+    _check_permission(state, cmd, existing, folder_uid)
     if profile.unique_titles:
-        clash = _same_name(state, cmd, title, folder_uid, existing)
+        clash = _same_name(state, cmd, parsed.title, folder_uid, existing)
         if clash is not None:
             if not cmd.overwrite:
                 raise dashboard_error(
@@ -144,17 +196,17 @@ def save(state: State, profile: GrafanaProfile, cmd: SaveCommand) -> Dashboard:
                     "A dashboard with the same name in the folder already exists",
                 )
             existing = clash  # overwrite takes over the same-named dashboard
+    uid = parsed.uid
     if existing is not None and uid and existing.uid != uid:
         del state.dashboards[(existing.org_id, existing.uid)]
         existing.uid = uid
-    return _store(state, cmd, title, uid, folder_uid, existing)
+    return _store(state, cmd, parsed, folder_uid, existing)
 
 
 def _store(
     state: State,
     cmd: SaveCommand,
-    title: str,
-    uid: str,
+    parsed: _Parsed,
     folder_uid: str | None,
     existing: Dashboard | None,
 ) -> Dashboard:
@@ -162,9 +214,9 @@ def _store(
     if existing is None:
         existing = Dashboard(
             id=state.next_dashboard_id(),
-            uid=uid or state.new_uid(),
+            uid=parsed.uid or state.new_uid(),
             org_id=cmd.org_id,
-            title=title,
+            title=parsed.title,
             folder_uid=folder_uid,
             data={},
             version=0,
@@ -172,14 +224,18 @@ def _store(
             updated=stamp,
             created_by=cmd.saved_by,
             updated_by=cmd.saved_by,
+            acl=permissions.default_acl(
+                permissions.creator_id(cmd.identity), at_root=folder_uid is None
+            ),
         )
-    # The command holds a freshly parsed body and stored data is never mutated in place
-    # (each save builds a new dict), so the version record can share it: no deep copies.
-    data = dict(cmd.dashboard)
-    data.update(id=existing.id, uid=existing.uid, version=existing.version + 1)
+    # ``parsed.data`` is a fresh copy of the parsed body and stored data is never mutated
+    # in place (each save builds a new dict), so the version record can share it.
+    data = parsed.data
+    data.update(title=parsed.title, id=existing.id, uid=existing.uid, version=existing.version + 1)
     data.pop("isFolder", None)
+    stored_refresh(data, state.min_refresh_interval)  # §14.1
     previous = existing.version
-    existing.title = title
+    existing.title = parsed.title
     existing.folder_uid = folder_uid
     existing.data = data
     existing.version += 1

@@ -11,9 +11,13 @@ from dashgen.testing.faults import Fault, Faults
 from dashgen.testing.model import LoggedRequest
 from dashgen.testing.profiles import GrafanaProfile
 from dashgen.testing.router import Context, Router
-from dashgen.testing.routes import all_routes
+from dashgen.testing.routes import all_routes, site
 from dashgen.testing.state import State
 from dashgen.testing.wire import ApiError, Request, Response
+
+# Pages of Grafana's app (answered for a signed-in identity; others go to the login page).
+APP_PAGES = ("/", "/dashboards", "/explore", "/alerting", "/connections", "/profile", "/org")
+APP_PAGE_PREFIXES = ("/d/", "/dashboards/", "/dashboard/", "/admin", "/org/", "/alerting/")
 
 
 class ConnectionDropped(Exception):
@@ -56,6 +60,8 @@ class Dispatcher:
         if fault is not None and fault.kind == "commit_then_fail":
             response = Response(fault.status, {"message": reason(fault.status)})
         self._log(request, identity, response.status, fault.kind if fault else None)
+        if request.method == "HEAD":  # the GET answer's status and headers, no body
+            return Response(response.status, headers=dict(response.header_items()), raw=b"")
         return response
 
     def _answer_fault_first(self, request: Request, fault: Fault) -> Response:
@@ -79,7 +85,10 @@ class Dispatcher:
     def _dispatch(self, request: Request) -> tuple[Response, Identity | None]:
         found = self.router.find(request.method, request.path)
         if found is None:
-            return Response(404, {"message": "Not found"}), None
+            # Grafana's NotFoundHandler, reached before any authentication check.
+            if request.path.startswith("/api"):
+                return Response(404, {"message": "Not found"}), None
+            return self._web_page(request)
         route, params = found
         ctx = Context(request=request, state=self.state, profile=self.profile, params=params)
         with self.state.lock:
@@ -93,6 +102,22 @@ class Dispatcher:
                 # An emulator bug: say so loudly, answer as Grafana's fallback would.
                 traceback.print_exc()
                 return Response(500, {"message": "Internal Server Error"}), ctx.identity
+
+    def _web_page(self, request: Request) -> tuple[Response, Identity | None]:
+        """Outside ``/api`` Grafana serves its single-page app: the login page, the app's
+        pages (a redirect to the login page when not signed in), else the index with 404."""
+        ctx = Context(request=request, state=self.state, profile=self.profile)
+        path = request.path.rstrip("/") or "/"
+        if request.method not in ("GET", "HEAD"):
+            return site.index_page(ctx, 404), None
+        if path == "/login":
+            return site.index_page(ctx, 200), None
+        if path in APP_PAGES or path.startswith(APP_PAGE_PREFIXES):
+            identity = self._identify(request)
+            if identity is None:
+                return Response(302, raw=b"", headers={"Location": "/login"}), None
+            return site.index_page(ctx, 200), identity
+        return site.index_page(ctx, 404), None
 
     def _log(
         self, request: Request, identity: Identity | None, status: int | None, fault: str | None

@@ -4,7 +4,7 @@
 
 ``path`` is an exact path or an ``fnmatch`` pattern (``/api/dashboards/uid/*``); ``times``
 is how many matching requests the fault hits (None = every one). ``probability`` < 1 draws
-from a seeded RNG, so a run is repeatable.
+from an RNG seeded with the emulator's ``seed``, so a run with a fixed seed is repeatable.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class Fault:
 
 
 class Faults:
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int | None = None) -> None:
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
         self._faults: list[Fault] = []

@@ -1,12 +1,36 @@
-"""Creating and deleting folders (contract §5). Callers hold ``state.lock``."""
+"""Creating, updating, moving and deleting folders (contract §5, §14.9). Callers hold
+``state.lock``."""
 
 from __future__ import annotations
 
+from dashgen.testing import permissions
+from dashgen.testing.auth import Identity
 from dashgen.testing.dashboards import validate_uid
 from dashgen.testing.model import Folder, now_iso, slugify
 from dashgen.testing.profiles import GrafanaProfile
 from dashgen.testing.state import State
-from dashgen.testing.wire import dashboard_error, message
+from dashgen.testing.wire import ApiError, dashboard_error, errutil, message
+
+# Levels of folders, the root-level folder being level 1 (MaxNestedFolderDepth: "4 levels
+# below the root"; the 11.x and 12.x code paths differ by one here, see docs/emulator.md).
+MAX_DEPTH = 4
+RESERVED_UIDS = ("general", "sharedwithme")
+
+
+def access_denied() -> ApiError:
+    return message(403, "Access denied")
+
+
+def depth_reached() -> ApiError:
+    body = {
+        "messageId": "folder.maximum-depth-reached",
+        "message": "Maximum nested folder depth reached",
+    }
+    return ApiError(400, body)
+
+
+def not_found() -> ApiError:
+    return dashboard_error(404, "not-found", "folder not found")
 
 
 def create_folder(
@@ -19,23 +43,35 @@ def create_folder(
     description: str = "",
     parent_uid: str | None = None,
     created_by: str = "admin",
+    identity: Identity | None = None,
 ) -> Folder:
-    """Create a folder (callers hold ``state.lock``); raises ``ApiError`` as Grafana answers."""
+    """Create a folder; raises ``ApiError`` as Grafana's folder service answers.
+    ``identity`` None: seeding (as the admin, no permission checks)."""
+    parent = state.folder(org_id, parent_uid) if parent_uid else None
+    if parent_uid and parent is None:
+        raise not_found()
+    if (
+        parent is not None
+        and identity is not None
+        and permissions.folder_level(state, identity, org_id, parent.uid) < permissions.EDIT
+    ):
+        raise access_denied()
+    uid = (uid or "").strip()
+    if uid in RESERVED_UIDS:
+        raise message(400, "invalid uid for folder provided")
     title = title.strip()
     if not title:
         raise message(400, "folder title cannot be empty")
     uid = uid or state.new_uid()
-    if uid == "general":
-        raise message(400, "uid contains illegal characters")
     validate_uid(uid)
     if state.folder(org_id, uid) is not None or state.dashboard(org_id, uid) is not None:
         raise message(409, "a folder/dashboard with the same uid already exists")
-    if parent_uid and state.folder(org_id, parent_uid) is None:
-        raise dashboard_error(404, "not-found", "folder not found")
-    if profile.unique_titles and parent_uid is None and _title_taken(state, org_id, title):
+    if profile.unique_titles and parent is None and _title_taken(state, org_id, title):
         raise message(
             409, "a folder or dashboard in the general folder with the same name already exists"
         )
+    if parent is not None and len(parents(state, parent)) + 1 >= MAX_DEPTH:
+        raise depth_reached()
     stamp = now_iso()
     folder = Folder(
         id=state.next_dashboard_id(),
@@ -43,14 +79,40 @@ def create_folder(
         org_id=org_id,
         title=title,
         description=description,
-        parent_uid=parent_uid or None,
+        parent_uid=parent.uid if parent else None,
         created=stamp,
         updated=stamp,
         created_by=created_by,
         updated_by=created_by,
+        acl=permissions.default_acl(permissions.creator_id(identity), at_root=parent is None),
     )
     state.folders[(org_id, uid)] = folder
     return folder
+
+
+def parents(state: State, folder: Folder) -> list[Folder]:
+    """The folder's ancestors, the root-level one first (a broken chain just stops)."""
+    chain: list[Folder] = []
+    current = folder
+    while current.parent_uid:
+        parent = state.folder(folder.org_id, current.parent_uid)
+        if parent is None or parent in chain:
+            break
+        chain.insert(0, parent)
+        current = parent
+    return chain
+
+
+def _height(state: State, folder: Folder) -> int:
+    """Levels of subfolders below ``folder`` (0 for a folder without subfolders)."""
+    level, frontier = 0, {folder.uid}
+    in_org = [f for f in state.folders.values() if f.org_id == folder.org_id]
+    while True:
+        below = {f.uid for f in in_org if f.parent_uid in frontier}
+        if not below:
+            return level
+        level += 1
+        frontier = below
 
 
 def _title_taken(state: State, org_id: int, title: str) -> bool:
@@ -60,6 +122,48 @@ def _title_taken(state: State, org_id: int, title: str) -> bool:
         d.title for d in state.dashboards.values() if d.org_id == org_id and d.folder_uid is None
     ]
     return any(slugify(t) == slug for t in in_root)
+
+
+def move_folder(state: State, identity: Identity, folder: Folder, new_parent_uid: str) -> None:
+    """``POST /api/folders/:uid/move`` (folder service ``Move``): access, depth, cycles."""
+    org_id = folder.org_id
+    parent = state.folder(org_id, new_parent_uid) if new_parent_uid else None
+    if new_parent_uid:
+        if permissions.folder_level(state, identity, org_id, new_parent_uid) < permissions.EDIT:
+            raise access_denied()
+        if parent is None:
+            raise not_found()
+    elif permissions.level_anywhere(state, identity, org_id) < permissions.EDIT:
+        raise access_denied()  # moving to the root needs folders:create
+    ancestors = [*parents(state, parent), parent] if parent is not None else []
+    if _height(state, folder) + len(ancestors) + 1 > MAX_DEPTH:
+        raise depth_reached()
+    if folder in ancestors:
+        raise errutil(400, "folder.circular-reference", "Circular reference detected")
+    folder.parent_uid = parent.uid if parent else None
+    folder.version += 1
+    folder.updated = now_iso()
+    folder.updated_by = identity.saved_by
+
+
+def rename_uid(state: State, folder: Folder, new_uid: str) -> None:
+    """Give ``folder`` a new uid; its dashboards and subfolders follow."""
+    validate_uid(new_uid)
+    if new_uid in RESERVED_UIDS:
+        raise message(400, "invalid uid for folder provided")
+    org_id = folder.org_id
+    if state.folder(org_id, new_uid) is not None or state.dashboard(org_id, new_uid) is not None:
+        raise message(409, "a folder/dashboard with the same uid already exists")
+    old = folder.uid
+    del state.folders[(org_id, old)]
+    folder.uid = new_uid
+    state.folders[(org_id, new_uid)] = folder
+    for other in state.folders.values():
+        if other.org_id == org_id and other.parent_uid == old:
+            other.parent_uid = new_uid
+    for dashboard in state.dashboards.values():
+        if dashboard.org_id == org_id and dashboard.folder_uid == old:
+            dashboard.folder_uid = new_uid
 
 
 def delete_folder(state: State, folder: Folder) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import copy
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from dashgen.testing import gojson
+from dashgen.testing.slugs import slugify
 
 BASIC_ROLES = ("Viewer", "Editor", "Admin")
 ASSIGNABLE_ROLES = ("None", *BASIC_ROLES)  # "None": a member without a basic role
@@ -18,8 +19,20 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def slugify(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+def rfc3339(epoch_seconds: float) -> str:
+    """A timestamp as Go marshals a ``time.Time`` (RFC 3339, here always UTC)."""
+    return datetime.fromtimestamp(epoch_seconds, UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class AclEntry:
+    """A managed permission: a user or service account (``user_id``) or a basic ``role``."""
+
+    user_id: int | None
+    role: str | None
+    permission: int  # 1 View, 2 Edit, 4 Admin
+    created: str
+    updated: str = ""
 
 
 @dataclass
@@ -107,10 +120,15 @@ class Folder:
     created_by: str
     updated_by: str
     version: int = 1
+    acl: list[AclEntry] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.title)
 
     @property
     def url(self) -> str:
-        return f"/dashboards/f/{self.uid}/{slugify(self.title)}"
+        return f"/dashboards/f/{self.uid}/{self.slug}"
 
 
 @dataclass(frozen=True)
@@ -144,6 +162,7 @@ class Dashboard:
     created_by: str
     updated_by: str
     versions: list[VersionRecord] = field(default_factory=list)
+    acl: list[AclEntry] = field(default_factory=list)
 
     @property
     def slug(self) -> str:
@@ -155,8 +174,11 @@ class Dashboard:
 
     @property
     def tags(self) -> list[str]:
+        """``Data.Get("tags").MustStringArray()``: all strings, or no tags at all."""
         tags = self.data.get("tags")
-        return [str(t) for t in tags] if isinstance(tags, list) else []
+        if isinstance(tags, list) and all(isinstance(t, str) for t in tags):
+            return list(tags)
+        return []
 
 
 @dataclass(frozen=True)
@@ -188,7 +210,7 @@ class StoredDashboard:
             updated=dashboard.updated,
             created_by=dashboard.created_by,
             updated_by=dashboard.updated_by,
-            data=copy.deepcopy(dashboard.data),
+            data=gojson.clone(dashboard.data),
         )
 
     def __getitem__(self, key: str) -> Any:
@@ -196,6 +218,27 @@ class StoredDashboard:
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)
+
+
+@dataclass
+class Datasource:
+    id: int
+    uid: str
+    org_id: int
+    name: str
+    type: str
+    access: str = "proxy"
+    url: str = ""
+    user: str = ""
+    database: str = ""
+    basic_auth: bool = False
+    basic_auth_user: str = ""
+    with_credentials: bool = False
+    is_default: bool = False
+    json_data: dict[str, Any] = field(default_factory=dict)
+    secure_json_fields: dict[str, bool] = field(default_factory=dict)
+    read_only: bool = False
+    version: int = 1
 
 
 @dataclass(frozen=True)

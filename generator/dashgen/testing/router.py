@@ -56,8 +56,11 @@ class Router:
         self.routes = list(routes)
 
     def find(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        """The route for ``method`` and ``path``; every GET route answers HEAD too (Grafana's
+        router registers both for ``Get``). OPTIONS and other methods have no routes."""
+        wanted = "GET" if method == "HEAD" else method
         for route in self.routes:
-            if route.method == method:
+            if route.method == wanted:
                 params = route.match(path)
                 if params is not None:
                     return route, params

@@ -12,6 +12,7 @@ from dashgen.testing import credentials
 from dashgen.testing.model import (
     ApiKey,
     Dashboard,
+    Datasource,
     Folder,
     LoggedRequest,
     Org,
@@ -23,17 +24,29 @@ from dashgen.testing.model import (
 from dashgen.testing.wire import ApiError, errutil, message
 
 MAIN_ORG_ID = 1
+ADMIN_USER_ID = 1  # the server admin created with the state
 
 
 class State:
-    def __init__(self, admin_user: str, admin_password: str, seed: int) -> None:
+    """``seed`` None draws tokens and uids from the OS's randomness (two emulators never
+    hand out the same token); an int makes them repeatable."""
+
+    def __init__(
+        self,
+        admin_user: str,
+        admin_password: str,
+        seed: int | None,
+        min_refresh_interval: str = "5s",
+    ) -> None:
         self.lock = threading.RLock()
         self.rng = random.Random(seed)
+        self.min_refresh_interval = min_refresh_interval  # the server's min_refresh_interval
         self._org_ids = count(1)
         self._user_ids = count(1)  # users and service accounts share ids, as in Grafana
         self._dashboard_ids = count(1)  # dashboards and folders share ids
         self._token_ids = count(1)
         self._version_ids = count(1)
+        self._datasource_ids = count(1)
         self.orgs: dict[int, Org] = {}
         self.users: dict[int, User] = {}
         self.memberships: dict[tuple[int, int], str] = {}  # (org_id, user_id) -> role
@@ -43,6 +56,9 @@ class State:
         self.dashboards: dict[tuple[int, str], Dashboard] = {}
         # (org_id, uid) -> testing.library.LibraryElement
         self.library_elements: dict[tuple[int, str], Any] = {}
+        self.datasources: dict[int, Datasource] = {}
+        # (org id, "<identity kind>:<id>", dashboard id) for every star.
+        self.stars: set[tuple[int, str, int]] = set()
         self.request_log: list[LoggedRequest] = []
         self.create_org("Main Org.")
         admin = self.create_user(admin_user, admin_password, is_server_admin=True)
@@ -54,6 +70,9 @@ class State:
 
     def next_version_id(self) -> int:
         return next(self._version_ids)
+
+    def next_datasource_id(self) -> int:
+        return next(self._datasource_ids)
 
     def access_error_id(self) -> str:
         return "ACE" + "".join(self.rng.choice("0123456789") for _ in range(10))
@@ -74,7 +93,8 @@ class State:
             return org
 
     def org_by_name(self, name: str) -> Org | None:
-        return next((o for o in self.orgs.values() if o.name.lower() == name.lower()), None)
+        """Exact match: ``WHERE name=?`` is case-sensitive on SQLite and Postgres (§14.5)."""
+        return next((o for o in self.orgs.values() if o.name == name), None)
 
     def create_user(
         self,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-import orjson
+from dashgen.testing import gojson
 
 
 @dataclass(frozen=True)
@@ -46,15 +45,11 @@ class Request:
         return list(self.query.get(name, []))
 
     def json_body(self) -> Any:
-        """The decoded body; raises ``ApiError`` 400 the way Grafana's binding does."""
-        raw = self.body or b"null"
+        """The decoded body (None when empty), as Go's decoder reads it; 400 when invalid.
+        Routes with a typed command use ``dashgen.testing.binding`` instead."""
         try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass  # orjson is strict (NaN, >64-bit ints); the stdlib decides what is valid
-        try:
-            return json.loads(raw)
-        except ValueError:
+            return gojson.loads(self.body)[1]
+        except gojson.GoJSONError:
             raise ApiError(400, {"message": "bad request data"}) from None
 
 
@@ -63,18 +58,18 @@ class Response:
     status: int
     body: Any = None  # JSON-able; None sends no body
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # a body that is not JSON (HTML, text); its type in ``headers``
 
     def encoded(self) -> bytes:
-        if self.body is None or self.status == 304:
+        if self.status == 304:
             return b""
-        try:
-            return orjson.dumps(self.body)
-        except TypeError:  # values orjson refuses (e.g. >64-bit ints) go through the stdlib
-            return json.dumps(self.body).encode()
+        if self.raw is not None:
+            return self.raw
+        return b"" if self.body is None else gojson.dumps(self.body)
 
     def header_items(self) -> list[tuple[str, str]]:
         items = dict(self.headers)
-        if self.body is not None and self.status != 304:
+        if self.body is not None and self.raw is None and self.status != 304:
             items.setdefault("Content-Type", "application/json")
         return list(items.items())
 

@@ -13,9 +13,23 @@ from dashgen.testing.wire import Request, Response
 StartResponse = Callable[..., Any]
 
 
+class BadFraming(ValueError):
+    """A Content-Length that is not a number: Go's server answers 400 in plain text."""
+
+
+def _body(environ: dict[str, Any]) -> bytes:
+    raw = str(environ.get("CONTENT_LENGTH") or "").strip()
+    if "chunked" in str(environ.get("HTTP_TRANSFER_ENCODING", "")).lower():
+        return bytes(environ["wsgi.input"].read())  # the server has de-chunked it
+    if not raw:
+        return b""
+    if not raw.isdigit():
+        raise BadFraming(raw)
+    return bytes(environ["wsgi.input"].read(int(raw)))
+
+
 def request_from_environ(environ: dict[str, Any]) -> Request:
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    body = _body(environ)
     headers = {
         key[5:].replace("_", "-"): value
         for key, value in environ.items()
@@ -32,6 +46,11 @@ def request_from_environ(environ: dict[str, Any]) -> Request:
     return Request.build(
         environ["REQUEST_METHOD"], path, environ.get("QUERY_STRING", ""), headers, body
     )
+
+
+def bad_request() -> Response:
+    headers = {"Content-Type": "text/plain; charset=utf-8"}
+    return Response(400, raw=b"400 Bad Request", headers=headers)
 
 
 def write_response(response: Response, start_response: StartResponse) -> Iterable[bytes]:

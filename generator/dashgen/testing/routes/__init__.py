@@ -7,26 +7,34 @@ from dashgen.testing.router import Route
 from dashgen.testing.routes import (
     accounts,
     dashboards,
+    datasources,
     folders,
     imports,
     library,
     orgs,
+    permissions,
     search,
+    site,
+    users,
     versions,
 )
 
 
 def all_routes(profile: GrafanaProfile) -> tuple[Route, ...]:
     routes = (
-        orgs.ROUTES
+        site.ROUTES
+        + orgs.ROUTES
+        + users.ROUTES
         + accounts.ROUTES
         + dashboards.ROUTES
+        + permissions.ROUTES
         + versions.ROUTES
         + imports.ROUTES
         + folders.ROUTES
         + search.ROUTES
         + library.ROUTES
+        + datasources.ROUTES
     )
     if profile.id_routes:
-        routes = routes + versions.ID_ROUTES
-    return routes
+        routes = routes + versions.ID_ROUTES + datasources.ID_ROUTES
+    return tuple(routes)

@@ -6,7 +6,15 @@ import time
 from typing import Any
 
 from dashgen.testing.auth import require_role
-from dashgen.testing.model import ASSIGNABLE_ROLES, BASIC_ROLES, ROLE_RANK, ServiceAccount, Token
+from dashgen.testing.binding import BOOL, INT, STRING, Field, bind
+from dashgen.testing.model import (
+    ASSIGNABLE_ROLES,
+    BASIC_ROLES,
+    ROLE_RANK,
+    ServiceAccount,
+    Token,
+    rfc3339,
+)
 from dashgen.testing.router import Context, Route
 from dashgen.testing.wire import Response, errutil, message
 
@@ -19,35 +27,83 @@ ROLE_FORBIDDEN = "can not assign a role higher than user's role"
 NAME_REQUIRED = "required value Name must not be empty"
 
 
-def _json_object(ctx: Context, bad: str = "bad request data") -> dict[str, Any]:
-    body = ctx.request.json_body()
-    if not isinstance(body, dict):
-        raise message(400, bad)
-    return body
+SA_BAD_BODY = "Bad request data"
+# CreateServiceAccountForm / UpdateServiceAccountForm (role and isDisabled are pointers).
+SA_FIELDS = (
+    Field("name", STRING, pointer=True),
+    Field("role", STRING, pointer=True),
+    Field("isDisabled", BOOL, pointer=True),
+)
+TOKEN_FIELDS = (Field("name", STRING), Field("secondsToLive", INT))
+API_KEY_FIELDS = (
+    Field("name", STRING, required=True),
+    Field("role", STRING, required=True),
+    Field("secondsToLive", INT),
+)
 
 
 def _seconds_to_live(body: dict[str, Any]) -> int:
-    raw = body.get("secondsToLive") or 0
-    if not isinstance(raw, int) or raw < 0:
+    raw = body["secondsToLive"]
+    if raw < 0:
         raise errutil(400, "serviceaccounts.ErrInvalidInput", "invalid input")
-    return raw
+    return int(raw)
 
 
-def post_service_account(ctx: Context) -> Response:
-    require_role(ctx.caller, "Admin", "serviceaccounts:create", ctx.state)
-    body = _json_object(ctx, "Bad request data")
-    name = str(body.get("name") or "").strip()
-    role = str(body.get("role") or "Viewer")
+def _checked_role(ctx: Context, role: str) -> str:
     if role not in ASSIGNABLE_ROLES:
         raise errutil(400, "serviceaccounts.ErrInvalidRoleSpecified", "invalid role specified")
     if not ctx.caller.is_server_admin and ROLE_RANK[role] > ROLE_RANK[ctx.caller.role or "None"]:
         raise errutil(403, "serviceaccounts.ErrRoleForbidden", ROLE_FORBIDDEN)
+    return role
+
+
+def post_service_account(ctx: Context) -> Response:
+    require_role(ctx.caller, "Admin", "serviceaccounts:create", ctx.state)
+    body = bind(ctx.request.body, SA_FIELDS, bad=SA_BAD_BODY)
+    name = (body["name"] or "").strip()
+    role = _checked_role(ctx, body["role"] or "Viewer")
     if not name:
         raise errutil(400, "serviceaccounts.ErrInvalidInput", NAME_REQUIRED)
     account = ctx.state.create_service_account(
-        ctx.caller.org_id, name, role, is_disabled=body.get("isDisabled") is True
+        ctx.caller.org_id, name, role, is_disabled=body["isDisabled"] is True
     )
     return Response(201, account.dto())
+
+
+def patch_service_account(ctx: Context) -> Response:
+    """PATCH /api/serviceaccounts/:id ``{"name"?, "role"?, "isDisabled"?}`` (§14.12)."""
+    require_role(ctx.caller, "Admin", "serviceaccounts:write", ctx.state)
+    if not ctx.params["sa_id"].isdigit():
+        raise message(400, "Service Account ID is invalid")
+    body = bind(ctx.request.body, SA_FIELDS, bad=SA_BAD_BODY)
+    role = _checked_role(ctx, body["role"]) if body["role"] is not None else None
+    account = _account_in_org(ctx)
+    name = (body["name"] or "").strip()
+    if (
+        name
+        and name.lower() != account.name.lower()
+        and any(
+            sa.org_id == account.org_id and sa.name.lower() == name.lower()
+            for sa in ctx.state.service_accounts.values()
+        )
+    ):
+        raise errutil(400, "serviceaccounts.ErrAlreadyExists", "service account already exists")
+    if name:
+        account.name = name
+    if role is not None:
+        account.role = role
+    if body["isDisabled"] is not None:
+        account.is_disabled = body["isDisabled"]
+    dto = account.dto() | {"teams": [], "isExternal": False}
+    return Response(
+        200,
+        {
+            "message": "Service account updated",
+            "id": account.id,
+            "name": account.name,
+            "serviceaccount": dto,
+        },
+    )
 
 
 def _account_in_org(ctx: Context) -> ServiceAccount:
@@ -104,8 +160,8 @@ def delete_service_account(ctx: Context) -> Response:
 def post_token(ctx: Context) -> Response:
     require_role(ctx.caller, "Admin", "serviceaccounts:write", ctx.state)
     account = _account_in_org(ctx)
-    body = _json_object(ctx, "Bad request data")
-    name = str(body.get("name") or "").strip()
+    body = bind(ctx.request.body, TOKEN_FIELDS, bad=SA_BAD_BODY)
+    name = body["name"].strip()
     if not name:
         raise errutil(400, "serviceaccounts.ErrInvalidInput", NAME_REQUIRED)
     token, clear = ctx.state.add_sa_token(account, name, _seconds_to_live(body))
@@ -113,13 +169,14 @@ def post_token(ctx: Context) -> Response:
 
 
 def _token_dto(token: Token) -> dict[str, Any]:
-    left = None if token.expires_at is None else max(0, int(token.expires_at - time.time()))
+    """``TokenDTO``: ``expiration`` is an RFC 3339 time, or null when none (§14.6)."""
+    left = None if token.expires_at is None else max(0.0, token.expires_at - time.time())
     return {
         "id": token.id,
         "name": token.name,
         "created": token.created,
         "lastUsedAt": None,
-        "expiration": None if token.expires_at is None else int(token.expires_at),
+        "expiration": None if token.expires_at is None else rfc3339(token.expires_at),
         "secondsUntilExpiration": left,
         "hasExpired": left == 0,
         "isRevoked": token.revoked,
@@ -145,33 +202,28 @@ def post_api_key(ctx: Context) -> Response:
     if not ctx.profile.api_keys_enabled:
         raise message(410, KEYS_GONE)
     require_role(ctx.caller, "Admin", "apikeys:create", ctx.state)
-    body = _json_object(ctx)
-    role = str(body.get("role") or "")
+    body = bind(ctx.request.body, API_KEY_FIELDS)
+    role = body["role"]
     if role not in BASIC_ROLES:
         raise message(400, "Invalid role specified")
     if not ctx.caller.is_server_admin and ROLE_RANK[role] > ROLE_RANK[ctx.caller.role or "None"]:
         raise message(403, "Cannot assign a role higher than user's role")
-    seconds = body.get("secondsToLive") or 0
-    if not isinstance(seconds, int) or seconds < 0:
+    seconds = body["secondsToLive"]
+    if seconds < 0:
         raise message(400, "bad request data")
-    key, clear = ctx.state.create_api_key(
-        ctx.caller.org_id, str(body.get("name") or ""), role, seconds
-    )
+    key, clear = ctx.state.create_api_key(ctx.caller.org_id, body["name"], role, seconds)
     return Response(200, {"id": key.id, "name": key.name, "key": clear})
 
 
 def list_api_keys(ctx: Context) -> Response:
     require_role(ctx.caller, "Admin", "apikeys:read", ctx.state)
-    keys = [
-        {
-            "id": k.id,
-            "name": k.name,
-            "role": k.role,
-            "expiration": None if k.expires_at is None else int(k.expires_at),
-        }
-        for k in ctx.state.api_keys.values()
-        if k.org_id == ctx.caller.org_id
-    ]
+    keys = []
+    for key in ctx.state.api_keys.values():
+        if key.org_id == ctx.caller.org_id:
+            dto: dict[str, Any] = {"id": key.id, "name": key.name, "role": key.role}
+            if key.expires_at is not None:  # `json:"expiration,omitempty"` (§14.6)
+                dto["expiration"] = rfc3339(key.expires_at)
+            keys.append(dto)
     return Response(200, keys)
 
 
@@ -192,6 +244,7 @@ ROUTES = [
     Route("POST", "/api/serviceaccounts", post_service_account),
     Route("GET", "/api/serviceaccounts/search", search_service_accounts),
     Route("GET", "/api/serviceaccounts/{sa_id}", get_service_account),
+    Route("PATCH", "/api/serviceaccounts/{sa_id}", patch_service_account),
     Route("DELETE", "/api/serviceaccounts/{sa_id}", delete_service_account),
     Route("POST", "/api/serviceaccounts/{sa_id}/tokens", post_token),
     Route("GET", "/api/serviceaccounts/{sa_id}/tokens", list_tokens),

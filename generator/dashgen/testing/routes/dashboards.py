@@ -1,59 +1,86 @@
-"""Dashboard routes: save, get, delete, version history (contract §2, §3)."""
+"""Dashboard routes: save, get, delete, tags, stars (contract §2, §3, §14.2, §14.12)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dashgen.testing import dashboards
-from dashgen.testing.auth import require_role
+from dashgen.testing import dashboards, permissions
+from dashgen.testing.binding import ANY, BOOL, INT, STRING, TIME, Field, bind
 from dashgen.testing.dashboards import SaveCommand
 from dashgen.testing.model import Dashboard
+from dashgen.testing.permissions import EDIT, VIEW
 from dashgen.testing.router import Context, Route
 from dashgen.testing.wire import Response, message
 
 SAVE_EVALUATOR = "any of dashboards:create, dashboards:write"
+# SaveDashboardCommand's JSON fields (the json:"-" ones cannot be sent).
+SAVE_FIELDS = (
+    Field("dashboard", ANY),  # binding:"Required": checked by presence, see parse_save_body
+    Field("userId", INT),
+    Field("overwrite", BOOL),
+    Field("message", STRING),
+    Field("folderId", INT),
+    Field("folderUid", STRING),
+    Field("isFolder", BOOL),
+    Field("UpdatedAt", TIME),  # an untagged time.Time: a bad value fails the whole body
+)
 
 
 def parse_save_body(ctx: Context) -> SaveCommand:
-    body = ctx.request.json_body()
-    if not isinstance(body, dict) or not isinstance(body.get("dashboard", {}), dict):
+    body = bind(ctx.request.body, SAVE_FIELDS)
+    # No "dashboard" at all is 400; "dashboard": null goes on to the empty-name error (§14.2).
+    if "dashboard" not in body.present:
         raise message(400, "bad request data")
-    if body.get("isFolder") is True:
+    if body["isFolder"]:
         raise message(400, "Use folders endpoint for saving folders.")
-    folder_id = body.get("folderId")
     return SaveCommand(
         org_id=ctx.caller.org_id,
-        dashboard=body.get("dashboard") or {},
+        dashboard=body["dashboard"],
         saved_by=ctx.caller.saved_by,
-        folder_uid=str(body.get("folderUid") or "") or None,
-        folder_id=folder_id if isinstance(folder_id, int) and folder_id > 0 else None,
-        overwrite=body.get("overwrite") is True,
-        message=str(body.get("message") or ""),
+        identity=ctx.caller,
+        folder_uid=body["folderUid"] or None,
+        folder_id=body["folderId"] if body["folderId"] > 0 else None,
+        overwrite=body["overwrite"],
+        message=body["message"],
     )
 
 
 def post_dashboard(ctx: Context) -> Response:
-    require_role(ctx.caller, "Editor", SAVE_EVALUATOR, ctx.state)
+    level = permissions.level_anywhere(ctx.state, ctx.caller, ctx.caller.org_id)
+    permissions.require(ctx.state, level, EDIT, SAVE_EVALUATOR)
     saved = dashboards.save(ctx.state, ctx.profile, parse_save_body(ctx))
     return Response(200, dashboards.save_response(saved))
 
 
-def _visible_dashboard(ctx: Context) -> Dashboard:
-    require_role(ctx.caller, "Viewer", "dashboards:read", ctx.state)
+def existing_dashboard(ctx: Context, minimum: int, evaluator: str) -> Dashboard:
+    """The dashboard of the ``uid`` parameter: 404 when missing, the RBAC deny body when the
+    caller's permission on it is below ``minimum``."""
+    permissions.require_member(ctx.state, ctx.caller, evaluator)
     dashboard = ctx.state.dashboard(ctx.caller.org_id, ctx.params["uid"])
     if dashboard is None:
         raise message(404, "Dashboard not found")
+    level = permissions.dashboard_level(ctx.state, ctx.caller, dashboard)
+    permissions.require(ctx.state, level, minimum, evaluator)
     return dashboard
+
+
+def is_starred(ctx: Context, dashboard: Dashboard) -> bool:
+    return (dashboard.org_id, star_owner(ctx), dashboard.id) in ctx.state.stars
+
+
+def star_owner(ctx: Context) -> str:
+    return f"{ctx.caller.kind}:{ctx.caller.id}"
 
 
 def dashboard_meta(ctx: Context, dashboard: Dashboard) -> dict[str, Any]:
     folder = ctx.state.folder(dashboard.org_id, dashboard.folder_uid or "")
-    can_edit = ctx.caller.has_role("Editor")
+    level = permissions.dashboard_level(ctx.state, ctx.caller, dashboard)
+    can_edit = level >= EDIT
     return {
         "type": "db",
         "canSave": can_edit,
         "canEdit": can_edit,
-        "canAdmin": ctx.caller.has_role("Admin"),
+        "canAdmin": level >= permissions.ADMIN,
         "canStar": True,  # Grafana sets it for any signed-in identity
         "canDelete": can_edit,
         "slug": dashboard.slug,
@@ -76,26 +103,58 @@ def dashboard_meta(ctx: Context, dashboard: Dashboard) -> dict[str, Any]:
             "dashboard": {"canAdd": can_edit, "canEdit": can_edit, "canDelete": can_edit},
             "organization": {"canAdd": can_edit, "canEdit": can_edit, "canDelete": can_edit},
         },
-        "isStarred": False,
+        "isStarred": is_starred(ctx, dashboard),
     }
 
 
 def get_dashboard(ctx: Context) -> Response:
-    dashboard = _visible_dashboard(ctx)
+    dashboard = existing_dashboard(ctx, VIEW, "dashboards:read")
     body = {"dashboard": dict(dashboard.data), "meta": dashboard_meta(ctx, dashboard)}
     return Response(200, body)
 
 
 def delete_dashboard(ctx: Context) -> Response:
-    require_role(ctx.caller, "Editor", "dashboards:delete", ctx.state)
-    deleted = dashboards.delete(ctx.state, ctx.caller.org_id, ctx.params["uid"])
+    permissions.require_member(ctx.state, ctx.caller, "dashboards:delete")
+    uid = ctx.params["uid"]
+    existing = ctx.state.dashboard(ctx.caller.org_id, uid)
+    if existing is not None:
+        level = permissions.dashboard_level(ctx.state, ctx.caller, existing)
+        permissions.require(ctx.state, level, EDIT, "dashboards:delete")
+    deleted = dashboards.delete(ctx.state, ctx.caller.org_id, uid)
     body = {"title": deleted.title, "message": f"Dashboard {deleted.title} deleted"}
     body["uid"] = deleted.uid
     return Response(200, body)
 
 
+def dashboard_tags(ctx: Context) -> Response:
+    """``GET /api/dashboards/tags``: every tag of the org's dashboards with its count,
+    ordered by term (the legacy SQL query: no per-dashboard permission filter)."""
+    permissions.require_member(ctx.state, ctx.caller, "dashboards:read")
+    counts: dict[str, int] = {}
+    for dashboard in ctx.state.dashboards.values():
+        if dashboard.org_id == ctx.caller.org_id:
+            for tag in dashboard.tags:
+                counts[tag] = counts.get(tag, 0) + 1
+    return Response(200, [{"term": term, "count": counts[term]} for term in sorted(counts)])
+
+
+def star_dashboard(ctx: Context) -> Response:
+    dashboard = existing_dashboard(ctx, VIEW, "dashboards:read")
+    ctx.state.stars.add((dashboard.org_id, star_owner(ctx), dashboard.id))
+    return Response(200, {"message": "Dashboard starred!"})
+
+
+def unstar_dashboard(ctx: Context) -> Response:
+    dashboard = existing_dashboard(ctx, VIEW, "dashboards:read")
+    ctx.state.stars.discard((dashboard.org_id, star_owner(ctx), dashboard.id))
+    return Response(200, {"message": "Dashboard unstarred"})
+
+
 ROUTES = [
     Route("POST", "/api/dashboards/db", post_dashboard),
+    Route("GET", "/api/dashboards/tags", dashboard_tags),
     Route("GET", "/api/dashboards/uid/{uid}", get_dashboard),
     Route("DELETE", "/api/dashboards/uid/{uid}", delete_dashboard),
+    Route("POST", "/api/user/stars/dashboard/uid/{uid}", star_dashboard),
+    Route("DELETE", "/api/user/stars/dashboard/uid/{uid}", unstar_dashboard),
 ]

@@ -1,18 +1,38 @@
-"""Folder routes (contract §5)."""
+"""Folder routes (contract §5, §14.9, §14.12)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dashgen.testing import folders
-from dashgen.testing.auth import Identity, require_role
+from dashgen.testing import folders, permissions
+from dashgen.testing.auth import Identity
+from dashgen.testing.binding import BOOL, INT, STRING, Field, bind
 from dashgen.testing.model import Folder, now_iso
+from dashgen.testing.permissions import EDIT, VIEW
 from dashgen.testing.router import Context, Route
+from dashgen.testing.state import State
 from dashgen.testing.wire import Response, dashboard_error, message
 
+CREATE_FIELDS = (
+    Field("uid", STRING),
+    Field("title", STRING),
+    Field("description", STRING),
+    Field("parentUid", STRING),
+)
+# UpdateFolderCommand: every field but the version is optional (a pointer).
+UPDATE_FIELDS = (
+    Field("uid", STRING, pointer=True),
+    Field("title", STRING, pointer=True),
+    Field("description", STRING, pointer=True),
+    Field("version", INT),
+    Field("overwrite", BOOL),
+)
+MOVE_FIELDS = (Field("parentUid", STRING),)
 
-def folder_dto(folder: Folder, caller: Identity) -> dict[str, Any]:
-    can_edit = caller.has_role("Editor")
+
+def _dto(state: State, folder: Folder, caller: Identity) -> dict[str, Any]:
+    level = permissions.folder_level(state, caller, folder.org_id, folder.uid)
+    can_edit = level >= EDIT
     dto: dict[str, Any] = {
         "id": folder.id,
         "uid": folder.uid,
@@ -22,7 +42,7 @@ def folder_dto(folder: Folder, caller: Identity) -> dict[str, Any]:
         "hasAcl": False,
         "canSave": can_edit,
         "canEdit": can_edit,
-        "canAdmin": caller.has_role("Admin"),
+        "canAdmin": level >= permissions.ADMIN,
         "canDelete": can_edit,
         "createdBy": folder.created_by,
         "created": folder.created,
@@ -35,31 +55,42 @@ def folder_dto(folder: Folder, caller: Identity) -> dict[str, Any]:
     return dto
 
 
+def folder_dto(state: State, folder: Folder, caller: Identity) -> dict[str, Any]:
+    """The folder DTO; a nested folder's carries ``parents``, root-level one first (§14.9)."""
+    dto = _dto(state, folder, caller)
+    ancestors = folders.parents(state, folder)
+    if ancestors:
+        dto["parents"] = [_dto(state, parent, caller) for parent in ancestors]
+    return dto
+
+
 def post_folder(ctx: Context) -> Response:
-    require_role(ctx.caller, "Editor", "folders:create", ctx.state)
-    body = ctx.request.json_body()
-    if not isinstance(body, dict):
-        raise message(400, "bad request data")
+    level = permissions.level_anywhere(ctx.state, ctx.caller, ctx.caller.org_id)
+    permissions.require(ctx.state, level, EDIT, "folders:create")
+    body = bind(ctx.request.body, CREATE_FIELDS)
     folder = folders.create_folder(
         ctx.state,
         ctx.profile,
         ctx.caller.org_id,
-        str(body.get("title") or ""),
-        uid=str(body.get("uid") or "") or None,
-        description=str(body.get("description") or ""),
-        parent_uid=str(body.get("parentUid") or "") or None,
+        body["title"],
+        uid=body["uid"] or None,
+        description=body["description"],
+        parent_uid=body["parentUid"] or None,
         created_by=ctx.caller.saved_by,
+        identity=ctx.caller,
     )
-    return Response(200, folder_dto(folder, ctx.caller))
+    return Response(200, folder_dto(ctx.state, folder, ctx.caller))
 
 
 def list_folders(ctx: Context) -> Response:
-    require_role(ctx.caller, "Viewer", "folders:read", ctx.state)
+    permissions.require_member(ctx.state, ctx.caller, "folders:read")
     parent = ctx.request.arg("parentUid") or None
     children = [
         f
         for f in ctx.state.folders.values()
-        if f.org_id == ctx.caller.org_id and f.parent_uid == parent
+        if f.org_id == ctx.caller.org_id
+        and f.parent_uid == parent
+        and permissions.folder_level(ctx.state, ctx.caller, f.org_id, f.uid) >= VIEW
     ]
     children.sort(key=lambda f: f.title.lower())
     items = []
@@ -71,42 +102,55 @@ def list_folders(ctx: Context) -> Response:
     return Response(200, items)
 
 
-def _existing_folder(ctx: Context) -> Folder:
+def existing_folder(ctx: Context, minimum: int, evaluator: str) -> Folder:
+    permissions.require_member(ctx.state, ctx.caller, evaluator)
     folder = ctx.state.folder(ctx.caller.org_id, ctx.params["uid"])
     if folder is None:
-        raise dashboard_error(404, "not-found", "folder not found")
+        raise folders.not_found()
+    level = permissions.folder_level(ctx.state, ctx.caller, folder.org_id, folder.uid)
+    permissions.require(ctx.state, level, minimum, evaluator)
     return folder
 
 
 def get_folder(ctx: Context) -> Response:
-    require_role(ctx.caller, "Viewer", "folders:read", ctx.state)
-    return Response(200, folder_dto(_existing_folder(ctx), ctx.caller))
+    folder = existing_folder(ctx, VIEW, "folders:read")
+    return Response(200, folder_dto(ctx.state, folder, ctx.caller))
 
 
 def put_folder(ctx: Context) -> Response:
-    require_role(ctx.caller, "Editor", "folders:write", ctx.state)
-    folder = _existing_folder(ctx)
-    body = ctx.request.json_body()
-    if not isinstance(body, dict):
-        raise message(400, "bad request data")
-    if body.get("overwrite") is not True and body.get("version") != folder.version:
+    """Title, uid and description are each optional (§14.9); the version is checked."""
+    folder = existing_folder(ctx, EDIT, "folders:write")
+    body = bind(ctx.request.body, UPDATE_FIELDS)
+    if not body["overwrite"] and body["version"] != folder.version:
         raise dashboard_error(
             412, "version-mismatch", "the folder has been changed by someone else"
         )
-    title = str(body.get("title") or "").strip()
-    if not title:
-        raise message(400, "folder title cannot be empty")
+    title = folder.title
+    if body["title"]:  # absent, null or "" keeps the title (prepareForUpdate)
+        title = body["title"].strip()
+        if not title:
+            raise message(400, "folder title cannot be empty")
+    new_uid = (body["uid"] or "").strip()
+    if new_uid and new_uid != folder.uid:
+        folders.rename_uid(ctx.state, folder, new_uid)
     folder.title = title
-    folder.description = str(body.get("description") or folder.description)
+    if body["description"] is not None:
+        folder.description = body["description"]
     folder.version += 1
     folder.updated = now_iso()
     folder.updated_by = ctx.caller.saved_by
-    return Response(200, folder_dto(folder, ctx.caller))
+    return Response(200, folder_dto(ctx.state, folder, ctx.caller))
+
+
+def move_folder(ctx: Context) -> Response:
+    folder = existing_folder(ctx, EDIT, "folders:write")
+    body = bind(ctx.request.body, MOVE_FIELDS)
+    folders.move_folder(ctx.state, ctx.caller, folder, body["parentUid"])
+    return Response(200, folder_dto(ctx.state, folder, ctx.caller))
 
 
 def delete_folder(ctx: Context) -> Response:
-    require_role(ctx.caller, "Editor", "folders:delete", ctx.state)
-    folders.delete_folder(ctx.state, _existing_folder(ctx))
+    folders.delete_folder(ctx.state, existing_folder(ctx, EDIT, "folders:delete"))
     return Response(200, {"message": "Folder deleted"})
 
 
@@ -116,4 +160,5 @@ ROUTES = [
     Route("GET", "/api/folders/{uid}", get_folder),
     Route("PUT", "/api/folders/{uid}", put_folder),
     Route("DELETE", "/api/folders/{uid}", delete_folder),
+    Route("POST", "/api/folders/{uid}/move", move_folder),
 ]

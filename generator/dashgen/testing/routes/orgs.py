@@ -1,13 +1,24 @@
-"""Orgs, org users, users and switching org (contract §6)."""
+"""Orgs and org users (contract §6, §14.4, §14.5, §14.12).
+
+``/api/orgs`` (list, create) and ``/api/orgs/name/:name`` need a server admin; the routes
+under ``/api/orgs/:orgId`` are ``authorizeInOrg(UseOrgFromContextParams, …)``: an Admin of
+that org (user or token) may use them too.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from dashgen.testing.auth import SERVICE_ACCOUNT, require_role, require_server_admin
-from dashgen.testing.model import ASSIGNABLE_ROLES, Org, User
+from dashgen.testing.auth import require_org_admin, require_role, require_server_admin
+from dashgen.testing.binding import STRING, Field, bind
+from dashgen.testing.model import ASSIGNABLE_ROLES, ROLE_RANK, Org
 from dashgen.testing.router import Context, Route
-from dashgen.testing.wire import ApiError, Response, message
+from dashgen.testing.wire import Response, message
+
+ORG_FIELDS = (Field("name", STRING, required=True),)  # CreateOrgCommand, UpdateOrgForm
+ADD_USER_FIELDS = (
+    Field("loginOrEmail", STRING, required=True),
+    Field("role", STRING, required=True),
+)
+UPDATE_USER_FIELDS = (Field("role", STRING, required=True),)
 
 
 def _org_id_param(ctx: Context, error: str = "orgId is invalid") -> int:
@@ -24,13 +35,27 @@ def _existing_org(ctx: Context, org_id: int) -> Org:
     return org
 
 
+def _org_from_url(ctx: Context, evaluator: str) -> int:
+    """The ``:orgId`` of the URL, once the caller may act in it (§14.4)."""
+    org_id = _org_id_param(ctx)
+    require_org_admin(ctx.caller, org_id, evaluator, ctx.state)
+    _existing_org(ctx, org_id)
+    return org_id
+
+
+def _role_in(ctx: Context, org_id: int) -> str:
+    """The caller's basic role in ``org_id`` (which may not be the request's org)."""
+    caller = ctx.caller
+    if caller.is_user:
+        return ctx.state.role_in(org_id, caller.id) or "None"
+    return (caller.role or "None") if caller.org_id == org_id else "None"
+
+
 def post_org(ctx: Context) -> Response:
     require_server_admin(ctx.caller, "orgs:create", ctx.state)
-    body = ctx.request.json_body()
-    if not isinstance(body, dict) or not str(body.get("name") or "").strip():
-        raise message(400, "bad request data")
+    name = bind(ctx.request.body, ORG_FIELDS)["name"]
     creator = ctx.state.users.get(ctx.caller.id) if ctx.caller.is_user else None
-    org = ctx.state.create_org(str(body["name"]), creator=creator)
+    org = ctx.state.create_org(name, creator=creator)
     return Response(200, {"orgId": org.id, "message": "Organization created"})
 
 
@@ -49,8 +74,7 @@ def get_org_by_name(ctx: Context) -> Response:
 
 
 def get_org_by_id(ctx: Context) -> Response:
-    require_server_admin(ctx.caller, "orgs:read", ctx.state)
-    return Response(200, _existing_org(ctx, _org_id_param(ctx)).dto())
+    return Response(200, _existing_org(ctx, _org_from_url(ctx, "orgs:read")).dto())
 
 
 def get_current_org(ctx: Context) -> Response:
@@ -58,16 +82,35 @@ def get_current_org(ctx: Context) -> Response:
     return Response(200, _existing_org(ctx, ctx.caller.org_id).dto())
 
 
+def _rename(ctx: Context, org_id: int) -> Response:
+    name = bind(ctx.request.body, ORG_FIELDS)["name"]
+    org = _existing_org(ctx, org_id)
+    taken = ctx.state.org_by_name(name)
+    if taken is not None and taken is not org:
+        raise message(409, "Organization name taken")
+    org.name = name
+    return Response(200, {"message": "Organization updated"})
+
+
+def update_org(ctx: Context) -> Response:
+    """PUT /api/orgs/:orgId ``{"name"}``."""
+    return _rename(ctx, _org_from_url(ctx, "orgs:write"))
+
+
+def update_current_org(ctx: Context) -> Response:
+    """PUT /api/org ``{"name"}`` (an org Admin)."""
+    require_role(ctx.caller, "Admin", "orgs:write", ctx.state)
+    return _rename(ctx, ctx.caller.org_id)
+
+
 def _add_user(ctx: Context, org_id: int) -> Response:
-    body = ctx.request.json_body()
-    if not isinstance(body, dict):
-        raise message(400, "bad request data")
-    role = str(body.get("role") or "")
+    body = bind(ctx.request.body, ADD_USER_FIELDS)
+    role = body["role"]
     if role not in ASSIGNABLE_ROLES:
         raise message(400, "Invalid role specified")
-    if not ctx.caller.is_server_admin and not ctx.caller.has_role(role):
+    if not ctx.caller.is_server_admin and ROLE_RANK[role] > ROLE_RANK[_role_in(ctx, org_id)]:
         raise message(403, "Cannot assign a role higher than user's role")
-    user = ctx.state.user_by_login(str(body.get("loginOrEmail") or ""))
+    user = ctx.state.user_by_login(body["loginOrEmail"])
     if user is None:
         raise message(404, "User not found")
     ctx.state.add_member(org_id, user, role)
@@ -75,40 +118,57 @@ def _add_user(ctx: Context, org_id: int) -> Response:
 
 
 def add_user_to_org(ctx: Context) -> Response:
-    require_server_admin(ctx.caller, "org.users:add", ctx.state)
-    org_id = _org_id_param(ctx)
-    _existing_org(ctx, org_id)
-    return _add_user(ctx, org_id)
+    return _add_user(ctx, _org_from_url(ctx, "org.users:add"))
 
 
-def update_org_user(ctx: Context) -> Response:
-    """PATCH /api/orgs/:orgId/users/:userId (``updateOrgUserHelper`` in pkg/api/org_users.go)."""
-    require_server_admin(ctx.caller, "org.users:write", ctx.state)
-    org_id = _org_id_param(ctx)
-    _existing_org(ctx, org_id)
-    body = ctx.request.json_body()
-    if not isinstance(body, dict):
-        raise message(400, "bad request data")
-    role = str(body.get("role") or "")
-    if role not in ASSIGNABLE_ROLES:
-        raise message(400, "Invalid role specified")
+def _user_id_param(ctx: Context) -> int:
     try:
-        user_id = int(ctx.params["user_id"])
+        return int(ctx.params["user_id"])
     except ValueError:
         raise message(400, "userId is invalid") from None
-    current_role = ctx.state.role_in(org_id, user_id)
-    if current_role is None:
-        # Grafana's store answers ErrOrgUserNotFound, which the handler sends as a 500.
-        raise message(500, "Failed update org user")
-    other_admins = [
+
+
+def _other_admins(ctx: Context, org_id: int, user_id: int) -> list[int]:
+    return [
         uid
         for (member_org, uid), member_role in ctx.state.memberships.items()
         if member_org == org_id and member_role == "Admin" and uid != user_id
     ]
-    if current_role == "Admin" and role != "Admin" and not other_admins:
+
+
+def update_org_user(ctx: Context) -> Response:
+    """PATCH /api/orgs/:orgId/users/:userId (``updateOrgUserHelper`` in pkg/api/org_users.go)."""
+    org_id = _org_from_url(ctx, "org.users:write")
+    role = bind(ctx.request.body, UPDATE_USER_FIELDS)["role"]
+    if role not in ASSIGNABLE_ROLES:
+        raise message(400, "Invalid role specified")
+    user_id = _user_id_param(ctx)
+    current_role = ctx.state.role_in(org_id, user_id)
+    if current_role is None:
+        # Grafana's store answers ErrOrgUserNotFound, which the handler sends as a 500.
+        raise message(500, "Failed update org user")
+    if current_role == "Admin" and role != "Admin" and not _other_admins(ctx, org_id, user_id):
         raise message(400, "Cannot change role so that there is no organization admin left")
     ctx.state.memberships[(org_id, user_id)] = role
     return Response(200, {"message": "Organization user updated"})
+
+
+def remove_org_user(ctx: Context) -> Response:
+    """DELETE /api/orgs/:orgId/users/:userId (``removeOrgUserHelper``): an unknown user is
+    the store's ErrUserNotFound (a 500); a user who is not a member is removed from nothing."""
+    org_id = _org_from_url(ctx, "org.users:remove")
+    user_id = _user_id_param(ctx)
+    user = ctx.state.users.get(user_id)
+    if user is None:
+        raise message(500, "Failed to remove user from organization")
+    role = ctx.state.role_in(org_id, user_id)
+    if role == "Admin" and not _other_admins(ctx, org_id, user_id):
+        raise message(400, "Cannot remove last organization admin")
+    ctx.state.memberships.pop((org_id, user_id), None)
+    if user.current_org_id == org_id:
+        remaining = sorted(o for (o, u) in ctx.state.memberships if u == user_id)
+        user.current_org_id = remaining[0] if remaining else 0
+    return Response(200, {"message": "User removed from organization"})
 
 
 def add_user_to_current_org(ctx: Context) -> Response:
@@ -136,10 +196,7 @@ def _org_users(ctx: Context, org_id: int) -> Response:
 
 
 def list_org_users(ctx: Context) -> Response:
-    require_server_admin(ctx.caller, "org.users:read", ctx.state)
-    org_id = _org_id_param(ctx)
-    _existing_org(ctx, org_id)
-    return _org_users(ctx, org_id)
+    return _org_users(ctx, _org_from_url(ctx, "org.users:read"))
 
 
 def list_current_org_users(ctx: Context) -> Response:
@@ -147,104 +204,18 @@ def list_current_org_users(ctx: Context) -> Response:
     return _org_users(ctx, ctx.caller.org_id)
 
 
-def switch_org(ctx: Context) -> Response:
-    if not ctx.caller.is_user:
-        return Response(304)
-    org_id = _org_id_param(ctx, "id is invalid")
-    if ctx.state.role_in(org_id, ctx.caller.id) is None:
-        raise message(401, "Not a valid organization")
-    ctx.state.users[ctx.caller.id].current_org_id = org_id
-    return Response(200, {"message": "Active organization changed"})
-
-
-def _user_profile(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "uid": f"u{user.id:013d}",
-        "email": user.email,
-        "name": user.name,
-        "login": user.login,
-        "theme": "",
-        "orgId": user.current_org_id,
-        "isGrafanaAdmin": user.is_server_admin,
-        "isDisabled": user.is_disabled,
-        "isExternal": False,
-        "authLabels": [],
-        "avatarUrl": f"/avatar/{user.id}",
-    }
-
-
-def get_signed_in_user(ctx: Context) -> Response:
-    caller = ctx.caller
-    if caller.is_user:
-        return Response(200, _user_profile(ctx.state.users[caller.id]))
-    if caller.kind == SERVICE_ACCOUNT:
-        account = ctx.state.service_accounts[caller.id]
-        profile = {
-            "id": account.id,
-            "uid": account.uid,
-            "email": account.login,
-            "name": account.name,
-            "login": account.login,
-            "orgId": account.org_id,
-            "isGrafanaAdmin": False,
-            "isDisabled": account.is_disabled,
-            "isExternal": False,
-            "authLabels": [],
-        }
-        return Response(200, profile)
-    raise message(404, "User not found")
-
-
-def list_signed_in_user_orgs(ctx: Context) -> Response:
-    if not ctx.caller.is_user:
-        raise message(404, "User not found")
-    orgs = [
-        {"orgId": org_id, "name": ctx.state.orgs[org_id].name, "role": role}
-        for (org_id, user_id), role in sorted(ctx.state.memberships.items())
-        if user_id == ctx.caller.id
-    ]
-    return Response(200, orgs)
-
-
-def create_user(ctx: Context) -> Response:
-    require_server_admin(ctx.caller, "users:create", ctx.state)
-    body = ctx.request.json_body()
-    if not isinstance(body, dict) or not body.get("password"):
-        raise message(400, "bad request data")
-    login = str(body.get("login") or body.get("email") or "")
-    try:
-        user = ctx.state.create_user(
-            login,
-            str(body["password"]),
-            email=str(body.get("email") or "") or None,
-            name=str(body.get("name") or "") or None,
-            org_id=int(body["OrgId"]) if body.get("OrgId") else None,
-        )
-    except ApiError:
-        raise message(412, "User with same email address or login already exists") from None
-    return Response(200, {"id": user.id, "uid": f"u{user.id:013d}", "message": "User created"})
-
-
-def health(ctx: Context) -> Response:
-    body = {"database": "ok", "version": ctx.profile.build_version, "commit": "emulator"}
-    return Response(200, body)
-
-
 ROUTES = [
-    Route("GET", "/api/health", health, public=True),
     Route("POST", "/api/orgs", post_org),
     Route("GET", "/api/orgs", list_orgs),
     Route("GET", "/api/orgs/name/{name}", get_org_by_name),
     Route("GET", "/api/orgs/{org_id}", get_org_by_id),
+    Route("PUT", "/api/orgs/{org_id}", update_org),
     Route("POST", "/api/orgs/{org_id}/users", add_user_to_org),
     Route("GET", "/api/orgs/{org_id}/users", list_org_users),
     Route("PATCH", "/api/orgs/{org_id}/users/{user_id}", update_org_user),
+    Route("DELETE", "/api/orgs/{org_id}/users/{user_id}", remove_org_user),
     Route("GET", "/api/org", get_current_org),
+    Route("PUT", "/api/org", update_current_org),
     Route("POST", "/api/org/users", add_user_to_current_org),
     Route("GET", "/api/org/users", list_current_org_users),
-    Route("POST", "/api/user/using/{org_id}", switch_org),
-    Route("GET", "/api/user", get_signed_in_user),
-    Route("GET", "/api/user/orgs", list_signed_in_user_orgs),
-    Route("POST", "/api/admin/users", create_user),
 ]

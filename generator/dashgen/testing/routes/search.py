@@ -1,36 +1,42 @@
-"""GET /api/search (contract §4). Results are consistent immediately after a write."""
+"""GET /api/search (contract §4, §14.8). Results are consistent immediately after a write."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from dashgen.testing.auth import require_role
-from dashgen.testing.model import Dashboard, Folder, slugify
+from dashgen.testing import permissions
+from dashgen.testing.model import Dashboard, Folder
 from dashgen.testing.router import Context, Route
+from dashgen.testing.routes.dashboards import star_owner
 from dashgen.testing.wire import Response, message
 
 MAX_LIMIT = 5000
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_TRUE = ("1", "t", "T", "TRUE", "true", "True")  # strconv.ParseBool
 
 
 def _int(raw: str | None, default: int) -> int:
-    try:
-        return int(raw) if raw else default
-    except ValueError:
-        return default
+    return int(raw) if raw and _INTEGER.match(raw) else default
 
 
-def _folder_hit(folder: Folder) -> dict[str, Any]:
+def _ints(raw: list[str]) -> set[int]:
+    """Repeated integer parameters; values that do not parse are skipped, as Grafana does."""
+    return {int(value) for value in raw if _INTEGER.match(value)}
+
+
+def _folder_hit(folder: Folder, starred: bool) -> dict[str, Any]:
     hit: dict[str, Any] = {
         "id": folder.id,
         "uid": folder.uid,
         "orgId": folder.org_id,
         "title": folder.title,
-        "uri": f"db/{slugify(folder.title)}",
+        "uri": f"db/{folder.slug}",
         "url": folder.url,
-        "slug": slugify(folder.title),
+        "slug": folder.slug,
         "type": "dash-folder",
         "tags": [],
-        "isStarred": False,
+        "isStarred": starred,
         "sortMeta": 0,
         "isDeleted": False,
     }
@@ -39,7 +45,7 @@ def _folder_hit(folder: Folder) -> dict[str, Any]:
     return hit
 
 
-def _dashboard_hit(dashboard: Dashboard, folder: Folder | None) -> dict[str, Any]:
+def _dashboard_hit(dashboard: Dashboard, folder: Folder | None, starred: bool) -> dict[str, Any]:
     hit: dict[str, Any] = {
         "id": dashboard.id,
         "uid": dashboard.uid,
@@ -50,7 +56,7 @@ def _dashboard_hit(dashboard: Dashboard, folder: Folder | None) -> dict[str, Any
         "slug": dashboard.slug,
         "type": "dash-db",
         "tags": dashboard.tags,
-        "isStarred": False,
+        "isStarred": starred,
         "sortMeta": 0,
         "isDeleted": False,
     }
@@ -61,11 +67,9 @@ def _dashboard_hit(dashboard: Dashboard, folder: Folder | None) -> dict[str, Any
     return hit
 
 
-def search(ctx: Context) -> Response:
-    require_role(ctx.caller, "Viewer", "dashboards:read", ctx.state)
+def _check(ctx: Context) -> None:
     request = ctx.request
-    limit = _int(request.arg("limit"), 1000)
-    if limit > MAX_LIMIT:
+    if _int(request.arg("limit"), 1000) > MAX_LIMIT:
         raise message(
             422,
             "Limit is above maximum allowed (5000), use page parameter to access hits beyond limit",
@@ -74,37 +78,77 @@ def search(ctx: Context) -> Response:
         request.args("folderIds") and request.args("folderUIDs")
     ):
         raise message(400, "search supports UIDs or IDs, not both")
-    org_id = ctx.caller.org_id
+
+
+def search(ctx: Context) -> Response:
+    permissions.require_member(ctx.state, ctx.caller, "dashboards:read")
+    _check(ctx)
+    request, state, caller = ctx.request, ctx.state, ctx.caller
+    if request.arg("deleted") in _TRUE:
+        if not caller.has_role("Admin"):
+            raise message(401, "Unauthorized")
+        return Response(200, [])  # nothing is ever soft-deleted here (no dashboard restore)
+    org_id = caller.org_id
     wanted_type = request.arg("type")
     text = (request.arg("query") or "").lower()
     tags = set(request.args("tag"))
     folder_uids = request.args("folderUIDs")
     roots = {None if u in ("", "general") else u for u in folder_uids}
+    folder_ids = _ints(request.args("folderIds"))
     dashboard_uids = set(request.args("dashboardUIDs") + request.args("dashboardUID"))
+    dashboard_ids = _ints(request.args("dashboardIds"))
+    only_starred = request.arg("starred") in _TRUE
+    minimum = permissions.EDIT if request.arg("permission") == "Edit" else permissions.VIEW
+    owner = star_owner(ctx)
+
+    def in_folders(parent_uid: str | None) -> bool:
+        if folder_uids and parent_uid not in roots:
+            return False
+        if folder_ids:
+            parent = state.folder(org_id, parent_uid) if parent_uid else None
+            return (parent.id if parent else 0) in folder_ids
+        return True
 
     hits: list[tuple[int, str, dict[str, Any]]] = []
-    if wanted_type in (None, "", "dash-folder") and not tags and not dashboard_uids:
-        for folder in ctx.state.folders.values():
+    if (
+        wanted_type in (None, "", "dash-folder")
+        and not tags
+        and not dashboard_uids
+        and not dashboard_ids
+        and not only_starred
+    ):
+        for folder in state.folders.values():
             if folder.org_id != org_id or text not in folder.title.lower():
                 continue
-            if folder_uids and folder.parent_uid not in roots:
+            if not in_folders(folder.parent_uid):
                 continue
-            hits.append((0, folder.title.lower(), _folder_hit(folder)))
+            if permissions.folder_level(state, caller, org_id, folder.uid) < minimum:
+                continue
+            hits.append((0, folder.title.lower(), _folder_hit(folder, False)))
     if wanted_type in (None, "", "dash-db"):
-        for dashboard in ctx.state.dashboards.values():
+        for dashboard in state.dashboards.values():
             if dashboard.org_id != org_id or text not in dashboard.title.lower():
                 continue
-            if folder_uids and dashboard.folder_uid not in roots:
+            starred = (org_id, owner, dashboard.id) in state.stars
+            if (
+                not in_folders(dashboard.folder_uid)
+                or (tags and not tags <= set(dashboard.tags))
+                or (dashboard_uids and dashboard.uid not in dashboard_uids)
+                or (dashboard_ids and dashboard.id not in dashboard_ids)
+                or (only_starred and not starred)
+                or permissions.dashboard_level(state, caller, dashboard) < minimum
+            ):
                 continue
-            if tags and not tags <= set(dashboard.tags):
-                continue
-            if dashboard_uids and dashboard.uid not in dashboard_uids:
-                continue
-            folder = ctx.state.folder(org_id, dashboard.folder_uid or "")
-            hits.append((1, dashboard.title.lower(), _dashboard_hit(dashboard, folder)))
-    hits.sort(key=lambda h: (h[0], h[1]))
-    if request.arg("sort") == "alpha-desc":
-        hits.sort(key=lambda h: h[1], reverse=True)
+            folder = state.folder(org_id, dashboard.folder_uid or "")
+            hits.append((1, dashboard.title.lower(), _dashboard_hit(dashboard, folder, starred)))
+    sort = request.arg("sort")
+    if sort in ("alpha-asc", "alpha-desc"):
+        # An explicit sort orders by title only: folders are not moved first (§14.8).
+        hits.sort(key=lambda h: h[1], reverse=sort == "alpha-desc")
+    else:
+        hits.sort(key=lambda h: (h[0], h[1]))
+    limit = _int(request.arg("limit"), 1000)
+    limit = limit if limit > 0 else 1000
     page = max(1, _int(request.arg("page"), 1))
     window = hits[(page - 1) * limit : page * limit]
     return Response(200, [hit for _, _, hit in window])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashgen.testing.auth import require_role
+from dashgen.testing import permissions
 from dashgen.testing.model import Dashboard, VersionRecord
 from dashgen.testing.router import Context, Route
 from dashgen.testing.wire import Response, message
@@ -44,11 +44,12 @@ def _int_arg(ctx: Context, name: str, default: int) -> int:
 
 
 def _savable_dashboard(ctx: Context, dashboard: Dashboard | None) -> Dashboard:
-    """Version history needs the guardian's CanSave, as in Grafana's handlers."""
+    """The versions routes are ``dashboards:write``-gated: below Edit, the RBAC deny body
+    (§14.4)."""
     if dashboard is None:
         raise message(404, "Dashboard not found")
-    if not ctx.caller.has_role("Editor"):
-        raise message(403, "Access denied to this dashboard")
+    level = permissions.dashboard_level(ctx.state, ctx.caller, dashboard)
+    permissions.require(ctx.state, level, permissions.EDIT, "dashboards:write")
     return dashboard
 
 
@@ -63,14 +64,14 @@ def _versions_body(ctx: Context, dashboard: Dashboard) -> Response:
 
 
 def list_versions(ctx: Context) -> Response:
-    require_role(ctx.caller, "Viewer", "dashboards:read", ctx.state)
+    permissions.require_member(ctx.state, ctx.caller, "dashboards:write")
     dashboard = ctx.state.dashboard(ctx.caller.org_id, ctx.params["uid"])
     return _versions_body(ctx, _savable_dashboard(ctx, dashboard))
 
 
 def list_versions_by_id(ctx: Context) -> Response:
     """The deprecated id route (gone in 13.0)."""
-    require_role(ctx.caller, "Viewer", "dashboards:read", ctx.state)
+    permissions.require_member(ctx.state, ctx.caller, "dashboards:write")
     wanted = ctx.params["dashboard_id"]
     if not wanted.isdigit():
         raise message(400, "dashboardId is invalid")
@@ -79,7 +80,7 @@ def list_versions_by_id(ctx: Context) -> Response:
 
 
 def get_version(ctx: Context) -> Response:
-    require_role(ctx.caller, "Viewer", "dashboards:read", ctx.state)
+    permissions.require_member(ctx.state, ctx.caller, "dashboards:write")
     dashboard = _savable_dashboard(ctx, ctx.state.dashboard(ctx.caller.org_id, ctx.params["uid"]))
     wanted = ctx.params["version"]
     record = next((r for r in dashboard.versions if str(r.version) == wanted), None)
