@@ -21,6 +21,7 @@ from dashgen.errors import (
     GrafanaError,
     NotFoundError,
     TokenError,
+    TokenStoreError,
     UsageError,
 )
 from dashgen.grafana import admin as api
@@ -143,8 +144,10 @@ def _keep_stored_token(
     target: Connection, request: TokenRequest, store: TokenStore
 ) -> TokenResult | None:
     """The stored token, when it still authenticates for the org and no rotation was asked."""
+    if request.rotate:  # also the way to replace a malformed entry: it is not read
+        return None
     entry = store.get(target.url, request.org)
-    if entry is None or request.rotate or entry.expired():
+    if entry is None or entry.expired():
         return None
     try:
         with target.token_client(entry.token) as client:
@@ -169,7 +172,7 @@ def _create_token(
     request: TokenRequest,
     store: TokenStore,
 ) -> TokenResult:
-    previous = store.get(target.url, request.org)
+    previous = _previous_entry(store, target, request)
     org = _find_org(client, target, request.org)
     try:
         minted = mint(client, user, org, request)
@@ -213,6 +216,18 @@ def _create_token(
         notes=tuple(minted.notes),
         warnings=tuple(minted.warnings),
     )
+
+
+def _previous_entry(
+    store: TokenStore, target: Connection, request: TokenRequest
+) -> StoredToken | None:
+    """The entry a rotation replaces; a malformed one (``--rotate`` replaces it) is None."""
+    try:
+        return store.get(target.url, request.org)
+    except TokenStoreError:
+        if request.rotate:
+            return None
+        raise
 
 
 def _find_org(client: GrafanaClient, target: Connection, name: str) -> api.Org:
