@@ -201,6 +201,7 @@ class GrafanaAPIError(GrafanaError):
         status_text: str | None = None,
         message_id: str | None = None,
         body: Any = None,
+        answer: str = "",
     ) -> None:
         self.status = status
         self.method = method
@@ -209,9 +210,13 @@ class GrafanaAPIError(GrafanaError):
         self.status_text = status_text
         self.message_id = message_id
         self.body = body
+        # an answer that is not Grafana's JSON (a proxy's HTML 502): content type and excerpt
+        self.answer = redact(answer)
         text = f"{method} {url} answered {status}"
         if grafana_message:
             text += f": {self.grafana_message}"
+        elif answer:
+            text += f" ({self.answer})"
         super().__init__(text)
 
 
@@ -249,6 +254,7 @@ class VersionConflictError(GrafanaAPIError):
             status_text=error.status_text,
             message_id=error.message_id,
             body=error.body,
+            answer=error.answer,
         )
 
 

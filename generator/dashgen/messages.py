@@ -71,7 +71,10 @@ def _explain(error: Exception, doing: Doing) -> str:
     if not isinstance(error, GrafanaAPIError):
         return f"{doing.what}: {error}"
     status_text = error.status_text or ""
-    grafana_says = f" (Grafana: {error.grafana_message})" if error.grafana_message else ""
+    if error.grafana_message:
+        grafana_says = f" (Grafana: {error.grafana_message})"
+    else:  # a body that is not Grafana's JSON: what it was
+        grafana_says = f" ({error.answer})" if error.answer else ""
     source_hint = f" in {doing.source}" if doing.source else ""
     if doing.credentials == "admin" and (
         isinstance(error, AuthenticationError) or error.message_id == PASSWORD_AUTH_FAILED

@@ -22,6 +22,7 @@ from dashgen.errors import UnexpectedResponseError
 from dashgen.secrets import redact
 
 EXCERPT_LENGTH = 80
+MESSAGE_LENGTH = 200  # Grafana's own error messages are short; a longer one is cut
 Check = Union[type, tuple[type, ...], "Shape"]
 
 _TYPE_NAMES = {
@@ -144,6 +145,12 @@ def excerpt(response: httpx.Response) -> str:
     text = _WHITESPACE.sub(" ", response.content[:4096].decode("utf-8", "replace")).strip()
     text = redact(text)
     return text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
+
+
+def shortened(text: str, limit: int = MESSAGE_LENGTH) -> str:
+    """``text`` on one line, redacted, at most ``limit`` characters."""
+    text = redact(_WHITESPACE.sub(" ", text).strip())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def content_type(response: httpx.Response) -> str:

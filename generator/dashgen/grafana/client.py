@@ -233,7 +233,7 @@ class GrafanaClient:
     ) -> GrafanaAPIError:
         status = response.status_code
         body: Any = None
-        message = ""
+        message = answer = ""
         status_text = message_id = None
         try:
             body = answers.decode(response) if response.content.strip() else None
@@ -242,13 +242,13 @@ class GrafanaClient:
                 # Grafana's API answers errors in JSON: an HTML 404 is not "not found"
                 raise answers.not_json(method, where, response, expect) from None
             kind = "an HTML page" if answers.is_html(response) else answers.content_type(response)
-            message = f"{kind or 'a body that is not JSON'}: {answers.excerpt(response)!r}"
+            answer = f"{kind or 'a body that is not JSON'}: {answers.excerpt(response)!r}"
         if isinstance(body, dict):
-            message = str(body.get("message") or "")
+            message = answers.shortened(str(body.get("message") or ""))
             status_text = body.get("status") if isinstance(body.get("status"), str) else None
             message_id = body.get("messageId") if isinstance(body.get("messageId"), str) else None
         elif isinstance(body, str):
-            message = body.strip()[:200]
+            message = answers.shortened(body)
         error = api_error_class(status)(
             response.status_code,
             method,
@@ -257,6 +257,7 @@ class GrafanaClient:
             status_text=status_text,
             message_id=message_id,
             body=body,
+            answer=answer,
         )
         if isinstance(error, RateLimitedError):
             error.retry_after = _parse_retry_after(response.headers.get("Retry-After"))

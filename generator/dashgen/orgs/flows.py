@@ -17,7 +17,6 @@ from dashgen.errors import (
     BootstrapError,
     DashgenError,
     GoneError,
-    GrafanaAPIError,
     GrafanaError,
     NotFoundError,
     TokenError,
@@ -87,7 +86,7 @@ def _ensure_org(client: GrafanaClient, user: api.User, target: Connection, name:
     try:
         new_id = api.create_org(client, name)
         org = api.Org(new_id, name) if new_id is not None else api.org_by_name(client, name)
-    except GrafanaAPIError as error:
+    except GrafanaError as error:
         sentence = explain(error, _admin_doing(name, f"creating org {name!r}"))
         raise BootstrapError(f"{sentence}; nothing was changed") from None
     if org is None:
@@ -98,7 +97,7 @@ def _ensure_org(client: GrafanaClient, user: api.User, target: Connection, name:
     created = new_id is not None
     try:
         membership = _ensure_admin_member(client, org.id, user)
-    except GrafanaAPIError as error:
+    except GrafanaError as error:
         verb = "created" if created else "exists"
         sentence = explain(error, _admin_doing(name, f"making {user.login!r} an Admin of it"))
         raise BootstrapError(
@@ -176,7 +175,7 @@ def _create_token(
     org = _find_org(client, target, request.org)
     try:
         minted = mint(client, user, org, request)
-    except GrafanaAPIError as error:
+    except GrafanaError as error:
         doing = _admin_doing(request.org, f"minting a token for org {org.name!r}")
         sentence = explain(error, doing)
         raise BootstrapError(f"{sentence}; nothing was stored") from None
@@ -245,7 +244,7 @@ def verify_token(target: Connection, entry: StoredToken) -> api.Org:
     try:
         with target.token_client(entry.token) as client:
             live = api.current_org(client)
-    except GrafanaAPIError as error:
+    except GrafanaError as error:
         doing = Doing(org=entry.org, what=f"checking the new token of org {entry.org!r}")
         raise TokenError(explain(error, doing)) from None
     if live.name != entry.org:

@@ -23,12 +23,12 @@ from typing import Any
 
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.config import Config
-from dashgen.errors import AuthenticationError, DashgenError
+from dashgen.errors import AuthenticationError, DashgenError, GrafanaConnectionError
 from dashgen.grafana.classic import ClassicDashboards
 from dashgen.grafana.client import Connection, GrafanaClient
 from dashgen.messages import Doing, explain, token_hint
 from dashgen.publish import dashboard
-from dashgen.publish.events import PlannedDashboard, PublishEvent, PublishReport
+from dashgen.publish.events import Action, PlannedDashboard, PublishEvent, PublishReport
 from dashgen.publish.provenance import git_short_sha
 from dashgen.tokens import resolve_token
 
@@ -86,6 +86,12 @@ class OrgSession:
         # Grafana answered 401 during a batch (token revoked or expired): the session
         # closes so that the next batch resolves the token and checks it again.
         self.token_rejected = False
+        # exit code of the last failed open(): 2 when the org's configuration is at fault
+        self.open_exit_code = 1
+        # Set during a batch when Grafana rejects the token or cannot be reached after the
+        # retries: the dashboards not started yet are not sent (each would fail the same
+        # way) and the org's failure is reported once.
+        self.org_failure: str | None = None
         self._lock = threading.Lock()
         # Safety net for callers that never close: the client's connections go with us.
         self._open_clients: list[GrafanaClient] = []
@@ -109,11 +115,13 @@ class OrgSession:
         if self.backend is not None:
             return None
         self.token_rejected = False
+        self.open_exit_code = 1
         what = f"checking the token of org {self.org!r}"
         try:
             token = resolve_token(self.org, self.connection.url)
-        except DashgenError as error:  # a broken store or an expired stored token: this org only
-            return f"{what}: {error.message}"
+        except DashgenError as error:  # a broken store, a bad or expired token: this org only
+            self.open_exit_code = error.exit_code
+            return error.message  # names the org and where the token came from
         if token is None:
             return f"no token for org {self.org!r}: {token_hint(self.org)}"
         self.token_origin = token.origin
@@ -171,13 +179,18 @@ class OrgSession:
             error = self.open()
             if error is not None:
                 report.org_errors[self.org] = error
+                report.org_exit_codes[self.org] = self.open_exit_code
                 for built in selected:
-                    record(PublishEvent.failed(self.org, built, error))
+                    record(PublishEvent.failed(self.org, built, error, org_failed=True))
             elif selected:
+                self.org_failure = None
                 self._prepare(selected, create_folders=not dry_run)
                 work = dashboard.plan if dry_run else dashboard.publish_one
-                for outcome in self._each(selected, partial(work, self)):
+                for outcome in self._each(selected, self._unless_org_failed(partial(work, self))):
                     record(outcome.event() if isinstance(outcome, PlannedDashboard) else outcome)
+                if self.org_failure is not None:
+                    report.org_errors[self.org] = self.org_failure
+                    report.org_exit_codes[self.org] = 1
                 if self.token_rejected:
                     self._close_backend()  # the next batch reads the token and checks again
         report.events.sort(key=lambda event: (event.org, event.uid))
@@ -187,19 +200,40 @@ class OrgSession:
     def plan(
         self, dashboards: Sequence[BuiltDashboard], *, with_documents: bool = False
     ) -> tuple[list[PlannedDashboard], str | None]:
-        """What ``publish`` would do (never a write), and the org's error if it failed."""
+        """What ``publish`` would do (never a write), and the org's error if it failed (then
+        every dashboard is a FAILED item carrying it, with ``org_failed``)."""
         selected = sorted_by_uid(d for d in dashboards if d.org == self.org)
         with self._lock:
             error = self.open()
             if error is not None:
-                return [], error
+                failed = [
+                    PlannedDashboard(self.org, built, Action.FAILED, error=error, org_failed=True)
+                    for built in selected
+                ]
+                return failed, error
             if not selected:
                 return [], None
+            self.org_failure = None
             self._prepare(selected, create_folders=False)
             work = partial(dashboard.plan, self, with_documents=with_documents)
-            items = list(self._each(selected, work))
+            items = list(self._each(selected, self._unless_org_failed(work)))
         items.sort(key=lambda item: item.built.uid)
-        return items, None
+        return items, self.org_failure
+
+    def _unless_org_failed(
+        self, work: Callable[[BuiltDashboard], Any]
+    ) -> Callable[[BuiltDashboard], Any]:
+        """``work``, or (once the org failed as a whole) a FAILED item without a request."""
+
+        def guarded(built: BuiltDashboard) -> Any:
+            failure = self.org_failure
+            if failure is not None:
+                return PlannedDashboard(
+                    self.org, built, Action.FAILED, error=failure, org_failed=True
+                )
+            return work(built)
+
+        return guarded
 
     def _prepare(self, dashboards: Sequence[BuiltDashboard], *, create_folders: bool) -> None:
         """Before a batch: ensure the folders not seen yet; search only for a large batch."""
@@ -253,6 +287,12 @@ class OrgSession:
     def explain(self, error: DashgenError, doing: Doing) -> str:
         if isinstance(error, AuthenticationError):
             self.token_rejected = True
+        org_wide = isinstance(error, AuthenticationError | GrafanaConnectionError)
+        if org_wide and self.org_failure is None:
+            org_doing = self.doing(f"publishing to org {self.org!r}")
+            self.org_failure = (
+                f"{explain(error, org_doing)} (the dashboards not sent yet were skipped)"
+            )
         return explain(error, doing)
 
     def doing(self, what: str, built: BuiltDashboard | None = None) -> Doing:
