@@ -159,8 +159,12 @@ class UnexpectedResponseError(GrafanaError):
         excerpt: str,
         problem: str = "",
         hint: str = "",
+        kind: str = "shape",
     ) -> None:
         self.method = method
+        # html, not-json, redirect, empty (nothing of this server is Grafana's API), or
+        # shape (JSON of another shape: maybe only this one answer)
+        self.kind = kind
         self.url = url
         self.expected = expected
         self.status = status

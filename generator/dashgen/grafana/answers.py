@@ -180,6 +180,7 @@ def unexpected(
     *,
     problem: str = "",
     hint: str = "",
+    kind: str = "shape",
 ) -> UnexpectedResponseError:
     return UnexpectedResponseError(
         method,
@@ -190,6 +191,7 @@ def unexpected(
         excerpt=excerpt(response),
         problem=problem,
         hint=hint,
+        kind=kind,
     )
 
 
@@ -208,11 +210,17 @@ def checked_answer(method: str, where: str, response: httpx.Response, shape: Sha
     if 300 <= response.status_code < 400:
         location = redact(response.headers.get("Location", ""))
         problem = f"a redirect to {location}" if location else "a redirect"
-        raise unexpected(method, where, response, shape, problem=problem, hint=REDIRECT_HINT)
+        raise unexpected(
+            method, where, response, shape, problem=problem, hint=REDIRECT_HINT, kind="redirect"
+        )
     if not response.content.strip():
         if shape.kind == "json":
             return None
-        raise (unexpected(method, where, response, shape, problem="an empty body", hint=URL_HINT))
+        raise (
+            unexpected(
+                method, where, response, shape, problem="an empty body", hint=URL_HINT, kind="empty"
+            )
+        )
     try:
         body = decode(response)
     except NotJson:

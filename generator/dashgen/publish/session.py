@@ -23,12 +23,13 @@ from typing import Any
 
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.config import Config
-from dashgen.errors import AuthenticationError, DashgenError, GrafanaConnectionError
+from dashgen.errors import AuthenticationError, DashgenError
 from dashgen.grafana.classic import ClassicDashboards
 from dashgen.grafana.client import Connection, GrafanaClient
 from dashgen.messages import Doing, explain, token_hint
 from dashgen.publish import dashboard
 from dashgen.publish.events import Action, PlannedDashboard, PublishEvent, PublishReport
+from dashgen.publish.org_failure import OrgFailure
 from dashgen.publish.provenance import git_short_sha
 from dashgen.tokens import resolve_token
 
@@ -88,10 +89,9 @@ class OrgSession:
         self.token_rejected = False
         # exit code of the last failed open(): 2 when the org's configuration is at fault
         self.open_exit_code = 1
-        # Set during a batch when Grafana rejects the token or cannot be reached after the
-        # retries: the dashboards not started yet are not sent (each would fail the same
-        # way) and the org's failure is reported once.
-        self.org_failure: str | None = None
+        # Set during a batch when the whole org fails (dashgen.publish.org_failure): the
+        # dashboards not started yet are not sent, and the failure is said once.
+        self.org_failure = OrgFailure()
         self._lock = threading.Lock()
         # Safety net for callers that never close: the client's connections go with us.
         self._open_clients: list[GrafanaClient] = []
@@ -175,6 +175,8 @@ class OrgSession:
             if on_event is not None:
                 on_event(event)
 
+        failed: list[PublishEvent] = []  # reported at the end, once the org's fate is known
+
         with self._lock:
             error = self.open()
             if error is not None:
@@ -183,13 +185,16 @@ class OrgSession:
                 for built in selected:
                     record(PublishEvent.failed(self.org, built, error, org_failed=True))
             elif selected:
-                self.org_failure = None
+                self.org_failure.reset()
                 self._prepare(selected, create_folders=not dry_run)
                 work = dashboard.plan if dry_run else dashboard.publish_one
                 for outcome in self._each(selected, self._unless_org_failed(partial(work, self))):
-                    record(outcome.event() if isinstance(outcome, PlannedDashboard) else outcome)
-                if self.org_failure is not None:
-                    report.org_errors[self.org] = self.org_failure
+                    event = outcome.event() if isinstance(outcome, PlannedDashboard) else outcome
+                    (failed.append if event.action is Action.FAILED else record)(event)
+                for event in failed:
+                    record(self.org_failure.absorb(event))
+                if self.org_failure.sentence is not None:
+                    report.org_errors[self.org] = self.org_failure.sentence
                     report.org_exit_codes[self.org] = 1
                 if self.token_rejected:
                     self._close_backend()  # the next batch reads the token and checks again
@@ -213,12 +218,12 @@ class OrgSession:
                 return failed, error
             if not selected:
                 return [], None
-            self.org_failure = None
+            self.org_failure.reset()
             self._prepare(selected, create_folders=False)
             work = partial(dashboard.plan, self, with_documents=with_documents)
             items = list(self._each(selected, self._unless_org_failed(work)))
-        items.sort(key=lambda item: item.built.uid)
-        return items, self.org_failure
+        items = sorted((self.org_failure.absorb(i) for i in items), key=lambda i: i.built.uid)
+        return items, self.org_failure.sentence
 
     def _unless_org_failed(
         self, work: Callable[[BuiltDashboard], Any]
@@ -226,7 +231,7 @@ class OrgSession:
         """``work``, or (once the org failed as a whole) a FAILED item without a request."""
 
         def guarded(built: BuiltDashboard) -> Any:
-            failure = self.org_failure
+            failure = self.org_failure.sentence
             if failure is not None:
                 return PlannedDashboard(
                     self.org, built, Action.FAILED, error=failure, org_failed=True
@@ -287,13 +292,10 @@ class OrgSession:
     def explain(self, error: DashgenError, doing: Doing) -> str:
         if isinstance(error, AuthenticationError):
             self.token_rejected = True
-        org_wide = isinstance(error, AuthenticationError | GrafanaConnectionError)
-        if org_wide and self.org_failure is None:
-            org_doing = self.doing(f"publishing to org {self.org!r}")
-            self.org_failure = (
-                f"{explain(error, org_doing)} (the dashboards not sent yet were skipped)"
-            )
-        return explain(error, doing)
+        sentence = explain(error, doing)
+        org_doing = self.doing(f"publishing to org {self.org!r}")
+        self.org_failure.note(error, sentence, lambda: explain(error, org_doing))
+        return sentence
 
     def doing(self, what: str, built: BuiltDashboard | None = None) -> Doing:
         return Doing(

@@ -1,0 +1,106 @@
+"""Fixtures for the message, secret and odd-server tests: a clean environment (own HOME,
+XDG_CONFIG_HOME and token store, no proxies), a project with three dashboards in two orgs,
+the real CLI, and the emulator served on 127.0.0.1 with a token per org."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from messages_support import CANARY_PASSWORD, ORG, OTHER_ORG, Cli, write_project
+
+from dashgen import secrets
+from dashgen.testing import Emulator, EmulatorServer
+from dashgen.tokens import env_var_name
+
+_CLEARED_PREFIXES = ("DASHGEN_", "GRAFANA_")
+_PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "SSL_CERT_FILE")
+
+
+@dataclass
+class Home:
+    home: Path
+    config_home: Path
+    workdir: Path
+
+    @property
+    def store_path(self) -> Path:
+        return self.config_home / "dashgen" / "tokens.json"
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
+    for name in list(os.environ):
+        upper = name.upper()
+        if upper.startswith(_CLEARED_PREFIXES) or upper in _PROXY_VARS:
+            monkeypatch.delenv(name)
+    place = Home(tmp_path / "home", tmp_path / "xdg", tmp_path / "cwd")
+    for folder in (place.home, place.config_home, place.workdir):
+        folder.mkdir()
+    monkeypatch.setenv("HOME", str(place.home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(place.config_home))
+    monkeypatch.chdir(place.workdir)
+    yield place
+    # -v in one in-process run must not leave debug logging on for the next test
+    logging.getLogger("dashgen").setLevel(logging.WARNING)
+
+
+@pytest.fixture
+def fresh_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each in-process run starts with an empty redaction registry, as a new dashgen
+    process does: a secret registered by an earlier run cannot hide a leak."""
+    monkeypatch.setattr(secrets, "_registered", set())
+    monkeypatch.setattr(secrets, "_registered_pattern", None)
+    monkeypatch.setattr(Cli, "before_run", staticmethod(_forget_secrets))
+
+
+def _forget_secrets() -> None:
+    with secrets._registry_lock:
+        secrets._registered.clear()
+        secrets._registered_pattern = None
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return write_project(tmp_path / "project")
+
+
+@pytest.fixture
+def cli(project: Path) -> Cli:
+    return Cli(project)
+
+
+@dataclass
+class Grafana:
+    server: EmulatorServer
+    org_id: int
+    other_org_id: int
+    tokens: dict[str, str] = field(repr=False)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def emulator(self) -> Emulator:
+        return self.server.emulator
+
+    def token_env(self, *orgs: str) -> dict[str, str]:
+        return {env_var_name(org): self.tokens[org] for org in orgs or self.tokens}
+
+
+@pytest.fixture
+def grafana(make_grafana_server: Callable[..., EmulatorServer]) -> Grafana:
+    server = make_grafana_server(version="12.0", admin_password=CANARY_PASSWORD)
+    emulator = server.emulator
+    org_id = emulator.create_org(ORG)
+    other_org_id = emulator.create_org(OTHER_ORG)
+    tokens = {
+        ORG: emulator.create_service_account_token(org_id, "Editor", name="publisher-a"),
+        OTHER_ORG: emulator.create_service_account_token(other_org_id, "Editor", name="pub-b"),
+    }
+    return Grafana(server, org_id, other_org_id, tokens)
