@@ -7,29 +7,16 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from messages_support import CANARY_PASSWORD, ORG, OTHER_ORG, Cli, write_project
+from messages_support import CANARY_PASSWORD, ORG, OTHER_ORG, Cli, Grafana, Home, write_project
 
 from dashgen import secrets
-from dashgen.testing import Emulator, EmulatorServer
-from dashgen.tokens import env_var_name
+from dashgen.testing import EmulatorServer
 
 _CLEARED_PREFIXES = ("DASHGEN_", "GRAFANA_")
 _PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "SSL_CERT_FILE")
-
-
-@dataclass
-class Home:
-    home: Path
-    config_home: Path
-    workdir: Path
-
-    @property
-    def store_path(self) -> Path:
-        return self.config_home / "dashgen" / "tokens.json"
 
 
 @pytest.fixture(autouse=True)
@@ -72,25 +59,6 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def cli(project: Path) -> Cli:
     return Cli(project)
-
-
-@dataclass
-class Grafana:
-    server: EmulatorServer
-    org_id: int
-    other_org_id: int
-    tokens: dict[str, str] = field(repr=False)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    @property
-    def emulator(self) -> Emulator:
-        return self.server.emulator
-
-    def token_env(self, *orgs: str) -> dict[str, str]:
-        return {env_var_name(org): self.tokens[org] for org in orgs or self.tokens}
 
 
 @pytest.fixture

@@ -9,8 +9,16 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import Grafana, Home
-from messages_support import CANARY_PASSWORD, CONFIG, ORG, Cli, SubPathProxy, assert_one_sentence
+from messages_support import (
+    CANARY_PASSWORD,
+    CONFIG,
+    ORG,
+    Cli,
+    Grafana,
+    Home,
+    SubPathProxy,
+    assert_one_sentence,
+)
 
 from dashgen.urls import checked_grafana_url, clean_grafana_url, grafana_url_problem
 
@@ -97,7 +105,9 @@ def test_grafana_under_a_sub_path_works(cli: Cli, grafana: Grafana) -> None:
     with SubPathProxy(grafana.url, "/grafana") as proxy:
         admin = {"GRAFANA_ADMIN_PASSWORD": CANARY_PASSWORD}
         boot = cli("bootstrap", "neworg", "--grafana-url", proxy.url + "/", env=admin)
-        published = cli("publish", "--org", ORG, "--grafana-url", proxy.url, env=grafana.token_env())
+        published = cli(
+            "publish", "--org", ORG, "--grafana-url", proxy.url, env=grafana.token_env()
+        )
         again = cli("diff", "--org", ORG, "--grafana-url", proxy.url, env=grafana.token_env())
         wrong = cli("diff", "--org", ORG, "--grafana-url", proxy.url + "x", env=grafana.token_env())
         at_root = cli("diff", "--org", ORG, "--grafana-url", proxy.url[: -len("/grafana")])

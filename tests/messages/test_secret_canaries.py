@@ -13,7 +13,6 @@ import socket
 from pathlib import Path
 
 import pytest
-from conftest import Grafana, Home
 from messages_support import (
     CANARY_PASSWORD,
     CANARY_TOKEN,
@@ -22,6 +21,8 @@ from messages_support import (
     ORG,
     Cli,
     FakeServer,
+    Grafana,
+    Home,
     SeenRequest,
     as_json,
     echo_headers,
@@ -147,7 +148,9 @@ def test_unsendable_env_token_is_refused_before_any_request(
     env = {TOKEN_ENV: BROKEN_TOKENS[kind]}
 
     text = cli("publish", "--org", ORG, "--grafana-url", grafana.url, env=env)
-    as_json_run = cli("diff", "--org", ORG, "--output", "json", "--grafana-url", grafana.url, env=env)
+    as_json_run = cli(
+        "diff", "--org", ORG, "--output", "json", "--grafana-url", grafana.url, env=env
+    )
 
     assert text.code == 2 and as_json_run.code == 2
     assert grafana.emulator.request_log == []

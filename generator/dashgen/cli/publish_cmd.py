@@ -26,7 +26,7 @@ from dashgen.errors import BuildError, PublishError, UsageError
 from dashgen.model.diff import summarize, unified_diff
 from dashgen.publish import DEFAULT_CONCURRENCY, PlannedDashboard, PlanReport, plan
 from dashgen.publish import publish as publish_dashboards
-from dashgen.publish.events import Action, PublishEvent, PublishReport
+from dashgen.publish.events import PROBLEMS, Action, PublishEvent, PublishReport
 
 PROGRESS_BAR_THRESHOLD = 5
 # diff's words: "drifted" = changed in Grafana since dashgen last published it.
@@ -194,14 +194,14 @@ def _is_tty() -> bool:
 # -- printing ------------------------------------------------------------------------------
 
 
-def _event_line(event: PublishEvent) -> str:
+def _event_line(event: PublishEvent, *, with_error: bool = True) -> str:
     versions = ""
     if event.version_before is not None and event.version_after is not None:
         versions = f" v{event.version_before}→v{event.version_after}"
     elif event.version_after is not None or event.version_before is not None:
         versions = f" v{event.version_after or event.version_before}"
     line = f"{event.action.value:<12} {event.org}/{event.uid}  {event.title}{versions}"
-    if event.error:
+    if event.error and with_error:
         line += f"\n             {event.error}"
     return line
 
@@ -209,7 +209,8 @@ def _event_line(event: PublishEvent) -> str:
 def _print_event(event: PublishEvent) -> None:
     if event.org_failed:
         return  # said once for the org, at the end
-    click.echo(_event_line(event))
+    # why a dashboard failed or drifted is said once, under "Not published:" at the end
+    click.echo(_event_line(event, with_error=event.action not in PROBLEMS))
 
 
 def _print_json_event(event: PublishEvent) -> None:
@@ -247,17 +248,26 @@ def _finish(report: PublishReport, output_format: str) -> None:
         for org, error in report.org_errors.items():
             skipped = f" ({_plural(not_sent[org], 'dashboard')} not sent)" if not_sent[org] else ""
             click.echo(f"org {org}: {error}{skipped}", err=True)
-        failures = [e for e in report.failures if not e.org_failed]
-        if failures:
-            click.echo("Not published:", err=True)
-            for event in failures:
-                click.echo(
-                    f"  {event.org}/{event.uid} ({event.action.value}): {event.error}", err=True
-                )
+        _print_not_published([e for e in report.failures if not e.org_failed])
     if not report.ok:
         error = PublishError(_failure_summary(report))
         error.exit_code = report.exit_code
         raise error
+
+
+def _print_not_published(failures: Sequence[PublishEvent]) -> None:
+    """Each reason once: dashboards that failed for the same reason (a folder that could
+    not be ensured) are listed together."""
+    if not failures:
+        return
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for event in failures:
+        grouped.setdefault((event.action.value, event.error or ""), []).append(
+            f"{event.org}/{event.uid}"
+        )
+    click.echo("Not published:", err=True)
+    for (action, error), names in grouped.items():
+        click.echo(f"  {', '.join(names)} ({action}): {error}", err=True)
 
 
 def _failure_summary(report: PublishReport) -> str:

@@ -76,7 +76,7 @@ class Shape:
         """What in ``value`` does not match (a phrase), or None."""
         if self.kind == "json":
             return None
-        label = f"{where} is" if where else "the body is"
+        label = f"{where!r} is" if where else "the body is"
         if self.kind == "list":
             if not isinstance(value, list):
                 return f"{label} {_describe(value)}, not a list"
@@ -198,10 +198,10 @@ def unexpected(
 def not_json(
     method: str, where: str, response: httpx.Response, shape: Shape
 ) -> UnexpectedResponseError:
-    problem = "an HTML page" if is_html(response) else "not JSON"
-    return unexpected(
-        method, where, response, shape, problem=problem, hint=_hint_for_text(response)
-    )
+    kind = "html" if is_html(response) else "not-json"
+    problem = "an HTML page" if kind == "html" else "not JSON"
+    hint = _hint_for_text(response)
+    return unexpected(method, where, response, shape, problem=problem, hint=hint, kind=kind)
 
 
 def checked_answer(method: str, where: str, response: httpx.Response, shape: Shape) -> Any:
@@ -216,10 +216,9 @@ def checked_answer(method: str, where: str, response: httpx.Response, shape: Sha
     if not response.content.strip():
         if shape.kind == "json":
             return None
-        raise (
-            unexpected(
-                method, where, response, shape, problem="an empty body", hint=URL_HINT, kind="empty"
-            )
+        problem = "an empty body"
+        raise unexpected(
+            method, where, response, shape, problem=problem, hint=URL_HINT, kind="empty"
         )
     try:
         body = decode(response)

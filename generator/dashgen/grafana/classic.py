@@ -91,7 +91,7 @@ class ClassicDashboards:
         client's normal retries are safe here.
         """
         try:
-            self.client.post("/api/folders", json={"uid": uid, "title": title})
+            self.client.post("/api/folders", json={"uid": uid, "title": title}, expect=FOLDER)
         except ConflictError:
             # Fine if the folder is there now; otherwise (e.g. same title in General on
             # Grafana <= 11.2) the 409 is the answer.
