@@ -115,6 +115,7 @@ def register_basic_auth(user: str, password: str) -> None:
     pair = f"{user}:{password}".encode()
     register(base64.b64encode(pair).decode("ascii"))
     register(f"{user}:{password}")
+    register(password)
 
 
 def _pattern() -> re.Pattern[str] | None:

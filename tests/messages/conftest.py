@@ -32,8 +32,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(place.config_home))
     monkeypatch.chdir(place.workdir)
     yield place
-    # -v in one in-process run must not leave debug logging on for the next test
-    logging.getLogger("dashgen").setLevel(logging.WARNING)
+    logger = logging.getLogger("dashgen")  # each CLI run puts it back as it found it
+    assert logger.propagate and not logger.handlers, "the CLI left logging configured"
 
 
 @pytest.fixture

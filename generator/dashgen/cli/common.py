@@ -69,7 +69,7 @@ def _set_verbose(ctx: click.Context, _param: click.Parameter, value: bool) -> bo
 
     # The group always sets the level (DASHGEN_LOG); a command's -v only turns debug on.
     if value or ctx.parent is None:
-        verbose(value)
+        ctx.call_on_close(verbose(value))
     return value
 
 

@@ -19,7 +19,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 from dashgen.errors import DashgenError, UsageError
@@ -128,9 +128,11 @@ def level_from_env(environ: dict[str, str] | None = None) -> int | None:
     return LOG_LEVELS[value]
 
 
-def configure_logging(level: int) -> None:
-    """Send the ``dashgen`` loggers to stderr at ``level`` (one handler, redacted)."""
+def configure_logging(level: int) -> Callable[[], None]:
+    """Send the ``dashgen`` loggers to stderr at ``level`` (one handler, redacted); returns
+    the function that puts the logger back as it was (for in-process runs, e.g. tests)."""
     logger = logging.getLogger("dashgen")
+    saved = logger.level, logger.propagate, list(logger.handlers)
     handler = next((h for h in logger.handlers if h.get_name() == _HANDLER_NAME), None)
     if handler is None:
         handler = _StderrHandler()
@@ -139,11 +141,18 @@ def configure_logging(level: int) -> None:
     logger.setLevel(level)
     logger.propagate = False  # never also through the root logger or logging.lastResort
 
+    def restore() -> None:
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+        logger.handlers[:] = saved[2]
 
-def verbose(on: bool) -> None:
+    return restore
+
+
+def verbose(on: bool) -> Callable[[], None]:
     """``-v``: debug; else the level of ``DASHGEN_LOG`` (default: warnings only)."""
     env_level = level_from_env()
-    configure_logging(logging.DEBUG if on else env_level or logging.WARNING)
+    return configure_logging(logging.DEBUG if on else env_level or logging.WARNING)
 
 
 def is_verbose() -> bool:
