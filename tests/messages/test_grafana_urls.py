@@ -16,7 +16,9 @@ from messages_support import (
     Cli,
     Grafana,
     Home,
+    Proxy,
     SubPathProxy,
+    as_json,
     assert_one_sentence,
 )
 
@@ -149,3 +151,35 @@ def test_good_urls_pass_and_are_cleaned(url: str) -> None:
     assert cleaned == clean_grafana_url(url)
     assert not cleaned.endswith("/") and cleaned == cleaned.strip()
     assert cleaned.startswith(("http://", "https://"))
+
+
+def test_dashboard_links_under_a_sub_path_are_not_doubled(cli: Cli, grafana: Grafana) -> None:
+    """The emulator answers /d/<uid>/… (behind a path-stripping proxy); Grafana with
+    root_url …/grafana/ answers /grafana/d/<uid>/…: both give the same link."""
+    saved = as_json({"status": "success", "uid": "x", "version": 1, "url": "/grafana/d/x/x"})
+    with SubPathProxy(grafana.url, "/grafana") as plain:
+        run = cli(
+            "publish",
+            "--org",
+            ORG,
+            "--output",
+            "json",
+            "--grafana-url",
+            plain.url,
+            env=grafana.token_env(),
+        )
+    with Proxy(grafana.url, "/grafana", {"POST /api/dashboards/db": saved}) as with_sub_path:
+        other = cli(
+            "publish",
+            "--org",
+            "otherorg",
+            "--output",
+            "json",
+            "--grafana-url",
+            with_sub_path.url,
+            env=grafana.token_env(),
+        )
+    urls = [r["url"] for r in run.json_lines() if "uid" in r]
+    assert urls and all(u.startswith(f"{plain.url}/d/") for u in urls), urls
+    other_urls = [r["url"] for r in other.json_lines() if "uid" in r]
+    assert other_urls == [f"{with_sub_path.url}/d/x/x"] * 3

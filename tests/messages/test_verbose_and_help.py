@@ -146,3 +146,30 @@ def test_every_environment_variable_is_documented(cli: Cli) -> None:
     for name in sorted(names | {"XDG_CONFIG_HOME", "HTTPS_PROXY", "SSL_CERT_FILE"}):
         assert name in help_text, f"{name} is not in `dashgen --help`"
         assert name in readme, f"{name} is not in README.md"
+
+
+def test_a_bug_is_one_redacted_line_and_its_traceback_only_with_verbose(
+    cli: Cli, grafana: Grafana, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from dashgen.cli import main, publish_cmd
+    from dashgen.secrets import Secret
+
+    token = grafana.tokens[ORG]
+
+    def broken_plan(*args: object, **kwargs: object) -> None:
+        Secret(token)
+        raise KeyError(f"no such thing for {token}")
+
+    monkeypatch.setattr(publish_cmd, "plan", broken_plan)
+    run = cli("diff", "--org", ORG, "--grafana-url", grafana.url, env=grafana.token_env())
+    assert run.code == 1
+    assert run.stderr.startswith("Error: internal error: KeyError: ")
+    assert "this is a bug in dashgen" in run.stderr and token not in run.output
+
+    args = ["-C", str(cli.root), "-v", "diff", "--org", ORG, "--grafana-url", grafana.url]
+    verbose = CliRunner().invoke(main, args, env=grafana.token_env())
+    assert verbose.exit_code == 1
+    assert "Traceback (most recent call last)" in verbose.stderr
+    assert "broken_plan" in verbose.stderr and token not in verbose.output

@@ -87,12 +87,16 @@ def publish(
 
     \b
     Each org's token comes from env DASHGEN_TOKEN_<ORG>, then the token store
-    (`dashgen token create`); GET /api/org must name the org before anything is sent.
+    (`dashgen token create`; env DASHGEN_TOKEN_STORE, default
+    ~/.config/dashgen/tokens.json); GET /api/org must name the org before anything is
+    sent. An org that fails as a whole is reported once.
     Unchanged dashboards get no POST (no new version). A dashboard last saved in
     Grafana by someone else is reported as drifted and left alone unless --force.
 
-    Exit codes: 0 every dashboard published or unchanged, 1 any failed or drifted,
-    2 usage or configuration errors.
+    Exit codes: 0 every dashboard published or unchanged, 1 any failed or drifted (or
+    an org failed), 2 usage or configuration errors (also a token that cannot be sent
+    or a malformed token store entry). `dashgen --help` lists every environment
+    variable.
     """
     config = load_config(cli.project_root)
     orgs = _orgs(config, org_names, all_orgs)

@@ -1,8 +1,9 @@
 """When a whole org fails during a batch: Grafana rejects the token, cannot be reached
-after the retries, or answers with something that is not its API (an HTML page, a
-redirect, an empty body). Every dashboard of the org would fail the same way, so the
-dashboards not started yet are not sent, and the org's failure is said once: the
-per-dashboard failures it caused carry the org's sentence and ``org_failed``.
+after the retries, answers with something that is not its API (an HTML page, a
+redirect, an empty body), or the request cannot even be sent. Every dashboard of the
+org would fail the same way, so the dashboards not started yet are not sent, and the
+org's failure is said once: the per-dashboard failures it caused carry the org's
+sentence and ``org_failed``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dashgen.errors import (
     AuthenticationError,
     DashgenError,
     GrafanaConnectionError,
+    GrafanaRequestError,
     UnexpectedResponseError,
 )
 from dashgen.publish.events import Action, PlannedDashboard, PublishEvent
@@ -27,7 +29,7 @@ def is_org_wide(error: DashgenError) -> bool:
     """An error every other request of the org would meet too."""
     if isinstance(error, UnexpectedResponseError):
         return error.kind != "shape"  # one odd dashboard is that dashboard's problem
-    return isinstance(error, AuthenticationError | GrafanaConnectionError)
+    return isinstance(error, AuthenticationError | GrafanaConnectionError | GrafanaRequestError)
 
 
 class OrgFailure:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.config import Config
@@ -309,7 +310,13 @@ class OrgSession:
         """A Grafana URL as a person can open it (Grafana often answers relative ones)."""
         if not url or "://" in url or self.backend is None:
             return url
-        return f"{self.backend.display_url}{url}"
+        base = self.backend.display_url
+        # Grafana under a sub-path puts it in front of the URLs it answers (AppSubURL):
+        # join those with the origin, not with the base, or the path would be doubled.
+        sub_path = urlsplit(base).path
+        if sub_path and (url == sub_path or url.startswith(f"{sub_path}/")):
+            return f"{base[: len(base) - len(sub_path)]}{url}"
+        return f"{base}{url}"
 
 
 def sorted_by_uid(dashboards: Iterable[BuiltDashboard]) -> list[BuiltDashboard]:
