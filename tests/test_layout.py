@@ -18,6 +18,7 @@ STAGES: dict[str, int] = {
     "__init__": 0,
     "errors": 0,
     "secrets": 0,
+    "urls": 0,
     "config": 1,
     "tokens": 1,
     "context": 1,

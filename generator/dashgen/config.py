@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dashgen.errors import ConfigError
+from dashgen.urls import clean_grafana_url, grafana_url_problem
 
 CONFIG_FILE_NAME = "dashgen.toml"
 PYPROJECT_FILE_NAME = "pyproject.toml"
@@ -140,7 +141,7 @@ def _parse(
     root: Path, config_file: Path, table: dict[str, Any], prefix: str, problems: list[str]
 ) -> Config:
     _reject_unknown(table, _TOP_LEVEL_KEYS, prefix, problems)
-    grafana_url = _optional_str(table, "grafana_url", prefix, problems)
+    grafana_url = _grafana_url(table, prefix, problems)
     paths = _table(table, "paths", prefix, problems)
     _reject_unknown(paths, set(_PATH_KEYS), f"{prefix}paths.", problems)
     dirs = {
@@ -169,6 +170,19 @@ def _parse(
         convert_legacy_rows=bool(convert_legacy_rows),
         inputs=inputs,
     )
+
+
+def _grafana_url(table: dict[str, Any], prefix: str, problems: list[str]) -> str | None:
+    """``grafana_url``: checked like --grafana-url, and never with credentials (no secrets
+    belong in the config)."""
+    url = _optional_str(table, "grafana_url", prefix, problems)
+    if url is None:
+        return None
+    problem = grafana_url_problem(url)
+    if problem is not None:
+        problems.append(f"{prefix}grafana_url {problem}")
+        return None
+    return clean_grafana_url(url)
 
 
 def _parse_org(name: str, value: Any, key: str, problems: list[str]) -> OrgConfig:

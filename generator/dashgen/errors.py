@@ -10,10 +10,14 @@ try/except to turn one into a message and an exit code::
     ├── SourceError                                one source could not be loaded (path, line)
     │   └── ExportFormatError                      a Share > Export file where View JSON is needed
     ├── BuildError                                 a build ended with errors (carries problems)
-    ├── TokenError                                 no token for an org, unsafe token store, ...
-    │   └── TokenStoreError                        the store file itself (permissions, corrupt)
+    ├── TokenError                                 no token for an org, an expired stored token
+    │   ├── InvalidTokenError                      exit 2: a token that cannot go in a header
+    │   └── TokenStoreError                        the store file (mode, owner, unreadable)
+    │       └── MalformedTokenStoreError           exit 2: not JSON, unknown layout, a bad entry
     ├── GrafanaError                               talking to Grafana went wrong
     │   ├── GrafanaConnectionError                 no HTTP answer (refused, DNS, TLS, timeout)
+    │   ├── GrafanaRequestError                    the request could not be sent (not retried)
+    │   ├── UnexpectedResponseError                an answer not from Grafana's API (HTML, bad JSON)
     │   ├── InsecureTransportError                 a token would go over plain http to a remote host
     │   └── GrafanaAPIError                        Grafana answered with an error status
     │       ├── AuthenticationError                401
@@ -30,7 +34,8 @@ try/except to turn one into a message and an exit code::
     └── WatchError                                 the file watcher itself failed
 
 Messages never contain a token or a password: callers pass ``Secret`` values and
-redacted URLs (see ``dashgen.secrets``).
+redacted URLs, and every message goes through ``dashgen.secrets.redact`` on the way in
+and on the way out.
 """
 
 from __future__ import annotations
@@ -41,12 +46,20 @@ from typing import Any
 
 import click
 
+from dashgen.secrets import redact
+
 
 class DashgenError(click.ClickException):
     exit_code = 1
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
+        super().__init__(redact(message))
+
+    def format_message(self) -> str:
+        return redact(self.message)
+
+    def __str__(self) -> str:
+        return self.format_message()
 
     def show(self, file: Any = None) -> None:
         click.echo(f"Error: {self.format_message()}", file=file, err=True)
@@ -94,8 +107,21 @@ class TokenError(DashgenError):
     pass
 
 
+class InvalidTokenError(TokenError):
+    """A token with a control character, a space or a non-ASCII character: refused
+    before any request (the message names where it came from, never its value)."""
+
+    exit_code = 2
+
+
 class TokenStoreError(TokenError):
     pass
+
+
+class MalformedTokenStoreError(TokenStoreError):
+    """The store's content is wrong (names the file and the entry, never a token)."""
+
+    exit_code = 2
 
 
 class GrafanaError(DashgenError):
@@ -103,8 +129,57 @@ class GrafanaError(DashgenError):
 
 
 class GrafanaConnectionError(GrafanaError):
-    def __init__(self, message: str, url: str | None = None) -> None:
+    """No HTTP answer. ``retryable`` is False where trying again cannot help (a TLS
+    certificate that is not trusted, a server that does not speak TLS)."""
+
+    def __init__(self, message: str, url: str | None = None, *, retryable: bool = True) -> None:
         self.url = url
+        self.retryable = retryable
+        super().__init__(message)
+
+
+class GrafanaRequestError(GrafanaError):
+    """The request could not be sent at all (a header or URL httpx refuses); not retried."""
+
+
+class UnexpectedResponseError(GrafanaError):
+    """An answer that is not what Grafana's API gives there: an HTML page (a proxy's login
+    page, a wrong sub-path, Grafana's own web app), a redirect, an empty body, or JSON of
+    another shape. The message says what was expected at which URL and what came back
+    (status, content type, the first characters, redacted)."""
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        *,
+        expected: str,
+        status: int,
+        content_type: str,
+        excerpt: str,
+        problem: str = "",
+        hint: str = "",
+        kind: str = "shape",
+    ) -> None:
+        self.method = method
+        # html, not-json, redirect, empty (nothing of this server is Grafana's API), or
+        # shape (JSON of another shape: maybe only this one answer)
+        self.kind = kind
+        self.url = url
+        self.expected = expected
+        self.status = status
+        self.content_type = content_type
+        self.excerpt = excerpt
+        self.problem = problem
+        self.hint = hint
+        got = f"{status} {content_type or 'without a content type'}"
+        if problem:
+            got += f" ({problem})"
+        if excerpt:
+            got += f": {excerpt!r}"
+        message = f"{method} {url}: expected {expected}, got {got}"
+        if hint:
+            message += f"; {hint}"
         super().__init__(message)
 
 
@@ -130,17 +205,22 @@ class GrafanaAPIError(GrafanaError):
         status_text: str | None = None,
         message_id: str | None = None,
         body: Any = None,
+        answer: str = "",
     ) -> None:
         self.status = status
         self.method = method
         self.url = url
-        self.grafana_message = grafana_message
+        self.grafana_message = redact(grafana_message)
         self.status_text = status_text
         self.message_id = message_id
         self.body = body
+        # an answer that is not Grafana's JSON (a proxy's HTML 502): content type and excerpt
+        self.answer = redact(answer)
         text = f"{method} {url} answered {status}"
         if grafana_message:
-            text += f": {grafana_message}"
+            text += f": {self.grafana_message}"
+        elif answer:
+            text += f" ({self.answer})"
         super().__init__(text)
 
 
@@ -178,6 +258,7 @@ class VersionConflictError(GrafanaAPIError):
             status_text=error.status_text,
             message_id=error.message_id,
             body=error.body,
+            answer=error.answer,
         )
 
 

@@ -3,7 +3,7 @@
 The one translator for every command: publish, diff, watch and bootstrap alike describe
 what they were doing (``Doing``) and hand over the typed error from ``dashgen.errors``.
 Error texts already hold redacted URLs only, and nothing here ever sees a token value
-(only where it came from).
+(only where it came from); every sentence still passes through ``secrets.redact``.
 """
 
 from __future__ import annotations
@@ -16,13 +16,16 @@ from dashgen.errors import (
     ConflictError,
     GrafanaAPIError,
     GrafanaConnectionError,
+    GrafanaRequestError,
     NotFoundError,
     PermissionDeniedError,
     PreconditionFailedError,
     RateLimitedError,
     ServerError,
+    UnexpectedResponseError,
     VersionConflictError,
 )
+from dashgen.secrets import redact
 from dashgen.tokens import env_var_name
 
 ADMIN_USER_ENV = "GRAFANA_ADMIN_USER"
@@ -54,12 +57,24 @@ def token_hint(org: str) -> str:
 
 
 def explain(error: Exception, doing: Doing) -> str:
+    """One sentence: what was being done, why it failed, what to do (always redacted)."""
+    return redact(_explain(error, doing))
+
+
+def _explain(error: Exception, doing: Doing) -> str:
     if isinstance(error, GrafanaConnectionError):
+        if not error.retryable:  # TLS: the error says what to do
+            return f"{doing.what}: {error.message}"
         return f"{doing.what}: {error.message}. Check --grafana-url and the network, then re-run"
+    if isinstance(error, UnexpectedResponseError | GrafanaRequestError):
+        return f"{doing.what}: {error.message}"
     if not isinstance(error, GrafanaAPIError):
         return f"{doing.what}: {error}"
     status_text = error.status_text or ""
-    grafana_says = f" (Grafana: {error.grafana_message})" if error.grafana_message else ""
+    if error.grafana_message:
+        grafana_says = f" (Grafana: {error.grafana_message})"
+    else:  # a body that is not Grafana's JSON: what it was
+        grafana_says = f" ({error.answer})" if error.answer else ""
     source_hint = f" in {doing.source}" if doing.source else ""
     if doing.credentials == "admin" and (
         isinstance(error, AuthenticationError) or error.message_id == PASSWORD_AUTH_FAILED

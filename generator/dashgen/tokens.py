@@ -6,6 +6,11 @@ It is created 0600 in a 0700 folder, rewritten atomically (temp file in the same
 folder, fsync, ``os.replace``) under an exclusive ``flock`` so concurrent writers do
 not lose entries, and refused, as ssh refuses a private key, when group or others can
 read it. It is the only file a token is ever written to.
+
+Every entry that is read is checked (a ``token`` string that can go in an HTTP header,
+``expires_at`` an ISO 8601 time, ids integers ...): a malformed one is a
+``TokenStoreError`` (exit 2) naming the store file and the entry, never its token. A
+token from the environment is checked the same way (``InvalidTokenError``).
 """
 
 from __future__ import annotations
@@ -24,12 +29,18 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from dashgen.errors import TokenError, TokenStoreError
-from dashgen.secrets import Secret
+from dashgen.errors import (
+    InvalidTokenError,
+    MalformedTokenStoreError,
+    TokenError,
+    TokenStoreError,
+)
+from dashgen.secrets import Secret, unsafe_character
 
 STORE_ENV = "DASHGEN_TOKEN_STORE"
 STORE_FORMAT_VERSION = 1
 TokenKind = Literal["service-account", "api-key"]
+TOKEN_KINDS = ("service-account", "api-key")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -58,8 +69,7 @@ class StoredToken:
     def expired(self, now: datetime | None = None) -> bool:
         if not self.expires_at:
             return False
-        expiry = datetime.fromisoformat(self.expires_at)
-        return expiry <= (now or datetime.now(UTC))
+        return parse_expiry(self.expires_at) <= (now or datetime.now(UTC))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,6 +86,7 @@ class StoredToken:
 
     @classmethod
     def from_json(cls, grafana_url: str, org: str, data: Mapping[str, Any]) -> StoredToken:
+        """The entry; ``entry_problem(data)`` must be None (``TokenStore`` checks it)."""
         return cls(
             grafana_url=grafana_url,
             org=org,
@@ -89,6 +100,61 @@ class StoredToken:
             service_account_id=data.get("service_account_id"),
             token_id=data.get("token_id"),
         )
+
+
+def parse_expiry(text: str) -> datetime:
+    """An ISO 8601 time; one without a time zone is taken as UTC."""
+    expiry = datetime.fromisoformat(text)
+    return expiry if expiry.tzinfo is not None else expiry.replace(tzinfo=UTC)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def entry_problem(data: Any) -> str | None:
+    """What is wrong with one store entry (a phrase), or None; never shows the token."""
+    if not isinstance(data, dict):
+        kind = "a string" if isinstance(data, str) else f"a JSON {type(data).__name__}"
+        return f"is {kind}, not an object with a 'token'"
+    token = data.get("token")
+    if token is None:
+        return "has no 'token'"
+    if not isinstance(token, str) or not token.strip():
+        return "has a 'token' that is not a non-empty string"
+    unsafe = unsafe_character(token)
+    if unsafe is not None:
+        return f"has a token with {unsafe}, which cannot be sent in an HTTP header"
+    if data.get("kind", "service-account") not in TOKEN_KINDS:
+        return f"has 'kind' {data.get('kind')!r} (expected one of: {', '.join(TOKEN_KINDS)})"
+    for key in ("org_id", "service_account_id", "token_id"):
+        if data.get(key) is not None and not _is_int(data[key]):
+            return f"has {key!r} that is not an integer"
+    for key in ("name", "role", "created_at"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            return f"has {key!r} that is not a string"
+    expires = data.get("expires_at")
+    if expires is not None:
+        if not isinstance(expires, str):
+            return "has 'expires_at' that is not a string"
+        try:
+            parse_expiry(expires)
+        except ValueError:
+            return f"has 'expires_at' {expires!r}, which is not an ISO 8601 time"
+    return None
+
+
+def token_problem(value: str) -> str | None:
+    """Why ``value`` cannot be sent as a token (a phrase), or None."""
+    if not value:
+        return "is empty"
+    unsafe = unsafe_character(value)
+    if unsafe is not None:
+        return (
+            f"contains {unsafe}; a Grafana token is ASCII letters, digits and '_-+/=.' only, "
+            "so it was not sent"
+        )
+    return None
 
 
 def env_var_name(org: str) -> str:
@@ -144,17 +210,39 @@ class TokenStore:
         data = self._read()
         wanted = normalize_grafana_url(grafana_url) if grafana_url else None
         found = []
-        for url, section in sorted(data["grafana"].items()):
+        for url in sorted(data["grafana"]):
             if wanted and url != wanted:
                 continue
-            for org, entry in sorted(section.get("orgs", {}).items()):
-                found.append(StoredToken.from_json(url, org, entry))
+            for org, entry in sorted(self._orgs(data, url).items()):
+                found.append(self._entry(url, org, entry))
         return found
 
     def get(self, grafana_url: str, org: str) -> StoredToken | None:
         url = normalize_grafana_url(grafana_url)
-        entry = self._read()["grafana"].get(url, {}).get("orgs", {}).get(org)
-        return StoredToken.from_json(url, org, entry) if entry is not None else None
+        data = self._read()
+        if url not in data["grafana"]:
+            return None
+        entry = self._orgs(data, url).get(org)
+        return self._entry(url, org, entry) if entry is not None else None
+
+    def _orgs(self, data: dict[str, Any], url: str) -> dict[str, Any]:
+        section = data["grafana"][url]
+        orgs = section.get("orgs", {}) if isinstance(section, dict) else None
+        if not isinstance(orgs, dict):
+            raise MalformedTokenStoreError(
+                f"token store {self}: the section of {url} is not an object with 'orgs'; "
+                "fix or remove it and run `dashgen token create` again"
+            )
+        return orgs
+
+    def _entry(self, url: str, org: str, data: Any) -> StoredToken:
+        problem = entry_problem(data)
+        if problem is not None:
+            raise MalformedTokenStoreError(
+                f"token store {self}: the entry of org {org!r} at {url} {problem}; fix it in "
+                f"the file, or replace it with `dashgen token create --org {org} --rotate`"
+            )
+        return StoredToken.from_json(url, org, data)
 
     # -- writing ------------------------------------------------------------------------
 
@@ -163,19 +251,27 @@ class TokenStore:
         url = normalize_grafana_url(entry.grafana_url)
         with self._locked():
             data = self._read()
-            section = data["grafana"].setdefault(url, {"orgs": {}})
-            section.setdefault("orgs", {})[entry.org] = entry.to_json()
+            section = data["grafana"].get(url)
+            if not isinstance(section, dict) or not isinstance(section.get("orgs"), dict):
+                section = data["grafana"][url] = {"orgs": {}}  # a malformed one held no token
+            section["orgs"][entry.org] = entry.to_json()
             self._write(data)
 
     def remove(self, grafana_url: str, org: str) -> StoredToken | None:
-        """Drop the entry; the removed entry, or None when there was none."""
+        """Drop the entry; the removed entry, or None when there was none (or it was
+        malformed: removing it is one way to get rid of it)."""
         url = normalize_grafana_url(grafana_url)
         with self._locked():
             data = self._read()
-            orgs = data["grafana"].get(url, {}).get("orgs", {})
+            if url not in data["grafana"]:
+                return None
+            orgs = self._orgs(data, url)
             if org not in orgs:
                 return None
-            removed = StoredToken.from_json(url, org, orgs.pop(org))
+            entry = orgs.pop(org)
+            removed = (
+                StoredToken.from_json(url, org, entry) if entry_problem(entry) is None else None
+            )
             if not orgs:
                 del data["grafana"][url]
             self._write(data)
@@ -196,12 +292,21 @@ class TokenStore:
         try:
             data = json.loads(raw)
         except ValueError:
-            raise TokenStoreError(
+            raise MalformedTokenStoreError(
                 f"token store {self} is not valid JSON; fix or remove it and run "
                 "`dashgen token create` again"
             ) from None
         if not isinstance(data, dict) or not isinstance(data.get("grafana"), dict):
-            raise TokenStoreError(f"token store {self} has an unknown layout")
+            raise MalformedTokenStoreError(
+                f"token store {self} has an unknown layout (expected an object with "
+                "'grafana'); fix or remove it and run `dashgen token create` again"
+            )
+        version = data.get("version", STORE_FORMAT_VERSION)
+        if not _is_int(version) or version > STORE_FORMAT_VERSION:
+            raise MalformedTokenStoreError(
+                f"token store {self} has format version {version!r}, which this dashgen does "
+                f"not know (it reads version {STORE_FORMAT_VERSION}): upgrade dashgen"
+            )
         return data
 
     def _check_private(self, info: os.stat_result) -> None:
@@ -259,13 +364,18 @@ def _fsync_folder(folder: Path) -> None:
 def resolve_token(org: str, grafana_url: str) -> ResolvedToken | None:
     """Env ``DASHGEN_TOKEN_<ORG>`` first, then the store; None when neither has one.
 
-    Raises ``TokenStoreError`` for an unsafe or unreadable store and ``TokenError`` for
-    a stored token that has expired.
+    Raises ``InvalidTokenError`` for a token that cannot be sent (control characters,
+    spaces, non-ASCII), ``TokenStoreError`` for an unsafe, unreadable or malformed store
+    and ``TokenError`` for a stored token that has expired.
     """
     name = env_var_name(org)
     value = os.environ.get(name)
-    if value:
-        return ResolvedToken(Secret(value.strip()), f"env {name}")
+    if value and value.strip():
+        value = value.strip()  # `export X=$(cat file)` and CI secrets often end in a newline
+        problem = token_problem(value)
+        if problem is not None:
+            raise InvalidTokenError(f"the token for org {org!r} in env {name} {problem}")
+        return ResolvedToken(Secret(value), f"env {name}")
     store = TokenStore()
     entry = store.get(grafana_url, org)
     if entry is None:

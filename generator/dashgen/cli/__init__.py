@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 
 from dashgen import __version__
-from dashgen.cli.common import CliContext
+from dashgen.cli.common import CliContext, verbose_option
+from dashgen.cli.output import internal_error, redacted_output
 
 # command name -> the module (in dashgen.cli) whose COMMANDS list defines it
 COMMAND_MODULES: dict[str, str] = {
@@ -41,8 +42,40 @@ class LazyGroup(click.Group):
         module = importlib.import_module(f"dashgen.cli.{module_name}")
         return next((c for c in module.COMMANDS if c.name == cmd_name), None)
 
+    def invoke(self, ctx: click.Context) -> object:
+        # Every line printed goes through secrets.redact; a bug is one redacted line.
+        ctx.with_resource(redacted_output())
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            raise internal_error(error) from None
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+
+ENVIRONMENT_HELP = """\b
+Environment variables:
+  GRAFANA_URL             Grafana base URL (like --grafana-url)
+  DASHGEN_TOKEN_<ORG>     the token of org <ORG> (upper-cased, other characters _),
+                          e.g. DASHGEN_TOKEN_APIORG; wins over the token store
+  DASHGEN_TOKEN_STORE     token store file (default
+                          $XDG_CONFIG_HOME/dashgen/tokens.json)
+  XDG_CONFIG_HOME, HOME   where the default token store lives (~/.config)
+  GRAFANA_ADMIN_USER      server admin for org/token/bootstrap (default admin)
+  GRAFANA_ADMIN_PASSWORD  that admin's password (else asked on a terminal)
+  DASHGEN_LOG             log level: debug (like -v), info, warning, error
+  HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
+                          proxies for requests to Grafana (as curl reads them)
+  SSL_CERT_FILE, SSL_CERT_DIR
+                          CA certificates to trust (like --ca-cert)
+"""
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=ENVIRONMENT_HELP,
+)
 @click.version_option(__version__, prog_name="dashgen")
 @click.option(
     "-C",
@@ -53,7 +86,14 @@ class LazyGroup(click.Group):
     show_default=True,
     help="Project root (where dashgen.toml or pyproject.toml lives).",
 )
+@verbose_option
 @click.pass_context
 def main(ctx: click.Context, project_root: Path) -> None:
-    """Build Grafana dashboards from code and publish them per organization."""
+    """Build Grafana dashboards from code and publish them per organization.
+
+    Every problem is reported in one sentence naming the file (and line) or the
+    setting to fix; exit 0 on success, 1 for errors, 2 for usage or configuration
+    errors. A failed build leaves build/ as it was. No token or password is ever
+    printed or logged.
+    """
     ctx.obj = CliContext(project_root=project_root)

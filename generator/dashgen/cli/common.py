@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from dashgen.errors import UsageError
+from dashgen.urls import Credentials, checked_grafana_url
 
 if TYPE_CHECKING:
     from dashgen.config import Config
@@ -62,9 +64,62 @@ def output_option(func: F) -> F:
     )(func)
 
 
+def _set_verbose(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    from dashgen.cli.output import verbose
+
+    # The group always sets the level (DASHGEN_LOG); a command's -v only turns debug on.
+    if value or ctx.parent is None:
+        ctx.call_on_close(verbose(value))
+    return value
+
+
+def verbose_option(func: F) -> F:
+    return click.option(
+        "-v",
+        "--verbose",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_set_verbose,
+        help="Show each request to Grafana (method, path, status, time; never a header or a "
+        "body); env DASHGEN_LOG=debug does the same.",
+    )(func)
+
+
+def grafana_url_origin(config: Config | None = None, *, from_config: bool = False) -> str:
+    """Where the Grafana URL came from, for messages: --grafana-url, env, or the config."""
+    ctx = click.get_current_context(silent=True)
+    source = ctx.get_parameter_source("grafana_url") if ctx is not None else None
+    if not from_config and source is ParameterSource.ENVIRONMENT:
+        return "env GRAFANA_URL"
+    if not from_config and source is not None:
+        return "--grafana-url"
+    where = config.config_file if config is not None and config.config_file else "the config"
+    return f"grafana_url in {where}"
+
+
+def grafana_url_from(
+    grafana_url: str | None,
+    config_url: str | None,
+    *,
+    config: Config | None = None,
+    credentials: Credentials = "refuse",
+) -> str:
+    """The Grafana URL (option, env GRAFANA_URL, then config), checked: ``UsageError``
+    (exit 2) naming its origin, before any token lookup or request."""
+    url = grafana_url or config_url
+    if not url:
+        raise UsageError(
+            "no Grafana URL: pass --grafana-url, set GRAFANA_URL, or set grafana_url in the config"
+        )
+    origin = grafana_url_origin(config, from_config=not grafana_url)
+    return checked_grafana_url(url, origin=origin, credentials=credentials)
+
+
 def grafana_connection_options(func: F) -> F:
     """--grafana-url, TLS and plain-http switches, shared by every command that talks to Grafana."""
     decorators = [
+        verbose_option,
         click.option(
             "--grafana-url",
             envvar="GRAFANA_URL",
@@ -110,11 +165,7 @@ def publish_connection(
     """Grafana URL (option, env GRAFANA_URL, then config) and TLS rules for publish/diff/watch."""
     from dashgen.grafana.client import Connection  # only commands that talk to Grafana
 
-    url = grafana_url or config.grafana_url
-    if not url:
-        raise UsageError(
-            "no Grafana URL: pass --grafana-url, set GRAFANA_URL, or set grafana_url in the config"
-        )
+    url = grafana_url_from(grafana_url, config.grafana_url, config=config)
     return Connection(
         url=url, verify=tls_verify(ca_cert, insecure), allow_insecure_http=allow_insecure_http
     )

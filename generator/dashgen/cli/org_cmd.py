@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from dashgen import orgs
-from dashgen.cli.common import CliContext, grafana_connection_options, pass_cli, tls_verify
-from dashgen.errors import ConfigError, UsageError
+from dashgen.cli.common import (
+    CliContext,
+    grafana_connection_options,
+    grafana_url_from,
+    pass_cli,
+    tls_verify,
+)
+from dashgen.cli.output import write_secret
+from dashgen.config import load_config
+from dashgen.errors import UsageError
 from dashgen.grafana.client import Connection
 from dashgen.secrets import Secret, redact_url
 from dashgen.tokens import StoredToken, TokenStore, env_var_name
@@ -83,24 +90,22 @@ def token_request_options(func: F) -> F:
 # -- input helpers ----------------------------------------------------------------------
 
 
-def _configured_grafana_url(project_root: Path) -> str | None:
-    try:
-        from dashgen.config import load_config
-    except ImportError:
-        return None
-    try:
-        return load_config(project_root).grafana_url
-    except ConfigError:
-        return None
-
-
 def _grafana_url(cli: CliContext, grafana_url: str | None, *, required: bool = True) -> str | None:
-    url = grafana_url or _configured_grafana_url(cli.project_root)
-    if not url and required:
-        raise UsageError(
-            "no Grafana URL: pass --grafana-url, set GRAFANA_URL, or set grafana_url in the config"
-        )
-    return url
+    """--grafana-url (or env GRAFANA_URL), else the config's, checked (admin credentials
+    inside it are allowed here, as in Grafana's tutorial)."""
+    config = None if grafana_url else load_config(cli.project_root)
+    config_url = config.grafana_url if config is not None else None
+    if not (grafana_url or config_url) and not required:
+        return None
+    return grafana_url_from(grafana_url, config_url, config=config, credentials="allow")
+
+
+def _filter_url(grafana_url: str | None) -> str | None:
+    """--grafana-url of `org list`/`token list`, checked, without credentials."""
+    if not grafana_url:
+        return None
+    checked = grafana_url_from(grafana_url, None, credentials="allow")
+    return orgs.split_admin_url(checked)[0]
 
 
 def _admin_target(
@@ -177,8 +182,8 @@ def _reporter(show: bool) -> Callable[[str], None]:
 
 
 def _echo_token(entry: StoredToken, show: bool) -> None:
-    if show:
-        click.echo(entry.token.reveal())
+    if show:  # the one place a token is printed, on purpose: past the output redaction
+        write_secret(entry.token.reveal())
 
 
 def _stored_rows(entries: Sequence[StoredToken]) -> list[list[str]]:
@@ -227,7 +232,7 @@ def org_create(
 def org_list(grafana_url: str | None) -> None:
     """Orgs that have a token in the token store."""
     store = TokenStore()
-    entries = store.entries(grafana_url)
+    entries = store.entries(_filter_url(grafana_url))
     if not entries:
         click.echo(f"No orgs in token store {store}.")
         return
@@ -276,7 +281,7 @@ def token_create(
 def token_list(grafana_url: str | None) -> None:
     """Tokens in the token store (masked)."""
     store = TokenStore()
-    entries = store.entries(grafana_url)
+    entries = store.entries(_filter_url(grafana_url))
     if not entries:
         click.echo(f"No tokens in token store {store}.")
         return

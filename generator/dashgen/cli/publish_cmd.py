@@ -26,7 +26,7 @@ from dashgen.errors import BuildError, PublishError, UsageError
 from dashgen.model.diff import summarize, unified_diff
 from dashgen.publish import DEFAULT_CONCURRENCY, PlannedDashboard, PlanReport, plan
 from dashgen.publish import publish as publish_dashboards
-from dashgen.publish.events import Action, PublishEvent, PublishReport
+from dashgen.publish.events import PROBLEMS, Action, PublishEvent, PublishReport
 
 PROGRESS_BAR_THRESHOLD = 5
 # diff's words: "drifted" = changed in Grafana since dashgen last published it.
@@ -87,12 +87,16 @@ def publish(
 
     \b
     Each org's token comes from env DASHGEN_TOKEN_<ORG>, then the token store
-    (`dashgen token create`); GET /api/org must name the org before anything is sent.
+    (`dashgen token create`; env DASHGEN_TOKEN_STORE, default
+    ~/.config/dashgen/tokens.json); GET /api/org must name the org before anything is
+    sent. An org that fails as a whole is reported once.
     Unchanged dashboards get no POST (no new version). A dashboard last saved in
     Grafana by someone else is reported as drifted and left alone unless --force.
 
-    Exit codes: 0 every dashboard published or unchanged, 1 any failed or drifted,
-    2 usage or configuration errors.
+    Exit codes: 0 every dashboard published or unchanged, 1 any failed or drifted (or
+    an org failed), 2 usage or configuration errors (also a token that cannot be sent
+    or a malformed token store entry). `dashgen --help` lists every environment
+    variable.
     """
     config = load_config(cli.project_root)
     orgs = _orgs(config, org_names, all_orgs)
@@ -148,6 +152,8 @@ def diff(
         _print_plan_json(planned)
     else:
         _print_plan_text(planned)
+    if planned.org_exit_codes:
+        ctx.exit(max(planned.org_exit_codes.values()))
     ctx.exit(1 if planned.has_changes else 0)
 
 
@@ -192,20 +198,23 @@ def _is_tty() -> bool:
 # -- printing ------------------------------------------------------------------------------
 
 
-def _event_line(event: PublishEvent) -> str:
+def _event_line(event: PublishEvent, *, with_error: bool = True) -> str:
     versions = ""
     if event.version_before is not None and event.version_after is not None:
         versions = f" v{event.version_before}→v{event.version_after}"
     elif event.version_after is not None or event.version_before is not None:
         versions = f" v{event.version_after or event.version_before}"
     line = f"{event.action.value:<12} {event.org}/{event.uid}  {event.title}{versions}"
-    if event.error:
+    if event.error and with_error:
         line += f"\n             {event.error}"
     return line
 
 
 def _print_event(event: PublishEvent) -> None:
-    click.echo(_event_line(event))
+    if event.org_failed:
+        return  # said once for the org, at the end
+    # why a dashboard failed or drifted is said once, under "Not published:" at the end
+    click.echo(_event_line(event, with_error=event.action not in PROBLEMS))
 
 
 def _print_json_event(event: PublishEvent) -> None:
@@ -219,29 +228,63 @@ def _print_changes(report: PublishReport) -> None:
             _print_event(event)
 
 
+def _not_sent(events: Sequence[PublishEvent]) -> Counter[str]:
+    """Per org, the dashboards not attempted because the org failed as a whole."""
+    return Counter(event.org for event in events if event.org_failed)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _finish(report: PublishReport, output_format: str) -> None:
-    counts = report.counts()
     if output_format == "json":
-        summary = {"summary": counts, "org_errors": report.org_errors}
+        summary = {"summary": report.counts(), "org_errors": report.org_errors}
         click.echo(json.dumps(summary, sort_keys=True))
     else:
-        parts = ", ".join(f"{count} {action}" for action, count in counts.items()) or "nothing"
-        click.echo(f"{parts} in {report.duration_s:.1f}s")
+        attempted = Counter(e.action.value for e in report.events if not e.org_failed)
+        not_sent = _not_sent(report.events)
+        parts = [f"{count} {action}" for action, count in attempted.items()]
+        if not_sent:
+            orgs = ", ".join(sorted(not_sent))
+            parts.append(f"{sum(not_sent.values())} not sent (org {orgs} failed)")
+        click.echo(f"{', '.join(parts) or 'nothing'} in {report.duration_s:.1f}s")
         for org, error in report.org_errors.items():
-            click.echo(f"org {org}: {error}", err=True)
-        # Dashboards of an org that failed as a whole are covered by the org's line.
-        failures = [e for e in report.failures if e.org not in report.org_errors]
-        if failures:
-            click.echo("Not published:", err=True)
-            for event in failures:
-                click.echo(
-                    f"  {event.org}/{event.uid} ({event.action.value}): {event.error}", err=True
-                )
+            skipped = f" ({_plural(not_sent[org], 'dashboard')} not sent)" if not_sent[org] else ""
+            click.echo(f"org {org}: {error}{skipped}", err=True)
+        _print_not_published([e for e in report.failures if not e.org_failed])
     if not report.ok:
-        failed = len(report.failures)
-        raise PublishError(
-            f"{failed} dashboard(s) failed or drifted" if failed else "some orgs failed"
+        error = PublishError(_failure_summary(report))
+        error.exit_code = report.exit_code
+        raise error
+
+
+def _print_not_published(failures: Sequence[PublishEvent]) -> None:
+    """Each reason once: dashboards that failed for the same reason (a folder that could
+    not be ensured) are listed together."""
+    if not failures:
+        return
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for event in failures:
+        grouped.setdefault((event.action.value, event.error or ""), []).append(
+            f"{event.org}/{event.uid}"
         )
+    click.echo("Not published:", err=True)
+    for (action, error), names in grouped.items():
+        click.echo(f"  {', '.join(names)} ({action}): {error}", err=True)
+
+
+def _failure_summary(report: PublishReport) -> str:
+    counted = Counter(e.action for e in report.failures if not e.org_failed)
+    parts = []
+    if counted[Action.FAILED]:
+        parts.append(f"{_plural(counted[Action.FAILED], 'dashboard')} failed")
+    if counted[Action.DRIFTED]:
+        parts.append(f"{_plural(counted[Action.DRIFTED], 'dashboard')} drifted")
+    if report.org_errors:
+        orgs = ", ".join(sorted(report.org_errors))
+        parts.append(f"nothing was published to org {orgs}")
+    return "; ".join(parts) or "some dashboards were not published"
 
 
 def _changes(item: PlannedDashboard) -> tuple[list[str], str]:
@@ -253,10 +296,12 @@ def _changes(item: PlannedDashboard) -> tuple[list[str], str]:
 
 
 def _print_plan_text(planned: PlanReport) -> None:
+    not_compared = Counter(item.org for item in planned.items if item.org_failed)
     for org, error in planned.org_errors.items():
-        click.echo(f"org {org}: {error}", err=True)
+        skipped = f" ({_plural(not_compared[org], 'dashboard')} not compared)"
+        click.echo(f"org {org}: {error}{skipped if not_compared[org] else ''}", err=True)
     for item in planned.items:
-        if item.action == Action.UNCHANGED:
+        if item.action == Action.UNCHANGED or item.org_failed:
             continue
         click.echo(f"{DIFF_STATUS[item.action]:<9} {item.org}/{item.built.uid}  {item.built.title}")
         if item.error:
@@ -266,8 +311,12 @@ def _print_plan_text(planned: PlanReport) -> None:
             click.echo(f"          - {line}")
         if text:
             click.echo(text)
-    counted = Counter(DIFF_STATUS[item.action] for item in planned.items)
-    click.echo(", ".join(f"{n} {status}" for status, n in sorted(counted.items())) or "nothing")
+    counted = Counter(DIFF_STATUS[item.action] for item in planned.items if not item.org_failed)
+    parts = [f"{n} {status}" for status, n in sorted(counted.items())]
+    if not_compared:
+        orgs = ", ".join(sorted(not_compared))
+        parts.append(f"{sum(not_compared.values())} not compared (org {orgs} failed)")
+    click.echo(", ".join(parts) or "nothing")
 
 
 def _print_plan_json(planned: PlanReport) -> None:
@@ -282,6 +331,7 @@ def _print_plan_json(planned: PlanReport) -> None:
             "changes": summary,
             "diff": text,
             "error": item.error,
+            "org_failed": item.org_failed,
         }
         click.echo(json.dumps(record, sort_keys=True))
     for org, error in planned.org_errors.items():

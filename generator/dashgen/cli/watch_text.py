@@ -68,7 +68,11 @@ def _format_published(status: WatchStatus) -> tuple[str, list[str]]:
 
 
 def _format_publish_failed(status: WatchStatus) -> tuple[str, list[str]]:
-    lines = [_event_line(event) for event in status.publish_events]
+    # An org that failed as a whole is said once, in the message, not once per dashboard.
+    lines = [_event_line(event) for event in status.publish_events if not event.org_failed]
+    not_sent = [event.uid for event in status.publish_events if event.org_failed]
+    if not_sent:
+        lines.append(f"not sent: {_names(not_sent)}")
     return f"publish failed: {status.message}", lines
 
 

@@ -5,7 +5,8 @@ Each function sends one request (or one short lookup) through a ``GrafanaClient`
 returns a small dataclass. The answers that mean "already there" (409 on orgs and org
 users, 400 ``ErrAlreadyExists`` on service accounts, 400 ``ErrTokenAlreadyExists`` on
 tokens) come back as ``None``/``False`` so callers can carry on; every other error
-status is raised as the client's typed ``GrafanaAPIError``.
+status is raised as the client's typed ``GrafanaAPIError``. Each call names the shape of
+the answer it needs (``grafana.answers.Shape``); the client refuses any other answer.
 
 Creating a token or key is not idempotent, so those POSTs are never retried blindly.
 """
@@ -17,11 +18,40 @@ from typing import Any
 from urllib.parse import quote
 
 from dashgen.errors import ConflictError, GrafanaAPIError, NotFoundError
+from dashgen.grafana.answers import Shape
 from dashgen.grafana.client import NO_RETRY, GrafanaClient
 from dashgen.secrets import Secret
 
 SA_ALREADY_EXISTS = "serviceaccounts.ErrAlreadyExists"
 SA_TOKEN_ALREADY_EXISTS = "serviceaccounts.ErrTokenAlreadyExists"
+
+USER = Shape(
+    "the signed-in user",
+    required={"id": int, "login": str},
+    optional={"orgId": int, "isGrafanaAdmin": bool},
+)
+ORG = Shape("an organization (id and name)", required={"id": int, "name": str})
+CURRENT_ORG = Shape("the current organization (id and name)", required={"id": int, "name": str})
+CREATED_ORG = Shape("the new organization's id", required={"orgId": int})
+ORGS = Shape("the list of organizations", kind="list", items=ORG)
+ORG_USERS = Shape(
+    "the organization's users",
+    kind="list",
+    items=Shape("an org user", required={"userId": int, "login": str, "role": str}),
+)
+SERVICE_ACCOUNT = Shape(
+    "a service account",
+    required={"id": int, "name": str},
+    optional={"login": str, "orgId": int, "role": str},
+)
+SERVICE_ACCOUNT_SEARCH = Shape(
+    "the service-account search result",
+    required={"serviceAccounts": Shape("accounts", kind="list", items=SERVICE_ACCOUNT)},
+    optional={"totalCount": int},
+)
+CREATED_KEY = Shape(
+    "the new token (its key)", required={"key": str}, optional={"id": int, "name": str}
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +112,7 @@ def _message_id(error: GrafanaAPIError) -> str:
 
 def current_user(client: GrafanaClient) -> User:
     """``GET /api/user``: who the credentials belong to and their active org."""
-    body = client.get("/api/user")
+    body = client.get("/api/user", expect=USER)
     return User(
         id=_int(body.get("id")),
         login=str(body.get("login") or ""),
@@ -98,7 +128,7 @@ def switch_active_org(client: GrafanaClient, org_id: int) -> None:
 
 def current_org(client: GrafanaClient, *, org_id: int | None = None) -> Org:
     """``GET /api/org``: the caller's org (a token's own org; a user's active org)."""
-    body = client.get("/api/org", org_id=org_id)
+    body = client.get("/api/org", org_id=org_id, expect=CURRENT_ORG)
     return Org(id=_int(body.get("id")), name=str(body.get("name") or ""))
 
 
@@ -108,7 +138,7 @@ def current_org(client: GrafanaClient, *, org_id: int | None = None) -> Org:
 def create_org(client: GrafanaClient, name: str) -> int | None:
     """``POST /api/orgs``; the new org id, or None when the name is taken (409)."""
     try:
-        body = client.post("/api/orgs", json={"name": name}, retry=NO_RETRY)
+        body = client.post("/api/orgs", json={"name": name}, retry=NO_RETRY, expect=CREATED_ORG)
     except ConflictError:
         return None
     return _int(body.get("orgId"))
@@ -117,7 +147,7 @@ def create_org(client: GrafanaClient, name: str) -> int | None:
 def org_by_name(client: GrafanaClient, name: str) -> Org | None:
     """``GET /api/orgs/name/:name`` (server admin); None when there is no such org."""
     try:
-        body = client.get(f"/api/orgs/name/{quote(name, safe='')}")
+        body = client.get(f"/api/orgs/name/{quote(name, safe='')}", expect=ORG)
     except NotFoundError:
         return None
     return Org(id=_int(body.get("id")), name=str(body.get("name") or name))
@@ -125,7 +155,7 @@ def org_by_name(client: GrafanaClient, name: str) -> Org | None:
 
 def list_orgs(client: GrafanaClient) -> list[Org]:
     """``GET /api/orgs`` (server admin)."""
-    body = client.get("/api/orgs", params={"perpage": 1000})
+    body = client.get("/api/orgs", params={"perpage": 1000}, expect=ORGS)
     return [Org(id=_int(o.get("id")), name=str(o.get("name") or "")) for o in body or []]
 
 
@@ -140,7 +170,7 @@ def add_org_user(client: GrafanaClient, org_id: int, login: str, role: str) -> b
 
 def org_users(client: GrafanaClient, org_id: int) -> list[OrgUser]:
     """``GET /api/orgs/:orgId/users`` (server admin)."""
-    body = client.get(f"/api/orgs/{org_id}/users")
+    body = client.get(f"/api/orgs/{org_id}/users", expect=ORG_USERS)
     return [
         OrgUser(
             user_id=_int(u.get("userId")), login=str(u.get("login") or ""), role=str(u.get("role"))
@@ -175,6 +205,7 @@ def find_service_account(client: GrafanaClient, org_id: int, name: str) -> Servi
             "/api/serviceaccounts/search",
             params={"query": name, "perpage": 1000, "page": page},
             org_id=org_id,
+            expect=SERVICE_ACCOUNT_SEARCH,
         )
         accounts = body.get("serviceAccounts") or []
         for account in accounts:
@@ -196,6 +227,7 @@ def create_service_account(
             json={"name": name, "role": role, "isDisabled": False},
             org_id=org_id,
             retry=NO_RETRY,
+            expect=SERVICE_ACCOUNT,
         )
     except ConflictError:
         return None
@@ -223,6 +255,7 @@ def create_service_account_token(
             json=payload,
             org_id=org_id,
             retry=NO_RETRY,
+            expect=CREATED_KEY,
         )
     except ConflictError:
         return None
@@ -256,7 +289,7 @@ def create_api_key(
     if seconds_to_live:
         payload["secondsToLive"] = seconds_to_live
     try:
-        body = client.post("/api/auth/keys", json=payload, retry=NO_RETRY)
+        body = client.post("/api/auth/keys", json=payload, retry=NO_RETRY, expect=CREATED_KEY)
     except ConflictError:
         return None
     return CreatedToken(

@@ -21,6 +21,7 @@ from dashgen.errors import (
     VersionConflictError,
 )
 from dashgen.grafana import admin
+from dashgen.grafana.answers import Shape
 from dashgen.grafana.backend import LiveDashboard, SaveResult, SearchHit, VersionRecord
 from dashgen.grafana.client import NO_RETRY, GrafanaClient
 from dashgen.grafana.server import ServerInfo, read_server_info
@@ -28,6 +29,36 @@ from dashgen.grafana.server import ServerInfo, read_server_info
 SEARCH_PAGE_LIMIT = 5000  # Grafana's maximum (§4); above it answers 422
 # 412/409 statuses that mean something other than "the version moved".
 NOT_A_VERSION_CONFLICT = frozenset({"name-exists", "plugin-dashboard"})
+
+# What each answer must be (the client refuses anything else, naming the URL).
+FOLDER = Shape("the folder", required={"uid": str}, optional={"title": str})
+DASHBOARD = Shape(
+    "the dashboard with its meta",
+    required={
+        "dashboard": Shape("the dashboard", optional={"version": int}),
+        "meta": Shape(
+            "its meta",
+            optional={"version": int, "folderUid": str, "updatedBy": str, "url": str},
+        ),
+    },
+)
+SEARCH_HITS = Shape(
+    "the search hits", kind="list", items=Shape("a search hit", optional={"uid": str})
+)
+VERSION = Shape(
+    "the version record",
+    required={"version": int},
+    optional={"message": str, "createdBy": str},
+)
+LIBRARY = Shape(
+    "the library element",
+    required={"result": Shape("the element", optional={"model": dict, "name": str})},
+)
+SAVED = Shape(
+    "the saved dashboard's version",
+    required={"version": int},
+    optional={"uid": str, "url": str},
+)
 
 
 def _uid_path(uid: str) -> str:
@@ -58,7 +89,7 @@ class ClassicDashboards:
 
     def get_folder(self, uid: str) -> dict[str, Any] | None:
         try:
-            return dict(self.client.get(f"/api/folders/{_uid_path(uid)}"))
+            return dict(self.client.get(f"/api/folders/{_uid_path(uid)}", expect=FOLDER))
         except NotFoundError:
             return None
 
@@ -69,7 +100,7 @@ class ClassicDashboards:
         client's normal retries are safe here.
         """
         try:
-            self.client.post("/api/folders", json={"uid": uid, "title": title})
+            self.client.post("/api/folders", json={"uid": uid, "title": title}, expect=FOLDER)
         except ConflictError:
             # Fine if the folder is there now; otherwise (e.g. same title in General on
             # Grafana <= 11.2) the 409 is the answer.
@@ -80,7 +111,7 @@ class ClassicDashboards:
 
     def get(self, uid: str) -> LiveDashboard | None:
         try:
-            body = self.client.get(f"/api/dashboards/uid/{_uid_path(uid)}")
+            body = self.client.get(f"/api/dashboards/uid/{_uid_path(uid)}", expect=DASHBOARD)
         except NotFoundError:
             return None
         dashboard = dict(body.get("dashboard") or {})
@@ -106,6 +137,7 @@ class ClassicDashboards:
             hits = self.client.get(
                 "/api/search",
                 params={"type": "dash-db", "limit": SEARCH_PAGE_LIMIT, "page": page},
+                expect=SEARCH_HITS,
             )
             hits = hits or []
             uids.update(str(hit["uid"]) for hit in hits if hit.get("uid"))
@@ -122,7 +154,10 @@ class ClassicDashboards:
             params["folderUIDs"] = list(folder_uids)
         page = 1
         while True:
-            answer = self.client.get("/api/search", params={**params, "page": page}) or []
+            answer = (
+                self.client.get("/api/search", params={**params, "page": page}, expect=SEARCH_HITS)
+                or []
+            )
             hits.extend(
                 SearchHit(
                     uid=str(hit["uid"]),
@@ -141,7 +176,7 @@ class ClassicDashboards:
         """``GET /api/library-elements/:uid``: the element (``model``, ``name``, ``kind`` ...),
         None when the org has no such element."""
         try:
-            body = self.client.get(f"/api/library-elements/{_uid_path(uid)}")
+            body = self.client.get(f"/api/library-elements/{_uid_path(uid)}", expect=LIBRARY)
         except NotFoundError:
             return None
         result = body.get("result") if isinstance(body, Mapping) else None
@@ -156,7 +191,7 @@ class ClassicDashboards:
         """
         path = f"/api/dashboards/uid/{_uid_path(uid)}/versions/{int(version)}"
         try:
-            record = self.client.get(path)
+            record = self.client.get(path, expect=VERSION)
         except NotFoundError:
             return None
         except ServerError as error:
@@ -164,8 +199,6 @@ class ClassicDashboards:
             if "not found" in error.grafana_message.lower():
                 return None
             raise
-        if not isinstance(record, Mapping):
-            return None
         return VersionRecord(
             version=int(record.get("version") or 0),
             message=str(record.get("message") or ""),
@@ -198,7 +231,7 @@ class ClassicDashboards:
             "folderUid": folder_uid or "",
         }
         try:
-            answer = self.client.post("/api/dashboards/db", json=body, retry=NO_RETRY)
+            answer = self.client.post("/api/dashboards/db", json=body, retry=NO_RETRY, expect=SAVED)
         except (PreconditionFailedError, ConflictError) as error:
             if error.status_text in NOT_A_VERSION_CONFLICT:
                 raise

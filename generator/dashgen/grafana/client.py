@@ -1,22 +1,27 @@
 """The one HTTP client for Grafana: auth, org scoping, TLS, retries and typed errors.
 
-Lower-level errors (httpx) are translated here, at one boundary, into the
-``dashgen.errors`` tree. Credentials are ``Secret`` values and never reach a
-message: URLs in errors are redacted and requests carry the token only in the
-Authorization header.
+Lower-level errors (httpx, ssl, h11) are translated here, at one boundary, into the
+``dashgen.errors`` tree (``grafana/failures.py``), and every answer is checked against
+the ``Shape`` its caller expects (``grafana/answers.py``). Credentials are ``Secret``
+values and never reach a message: URLs in errors are redacted, exception texts pass
+through ``secrets.redact``, and requests carry the token only in the Authorization header.
+
+Each request is logged at DEBUG on the ``dashgen.grafana.client`` logger (method, path,
+status, time in ms; never a header or a body): ``dashgen -v`` or ``DASHGEN_LOG=debug``.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import random
 import ssl
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import orjson
 import tenacity
 
 from dashgen import __version__
@@ -24,13 +29,33 @@ from dashgen.errors import (
     GrafanaAPIError,
     GrafanaConnectionError,
     InsecureTransportError,
+    InvalidTokenError,
     RateLimitedError,
     ServerError,
+    UsageError,
     api_error_class,
 )
-from dashgen.secrets import Secret, redact_url
+from dashgen.grafana import answers
+from dashgen.grafana.answers import ANY_JSON, Shape
+from dashgen.grafana.failures import translate
+from dashgen.secrets import (
+    Secret,
+    redact,
+    redact_exception,
+    redact_url,
+    register_basic_auth,
+    unsafe_character,
+)
+from dashgen.urls import grafana_url_problem
 
+log = logging.getLogger(__name__)
 RETRYABLE = (GrafanaConnectionError, ServerError, RateLimitedError)
+# Statuses whose meaning does not depend on the body (a proxy's HTML 502 is still a 502).
+_STATUS_SPEAKS_FOR_ITSELF = frozenset({413, 429})
+
+
+def _retryable(error: BaseException) -> bool:
+    return isinstance(error, RETRYABLE) and getattr(error, "retryable", True)
 
 
 @dataclass(frozen=True)
@@ -93,20 +118,16 @@ class GrafanaClient:
         max_connections: int = 8,
         allow_insecure_http: bool = False,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = base_url.strip().rstrip("/")
         self.display_url = redact_url(self.base_url)
         self.org_id = org_id
         self.retry = retry
+        problem = grafana_url_problem(self.base_url)
+        if problem is not None:  # the CLI checks first; this guards library callers
+            raise UsageError(f"the Grafana URL {problem}")
         parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https"):
-            raise GrafanaConnectionError(
-                f"Grafana URL must start with http:// or https://, got {self.display_url!r}",
-                url=self.display_url,
-            )
-        if parts.username or parts.password:
-            raise GrafanaConnectionError(
-                "pass credentials separately, not embedded in the Grafana URL", url=self.display_url
-            )
+        if token is not None and (unsafe := unsafe_character(token.reveal())):
+            raise InvalidTokenError(f"the token contains {unsafe}; it was not sent")
         credential = "a token" if token is not None else "the admin password" if basic else None
         if (
             credential is not None
@@ -123,6 +144,7 @@ class GrafanaClient:
         if token is not None:
             headers["Authorization"] = f"Bearer {token.reveal()}"
         elif basic is not None:
+            register_basic_auth(basic[0], basic[1].reveal())
             auth = httpx.BasicAuth(basic[0], basic[1].reveal())
         limits = httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
@@ -155,20 +177,24 @@ class GrafanaClient:
         params: Any = None,
         org_id: int | None = None,
         retry: RetryPolicy | None = None,
+        expect: Shape = ANY_JSON,
     ) -> Any:
         """Send one request (retrying per policy) and return the decoded JSON body.
 
-        Raises a ``GrafanaAPIError`` subclass for any status >= 400, or
-        ``GrafanaConnectionError`` when no answer came back.
+        Raises a ``GrafanaAPIError`` subclass for any status >= 400,
+        ``GrafanaConnectionError`` when no answer came back, ``GrafanaRequestError`` when
+        the request could not be sent, and ``UnexpectedResponseError`` when the answer
+        is not ``expect`` (any JSON or no body, by default).
         """
         policy = retry or self.retry
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(policy.attempts),
             wait=policy.wait_seconds,
-            retry=tenacity.retry_if_exception_type(RETRYABLE),
+            retry=tenacity.retry_if_exception(_retryable),
+            before_sleep=_log_retry(method, path, policy),
             reraise=True,
         )
-        return retrying(self._send_once, method, path, json, params, org_id)
+        return retrying(self._send_once, method, path, json, params, org_id, expect)
 
     def get(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs)
@@ -179,38 +205,51 @@ class GrafanaClient:
     def delete(self, path: str, **kwargs: Any) -> Any:
         return self.request("DELETE", path, **kwargs)
 
-    def _send_once(self, method: str, path: str, json: Any, params: Any, org_id: int | None) -> Any:
+    def _send_once(
+        self, method: str, path: str, json: Any, params: Any, org_id: int | None, expect: Shape
+    ) -> Any:
         headers = {}
         effective_org = org_id if org_id is not None else self.org_id
         if effective_org is not None:
             headers["X-Grafana-Org-Id"] = str(effective_org)
         where = f"{self.display_url}{path}"
+        started = time.perf_counter()
         try:
             response = self._http.request(method, path, json=json, params=params, headers=headers)
-        except httpx.TimeoutException as exc:
-            reason = f"Grafana did not answer in time ({type(exc).__name__})"
-            raise GrafanaConnectionError(f"{method} {where}: {reason}", url=where) from None
-        except httpx.TransportError as exc:
-            reason = f"could not reach Grafana ({type(exc).__name__}: {exc})"
-            raise GrafanaConnectionError(f"{method} {where}: {reason}", url=where) from None
+        except Exception as exc:  # httpx, h11, ssl, codecs ...: translated and redacted
+            error = translate(exc, method, where)
+            log.debug("%s %s failed after %s: %s", method, path, _ms(started), error.message)
+            raise error from None
+        log.debug(
+            "%s %s -> %d in %s", method, _logged_path(response), response.status_code, _ms(started)
+        )
         if response.status_code >= 400:
-            raise self._api_error(method, where, response)
-        if not response.content:
-            return None
-        return _decode_json(response)
+            raise self._api_error(method, where, response, expect)
+        return answers.checked_answer(method, where, response, expect)
 
     @staticmethod
-    def _api_error(method: str, where: str, response: httpx.Response) -> GrafanaAPIError:
-        body: Any = _decode_json(response)
-        message = ""
+    def _api_error(
+        method: str, where: str, response: httpx.Response, expect: Shape
+    ) -> GrafanaAPIError:
+        status = response.status_code
+        body: Any = None
+        message = answer = ""
         status_text = message_id = None
+        try:
+            body = answers.decode(response) if response.content.strip() else None
+        except answers.NotJson:
+            if status < 500 and status not in _STATUS_SPEAKS_FOR_ITSELF:
+                # Grafana's API answers errors in JSON: an HTML 404 is not "not found"
+                raise answers.not_json(method, where, response, expect) from None
+            kind = "an HTML page" if answers.is_html(response) else answers.content_type(response)
+            answer = f"{kind or 'a body that is not JSON'}: {answers.excerpt(response)!r}"
         if isinstance(body, dict):
-            message = str(body.get("message") or "")
+            message = answers.shortened(str(body.get("message") or ""))
             status_text = body.get("status") if isinstance(body.get("status"), str) else None
-            message_id = body.get("messageId")
+            message_id = body.get("messageId") if isinstance(body.get("messageId"), str) else None
         elif isinstance(body, str):
-            message = body.strip()[:200]
-        error = api_error_class(response.status_code)(
+            message = answers.shortened(body)
+        error = api_error_class(status)(
             response.status_code,
             method,
             where,
@@ -218,6 +257,7 @@ class GrafanaClient:
             status_text=status_text,
             message_id=message_id,
             body=body,
+            answer=answer,
         )
         if isinstance(error, RateLimitedError):
             error.retry_after = _parse_retry_after(response.headers.get("Retry-After"))
@@ -263,16 +303,32 @@ class Connection:
         )
 
 
-def _decode_json(response: httpx.Response) -> Any:
-    """The body as JSON (orjson: dashboards are large), else as text."""
-    try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        pass  # orjson is strict (NaN, >64-bit ints); let the stdlib decide
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
+def _ms(started: float) -> str:
+    return f"{(time.perf_counter() - started) * 1000:.0f} ms"
+
+
+def _logged_path(response: httpx.Response) -> str:
+    """The path and query that were requested (a token never goes in a URL)."""
+    url = response.request.url
+    query = f"?{url.query.decode('ascii', 'replace')}" if url.query else ""
+    return redact(f"{url.path}{query}")
+
+
+def _log_retry(method: str, path: str, policy: RetryPolicy) -> Any:
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.debug(
+            "%s %s: attempt %d of %d failed (%s); retrying in %.2f s",
+            method,
+            path,
+            state.attempt_number,
+            policy.attempts,
+            type(error).__name__,
+            wait,
+        )
+
+    return before_sleep
 
 
 def _tls_verification(verify: bool | str) -> bool | ssl.SSLContext:
@@ -281,7 +337,9 @@ def _tls_verification(verify: bool | str) -> bool | ssl.SSLContext:
         try:
             return ssl.create_default_context(cafile=verify)
         except (OSError, ssl.SSLError) as exc:
-            raise GrafanaConnectionError(f"cannot use CA bundle {verify}: {exc}") from None
+            raise GrafanaConnectionError(
+                f"cannot use CA bundle {verify}: {redact_exception(exc)}", retryable=False
+            ) from None
     return verify
 
 

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from dashgen.errors import BootstrapError, GrafanaAPIError
+from dashgen.errors import BootstrapError, GrafanaError
 from dashgen.grafana import admin as api
 from dashgen.grafana.client import Connection, GrafanaClient
 from dashgen.messages import ADMIN_PASSWORD_ENV, ADMIN_USER_ENV, Doing, explain
@@ -55,7 +55,7 @@ def admin_session(
     with target.basic_client(credentials.user, credentials.password) as client:
         try:
             user = api.current_user(client)
-        except GrafanaAPIError as error:
+        except GrafanaError as error:  # rejected, unreachable, or not Grafana's API
             doing = Doing(
                 org="",
                 what=f"signing in to Grafana at {target.display_url}",

@@ -17,10 +17,10 @@ from dashgen.errors import (
     BootstrapError,
     DashgenError,
     GoneError,
-    GrafanaAPIError,
     GrafanaError,
     NotFoundError,
     TokenError,
+    TokenStoreError,
     UsageError,
 )
 from dashgen.grafana import admin as api
@@ -86,7 +86,7 @@ def _ensure_org(client: GrafanaClient, user: api.User, target: Connection, name:
     try:
         new_id = api.create_org(client, name)
         org = api.Org(new_id, name) if new_id is not None else api.org_by_name(client, name)
-    except GrafanaAPIError as error:
+    except GrafanaError as error:
         sentence = explain(error, _admin_doing(name, f"creating org {name!r}"))
         raise BootstrapError(f"{sentence}; nothing was changed") from None
     if org is None:
@@ -97,7 +97,7 @@ def _ensure_org(client: GrafanaClient, user: api.User, target: Connection, name:
     created = new_id is not None
     try:
         membership = _ensure_admin_member(client, org.id, user)
-    except GrafanaAPIError as error:
+    except GrafanaError as error:
         verb = "created" if created else "exists"
         sentence = explain(error, _admin_doing(name, f"making {user.login!r} an Admin of it"))
         raise BootstrapError(
@@ -143,8 +143,10 @@ def _keep_stored_token(
     target: Connection, request: TokenRequest, store: TokenStore
 ) -> TokenResult | None:
     """The stored token, when it still authenticates for the org and no rotation was asked."""
+    if request.rotate:  # also the way to replace a malformed entry: it is not read
+        return None
     entry = store.get(target.url, request.org)
-    if entry is None or request.rotate or entry.expired():
+    if entry is None or entry.expired():
         return None
     try:
         with target.token_client(entry.token) as client:
@@ -169,11 +171,11 @@ def _create_token(
     request: TokenRequest,
     store: TokenStore,
 ) -> TokenResult:
-    previous = store.get(target.url, request.org)
+    previous = _previous_entry(store, target, request)
     org = _find_org(client, target, request.org)
     try:
         minted = mint(client, user, org, request)
-    except GrafanaAPIError as error:
+    except GrafanaError as error:
         doing = _admin_doing(request.org, f"minting a token for org {org.name!r}")
         sentence = explain(error, doing)
         raise BootstrapError(f"{sentence}; nothing was stored") from None
@@ -215,6 +217,18 @@ def _create_token(
     )
 
 
+def _previous_entry(
+    store: TokenStore, target: Connection, request: TokenRequest
+) -> StoredToken | None:
+    """The entry a rotation replaces; a malformed one (``--rotate`` replaces it) is None."""
+    try:
+        return store.get(target.url, request.org)
+    except TokenStoreError:
+        if request.rotate:
+            return None
+        raise
+
+
 def _find_org(client: GrafanaClient, target: Connection, name: str) -> api.Org:
     org = api.org_by_name(client, name)
     if org is None:
@@ -230,7 +244,7 @@ def verify_token(target: Connection, entry: StoredToken) -> api.Org:
     try:
         with target.token_client(entry.token) as client:
             live = api.current_org(client)
-    except GrafanaAPIError as error:
+    except GrafanaError as error:
         doing = Doing(org=entry.org, what=f"checking the new token of org {entry.org!r}")
         raise TokenError(explain(error, doing)) from None
     if live.name != entry.org:

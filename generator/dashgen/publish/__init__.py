@@ -69,6 +69,7 @@ def publish(
             part = session.publish(selected, on_event=on_event, dry_run=dry_run)
         report.events.extend(part.events)
         report.org_errors.update(part.org_errors)
+        report.org_exit_codes.update(part.org_exit_codes)
     report.events.sort(key=lambda event: (event.org, event.uid))
     report.duration_s = time.monotonic() - started
     return report
@@ -92,6 +93,7 @@ def plan(
             items, error = session.plan(selected, with_documents=True)
         if error is not None:
             report.org_errors[org] = error
+            report.org_exit_codes[org] = session.open_exit_code
         report.items.extend(items)
     report.items.sort(key=lambda item: (item.org, item.built.uid))
     return report

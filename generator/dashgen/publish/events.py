@@ -35,6 +35,9 @@ class PublishEvent:
     url: str | None = None
     error: str | None = None  # a sentence a person can act on; never holds a token
     source: str | None = None
+    # Not attempted because the whole org failed (no or bad token, Grafana unreachable):
+    # ``error`` is the org's sentence, which text output says once for the org.
+    org_failed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -42,9 +45,19 @@ class PublishEvent:
         return data
 
     @classmethod
-    def failed(cls, org: str, built: BuiltDashboard, error: str) -> PublishEvent:
+    def failed(
+        cls, org: str, built: BuiltDashboard, error: str, *, org_failed: bool = False
+    ) -> PublishEvent:
         source = str(built.source)
-        return cls(org, built.uid, built.title, Action.FAILED, error=error, source=source)
+        return cls(
+            org,
+            built.uid,
+            built.title,
+            Action.FAILED,
+            error=error,
+            source=source,
+            org_failed=org_failed,
+        )
 
 
 @dataclass
@@ -52,6 +65,9 @@ class PublishReport:
     events: list[PublishEvent] = field(default_factory=list)
     # org name -> sentence, for orgs where nothing could be sent at all
     org_errors: dict[str, str] = field(default_factory=dict)
+    # org name -> exit code of its failure: 2 for a configuration problem (a token that
+    # cannot be sent, a malformed token store entry), else 1
+    org_exit_codes: dict[str, int] = field(default_factory=dict)
     duration_s: float = 0.0
 
     def counts(self) -> dict[str, int]:
@@ -61,6 +77,13 @@ class PublishReport:
     @property
     def failures(self) -> list[PublishEvent]:
         return [event for event in self.events if event.action in PROBLEMS]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything went out, 2 for any org's configuration problem, else 1."""
+        if self.ok:
+            return 0
+        return max([1, *self.org_exit_codes.values()])
 
     @property
     def ok(self) -> bool:
@@ -80,6 +103,7 @@ class PlannedDashboard:
     live_version: int | None = None
     url: str | None = None
     error: str | None = None
+    org_failed: bool = False  # the whole org failed: ``error`` is the org's sentence
 
     def event(self) -> PublishEvent:
         return PublishEvent(
@@ -91,6 +115,7 @@ class PlannedDashboard:
             url=self.url,
             error=self.error,
             source=str(self.built.source),
+            org_failed=self.org_failed,
         )
 
 
@@ -98,6 +123,7 @@ class PlannedDashboard:
 class PlanReport:
     items: list[PlannedDashboard] = field(default_factory=list)
     org_errors: dict[str, str] = field(default_factory=dict)
+    org_exit_codes: dict[str, int] = field(default_factory=dict)
 
     @property
     def has_changes(self) -> bool:

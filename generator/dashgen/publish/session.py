@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.config import Config
@@ -32,7 +33,8 @@ from dashgen.grafana.client import Connection, GrafanaClient
 from dashgen.messages import Doing, explain, token_hint
 from dashgen.model.normalize import DEFAULT_MIN_REFRESH_INTERVAL
 from dashgen.publish import dashboard
-from dashgen.publish.events import PlannedDashboard, PublishEvent, PublishReport
+from dashgen.publish.events import Action, PlannedDashboard, PublishEvent, PublishReport
+from dashgen.publish.org_failure import OrgFailure
 from dashgen.publish.provenance import git_short_sha
 from dashgen.tokens import resolve_token
 
@@ -95,6 +97,11 @@ class OrgSession:
         # Grafana answered 401 during a batch (token revoked or expired): the session
         # closes so that the next batch resolves the token and checks it again.
         self.token_rejected = False
+        # exit code of the last failed open(): 2 when the org's configuration is at fault
+        self.open_exit_code = 1
+        # Set during a batch when the whole org fails (dashgen.publish.org_failure): the
+        # dashboards not started yet are not sent, and the failure is said once.
+        self.org_failure = OrgFailure()
         self._lock = threading.Lock()
         # Safety net for callers that never close: the client's connections go with us.
         self._open_clients: list[GrafanaClient] = []
@@ -118,11 +125,13 @@ class OrgSession:
         if self.backend is not None:
             return None
         self.token_rejected = False
+        self.open_exit_code = 1
         what = f"checking the token of org {self.org!r}"
         try:
             token = resolve_token(self.org, self.connection.url)
-        except DashgenError as error:  # a broken store or an expired stored token: this org only
-            return f"{what}: {error.message}"
+        except DashgenError as error:  # a broken store, a bad or expired token: this org only
+            self.open_exit_code = error.exit_code
+            return error.message  # names the org and where the token came from
         if token is None:
             return f"no token for org {self.org!r}: {token_hint(self.org)}"
         self.token_origin = token.origin
@@ -192,17 +201,27 @@ class OrgSession:
             if on_event is not None:
                 on_event(event)
 
+        failed: list[PublishEvent] = []  # reported at the end, once the org's fate is known
+
         with self._lock:
             error = self.open()
             if error is not None:
                 report.org_errors[self.org] = error
+                report.org_exit_codes[self.org] = self.open_exit_code
                 for built in selected:
-                    record(PublishEvent.failed(self.org, built, error))
+                    record(PublishEvent.failed(self.org, built, error, org_failed=True))
             elif selected:
+                self.org_failure.reset()
                 self._prepare(selected, create_folders=not dry_run)
                 work = dashboard.plan if dry_run else dashboard.publish_one
-                for outcome in self._each(selected, partial(work, self)):
-                    record(outcome.event() if isinstance(outcome, PlannedDashboard) else outcome)
+                for outcome in self._each(selected, self._unless_org_failed(partial(work, self))):
+                    event = outcome.event() if isinstance(outcome, PlannedDashboard) else outcome
+                    (failed.append if event.action is Action.FAILED else record)(event)
+                for event in failed:
+                    record(self.org_failure.absorb(event))
+                if self.org_failure.sentence is not None:
+                    report.org_errors[self.org] = self.org_failure.sentence
+                    report.org_exit_codes[self.org] = 1
                 if self.token_rejected:
                     self._close_backend()  # the next batch reads the token and checks again
         report.events.sort(key=lambda event: (event.org, event.uid))
@@ -212,19 +231,40 @@ class OrgSession:
     def plan(
         self, dashboards: Sequence[BuiltDashboard], *, with_documents: bool = False
     ) -> tuple[list[PlannedDashboard], str | None]:
-        """What ``publish`` would do (never a write), and the org's error if it failed."""
+        """What ``publish`` would do (never a write), and the org's error if it failed (then
+        every dashboard is a FAILED item carrying it, with ``org_failed``)."""
         selected = sorted_by_uid(d for d in dashboards if d.org == self.org)
         with self._lock:
             error = self.open()
             if error is not None:
-                return [], error
+                failed = [
+                    PlannedDashboard(self.org, built, Action.FAILED, error=error, org_failed=True)
+                    for built in selected
+                ]
+                return failed, error
             if not selected:
                 return [], None
+            self.org_failure.reset()
             self._prepare(selected, create_folders=False)
             work = partial(dashboard.plan, self, with_documents=with_documents)
-            items = list(self._each(selected, work))
-        items.sort(key=lambda item: item.built.uid)
-        return items, None
+            items = list(self._each(selected, self._unless_org_failed(work)))
+        items = sorted((self.org_failure.absorb(i) for i in items), key=lambda i: i.built.uid)
+        return items, self.org_failure.sentence
+
+    def _unless_org_failed(
+        self, work: Callable[[BuiltDashboard], Any]
+    ) -> Callable[[BuiltDashboard], Any]:
+        """``work``, or (once the org failed as a whole) a FAILED item without a request."""
+
+        def guarded(built: BuiltDashboard) -> Any:
+            failure = self.org_failure.sentence
+            if failure is not None:
+                return PlannedDashboard(
+                    self.org, built, Action.FAILED, error=failure, org_failed=True
+                )
+            return work(built)
+
+        return guarded
 
     def _prepare(self, dashboards: Sequence[BuiltDashboard], *, create_folders: bool) -> None:
         """Before a batch: ensure the folders not seen yet; search only for a large batch."""
@@ -278,7 +318,10 @@ class OrgSession:
     def explain(self, error: DashgenError, doing: Doing) -> str:
         if isinstance(error, AuthenticationError):
             self.token_rejected = True
-        return explain(error, doing)
+        sentence = explain(error, doing)
+        org_doing = self.doing(f"publishing to org {self.org!r}")
+        self.org_failure.note(error, sentence, lambda: explain(error, org_doing))
+        return sentence
 
     def doing(self, what: str, built: BuiltDashboard | None = None) -> Doing:
         return Doing(
@@ -292,7 +335,13 @@ class OrgSession:
         """A Grafana URL as a person can open it (Grafana often answers relative ones)."""
         if not url or "://" in url or self.backend is None:
             return url
-        return f"{self.backend.display_url}{url}"
+        base = self.backend.display_url
+        # Grafana under a sub-path puts it in front of the URLs it answers (AppSubURL):
+        # join those with the origin, not with the base, or the path would be doubled.
+        sub_path = urlsplit(base).path
+        if sub_path and (url == sub_path or url.startswith(f"{sub_path}/")):
+            return f"{base[: len(base) - len(sub_path)]}{url}"
+        return f"{base}{url}"
 
 
 def sorted_by_uid(dashboards: Iterable[BuiltDashboard]) -> list[BuiltDashboard]:
