@@ -28,6 +28,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/build_bench.py
 	$(BIN)/python bench/publish_bench.py
 	$(BIN)/python bench/watch_bench.py
+	$(BIN)/python bench/big_dashboard_bench.py
 
 clean:
 	rm -rf build .venv .pytest_cache

@@ -1,6 +1,7 @@
 """Pure checks on a normalised dashboard → a list of ``Problem`` (never prints).
 
-Errors fail the build: empty title, invalid uid, duplicate panel ids. Warnings do not
+Errors fail the build: a model of the wrong shape (``dashgen.model.structure``), an empty
+title, an invalid uid, duplicate panel ids. Warnings do not
 (unless ``--strict``): overlapping gridPos, a panel without ``type``, a datasource that
 names a template variable the dashboard does not define. Checks across dashboards
 (the same uid from two sources) live in ``dashgen.build.run``.
@@ -10,15 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from dashgen.model.normalize import UID_MAX_LENGTH, UID_PATTERN, iter_panels
+from dashgen.model.normalize import UID_MAX_LENGTH, UID_PATTERN
+from dashgen.model.problem import ERROR, WARNING, JsonPath, Problem, Severity
+from dashgen.model.structure import check_structure, panel_label
 
-Severity = Literal["error", "warning"]
-ERROR: Severity = "error"
-WARNING: Severity = "warning"
+__all__ = ["ERROR", "WARNING", "JsonPath", "Problem", "Severity", "validate"]
 
 # $var, ${var}, ${var:format} and the deprecated [[var]] / [[var:format]].
 _VARIABLE_REF = re.compile(r"^(?:\$\{(\w+)(?::[^}]*)?\}|\$(\w+)|\[\[(\w+)(?::[^\]]*)?\]\])$")
@@ -26,88 +25,77 @@ _VARIABLE_REF = re.compile(r"^(?:\$\{(\w+)(?::[^}]*)?\}|\$(\w+)|\[\[(\w+)(?::[^\
 _BUILTIN_VARIABLES = frozenset({"__all", "__dashboard", "__org", "__user", "__interval"})
 
 
-@dataclass(frozen=True)
-class Problem:
-    severity: Severity
-    message: str
-    path: Path | None = None
-    line: int | None = None
-    # What the problem is about inside the dashboard (a panel title), so a loader that
-    # kept the source text can point at the right line.
-    subject: str | None = None
-
-    def __str__(self) -> str:
-        where = str(self.path) if self.path else "<unknown>"
-        if self.line:
-            where += f":{self.line}"
-        return f"{where}: {self.message}"
-
-    def line_text(self) -> str:
-        """``path:line: severity: message``: how ``dashgen build`` and ``watch`` print it."""
-        where = self.path.as_posix() if self.path else "<build>"
-        if self.line:
-            where += f":{self.line}"
-        return f"{where}: {self.severity}: {self.message}"
-
-    def located(self, path: Path | None, line: int | None) -> Problem:
-        return replace(self, path=self.path or path, line=self.line or line)
-
-    def as_error(self) -> Problem:
-        return replace(self, severity=ERROR)
-
-
 def validate(dashboard: dict[str, Any]) -> list[Problem]:
-    """Every problem of one normalised dashboard (without path/line: the caller adds them)."""
-    problems: list[Problem] = []
-    problems.extend(_check_title(dashboard))
+    """Every problem of one normalised dashboard (without path/line: the caller adds them
+    from each problem's ``pointer``)."""
+    problems: list[Problem] = list(check_structure(dashboard))
     problems.extend(_check_uid(dashboard))
     panels = dashboard.get("panels")
     if isinstance(panels, list):
-        all_panels = iter_panels(panels)
-        problems.extend(_check_panel_ids(all_panels))
-        problems.extend(_check_panel_types(all_panels))
+        located = panel_pointers(panels)
+        problems.extend(_check_panel_ids(located))
+        problems.extend(_check_panel_types(located))
         problems.extend(_check_overlaps(panels))
-        problems.extend(_check_datasources(dashboard, all_panels))
+        problems.extend(_check_datasources(dashboard, located))
     return problems
 
 
-def _check_title(dashboard: dict[str, Any]) -> Iterator[Problem]:
-    title = dashboard.get("title")
-    if not isinstance(title, str) or not title.strip():
-        yield Problem(ERROR, "dashboard has an empty title")
+def panel_pointers(panels: list[Any]) -> list[tuple[JsonPath, dict[str, Any]]]:
+    """Every panel object with its JSON path, nested panels of collapsed rows included."""
+    found: list[tuple[JsonPath, dict[str, Any]]] = []
+    for index, panel in enumerate(panels):
+        if not isinstance(panel, dict):
+            continue
+        found.append((("panels", index), panel))
+        nested = panel.get("panels")
+        if panel.get("type") == "row" and isinstance(nested, list):
+            found.extend(
+                (("panels", index, "panels", inner), child)
+                for inner, child in enumerate(nested)
+                if isinstance(child, dict)
+            )
+    return found
 
 
 def _check_uid(dashboard: dict[str, Any]) -> Iterator[Problem]:
     uid = dashboard.get("uid")
+    at: JsonPath = ("uid",)
     if uid is not None and not isinstance(uid, str):
-        yield Problem(ERROR, f"uid must be a string, got {uid!r}")
+        yield Problem(ERROR, f"uid must be a string, got {uid!r}", pointer=at)
     elif not uid:
-        yield Problem(ERROR, "dashboard has no uid")
+        yield Problem(ERROR, "dashboard has no uid", pointer=at)
     elif len(uid) > UID_MAX_LENGTH:
-        yield Problem(ERROR, f"uid {uid!r} is {len(uid)} characters; at most 40 are allowed")
+        message = f"uid {uid!r} is {len(uid)} characters; at most 40 are allowed"
+        yield Problem(ERROR, message, pointer=at)
     elif not UID_PATTERN.match(uid):
-        yield Problem(ERROR, f"uid {uid!r} is invalid: use only letters, digits, '-' and '_'")
+        message = f"uid {uid!r} is invalid: use only letters, digits, '-' and '_'"
+        yield Problem(ERROR, message, pointer=at)
 
 
-def _check_panel_ids(panels: list[dict[str, Any]]) -> Iterator[Problem]:
+def _check_panel_ids(panels: list[tuple[JsonPath, dict[str, Any]]]) -> Iterator[Problem]:
     seen: dict[Any, str] = {}
-    for panel in panels:
+    for at, panel in panels:
         panel_id = panel.get("id")
-        name = _panel_name(panel)
+        if not isinstance(panel_id, int) or isinstance(panel_id, bool):
+            continue  # not an id at all: the structure check reports it
+        name = panel_label(panel)
         if panel_id in seen:
             yield Problem(
                 ERROR,
                 f"duplicate panel id {panel_id}: {seen[panel_id]} and {name}",
-                subject=panel.get("title") if isinstance(panel.get("title"), str) else None,
+                subject=_title(panel),
+                pointer=(*at, "id"),
             )
         else:
             seen[panel_id] = name
 
 
-def _check_panel_types(panels: list[dict[str, Any]]) -> Iterator[Problem]:
-    for panel in panels:
+def _check_panel_types(panels: list[tuple[JsonPath, dict[str, Any]]]) -> Iterator[Problem]:
+    for at, panel in panels:
         if not panel.get("type") and "libraryPanel" not in panel:
-            yield Problem(WARNING, f"{_panel_name(panel)} has no type", subject=_title(panel))
+            yield Problem(
+                WARNING, f"{panel_label(panel)} has no type", subject=_title(panel), pointer=at
+            )
 
 
 def _check_overlaps(panels: list[Any]) -> Iterator[Problem]:
@@ -127,32 +115,40 @@ def _check_overlaps(panels: list[Any]) -> Iterator[Problem]:
         active = [item for item in active if item[0][1] + item[0][3] > top]
         for other_box, _, other in active:
             if _intersects(box, other_box):
-                message = f"{_panel_name(panel)} overlaps {_panel_name(other)} (gridPos)"
-                reported.append((index, Problem(WARNING, message, subject=_title(panel))))
+                message = f"{panel_label(panel)} overlaps {panel_label(other)} (gridPos)"
+                problem = Problem(
+                    WARNING, message, subject=_title(panel), pointer=("panels", index, "gridPos")
+                )
+                reported.append((index, problem))
                 break
         active.append((box, index, panel))
     yield from (problem for _, problem in sorted(reported, key=lambda item: item[0]))
 
 
 def _check_datasources(
-    dashboard: dict[str, Any], panels: list[dict[str, Any]]
+    dashboard: dict[str, Any], panels: list[tuple[JsonPath, dict[str, Any]]]
 ) -> Iterator[Problem]:
     declared = _variable_names(dashboard) | _BUILTIN_VARIABLES
-    for panel in panels:
-        references = [panel.get("datasource")]
+    for at, panel in panels:
+        references: list[tuple[JsonPath, Any]] = [((*at, "datasource"), panel.get("datasource"))]
         targets = panel.get("targets")
         if isinstance(targets, list):
-            references.extend(t.get("datasource") for t in targets if isinstance(t, dict))
+            references.extend(
+                ((*at, "targets", i, "datasource"), t.get("datasource"))
+                for i, t in enumerate(targets)
+                if isinstance(t, dict)
+            )
         reported: set[str] = set()
-        for reference in references:
+        for pointer, reference in references:
             name = _referenced_variable(reference)
             if name and name not in declared and name not in reported:
                 reported.add(name)
                 yield Problem(
                     WARNING,
-                    f"{_panel_name(panel)} uses datasource ${name}, but the dashboard "
+                    f"{panel_label(panel)} uses datasource ${name}, but the dashboard "
                     "defines no template variable of that name",
                     subject=_title(panel),
+                    pointer=pointer,
                 )
 
 
@@ -176,10 +172,11 @@ def _referenced_variable(reference: Any) -> str | None:
 
 
 def _box(grid: dict[str, Any]) -> tuple[float, float, float, float] | None:
-    try:
-        return float(grid["x"]), float(grid["y"]), float(grid["w"]), float(grid["h"])
-    except (KeyError, TypeError, ValueError):
+    values = [grid.get(key) for key in ("x", "y", "w", "h")]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
         return None
+    x, y, w, h = (float(v) for v in values)  # type: ignore[arg-type]
+    return x, y, w, h
 
 
 def _intersects(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
@@ -191,9 +188,3 @@ def _intersects(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
 def _title(panel: dict[str, Any]) -> str | None:
     title = panel.get("title")
     return title if isinstance(title, str) and title else None
-
-
-def _panel_name(panel: dict[str, Any]) -> str:
-    title = _title(panel)
-    kind = "row" if panel.get("type") == "row" else "panel"
-    return f'{kind} {panel.get("id")} "{title}"' if title else f"{kind} {panel.get('id')}"

@@ -1,0 +1,255 @@
+"""Worker processes for the sources that run user code, so that one that ends its process,
+is killed or never finishes fails alone and the rest of the build still reports.
+
+Python sources always compile in a worker (``compile_all`` decides what goes where); a
+build of many sources spreads every kind over several workers (``handle.Worker`` is one). A worker is forked
+from the build when no other thread runs (cheap: it starts with what is already imported),
+else it is a fresh interpreter (forking a threaded process can deadlock the child on a lock
+another thread held). A ``WorkerPool`` serves a whole build, and a ``Builder`` keeps its
+pool, so watch reuses warm workers from one rebuild to the next.
+
+What can happen to a job (``serve`` writes the evidence into the worker's stack file;
+``deaths`` reads it) and what the build then says about the source:
+
+- it finishes: its results (plain data) come back with what it printed, shown on stderr;
+- it runs past ``[build] source_timeout_s`` (per org): the worker's watchdog writes where it
+  was and ends the process; the problem names that line;
+- it calls ``os._exit()`` or crashes (SIGSEGV, ``os.abort()``): the line, from the stack;
+- it is killed (SIGKILL, the OOM killer): no stack, but the source is named.
+
+A dead worker is replaced for the jobs still waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Any
+
+from dashgen.build.compile import CompiledSource, Job, compile_source
+from dashgen.build.workers.handle import Running, Worker, safe_to_fork
+from dashgen.config import Config
+from dashgen.model.validate import ERROR, Problem
+from dashgen.sources import CACHE_FILES, PYTHON
+
+logger = logging.getLogger(__name__)
+
+# Below this many jobs, one worker (for the Python sources) and this process (for the
+# others, meanwhile) do the work: more workers would cost more to start than they save.
+POOL_MIN_JOBS = 64
+MAX_WORKERS = 8
+
+
+def compile_all(
+    config: Config,
+    jobs: list[Job],
+    cache_files: dict[str, bytes],
+    *,
+    pool: WorkerPool | None = None,
+) -> list[list[CompiledSource]]:
+    """Compile each job's source for each of its targets (results in job order): Python
+    sources in workers, the others here, or everything spread over workers for a large
+    build. ``cache_files`` receives what loaders want written on success (compiled
+    templates). ``pool`` keeps workers warm between builds; without one they end here."""
+    session: dict[str, Any] = {CACHE_FILES: cache_files}
+    parallel = len(jobs) >= POOL_MIN_JOBS and (os.cpu_count() or 1) > 1
+    remote = [(i, job) for i, job in enumerate(jobs) if parallel or job[0].kind == PYTHON]
+    results: list[list[CompiledSource] | None] = [None] * len(jobs)
+
+    def compile_here(job: Job) -> list[CompiledSource]:
+        return compile_source(config, job[0], job[1], session)
+
+    def local_work() -> Iterator[None]:
+        for index, job in enumerate(jobs):
+            if not (parallel or job[0].kind == PYTHON):
+                results[index] = compile_here(job)
+                yield
+
+    if remote:
+        if parallel and safe_to_fork() and any(job[0].kind == PYTHON for _, job in remote):
+            _preload_grafanalib()
+        own_pool = pool is None
+        workers = pool or WorkerPool()
+        size = min(os.cpu_count() or 1, MAX_WORKERS) if parallel else 1
+        try:
+            workers.compile(
+                config,
+                remote,
+                size=size,
+                results=results,
+                cache_files=cache_files,
+                local_work=local_work(),
+                fallback=compile_here,
+            )
+        finally:
+            if own_pool:
+                workers.close()
+    else:
+        for _ in local_work():
+            pass
+    return [r if r is not None else [] for r in results]
+
+
+def _preload_grafanalib() -> None:
+    """Import grafanalib once before forking, instead of once in every worker."""
+    try:
+        import grafanalib.core  # noqa: F401
+    except ImportError:
+        pass
+
+
+class WorkerPool:
+    """Workers kept between the builds of one ``Builder``."""
+
+    def __init__(self) -> None:
+        self.workers: list[Worker] = []
+        self._builds = 0
+
+    def compile(
+        self,
+        config: Config,
+        jobs: Sequence[tuple[int, Job]],
+        *,
+        size: int,
+        results: list[list[CompiledSource] | None],
+        cache_files: dict[str, bytes],
+        local_work: Iterator[None],
+        fallback: Callable[[Job], list[CompiledSource]],
+    ) -> None:
+        """Compile ``jobs`` (index into ``results``, job) on up to ``size`` workers; between
+        checks on them, advance ``local_work`` (the jobs compiled in this process).
+        ``fallback`` compiles a job here when no worker can be started at all."""
+        self._builds += 1
+        build_key = (os.getpid(), id(self), self._builds)
+        waiting = deque(jobs)
+        timeout_s = config.source_timeout_s
+        local_done = False
+        try:
+            while waiting or self._busy():
+                self._dispatch(waiting, size, config, build_key, timeout_s, results, fallback)
+                if not local_done:
+                    local_done = next(local_work, StopIteration) is StopIteration
+                    self._collect(0, results, cache_files, config)
+                else:
+                    self._collect(self._wait_s(), results, cache_files, config)
+            for _ in local_work:
+                pass
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        for worker in self.workers:
+            if worker.running is not None:
+                worker.kill()
+            worker.close()
+        self.workers = []
+
+    # -- inside compile
+
+    def _busy(self) -> list[Worker]:
+        return [w for w in self.workers if w.running is not None]
+
+    def _dispatch(
+        self,
+        waiting: deque[tuple[int, Job]],
+        size: int,
+        config: Config,
+        build_key: Any,
+        timeout_s: float,
+        results: list[list[CompiledSource] | None],
+        fallback: Callable[[Job], list[CompiledSource]],
+    ) -> None:
+        while waiting:
+            worker = next((w for w in self.workers if w.running is None), None)
+            if worker is None and len(self._busy()) < size:
+                try:
+                    worker = Worker()
+                except OSError as exc:  # out of processes or memory
+                    if self.workers:
+                        return  # the running ones will take the rest
+                    logger.warning("cannot start a worker process (%s): compiling here", exc)
+                    index, job = waiting.popleft()
+                    results[index] = fallback(job)
+                    continue
+                self.workers.append(worker)
+            if worker is None:
+                return
+            index, job = waiting.popleft()
+            try:
+                worker.start(index, job, config, build_key, timeout_s)
+            except OSError:  # it died while idle: not this job's fault, try a fresh one
+                self._remove(worker)
+                waiting.appendleft((index, job))
+
+    def _wait_s(self) -> float:
+        deadlines = [w.running.deadline for w in self._busy() if w.running is not None]
+        return max(0.0, min(deadlines) - time.monotonic()) if deadlines else 0.0
+
+    def _collect(
+        self,
+        timeout_s: float,
+        results: list[list[CompiledSource] | None],
+        cache_files: dict[str, bytes],
+        config: Config,
+    ) -> None:
+        busy = {w.conn: w for w in self._busy()}
+        if not busy:
+            return
+        for conn in wait(list(busy), timeout_s):
+            worker = busy[conn]  # type: ignore[index]
+            running = worker.running
+            assert running is not None
+            reply = worker.receive()
+            worker.running = None
+            if reply is None:
+                from dashgen.build.workers.deaths import death_problem
+
+                code, stack = worker.reap(), worker.stack()
+                results[running.index] = _failed(
+                    running,
+                    death_problem(running.job[0], running.timeout_s, code, stack, config.root),
+                )
+                self._remove(worker)
+            elif reply[0] == "done":
+                _, compiled, new_files, output = reply
+                results[running.index] = compiled
+                cache_files.update(new_files)
+                _relay(output)
+            else:
+                _, message, output = reply
+                _relay(output)
+                problem = Problem(ERROR, f"internal error: {message}", Path(running.job[0].rel))
+                results[running.index] = _failed(running, problem)
+        now = time.monotonic()
+        for worker in self._busy():
+            running = worker.running
+            if running is not None and now > running.deadline:
+                from dashgen.build.workers.deaths import timeout_problem
+
+                worker.kill()
+                worker.running = None
+                problem = timeout_problem(running.job[0], running.timeout_s, None, config.root)
+                results[running.index] = _failed(running, problem)
+                self._remove(worker)
+
+    def _remove(self, worker: Worker) -> None:
+        worker.close()
+        self.workers.remove(worker)
+
+
+def _relay(output: str) -> None:
+    """What a source printed: to stderr, as if it had run in this process."""
+    if output:
+        sys.stderr.write(output)
+        sys.stderr.flush()
+
+
+def _failed(running: Running, problem: Problem) -> list[CompiledSource]:
+    return [CompiledSource("", {}, [], [problem]) for _ in running.job[1]]
