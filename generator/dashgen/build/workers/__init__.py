@@ -2,9 +2,10 @@
 is killed or never finishes fails alone and the rest of the build still reports.
 
 Python sources always compile in a worker (``compile_all`` decides what goes where); a
-build of many sources spreads every kind over several workers (``handle.Worker`` is one). A worker is forked
-from the build when no other thread runs (cheap: it starts with what is already imported),
-else it is a fresh interpreter (forking a threaded process can deadlock the child on a lock
+build of many sources spreads every kind over several workers (``handle.Worker`` is one,
+with two jobs in flight so it never waits for the build to answer). A worker is forked from
+the build when no other thread runs (cheap: it starts with what is already imported), else
+it is a fresh interpreter (forking a threaded process can deadlock the child on a lock
 another thread held). A ``WorkerPool`` serves a whole build, and a ``Builder`` keeps its
 pool, so watch reuses warm workers from one rebuild to the next.
 
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from dashgen.build.compile import CompiledSource, Job, compile_source
-from dashgen.build.workers.handle import Running, Worker, safe_to_fork
+from dashgen.build.workers.handle import IN_FLIGHT, Running, Worker, safe_to_fork
 from dashgen.config import Config
 from dashgen.model.validate import ERROR, Problem
 from dashgen.sources import CACHE_FILES, PYTHON
@@ -135,9 +136,9 @@ class WorkerPool:
                 self._dispatch(waiting, size, config, build_key, timeout_s, results, fallback)
                 if not local_done:
                     local_done = next(local_work, StopIteration) is StopIteration
-                    self._collect(0, results, cache_files, config)
+                    self._collect(0, waiting, results, cache_files, config)
                 else:
-                    self._collect(self._wait_s(), results, cache_files, config)
+                    self._collect(self._wait_s(), waiting, results, cache_files, config)
             for _ in local_work:
                 pass
         except BaseException:
@@ -146,7 +147,7 @@ class WorkerPool:
 
     def close(self) -> None:
         for worker in self.workers:
-            if worker.running is not None:
+            if worker.jobs:
                 worker.kill()
             worker.close()
         self.workers = []
@@ -154,7 +155,7 @@ class WorkerPool:
     # -- inside compile
 
     def _busy(self) -> list[Worker]:
-        return [w for w in self.workers if w.running is not None]
+        return [w for w in self.workers if w.jobs]
 
     def _dispatch(
         self,
@@ -167,34 +168,36 @@ class WorkerPool:
         fallback: Callable[[Job], list[CompiledSource]],
     ) -> None:
         while waiting:
-            worker = next((w for w in self.workers if w.running is None), None)
-            if worker is None and len(self._busy()) < size:
+            worker = min(self.workers, key=lambda w: len(w.jobs), default=None)
+            if (worker is None or worker.jobs) and len(self.workers) < size:
                 try:
                     worker = Worker()
                 except OSError as exc:  # out of processes or memory
-                    if self.workers:
-                        return  # the running ones will take the rest
-                    logger.warning("cannot start a worker process (%s): compiling here", exc)
-                    index, job = waiting.popleft()
-                    results[index] = fallback(job)
-                    continue
-                self.workers.append(worker)
-            if worker is None:
+                    if not self.workers:
+                        logger.warning("cannot start a worker process (%s): compiling here", exc)
+                        index, job = waiting.popleft()
+                        results[index] = fallback(job)
+                        continue
+                    worker = min(self.workers, key=lambda w: len(w.jobs))
+                else:
+                    self.workers.append(worker)
+            if worker is None or len(worker.jobs) >= IN_FLIGHT:
                 return
             index, job = waiting.popleft()
             try:
                 worker.start(index, job, config, build_key, timeout_s)
-            except OSError:  # it died while idle: not this job's fault, try a fresh one
-                self._remove(worker)
+            except OSError:  # it died meanwhile: not this job's fault
                 waiting.appendleft((index, job))
+                self._lost(worker, waiting, results, config)
 
     def _wait_s(self) -> float:
-        deadlines = [w.running.deadline for w in self._busy() if w.running is not None]
+        deadlines = [w.jobs[0].deadline for w in self._busy()]
         return max(0.0, min(deadlines) - time.monotonic()) if deadlines else 0.0
 
     def _collect(
         self,
         timeout_s: float,
+        waiting: deque[tuple[int, Job]],
         results: list[list[CompiledSource] | None],
         cache_files: dict[str, bytes],
         config: Config,
@@ -204,20 +207,12 @@ class WorkerPool:
             return
         for conn in wait(list(busy), timeout_s):
             worker = busy[conn]  # type: ignore[index]
-            running = worker.running
-            assert running is not None
             reply = worker.receive()
-            worker.running = None
             if reply is None:
-                from dashgen.build.workers.deaths import death_problem
-
-                code, stack = worker.reap(), worker.stack()
-                results[running.index] = _failed(
-                    running,
-                    death_problem(running.job[0], running.timeout_s, code, stack, config.root),
-                )
-                self._remove(worker)
-            elif reply[0] == "done":
+                self._lost(worker, waiting, results, config)
+                continue
+            running = worker.finished()
+            if reply[0] == "done":
                 _, compiled, new_files, output = reply
                 results[running.index] = compiled
                 cache_files.update(new_files)
@@ -229,15 +224,38 @@ class WorkerPool:
                 results[running.index] = _failed(running, problem)
         now = time.monotonic()
         for worker in self._busy():
-            running = worker.running
-            if running is not None and now > running.deadline:
+            if now > worker.jobs[0].deadline:  # silent past its own watchdog
                 from dashgen.build.workers.deaths import timeout_problem
 
                 worker.kill()
-                worker.running = None
+                running = worker.finished()
                 problem = timeout_problem(running.job[0], running.timeout_s, None, config.root)
                 results[running.index] = _failed(running, problem)
+                self._requeue(worker, waiting)
                 self._remove(worker)
+
+    def _lost(
+        self,
+        worker: Worker,
+        waiting: deque[tuple[int, Job]],
+        results: list[list[CompiledSource] | None],
+        config: Config,
+    ) -> None:
+        """The worker died: the job it was compiling failed, the ones sent after it wait."""
+        if worker.jobs:
+            from dashgen.build.workers.deaths import death_problem
+
+            code, stack = worker.reap(), worker.stack()
+            running = worker.finished()
+            problem = death_problem(running.job[0], running.timeout_s, code, stack, config.root)
+            results[running.index] = _failed(running, problem)
+            self._requeue(worker, waiting)
+        self._remove(worker)
+
+    def _requeue(self, worker: Worker, waiting: deque[tuple[int, Job]]) -> None:
+        while worker.jobs:
+            running = worker.jobs.pop()
+            waiting.appendleft((running.index, running.job))
 
     def _remove(self, worker: Worker) -> None:
         worker.close()

@@ -11,6 +11,7 @@ import tempfile
 import threading
 import time
 import weakref
+from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -29,12 +30,21 @@ _PARENT_ENDS: weakref.WeakSet[Connection] = weakref.WeakSet()
 _BOOT = "import sys; from dashgen.build.workers.serve import main; main(*sys.argv[1:])"
 
 
+# Jobs sent ahead to a worker: it starts the next one without waiting for the build to
+# read its last reply and answer (on a busy machine the build is not always scheduled).
+IN_FLIGHT = 2
+
+
 @dataclass
 class Running:
     index: int
     job: Job
-    deadline: float
     timeout_s: float
+    deadline: float = 0.0  # set when the job is the one the worker is compiling
+
+    def start_clock(self) -> None:
+        targets = max(1, len(self.job[1]))
+        self.deadline = time.monotonic() + self.timeout_s * targets + KILL_GRACE_S
 
 
 class Worker:
@@ -58,7 +68,7 @@ class Worker:
         finally:
             child.close()
         self.conn: Connection = parent
-        self.running: Running | None = None
+        self.jobs: deque[Running] = deque()  # sent, in order; the first is compiling
         self.exit_code: int | None = None
 
     def _fork(self, parent: Connection, child: Connection) -> int:
@@ -96,11 +106,19 @@ class Worker:
     def start(self, index: int, job: Job, config: Config, build_key: Any, timeout_s: float) -> None:
         source, targets = job
         self.conn.send(("compile", build_key, config, source, targets, timeout_s))
-        deadline = time.monotonic() + timeout_s * max(1, len(targets)) + KILL_GRACE_S
-        self.running = Running(index, job, deadline, timeout_s)
+        self.jobs.append(Running(index, job, timeout_s))
+        if len(self.jobs) == 1:
+            self.jobs[0].start_clock()
+
+    def finished(self) -> Running:
+        """The job the last reply (or the death) was about; the next one's clock starts."""
+        done = self.jobs.popleft()
+        if self.jobs:
+            self.jobs[0].start_clock()
+        return done
 
     def receive(self) -> tuple[Any, ...] | None:
-        """The reply to the running job; None when the worker died instead."""
+        """The reply to the first job sent; None when the worker died instead."""
         try:
             return self.conn.recv()
         except (EOFError, OSError):
@@ -146,7 +164,7 @@ class Worker:
     def close(self) -> None:
         """End the worker (asked to stop, else killed) and remove its files."""
         _PARENT_ENDS.discard(self.conn)
-        if self.running is None:
+        if not self.jobs:
             try:
                 self.conn.send(("stop",))
             except (OSError, ValueError):
