@@ -318,7 +318,7 @@ def test_python_dict_that_is_a_panel_or_row_is_refused(
     project.write("dashboards/d.py", f"dashboard = {value}\n")
     result = project.cli("build")
     assert result.exit_code == 1
-    assert f"dashboards/d.py:1: error: {message}" in result.output
+    assert f"dashboards/d.py:1: error: dashboard #1: {message}" in result.output
 
 
 def test_every_wrong_item_of_a_dashboards_list_is_reported_with_its_line(project: Project) -> None:

@@ -193,3 +193,36 @@ def test_discovery_problems_with_json_output(built: Project) -> None:
     assert [(p["path"], p["severity"]) for p in problems] == [("dashboards/gone.json", "error")]
     summary = events[-1]
     assert summary["ok"] is False and summary["rebuilt"] == 0 and summary["removed"] == []
+
+
+def test_unreadable_template_names_it_and_the_line_that_loads_it(
+    project: Project, restore_modes: list[Path]
+) -> None:
+    project.write("templates/part.j2", '{"type": "stat"}\n')
+    project.write(
+        "dashboards/inc.json.j2", '{\n  "title": "I",\n  "panels": [{% include "part.j2" %}]\n}\n'
+    )
+    assert project.cli("build").exit_code == 0
+    before = project.outputs(hidden=True)
+    _deny(project.root / "templates/part.j2", restore_modes)
+    project.write(
+        "dashboards/inc.json.j2", '{\n  "title": "I2",\n  "panels": [{% include "part.j2" %}]\n}\n'
+    )
+    result = run_cli(project, "build", unprivileged=True)
+    assert result.returncode == 1
+    assert (
+        "dashboards/inc.json.j2:3: error: cannot read template templates/part.j2 "
+        "(Permission denied)" in result.stdout
+    )
+    assert_no_traceback(result.stdout, result.stderr)
+    assert project.outputs(hidden=True) == before
+
+
+def test_byte_order_mark_is_not_content(project: Project) -> None:
+    (project.root / "dashboards").mkdir(parents=True)
+    (project.root / "dashboards/bom.json").write_bytes(
+        b'\xef\xbb\xbf{"uid": "bom", "title": "BOM", "panels": []}\n'
+    )
+    result = project.cli("build")
+    assert result.exit_code == 0, result.output
+    assert project.output("_default", "bom")["title"] == "BOM"

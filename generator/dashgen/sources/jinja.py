@@ -105,6 +105,11 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
     except jinja2.UndefinedError as exc:
         path, line, called = _template_location(exc.__traceback__, ctx, source)
         raise _error(path, f"undefined variable: {exc.message}", line, source, called) from None
+    except OSError as exc:  # a template that cannot be read (permissions, a symlink loop)
+        path, line, called = _template_location(exc.__traceback__, ctx, source)
+        unreadable = relative_name(Path(exc.filename), ctx.config.root) if exc.filename else "?"
+        message = f"cannot read template {unreadable} ({exc.strerror or type(exc).__name__})"
+        raise _error(path, message, line, source, called) from None
     except Exception as exc:  # a filter or test raised while rendering
         path, line, called = _template_location(exc.__traceback__, ctx, source)
         message = f"rendering failed: {type(exc).__name__}: {exc}"
@@ -151,10 +156,13 @@ class _RenderedOutput:
             return orjson.loads(self.text)
         except orjson.JSONDecodeError as exc:
             failure = json_failure(self.text, exc)
-        message = (
-            f"rendered output is not valid JSON: {failure.reason} at line {failure.line} "
-            f"column {failure.column} of the output, near: {failure.snippet}"
-        )
+        if failure.too_deep:  # valid JSON, deeper than any parser here reads
+            message = f"rendered output {failure.reason}"
+        else:
+            message = (
+                f"rendered output is not valid JSON: {failure.reason} at line {failure.line} "
+                f"column {failure.column} of the output, near: {failure.snippet}"
+            )
         place = self.template_line(failure.line)
         if place is None:
             raise SourceError(self.source.rel, message)

@@ -68,7 +68,7 @@ def read_source_text(path: Path, rel: str, *, errors: str = "strict") -> str:
             reason = exc.strerror or type(exc).__name__
         raise SourceError(rel, f"cannot read this file: {reason}") from None
     try:
-        return data.decode("utf-8", errors=errors)
+        text = data.decode("utf-8", errors=errors)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise SourceError(
@@ -76,3 +76,4 @@ def read_source_text(path: Path, rel: str, *, errors: str = "strict") -> str:
             f"is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded): save it as UTF-8",
             line,
         ) from None
+    return text.removeprefix("\ufeff")  # a byte order mark (Windows editors) is no content

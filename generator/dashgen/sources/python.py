@@ -120,7 +120,7 @@ def _document(
         _uid_name(source.name, data, index, count),
         line=line,
         text=text,
-        label=label if position >= 0 else None,
+        label=label,
         lenient=True,
     )
 

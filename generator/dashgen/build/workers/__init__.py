@@ -2,7 +2,7 @@
 is killed or never finishes fails alone and the rest of the build still reports.
 
 Python sources always compile in a worker (``compile_all`` decides what goes where); a
-build of many sources spreads every kind over several workers (``handle.Worker`` is one,
+build of many sources spreads every kind over several forked workers (``handle.Worker`` is one,
 with two jobs in flight so it never waits for the build to answer). A worker is forked from
 the build when no other thread runs (cheap: it starts with what is already imported), else
 it is a fresh interpreter (forking a threaded process can deadlock the child on a lock
@@ -59,7 +59,9 @@ def compile_all(
     build. ``cache_files`` receives what loaders want written on success (compiled
     templates). ``pool`` keeps workers warm between builds; without one they end here."""
     session: dict[str, Any] = {CACHE_FILES: cache_files}
-    parallel = len(jobs) >= POOL_MIN_JOBS and (os.cpu_count() or 1) > 1
+    # Spreading every kind over workers pays only when they are forks: fresh interpreters
+    # (when other threads run, as in watch) spend their start importing what a fork shares.
+    parallel = len(jobs) >= POOL_MIN_JOBS and (os.cpu_count() or 1) > 1 and safe_to_fork()
     remote = [(i, job) for i, job in enumerate(jobs) if parallel or job[0].kind == PYTHON]
     results: list[list[CompiledSource] | None] = [None] * len(jobs)
 
@@ -73,7 +75,7 @@ def compile_all(
                 yield
 
     if remote:
-        if parallel and safe_to_fork() and any(job[0].kind == PYTHON for _, job in remote):
+        if parallel and any(job[0].kind == PYTHON for _, job in remote):
             _preload_grafanalib()
         own_pool = pool is None
         workers = pool or WorkerPool()
