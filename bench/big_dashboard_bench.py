@@ -44,26 +44,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--mb", type=float, default=50.0, help="size of the dashboard JSON")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--compare", type=Path, help="another dashgen source dir (PYTHONPATH)")
+    parser.add_argument("--write", type=Path, help=argparse.SUPPRESS)  # internal: the files
+    parser.add_argument("--panels", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.write:
+        write_projects(args.write, args.panels)
+        return 0
     with tempfile.TemporaryDirectory(prefix="dashgen-big-bench-") as workdir:
         return run_all(Path(workdir), args)
 
 
 def run_all(workdir: Path, args: argparse.Namespace) -> int:
     panels = max(1, int(args.mb * 1_000_000 / PANEL_BYTES))
-    dashboard = big_dashboard(panels)
-    text = json.dumps(dashboard, indent=2)
-    size_mb = len(text.encode()) / 1e6
+    view, bad, python = (
+        _project(workdir / "view"),
+        _project(workdir / "bad"),
+        _project(workdir / "python"),
+    )
+    # Written by a child process: a large bench process would inflate every build's peak RSS
+    # (Linux counts the pages of the forked copy before exec).
+    measure.run(
+        [sys.executable, __file__, "--write", str(workdir), "--panels", str(panels)]
+    ).check()
+    size_mb = (view / "dashboards" / "big.json").stat().st_size / 1e6
     print(f"dashboard: {panels} panels, {size_mb:.1f} MB of JSON; repeat {args.repeat}\n")
-
-    view = _project(workdir / "view")
-    (view / "dashboards" / "big.json").write_text(text)
-    bad = _project(workdir / "bad")
-    broken = json.loads(text)
-    broken["panels"][-1]["gridPos"]["w"] = 99
-    (bad / "dashboards" / "big.json").write_text(json.dumps(broken, indent=2))
-    python = _project(workdir / "python")
-    (python / "dashboards" / "big.py").write_text(PYTHON_SOURCE.format(panels=panels))
     floor_script = workdir / "floor.py"
     floor_script.write_text(FLOOR_SCRIPT)
 
@@ -99,6 +103,15 @@ def run_all(workdir: Path, args: argparse.Namespace) -> int:
     failed_here = next(runs for label, runs in rows if "bad gridPos" in label)
     print(f"\nthe failed build says: {_problem_line(failed_here[-1].stdout)}")
     return 0
+
+
+def write_projects(workdir: Path, panels: int) -> None:
+    dashboard = big_dashboard(panels)
+    text = json.dumps(dashboard, indent=2)
+    (workdir / "view" / "dashboards" / "big.json").write_text(text)
+    dashboard["panels"][-1]["gridPos"]["w"] = 99
+    (workdir / "bad" / "dashboards" / "big.json").write_text(json.dumps(dashboard, indent=2))
+    (workdir / "python" / "dashboards" / "big.py").write_text(PYTHON_SOURCE.format(panels=panels))
 
 
 def big_dashboard(panels: int) -> dict:

@@ -69,21 +69,39 @@ def _check_panels(panels: Any, pointer: JsonPath, *, nested: bool) -> Iterator[P
 
 
 def _check_panel(panel: dict[str, Any], at: JsonPath) -> Iterator[Problem]:
-    label = panel_label(panel)
     panel_id = panel.get("id")
-    if panel_id is not None and (not isinstance(panel_id, int) or isinstance(panel_id, bool)):
-        message = f"{label}: id must be an integer, got {shown(panel_id)}"
+    if panel_id is not None and (type(panel_id) is not int):
+        message = f"{panel_label(panel)}: id must be an integer, got {shown(panel_id)}"
         yield Problem(ERROR, message, pointer=(*at, "id"))
     for key in ("type", "title"):
         value = panel.get(key)
         if value is not None and not isinstance(value, str):
-            message = f"{label}: {key} must be a string, got {shown(value)}"
+            message = f"{panel_label(panel)}: {key} must be a string, got {shown(value)}"
             yield Problem(ERROR, message, pointer=(*at, key))
     targets = panel.get("targets")
-    if targets is not None:
-        yield from _list_of_objects(targets, (*at, "targets"), f"{label}: targets")
-    if "gridPos" in panel and panel["gridPos"] is not None:
-        yield from _check_grid_pos(panel["gridPos"], (*at, "gridPos"), label)
+    if targets is not None and not _objects(targets):
+        yield from _list_of_objects(targets, (*at, "targets"), f"{panel_label(panel)}: targets")
+    grid = panel.get("gridPos")
+    if grid is not None and not _fine_grid(grid):
+        yield from _check_grid_pos(grid, (*at, "gridPos"), panel_label(panel))
+
+
+def _fine_grid(grid: Any) -> bool:
+    """The common case, checked fast: four integers in range, on the grid."""
+    if type(grid) is not dict:
+        return False
+    x, y, w, h = grid.get("x"), grid.get("y"), grid.get("w"), grid.get("h")
+    return (
+        type(x) is int
+        and type(y) is int
+        and type(w) is int
+        and type(h) is int
+        and x >= 0
+        and y >= 0
+        and w >= 1
+        and h >= 1
+        and x + w <= GRID_COLUMNS
+    )
 
 
 def _check_grid_pos(grid: Any, at: JsonPath, label: str) -> Iterator[Problem]:
@@ -123,18 +141,19 @@ def _check_grid_pos(grid: Any, at: JsonPath, label: str) -> Iterator[Problem]:
         )
 
 
+# gridPos key → (what it must be, lowest, highest or None)
+_GRID_RULES: dict[str, tuple[str, int, int | None]] = {
+    "x": ("an integer from 0 to 23", 0, GRID_COLUMNS - 1),
+    "y": ("an integer of 0 or more", 0, None),
+    "w": ("an integer from 1 to 24", 1, GRID_COLUMNS),
+    "h": ("an integer of 1 or more", 1, None),
+}
+
+
 def _grid_rule(key: str, value: Any) -> str | None:
     """What ``value`` fails to be, for gridPos ``key``; None when it is fine."""
-    rules = {
-        "x": ("an integer from 0 to 23", 0, GRID_COLUMNS - 1),
-        "y": ("an integer of 0 or more", 0, None),
-        "w": ("an integer from 1 to 24", 1, GRID_COLUMNS),
-        "h": ("an integer of 1 or more", 1, None),
-    }
-    text, low, high = rules[key]
-    if not isinstance(value, int) or isinstance(value, bool):
-        return text
-    if value < low or (high is not None and value > high):
+    text, low, high = _GRID_RULES[key]
+    if type(value) is not int or value < low or (high is not None and value > high):
         return text
     return None
 
@@ -213,6 +232,10 @@ def _check_scalars(dashboard: dict[str, Any]) -> Iterator[Problem]:
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
         message = f"schemaVersion must be an integer, got {shown(version)}"
         yield Problem(ERROR, message, pointer=("schemaVersion",))
+
+
+def _objects(value: Any) -> bool:
+    return type(value) is list and all(type(item) is dict for item in value)
 
 
 def _list_of_objects(value: Any, at: JsonPath, name: str) -> Iterator[Problem]:

@@ -73,21 +73,19 @@ def _check_uid(dashboard: dict[str, Any]) -> Iterator[Problem]:
 
 
 def _check_panel_ids(panels: list[tuple[JsonPath, dict[str, Any]]]) -> Iterator[Problem]:
-    seen: dict[Any, str] = {}
+    seen: dict[int, dict[str, Any]] = {}
     for at, panel in panels:
         panel_id = panel.get("id")
-        if not isinstance(panel_id, int) or isinstance(panel_id, bool):
+        if type(panel_id) is not int:
             continue  # not an id at all: the structure check reports it
-        name = panel_label(panel)
-        if panel_id in seen:
+        first = seen.setdefault(panel_id, panel)
+        if first is not panel:
             yield Problem(
                 ERROR,
-                f"duplicate panel id {panel_id}: {seen[panel_id]} and {name}",
+                f"duplicate panel id {panel_id}: {panel_label(first)} and {panel_label(panel)}",
                 subject=_title(panel),
                 pointer=(*at, "id"),
             )
-        else:
-            seen[panel_id] = name
 
 
 def _check_panel_types(panels: list[tuple[JsonPath, dict[str, Any]]]) -> Iterator[Problem]:
@@ -172,11 +170,11 @@ def _referenced_variable(reference: Any) -> str | None:
 
 
 def _box(grid: dict[str, Any]) -> tuple[float, float, float, float] | None:
-    values = [grid.get(key) for key in ("x", "y", "w", "h")]
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-        return None
-    x, y, w, h = (float(v) for v in values)  # type: ignore[arg-type]
-    return x, y, w, h
+    x, y, w, h = grid.get("x"), grid.get("y"), grid.get("w"), grid.get("h")
+    for value in (x, y, w, h):
+        if type(value) is not int and type(value) is not float:
+            return None
+    return float(x), float(y), float(w), float(h)  # type: ignore[arg-type]
 
 
 def _intersects(a: tuple[float, ...], b: tuple[float, ...]) -> bool:

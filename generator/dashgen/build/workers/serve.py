@@ -17,6 +17,7 @@ the build's own stdout, which may carry JSON.
 from __future__ import annotations
 
 import faulthandler
+import gc
 import io
 import os
 import signal
@@ -80,7 +81,9 @@ def serve(conn: Connection, stack_path: str) -> None:
 
 
 def _isolate() -> None:
-    """Ctrl-C is the build's to handle (it stops its workers); no stdin; fd 1 → stderr."""
+    """Ctrl-C is the build's to handle (it stops its workers); no stdin; fd 1 → stderr.
+    What a fork inherited is never collected here: the collector leaves its pages shared."""
+    gc.freeze()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
