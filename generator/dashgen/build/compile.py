@@ -5,24 +5,25 @@ every source kind: an API envelope is unwrapped, a Share > Export document is co
 with the input values of the org being built (``[inputs]``, ``[orgs.<org>.inputs]``, then
 ``--input``), anything that is not a dashboard is refused.
 
-What a compile returns is plain data (texts, hashes, problems): it may run in a worker
-process (``dashgen.build.workers``), and the build decides afterwards whether any of it is
-written.
+What a compile returns is plain data (texts, hashes, problems): ``compile_all`` runs
+Python sources in worker processes (``dashgen.build.workers``), and the build decides
+afterwards whether any of it is written.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
-
-import orjson
+from typing import TYPE_CHECKING, Any
 
 from dashgen.build.outputs import read_bytes
+from dashgen.build.placing import place, placed
 from dashgen.config import PYPROJECT_FILE_NAME, Config, OrgConfig
 from dashgen.errors import SourceError
 from dashgen.model.forms import (
@@ -40,7 +41,19 @@ from dashgen.model.forms import (
 from dashgen.model.legacy_rows import convert_legacy_rows_in_place
 from dashgen.model.normalize import dumps, hash_canonical, normalize_in_place
 from dashgen.model.validate import ERROR, JsonPath, Problem, validate
-from dashgen.sources import PER_ORG_KINDS, VIEW_JSON, LoadContext, LoadedDocument, Source, load
+from dashgen.sources import (
+    CACHE_FILES,
+    PER_ORG_KINDS,
+    PYTHON,
+    VIEW_JSON,
+    LoadContext,
+    LoadedDocument,
+    Source,
+    load,
+)
+
+if TYPE_CHECKING:
+    from dashgen.build.workers import WorkerPool
 from dashgen.sources.positions import deepest_nesting
 
 
@@ -166,6 +179,80 @@ def _too_deep_problem(loaded: LoadedDocument, source: Source) -> Problem:
     return Problem(ERROR, _too_deep(loaded.label, f": {depth} levels"), Path(source.rel), line)
 
 
+# Below this many jobs, one worker (for the Python sources) and this process (for the
+# others, meanwhile) do the work: more workers would cost more to start than they save.
+POOL_MIN_JOBS = 64
+MAX_WORKERS = 8
+
+
+def compile_all(
+    config: Config,
+    jobs: list[Job],
+    cache_files: dict[str, bytes],
+    *,
+    pool: Callable[[], WorkerPool] | None = None,
+) -> list[list[CompiledSource]]:
+    """Compile each job's source for each of its targets (results in job order): Python
+    sources in workers, the others here, or everything spread over workers for a large
+    build. ``cache_files`` receives what loaders want written on success (compiled
+    templates). ``pool`` gives the workers kept warm between builds (asked for, and the
+    worker machinery imported, only when a job needs one); without it they end here."""
+    session: dict[str, Any] = {CACHE_FILES: cache_files}
+    # Spreading every kind over workers pays only when they are forks: fresh interpreters
+    # (when other threads run, as in watch) spend their start importing what a fork shares.
+    parallel = len(jobs) >= POOL_MIN_JOBS and (os.cpu_count() or 1) > 1 and safe_to_fork()
+    remote = [(i, job) for i, job in enumerate(jobs) if parallel or job[0].kind == PYTHON]
+    results: list[list[CompiledSource] | None] = [None] * len(jobs)
+
+    def compile_here(job: Job) -> list[CompiledSource]:
+        return compile_source(config, job[0], job[1], session)
+
+    def local_work() -> Iterator[None]:
+        for index, job in enumerate(jobs):
+            if not (parallel or job[0].kind == PYTHON):
+                results[index] = compile_here(job)
+                yield
+
+    if remote:
+        if parallel and any(job[0].kind == PYTHON for _, job in remote):
+            _preload_grafanalib()
+        from dashgen.build.workers import WorkerPool
+
+        own_pool = pool is None
+        workers = WorkerPool() if pool is None else pool()
+        size = min(os.cpu_count() or 1, MAX_WORKERS) if parallel else 1
+        try:
+            workers.compile(
+                config,
+                remote,
+                size=size,
+                results=results,
+                cache_files=cache_files,
+                local_work=local_work(),
+                fallback=compile_here,
+            )
+        finally:
+            if own_pool:
+                workers.close()
+    else:
+        for _ in local_work():
+            pass
+    return [r if r is not None else [] for r in results]
+
+
+def _preload_grafanalib() -> None:
+    """Import grafanalib once before forking, instead of once in every worker."""
+    try:
+        import grafanalib.core  # noqa: F401
+    except ImportError:
+        pass
+
+
+def safe_to_fork() -> bool:
+    """Forking while other threads run can deadlock the child on a lock one of them held."""
+    return threading.active_count() == 1 and hasattr(os, "fork")
+
+
 # -- the form step ------------------------------------------------------------------------
 
 
@@ -186,7 +273,7 @@ def _dashboard_model(
         raise SourceError(path, message, line) from None
     if not model.wrapped:
         return model.dashboard, loaded.line, ()
-    return model.dashboard, _place(loaded, ("dashboard",), source)[1], ("dashboard",)
+    return model.dashboard, place(loaded, ("dashboard",), source)[1], ("dashboard",)
 
 
 def input_values(ctx: LoadContext) -> dict[str, str]:
@@ -225,17 +312,8 @@ def _form_error_place(
 ) -> tuple[str, int | None]:
     if isinstance(exc, ExportConversionError):
         inputs = loaded.document.get("__inputs") if isinstance(loaded.document, dict) else None
-        return _place(loaded, ("__inputs",) if inputs else ("__elements",), source)
-    return _place(loaded, (exc.anchor,) if exc.anchor else (), source)
-
-
-def _place(loaded: LoadedDocument, pointer: JsonPath, source: Source) -> tuple[str, int | None]:
-    """Where a JSON path of the document is written: (file, line)."""
-    if loaded.locate is not None:
-        found = loaded.locate([pointer]).get(pointer)
-        if found is not None:
-            return found
-    return source.rel, loaded.line
+        return place(loaded, ("__inputs",) if inputs else ("__elements",), source)
+    return place(loaded, (exc.anchor,) if exc.anchor else (), source)
 
 
 # -- normalise, validate, serialise ---------------------------------------------------------
@@ -252,7 +330,7 @@ def _finish(
     if config.convert_legacy_rows:  # before normalising: ids and flow layout cover the result
         data = convert_legacy_rows_in_place(data)
     data = normalize_in_place(data, source=loaded.name)
-    problems = _placed(validate(data), loaded, source, line, prefix)
+    problems = placed(validate(data), loaded, source, line, prefix)
     text = dumps(data)
     dashboard = CompiledDashboard(
         uid=str(data.get("uid") or ""),
@@ -263,43 +341,6 @@ def _finish(
         text=text,
     )
     return dashboard, problems
-
-
-def _placed(
-    problems: list[Problem],
-    loaded: LoadedDocument,
-    source: Source,
-    line: int | None,
-    prefix: JsonPath,
-) -> list[Problem]:
-    """Each problem with the file and line of the value it is about (the loader's map from
-    JSON paths to lines), else of the panel title it names, else where the dashboard starts."""
-    pointers = [(*prefix, *p.pointer) for p in problems if p.pointer is not None]
-    places = loaded.locate(pointers) if pointers and loaded.locate is not None else {}
-    placed = []
-    for problem in problems:
-        place = places.get((*prefix, *problem.pointer)) if problem.pointer is not None else None
-        if place is None:
-            placed.append(problem.located(Path(source.rel), _locate(loaded, problem.subject, line)))
-            continue
-        path, found_line = place
-        message = problem.message
-        if path != source.rel:  # written by an included template
-            message += f" (in the output of {source.rel})"
-        placed.append(replace(problem, message=message, path=Path(path), line=found_line))
-    return placed
-
-
-def _locate(loaded: LoadedDocument, subject: str | None, line: int | None) -> int | None:
-    """The line of a panel's title in the source text, else where the dashboard starts."""
-    if subject and loaded.text:
-        needle = orjson.dumps(subject).decode()
-        position = loaded.text.find(f'"title": {needle}')
-        if position < 0:
-            position = loaded.text.find(needle)
-        if position >= 0:
-            return loaded.text.count("\n", 0, position) + 1
-    return line
 
 
 def _hash_file(path: Path, session: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dashgen.build.cache import BuildCache, Key, SourceRecord
-from dashgen.build.compile import CompiledDashboard, CompiledSource, Job
+from dashgen.build.compile import CompiledDashboard, CompiledSource, Job, compile_all
 from dashgen.build.manifest import (
     MANIFEST_NAME,
     BuiltDashboard,
@@ -173,11 +173,9 @@ class Run:
             source = current[(org_name, rel)]
             jobs_by_source.setdefault(rel, (source, []))[1].append(targets[org_name])
         jobs = list(jobs_by_source.values())
-        if not jobs:
-            return {}
-        from dashgen.build.workers import compile_all  # worker machinery only when needed
-
-        results = compile_all(self.config, jobs, self.cache_files, pool=self.builder.workers)
+        results = compile_all(
+            self.config, jobs, self.cache_files, pool=lambda: self.builder.workers
+        )
         compiled: dict[Key, CompiledSource] = {}
         for (source, job_targets), per_org in zip(jobs, results, strict=True):
             for target, outcome in zip(job_targets, per_org, strict=True):

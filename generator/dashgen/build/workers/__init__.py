@@ -1,7 +1,7 @@
 """Worker processes for the sources that run user code, so that one that ends its process,
 is killed or never finishes fails alone and the rest of the build still reports.
 
-Python sources always compile in a worker (``compile_all`` decides what goes where); a
+Python sources always compile in a worker (``compile.compile_all`` decides what goes where); a
 build of many sources spreads every kind over several forked workers (``handle.Worker`` is one,
 with two jobs in flight so it never waits for the build to answer). A worker is forked from
 the build when no other thread runs (cheap: it starts with what is already imported), else
@@ -33,78 +33,14 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from dashgen.build.compile import CompiledSource, Job, compile_source
-from dashgen.build.workers.handle import IN_FLIGHT, Running, Worker, safe_to_fork
+from dashgen.build.compile import MAX_WORKERS, POOL_MIN_JOBS, CompiledSource, Job
+from dashgen.build.workers.handle import IN_FLIGHT, Running, Worker
 from dashgen.config import Config
 from dashgen.model.validate import ERROR, Problem
-from dashgen.sources import CACHE_FILES, PYTHON
+
+__all__ = ["MAX_WORKERS", "POOL_MIN_JOBS", "WorkerPool"]
 
 logger = logging.getLogger(__name__)
-
-# Below this many jobs, one worker (for the Python sources) and this process (for the
-# others, meanwhile) do the work: more workers would cost more to start than they save.
-POOL_MIN_JOBS = 64
-MAX_WORKERS = 8
-
-
-def compile_all(
-    config: Config,
-    jobs: list[Job],
-    cache_files: dict[str, bytes],
-    *,
-    pool: WorkerPool | None = None,
-) -> list[list[CompiledSource]]:
-    """Compile each job's source for each of its targets (results in job order): Python
-    sources in workers, the others here, or everything spread over workers for a large
-    build. ``cache_files`` receives what loaders want written on success (compiled
-    templates). ``pool`` keeps workers warm between builds; without one they end here."""
-    session: dict[str, Any] = {CACHE_FILES: cache_files}
-    # Spreading every kind over workers pays only when they are forks: fresh interpreters
-    # (when other threads run, as in watch) spend their start importing what a fork shares.
-    parallel = len(jobs) >= POOL_MIN_JOBS and (os.cpu_count() or 1) > 1 and safe_to_fork()
-    remote = [(i, job) for i, job in enumerate(jobs) if parallel or job[0].kind == PYTHON]
-    results: list[list[CompiledSource] | None] = [None] * len(jobs)
-
-    def compile_here(job: Job) -> list[CompiledSource]:
-        return compile_source(config, job[0], job[1], session)
-
-    def local_work() -> Iterator[None]:
-        for index, job in enumerate(jobs):
-            if not (parallel or job[0].kind == PYTHON):
-                results[index] = compile_here(job)
-                yield
-
-    if remote:
-        if parallel and any(job[0].kind == PYTHON for _, job in remote):
-            _preload_grafanalib()
-        own_pool = pool is None
-        workers = pool or WorkerPool()
-        size = min(os.cpu_count() or 1, MAX_WORKERS) if parallel else 1
-        try:
-            workers.compile(
-                config,
-                remote,
-                size=size,
-                results=results,
-                cache_files=cache_files,
-                local_work=local_work(),
-                fallback=compile_here,
-            )
-        finally:
-            if own_pool:
-                workers.close()
-    else:
-        for _ in local_work():
-            pass
-    return [r if r is not None else [] for r in results]
-
-
-def _preload_grafanalib() -> None:
-    """Import grafanalib once before forking, instead of once in every worker."""
-    try:
-        import grafanalib.core  # noqa: F401
-    except ImportError:
-        pass
 
 
 class WorkerPool:

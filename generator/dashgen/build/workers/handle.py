@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import weakref
 from collections import deque
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import dashgen
-from dashgen.build.compile import Job
+from dashgen.build.compile import Job, safe_to_fork
 from dashgen.config import Config
 
 # A worker's own watchdog ends a job at the time limit; the build kills a worker that is
@@ -177,8 +176,3 @@ class Worker:
             os.unlink(self.stack_path)
         except OSError:
             pass
-
-
-def safe_to_fork() -> bool:
-    """Forking while other threads run can deadlock the child on a lock one of them held."""
-    return threading.active_count() == 1 and hasattr(os, "fork")
