@@ -26,11 +26,13 @@ SLEEPS = "import time\ntime.sleep(3600)\ndashboard = {'title': 'S'}\n"
 
 @pytest.fixture
 def built(project: Project, view_dashboard) -> Project:
-    project.write("dashgen.toml", "[build]\nsource_timeout_s = 1\n")
+    """A good build; then a 1 s limit for the sources the tests add (that loop or sleep)."""
     project.write("dashboards/good.py", "dashboard = {'uid': 'good', 'title': 'Good'}\n")
     project.write("dashboards/a.json", view_dashboard(uid="a"))
     result = project.cli("build")
     assert result.exit_code == 0, result.output
+    project.write("dashgen.toml", "[build]\nsource_timeout_s = 1\n")
+    assert project.cli("build").exit_code == 0  # the config changed: everything again
     return project
 
 
