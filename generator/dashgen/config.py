@@ -7,6 +7,7 @@ without any configuration gets the defaults. The file never holds secrets.
 from __future__ import annotations
 
 import json
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,7 +26,10 @@ DEFAULT_ORG = "_default"
 _TOP_LEVEL_KEYS = {"grafana_url", "paths", "vars", "orgs", "build", "inputs"}
 _PATH_KEYS = {"sources": "dashboards", "templates": "templates", "output": "build"}
 _ORG_KEYS = {"folder", "folder_uid", "sources", "vars", "inputs", "folders"}
-_BUILD_KEYS = {"convert_legacy_rows"}
+_BUILD_KEYS = {"convert_legacy_rows", "source_timeout_s"}
+# [build] source_timeout_s: how long one source may run (one org's load of it) before it is
+# stopped and reported; Python sources run in worker processes that can be stopped.
+DEFAULT_SOURCE_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,8 @@ class Config:
     inputs: Mapping[str, str] = field(default_factory=dict)
     # `dashgen build --input NAME=VALUE`: over [inputs] and [orgs.<org>.inputs] (not in the file)
     input_overrides: Mapping[str, str] = field(default_factory=dict)
+    # [build] source_timeout_s: seconds one source may run before it is stopped (an error)
+    source_timeout_s: float = DEFAULT_SOURCE_TIMEOUT_S
 
     def org(self, name: str) -> OrgConfig:
         """The declared org, or an implicit one: every source, General folder, no vars."""
@@ -152,6 +158,8 @@ def _parse(
     build = _table(table, "build", prefix, problems)
     _reject_unknown(build, _BUILD_KEYS, f"{prefix}build.", problems)
     convert_legacy_rows = _optional_bool(build, "convert_legacy_rows", f"{prefix}build.", problems)
+    source_timeout_s = _timeout(build, "source_timeout_s", f"{prefix}build.", problems)
+    _reject_overlapping_paths(root, dirs, f"{prefix}paths.", problems)
     inputs = _string_table(table, "inputs", prefix, problems)
     orgs_table = _table(table, "orgs", prefix, problems)
     orgs = {
@@ -169,6 +177,7 @@ def _parse(
         orgs=orgs,
         convert_legacy_rows=bool(convert_legacy_rows),
         inputs=inputs,
+        source_timeout_s=source_timeout_s,
     )
 
 
@@ -256,6 +265,49 @@ def _optional_bool(
         problems.append(f"{prefix}{key} must be a boolean, got {_type_name(value)}")
         return None
     return value
+
+
+def _timeout(table: dict[str, Any], key: str, prefix: str, problems: list[str]) -> float:
+    value = table.get(key)
+    if value is None:
+        return DEFAULT_SOURCE_TIMEOUT_S
+    valid = isinstance(value, int | float) and not isinstance(value, bool)
+    if not valid or not math.isfinite(value) or value <= 0:
+        shown = repr(value) if valid else _type_name(value)
+        problems.append(
+            f"{prefix}{key} must be a number of seconds greater than 0 "
+            f"(default {DEFAULT_SOURCE_TIMEOUT_S:g}), got {shown}"
+        )
+        return DEFAULT_SOURCE_TIMEOUT_S
+    return float(value)
+
+
+def _reject_overlapping_paths(
+    root: Path, dirs: dict[str, Path], prefix: str, problems: list[str]
+) -> None:
+    """The output folder may neither be, nor sit inside, nor hold the sources folder: a
+    build would read its own output as sources, or remove sources as stale outputs."""
+    output, sources = dirs["output"].resolve(), dirs["sources"].resolve()
+    if output == sources:
+        relation = "is the sources folder"
+    elif output.is_relative_to(sources):
+        relation = "is inside the sources folder"
+    elif sources.is_relative_to(output):
+        relation = "holds the sources folder"
+    else:
+        return
+    problems.append(
+        f"{prefix}output ({_shown(output, root)}) {relation} ({_shown(sources, root)}): "
+        f'give the output a folder of its own outside the sources, such as "build"'
+    )
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        relative = path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+    return f"{relative}/" if relative != "." else "the project root"
 
 
 def _table(table: dict[str, Any], key: str, prefix: str, problems: list[str]) -> dict[str, Any]:

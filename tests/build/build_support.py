@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 
 from dashgen.cli import main
@@ -42,3 +47,30 @@ class Project:
             for p in files
             if hidden or not any(part.startswith(".") for part in p.relative_to(build).parts)
         }
+
+
+def run_cli(
+    project: Project, *args: str, unprivileged: bool = False
+) -> subprocess.CompletedProcess:
+    """The installed CLI in a subprocess. ``unprivileged``: file permissions apply to it
+    even when the tests run as root (setpriv drops the capabilities that bypass them)."""
+    command = [sys.executable, "-m", "dashgen", "-C", str(project.root), *args]
+    if unprivileged and os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: permissions cannot be denied")
+        command = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *command]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def line_of(text: str, needle: str, occurrence: int = 1) -> int:
+    """The line (1-based) of the ``occurrence``-th ``needle`` in ``text``."""
+    position = -1
+    for _ in range(occurrence):
+        position = text.index(needle, position + 1)
+    return text.count("\n", 0, position) + 1
+
+
+def assert_no_traceback(*outputs: str) -> None:
+    for output in outputs:
+        assert "Traceback" not in output and "internal error" not in output, output

@@ -12,7 +12,7 @@ from pathlib import Path
 from build_support import Project
 
 from dashgen.build import Builder, build, read_manifest
-from dashgen.build.compile import POOL_MIN_JOBS
+from dashgen.build.workers import POOL_MIN_JOBS
 from dashgen.config import load_config
 from dashgen.model.normalize import content_hash
 
@@ -54,8 +54,11 @@ def test_failed_build_leaves_build_dir_untouched(project: Project, view_dashboar
     project.write("dashboards/broken.json", {"uid": "broken", "title": ""})
     result = project.cli("build")
     assert result.exit_code == 1
-    assert "dashboards/broken.json:1: error: dashboard has an empty title" in result.output
-    assert "(build/ left unchanged)" in result.output
+    assert "dashboards/broken.json:3: error: dashboard has an empty title" in result.output
+    assert "build failed: 1 error, 0 warnings" in result.output
+    assert (
+        "nothing written (build/ left unchanged: it still holds the 2 dashboards" in result.output
+    )
     assert project.outputs(hidden=True) == before
     # Fixing the error lets the same changes through, and removes the deleted source's output.
     (project.root / "dashboards/broken.json").unlink()
@@ -75,11 +78,12 @@ def test_every_problem_of_the_run_is_reported(project: Project) -> None:
     )
     result = project.cli("build")
     assert result.exit_code == 1
-    assert "dashboards/one.json:1: error: uid 'bad uid!' is invalid" in result.output
-    assert "dashboards/two.json:1: error: uid 'xxxx" in result.output
+    # Each error names the line of the value it is about.
+    assert "dashboards/one.json:2: error: uid 'bad uid!' is invalid" in result.output
+    assert "dashboards/two.json:2: error: uid 'xxxx" in result.output
     assert "at most 40" in result.output
     assert "dashboards/three.py:1: error: NameError" in result.output
-    assert "dashboards/four.json:1: error: duplicate panel id 3: panel 3 and panel 3" in (
+    assert "dashboards/four.json:10: error: duplicate panel id 3: panel 3 and panel 3" in (
         result.output
     )
     assert "4 errors" in result.output
@@ -115,7 +119,7 @@ def test_warnings_pass_unless_strict(project: Project) -> None:
     result = project.cli("build")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert 'dashboards/w.json:17: warning: panel 2 "Untyped" has no type' in lines
+    assert 'dashboards/w.json:15: warning: panel 2 "Untyped" has no type' in lines
     assert any('warning: panel 2 "Untyped" overlaps panel 1' in x for x in lines)
     assert any('warning: panel 3 "DS" uses datasource $nope' in x for x in lines)
     shutil.rmtree(project.root / "build")
@@ -255,7 +259,7 @@ def test_failed_first_build_creates_nothing(project: Project) -> None:
     project.write("dashboards/broken.json", "[]")
     result = project.cli("build")
     assert result.exit_code == 1
-    assert "dashboards/broken.json: error: this JSON is not a Grafana dashboard" in result.output
+    assert "dashboards/broken.json:1: error: this JSON is not a Grafana dashboard" in result.output
     assert not (project.root / "build").exists()  # not even the template cache
 
 
@@ -350,11 +354,11 @@ def test_installed_entry_point_exit_codes(project: Project, view_dashboard) -> N
     command = [sys.executable, "-m", "dashgen", "-C", str(project.root), "build"]
     ok = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stderr
-    assert "1 dashboards, 1 rebuilt, 0 errors, 0 warnings" in ok.stdout
+    assert "1 dashboard, 1 rebuilt, 0 errors, 0 warnings" in ok.stdout
     project.write("dashboards/b.json", {"uid": "b", "title": ""})
     failed = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert failed.returncode == 1
-    assert "dashboards/b.json:1: error: dashboard has an empty title" in failed.stdout
+    assert "dashboards/b.json:3: error: dashboard has an empty title" in failed.stdout
     project.write("dashgen.toml", "[paths]\nsources = 1\n")
     usage = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert usage.returncode == 2 and "paths.sources must be a string" in usage.stderr

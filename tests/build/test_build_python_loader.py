@@ -181,7 +181,8 @@ def test_conversion_errors(project: Project) -> None:
     )
     result = project.cli("build")
     assert result.exit_code == 1
-    assert "dashboards/values.py:1: error: dashboard #2 cannot be turned into JSON: object" in (
+    # The line of the item in the `dashboards` list.
+    assert "dashboards/values.py:3: error: dashboard #2 cannot be turned into JSON: object" in (
         result.output
     )
     assert "dashboards/broken.py:3: error: AttributeError" in result.output

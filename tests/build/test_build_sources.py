@@ -43,7 +43,7 @@ def test_grafanalib_source_with_helper_module(project: Project) -> None:
     assert built["id"] is None and "version" not in built
     assert [p["title"] for p in built["panels"]] == ["CPU", "Load"]
     assert "__inputs" not in built  # grafanalib's empty __inputs is not kept
-    assert "1 dashboards, 1 rebuilt, 0 errors" in result.output
+    assert "1 dashboard, 1 rebuilt, 0 errors" in result.output
 
 
 def test_python_dict_and_dashboards_list_derive_uids(project: Project) -> None:

@@ -19,9 +19,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+import weakref
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dashgen.build.cache import BuildCache, Key
 from dashgen.build.compile import Target
@@ -32,6 +33,9 @@ from dashgen.config import CONFIG_FILE_NAMES, Config, load_config
 from dashgen.errors import BuildError, UsageError
 from dashgen.model.validate import Problem
 from dashgen.sources import Source
+
+if TYPE_CHECKING:
+    from dashgen.build.workers import WorkerPool
 
 __all__ = [
     "BuildResult",
@@ -55,17 +59,20 @@ def build(
 
     ``convert_legacy_rows`` overrides the config's ``[build] convert_legacy_rows``.
     """
-    return Builder(
+    with Builder(
         config,
         orgs=orgs,
         extra_vars=extra_vars,
         strict=strict,
         convert_legacy_rows=convert_legacy_rows,
-    ).build()
+    ) as builder:
+        return builder.build()
 
 
 class Builder:
-    """Keeps what the last builds produced so the next one compiles only what changed."""
+    """Keeps what the last builds produced so the next one compiles only what changed, and
+    the worker processes that compile Python sources warm (``close()`` ends them; so does
+    dropping the Builder, or the end of the process)."""
 
     def __init__(
         self,
@@ -90,6 +97,28 @@ class Builder:
         self.sources: dict[str, Source] = {}  # reused between walks of the sources dir
         self.walked: dict[str, Source] | None = None  # the sources dir's candidates, by path
         self.cache_dirty = False  # the cache file no longer matches memory
+        self._workers: WorkerPool | None = None
+
+    @property
+    def workers(self) -> WorkerPool:
+        """The worker processes kept for this Builder's builds (started on first use)."""
+        if self._workers is None:
+            from dashgen.build.workers import WorkerPool  # only builds that compile need it
+
+            self._workers = WorkerPool()
+            weakref.finalize(self, self._workers.close)  # when dropped, or at exit
+        return self._workers
+
+    def close(self) -> None:
+        """End the worker processes (the next build starts new ones)."""
+        if self._workers is not None:
+            self._workers.close()
+
+    def __enter__(self) -> Builder:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def build(self, changed_paths: Iterable[Path] | None = None) -> BuildResult:
         """Build; with ``changed_paths``, recompile only what those files affect."""

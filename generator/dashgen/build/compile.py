@@ -1,27 +1,29 @@
-"""Compile sources: load → form → normalise → validate → canonical text, in-process or in a pool.
+"""Compile one source: load → form → normalise → validate → canonical text.
 
 The form step (``dashgen.model.forms``) sits between loading and normalising, the same for
 every source kind: an API envelope is unwrapped, a Share > Export document is converted
 with the input values of the org being built (``[inputs]``, ``[orgs.<org>.inputs]``, then
 ``--input``), anything that is not a dashboard is refused.
 
-Everything a worker process returns is plain data (texts, hashes, problems), so the
-build can decide afterwards whether any of it is written.
+What a compile returns is plain data (texts, hashes, problems): ``compile_all`` runs
+Python sources in worker processes (``dashgen.build.workers``), and the build decides
+afterwards whether any of it is written.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
-
-import orjson
+from typing import TYPE_CHECKING, Any
 
 from dashgen.build.outputs import read_bytes
+from dashgen.build.placing import place, placed
 from dashgen.config import PYPROJECT_FILE_NAME, Config, OrgConfig
 from dashgen.errors import SourceError
 from dashgen.model.forms import (
@@ -38,19 +40,21 @@ from dashgen.model.forms import (
 )
 from dashgen.model.legacy_rows import convert_legacy_rows_in_place
 from dashgen.model.normalize import dumps, hash_canonical, normalize_in_place
-from dashgen.model.validate import ERROR, Problem, validate
+from dashgen.model.validate import ERROR, JsonPath, Problem, validate
 from dashgen.sources import (
     CACHE_FILES,
     PER_ORG_KINDS,
     PYTHON,
+    VIEW_JSON,
     LoadContext,
     LoadedDocument,
     Source,
     load,
 )
 
-# Below this many sources, starting worker processes costs more than it saves.
-POOL_MIN_JOBS = 64
+if TYPE_CHECKING:
+    from dashgen.build.workers import WorkerPool
+from dashgen.sources.positions import deepest_nesting
 
 
 @dataclass(frozen=True)
@@ -84,24 +88,17 @@ class CompiledSource:
 Job = tuple[Source, list[Target]]
 
 
-def compile_all(
-    config: Config, jobs: list[Job], cache_files: dict[str, bytes]
-) -> list[list[CompiledSource]]:
-    """Compile each job's source for each of its targets (results in job order).
-
-    ``cache_files`` receives what loaders want written on success (compiled templates).
-    """
-    if len(jobs) >= POOL_MIN_JOBS and (os.cpu_count() or 1) > 1 and _safe_to_fork():
-        return _compile_in_pool(config, jobs, cache_files)
-    session: dict[str, Any] = {CACHE_FILES: cache_files}
-    return [compile_source(config, source, targets, session) for source, targets in jobs]
-
-
 def compile_source(
-    config: Config, source: Source, targets: list[Target], session: dict[str, Any]
+    config: Config,
+    source: Source,
+    targets: list[Target],
+    session: dict[str, Any],
+    *,
+    guard: Callable[[], AbstractContextManager[Any]] = nullcontext,
 ) -> list[CompiledSource]:
     """One source for each target. Jinja renders per org; a Python source is loaded once and
-    shared unless it read ``dashgen.context`` (then once per org)."""
+    shared unless it read ``dashgen.context`` (then once per org). ``guard`` wraps each
+    org's compile (a worker's watchdog)."""
     source_hash = hashlib.sha256(read_bytes(source.path) or b"").hexdigest()
     results: list[CompiledSource] = []
     shared: CompiledSource | None = None
@@ -111,21 +108,8 @@ def compile_source(
             results.append(shared)
             continue
         ctx = LoadContext(config, target.org, target.variables, session=session)
-        dashboards: list[CompiledDashboard] = []
-        problems: list[Problem] = []
-        try:
-            for loaded in load(source, ctx):
-                data, line = _dashboard_model(loaded, source, ctx)
-                dashboard, found = _finish(data, line, loaded, source, config.convert_legacy_rows)
-                dashboards.append(dashboard)
-                problems.extend(found)
-        except SourceError as exc:
-            problems.append(Problem(ERROR, exc.detail, Path(exc.path), exc.line))
-            dashboards = []
-        except Exception as exc:  # a loader bug must not hide the other sources' results
-            message = f"internal error: {type(exc).__name__}: {exc}"
-            problems.append(Problem(ERROR, message, Path(source.rel)))
-            dashboards = []
+        with guard():
+            dashboards, problems = _compile_target(source, ctx)
         uses_org = uses_org or ctx.uses_org
         dependencies = {str(p): _hash_file(p, session) for p in sorted(ctx.dependencies)}
         shared = CompiledSource(source_hash, dependencies, dashboards, problems)
@@ -133,13 +117,150 @@ def compile_source(
     return results
 
 
+def _compile_target(
+    source: Source, ctx: LoadContext
+) -> tuple[list[CompiledDashboard], list[Problem]]:
+    """Every dashboard of the source for one org, and every problem: one bad document (an
+    item of a ``dashboards`` list) does not hide the others."""
+    dashboards: list[CompiledDashboard] = []
+    problems: list[Problem] = []
+    try:
+        documents = load(source, ctx)
+    except SourceError as exc:
+        return [], [_problem_of(exc)]
+    except RecursionError:
+        return [], [Problem(ERROR, _too_deep(None), Path(source.rel))]
+    except Exception as exc:  # a loader bug must not hide the other sources' results
+        return [], [_internal_error(exc, source, None)]
+    for loaded in documents:
+        try:
+            if loaded.error is not None:
+                raise loaded.error
+            data, line, prefix = _dashboard_model(loaded, source, ctx)
+            dashboard, found = _finish(data, line, prefix, loaded, source, ctx.config)
+            if len(documents) > 1 and loaded.label:  # say which of the source's dashboards
+                found = [replace(p, message=f"{loaded.label}: {p.message}") for p in found]
+        except SourceError as exc:
+            problems.append(_problem_of(exc))
+            continue
+        except RecursionError:
+            problems.append(_too_deep_problem(loaded, source))
+            continue
+        except Exception as exc:
+            problems.append(_internal_error(exc, source, loaded.label))
+            continue
+        dashboards.append(dashboard)
+        problems.extend(found)
+    return dashboards, problems
+
+
+def _problem_of(exc: SourceError) -> Problem:
+    return Problem(ERROR, exc.detail, Path(exc.path), exc.line)
+
+
+def _internal_error(exc: Exception, source: Source, label: str | None) -> Problem:
+    which = f"{label}: " if label else ""
+    return Problem(ERROR, f"{which}internal error: {type(exc).__name__}: {exc}", Path(source.rel))
+
+
+def _too_deep(label: str | None, where: str = "") -> str:
+    which = f"{label} " if label else ""
+    return (
+        f"{which}nests arrays and objects too deeply for dashgen to process{where} (more "
+        f"than Python's recursion limit of {sys.getrecursionlimit()} allows); no Grafana "
+        "dashboard nests like this: flatten it"
+    )
+
+
+def _too_deep_problem(loaded: LoadedDocument, source: Source) -> Problem:
+    if source.kind != VIEW_JSON or not loaded.text:
+        return Problem(ERROR, _too_deep(loaded.label), Path(source.rel), loaded.line)
+    depth, line = deepest_nesting(loaded.text)
+    return Problem(ERROR, _too_deep(loaded.label, f": {depth} levels"), Path(source.rel), line)
+
+
+# Below this many jobs, one worker (for the Python sources) and this process (for the
+# others, meanwhile) do the work: more workers would cost more to start than they save.
+POOL_MIN_JOBS = 64
+MAX_WORKERS = 8
+
+
+def compile_all(
+    config: Config,
+    jobs: list[Job],
+    cache_files: dict[str, bytes],
+    *,
+    pool: Callable[[], WorkerPool] | None = None,
+) -> list[list[CompiledSource]]:
+    """Compile each job's source for each of its targets (results in job order): Python
+    sources in workers, the others here, or everything spread over workers for a large
+    build. ``cache_files`` receives what loaders want written on success (compiled
+    templates). ``pool`` gives the workers kept warm between builds (asked for, and the
+    worker machinery imported, only when a job needs one); without it they end here."""
+    session: dict[str, Any] = {CACHE_FILES: cache_files}
+    # Spreading every kind over workers pays only when they are forks: fresh interpreters
+    # (when other threads run, as in watch) spend their start importing what a fork shares.
+    parallel = len(jobs) >= POOL_MIN_JOBS and (os.cpu_count() or 1) > 1 and safe_to_fork()
+    remote = [(i, job) for i, job in enumerate(jobs) if parallel or job[0].kind == PYTHON]
+    results: list[list[CompiledSource] | None] = [None] * len(jobs)
+
+    def compile_here(job: Job) -> list[CompiledSource]:
+        return compile_source(config, job[0], job[1], session)
+
+    def local_work() -> Iterator[None]:
+        for index, job in enumerate(jobs):
+            if not (parallel or job[0].kind == PYTHON):
+                results[index] = compile_here(job)
+                yield
+
+    if remote:
+        if parallel and any(job[0].kind == PYTHON for _, job in remote):
+            _preload_grafanalib()
+        from dashgen.build.workers import WorkerPool
+
+        own_pool = pool is None
+        workers = WorkerPool() if pool is None else pool()
+        size = min(os.cpu_count() or 1, MAX_WORKERS) if parallel else 1
+        try:
+            workers.compile(
+                config,
+                remote,
+                size=size,
+                results=results,
+                cache_files=cache_files,
+                local_work=local_work(),
+                fallback=compile_here,
+            )
+        finally:
+            if own_pool:
+                workers.close()
+    else:
+        for _ in local_work():
+            pass
+    return [r if r is not None else [] for r in results]
+
+
+def _preload_grafanalib() -> None:
+    """Import grafanalib once before forking, instead of once in every worker."""
+    try:
+        import grafanalib.core  # noqa: F401
+    except ImportError:
+        pass
+
+
+def safe_to_fork() -> bool:
+    """Forking while other threads run can deadlock the child on a lock one of them held."""
+    return threading.active_count() == 1 and hasattr(os, "fork")
+
+
 # -- the form step ------------------------------------------------------------------------
 
 
 def _dashboard_model(
     loaded: LoadedDocument, source: Source, ctx: LoadContext
-) -> tuple[dict[str, Any], int | None]:
-    """The document's dashboard model and the line it starts at; ``SourceError`` if none."""
+) -> tuple[dict[str, Any], int | None, JsonPath]:
+    """The document's dashboard model, the line it starts at and its JSON path in the
+    document; ``SourceError`` if there is none."""
     form, body = unwrap(loaded.document)
     per_org = form is Form.EXPORT and export_depends_on_org(ctx.config, body)
     if per_org:
@@ -148,9 +269,11 @@ def _dashboard_model(
         model = dashboard_model(loaded.document, input_values(ctx), lenient=loaded.lenient)
     except FormError as exc:
         message = _form_error_message(exc, loaded, ctx, per_org)
-        raise SourceError(source.rel, message, _form_error_line(exc, loaded)) from None
-    line = _key_line(loaded, "dashboard") if model.wrapped else loaded.line
-    return model.dashboard, line
+        path, line = _form_error_place(exc, loaded, source)
+        raise SourceError(path, message, line) from None
+    if not model.wrapped:
+        return model.dashboard, loaded.line, ()
+    return model.dashboard, place(loaded, ("dashboard",), source)[1], ("dashboard",)
 
 
 def input_values(ctx: LoadContext) -> dict[str, str]:
@@ -184,19 +307,13 @@ def _form_error_message(
     return f"{loaded.label}: {exc}" if loaded.label else str(exc)
 
 
-def _form_error_line(exc: FormError, loaded: LoadedDocument) -> int | None:
-    if not loaded.keys_in_text:
-        return loaded.line
+def _form_error_place(
+    exc: FormError, loaded: LoadedDocument, source: Source
+) -> tuple[str, int | None]:
     if isinstance(exc, ExportConversionError):
-        return _key_line(loaded, "__inputs") or _key_line(loaded, "__elements")
-    return _key_line(loaded, exc.anchor) if exc.anchor else None
-
-
-def _key_line(loaded: LoadedDocument, key: str) -> int | None:
-    if not loaded.keys_in_text or not loaded.text:
-        return loaded.line
-    position = loaded.text.find(f'"{key}"')
-    return loaded.text.count("\n", 0, position) + 1 if position >= 0 else None
+        inputs = loaded.document.get("__inputs") if isinstance(loaded.document, dict) else None
+        return place(loaded, ("__inputs",) if inputs else ("__elements",), source)
+    return place(loaded, (exc.anchor,) if exc.anchor else (), source)
 
 
 # -- normalise, validate, serialise ---------------------------------------------------------
@@ -205,19 +322,19 @@ def _key_line(loaded: LoadedDocument, key: str) -> int | None:
 def _finish(
     data: dict[str, Any],
     line: int | None,
+    prefix: JsonPath,
     loaded: LoadedDocument,
     source: Source,
-    convert_legacy_rows: bool = False,
+    config: Config,
 ) -> tuple[CompiledDashboard, list[Problem]]:
-    if convert_legacy_rows:  # before normalising: ids and flow layout cover the result
+    if config.convert_legacy_rows:  # before normalising: ids and flow layout cover the result
         data = convert_legacy_rows_in_place(data)
     data = normalize_in_place(data, source=loaded.name)
-    path = Path(source.rel)
-    problems = [p.located(path, _locate(loaded, p.subject, line)) for p in validate(data)]
+    problems = placed(validate(data), loaded, source, line, prefix)
     text = dumps(data)
     dashboard = CompiledDashboard(
         uid=str(data.get("uid") or ""),
-        title=str(data.get("title") or ""),
+        title=data["title"] if isinstance(data.get("title"), str) else "",
         content_hash=hash_canonical(data),
         file_hash=hashlib.sha256(text.encode()).hexdigest(),
         line=line,
@@ -226,69 +343,9 @@ def _finish(
     return dashboard, problems
 
 
-def _locate(loaded: LoadedDocument, subject: str | None, line: int | None) -> int | None:
-    """The line of a panel's title in the source text, else where the dashboard starts."""
-    if subject and loaded.text:
-        needle = orjson.dumps(subject).decode()
-        position = loaded.text.find(f'"title": {needle}')
-        if position < 0:
-            position = loaded.text.find(needle)
-        if position >= 0:
-            return loaded.text.count("\n", 0, position) + 1
-    return line
-
-
 def _hash_file(path: Path, session: dict[str, Any]) -> str:
     hashes: dict[Path, str] = session.setdefault("compiler.file_hashes", {})
     if path not in hashes:
         data = read_bytes(path)
         hashes[path] = hashlib.sha256(data).hexdigest() if data is not None else ""
     return hashes[path]
-
-
-def _compile_in_pool(
-    config: Config, jobs: list[Job], cache_files: dict[str, bytes]
-) -> list[list[CompiledSource]]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    if any(source.kind == PYTHON for source, _ in jobs):
-        _preload_grafanalib()
-    workers = min(os.cpu_count() or 1, 8)
-    size = max(1, len(jobs) // (workers * 4))
-    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-    context = multiprocessing.get_context("fork")
-    compiled: list[list[CompiledSource]] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for chunk_result, chunk_cache_files in pool.map(
-            _compile_chunk, [config] * len(chunks), chunks
-        ):
-            compiled.extend(chunk_result)
-            cache_files.update(chunk_cache_files)
-    return compiled
-
-
-def _safe_to_fork() -> bool:
-    """Forking while other threads run can deadlock the child on a lock one of them held,
-    and spawn/forkserver would re-run the caller's main script; so: one thread, or no pool.
-    """
-    import threading
-
-    return threading.active_count() == 1 and hasattr(os, "fork")
-
-
-def _preload_grafanalib() -> None:
-    """Import grafanalib once before forking, instead of once in every worker."""
-    try:
-        importlib.import_module("grafanalib.core")
-    except ImportError:
-        pass
-
-
-def _compile_chunk(
-    config: Config, jobs: list[Job]
-) -> tuple[list[list[CompiledSource]], dict[str, bytes]]:
-    cache_files: dict[str, bytes] = {}
-    session: dict[str, Any] = {CACHE_FILES: cache_files}
-    compiled = [compile_source(config, source, targets, session) for source, targets in jobs]
-    return compiled, cache_files

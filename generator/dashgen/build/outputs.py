@@ -55,9 +55,10 @@ def json_files_in(output_dir: str, orgs: set[str]) -> set[str]:
 
 
 def read_bytes(path: Path | str) -> bytes | None:
-    """The file's bytes, or None when it does not exist (or cannot be read)."""
+    """The file's bytes, or None when it does not exist (or cannot be read: permissions,
+    a symlink loop, a socket ...)."""
     try:
         with open(path, "rb") as handle:
             return handle.read()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
+    except OSError:
         return None

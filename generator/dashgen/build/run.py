@@ -31,6 +31,7 @@ from dashgen.build.outputs import (
 from dashgen.build.result import BuildResult
 from dashgen.model.validate import ERROR, Problem
 from dashgen.sources import PYTHON, Source, apply_changes, discover, selector
+from dashgen.sources.discovery import missing_sources_dir
 
 if TYPE_CHECKING:
     from dashgen.build import Builder
@@ -50,6 +51,7 @@ class Run:
         self.file_hashes: dict[str, str] = {}
         self.cache_files: dict[str, bytes] = {}  # written to the output dir on success
         self.cache_trusted = cache.trusted  # the manifest on disk matches the cache's records
+        self.discovery_problems: list[Problem] = []  # places the walk could not look into
 
     def execute(self) -> BuildResult:
         current = self._current_sources()
@@ -103,8 +105,14 @@ class Run:
             or builder.walked is None
             or not apply_changes(self.config, builder.walked, self.changed)
         ):
-            found = discover(self.config, known=builder.sources)
-            builder.walked = {str(source.path): source for source in found}
+            found = discover(self.config, known=builder.sources, problems=self.discovery_problems)
+            if not found and not self.config.sources_dir.is_dir() and self._in_scope():
+                outputs = len(self._in_scope())
+                self.discovery_problems.append(missing_sources_dir(self.config, outputs))
+            # A walk that missed a folder is not worth keeping: walk again next time.
+            walked = {str(source.path): source for source in found}
+            builder.walked = None if self.discovery_problems else walked
+            return sorted(walked.values(), key=lambda source: source.rel)
         return sorted(builder.walked.values(), key=lambda source: source.rel)
 
     def _is_python_source(self, source: Source) -> bool:
@@ -116,7 +124,10 @@ class Run:
         file_hash = self._hash(source.path)
         if known is not None and known[0] == file_hash:
             return known[1]
-        text = (read_bytes(source.path) or b"").decode("utf-8", errors="replace")
+        data = read_bytes(source.path)
+        if data is None:
+            return True  # unreadable: compiled as a source, so that its loader says why
+        text = data.decode("utf-8", errors="replace")
         verdict = is_source(source.path, text)
         self.cache.python_kinds[source.rel] = (file_hash, verdict)
         self.builder.cache_dirty = True
@@ -162,7 +173,9 @@ class Run:
             source = current[(org_name, rel)]
             jobs_by_source.setdefault(rel, (source, []))[1].append(targets[org_name])
         jobs = list(jobs_by_source.values())
-        results = compile_all(self.config, jobs, self.cache_files)
+        results = compile_all(
+            self.config, jobs, self.cache_files, pool=lambda: self.builder.workers
+        )
         compiled: dict[Key, CompiledSource] = {}
         for (source, job_targets), per_org in zip(jobs, results, strict=True):
             for target, outcome in zip(job_targets, per_org, strict=True):
@@ -177,7 +190,7 @@ class Run:
         compiled: dict[Key, CompiledSource],
         dashboards: dict[Key, list[CompiledDashboard]],
     ) -> list[Problem]:
-        problems: list[Problem] = []
+        problems = sorted(self.discovery_problems, key=lambda p: str(p.path))
         for key in sorted(current, key=lambda k: (k[1], k[0])):
             if key in compiled:
                 problems.extend(compiled[key].problems)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import click
 from dashgen.build import BuildResult
 from dashgen.build import build as run_build
 from dashgen.cli.common import CliContext, output_option, parse_vars, pass_cli, var_option
-from dashgen.config import load_config
+from dashgen.config import DEFAULT_ORG, PYPROJECT_FILE_NAME, Config, load_config
 
 
 @click.command("build")
@@ -20,7 +21,9 @@ from dashgen.config import load_config
     "orgs",
     multiple=True,
     metavar="NAME",
-    help="Build only this org (repeatable). Default: every org in the config.",
+    help="Build only this org (repeatable). Default: every org in the config. An org the "
+    "config does not declare is built with every source and the global vars (a warning "
+    "says so, naming a declared org of a close name).",
 )
 @var_option
 @click.option(
@@ -75,10 +78,20 @@ def build(
     --convert-legacy-rows (or [build] convert_legacy_rows = true) converts them.
 
     \b
+    Python sources run in worker processes: one that calls os._exit(), is
+    killed or runs longer than [build] source_timeout_s (default 60 seconds)
+    is an error naming it (and its line, when known), and the rest of the
+    build still reports its own problems.
+
+    \b
     Exit codes: 0 success, 1 errors (or warnings with --strict),
     2 usage or configuration errors.
     """
     config = load_config(cli.project_root)
+    for name in dict.fromkeys(orgs):
+        note = undeclared_org_note(config, name)
+        if note:
+            click.echo(f"warning: {note}", err=True)
     if input_items:
         overrides = parse_vars(input_items, "--input", "NAME=VALUE")
         config = dataclasses.replace(config, input_overrides=overrides)
@@ -92,19 +105,62 @@ def build(
     if output_format == "json":
         _print_json(result, config.root)
     else:
-        _print_text(result)
+        _print_text(result, config)
     if not result.ok:
         raise SystemExit(1)
 
 
-def _print_text(result: BuildResult) -> None:
+def undeclared_org_note(config: Config, name: str) -> str | None:
+    """One line for an ``--org`` the config does not declare (allowed: it builds every
+    source with the global vars), naming a declared org of a close name; None if declared."""
+    if name in config.orgs or (name == DEFAULT_ORG and not config.orgs):
+        return None
+    if config.config_file is None:
+        where = "any config (there is no dashgen.toml)"
+    elif config.config_file.name == PYPROJECT_FILE_NAME:
+        where = "pyproject.toml [tool.dashgen]"
+    else:
+        where = config.config_file.name
+    note = f"{name} is not declared in {where}: building every source with global vars"
+    by_lower = {declared.lower(): declared for declared in config.orgs}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.6)
+    if close:
+        note += f" (did you mean {by_lower[close[0]]}?)"
+    return note
+
+
+def _print_text(result: BuildResult, config: Config) -> None:
     for problem in result.problems:
         click.echo(problem.line_text())
-    click.echo(
-        f"{len(result.dashboards)} dashboards, {len(result.rebuilt)} rebuilt, "
-        f"{len(result.errors)} errors, {len(result.warnings)} warnings "
-        f"in {result.duration_s:.2f}s" + ("" if result.ok else " (build/ left unchanged)")
+    click.echo(summary_line(result, _shown_dir(config)))
+
+
+def summary_line(result: BuildResult, output: str) -> str:
+    """The last line of ``dashgen build``. A failed build wrote nothing, so it counts what
+    failed and what the output folder still holds, never what was "rebuilt"."""
+    checks = f"{_count(len(result.errors), 'error')}, {_count(len(result.warnings), 'warning')}"
+    took = f"in {result.duration_s:.2f}s"
+    if result.ok:
+        built = _count(len(result.dashboards), "dashboard")
+        return f"{built}, {len(result.rebuilt)} rebuilt, {checks} {took}"
+    kept = len(result.dashboards)
+    held = (
+        f"it still holds the {_count(kept, 'dashboard')} of the last successful build"
+        if kept
+        else "it holds no dashboards yet"
     )
+    return f"build failed: {checks} {took}; nothing written ({output} left unchanged: {held})"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _shown_dir(config: Config) -> str:
+    try:
+        return config.output_dir.relative_to(config.root).as_posix() + "/"
+    except ValueError:
+        return config.output_dir.as_posix() + "/"
 
 
 def _print_json(result: BuildResult, root: Path) -> None:
@@ -135,7 +191,9 @@ def _print_json(result: BuildResult, root: Path) -> None:
         "event": "summary",
         "ok": result.ok,
         "dashboards": len(result.dashboards),
-        "rebuilt": len(result.rebuilt),
+        # A failed build wrote nothing: nothing was rebuilt, whatever was compiled.
+        "rebuilt": len(result.rebuilt) if result.ok else 0,
+        "compiled": len(result.rebuilt),
         "removed": [str(p) for p in result.removed],
         "errors": len(result.errors),
         "warnings": len(result.warnings),

@@ -12,8 +12,9 @@ only an import fills in. Real files blur this, so the rules are:
 - a ``${DS_X}`` that names no ``__inputs`` entry is an ordinary template variable;
 - ``{"dashboard": {...}}`` (the body of ``GET /api/dashboards/uid/:uid``, with or
   without ``meta``) is unwrapped, then classified;
-- a Kubernetes-style resource (``apiVersion``/``kind``/``spec``, the v2 schema) and a
-  single panel object are not v1 dashboards.
+- a Kubernetes-style resource (``apiVersion``/``kind``/``spec``, the v2 schema), a
+  single panel object and a row (a row panel, or a legacy ``rows`` item, whose own
+  ``panels`` list would pass it for a dashboard) are not v1 dashboards.
 
 Converting an export, the way ``POST /api/dashboards/import`` does: every ``__inputs``
 entry needs a value (a mapped one, else a constant's own ``value``; an input for the
@@ -36,6 +37,8 @@ from typing import Any
 
 _DASHBOARD_KEYS = ("panels", "rows", "templating", "schemaVersion", "title", "uid", "time")
 _PANEL_KEYS = ("gridPos", "targets", "datasource", "fieldConfig", "options")
+# Keys a dashboard has and a panel or row never has.
+_DASHBOARD_ONLY_KEYS = ("schemaVersion", "templating", "annotations", "time", "uid", "rows")
 STRIPPED_KEYS = ("__inputs", "__requires", "__elements")
 EXPRESSION_DATASOURCE = "__expr__"
 # Grafana's evaluator: `(\$\{.+?\})`, then an exact lookup of the whole match.
@@ -49,6 +52,7 @@ class Form(enum.Enum):
     EXPORT = "export"  # Share > Export for sharing externally
     K8S_RESOURCE = "k8s-resource"  # apiVersion/kind/spec (dashboard v2 schema)
     PANEL = "panel"  # a single panel object
+    ROW = "row"  # a row panel, or a legacy row (an item of ``rows``)
     NOT_DASHBOARD = "not-dashboard"  # anything else
 
 
@@ -122,10 +126,16 @@ def classify(doc: Any) -> Form:
         return Form.K8S_RESOURCE
     if doc.get("__inputs") or doc.get("__elements"):
         return Form.EXPORT
+    if _looks_like_row(doc):
+        return Form.ROW
+    if (
+        isinstance(doc.get("type"), str)
+        and any(key in doc for key in _PANEL_KEYS)
+        and not any(key in doc for key in _DASHBOARD_ONLY_KEYS)
+    ):
+        return Form.PANEL
     if _looks_like_dashboard(doc):
         return Form.VIEW
-    if isinstance(doc.get("type"), str) and any(k in doc for k in _PANEL_KEYS):
-        return Form.PANEL
     return Form.NOT_DASHBOARD
 
 
@@ -136,6 +146,14 @@ def unwrap(doc: Any) -> tuple[Form, Any]:
         inner = doc["dashboard"]
         return classify(inner), inner
     return form, doc
+
+
+def _looks_like_row(doc: dict[str, Any]) -> bool:
+    """A row panel (``"type": "row"``) or a legacy row (``rows`` item: height, showTitle),
+    whose ``panels`` list would otherwise pass it for a dashboard."""
+    if any(key in doc for key in _DASHBOARD_ONLY_KEYS):
+        return False
+    return doc.get("type") == "row" or ("showTitle" in doc and "height" in doc)
 
 
 def _looks_like_dashboard(doc: dict[str, Any]) -> bool:
@@ -292,6 +310,11 @@ def form_message(form: Form) -> str:
         return (
             "this is a single panel's JSON, not a dashboard; put it in a dashboard's "
             '"panels" list'
+        )
+    if form is Form.ROW:
+        return (
+            "this is a row's JSON, not a dashboard; put it (with its panels) in a "
+            'dashboard\'s "panels" list (a legacy row: in "rows")'
         )
     return "this JSON is not a Grafana dashboard model (no title, panels, rows or templating)"
 

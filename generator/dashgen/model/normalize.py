@@ -9,7 +9,11 @@ they are compared, so ``diff`` and skip-unchanged never disagree.
 - ``uid`` is kept, or derived deterministically from the source path when missing;
 - panel ids: explicit ones are kept, missing ones get the next free id in document
   order (nested panels of collapsed rows included), so no id is produced twice;
-- panels without ``gridPos`` get a flow layout on the 24-column grid, rows included;
+- panels without ``gridPos`` get a flow layout on the 24-column grid, rows included (an
+  id or gridPos of the wrong type is kept as it is: ``dashgen.model.structure`` reports it,
+  nothing replaces it silently);
+- a uid derived from a name that loses every character (``日本.json``) is
+  ``dashboard-<hash of the name>``, so two such names never share one;
   legacy ``rows`` (schemaVersion < 16) are left for Grafana's own migration;
 - export metadata is dropped: ``__requires``, and ``__inputs``/``__elements`` when
   empty. Generators such as grafanalib write ``"__inputs": []`` and Grafana stores
@@ -129,10 +133,12 @@ def derive_uid(source: str) -> str:
             path = path[: -len(suffix)]
             break
     text = f"{path}-{name}" if name else path
-    slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", text).strip("-").lower() or "dashboard"
+    slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", text).strip("-").lower()
+    digest = hashlib.sha256(source.encode()).hexdigest()[:8]
+    if not slug:  # every character dropped ("ü.json", "日本.json"): unique by the name's hash
+        return f"dashboard-{digest}"
     if len(slug) <= UID_MAX_LENGTH:
         return slug
-    digest = hashlib.sha256(source.encode()).hexdigest()[:8]
     return f"{slug[: UID_MAX_LENGTH - 9].rstrip('-')}-{digest}"
 
 
@@ -154,7 +160,7 @@ def _assign_panel_ids(panels: list[Any]) -> None:
     used = {p["id"] for p in all_panels if is_panel_id(p.get("id"))}
     next_id = max(used, default=0) + 1
     for panel in all_panels:
-        if not is_panel_id(panel.get("id")):
+        if panel.get("id") is None:  # an id of the wrong type is kept: validation reports it
             panel["id"] = next_id
             next_id += 1
 
@@ -171,18 +177,20 @@ def flow_layout(panels: list[Any]) -> None:
         if not isinstance(panel, dict):
             continue
         is_row = panel.get("type") == "row"
-        if has_grid_pos(panel):
-            cursor.skip_past(panel["gridPos"], is_row)
-        else:
+        if panel.get("gridPos") is None:
             panel["gridPos"] = cursor.place(panel, is_row)
+        elif has_grid_pos(panel):
+            cursor.skip_past(panel["gridPos"], is_row)
+        # else: a gridPos of the wrong shape is kept as it is, for validation to report
         nested = panel.get("panels")
         if is_row and isinstance(nested, list) and nested:
             # Collapsed rows keep their panels positioned as if the row were open.
-            inner = _FlowCursor(top=panel["gridPos"]["y"] + 1)
+            top = panel["gridPos"].get("y") if isinstance(panel["gridPos"], dict) else None
+            inner = _FlowCursor(top=int(top) + 1 if isinstance(top, int | float) else 1)
             for child in nested:
-                if isinstance(child, dict) and not has_grid_pos(child):
+                if isinstance(child, dict) and child.get("gridPos") is None:
                     child["gridPos"] = inner.place(child, False)
-                elif isinstance(child, dict):
+                elif isinstance(child, dict) and has_grid_pos(child):
                     inner.skip_past(child["gridPos"], False)
 
 

@@ -1,10 +1,11 @@
 """Pure checks on a normalised dashboard → a list of ``Problem`` (never prints).
 
-Errors fail the build: empty title, invalid uid, duplicate panel ids. Warnings do not
-(unless ``--strict``): overlapping gridPos, a panel reaching past the 24-column grid, a
-panel without ``type``, a datasource that names a template variable the dashboard does
-not define. ``layout_problems()`` gives the layout warnings of one list of panels with the
-index of the panel each is about (the preview highlights those panels). Checks across dashboards
+Errors fail the build: a model of the wrong shape (``dashgen.model.structure``), an empty
+title, an invalid uid, duplicate panel ids. Warnings do not (unless ``--strict``):
+overlapping gridPos, a panel reaching past the 24-column grid, a panel without ``type``, a
+datasource that names a template variable the dashboard does not define.
+``layout_problems()`` gives the layout warnings of one list of panels with the index of the
+panel each is about (the preview highlights those panels). Checks across dashboards
 (the same uid from two sources) live in ``dashgen.build.run``.
 """
 
@@ -12,15 +13,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from dashgen.model.normalize import UID_MAX_LENGTH, UID_PATTERN, iter_panels
+from dashgen.model.normalize import UID_MAX_LENGTH, UID_PATTERN
+from dashgen.model.problem import ERROR, WARNING, JsonPath, Problem, Severity
+from dashgen.model.structure import check_structure, panel_label
 
-Severity = Literal["error", "warning"]
-ERROR: Severity = "error"
-WARNING: Severity = "warning"
+__all__ = ["ERROR", "WARNING", "JsonPath", "Problem", "Severity", "validate"]
 
 # $var, ${var}, ${var:format} and the deprecated [[var]] / [[var:format]].
 _VARIABLE_REF = re.compile(r"^(?:\$\{(\w+)(?::[^}]*)?\}|\$(\w+)|\[\[(\w+)(?::[^\]]*)?\]\])$")
@@ -29,89 +28,76 @@ _BUILTIN_VARIABLES = frozenset({"__all", "__dashboard", "__org", "__user", "__in
 GRID_COLUMNS = 24  # Grafana's GRID_COLUMN_COUNT
 
 
-@dataclass(frozen=True)
-class Problem:
-    severity: Severity
-    message: str
-    path: Path | None = None
-    line: int | None = None
-    # What the problem is about inside the dashboard (a panel title), so a loader that
-    # kept the source text can point at the right line.
-    subject: str | None = None
-
-    def __str__(self) -> str:
-        where = str(self.path) if self.path else "<unknown>"
-        if self.line:
-            where += f":{self.line}"
-        return f"{where}: {self.message}"
-
-    def line_text(self) -> str:
-        """``path:line: severity: message``: how ``dashgen build`` and ``watch`` print it."""
-        where = self.path.as_posix() if self.path else "<build>"
-        if self.line:
-            where += f":{self.line}"
-        return f"{where}: {self.severity}: {self.message}"
-
-    def located(self, path: Path | None, line: int | None) -> Problem:
-        return replace(self, path=self.path or path, line=self.line or line)
-
-    def as_error(self) -> Problem:
-        return replace(self, severity=ERROR)
-
-
 def validate(dashboard: dict[str, Any]) -> list[Problem]:
-    """Every problem of one normalised dashboard (without path/line: the caller adds them)."""
-    problems: list[Problem] = []
-    problems.extend(_check_title(dashboard))
+    """Every problem of one normalised dashboard (without path/line: the caller adds them
+    from each problem's ``pointer``)."""
+    problems: list[Problem] = list(check_structure(dashboard))
     problems.extend(_check_uid(dashboard))
     panels = dashboard.get("panels")
     if isinstance(panels, list):
-        all_panels = iter_panels(panels)
-        problems.extend(_check_panel_ids(all_panels))
-        problems.extend(_check_panel_types(all_panels))
+        located = panel_pointers(panels)
+        problems.extend(_check_panel_ids(located))
+        problems.extend(_check_panel_types(located))
         problems.extend(_check_overlaps(panels))
-        problems.extend(_check_grid_bounds(all_panels))
-        problems.extend(_check_datasources(dashboard, all_panels))
+        problems.extend(_check_grid_bounds(located))
+        problems.extend(_check_datasources(dashboard, located))
     return problems
 
 
-def _check_title(dashboard: dict[str, Any]) -> Iterator[Problem]:
-    title = dashboard.get("title")
-    if not isinstance(title, str) or not title.strip():
-        yield Problem(ERROR, "dashboard has an empty title")
+def panel_pointers(panels: list[Any]) -> list[tuple[JsonPath, dict[str, Any]]]:
+    """Every panel object with its JSON path, nested panels of collapsed rows included."""
+    found: list[tuple[JsonPath, dict[str, Any]]] = []
+    for index, panel in enumerate(panels):
+        if not isinstance(panel, dict):
+            continue
+        found.append((("panels", index), panel))
+        nested = panel.get("panels")
+        if panel.get("type") == "row" and isinstance(nested, list):
+            found.extend(
+                (("panels", index, "panels", inner), child)
+                for inner, child in enumerate(nested)
+                if isinstance(child, dict)
+            )
+    return found
 
 
 def _check_uid(dashboard: dict[str, Any]) -> Iterator[Problem]:
     uid = dashboard.get("uid")
+    at: JsonPath = ("uid",)
     if uid is not None and not isinstance(uid, str):
-        yield Problem(ERROR, f"uid must be a string, got {uid!r}")
+        yield Problem(ERROR, f"uid must be a string, got {uid!r}", pointer=at)
     elif not uid:
-        yield Problem(ERROR, "dashboard has no uid")
+        yield Problem(ERROR, "dashboard has no uid", pointer=at)
     elif len(uid) > UID_MAX_LENGTH:
-        yield Problem(ERROR, f"uid {uid!r} is {len(uid)} characters; at most 40 are allowed")
+        message = f"uid {uid!r} is {len(uid)} characters; at most 40 are allowed"
+        yield Problem(ERROR, message, pointer=at)
     elif not UID_PATTERN.match(uid):
-        yield Problem(ERROR, f"uid {uid!r} is invalid: use only letters, digits, '-' and '_'")
+        message = f"uid {uid!r} is invalid: use only letters, digits, '-' and '_'"
+        yield Problem(ERROR, message, pointer=at)
 
 
-def _check_panel_ids(panels: list[dict[str, Any]]) -> Iterator[Problem]:
-    seen: dict[Any, str] = {}
-    for panel in panels:
+def _check_panel_ids(panels: list[tuple[JsonPath, dict[str, Any]]]) -> Iterator[Problem]:
+    seen: dict[int, dict[str, Any]] = {}
+    for at, panel in panels:
         panel_id = panel.get("id")
-        name = _panel_name(panel)
-        if panel_id in seen:
+        if type(panel_id) is not int:
+            continue  # not an id at all: the structure check reports it
+        first = seen.setdefault(panel_id, panel)
+        if first is not panel:
             yield Problem(
                 ERROR,
-                f"duplicate panel id {panel_id}: {seen[panel_id]} and {name}",
-                subject=panel.get("title") if isinstance(panel.get("title"), str) else None,
+                f"duplicate panel id {panel_id}: {panel_label(first)} and {panel_label(panel)}",
+                subject=_title(panel),
+                pointer=(*at, "id"),
             )
-        else:
-            seen[panel_id] = name
 
 
-def _check_panel_types(panels: list[dict[str, Any]]) -> Iterator[Problem]:
-    for panel in panels:
+def _check_panel_types(panels: list[tuple[JsonPath, dict[str, Any]]]) -> Iterator[Problem]:
+    for at, panel in panels:
         if not panel.get("type") and "libraryPanel" not in panel:
-            yield Problem(WARNING, f"{_panel_name(panel)} has no type", subject=_title(panel))
+            yield Problem(
+                WARNING, f"{panel_label(panel)} has no type", subject=_title(panel), pointer=at
+            )
 
 
 def layout_problems(panels: list[Any]) -> list[tuple[int, Problem]]:
@@ -121,7 +107,7 @@ def layout_problems(panels: list[Any]) -> list[tuple[int, Problem]]:
         (index, problem)
         for index, panel in enumerate(panels)
         if isinstance(panel, dict)
-        for problem in _check_grid_bounds([panel])
+        for problem in _check_grid_bounds([(("panels", index), panel)], invalid_too=True)
     ]
     return sorted([*overlapping_panels(panels), *bounds], key=lambda item: item[0])
 
@@ -147,59 +133,73 @@ def overlapping_panels(panels: list[Any]) -> list[tuple[int, Problem]]:
         active = [item for item in active if item[0][1] + item[0][3] > top]
         for other_box, _, other in active:
             if _intersects(box, other_box):
-                message = f"{_panel_name(panel)} overlaps {_panel_name(other)} (gridPos)"
-                reported.append((index, Problem(WARNING, message, subject=_title(panel))))
+                message = f"{panel_label(panel)} overlaps {panel_label(other)} (gridPos)"
+                problem = Problem(
+                    WARNING, message, subject=_title(panel), pointer=("panels", index, "gridPos")
+                )
+                reported.append((index, problem))
                 break
         active.append((box, index, panel))
     return sorted(reported, key=lambda item: item[0])
 
 
-def _check_grid_bounds(panels: list[dict[str, Any]]) -> Iterator[Problem]:
-    """A panel reaching past Grafana's 24 columns: Grafana's grid moves it left (x = 24 - w),
-    or, when it starts left of column 0, makes it full width (react-grid-layout's
-    correctBounds)."""
-    for panel in panels:
+def _check_grid_bounds(
+    panels: list[tuple[JsonPath, dict[str, Any]]], *, invalid_too: bool = False
+) -> Iterator[Problem]:
+    """A panel reaching past Grafana's 24 columns: Grafana's grid moves it left (x = 24 - w).
+    With ``invalid_too`` (the preview, which draws what it is given), also a panel starting
+    left of column 0 or wider than the grid, which react-grid-layout's correctBounds draws
+    full width; the build reports those as errors (``dashgen.model.structure``)."""
+    for at, panel in panels:
         grid = panel.get("gridPos")
         box = _box(grid) if isinstance(grid, dict) else None
         if box is None or panel.get("type") == "row":
             continue  # Grafana draws every row full width
         x, _, w, _ = box
         if x < 0 or w > GRID_COLUMNS:
-            where = f"x {x:g}" if x < 0 else f"w {w:g}"
-            yield Problem(
-                WARNING,
-                f"{_panel_name(panel)} does not fit the {GRID_COLUMNS}-column grid (gridPos "
-                f"{where}); Grafana draws it full width at x 0",
-                subject=_title(panel),
-            )
+            if invalid_too:
+                where = f"x {x:g}" if x < 0 else f"w {w:g}"
+                yield Problem(
+                    WARNING,
+                    f"{panel_label(panel)} does not fit the {GRID_COLUMNS}-column grid "
+                    f"(gridPos {where}); Grafana draws it full width at x 0",
+                    subject=_title(panel),
+                    pointer=(*at, "gridPos"),
+                )
         elif x + w > GRID_COLUMNS:
             yield Problem(
                 WARNING,
-                f"{_panel_name(panel)} reaches past the {GRID_COLUMNS}-column grid (gridPos x "
+                f"{panel_label(panel)} reaches past the {GRID_COLUMNS}-column grid (gridPos x "
                 f"{x:g} + w {w:g} = {x + w:g}); Grafana moves it to x {GRID_COLUMNS - w:g}",
                 subject=_title(panel),
+                pointer=(*at, "gridPos"),
             )
 
 
 def _check_datasources(
-    dashboard: dict[str, Any], panels: list[dict[str, Any]]
+    dashboard: dict[str, Any], panels: list[tuple[JsonPath, dict[str, Any]]]
 ) -> Iterator[Problem]:
     declared = _variable_names(dashboard) | _BUILTIN_VARIABLES
-    for panel in panels:
-        references = [panel.get("datasource")]
+    for at, panel in panels:
+        references: list[tuple[JsonPath, Any]] = [((*at, "datasource"), panel.get("datasource"))]
         targets = panel.get("targets")
         if isinstance(targets, list):
-            references.extend(t.get("datasource") for t in targets if isinstance(t, dict))
+            references.extend(
+                ((*at, "targets", i, "datasource"), t.get("datasource"))
+                for i, t in enumerate(targets)
+                if isinstance(t, dict)
+            )
         reported: set[str] = set()
-        for reference in references:
+        for pointer, reference in references:
             name = _referenced_variable(reference)
             if name and name not in declared and name not in reported:
                 reported.add(name)
                 yield Problem(
                     WARNING,
-                    f"{_panel_name(panel)} uses datasource ${name}, but the dashboard "
+                    f"{panel_label(panel)} uses datasource ${name}, but the dashboard "
                     "defines no template variable of that name",
                     subject=_title(panel),
+                    pointer=pointer,
                 )
 
 
@@ -223,10 +223,11 @@ def _referenced_variable(reference: Any) -> str | None:
 
 
 def _box(grid: dict[str, Any]) -> tuple[float, float, float, float] | None:
-    try:
-        return float(grid["x"]), float(grid["y"]), float(grid["w"]), float(grid["h"])
-    except (KeyError, TypeError, ValueError):
-        return None
+    x, y, w, h = grid.get("x"), grid.get("y"), grid.get("w"), grid.get("h")
+    for value in (x, y, w, h):
+        if type(value) is not int and type(value) is not float:
+            return None
+    return float(x), float(y), float(w), float(h)  # type: ignore[arg-type]
 
 
 def _intersects(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
@@ -238,9 +239,3 @@ def _intersects(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
 def _title(panel: dict[str, Any]) -> str | None:
     title = panel.get("title")
     return title if isinstance(title, str) and title else None
-
-
-def _panel_name(panel: dict[str, Any]) -> str:
-    title = _title(panel)
-    kind = "row" if panel.get("type") == "row" else "panel"
-    return f'{kind} {panel.get("id")} "{title}"' if title else f"{kind} {panel.get('id')}"

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from dashgen.config import Config, OrgConfig
+from dashgen.errors import SourceError
+from dashgen.model.problem import JsonPath
 from dashgen.sources.discovery import apply_changes, discover, selector
 from dashgen.sources.kinds import (
     JINJA,
@@ -42,6 +44,9 @@ class LoadedDocument:
     keys_in_text: bool = False  # ``text`` is JSON (or renders to it): top-level keys are in it
     label: str | None = None  # how messages name it among several ("dashboard #2")
     lenient: bool = False  # any dict may be a dashboard (Python values), not only View JSON
+    # JSON paths of the document → (file, line) where each is written, when the loader knows
+    locate: Callable[[list[JsonPath]], dict[JsonPath, tuple[str, int]]] | None = None
+    error: SourceError | None = None  # this document is bad (one item of a list): why
 
 
 # Session key: files (path relative to the output dir → bytes) that loaders want written

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from dashgen.config import Config
+from dashgen.model.validate import ERROR, Problem
 from dashgen.sources.kinds import Source, kind_of
 
 # Folders that never hold sources, for discovery and for watch alike. Any folder whose
@@ -21,36 +23,152 @@ def is_skipped_dir(name: str) -> bool:
     return name in SKIPPED_DIR_NAMES or name.startswith(".")
 
 
-def discover(config: Config, *, known: dict[str, Source] | None = None) -> list[Source]:
+def discover(
+    config: Config,
+    *,
+    known: dict[str, Source] | None = None,
+    problems: list[Problem] | None = None,
+) -> list[Source]:
     """Every candidate file under the sources dir, sorted (Python helpers included).
 
     ``known`` (absolute path → Source) lets a caller that walks the tree on every
     rebuild reuse the objects of the previous walk; new ones are added to it.
+    ``problems`` receives an error for each place the walk could not look into (a
+    sources dir that is a file, a folder that cannot be listed, a symlink loop, a source
+    name that is no readable file): a build must not take the sources it did not see for
+    deleted ones. A missing sources dir is no problem here: the build decides (it is one
+    when the output folder holds dashboards built from it).
     """
     known = {} if known is None else known
+    problems = [] if problems is None else problems
     found: list[Source] = []
     sources_dir = str(config.sources_dir)
     if not os.path.isdir(sources_dir):
-        return found
+        if os.path.lexists(sources_dir):  # a file, or a broken link: the config is wrong
+            problems.append(missing_sources_dir(config, None))
+        return found  # no folder, no sources (the build refuses to remove outputs for it)
     output_dir = str(config.output_dir)
-    for directory, dirnames, filenames in os.walk(sources_dir):
-        dirnames[:] = [
-            d
-            for d in dirnames
-            if not is_skipped_dir(d) and os.path.join(directory, d) != output_dir
-        ]
-        for filename in filenames:
-            kind = kind_of(filename)
-            if kind is None or filename.startswith("."):
+    # (folder, real paths of the folders from the sources dir down to it): folder symlinks
+    # are followed, and one that leads back to a folder on its own path is a loop.
+    pending = [(sources_dir, (os.path.realpath(sources_dir),))]
+    while pending:
+        directory, chain = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError as error:
+            problems.append(_unreadable_dir(directory, error, config))
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
                 continue
-            absolute = os.path.join(directory, filename)
-            source = known.get(absolute)
+            if _is_dir(entry):
+                if is_skipped_dir(name) or entry.path == output_dir:
+                    continue
+                real = os.path.realpath(entry.path) if entry.is_symlink() else f"{chain[-1]}/{name}"
+                if real in chain:
+                    problems.append(_symlink_loop(entry.path, real, config))
+                else:
+                    pending.append((entry.path, (*chain, real)))
+                continue
+            kind = kind_of(name)
+            if kind is None:
+                continue
+            if not _is_file(entry):
+                problems.append(_not_a_file(entry.path, config))
+                continue
+            source = known.get(entry.path)
             if source is None:
-                source = _new_source(Path(absolute), config, kind)
-                known[absolute] = source
+                source = _new_source(Path(entry.path), config, kind)
+                known[entry.path] = source
             found.append(source)
     found.sort(key=lambda s: s.rel)
     return found
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symlink loop, say: reported as the file it would be
+        return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def missing_sources_dir(config: Config, outputs: int | None) -> Problem:
+    """The sources dir is no folder; ``outputs``: how many dashboards the output folder
+    holds that a build without it would remove (None: it is something else than a folder)."""
+    where = _shown(config.sources_dir, config).rstrip("/") + "/"
+    if outputs is None:
+        state = "is not a folder"
+        consequence = ""
+    else:
+        state = "does not exist"
+        consequence = (
+            f", but {_shown(config.output_dir, config).rstrip('/')}/ holds {outputs} "
+            "dashboard(s) built from it and nothing was removed"
+        )
+    return Problem(
+        ERROR,
+        f"the sources folder {where} {state}{consequence}: restore it, or set [paths] "
+        "sources in dashgen.toml to the folder that holds your dashboards",
+        Path(where.rstrip("/")),
+    )
+
+
+def _unreadable_dir(directory: str, error: OSError, config: Config) -> Problem:
+    reason = error.strerror or type(error).__name__
+    return Problem(
+        ERROR,
+        f"cannot list this folder ({reason}), so the sources in it cannot be built and "
+        "nothing was written or removed: make it readable (chmod a+rx), or move it out "
+        "of the sources folder",
+        Path(_shown(Path(directory), config).rstrip("/")),
+    )
+
+
+def _not_a_file(path: str, config: Config) -> Problem:
+    """A name that looks like a source but is no readable file (nor folder)."""
+    if os.path.islink(path):
+        try:
+            os.stat(path)
+            what = "is a symlink to something that is not a file"
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                what = "is a symlink loop (its links lead back to each other)"
+            else:
+                what = f"is a broken symlink (to {os.readlink(path)}, which does not exist)"
+    else:
+        what = "is not a regular file (a named pipe, socket or device)"
+    return Problem(
+        ERROR,
+        f"{what}: dashgen cannot read it as a source; fix or remove it",
+        Path(_shown(Path(path), config)),
+    )
+
+
+def _symlink_loop(path: str, real: str, config: Config) -> Problem:
+    target = _shown(Path(real), config)
+    return Problem(
+        ERROR,
+        f"symlink loop: this folder link leads back to {target}, which contains it; "
+        "remove the link (or point it at a folder outside its own parents)",
+        Path(_shown(Path(path), config).rstrip("/")),
+    )
+
+
+def _shown(path: Path, config: Config) -> str:
+    """A path as messages show it: relative to the project root when inside it."""
+    absolute = os.path.abspath(path)
+    root = os.path.join(str(config.root), "")
+    shown = absolute[len(root) :] if absolute.startswith(root) else absolute
+    return shown.replace(os.sep, "/") + ("/" if os.path.isdir(absolute) else "")
 
 
 def apply_changes(config: Config, sources: dict[str, Source], changed: Iterable[str]) -> bool:

@@ -20,11 +20,16 @@ from types import TracebackType
 from typing import Any
 
 import jinja2
+import orjson
 from jinja2.bccache import Bucket
 
 from dashgen.errors import SourceError
+from dashgen.model.problem import JsonPath
 from dashgen.sources import CACHE_FILES, LoadContext, LoadedDocument, Source, relative_name
-from dashgen.sources.viewjson import parse_json
+from dashgen.sources.jinja_trace import RenderMap, traced_render
+from dashgen.sources.kinds import read_source_text
+from dashgen.sources.positions import json_lines
+from dashgen.sources.viewjson import json_failure
 
 _SESSION_KEY = "jinja.environment"
 BYTECODE_DIR = Path(".cache") / "jinja"
@@ -80,10 +85,7 @@ class RecordingEnvironment(jinja2.Environment):
 
 def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
     environment = _environment(ctx)
-    try:
-        text = source.path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(source.rel, f"cannot read: {exc}") from exc
+    text = read_source_text(source.path, source.rel)
     variables = {**ctx.variables, "org": ctx.org.name, "folder": ctx.org.folder}
     environment.loaded_files = ctx.dependencies
     try:
@@ -95,21 +97,101 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
         rendered = template.render()
     except jinja2.TemplateSyntaxError as exc:
         path = relative_name(Path(exc.filename), ctx.config.root) if exc.filename else source.rel
-        raise SourceError(path, f"template syntax error: {exc.message}", exc.lineno) from None
+        message = f"template syntax error: {exc.message}"
+        raise _error(path, message, exc.lineno, source, None) from None
     except jinja2.TemplateNotFound as exc:
-        path, line = _template_location(exc.__traceback__, ctx, source)
-        raise SourceError(path, f"template not found: {exc.name}", line) from None
+        path, line, called = _template_location(exc.__traceback__, ctx, source)
+        raise _error(path, f"template not found: {exc.name}", line, source, called) from None
     except jinja2.UndefinedError as exc:
-        path, line = _template_location(exc.__traceback__, ctx, source)
-        raise SourceError(path, f"undefined variable: {exc.message}", line) from None
+        path, line, called = _template_location(exc.__traceback__, ctx, source)
+        raise _error(path, f"undefined variable: {exc.message}", line, source, called) from None
+    except OSError as exc:  # a template that cannot be read (permissions, a symlink loop)
+        path, line, called = _template_location(exc.__traceback__, ctx, source)
+        unreadable = relative_name(Path(exc.filename), ctx.config.root) if exc.filename else "?"
+        message = f"cannot read template {unreadable} ({exc.strerror or type(exc).__name__})"
+        raise _error(path, message, line, source, called) from None
     except Exception as exc:  # a filter or test raised while rendering
-        path, line = _template_location(exc.__traceback__, ctx, source)
-        raise SourceError(path, f"rendering failed: {type(exc).__name__}: {exc}", line) from None
+        path, line, called = _template_location(exc.__traceback__, ctx, source)
+        message = f"rendering failed: {type(exc).__name__}: {exc}"
+        raise _error(path, message, line, source, called) from None
     finally:
         environment.loaded_files = None
     ctx.dependencies.discard(source.path.resolve())
-    doc = parse_json(rendered, source.rel, rendered=True)
-    return [LoadedDocument(doc, source.name, line=1, text=text, keys_in_text=True)]
+    output = _RenderedOutput(rendered, template, source, ctx.config.root)
+    return [
+        LoadedDocument(
+            output.parse(),
+            source.name,
+            line=1,
+            text=text,
+            keys_in_text=True,
+            locate=output.locate,
+        )
+    ]
+
+
+def _error(
+    path: str, message: str, line: int | None, source: Source, called: int | None
+) -> SourceError:
+    """An error in another template (a macro, an include) also names the dashboard being
+    rendered, and the line of it that led there: the same macro can fail for several."""
+    if path != source.rel:
+        at = f" line {called}" if called else ""
+        message += f" (while rendering {source.rel}{at})"
+    return SourceError(path, message, line)
+
+
+class _RenderedOutput:
+    """A render's text, and where in the templates each of its lines came from."""
+
+    def __init__(self, text: str, template: jinja2.Template, source: Source, root: Path) -> None:
+        self.text = text
+        self.template = template
+        self.source = source
+        self.root = root
+        self._map: RenderMap | bool | None = None  # False: could not be traced
+
+    def parse(self) -> Any:
+        try:
+            return orjson.loads(self.text)
+        except orjson.JSONDecodeError as exc:
+            failure = json_failure(self.text, exc)
+        if failure.too_deep:  # valid JSON, deeper than any parser here reads
+            message = f"rendered output {failure.reason}"
+        else:
+            message = (
+                f"rendered output is not valid JSON: {failure.reason} at line {failure.line} "
+                f"column {failure.column} of the output, near: {failure.snippet}"
+            )
+        place = self.template_line(failure.line)
+        if place is None:
+            raise SourceError(self.source.rel, message)
+        path, line = place
+        message += "; this template line wrote it"
+        raise _error(path, message, line, self.source, None)
+
+    def locate(self, pointers: list[JsonPath]) -> dict[JsonPath, tuple[str, int]]:
+        """Template file and line of each JSON path of the output."""
+        found: dict[JsonPath, tuple[str, int]] = {}
+        for pointer, output_line in json_lines(self.text, pointers).items():
+            place = self.template_line(output_line)
+            if place is not None:
+                found[pointer] = place
+        return found
+
+    def template_line(self, output_line: int) -> tuple[str, int] | None:
+        if self._map is None:
+            traced = traced_render(self.template)
+            # A template that renders differently twice (it reads a clock, say) cannot be
+            # mapped: the problem then names the dashboard's template alone.
+            self._map = traced[1] if traced is not None and traced[0] == self.text else False
+        if self._map is False:
+            return None
+        assert isinstance(self._map, RenderMap)
+        place = self._map.template_line(output_line)
+        if place is None:
+            return None
+        return relative_name(place[0].resolve(), self.root), place[1]
 
 
 def _environment(ctx: LoadContext) -> RecordingEnvironment:
@@ -136,18 +218,23 @@ def _compiled(environment: RecordingEnvironment, text: str, source: Source) -> A
 
 def _template_location(
     tb: TracebackType | None, ctx: LoadContext, source: Source
-) -> tuple[str, int | None]:
-    """The innermost frame in a template file: Jinja rewrites frames to template lines."""
+) -> tuple[str, int | None, int | None]:
+    """The innermost frame in a template file (Jinja rewrites frames to template lines), and
+    the innermost line of the dashboard's own template on the way there."""
     template_dirs = (ctx.config.templates_dir.resolve(), ctx.config.sources_dir.resolve())
+    own = source.path.resolve()
     location: tuple[str, int | None] = (source.rel, None)
+    called: int | None = None
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if not filename.endswith(".py") and not filename.startswith("<"):
             path = Path(filename).resolve()
             if any(path.is_relative_to(d) for d in template_dirs):
                 location = (relative_name(path, ctx.config.root), tb.tb_lineno)
+                if path == own:
+                    called = tb.tb_lineno
         tb = tb.tb_next
-    return location
+    return location[0], location[1], called
 
 
 def _tojson(value: Any, indent: int | None = None) -> str:

@@ -6,8 +6,11 @@ without a cycle.)
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
+
+from dashgen.errors import SourceError
 
 PYTHON = "python"
 JINJA = "jinja"
@@ -46,3 +49,31 @@ def relative_name(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def read_source_text(path: Path, rel: str, *, errors: str = "strict") -> str:
+    """The text of a source file; ``SourceError`` saying why it cannot be read, and the fix."""
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        raise SourceError(
+            rel, "cannot read this file (permission denied): make it readable (chmod a+r)"
+        ) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            reason = "it is a symlink loop (its links lead back to each other)"
+        elif isinstance(exc, FileNotFoundError):
+            reason = "it no longer exists (deleted, or a broken symlink)"
+        else:
+            reason = exc.strerror or type(exc).__name__
+        raise SourceError(rel, f"cannot read this file: {reason}") from None
+    try:
+        text = data.decode("utf-8", errors=errors)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SourceError(
+            rel,
+            f"is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded): save it as UTF-8",
+            line,
+        ) from None
+    return text.removeprefix("\ufeff")  # a byte order mark (Windows editors) is no content

@@ -28,6 +28,7 @@ import orjson
 from dashgen.context import BuildContext, activated
 from dashgen.errors import SourceError
 from dashgen.sources import LoadContext, LoadedDocument, Source, relative_name
+from dashgen.sources.kinds import read_source_text
 from dashgen.sources.pyimport import execute, fresh_project_modules, is_installed_code
 
 SOURCE_NAMES = ("dashboard", "dashboards")
@@ -53,7 +54,7 @@ def is_source(path: Path, text: str) -> bool:
 
 def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
     root = ctx.config.root.resolve()
-    text = source.path.read_text(encoding="utf-8", errors="replace")
+    text = read_source_text(source.path, source.rel, errors="replace")
     match = _DEFINITION_LINE.search(text)
     line = text.count("\n", 0, match.start()) + 1 if match else None
     search_path = [str(source.path.parent), str(ctx.config.sources_dir)]
@@ -65,27 +66,63 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
         try:
             module = execute(source.path, code_cache)
             values = _dashboard_values(module, source)
-            # Converting runs user code too (to_json_data, build()): same error handling.
-            dashboards = [_to_dict(value, source, i, line) for i, value in enumerate(values)]
         except SourceError:
             raise
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             raise _source_error(exc, source, root) from None
+        # Converting runs user code too (to_json_data, build()): same error handling, but
+        # per item, so that every bad item of a `dashboards` list is reported.
+        item_lines = _item_lines(text) if len(values) > 1 else {}
+        documents = [
+            _document(
+                value,
+                position,
+                index,
+                len(values),
+                source,
+                text,
+                item_lines.get(position, line),
+                root,
+            )
+            for index, (position, value) in enumerate(values)
+        ]
     ctx.dependencies.update(loaded_files)
     ctx.uses_org = ctx.uses_org or build_context.asked
-    return [
-        LoadedDocument(
-            data,
-            _uid_name(source.name, data, i, len(dashboards)),
-            line=line,
-            text=text,
-            label=f"dashboard #{i + 1}",
-            lenient=True,
-        )
-        for i, data in enumerate(dashboards)
-    ]
+    return documents
+
+
+def _document(
+    value: Any,
+    position: int,
+    index: int,
+    count: int,
+    source: Source,
+    text: str,
+    line: int | None,
+    root: Path,
+) -> LoadedDocument:
+    """One value of the source as a document (``error`` set when it is none)."""
+    # position -1: the value of `dashboard` (not an item of `dashboards`)
+    label = f"dashboard #{max(position, 0) + 1}"
+    try:
+        data = _to_dict(value, source, label, line)
+    except SourceError as exc:
+        return LoadedDocument(None, source.name, line=line, label=label, error=exc)
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        error = _source_error(exc, source, root)
+        return LoadedDocument(None, source.name, line=line, label=label, error=error)
+    return LoadedDocument(
+        data,
+        _uid_name(source.name, data, index, count),
+        line=line,
+        text=text,
+        label=label,
+        lenient=True,
+    )
 
 
 def _uid_name(name: str, data: dict[str, Any], index: int, count: int) -> str:
@@ -93,10 +130,11 @@ def _uid_name(name: str, data: dict[str, Any], index: int, count: int) -> str:
     return name if count == 1 else f"{name}#{data.get('title') or index}"
 
 
-def _dashboard_values(module: ModuleType, source: Source) -> list[Any]:
+def _dashboard_values(module: ModuleType, source: Source) -> list[tuple[int, Any]]:
+    """``(position in the list, value)`` of each dashboard value (None items are skipped)."""
     if hasattr(module, "dashboards"):
         values = module.dashboards
-        if isinstance(values, dict) or not _is_iterable(values):
+        if isinstance(values, dict | str | bytes) or not _is_iterable(values):
             raise SourceError(
                 source.rel,
                 f"'dashboards' must be a list (or other iterable) of dashboards, "
@@ -104,39 +142,87 @@ def _dashboard_values(module: ModuleType, source: Source) -> list[Any]:
             )
         values = list(values)
     elif hasattr(module, "dashboard"):
-        values = [module.dashboard]
+        if module.dashboard is None:
+            raise SourceError(source.rel, "yields no dashboard ('dashboard' is None)")
+        return [(-1, module.dashboard)]
     else:
         raise SourceError(
             source.rel,
             "defines neither 'dashboard' nor 'dashboards' at top level, so it yields no "
             f"dashboard (a *{GRAFANALIB_SUFFIX} file must define one)",
         )
-    values = [v for v in values if v is not None]
-    if not values:
+    found = [(position, v) for position, v in enumerate(values) if v is not None]
+    if not found:
         raise SourceError(source.rel, "yields no dashboard ('dashboards' is empty or None)")
-    return values
+    return found
 
 
-def _to_dict(value: Any, source: Source, index: int, line: int | None) -> dict[str, Any]:
+def _item_lines(text: str) -> dict[int, int]:
+    """The line of each item of a top-level ``dashboards = [...]`` literal."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return {}
+    for node in tree.body:
+        value = None
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "dashboards" for t in node.targets)
+        ) or (isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "dashboards"):
+            value = node.value
+        if isinstance(value, ast.List | ast.Tuple):
+            return {i: element.lineno for i, element in enumerate(value.elts)}
+    return {}
+
+
+def _to_dict(value: Any, source: Source, label: str, line: int | None) -> dict[str, Any]:
     """grafanalib objects, Foundation SDK builders and dicts → a plain JSON dict."""
-    if not isinstance(value, dict) and not hasattr(value, "to_json_data"):
+    wrong = _not_a_dashboard(value)
+    if wrong is None and not isinstance(value, dict) and not hasattr(value, "to_json_data"):
         build = getattr(value, "build", None)
         if callable(build):
             value = build()
+            wrong = _not_a_dashboard(value)
+    if wrong is not None:
+        raise SourceError(source.rel, f"{label} {wrong}", line)
     try:
         data = _plain_json(value)
     except _NotSerializable as exc:
-        raise SourceError(
-            source.rel, f"dashboard #{index + 1} cannot be turned into JSON: {exc}", line
-        ) from exc
+        raise SourceError(source.rel, f"{label} cannot be turned into JSON: {exc}", line) from exc
+    except RecursionError:
+        message = (
+            f"{label} nests too deeply to be turned into JSON (Python's recursion limit): "
+            "no Grafana dashboard nests like this"
+        )
+        raise SourceError(source.rel, message, line) from None
     if not isinstance(data, dict):
         raise SourceError(
             source.rel,
-            f"dashboard #{index + 1} is a {type(value).__name__}, not a dashboard "
+            f"{label} is a {type(value).__name__}, not a dashboard "
             "(expected a grafanalib Dashboard, a Foundation SDK builder or a dict)",
             line,
         )
     return data
+
+
+def _not_a_dashboard(value: Any) -> str | None:
+    """Why a grafanalib or Foundation SDK object is not a dashboard (a Row, a Panel ...)."""
+    kind = type(value)
+    module = kind.__module__ or ""
+    if module.startswith("grafanalib."):
+        core = sys.modules.get("grafanalib.core")
+        if core is not None and isinstance(value, core.Dashboard):
+            return None
+        return (
+            f"is a grafanalib {kind.__name__}, not a Dashboard: put it in a "
+            "grafanalib.core.Dashboard (panels=[...] or rows=[...]) and assign that"
+        )
+    if module.startswith("grafana_foundation_sdk.") and kind.__name__ != "Dashboard":
+        return (
+            f"is a Foundation SDK {kind.__name__} ({module}), not a dashboard: add it to a "
+            "grafana_foundation_sdk.builders.dashboard.Dashboard and assign that"
+        )
+    return None
 
 
 class _NotSerializable(TypeError):

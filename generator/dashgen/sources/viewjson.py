@@ -7,35 +7,66 @@ envelope, a Share > Export file, or something that is no dashboard) is decided b
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from dashgen.errors import SourceError
+from dashgen.model.problem import JsonPath
 from dashgen.sources import LoadContext, LoadedDocument, Source
+from dashgen.sources.kinds import read_source_text
+from dashgen.sources.positions import json_lines
 
 
 def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
-    try:
-        text = source.path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(source.rel, f"cannot read: {exc}") from exc
+    text = read_source_text(source.path, source.rel)
     doc = parse_json(text, source.rel)
-    return [LoadedDocument(doc, source.name, line=1, text=text, keys_in_text=True)]
+
+    def locate(pointers: list[JsonPath]) -> dict[JsonPath, tuple[str, int]]:
+        return {p: (source.rel, line) for p, line in json_lines(text, pointers).items()}
+
+    return [LoadedDocument(doc, source.name, line=1, text=text, keys_in_text=True, locate=locate)]
 
 
-def parse_json(text: str, where: str, *, rendered: bool = False) -> Any:
-    """Parse JSON text; the error names the line (of the rendered output for templates)."""
+def parse_json(text: str, where: str) -> Any:
+    """Parse JSON text; the error names the line."""
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        lines = text.splitlines()
-        snippet = lines[exc.lineno - 1].strip() if 0 < exc.lineno <= len(lines) else ""
-        if rendered:
-            message = (
-                f"rendered output is not valid JSON: {exc.msg} at line {exc.lineno} "
-                f"column {exc.colno} of the rendered output, near: {snippet[:120]}"
-            )
-            raise SourceError(where, message) from exc
-        message = f"invalid JSON: {exc.msg} (column {exc.colno}), near: {snippet[:120]}"
-        raise SourceError(where, message, exc.lineno) from exc
+        failure = json_failure(text, exc)
+    if failure.too_deep:  # valid JSON, only deeper than any parser here reads
+        raise SourceError(where, failure.reason, failure.line)
+    message = f"invalid JSON: {failure.reason} (column {failure.column}), near: {failure.snippet}"
+    raise SourceError(where, message, failure.line)
+
+
+@dataclass(frozen=True)
+class JsonFailure:
+    reason: str
+    line: int
+    column: int
+    snippet: str
+    too_deep: bool = False
+
+
+def json_failure(text: str, exc: orjson.JSONDecodeError) -> JsonFailure:
+    """What is wrong with JSON text, and where. A trailing comma is blamed on the comma
+    (the line that wrote it), not on the bracket after it."""
+    position = min(max(exc.pos, 0), len(text))
+    reason = exc.msg
+    too_deep = "depth limit" in reason
+    if too_deep:
+        reason = (
+            "nests arrays and objects more than 1024 levels deep, more than dashgen reads "
+            "(no Grafana dashboard nests like this): flatten it"
+        )
+    elif "trailing comma" in reason:
+        comma = text.rfind(",", 0, position)
+        if comma >= 0 and not text[comma + 1 : position].strip():
+            position = comma
+    line = text.count("\n", 0, position) + 1
+    line_start = text.rfind("\n", 0, position) + 1
+    line_end = text.find("\n", position)
+    snippet = text[line_start : line_end if line_end >= 0 else len(text)].strip()
+    return JsonFailure(reason, line, position - line_start + 1, snippet[:120], too_deep)

@@ -1,0 +1,178 @@
+"""One worker process: started (forked, or a fresh interpreter), sent jobs, reaped."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import weakref
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import dashgen
+from dashgen.build.compile import Job, safe_to_fork
+from dashgen.config import Config
+
+# A worker's own watchdog ends a job at the time limit; the build kills a worker that is
+# still silent this long after it (one that disabled the watchdog, say).
+KILL_GRACE_S = 10.0
+# The build's ends of forked workers' connections: a worker forked later closes its copies,
+# so that each worker sees the end of its own connection when the build closes it.
+_PARENT_ENDS: weakref.WeakSet[Connection] = weakref.WeakSet()
+_BOOT = "import sys; from dashgen.build.workers.serve import main; main(*sys.argv[1:])"
+
+
+# Jobs sent ahead to a worker: it starts the next one without waiting for the build to
+# read its last reply and answer (on a busy machine the build is not always scheduled).
+IN_FLIGHT = 2
+
+
+@dataclass
+class Running:
+    index: int
+    job: Job
+    timeout_s: float
+    deadline: float = 0.0  # set when the job is the one the worker is compiling
+
+    def start_clock(self) -> None:
+        targets = max(1, len(self.job[1]))
+        self.deadline = time.monotonic() + self.timeout_s * targets + KILL_GRACE_S
+
+
+class Worker:
+    """One worker process and its connection."""
+
+    def __init__(self) -> None:
+        handle, self.stack_path = tempfile.mkstemp(prefix="dashgen-worker-", suffix=".stack")
+        os.close(handle)
+        parent, child = multiprocessing.Pipe()
+        self._popen: subprocess.Popen[bytes] | None = None
+        try:
+            if safe_to_fork():
+                self.pid = self._fork(parent, child)
+            else:
+                self._popen = self._spawn(child)
+                self.pid = self._popen.pid
+        except BaseException:
+            parent.close()
+            os.unlink(self.stack_path)
+            raise
+        finally:
+            child.close()
+        self.conn: Connection = parent
+        self.jobs: deque[Running] = deque()  # sent, in order; the first is compiling
+        self.exit_code: int | None = None
+
+    def _fork(self, parent: Connection, child: Connection) -> int:
+        from dashgen.build.workers import serve
+
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        pid = os.fork()
+        if pid == 0:  # the child never returns from here
+            try:
+                parent.close()
+                for other in list(_PARENT_ENDS):  # other workers' ends: theirs to close
+                    other.close()
+                serve.serve(child, self.stack_path)
+            finally:
+                serve.REAL_EXIT(70)
+        _PARENT_ENDS.add(parent)
+        return pid
+
+    def _spawn(self, child: Connection) -> subprocess.Popen[bytes]:
+        package_parent = str(Path(dashgen.__file__).resolve().parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
+        fd = child.fileno()
+        return subprocess.Popen(
+            [sys.executable, "-c", _BOOT, str(fd), self.stack_path],
+            pass_fds=(fd,),
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+
+    def start(self, index: int, job: Job, config: Config, build_key: Any, timeout_s: float) -> None:
+        source, targets = job
+        self.conn.send(("compile", build_key, config, source, targets, timeout_s))
+        self.jobs.append(Running(index, job, timeout_s))
+        if len(self.jobs) == 1:
+            self.jobs[0].start_clock()
+
+    def finished(self) -> Running:
+        """The job the last reply (or the death) was about; the next one's clock starts."""
+        done = self.jobs.popleft()
+        if self.jobs:
+            self.jobs[0].start_clock()
+        return done
+
+    def receive(self) -> tuple[Any, ...] | None:
+        """The reply to the first job sent; None when the worker died instead."""
+        try:
+            return self.conn.recv()
+        except (EOFError, OSError):
+            return None
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def reap(self, timeout_s: float = 5.0) -> int | None:
+        """Wait for the process to end; its exit code (negative: the signal), None if it
+        would not end."""
+        if self.exit_code is not None:
+            return self.exit_code
+        if self._popen is not None:
+            try:
+                self.exit_code = self._popen.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                return None
+            return self.exit_code
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                self.exit_code = -1
+                return self.exit_code
+            if pid:
+                self.exit_code = os.waitstatus_to_exitcode(status)
+                return self.exit_code
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.002)
+
+    def stack(self) -> str:
+        try:
+            return Path(self.stack_path).read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def close(self) -> None:
+        """End the worker (asked to stop, else killed) and remove its files."""
+        _PARENT_ENDS.discard(self.conn)
+        if not self.jobs:
+            try:
+                self.conn.send(("stop",))
+            except (OSError, ValueError):
+                pass  # already gone
+        self.conn.close()
+        if self.reap(1.0) is None:
+            self.kill()
+            self.reap(5.0)
+        try:
+            os.unlink(self.stack_path)
+        except OSError:
+            pass

@@ -1,0 +1,116 @@
+"""The inside of a build worker: compile the jobs it is sent, send back plain data.
+
+Runs in a process of its own (forked from the build, or a fresh interpreter started with
+``main``), so that a source that ends its process or never finishes takes only the worker
+down. What it does about that, so the build can say what happened and where:
+
+- each org's compile of a source runs under a watchdog (``faulthandler``): past the time
+  limit it writes every thread's stack to the worker's stack file and ends the process;
+- ``os._exit()`` first writes ``os._exit(<status>)`` and the caller's stack there;
+- a fatal signal (SIGSEGV, SIGABRT from ``os.abort()``, ...) writes the stack too.
+
+Everything a source prints is captured and sent back with its results (the build shows it
+on stderr); file descriptor 1 is pointed at stderr so that even raw writes never reach
+the build's own stdout, which may carry JSON.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import gc
+import io
+import os
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from functools import partial
+from multiprocessing.connection import Connection
+from typing import Any, BinaryIO
+
+from dashgen.build.compile import compile_source
+from dashgen.sources import CACHE_FILES
+
+REAL_EXIT: Callable[[int], Any] = os._exit
+TIMEOUT_MARK = "Timeout ("  # how faulthandler starts a dump made by its watchdog
+EXIT_MARK = "os._exit("
+
+
+def main(fd: str, stack_path: str) -> None:
+    """Entry point of a worker started as a fresh interpreter (``fd``: its connection)."""
+    serve(Connection(int(fd)), stack_path)
+
+
+def serve(conn: Connection, stack_path: str) -> None:
+    """Answer ``("compile", build_key, config, source, targets, timeout_s)`` messages until
+    the connection closes; never returns."""
+    _isolate()
+    stack_file: BinaryIO = open(stack_path, "r+b", buffering=0)  # noqa: SIM115 (lives as long as the process)
+    faulthandler.enable(file=stack_file, all_threads=True)
+    os._exit = _recording_exit(stack_file)
+    build_key: Any = None
+    session: dict[str, Any] = {}
+    sent: set[str] = set()
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            break
+        if not isinstance(message, tuple) or message[0] != "compile":
+            break
+        _, key, config, source, targets, timeout_s = message
+        if key != build_key:
+            build_key, session, sent = key, {CACHE_FILES: {}}, set()
+        output = io.StringIO()
+        guard = partial(_watchdog, stack_file, timeout_s)
+        try:
+            with redirect_stdout(output), redirect_stderr(output):
+                compiled = compile_source(config, source, targets, session, guard=guard)
+            cache_files = session[CACHE_FILES]
+            new_files = {name: data for name, data in cache_files.items() if name not in sent}
+            sent.update(new_files)
+            reply: tuple[Any, ...] = ("done", compiled, new_files, output.getvalue())
+        except BaseException as exc:  # dashgen's own failure, not the source's
+            reply = ("error", f"{type(exc).__name__}: {exc}", output.getvalue())
+        try:
+            conn.send(reply)
+        except (EOFError, OSError):
+            break
+        except Exception as exc:  # the reply would not pickle
+            conn.send(("error", f"cannot send the result back: {exc}", reply[-1]))
+    REAL_EXIT(0)
+
+
+def _isolate() -> None:
+    """Ctrl-C is the build's to handle (it stops its workers); no stdin; fd 1 → stderr.
+    What a fork inherited is never collected here: the collector leaves its pages shared."""
+    gc.freeze()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(2, 1)
+
+
+@contextmanager
+def _watchdog(stack_file: BinaryIO, timeout_s: float) -> Iterator[None]:
+    """Past ``timeout_s``, write every thread's stack to the stack file and end the process."""
+    fd = stack_file.fileno()
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    faulthandler.dump_traceback_later(timeout_s, exit=True, file=stack_file)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+
+
+def _recording_exit(stack_file: BinaryIO) -> Callable[[int], Any]:
+    def exit_recorded(status: int) -> Any:
+        try:
+            stack_file.write(f"{EXIT_MARK}{status!r})\n".encode())
+            faulthandler.dump_traceback(file=stack_file, all_threads=False)
+        except (OSError, ValueError):
+            pass  # the stack is a courtesy; exiting is what was asked
+        return REAL_EXIT(status)
+
+    return exit_recorded
