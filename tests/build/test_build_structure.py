@@ -137,7 +137,7 @@ def test_panel_reaching_past_the_grid_is_a_warning(project: Project) -> None:
     result = project.cli("build")
     assert result.exit_code == 0, result.output
     line = line_of(path.read_text(), '"gridPos"')
-    assert f'dashboards/s.json:{line}: warning: panel 1 "P": gridPos reaches past column 24' in (
+    assert f'dashboards/s.json:{line}: warning: panel 1 "P" reaches past the 24-column grid' in (
         result.output
     )
     assert project.cli("build", "--strict").exit_code == 1
