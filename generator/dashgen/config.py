@@ -20,10 +20,20 @@ PYPROJECT_FILE_NAME = "pyproject.toml"
 CONFIG_FILE_NAMES = (CONFIG_FILE_NAME, PYPROJECT_FILE_NAME)
 DEFAULT_ORG = "_default"
 
-_TOP_LEVEL_KEYS = {"grafana_url", "paths", "vars", "orgs", "build", "inputs"}
+_TOP_LEVEL_KEYS = {"grafana_url", "grafana", "paths", "vars", "orgs", "build", "inputs"}
 _PATH_KEYS = {"sources": "dashboards", "templates": "templates", "output": "build"}
 _ORG_KEYS = {"folder", "folder_uid", "sources", "vars", "inputs"}
 _BUILD_KEYS = {"convert_legacy_rows"}
+_GRAFANA_KEYS = {"timeout_s"}
+MAX_TIMEOUT_S = 3600.0
+
+
+@dataclass(frozen=True)
+class GrafanaSettings:
+    """``[grafana]``: how dashgen talks to Grafana (more keys join this table over time)."""
+
+    # Seconds to wait for each answer (connect, read, write); None: the client's default.
+    timeout_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ class Config:
     inputs: Mapping[str, str] = field(default_factory=dict)
     # `dashgen build --input NAME=VALUE`: over [inputs] and [orgs.<org>.inputs] (not in the file)
     input_overrides: Mapping[str, str] = field(default_factory=dict)
+    grafana: GrafanaSettings = field(default_factory=GrafanaSettings)  # [grafana]
 
     def org(self, name: str) -> OrgConfig:
         """The declared org, or an implicit one: every source, General folder, no vars."""
@@ -131,6 +142,9 @@ def _parse(
     _reject_unknown(build, _BUILD_KEYS, f"{prefix}build.", problems)
     convert_legacy_rows = _optional_bool(build, "convert_legacy_rows", f"{prefix}build.", problems)
     inputs = _string_table(table, "inputs", prefix, problems)
+    grafana = _parse_grafana(
+        _table(table, "grafana", prefix, problems), f"{prefix}grafana.", problems
+    )
     orgs_table = _table(table, "orgs", prefix, problems)
     orgs = {
         name: _parse_org(name, value, f"{prefix}orgs.{name}", problems)
@@ -147,7 +161,24 @@ def _parse(
         orgs=orgs,
         convert_legacy_rows=bool(convert_legacy_rows),
         inputs=inputs,
+        grafana=grafana,
     )
+
+
+def _parse_grafana(table: dict[str, Any], prefix: str, problems: list[str]) -> GrafanaSettings:
+    _reject_unknown(table, _GRAFANA_KEYS, prefix, problems)
+    timeout = table.get("timeout_s")
+    if timeout is not None and (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not 0 < timeout <= MAX_TIMEOUT_S
+    ):
+        problems.append(
+            f"{prefix}timeout_s must be a number of seconds above 0 and at most "
+            f"{MAX_TIMEOUT_S:.0f}, got {timeout!r}"
+        )
+        timeout = None
+    return GrafanaSettings(timeout_s=float(timeout) if timeout is not None else None)
 
 
 def _parse_org(name: str, value: Any, key: str, problems: list[str]) -> OrgConfig:

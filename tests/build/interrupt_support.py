@@ -7,7 +7,6 @@ step fail as a full disk or a read-only file system would.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import signal
@@ -15,23 +14,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from bench_synth import synth  # noqa: F401  (re-exported for the tests)
+
 PAUSED = "dashgen-test: paused at "
 HIDDEN_OF_OURS = (".staging-", ".dashgen-commit.json")
-
-
-def synth() -> ModuleType:
-    """``bench/synth.py`` (the benchmarks' project generator), loaded by path."""
-    spec = importlib.util.spec_from_file_location(
-        "dashgen_bench_synth", REPO_ROOT / "bench" / "synth.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def environment(**extra: str) -> dict[str, str]:

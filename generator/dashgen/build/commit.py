@@ -324,47 +324,53 @@ def _remove_empty(directory: str) -> None:
 
 
 class _Signalled(BaseException):
-    """SIGTERM before the commit point: unwind (removing the staging folder), then die of it."""
+    """A signal whose default action ends the process, before the commit point: unwind
+    first (removing the staging folder), then die of it."""
 
 
 @dataclass
 class _Signals:
+    previous: dict[int, Any] = field(default_factory=dict)
     deferring: bool = False
     signals: list[int] = field(default_factory=list)
 
     def received(self) -> bool:
         return bool(self.signals)
 
-    def handle(self, signum: int, _frame: Any) -> None:
+    def handle(self, signum: int, frame: Any) -> None:
         if self.deferring:
             self.signals.append(signum)
-        elif signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        else:
+            return
+        previous = self.previous.get(signum)
+        if callable(previous):  # Python's Ctrl-C handler raises KeyboardInterrupt; watch's
+            previous(signum, frame)  # first Ctrl-C only asks to stop after this build
+        elif previous != signal.SIG_IGN:
             raise _Signalled(signum)
 
 
 @contextlib.contextmanager
 def _interruptions() -> Iterator[_Signals]:
-    """Ctrl-C and SIGTERM during a commit: before the commit point they abandon it cleanly;
-    after it (``deferring``) they wait until the swap is complete, then take effect."""
+    """Ctrl-C and SIGTERM during a commit: before the commit point they act as they would
+    have (abandoning the commit cleanly); after it (``deferring``) they wait until the swap
+    is complete, then act."""
     state = _Signals()
     if threading.current_thread() is not threading.main_thread():
         yield state  # signals are only delivered to the main thread
         return
-    previous = {number: signal.getsignal(number) for number in _HANDLED_SIGNALS}
+    state.previous = {number: signal.getsignal(number) for number in _HANDLED_SIGNALS}
     for number in _HANDLED_SIGNALS:
         signal.signal(number, state.handle)
-    signalled: int | None = None
+    pending = []
     try:
         yield state
     except _Signalled as stop:
-        signalled = stop.args[0]
+        pending.append(stop.args[0])
     finally:
-        for number, handler in previous.items():
+        for number, handler in state.previous.items():
             signal.signal(number, handler)
-    pending = signalled or (state.signals[0] if state.signals else None)
-    if pending == signal.SIGINT:
-        raise KeyboardInterrupt
-    if pending is not None:
-        signal.raise_signal(pending)
+    for number in [*pending, *state.signals]:
+        handler = state.previous[number]
+        if callable(handler):
+            handler(number, None)
+        elif handler != signal.SIG_IGN:
+            signal.raise_signal(number)

@@ -15,8 +15,9 @@ import click
 
 from dashgen import orgs
 from dashgen.cli.common import CliContext, grafana_connection_options, pass_cli, tls_verify
+from dashgen.config import Config, load_config
 from dashgen.errors import ConfigError, UsageError
-from dashgen.grafana.client import Connection
+from dashgen.grafana.client import DEFAULT_TIMEOUT_S, Connection
 from dashgen.secrets import Secret, redact_url
 from dashgen.tokens import StoredToken, TokenStore, env_var_name
 
@@ -84,12 +85,13 @@ def token_request_options(func: F) -> F:
 
 
 def _configured_grafana_url(project_root: Path) -> str | None:
+    config = _project_config(project_root)
+    return config.grafana_url if config is not None else None
+
+
+def _project_config(project_root: Path) -> Config | None:
     try:
-        from dashgen.config import load_config
-    except ImportError:
-        return None
-    try:
-        return load_config(project_root).grafana_url
+        return load_config(project_root)
     except ConfigError:
         return None
 
@@ -122,16 +124,20 @@ def _admin_target(
             )
         prompt = f"Password of Grafana admin {user!r} at {redact_url(url)}"
         password = Secret(click.prompt(prompt, hide_input=True))
+    config = _project_config(cli.project_root)
     target = Connection(
         url=url,
         verify=tls_verify(connection["ca_cert"], connection["insecure"]),
         allow_insecure_http=connection["allow_insecure_http"],
+        timeout_s=connection["timeout_s"]
+        or (config.grafana.timeout_s if config is not None else None)
+        or DEFAULT_TIMEOUT_S,
     )
     return target, orgs.AdminCredentials(user, password)
 
 
 def _connection(kwargs: dict[str, Any]) -> dict[str, Any]:
-    keys = ("grafana_url", "ca_cert", "insecure", "allow_insecure_http")
+    keys = ("grafana_url", "ca_cert", "insecure", "allow_insecure_http", "timeout_s")
     return {key: kwargs.pop(key) for key in keys}
 
 

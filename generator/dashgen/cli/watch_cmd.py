@@ -74,6 +74,7 @@ def watch(
     ca_cert: Path | None,
     insecure: bool,
     allow_insecure_http: bool,
+    timeout_s: float | None,
 ) -> None:
     """Rebuild what each saved file affects, until Ctrl-C.
 
@@ -88,7 +89,9 @@ def watch(
         raise UsageError("--publish needs --org NAME: the org to publish to")
     publisher = None
     if publish and org:
-        connection = publish_connection(config, grafana_url, ca_cert, insecure, allow_insecure_http)
+        connection = publish_connection(
+            config, grafana_url, ca_cert, insecure, allow_insecure_http, timeout_s
+        )
         publisher = OrgSession(config, org, connection=connection)
     stop = threading.Event()
     try:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from dashgen.errors import (
     ConflictError,
+    GrafanaAPIError,
     NotFoundError,
     PreconditionFailedError,
     ServerError,
@@ -49,6 +50,14 @@ class ClassicDashboards:
         """``GET /api/org``: the org the token acts in."""
         return admin.current_org(self.client)
 
+    def current_login(self) -> str | None:
+        """``GET /api/user``: the login Grafana shows as the saver of this token's writes
+        (a service account's); None when the token is not a user (a legacy API key)."""
+        try:
+            return admin.current_user(self.client).login or None
+        except GrafanaAPIError:
+            return None
+
     # -- folders ----------------------------------------------------------------------------
 
     def get_folder(self, uid: str) -> dict[str, Any] | None:
@@ -71,6 +80,42 @@ class ClassicDashboards:
             if self.get_folder(uid) is None:
                 raise
 
+    def claim_folder(self, uid: str, title: str) -> dict[str, Any] | None:
+        """Create the folder; None when one with that uid exists already (409)."""
+        try:
+            return dict(self.client.post("/api/folders", json={"uid": uid, "title": title}))
+        except ConflictError:
+            return None
+
+    def delete_folder(self, uid: str) -> None:
+        """``DELETE /api/folders/:uid`` (it deletes what the folder holds: check first)."""
+        try:
+            self.client.delete(f"/api/folders/{_uid_path(uid)}")
+        except NotFoundError:
+            pass
+
+    def folder_is_empty(self, uid: str) -> bool:
+        """No dashboard and no folder inside (one search hit is enough to tell)."""
+        hits = self.client.get("/api/search", params={"folderUIDs": uid, "limit": 1})
+        return not hits
+
+    def update_folder(self, uid: str, title: str, version: int) -> dict[str, Any]:
+        """``PUT /api/folders/:uid`` as the successor of ``version`` (never retried blindly);
+        raises ``VersionConflictError`` when the folder's version moved."""
+        body = {"title": title, "version": version, "overwrite": False}
+        try:
+            return dict(
+                self.client.request(
+                    "PUT", f"/api/folders/{_uid_path(uid)}", json=body, retry=NO_RETRY
+                )
+            )
+        except (PreconditionFailedError, ConflictError) as error:
+            raise VersionConflictError.of(error) from None
+
+    def server_date(self) -> str | None:
+        """The Date header of Grafana's latest answer (its clock, to the second)."""
+        return self.client.server_date
+
     # -- dashboards -------------------------------------------------------------------------
 
     def get(self, uid: str) -> LiveDashboard | None:
@@ -87,6 +132,7 @@ class ClassicDashboards:
             folder_uid=meta.get("folderUid") or None,
             updated_by=str(meta.get("updatedBy") or ""),
             url=str(meta.get("url") or ""),
+            updated=str(meta.get("updated") or ""),
         )
 
     def existing_uids(self) -> set[str]:

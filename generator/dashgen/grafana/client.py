@@ -96,6 +96,9 @@ class GrafanaClient:
         self.base_url = base_url.rstrip("/")
         self.display_url = redact_url(self.base_url)
         self.org_id = org_id
+        # The Date header of the latest answer: Grafana's clock, to compare with the times
+        # Grafana reports (a dashboard's meta.updated), whatever the local clock says.
+        self.server_date: str | None = None
         self.retry = retry
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https"):
@@ -193,6 +196,7 @@ class GrafanaClient:
         except httpx.TransportError as exc:
             reason = f"could not reach Grafana ({type(exc).__name__}: {exc})"
             raise GrafanaConnectionError(f"{method} {where}: {reason}", url=where) from None
+        self.server_date = response.headers.get("date") or self.server_date
         if response.status_code >= 400:
             raise self._api_error(method, where, response)
         if not response.content:

@@ -23,6 +23,10 @@ class Action(StrEnum):
 # Actions that make publish exit 1.
 PROBLEMS = frozenset({Action.FAILED, Action.DRIFTED})
 
+# Notes that qualify an action (``PublishEvent.note``).
+PUBLISHED_CONCURRENTLY = "published concurrently"  # unchanged: another publisher wrote it
+ADOPTED = "adopted the change made in Grafana"  # updated: same content, now dashgen's version
+
 
 @dataclass(frozen=True)
 class PublishEvent:
@@ -35,6 +39,12 @@ class PublishEvent:
     url: str | None = None
     error: str | None = None  # a sentence a person can act on; never holds a token
     source: str | None = None
+    note: str | None = None  # e.g. PUBLISHED_CONCURRENTLY, ADOPTED
+
+    @property
+    def label(self) -> str:
+        """The action as printed: ``unchanged (published concurrently)``."""
+        return f"{self.action.value} ({self.note})" if self.note else self.action.value
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -53,6 +63,8 @@ class PublishReport:
     # org name -> sentence, for orgs where nothing could be sent at all
     org_errors: dict[str, str] = field(default_factory=dict)
     duration_s: float = 0.0
+    # what a person should know besides the events (waited for another publisher, ...)
+    notes: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         counted = Counter(event.action.value for event in self.events)
@@ -80,6 +92,8 @@ class PlannedDashboard:
     live_version: int | None = None
     url: str | None = None
     error: str | None = None
+    note: str | None = None
+    read: bool = False  # the live dashboard was read (False: a create decided by the search)
 
     def event(self) -> PublishEvent:
         return PublishEvent(
@@ -91,6 +105,7 @@ class PlannedDashboard:
             url=self.url,
             error=self.error,
             source=str(self.built.source),
+            note=self.note,
         )
 
 
@@ -101,4 +116,7 @@ class PlanReport:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.org_errors) or any(i.action != Action.UNCHANGED for i in self.items)
+        """Anything to publish; an adoption (same content, a new version message) is not."""
+        return bool(self.org_errors) or any(
+            i.action != Action.UNCHANGED and i.note != ADOPTED for i in self.items
+        )

@@ -18,8 +18,9 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import TypeVar
 
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.config import Config
@@ -28,9 +29,14 @@ from dashgen.grafana.classic import ClassicDashboards
 from dashgen.grafana.client import Connection, GrafanaClient
 from dashgen.messages import Doing, explain, token_hint
 from dashgen.publish import dashboard
-from dashgen.publish.events import PlannedDashboard, PublishEvent, PublishReport
+from dashgen.publish.events import Action, PlannedDashboard, PublishEvent, PublishReport
+from dashgen.publish.lock import LockTimeout, PublishLock
 from dashgen.publish.provenance import git_short_sha
+from dashgen.publish.writing import write
 from dashgen.tokens import resolve_token
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 DEFAULT_CONCURRENCY = 8
 # Reads run wider than writes, but not so wide that threads fight over the GIL: an
@@ -67,8 +73,10 @@ class OrgSession:
         concurrency: int = DEFAULT_CONCURRENCY,
         read_concurrency: int | None = None,
         git_sha: str | _FromProject | None = FROM_PROJECT,
+        lock: bool = False,
     ) -> None:
         self.config = config
+        self.use_lock = lock  # take the org's publish lock before writing (dashgen.publish.lock)
         self.org = org
         self.connection = connection
         self.force = force
@@ -86,6 +94,14 @@ class OrgSession:
         # Grafana answered 401 during a batch (token revoked or expired): the session
         # closes so that the next batch resolves the token and checks it again.
         self.token_rejected = False
+        # Set after waiting for another publisher's lock: when it took the lock (Grafana's
+        # clock). Dashboards saved since then are that publisher's: never overwritten.
+        self.concurrent_since: str | None = None
+        # Who Grafana shows as the saver of dashgen's versions (learnt from their history):
+        # an unchanged dashboard last saved by one of them needs no history read.
+        self.dashgen_identities: set[str] = set()
+        self._own_login: str | None = None
+        self._identity_lock = threading.Lock()
         self._lock = threading.Lock()
         # Safety net for callers that never close: the client's connections go with us.
         self._open_clients: list[GrafanaClient] = []
@@ -175,14 +191,92 @@ class OrgSession:
                     record(PublishEvent.failed(self.org, built, error))
             elif selected:
                 self._prepare(selected, create_folders=not dry_run)
-                work = dashboard.plan if dry_run else dashboard.publish_one
-                for outcome in self._each(selected, partial(work, self)):
-                    record(outcome.event() if isinstance(outcome, PlannedDashboard) else outcome)
+                if dry_run:
+                    for planned in self._each(selected, partial(dashboard.plan, self)):
+                        record(planned.event())
+                elif self.use_lock:
+                    self._publish_locked(selected, record, report)
+                else:
+                    for event in self._each(selected, partial(dashboard.publish_one, self)):
+                        record(event)
                 if self.token_rejected:
                     self._close_backend()  # the next batch reads the token and checks again
         report.events.sort(key=lambda event: (event.org, event.uid))
         report.duration_s = time.monotonic() - started
         return report
+
+    def _publish_locked(
+        self,
+        selected: Sequence[BuiltDashboard],
+        record: Callable[[PublishEvent], None],
+        report: PublishReport,
+    ) -> None:
+        """Plan every dashboard; if any needs a write, take the org's lock (waiting for
+        another publisher if need be, then planning again), write, hand the lock back."""
+        self.concurrent_since = None
+        plans = list(self._each(selected, partial(dashboard.plan, self)))
+        lock: PublishLock | None = None
+        if any(p.action in dashboard.WRITES for p in plans):
+            lock, refusal = self._take_lock(report)
+            if refusal is not None:
+                for planned in plans:
+                    event = planned.event()
+                    if planned.action in dashboard.WRITES:
+                        event = replace(event, action=Action.FAILED, error=refusal, note=None)
+                    record(event)
+                return
+            if self.concurrent_since is not None:  # another publisher wrote meanwhile
+                self._prepare(selected, create_folders=True)
+                plans = list(self._each(selected, partial(dashboard.plan, self)))
+        try:
+            writes = [p for p in plans if p.action in dashboard.WRITES]
+            for planned in plans:
+                if planned.action not in dashboard.WRITES:
+                    record(planned.event())
+            for event in self._each(writes, self._write):
+                record(event)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _take_lock(self, report: PublishReport) -> tuple[PublishLock | None, str | None]:
+        """The lock (None: it cannot be used here, so publish without it), or a refusal."""
+        assert self.backend is not None
+        lock = PublishLock(self.backend)
+        try:
+            acquired = lock.acquire()
+        except LockTimeout as error:
+            return None, f"not written: {error.message}"
+        except DashgenError as error:
+            why = self.explain(error, self.doing(f"taking the publish lock of org {self.org!r}"))
+            report.notes.append(f"org {self.org}: published without the publish lock ({why})")
+            return None, None
+        self.concurrent_since = acquired.since if acquired.waited_for else None
+        note = acquired.note(self.org)
+        if note:
+            report.notes.append(note)
+        return lock, None
+
+    def _write(self, planned: PlannedDashboard) -> PublishEvent:
+        with self.write_slots:
+            return write(self, planned)
+
+    def learn_identity(self, login: str) -> None:
+        if login:
+            self.dashgen_identities.add(login)
+
+    def saved_by_dashgen(self, login: str) -> bool:
+        """Whether versions saved by ``login`` are dashgen's: this token's own identity
+        (asked once), or one whose dashgen versions were seen in this session."""
+        if not login:
+            return False
+        if login in self.dashgen_identities:
+            return True
+        with self._identity_lock:
+            if self._own_login is None and self.backend is not None:
+                self._own_login = self.backend.current_login() or ""
+                self.learn_identity(self._own_login)
+        return login in self.dashgen_identities
 
     def plan(
         self, dashboards: Sequence[BuiltDashboard], *, with_documents: bool = False
@@ -232,16 +326,14 @@ class OrgSession:
             except DashgenError as error:
                 self.folder_errors[uid] = self.explain(error, doing)
 
-    def _each(
-        self, dashboards: Sequence[BuiltDashboard], work: Callable[[BuiltDashboard], Any]
-    ) -> Iterable[Any]:
-        """Run ``work`` for every dashboard concurrently; yield results as they finish."""
-        if len(dashboards) == 1:  # no thread hop for the common watch case
-            yield work(dashboards[0])
+    def _each(self, items: Sequence[T], work: Callable[[T], R]) -> Iterable[R]:
+        """Run ``work`` for every item concurrently; yield results as they finish."""
+        if len(items) <= 1:  # no thread hop for the common watch case
+            yield from (work(item) for item in items)
             return
-        pool = ThreadPoolExecutor(max_workers=min(self.read_concurrency, len(dashboards)))
+        pool = ThreadPoolExecutor(max_workers=min(self.read_concurrency, len(items)))
         try:
-            futures = [pool.submit(work, built) for built in dashboards]
+            futures = [pool.submit(work, item) for item in items]
             for future in as_completed(futures):
                 yield future.result()
         finally:
