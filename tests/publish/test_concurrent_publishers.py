@@ -31,7 +31,7 @@ from dashgen.tokens import env_var_name
 COUNT = 200
 TRIALS = 3
 # Each answer takes a few ms, as a real Grafana's do, so two publishers overlap.
-LATENCY_MS = 5
+LATENCY_MS = 10
 DASHGEN = (sys.executable, "-m", "dashgen")
 
 
@@ -137,7 +137,7 @@ def test_same_content_both_succeed_with_one_version_each(
         assert len(_lines(first, "created ")) == COUNT
         concurrently = _lines(second, "unchanged (published concurrently) ")
         assert len(concurrently) == COUNT
-        assert "waited" in second.stderr and "another dashgen publish" in second.stderr
+        assert "another dashgen publish" in second.stderr
         assert "dashgen-publish-lock" not in emulator.folder_uids(org_id)  # handed back
         shapes.add((tuple(o.code for o in outcomes), len(concurrently)))
     assert shapes == {((0, 0), COUNT)}  # the same outcome in every trial
@@ -167,6 +167,6 @@ def test_different_content_one_wins_whole_the_other_names_every_write_it_left(
         # Each dashboard is named on its event line and again in the "Not published" list.
         assert len(left_alone) == 2 * COUNT
         assert f"{COUNT} failed" in loser.stdout
-        assert "waited" in loser.stderr and "another dashgen publish" in loser.stderr
+        assert "another dashgen publish" in loser.stderr
         shapes.add((tuple(sorted(codes)), len(left_alone)))
     assert shapes == {((0, 1), 2 * COUNT)}

@@ -74,10 +74,14 @@ class Acquired:
                 f"renewed it for {STALE_AFTER_S:.0f} s (a killed publish); dashboards it wrote "
                 "are left alone"
             )
+        how = (
+            f"waited {self.waited_s:.1f} s for"
+            if self.waited_s >= 0.1
+            else "ran at the same time as"
+        )
         return (
-            f"org {org}: waited {self.waited_s:.1f} s for another dashgen publish "
-            f"({self.waited_for}, since {self.since}) to finish; dashboards it wrote meanwhile "
-            "are left alone"
+            f"org {org}: {how} another dashgen publish ({self.waited_for}, holding the lock "
+            f"since {self.since}); dashboards it wrote meanwhile are left alone"
         )
 
 
@@ -93,10 +97,25 @@ class PublishLock:
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
         self.lost = False  # someone took it over while this publish held it
+        self._seen_holder: tuple[str, str] | None = None  # (holder, since) seen by peek()
 
     @property
     def held(self) -> bool:
         return self._version is not None
+
+    def peek(self) -> str | None:
+        """Look at the lock without taking it (a read): a publisher holding it now is one
+        this publish overlaps, even if it is done before this one has anything to write.
+        When it took the lock (Grafana's clock), or None when nobody holds it."""
+        try:
+            folder = self.backend.get_folder(LOCK_FOLDER_UID)
+        except DashgenError:
+            return None
+        held = _HELD.fullmatch(str((folder or {}).get("title") or ""))
+        if held is None or held["holder"] == self.holder:
+            return None
+        self._seen_holder = (held["holder"], held["since"])
+        return held["since"]
 
     def acquire(self) -> Acquired:
         """Wait until this publish holds the lock. Raises ``LockTimeout``; any other
@@ -104,7 +123,7 @@ class PublishLock:
         started = time.monotonic()
         seen: tuple[str, int] | None = None
         seen_at = started
-        waited_for = since = None
+        waited_for, since = self._seen_holder or (None, None)
         pause = POLL_S[0]
         while True:
             folder = self.backend.get_folder(LOCK_FOLDER_UID)

@@ -214,10 +214,12 @@ class OrgSession:
         """Plan every dashboard; if any needs a write, take the org's lock (waiting for
         another publisher if need be, then planning again), write, hand the lock back."""
         self.concurrent_since = None
+        assert self.backend is not None
+        lock: PublishLock | None = PublishLock(self.backend)
+        self.concurrent_since = lock.peek()
         plans = list(self._each(selected, partial(dashboard.plan, self)))
-        lock: PublishLock | None = None
         if any(p.action in dashboard.WRITES for p in plans):
-            lock, refusal = self._take_lock(report)
+            lock, refusal = self._take_lock(lock, report)
             if refusal is not None:
                 for planned in plans:
                     event = planned.event()
@@ -228,6 +230,8 @@ class OrgSession:
             if self.concurrent_since is not None:  # another publisher wrote meanwhile
                 self._prepare(selected, create_folders=True)
                 plans = list(self._each(selected, partial(dashboard.plan, self)))
+        else:
+            lock = None
         try:
             writes = [p for p in plans if p.action in dashboard.WRITES]
             for planned in plans:
@@ -239,10 +243,10 @@ class OrgSession:
             if lock is not None:
                 lock.release()
 
-    def _take_lock(self, report: PublishReport) -> tuple[PublishLock | None, str | None]:
+    def _take_lock(
+        self, lock: PublishLock, report: PublishReport
+    ) -> tuple[PublishLock | None, str | None]:
         """The lock (None: it cannot be used here, so publish without it), or a refusal."""
-        assert self.backend is not None
-        lock = PublishLock(self.backend)
         try:
             acquired = lock.acquire()
         except LockTimeout as error:
