@@ -140,18 +140,31 @@ class Run:
         records = self.cache.records
         dirty = {key for key in current if key not in records}
         dirty |= self.builder.pending & current.keys()
+        folders = self._changed_folders()
         for key, source in current.items():
             if key in dirty:
                 continue
             record = records[key]
             if self.changed is not None:
-                if str(source.path) in self.changed or not self.changed.isdisjoint(
-                    record.dependencies
-                ):
+                path = str(source.path)
+                if path in self.changed or not self.changed.isdisjoint(record.dependencies):
                     dirty.add(key)
+                elif (
+                    folders
+                    and _inside(folders, path, record)
+                    and self._stale(key[0], source, record)
+                ):
+                    dirty.add(key)  # its folder (or a dependency's) was replaced as a whole
             elif self._stale(key[0], source, record):
                 dirty.add(key)
         return dirty
+
+    def _changed_folders(self) -> set[str]:
+        """Changed paths that are (or were: deleted) folders, not files. A folder moved in,
+        or deleted and made again, can come as one event for the folder alone."""
+        if not self.changed:
+            return set()
+        return {path for path in self.changed if not os.path.isfile(path)}
 
     def _stale(self, org: str, source: Source, record: SourceRecord) -> bool:
         if self._hash(source.path) != record.source_hash:
@@ -369,3 +382,14 @@ class Run:
             folder=org.folder,
             folder_uid=org.folder_uid,
         )
+
+
+def _inside(folders: set[str], path: str, record: SourceRecord) -> bool:
+    """Whether ``path`` or one of the record's dependencies is inside one of ``folders``."""
+    for candidate in (path, *record.dependencies):
+        parent = os.path.dirname(candidate)
+        while parent and parent != os.path.dirname(parent):
+            if parent in folders:
+                return True
+            parent = os.path.dirname(parent)
+    return False
