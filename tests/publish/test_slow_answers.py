@@ -29,16 +29,18 @@ from dashgen.tokens import env_var_name
 WRITE = ("POST", "/api/dashboards/db")
 
 
-def _project(root: Path, title: str) -> None:
+def _project(root: Path, title: str, org: str = ORG) -> None:
     (root / "dashboards").mkdir(parents=True, exist_ok=True)
-    (root / "dashgen.toml").write_text(f'[orgs.{ORG}]\nfolder = "Platform"\n')
+    (root / "dashgen.toml").write_text(f'[orgs.{org}]\nfolder = "Platform"\n')
     (root / "dashboards" / "slow.json").write_text(json.dumps(make_dashboard("slow", title)))
 
 
-def _cli(root: Path, server: EmulatorServer, token: str, *args: str) -> subprocess.Popen[str]:
+def _cli(
+    root: Path, server: EmulatorServer, token: str, org: str = ORG, *args: str
+) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DASHGEN_", "GRAFANA_"))}
-    env |= {env_var_name(ORG): token, "DASHGEN_TOKEN_STORE": str(root / "store.json")}
-    command = [sys.executable, "-m", "dashgen", "-C", str(root), "publish", "--org", ORG]
+    env |= {env_var_name(org): token, "DASHGEN_TOKEN_STORE": str(root / "store.json")}
+    command = [sys.executable, "-m", "dashgen", "-C", str(root), "publish", "--org", org]
     return subprocess.Popen(
         [*command, "--grafana-url", server.url, *args],
         env=env,
@@ -48,36 +50,46 @@ def _cli(root: Path, server: EmulatorServer, token: str, *args: str) -> subproce
     )
 
 
-@pytest.mark.parametrize("force", [False, True], ids=["plain", "force"])
 def test_a_write_that_lands_late_is_neither_repeated_nor_called_a_conflict(
-    tmp_path: Path, force: bool
+    tmp_path: Path,
 ) -> None:
     """The first save waits 3 s in Grafana and lands (dashgen gave up after 2 s); dashgen
     reads the old version and sends it again, which Grafana holds 1.5 s and then refuses:
-    the live version moved, to dashgen's own first write."""
+    the live version moved, to dashgen's own first write. Without and with ``--force``
+    (two orgs, two processes at once)."""
     emulator = Emulator()
-    org_id = emulator.create_org(ORG)
-    token = issued(emulator.create_service_account_token(org_id, "Editor"))
-    root = tmp_path / "project"
-    _project(root, "Before")
+    variants = {"plain": (), "force": ("--force",)}
+    orgs = {name: emulator.create_org(f"{ORG}-{name}") for name in variants}
+    tokens = {
+        name: issued(emulator.create_service_account_token(org_id, "Editor"))
+        for name, org_id in orgs.items()
+    }
+    roots = {name: tmp_path / name for name in variants}
     with EmulatorServer(emulator) as server:
-        first = _cli(root, server, token)
-        assert first.wait(timeout=120) == 0
-        _project(root, "After")
-        emulator.faults.add(*WRITE, kind="delay", delay_ms=3000, times=1)
-        emulator.faults.add(*WRITE, kind="delay", delay_ms=1500, times=1)
-        run = _cli(root, server, token, "--timeout", "2", *(["--force"] if force else []))
-        out, err = run.communicate(timeout=120)
+        for name, root in roots.items():
+            _project(root, "Before", f"{ORG}-{name}")
+            assert _cli(root, server, tokens[name], f"{ORG}-{name}").wait(timeout=120) == 0
+            _project(root, "After", f"{ORG}-{name}")
+        for _ in variants:
+            emulator.faults.add(*WRITE, kind="delay", delay_ms=3000, times=1)
+        for _ in variants:
+            emulator.faults.add(*WRITE, kind="delay", delay_ms=1500, times=1)
+        runs = {
+            name: _cli(root, server, tokens[name], f"{ORG}-{name}", "--timeout", "2", *extra)
+            for (name, extra), root in zip(variants.items(), roots.values(), strict=True)
+        }
+        outputs = {name: run.communicate(timeout=120) for name, run in runs.items()}
 
-    assert run.returncode == 0, out + err
-    assert "updated      apiorg/slow" in out
-    assert "someone else" not in out + err
-    versions = emulator.versions(org_id, "slow")
-    assert [v.version for v in versions] == [1, 2]  # no duplicate version
-    assert all(hash_in_message(v.message) for v in versions)
-    assert emulator.dashboard(org_id, "slow").data["title"] == "After"
-    # The late first write (its answer went nowhere), then the refused second one.
-    assert [e.status for e in posts(emulator)][-2:] == [200, 412]
+    for name, (out, err) in outputs.items():
+        assert runs[name].returncode == 0, out + err
+        assert f"updated      {ORG}-{name}/slow" in out
+        assert "someone else" not in out + err
+        versions = emulator.versions(orgs[name], "slow")
+        assert [v.version for v in versions] == [1, 2], name  # no duplicate version
+        assert all(hash_in_message(v.message) for v in versions)
+        assert emulator.dashboard(orgs[name], "slow").data["title"] == "After"
+    # Each late first write landed (its answer went nowhere); each second one was refused.
+    assert sorted(e.status for e in posts(emulator))[-4:] == [200, 200, 412, 412]
 
 
 def test_in_place_after_the_last_attempt_is_not_failed(
@@ -110,8 +122,8 @@ def test_timeout_option_and_config(tmp_path: Path) -> None:
     root = tmp_path / "project"
     _project(root, "Slow")
     with EmulatorServer(emulator) as server:
-        emulator.faults.add("GET", "/api/org", kind="delay", delay_ms=1500, times=None)
-        by_option = _cli(root, server, token, "--timeout", "0.3")
+        emulator.faults.add("GET", "/api/org", kind="delay", delay_ms=1000, times=None)
+        by_option = _cli(root, server, token, ORG, "--timeout", "0.3")
         out, err = by_option.communicate(timeout=120)
         assert by_option.returncode == 1
         assert "did not answer in time" in out + err and "Traceback" not in err
