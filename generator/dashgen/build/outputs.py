@@ -62,6 +62,17 @@ def read_bytes(path: Path | str) -> bytes | None:
         return None
 
 
+def inside_any(folders: set[str], paths: list[str]) -> bool:
+    """Whether one of ``paths`` is inside (below) one of ``folders`` (absolute paths)."""
+    for path in paths:
+        parent = os.path.dirname(path)
+        while parent and parent != os.path.dirname(parent):
+            if parent in folders:
+                return True
+            parent = os.path.dirname(parent)
+    return False
+
+
 # -- the test seam ----------------------------------------------------------------------
 
 

@@ -29,7 +29,7 @@ from dashgen.build.manifest import (
     manifest_bytes,
     manifest_order,
 )
-from dashgen.build.outputs import json_files_in, output_path, read_bytes
+from dashgen.build.outputs import inside_any, json_files_in, output_path, read_bytes
 from dashgen.build.problems import commit_problem, duplicate_uids, unwritable_output
 from dashgen.build.result import BuildResult
 from dashgen.model.validate import ERROR, Problem
@@ -151,7 +151,7 @@ class Run:
                     dirty.add(key)
                 elif (
                     folders
-                    and _inside(folders, path, record)
+                    and inside_any(folders, [path, *record.dependencies])
                     and self._stale(key[0], source, record)
                 ):
                     dirty.add(key)  # its folder (or a dependency's) was replaced as a whole
@@ -162,9 +162,7 @@ class Run:
     def _changed_folders(self) -> set[str]:
         """Changed paths that are (or were: deleted) folders, not files. A folder moved in,
         or deleted and made again, can come as one event for the folder alone."""
-        if not self.changed:
-            return set()
-        return {path for path in self.changed if not os.path.isfile(path)}
+        return {path for path in self.changed or () if not os.path.isfile(path)}
 
     def _stale(self, org: str, source: Source, record: SourceRecord) -> bool:
         if self._hash(source.path) != record.source_hash:
@@ -382,14 +380,3 @@ class Run:
             folder=org.folder,
             folder_uid=org.folder_uid,
         )
-
-
-def _inside(folders: set[str], path: str, record: SourceRecord) -> bool:
-    """Whether ``path`` or one of the record's dependencies is inside one of ``folders``."""
-    for candidate in (path, *record.dependencies):
-        parent = os.path.dirname(candidate)
-        while parent and parent != os.path.dirname(parent):
-            if parent in folders:
-                return True
-            parent = os.path.dirname(parent)
-    return False
