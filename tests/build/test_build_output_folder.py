@@ -172,13 +172,16 @@ def test_stale_tmp_and_staging_files_are_cleaned_by_the_next_good_build(built: P
     assert [p for p in theirs if not p.exists()] == []
 
 
-def test_a_failed_build_does_not_clean_up(built: Project) -> None:
-    """Cleaning is a good build's job: a build with errors changes nothing at all."""
+def test_a_failed_build_does_not_clean_up(built: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cleaning is a good build's job: a build with errors, or whose commit the disk
+    refuses, changes nothing at all."""
     build = built.root / "build"
     stale = build / f".manifest.json.{'ab' * 16}.tmp"
     stale.write_text("leftover\n")
-    built.write("dashboards/broken.json", "{ not json")
     before = snapshot(build)
+    assert with_fault(built, monkeypatch, "stage:1=enospc").exit_code == 1
+    assert snapshot(build) == before
+    built.write("dashboards/broken.json", "{ not json")
 
     assert built.cli("build").exit_code == 1
 

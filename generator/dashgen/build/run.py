@@ -72,12 +72,12 @@ class Run:
             problem = unwritable_output(self.config)
             if problem is None:
                 try:
-                    if self.changed is None:
-                        remove_leftovers(self.config.output_dir)
                     removed = self._commit(current, compiled, dashboards)
                 except CommitError as error:
                     problem = commit_problem(self.config, error)
                 else:
+                    if self.changed is None:  # what killed builds left, once this one is in
+                        remove_leftovers(self.config.output_dir)
                     self.builder.pending.clear()
                     return BuildResult(self._in_scope(), rebuilt, removed, problems)
             problems.append(problem)
