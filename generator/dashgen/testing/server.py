@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -70,6 +71,13 @@ class _Server(ThreadingHTTPServer):
         with self._open_lock:
             self._open.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: object, client_address: object) -> None:  # type: ignore[override]
+        # A client that stopped waiting (its timeout) closed the socket before the answer
+        # of a slow request was written: what Grafana sees as a broken pipe, not a bug.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def close_open_connections(self) -> None:
         """Wake handler threads parked on idle keep-alive connections so they exit."""
