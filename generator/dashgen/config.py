@@ -23,13 +23,23 @@ PYPROJECT_FILE_NAME = "pyproject.toml"
 CONFIG_FILE_NAMES = (CONFIG_FILE_NAME, PYPROJECT_FILE_NAME)
 DEFAULT_ORG = "_default"
 
-_TOP_LEVEL_KEYS = {"grafana_url", "paths", "vars", "orgs", "build", "inputs"}
+_TOP_LEVEL_KEYS = {"grafana_url", "grafana", "paths", "vars", "orgs", "build", "inputs"}
 _PATH_KEYS = {"sources": "dashboards", "templates": "templates", "output": "build"}
 _ORG_KEYS = {"folder", "folder_uid", "sources", "vars", "inputs", "folders"}
 _BUILD_KEYS = {"convert_legacy_rows", "source_timeout_s"}
 # [build] source_timeout_s: how long one source may run (one org's load of it) before it is
 # stopped and reported; Python sources run in worker processes that can be stopped.
 DEFAULT_SOURCE_TIMEOUT_S = 60.0
+_GRAFANA_KEYS = {"timeout_s"}
+MAX_TIMEOUT_S = 3600.0
+
+
+@dataclass(frozen=True)
+class GrafanaSettings:
+    """``[grafana]``: how dashgen talks to Grafana (more keys join this table over time)."""
+
+    # Seconds to wait for each answer (connect, read, write); None: the client's default.
+    timeout_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,7 @@ class Config:
     input_overrides: Mapping[str, str] = field(default_factory=dict)
     # [build] source_timeout_s: seconds one source may run before it is stopped (an error)
     source_timeout_s: float = DEFAULT_SOURCE_TIMEOUT_S
+    grafana: GrafanaSettings = field(default_factory=GrafanaSettings)  # [grafana]
 
     def org(self, name: str) -> OrgConfig:
         """The declared org, or an implicit one: every source, General folder, no vars."""
@@ -161,6 +172,9 @@ def _parse(
     source_timeout_s = _timeout(build, "source_timeout_s", f"{prefix}build.", problems)
     _reject_overlapping_paths(root, dirs, f"{prefix}paths.", problems)
     inputs = _string_table(table, "inputs", prefix, problems)
+    grafana = _parse_grafana(
+        _table(table, "grafana", prefix, problems), f"{prefix}grafana.", problems
+    )
     orgs_table = _table(table, "orgs", prefix, problems)
     orgs = {
         name: _parse_org(name, value, f"{prefix}orgs.{name}", problems)
@@ -178,6 +192,7 @@ def _parse(
         convert_legacy_rows=bool(convert_legacy_rows),
         inputs=inputs,
         source_timeout_s=source_timeout_s,
+        grafana=grafana,
     )
 
 
@@ -192,6 +207,22 @@ def _grafana_url(table: dict[str, Any], prefix: str, problems: list[str]) -> str
         problems.append(f"{prefix}grafana_url {problem}")
         return None
     return clean_grafana_url(url)
+
+
+def _parse_grafana(table: dict[str, Any], prefix: str, problems: list[str]) -> GrafanaSettings:
+    _reject_unknown(table, _GRAFANA_KEYS, prefix, problems)
+    timeout = table.get("timeout_s")
+    if timeout is not None and (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not 0 < timeout <= MAX_TIMEOUT_S
+    ):
+        problems.append(
+            f"{prefix}timeout_s must be a number of seconds above 0 and at most "
+            f"{MAX_TIMEOUT_S:.0f}, got {timeout!r}"
+        )
+        timeout = None
+    return GrafanaSettings(timeout_s=float(timeout) if timeout is not None else None)
 
 
 def _parse_org(name: str, value: Any, key: str, problems: list[str]) -> OrgConfig:

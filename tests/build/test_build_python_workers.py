@@ -106,19 +106,24 @@ def test_crashing_source_names_the_line(built: Project) -> None:
     )
 
 
-@pytest.mark.parametrize(("name", "text", "line"), [("loops", LOOPS, 3), ("sleeps", SLEEPS, 2)])
+# The watchdog's dump shows the line being run when the limit passed: in the endless loop
+# either the body (3) or the jump back to the `while` (2, Python 3.11 gives it that line).
+@pytest.mark.parametrize(
+    ("name", "text", "lines"), [("loops", LOOPS, (2, 3)), ("sleeps", SLEEPS, (2,))]
+)
 def test_source_past_the_time_limit_names_where_it_was(
-    built: Project, name: str, text: str, line: int
+    built: Project, name: str, text: str, lines: tuple[int, ...]
 ) -> None:
     before = built.outputs(hidden=True)
     built.write(f"dashboards/{name}.py", text)
     _add_broken_neighbour(built)
     result = built.cli("build")
     assert result.exit_code == 1
-    assert (
+    assert any(
         f"dashboards/{name}.py:{line}: error: still running after 1 s, the limit for one "
         "source, so it was stopped" in result.output
-    )
+        for line in lines
+    ), result.output
     assert "raise [build] source_timeout_s (now 1) in dashgen.toml" in result.output
     _fails_alone(built, before, result.output)
 

@@ -15,7 +15,7 @@ from dashgen.testing import EmulatorServer
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "generator" / "dashgen"
 REQUEST_LINE = re.compile(
-    r"^debug dashgen\.grafana\.client: (GET|POST) (/\S*) -> (\d{3}) in \d+ ms$"
+    r"^debug dashgen\.grafana\.client: (GET|POST|PUT|PATCH|DELETE) (/\S*) -> (\d{3}) in \d+ ms$"
 )
 
 

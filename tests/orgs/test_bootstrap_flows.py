@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import httpx
 import pytest
 from orgs_helpers import (
     BASE_URL,
@@ -106,7 +107,7 @@ def test_rotate_mints_a_new_token_and_revokes_the_old(
     assert account.tokens[0].expires_at is not None
 
 
-def test_legacy_api_key_path_restores_the_admins_org(
+def test_legacy_api_key_path_names_the_org_and_never_switches(
     admin: AdminCredentials, store: TokenStore
 ) -> None:
     emu = Emulator(version="11.2", admin_password=CANARY_PASSWORD)
@@ -119,21 +120,60 @@ def test_legacy_api_key_path_restores_the_admins_org(
     assert result.entry.kind == "api-key" and result.entry.token_id
     assert admin_active_org(emu) == 1
     assert org_name_for(target, result.entry.token) == "apiorg"
+    key_requests = [r for r in emu.request_log if "/api/user/using" in r.path or "keys" in r.path]
+    assert [(r.method, r.path, r.org_id) for r in key_requests] == [("POST", "/api/auth/keys", 2)]
+
+
+class IgnoresOrgHeaderForKeys(httpx.BaseTransport):
+    """A Grafana whose POST /api/auth/keys ignores X-Grafana-Org-Id (keys land in the
+    admin's active org): only there is the tutorial's switch needed."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path == "/api/auth/keys":
+            request.headers.pop("X-Grafana-Org-Id", None)
+        return self.inner.handle_request(request)
+
+
+def _header_ignored() -> tuple[Emulator, Connection]:
+    emu = Emulator(version="11.2", admin_password=CANARY_PASSWORD)
+    return emu, Connection(BASE_URL, transport=IgnoresOrgHeaderForKeys(emu.transport()))
+
+
+def test_where_grafana_ignores_the_header_the_stray_key_is_deleted_and_the_switch_used(
+    admin: AdminCredentials, store: TokenStore
+) -> None:
+    emu, target = _header_ignored()
+    orgs.ensure_org(target, admin, "apiorg")
+
+    result = orgs.create_token(
+        target, admin, TokenRequest("apiorg", legacy_api_key=True), store=store
+    )
+
+    assert org_name_for(target, result.entry.token) == "apiorg"
+    assert admin_active_org(emu) == 1
+    assert {k.org_id for k in emu.state.api_keys.values()} == {2}  # the stray one is gone
     assert [(m, p) for m, p, _ in writes(emu) if "/api/user/using" in p or "keys" in p] == [
+        ("POST", "/api/auth/keys"),  # landed in org 1: checked with the key, then deleted
+        ("DELETE", f"/api/auth/keys/{min(emu.state.api_keys) - 1}"),
         ("POST", "/api/user/using/2"),
         ("POST", "/api/auth/keys"),
         ("POST", "/api/user/using/1"),
     ]
+    assert any("switched to org id 2" in note for note in result.notes)
 
 
 @pytest.mark.parametrize("status", [500, 403, 400])
 def test_legacy_path_switches_back_even_when_key_creation_fails(
     admin: AdminCredentials, store: TokenStore, status: int
 ) -> None:
-    emu = Emulator(version="11.2", admin_password=CANARY_PASSWORD)
-    target = Connection(BASE_URL, transport=emu.transport())
+    emu, target = _header_ignored()
     orgs.ensure_org(target, admin, "apiorg")
-    emu.faults.add(method="POST", path="/api/auth/keys", status=status, times=None)
+    # The first key (with the header, which this Grafana ignores) is made; the one after
+    # the switch is refused.
+    target = dataclasses.replace(target, transport=FailKeysAfterSwitch(target.transport, status))
 
     with pytest.raises(DashgenError, match=str(status)):
         orgs.create_token(target, admin, TokenRequest("apiorg", legacy_api_key=True), store=store)
@@ -141,15 +181,32 @@ def test_legacy_path_switches_back_even_when_key_creation_fails(
     assert admin_active_org(emu) == 1
     assert writes(emu)[-1] == ("POST", "/api/user/using/1", 200)
     assert store.get(BASE_URL, "apiorg") is None
+    assert emu.state.api_keys == {}  # the stray key was deleted, no other was made
+
+
+class FailKeysAfterSwitch(httpx.BaseTransport):
+    """``POST /api/auth/keys`` answers ``status`` once the admin was switched."""
+
+    def __init__(self, inner: httpx.BaseTransport, status: int) -> None:
+        self.inner = inner
+        self.status = status
+        self.switched = False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/api/user/using/"):
+            self.switched = True
+        if self.switched and request.method == "POST" and request.url.path == "/api/auth/keys":
+            self.switched = False
+            return httpx.Response(self.status, json={"message": "refused"}, request=request)
+        return self.inner.handle_request(request)
 
 
 def test_failed_switch_back_is_reported_with_the_key_error(
     admin: AdminCredentials, store: TokenStore
 ) -> None:
-    emu = Emulator(version="11.2", admin_password=CANARY_PASSWORD)
-    target = Connection(BASE_URL, transport=emu.transport())
+    emu, target = _header_ignored()
     orgs.ensure_org(target, admin, "apiorg")
-    emu.faults.add(method="POST", path="/api/auth/keys", status=500)
+    target = dataclasses.replace(target, transport=FailKeysAfterSwitch(target.transport, 500))
     emu.faults.add(method="POST", path="/api/user/using/1", status=500, times=None)
     with pytest.raises(BootstrapError, match="could not be switched back to org id 1"):
         orgs.create_token(target, admin, TokenRequest("apiorg", legacy_api_key=True), store=store)

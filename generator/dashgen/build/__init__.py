@@ -4,7 +4,11 @@ Output: ``<output>/<org>/<uid>.json`` per org (``_default`` when the config decl
 none) and ``<output>/manifest.json``. Bad sources never raise: every problem of the run
 is collected in the ``BuildResult``; only config and usage errors raise.
 
-Atomicity (``dashgen.build.run``): a build with errors leaves the output folder as it was.
+Atomicity (``dashgen.build.run``, ``dashgen.build.commit``): a build with errors leaves the
+output folder as it was; a good build commits as one unit, so a build interrupted at any
+instant (Ctrl-C, SIGKILL) leaves the old build or the new one, and the next build completes
+or discards what it left. One build at a time per output folder (``dashgen.build.lock``);
+a ``Builder`` that sees another process changed the output folder reads its state again.
 
 Incremental: a ``Builder`` remembers, per (org, source), the source's hash, the files it
 depended on (templates a render loaded, project modules a Python source imported; the
@@ -24,9 +28,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dashgen.build.cache import BuildCache, Key
+from dashgen.build.cache import CACHE_NAME, BuildCache, Key
+from dashgen.build.commit import CommitError, complete_pending_commit
 from dashgen.build.compile import Target
-from dashgen.build.manifest import BuiltDashboard, read_manifest
+from dashgen.build.lock import output_lock
+from dashgen.build.manifest import MANIFEST_NAME, BuiltDashboard, read_manifest
+from dashgen.build.problems import commit_problem
 from dashgen.build.result import BuildResult
 from dashgen.build.run import Run
 from dashgen.config import CONFIG_FILE_NAMES, Config, load_config
@@ -97,6 +104,8 @@ class Builder:
         self.sources: dict[str, Source] = {}  # reused between walks of the sources dir
         self.walked: dict[str, Source] | None = None  # the sources dir's candidates, by path
         self.cache_dirty = False  # the cache file no longer matches memory
+        # identity of the cache and manifest files after this Builder's last build
+        self.disk_state: tuple[tuple[int, int, int] | None, ...] = ()
         self._workers: WorkerPool | None = None
 
     @property
@@ -128,12 +137,33 @@ class Builder:
             self.config = self._with_overrides(load_config(self.config.root))
             self.cache = None
             self.walked = None
-        cache = self.cache or self._load_state()
-        if not cache.trusted:
-            changed = None  # nothing remembered to be incremental against: check everything
-        result = Run(self, cache, changed).execute()
+        with output_lock(self.config.output_dir):
+            try:
+                if complete_pending_commit(self.config.output_dir):
+                    self.cache = None  # a killed build's commit was completed: read it
+            except CommitError as error:
+                return BuildResult(problems=[commit_problem(self.config, error)])
+            if self.cache is not None and self._disk_state() != self.disk_state:
+                self.cache = None  # another process built into the output folder meanwhile
+            cache = self.cache or self._load_state()
+            if not cache.trusted:
+                changed = None  # nothing remembered to be incremental against: check everything
+            result = Run(self, cache, changed).execute()
+            self.disk_state = self._disk_state()
         result.duration_s = time.perf_counter() - started
         return result
+
+    def _disk_state(self) -> tuple[tuple[int, int, int] | None, ...]:
+        """Identity of the cache and manifest files (every commit replaces them)."""
+        identities = []
+        for name in (CACHE_NAME, MANIFEST_NAME):
+            try:
+                status = os.stat(self.config.output_dir / name)
+            except OSError:
+                identities.append(None)
+            else:
+                identities.append((status.st_ino, status.st_mtime_ns, status.st_size))
+        return tuple(identities)
 
     def targets(self) -> list[Target]:
         names = self.requested_orgs or self.config.default_targets()

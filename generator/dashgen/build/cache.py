@@ -18,11 +18,11 @@ import orjson
 
 from dashgen import __version__
 from dashgen.build.compile import CompiledDashboard, CompiledSource
-from dashgen.build.outputs import read_bytes, write_atomically
+from dashgen.build.outputs import read_bytes
 from dashgen.model.validate import WARNING, Problem
 
 CACHE_NAME = ".dashgen-cache.json"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 Key = tuple[str, str]  # (org, source path relative to the project root)
 
@@ -35,7 +35,11 @@ class SourceRecord:
     dependencies: dict[str, str]  # absolute path → sha256 of its bytes ("" = missing)
     dashboards: list[CompiledDashboard]
     warnings: list[Problem]
-    # Records never change once made, so their JSON form is made once (saves are frequent).
+    # uid -> (size, mtime_ns) of its output file as written: a cheap check that the file is
+    # still what the record describes (when it is not, its bytes are hashed to be sure).
+    output_stats: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Records rarely change once made, so their JSON form is made once (saves are frequent);
+    # ``restat`` drops it.
     document: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
@@ -44,6 +48,10 @@ class SourceRecord:
             dashboard.text = None
         warnings = [p for p in compiled.problems if p.severity == WARNING]
         return cls(compiled.source_hash, compiled.dependencies, compiled.dashboards, warnings)
+
+    def restat(self, uid: str, stat: tuple[int, int]) -> None:
+        self.output_stats[uid] = stat
+        self.document = None
 
     def to_json(self) -> dict[str, Any]:
         if self.document is None:
@@ -60,6 +68,7 @@ class SourceRecord:
             "warnings": [
                 [p.message, p.path.as_posix() if p.path else None, p.line] for p in self.warnings
             ],
+            "output_stats": {uid: list(stat) for uid, stat in sorted(self.output_stats.items())},
         }
 
     @classmethod
@@ -72,6 +81,7 @@ class SourceRecord:
                 Problem(WARNING, message, Path(path) if path else None, line)
                 for message, path, line in data["warnings"]
             ],
+            output_stats={uid: (int(a), int(b)) for uid, (a, b) in data["output_stats"].items()},
             document=data,
         )
 
@@ -121,12 +131,35 @@ class BuildCache:
             return cls(key)
         return cls(key, records, kinds, trusted=True)
 
-    def save(self, output_dir: Path) -> None:
+    def records_after(
+        self, replaced: set[Key], compiled: Mapping[Key, CompiledSource]
+    ) -> dict[Key, SourceRecord]:
+        """The records once a build is in: ``replaced`` keys that were not compiled are gone,
+        compiled ones are new (an output that was not rewritten keeps the stat it had)."""
+        records = dict(self.records)
+        for key in replaced - compiled.keys():
+            records.pop(key, None)
+        for key, outcome in compiled.items():
+            previous = self.records.get(key)
+            record = SourceRecord.from_compiled(outcome)
+            if previous is not None:
+                kept = {d.uid: d.file_hash for d in previous.dashboards}
+                for dashboard in record.dashboards:
+                    stat = previous.output_stats.get(dashboard.uid)
+                    if stat is not None and kept.get(dashboard.uid) == dashboard.file_hash:
+                        record.output_stats[dashboard.uid] = stat
+            records[key] = record
+        return records
+
+    def to_bytes(self, records: Mapping[Key, SourceRecord] | None = None) -> bytes:
+        """The cache file's bytes for ``records`` (default: this cache's), in a stable order."""
+        chosen = self.records if records is None else records
         document = {
             "format": CACHE_FORMAT,
             "key": self.key,
-            "records": {f"{org}\0{rel}": r.to_json() for (org, rel), r in self.records.items()},
-            "python": {rel: [h, s] for rel, (h, s) in self.python_kinds.items()},
+            "records": {
+                f"{org}\0{rel}": chosen[(org, rel)].to_json() for org, rel in sorted(chosen)
+            },
+            "python": {rel: [h, s] for rel, (h, s) in sorted(self.python_kinds.items())},
         }
-        write_atomically(output_dir / CACHE_NAME, orjson.dumps(document))
-        self.trusted = True
+        return orjson.dumps(document)

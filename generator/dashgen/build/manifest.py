@@ -12,7 +12,8 @@ from typing import Any
 
 import orjson
 
-from dashgen.build.outputs import read_bytes, write_atomically
+from dashgen.build.commit import CommitError, complete_pending_commit, has_pending_commit
+from dashgen.build.lock import output_lock
 from dashgen.errors import BuildError
 from dashgen.model.normalize import dumps
 
@@ -67,8 +68,12 @@ class BuiltDashboard:
 
 
 def read_manifest(output_dir: Path) -> list[BuiltDashboard]:
-    """The dashboards of the last successful build in ``output_dir`` ([] when none)."""
+    """The dashboards of the last successful build in ``output_dir`` ([] when none).
+
+    A commit that a killed build left half-way is completed first, so what is read is
+    always one whole build."""
     path = Path(output_dir) / MANIFEST_NAME
+    recover(Path(output_dir))
     try:
         document = orjson.loads(path.read_bytes())
         return [_from_entry(entry, str(output_dir)) for entry in document["dashboards"]]
@@ -78,13 +83,24 @@ def read_manifest(output_dir: Path) -> list[BuiltDashboard]:
         raise BuildError(f"{path}: unreadable build manifest ({exc}); run dashgen build") from exc
 
 
-def write_manifest(output_dir: Path, dashboards: Iterable[BuiltDashboard]) -> None:
-    """Write the manifest (sorted by org, uid) unless the file already holds these bytes."""
+def manifest_bytes(dashboards: Iterable[BuiltDashboard]) -> bytes:
+    """The manifest file's bytes (sorted by org, uid)."""
     entries = [d.manifest_entry() for d in sorted(dashboards, key=manifest_order)]
-    data = dumps({"format": MANIFEST_FORMAT, "dashboards": entries}).encode()
-    path = Path(output_dir) / MANIFEST_NAME
-    if read_bytes(path) != data:
-        write_atomically(path, data)
+    return dumps({"format": MANIFEST_FORMAT, "dashboards": entries}).encode()
+
+
+def recover(output_dir: Path) -> None:
+    """Complete a commit a killed build left half-way (``dashgen.build.commit``), if any."""
+    if not has_pending_commit(output_dir):
+        return
+    with output_lock(output_dir):
+        try:
+            complete_pending_commit(output_dir)
+        except CommitError as error:
+            raise BuildError(
+                f"{error.path}: cannot complete the build that was interrupted in "
+                f"{output_dir} ({error}); fix that, then run dashgen build"
+            ) from None
 
 
 def manifest_order(dashboard: BuiltDashboard) -> tuple[str, str]:

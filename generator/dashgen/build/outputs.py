@@ -1,11 +1,28 @@
-"""Writing into the output folder without ever leaving a half-written file behind."""
+"""Small file helpers for the output folder, and the test seam of the build's commit.
+
+The commit itself (stage, journal, swap, recover) is ``dashgen.build.commit``.
+
+``DASHGEN_TEST_FAULT`` is a fault-injection seam for tests (never for users): a
+comma-separated list of ``STEP[:N]=ACTION``. STEP is a commit step (``stage``,
+``journal``, ``swap``, ``finish``, ``cleanup``), N the index of the file within that step
+(default 0). ACTION ``pause`` prints ``dashgen-test: paused at STEP:N`` to stderr and waits
+there until the process is killed (Ctrl-C / SIGTERM end the wait, so the commit carries on
+as it would have); ``enospc``, ``eacces``, ``erofs`` and ``eio`` make that step fail as a
+full disk, a permission problem, a read-only file system or an I/O error would.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import sys
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable
 from pathlib import Path
+
+FAULT_ENV = "DASHGEN_TEST_FAULT"
+_ERRORS = {"enospc": errno.ENOSPC, "eacces": errno.EACCES, "erofs": errno.EROFS, "eio": errno.EIO}
 
 
 def output_path(output_dir: str, org: str, uid: str) -> str:
@@ -13,33 +30,15 @@ def output_path(output_dir: str, org: str, uid: str) -> str:
     return os.path.join(output_dir, org, f"{uid}.json")
 
 
-def write_staged(output_dir: Path, files: Mapping[str, str]) -> None:
-    """Write every file into one staging folder inside ``output_dir``, then rename each
-    into place, so a reader sees either the old or the new bytes of each file."""
-    if not files:
-        return
-    staging = output_dir / f".staging-{uuid.uuid4().hex}"
-    staging.mkdir(parents=True)
-    try:
-        staged = []
-        for index, (target, text) in enumerate(files.items()):
-            temporary = staging / f"{index}.json"
-            temporary.write_bytes(text.encode())
-            staged.append((temporary, target))
-        for temporary, target in staged:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            os.replace(temporary, target)
-    finally:
-        for leftover in staging.iterdir():
-            leftover.unlink()
-        staging.rmdir()
-
-
 def write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def json_files_in(output_dir: str, orgs: set[str]) -> set[str]:
@@ -62,3 +61,37 @@ def read_bytes(path: Path | str) -> bytes | None:
             return handle.read()
     except OSError:
         return None
+
+
+def inside_any(folders: set[str], paths: list[str]) -> bool:
+    """Whether one of ``paths`` is inside (below) one of ``folders`` (absolute paths)."""
+    for path in paths:
+        parent = os.path.dirname(path)
+        while parent and parent != os.path.dirname(parent):
+            if parent in folders:
+                return True
+            parent = os.path.dirname(parent)
+    return False
+
+
+# -- the test seam ----------------------------------------------------------------------
+
+
+def fault_point(step: str, index: int, path: str, interrupted: Callable[[], bool]) -> None:
+    """Where ``DASHGEN_TEST_FAULT`` may pause the commit or make it fail (tests only)."""
+    spec = os.environ.get(FAULT_ENV)
+    if not spec:
+        return
+    for item in spec.split(","):
+        where, _, action = item.strip().partition("=")
+        name, _, number = where.partition(":")
+        if name != step or int(number or 0) != index:
+            continue
+        if action == "pause":
+            sys.stderr.write(f"dashgen-test: paused at {step}:{index}\n")
+            sys.stderr.flush()
+            while not interrupted():
+                time.sleep(0.02)
+        elif action in _ERRORS:
+            code = _ERRORS[action]
+            raise OSError(code, os.strerror(code), path)

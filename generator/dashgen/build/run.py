@@ -2,8 +2,15 @@
 
 Atomicity: nothing is written until every source has compiled and validated, so a build
 with errors leaves the output folder as it was (caches included). A successful build
-stages the changed files and renames them into place, removes outputs whose source is
-gone, and rewrites only files whose bytes changed.
+writes the changed files, deletes outputs whose source is gone and records the new
+manifest and cache as one commit (``dashgen.build.commit``): interrupted at any instant,
+the output folder holds the old build or the new one. A commit that the file system
+refuses (a full disk, a read-only folder, ``build`` being a file) is one problem of the
+result, with the output folder as it was.
+
+Output files are checked against the cache in full builds: a file whose size or mtime
+differs from what was recorded is hashed, and rebuilt when its bytes are not the ones the
+cache describes (a hand edit, a copy), so a build is always the build of the sources.
 """
 
 from __future__ import annotations
@@ -13,21 +20,17 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dashgen.build.cache import BuildCache, Key, SourceRecord
+from dashgen.build.cache import CACHE_NAME, BuildCache, Key, SourceRecord
+from dashgen.build.commit import Commit, CommitError, remove_leftovers
 from dashgen.build.compile import CompiledDashboard, CompiledSource, Job, compile_all
 from dashgen.build.manifest import (
     MANIFEST_NAME,
     BuiltDashboard,
+    manifest_bytes,
     manifest_order,
-    write_manifest,
 )
-from dashgen.build.outputs import (
-    json_files_in,
-    output_path,
-    read_bytes,
-    write_atomically,
-    write_staged,
-)
+from dashgen.build.outputs import inside_any, json_files_in, output_path, read_bytes
+from dashgen.build.problems import commit_problem, duplicate_uids, unwritable_output
 from dashgen.build.result import BuildResult
 from dashgen.model.validate import ERROR, Problem
 from dashgen.sources import PYTHON, Source, apply_changes, discover, selector
@@ -52,6 +55,7 @@ class Run:
         self.cache_files: dict[str, bytes] = {}  # written to the output dir on success
         self.cache_trusted = cache.trusted  # the manifest on disk matches the cache's records
         self.discovery_problems: list[Problem] = []  # places the walk could not look into
+        self.unverified: set[str] = set()  # outputs whose bytes are not what the cache says
 
     def execute(self) -> BuildResult:
         current = self._current_sources()
@@ -66,12 +70,22 @@ class Run:
         rebuilt = [
             self._built(key, d) for key in sorted(compiled) for d in compiled[key].dashboards
         ]
-        if any(p.severity == ERROR for p in problems):
-            self.builder.pending |= set(compiled)
-            return BuildResult(self._in_scope(), rebuilt, [], problems)
-        removed = self._commit(current, compiled, dashboards)
-        self.builder.pending.clear()
-        return BuildResult(self._in_scope(), rebuilt, removed, problems)
+        if not any(p.severity == ERROR for p in problems):
+            problem = unwritable_output(self.config)
+            if problem is None:
+                try:
+                    removed = self._commit(current, compiled, dashboards)
+                except CommitError as error:
+                    problem = commit_problem(self.config, error)
+                else:
+                    if self.changed is None:  # what killed builds left, once this one is in
+                        remove_leftovers(self.config.output_dir)
+                    self.builder.pending.clear()
+                    return BuildResult(self._in_scope(), rebuilt, removed, problems)
+            problems.append(problem)
+            self.builder.cache = None  # memory may be ahead of the disk: read it again
+        self.builder.pending |= set(compiled)
+        return BuildResult(self._in_scope(), rebuilt, [], problems)
 
     def _in_scope(self) -> list[BuiltDashboard]:
         """The outputs in the output folder for the orgs this build covers."""
@@ -137,25 +151,56 @@ class Run:
         records = self.cache.records
         dirty = {key for key in current if key not in records}
         dirty |= self.builder.pending & current.keys()
+        folders = self._changed_folders()
         for key, source in current.items():
             if key in dirty:
                 continue
             record = records[key]
             if self.changed is not None:
-                if str(source.path) in self.changed or not self.changed.isdisjoint(
-                    record.dependencies
-                ):
+                path = str(source.path)
+                if path in self.changed or not self.changed.isdisjoint(record.dependencies):
                     dirty.add(key)
+                elif (
+                    folders
+                    and inside_any(folders, [path, *record.dependencies])
+                    and self._stale(key[0], source, record)
+                ):
+                    dirty.add(key)  # its folder (or a dependency's) was replaced as a whole
             elif self._stale(key[0], source, record):
                 dirty.add(key)
         return dirty
+
+    def _changed_folders(self) -> set[str]:
+        """Changed paths that are (or were: deleted) folders, not files. A folder moved in,
+        or deleted and made again, can come as one event for the folder alone."""
+        return {path for path in self.changed or () if not os.path.isfile(path)}
 
     def _stale(self, org: str, source: Source, record: SourceRecord) -> bool:
         if self._hash(source.path) != record.source_hash:
             return True
         if any(self._hash(dep) != h for dep, h in record.dependencies.items()):
             return True
-        return any(not os.path.isfile(output_path(self.out, org, d.uid)) for d in record.dashboards)
+        return not self._outputs_verified(org, record)
+
+    def _outputs_verified(self, org: str, record: SourceRecord) -> bool:
+        """Whether every output of ``record`` is on disk with the bytes it describes."""
+        verified = True
+        for dashboard in record.dashboards:
+            path = output_path(self.out, org, dashboard.uid)
+            try:
+                status = os.stat(path)
+            except OSError:
+                return False
+            stat = (status.st_size, status.st_mtime_ns)
+            if record.output_stats.get(dashboard.uid) == stat:
+                continue
+            if self._hash(path) != dashboard.file_hash:
+                self.unverified.add(path)
+                verified = False
+            else:  # the same bytes (touched, copied): remember the new stat
+                record.restat(dashboard.uid, stat)
+                self.builder.cache_dirty = True
+        return verified
 
     def _hash(self, path: Path | str) -> str:
         key = str(path)
@@ -196,7 +241,7 @@ class Run:
                 problems.extend(compiled[key].problems)
             else:
                 problems.extend(self.cache.records[key].warnings)
-        problems.extend(_duplicate_uids(dashboards))
+        problems.extend(duplicate_uids(dashboards))
         if self.builder.strict:
             problems = [p.as_error() for p in problems]
         return list(dict.fromkeys(problems))  # a source shared by several orgs reports once
@@ -209,7 +254,8 @@ class Run:
         compiled: dict[Key, CompiledSource],
         dashboards: dict[Key, list[CompiledDashboard]],
     ) -> list[Path]:
-        """Write what changed, delete what is gone, then remember the new state."""
+        """Write what changed, delete what is gone and remember the new state, as one commit
+        (``dashgen.build.commit``); raises ``CommitError`` with the output folder as it was."""
         records = self.cache.records
         building_all = self.builder.requested_orgs is None
         # Keys whose previous outputs may change: compiled, deleted, or of an org now dropped.
@@ -226,17 +272,20 @@ class Run:
             for d in records[key].dashboards
         }
         fresh = {
-            output_path(self.out, key[0], d.uid): d
+            output_path(self.out, key[0], d.uid): (key, d)
             for key, outcome in compiled.items()
             for d in outcome.dashboards
         }
-        to_write: dict[str, str] = {}
-        for path, dashboard in fresh.items():
-            known = previous.get(path)
+        commit = Commit(self.config.output_dir)
+        written: dict[str, tuple[Key, str]] = {}  # relative path -> (key, uid)
+        for path, (key, dashboard) in fresh.items():
+            known = None if path in self.unverified else previous.get(path)
             if known is None:
                 known = self._hash(path)  # a file the cache does not know about
             if known != dashboard.file_hash:
-                to_write[path] = dashboard.text or ""
+                relative = f"{key[0]}/{dashboard.uid}.json"
+                commit.write(relative, (dashboard.text or "").encode())
+                written[relative] = (key, dashboard.uid)
         stale = set(previous) - set(fresh)
         if building_all:
             stale |= {
@@ -247,22 +296,41 @@ class Run:
                 output_path(self.out, k[0], d.uid) for k, ds in dashboards.items() for d in ds
             }
             stale |= json_files_in(self.out, self.target_orgs) - wanted
-        write_staged(self.config.output_dir, to_write)
         for relative, data in self.cache_files.items():
-            write_atomically(self.config.output_dir / relative, data)
+            commit.write(relative, data)
         removed = sorted(Path(path) for path in stale if os.path.isfile(path))
         for path in removed:
-            path.unlink()
-        self._update_manifest(replaced, compiled, dashboards)
-        self._update_records(replaced, compiled)
+            commit.delete(os.path.relpath(path, self.out))
+        manifest = self._new_manifest(replaced, compiled, dashboards)
+        if manifest is not None:
+            commit.write(MANIFEST_NAME, manifest_bytes(manifest.values()))
+        records = self.cache.records_after(replaced, compiled)
+        if replaced:
+            self.builder.cache_dirty = True
+
+        def cache_file(stats: dict[str, tuple[int, int]]) -> dict[str, bytes]:
+            for relative, (key, uid) in written.items():
+                records[key].output_stats[uid] = stats[relative]
+            if commit.empty and not self.builder.cache_dirty and self.cache.trusted:
+                return {}
+            return {CACHE_NAME: self.cache.to_bytes(records)}
+
+        commit.apply(late=cache_file)
+        # Only now, with the commit made, does memory move to the new state.
+        self.cache.records = records
+        self.cache.trusted = True
+        self.builder.cache_dirty = False
+        if manifest is not None:
+            self.builder.manifest = manifest
         return removed
 
-    def _update_manifest(
+    def _new_manifest(
         self,
         replaced: set[Key],
         compiled: dict[Key, CompiledSource],
         dashboards: dict[Key, list[CompiledDashboard]],
-    ) -> None:
+    ) -> dict[tuple[str, str], BuiltDashboard] | None:
+        """The manifest after this build; None when the file already holds it."""
         builder = self.builder
         manifest_file = os.path.join(self.out, MANIFEST_NAME)
         if not self.cache_trusted or not os.path.isfile(manifest_file):
@@ -286,19 +354,13 @@ class Run:
                 for dashboard in outcome.dashboards:
                     manifest[(key[0], dashboard.uid)] = self._built(key, dashboard)
             changed = bool(replaced)
-        builder.manifest = manifest
-        if changed or not os.path.isfile(manifest_file):
-            write_manifest(self.config.output_dir, manifest.values())
-
-    def _update_records(self, replaced: set[Key], compiled: dict[Key, CompiledSource]) -> None:
-        records = self.cache.records
-        for key in replaced - compiled.keys():
-            records.pop(key, None)
-        for key, outcome in compiled.items():
-            records[key] = SourceRecord.from_compiled(outcome)
-        if replaced or self.builder.cache_dirty or not self.cache.trusted:
-            self.cache.save(self.config.output_dir)
-            self.builder.cache_dirty = False
+        if not changed and os.path.isfile(manifest_file):
+            return None
+        data = manifest_bytes(manifest.values())
+        if read_bytes(manifest_file) == data:
+            builder.manifest = manifest
+            return None
+        return manifest
 
     def _built(self, key: Key, dashboard: CompiledDashboard) -> BuiltDashboard:
         org_name, rel = key
@@ -318,21 +380,3 @@ class Run:
         """A source's path relative to the sources dir (``rel`` is relative to the root)."""
         absolute = os.path.join(str(self.config.root), rel)
         return os.path.relpath(absolute, str(self.config.sources_dir)).replace(os.sep, "/")
-
-
-def _duplicate_uids(dashboards: dict[Key, list[CompiledDashboard]]) -> list[Problem]:
-    """The same uid from two sources (or twice from one) in the same org, naming both."""
-    first: dict[tuple[str, str], str] = {}
-    problems: list[Problem] = []
-    for (org, rel), built in sorted(dashboards.items(), key=lambda item: (item[0][1], item[0][0])):
-        seen_here: set[str] = set()
-        for dashboard in built:
-            if not dashboard.uid:
-                continue
-            other = first.setdefault((org, dashboard.uid), rel)
-            if other != rel or dashboard.uid in seen_here:
-                also = f"{other} and {rel}" if other != rel else f"{rel} (twice)"
-                message = f"uid {dashboard.uid!r} is produced by both {also}"
-                problems.append(Problem(ERROR, message, Path(rel), dashboard.line))
-            seen_here.add(dashboard.uid)
-    return problems

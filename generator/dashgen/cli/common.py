@@ -140,6 +140,14 @@ def grafana_connection_options(func: F) -> F:
             is_flag=True,
             help="Allow sending credentials over plain http to a host that is not loopback.",
         ),
+        click.option(
+            "--timeout",
+            "timeout_s",
+            type=click.FloatRange(min=0, min_open=True, max=3600),
+            metavar="SECONDS",
+            help="Seconds to wait for each answer from Grafana (default: [grafana] timeout_s "
+            "in the config, else 30).",
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -161,11 +169,19 @@ def publish_connection(
     ca_cert: Path | None,
     insecure: bool,
     allow_insecure_http: bool,
+    timeout_s: float | None = None,
 ) -> Connection:
-    """Grafana URL (option, env GRAFANA_URL, then config) and TLS rules for publish/diff/watch."""
-    from dashgen.grafana.client import Connection  # only commands that talk to Grafana
+    """Grafana URL (option, env GRAFANA_URL, then config), TLS rules and the answer timeout
+    (option, then ``[grafana] timeout_s``) for publish/diff/watch."""
+    from dashgen.grafana.client import (
+        DEFAULT_TIMEOUT_S,
+        Connection,
+    )  # only commands that talk to Grafana
 
     url = grafana_url_from(grafana_url, config.grafana_url, config=config)
     return Connection(
-        url=url, verify=tls_verify(ca_cert, insecure), allow_insecure_http=allow_insecure_http
+        url=url,
+        verify=tls_verify(ca_cert, insecure),
+        allow_insecure_http=allow_insecure_http,
+        timeout_s=timeout_s or config.grafana.timeout_s or DEFAULT_TIMEOUT_S,
     )

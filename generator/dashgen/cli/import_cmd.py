@@ -181,6 +181,7 @@ def pull_command(
     ca_cert: Path | None,
     insecure: bool,
     allow_insecure_http: bool,
+    timeout_s: float | None,
 ) -> None:
     """Fetch an org's dashboards with its token and write them as verified sources.
 
@@ -205,7 +206,9 @@ def pull_command(
     config = load_config(cli.project_root)
     selection = Selection(uids=uids, folder_uids=folder_uids, everything=everything)
     selection.check()
-    connection = publish_connection(config, grafana_url, ca_cert, insecure, allow_insecure_http)
+    connection = publish_connection(
+        config, grafana_url, ca_cert, insecure, allow_insecure_http, timeout_s
+    )
     options = _options(
         cli,
         to,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -21,9 +22,9 @@ from dashgen.cli.common import (
     tls_verify,
 )
 from dashgen.cli.output import write_secret
-from dashgen.config import load_config
-from dashgen.errors import UsageError
-from dashgen.grafana.client import Connection
+from dashgen.config import Config, load_config
+from dashgen.errors import ConfigError, UsageError
+from dashgen.grafana.client import DEFAULT_TIMEOUT_S, Connection
 from dashgen.secrets import Secret, redact_url
 from dashgen.tokens import StoredToken, TokenStore, env_var_name
 
@@ -100,6 +101,15 @@ def _grafana_url(cli: CliContext, grafana_url: str | None, *, required: bool = T
     return grafana_url_from(grafana_url, config_url, config=config, credentials="allow")
 
 
+def _project_config(project_root: Path) -> Config | None:
+    """The project's config for optional settings ([grafana] timeout_s); None when there is
+    none that loads (the admin commands also work outside a project)."""
+    try:
+        return load_config(project_root)
+    except ConfigError:
+        return None
+
+
 def _filter_url(grafana_url: str | None) -> str | None:
     """--grafana-url of `org list`/`token list`, checked, without credentials."""
     if not grafana_url:
@@ -127,16 +137,20 @@ def _admin_target(
             )
         prompt = f"Password of Grafana admin {user!r} at {redact_url(url)}"
         password = Secret(click.prompt(prompt, hide_input=True))
+    config = _project_config(cli.project_root)
     target = Connection(
         url=url,
         verify=tls_verify(connection["ca_cert"], connection["insecure"]),
         allow_insecure_http=connection["allow_insecure_http"],
+        timeout_s=connection["timeout_s"]
+        or (config.grafana.timeout_s if config is not None else None)
+        or DEFAULT_TIMEOUT_S,
     )
     return target, orgs.AdminCredentials(user, password)
 
 
 def _connection(kwargs: dict[str, Any]) -> dict[str, Any]:
-    keys = ("grafana_url", "ca_cert", "insecure", "allow_insecure_http")
+    keys = ("grafana_url", "ca_cert", "insecure", "allow_insecure_http", "timeout_s")
     return {key: kwargs.pop(key) for key in keys}
 
 

@@ -40,6 +40,13 @@ DIFF_STATUS = {
 
 
 def org_selection(func: Any) -> Any:
+    func = click.option(
+        "--uid",
+        "uids",
+        multiple=True,
+        metavar="UID",
+        help="Only the dashboard with this uid (repeatable), e.g. to aim --force at one.",
+    )(func)
     func = click.option("--all-orgs", is_flag=True, help="Every org declared in the config.")(func)
     return click.option(
         "--org",
@@ -73,10 +80,12 @@ def publish(
     cli: CliContext,
     org_names: tuple[str, ...],
     all_orgs: bool,
+    uids: tuple[str, ...],
     grafana_url: str | None,
     ca_cert: Path | None,
     insecure: bool,
     allow_insecure_http: bool,
+    timeout_s: float | None,
     var_items: tuple[str, ...],
     output_format: str,
     dry_run: bool,
@@ -91,7 +100,17 @@ def publish(
     ~/.config/dashgen/tokens.json); GET /api/org must name the org before anything is
     sent. An org that fails as a whole is reported once.
     Unchanged dashboards get no POST (no new version). A dashboard last saved in
-    Grafana by someone else is reported as drifted and left alone unless --force.
+    Grafana by someone else is reported as drifted and left alone unless --force
+    (aim it with --uid); once the source matches such a dashboard, the next publish
+    adopts it (one write with dashgen's version message) and later edits publish.
+
+    \b
+    Two publishers of one org: a publish with something to write takes the org's
+    publish lock (a folder uid dashgen-publish-lock that exists while it is held), so
+    a second one waits, then leaves alone what the first wrote ("written by another
+    publisher during this run", exit 1; "unchanged (published concurrently)" when it
+    holds the same content). Writes are always based on the version that was read
+    (--force too), so a lost race is never followed by an overwrite.
 
     Exit codes: 0 every dashboard published or unchanged, 1 any failed or drifted (or
     an org failed), 2 usage or configuration errors (also a token that cannot be sent
@@ -100,8 +119,10 @@ def publish(
     """
     config = load_config(cli.project_root)
     orgs = _orgs(config, org_names, all_orgs)
-    connection = publish_connection(config, grafana_url, ca_cert, insecure, allow_insecure_http)
-    dashboards = _fresh_build(config, orgs, parse_vars(var_items))
+    connection = publish_connection(
+        config, grafana_url, ca_cert, insecure, allow_insecure_http, timeout_s
+    )
+    dashboards = _only(_fresh_build(config, orgs, parse_vars(var_items)), orgs, uids)
     going_out = sum(1 for built in dashboards if built.org in orgs)
     show_bar = output_format == "text" and going_out > PROGRESS_BAR_THRESHOLD and _is_tty()
     options: dict[str, Any] = dict(
@@ -134,10 +155,12 @@ def diff(
     ctx: click.Context,
     org_names: tuple[str, ...],
     all_orgs: bool,
+    uids: tuple[str, ...],
     grafana_url: str | None,
     ca_cert: Path | None,
     insecure: bool,
     allow_insecure_http: bool,
+    timeout_s: float | None,
     var_items: tuple[str, ...],
     output_format: str,
 ) -> None:
@@ -145,8 +168,10 @@ def diff(
     cli: CliContext = ctx.find_object(CliContext)
     config = load_config(cli.project_root)
     orgs = _orgs(config, org_names, all_orgs)
-    connection = publish_connection(config, grafana_url, ca_cert, insecure, allow_insecure_http)
-    dashboards = _fresh_build(config, orgs, parse_vars(var_items))
+    connection = publish_connection(
+        config, grafana_url, ca_cert, insecure, allow_insecure_http, timeout_s
+    )
+    dashboards = _only(_fresh_build(config, orgs, parse_vars(var_items)), orgs, uids)
     planned = plan(config, orgs, connection=connection, dashboards=dashboards)
     if output_format == "json":
         _print_plan_json(planned)
@@ -191,6 +216,24 @@ def _fresh_build(
     return list(result.dashboards)
 
 
+def _only(
+    dashboards: list[BuiltDashboard], orgs: Sequence[str], uids: Sequence[str]
+) -> list[BuiltDashboard]:
+    """``--uid``: only those dashboards; a uid that none of the orgs' builds has is a usage
+    error (a typo must not publish nothing and exit 0)."""
+    if not uids:
+        return dashboards
+    wanted = set(uids)
+    found = {built.uid for built in dashboards if built.org in orgs}
+    missing = sorted(wanted - found)
+    if missing:
+        shown = ", ".join(repr(uid) for uid in missing)
+        raise UsageError(
+            f"--uid {shown}: no such dashboard in the build of org(s) {', '.join(orgs)}"
+        )
+    return [built for built in dashboards if built.uid in wanted]
+
+
 def _is_tty() -> bool:
     return sys.stdout.isatty()
 
@@ -204,7 +247,7 @@ def _event_line(event: PublishEvent, *, with_error: bool = True) -> str:
         versions = f" v{event.version_before}→v{event.version_after}"
     elif event.version_after is not None or event.version_before is not None:
         versions = f" v{event.version_after or event.version_before}"
-    line = f"{event.action.value:<12} {event.org}/{event.uid}  {event.title}{versions}"
+    line = f"{event.label:<12} {event.org}/{event.uid}  {event.title}{versions}"
     if event.error and with_error:
         line += f"\n             {event.error}"
     return line
@@ -239,9 +282,15 @@ def _plural(count: int, noun: str) -> str:
 
 def _finish(report: PublishReport, output_format: str) -> None:
     if output_format == "json":
-        summary = {"summary": report.counts(), "org_errors": report.org_errors}
+        summary = {
+            "summary": report.counts(),
+            "org_errors": report.org_errors,
+            "notes": report.notes,
+        }
         click.echo(json.dumps(summary, sort_keys=True))
     else:
+        for note in report.notes:
+            click.echo(f"note: {note}", err=True)
         attempted = Counter(e.action.value for e in report.events if not e.org_failed)
         not_sent = _not_sent(report.events)
         parts = [f"{count} {action}" for action, count in attempted.items()]

@@ -85,6 +85,7 @@ def watch(
     ca_cert: Path | None,
     insecure: bool,
     allow_insecure_http: bool,
+    timeout_s: float | None,
 ) -> None:
     """Rebuild what each saved file affects, until Ctrl-C.
 
@@ -108,7 +109,9 @@ def watch(
         raise UsageError(f"{', '.join(given)} only apply with --preview")
     publisher = None
     if publish and org:
-        connection = publish_connection(config, grafana_url, ca_cert, insecure, allow_insecure_http)
+        connection = publish_connection(
+            config, grafana_url, ca_cert, insecure, allow_insecure_http, timeout_s
+        )
         publisher = OrgSession(config, org, connection=connection)
     options = {
         "orgs": (org,) if org else None,

@@ -52,6 +52,11 @@ SERVICE_ACCOUNT_SEARCH = Shape(
 CREATED_KEY = Shape(
     "the new token (its key)", required={"key": str}, optional={"id": int, "name": str}
 )
+API_KEYS = Shape(
+    "the organization's API keys",
+    kind="list",
+    items=Shape("an API key", required={"id": int, "name": str}, optional={"role": str}),
+)
 
 
 @dataclass(frozen=True)
@@ -275,13 +280,19 @@ def delete_service_account_token(
     client.delete(f"/api/serviceaccounts/{service_account_id}/tokens/{token_id}", org_id=org_id)
 
 
-# -- legacy API keys (act in the user's active org) ---------------------------------------
+# -- legacy API keys (in the request's org: X-Grafana-Org-Id, else the active org) ----------
 
 
 def create_api_key(
-    client: GrafanaClient, name: str, role: str, seconds_to_live: int | None
+    client: GrafanaClient,
+    name: str,
+    role: str,
+    seconds_to_live: int | None,
+    *,
+    org_id: int | None = None,
 ) -> CreatedToken | None:
-    """``POST /api/auth/keys`` in the active org; None when the key name is taken (409).
+    """``POST /api/auth/keys`` in ``org_id`` (sent as X-Grafana-Org-Id; None: the user's
+    active org); None when the key name is taken (409).
 
     Raises ``GoneError`` (410) or ``NotFoundError`` (404) on Grafana 11.3+.
     """
@@ -289,7 +300,9 @@ def create_api_key(
     if seconds_to_live:
         payload["secondsToLive"] = seconds_to_live
     try:
-        body = client.post("/api/auth/keys", json=payload, retry=NO_RETRY, expect=CREATED_KEY)
+        body = client.post(
+            "/api/auth/keys", json=payload, org_id=org_id, retry=NO_RETRY, expect=CREATED_KEY
+        )
     except ConflictError:
         return None
     return CreatedToken(
@@ -300,3 +313,11 @@ def create_api_key(
 def delete_api_key(client: GrafanaClient, org_id: int, key_id: int) -> None:
     """``DELETE /api/auth/keys/:id`` in the given org."""
     client.delete(f"/api/auth/keys/{key_id}", org_id=org_id)
+
+
+def api_key_id(client: GrafanaClient, org_id: int, name: str) -> int | None:
+    """The id of the API key called ``name`` in ``org_id`` (``GET /api/auth/keys``)."""
+    for key in client.get("/api/auth/keys", org_id=org_id, expect=API_KEYS) or []:
+        if key.get("name") == name:
+            return _int(key.get("id")) or None
+    return None

@@ -23,6 +23,7 @@ class LiveDashboard:
     folder_uid: str | None  # None: General
     updated_by: str
     url: str  # as Grafana gives it (often relative: /d/<uid>/<slug>)
+    updated: str = ""  # meta.updated: when the live version was saved (Grafana's clock)
 
 
 @dataclass(frozen=True)

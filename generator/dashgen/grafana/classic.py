@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from dashgen.errors import (
     ConflictError,
+    GrafanaError,
     NotFoundError,
     PreconditionFailedError,
     ServerError,
@@ -31,14 +32,20 @@ SEARCH_PAGE_LIMIT = 5000  # Grafana's maximum (§4); above it answers 422
 NOT_A_VERSION_CONFLICT = frozenset({"name-exists", "plugin-dashboard"})
 
 # What each answer must be (the client refuses anything else, naming the URL).
-FOLDER = Shape("the folder", required={"uid": str}, optional={"title": str})
+FOLDER = Shape("the folder", required={"uid": str}, optional={"title": str, "version": int})
 DASHBOARD = Shape(
     "the dashboard with its meta",
     required={
         "dashboard": Shape("the dashboard", optional={"version": int}),
         "meta": Shape(
             "its meta",
-            optional={"version": int, "folderUid": str, "updatedBy": str, "url": str},
+            optional={
+                "version": int,
+                "folderUid": str,
+                "updatedBy": str,
+                "url": str,
+                "updated": str,
+            },
         ),
     },
 )
@@ -85,6 +92,15 @@ class ClassicDashboards:
         """The Grafana version and ``min_refresh_interval`` (one request; never raises)."""
         return read_server_info(self.client)
 
+    def current_login(self) -> str | None:
+        """``GET /api/user``: the login Grafana shows as the saver of this token's writes
+        (a service account's); None when the token is not a user (a legacy API key) or
+        when that cannot be told (then the history decides)."""
+        try:
+            return admin.current_user(self.client).login or None
+        except GrafanaError:
+            return None
+
     # -- folders ----------------------------------------------------------------------------
 
     def get_folder(self, uid: str) -> dict[str, Any] | None:
@@ -107,6 +123,50 @@ class ClassicDashboards:
             if self.get_folder(uid) is None:
                 raise
 
+    def claim_folder(self, uid: str, title: str) -> dict[str, Any] | None:
+        """Create the folder; None when one with that uid exists already (409)."""
+        try:
+            return dict(
+                self.client.post("/api/folders", json={"uid": uid, "title": title}, expect=FOLDER)
+            )
+        except ConflictError:
+            return None
+
+    def delete_folder(self, uid: str) -> None:
+        """``DELETE /api/folders/:uid`` (it deletes what the folder holds: check first)."""
+        try:
+            self.client.delete(f"/api/folders/{_uid_path(uid)}")
+        except NotFoundError:
+            pass
+
+    def folder_is_empty(self, uid: str) -> bool:
+        """No dashboard and no folder inside (one search hit is enough to tell)."""
+        hits = self.client.get(
+            "/api/search", params={"folderUIDs": uid, "limit": 1}, expect=SEARCH_HITS
+        )
+        return not hits
+
+    def update_folder(self, uid: str, title: str, version: int) -> dict[str, Any]:
+        """``PUT /api/folders/:uid`` as the successor of ``version`` (never retried blindly);
+        raises ``VersionConflictError`` when the folder's version moved."""
+        body = {"title": title, "version": version, "overwrite": False}
+        try:
+            return dict(
+                self.client.request(
+                    "PUT",
+                    f"/api/folders/{_uid_path(uid)}",
+                    json=body,
+                    retry=NO_RETRY,
+                    expect=FOLDER,
+                )
+            )
+        except (PreconditionFailedError, ConflictError) as error:
+            raise VersionConflictError.of(error) from None
+
+    def server_date(self) -> str | None:
+        """The Date header of Grafana's latest answer (its clock, to the second)."""
+        return self.client.server_date
+
     # -- dashboards -------------------------------------------------------------------------
 
     def get(self, uid: str) -> LiveDashboard | None:
@@ -123,6 +183,7 @@ class ClassicDashboards:
             folder_uid=meta.get("folderUid") or None,
             updated_by=str(meta.get("updatedBy") or ""),
             url=str(meta.get("url") or ""),
+            updated=str(meta.get("updated") or ""),
         )
 
     def existing_uids(self) -> set[str]:

@@ -121,6 +121,9 @@ class GrafanaClient:
         self.base_url = base_url.strip().rstrip("/")
         self.display_url = redact_url(self.base_url)
         self.org_id = org_id
+        # The Date header of the latest answer: Grafana's clock, to compare with the times
+        # Grafana reports (a dashboard's meta.updated), whatever the local clock says.
+        self.server_date: str | None = None
         self.retry = retry
         problem = grafana_url_problem(self.base_url)
         if problem is not None:  # the CLI checks first; this guards library callers
@@ -223,6 +226,7 @@ class GrafanaClient:
         log.debug(
             "%s %s -> %d in %s", method, _logged_path(response), response.status_code, _ms(started)
         )
+        self.server_date = response.headers.get("date") or self.server_date
         if response.status_code >= 400:
             raise self._api_error(method, where, response, expect)
         return answers.checked_answer(method, where, response, expect)

@@ -16,9 +16,7 @@ from dashgen.errors import (
     AuthenticationError,
     BootstrapError,
     DashgenError,
-    GoneError,
     GrafanaError,
-    NotFoundError,
     TokenError,
     TokenStoreError,
     UsageError,
@@ -28,6 +26,8 @@ from dashgen.grafana.client import Connection, GrafanaClient
 from dashgen.messages import Doing, explain
 from dashgen.orgs.access import AdminCredentials, admin_session
 from dashgen.orgs.minting import TokenRequest, mint
+from dashgen.orgs.revoke import revoke as revoke_token
+from dashgen.orgs.revoke import revoke_quietly, token_org
 from dashgen.secrets import redact_url
 from dashgen.tokens import StoredToken, TokenStore, normalize_grafana_url
 
@@ -174,7 +174,7 @@ def _create_token(
     previous = _previous_entry(store, target, request)
     org = _find_org(client, target, request.org)
     try:
-        minted = mint(client, user, org, request)
+        minted = mint(client, user, org, request, lambda key: token_org(target, key))
     except GrafanaError as error:
         doing = _admin_doing(request.org, f"minting a token for org {org.name!r}")
         sentence = explain(error, doing)
@@ -199,14 +199,14 @@ def _create_token(
         store.put(entry)
     except (DashgenError, OSError) as error:
         reason = error.strerror if isinstance(error, OSError) else str(error)
-        revoked = _revoke_quietly(client, entry, "unsaved")
+        revoked = revoke_quietly(client, entry, "unsaved", target)
         raise BootstrapError(
             f"a {minted.kind} token was created in org {request.org!r} but could not be saved "
             f"in token store {store}: {reason} ({revoked}). Fix the store, then run "
             f"`dashgen token create --org {request.org}` again"
         ) from None
     if previous is not None and request.rotate:
-        minted.notes.append(_revoke_quietly(client, previous, "previous"))
+        minted.notes.append(revoke_quietly(client, previous, "previous", target))
     return TokenResult(
         entry=entry,
         path=minted.kind,
@@ -317,42 +317,10 @@ def delete_token(
     if revoke is not None:
         target, credentials = revoke
         with admin_session(target, credentials) as (client, _user):
-            notes.append(_revoke(client, entry))
+            notes.append(revoke_token(client, entry, target=target))
     store.remove(entry.grafana_url, entry.org)
     return DeleteResult(entry=entry, store=store, revoked=revoke is not None, notes=tuple(notes))
 
 
-def _revoke(client: GrafanaClient, entry: StoredToken, which: str = "") -> str:
-    """Delete the token in Grafana; a note saying what happened. Raises on real failures."""
-    what = f"{which} {entry.kind} token {entry.name!r} of org {entry.org!r}".lstrip()
-    try:
-        if entry.kind == "service-account" and entry.service_account_id and entry.token_id:
-            api.delete_service_account_token(
-                client, entry.org_id, entry.service_account_id, entry.token_id
-            )
-        elif entry.kind == "api-key" and entry.token_id:
-            api.delete_api_key(client, entry.org_id, entry.token_id)
-        else:
-            return f"{what} has no id in the store; delete it in Grafana by hand"
-    except GoneError:
-        return (
-            f"{what}: this Grafana no longer has the API-key endpoints (keys became service "
-            "accounts); delete it under Administration > Service accounts"
-        )
-    except NotFoundError:
-        return f"{what} was already gone in Grafana"
-    except GrafanaError as error:
-        sentence = explain(error, _admin_doing(entry.org, f"revoking {what}"))
-        raise TokenError(f"{sentence}; it is still in the store") from None
-    return f"revoked {what} in Grafana"
-
-
 def _admin_doing(org: str, what: str) -> Doing:
     return Doing(org=org, what=what, credentials="admin")
-
-
-def _revoke_quietly(client: GrafanaClient, entry: StoredToken, which: str) -> str:
-    try:
-        return _revoke(client, entry, which)
-    except TokenError as error:
-        return f"the {which} token was not revoked: {error}"

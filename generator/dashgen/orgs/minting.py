@@ -1,8 +1,14 @@
 """Minting a token for an org: the service-account path first, the legacy API-key path
 on very old Grafana or on request, chosen from Grafana's answers, not a version guess.
 
-The API-key path switches the admin's persisted active org, so it always switches back,
-even when creating the key fails.
+Every request of both paths names the org (``X-Grafana-Org-Id``, which a basic-auth user
+may set per request, contract §1), so nothing depends on the admin's persisted active org
+and bootstraps of different orgs can run at the same time. The API-key path verifies the
+new key's org (``GET /api/org`` with the key) before it is returned; a key that landed in
+another org is deleted there. Only a Grafana that ignores the header for
+``POST /api/auth/keys`` (the key lands in the admin's active org) gets the tutorial's
+switch (``POST /api/user/using/:orgId``), and the admin is switched back even when
+creating the key fails.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from dashgen.errors import (
 from dashgen.grafana import admin as api
 from dashgen.grafana.client import GrafanaClient
 from dashgen.messages import Doing, explain
+from dashgen.secrets import Secret
 from dashgen.tokens import TokenKind
 
 ROLES = ("Admin", "Editor", "Viewer")
@@ -84,7 +91,12 @@ class _EndpointMissing(Exception):
         self.error = error
 
 
-def mint(client: GrafanaClient, user: api.User, org: api.Org, request: TokenRequest) -> Minted:
+KeyOrg = Callable[[Secret], api.Org]  # the org a token acts in (GET /api/org with it)
+
+
+def mint(
+    client: GrafanaClient, user: api.User, org: api.Org, request: TokenRequest, key_org: KeyOrg
+) -> Minted:
     """Mint a token in ``org`` with the admin ``client``, falling back between the paths."""
     if not request.legacy_api_key:
         try:
@@ -95,7 +107,7 @@ def mint(client: GrafanaClient, user: api.User, org: api.Org, request: TokenRequ
                 f"({missing.error.status}); used the legacy API-key path"
             )
         try:
-            minted = _mint_api_key(client, user, org, request)
+            minted = _mint_api_key(client, user, org, request, key_org)
         except _EndpointMissing as missing:
             raise BootstrapError(
                 f"this Grafana has neither service accounts nor API keys "
@@ -105,7 +117,7 @@ def mint(client: GrafanaClient, user: api.User, org: api.Org, request: TokenRequ
         minted.notes.insert(0, legacy_note)
         return minted
     try:
-        return _mint_api_key(client, user, org, request)
+        return _mint_api_key(client, user, org, request, key_org)
     except _EndpointMissing as missing:
         minted = _mint_service_account_token(client, user, org, request)
         minted.notes.insert(
@@ -173,26 +185,78 @@ def _ensure_service_account(
 
 
 def _mint_api_key(
-    client: GrafanaClient, user: api.User, org: api.Org, request: TokenRequest
+    client: GrafanaClient, user: api.User, org: api.Org, request: TokenRequest, key_org: KeyOrg
 ) -> Minted:
+    """An API key in ``org``, named in the request; the tutorial's switch only if Grafana
+    put the key elsewhere (it ignored the header)."""
+    key = _create_key(client, org, request, org_id=org.id)
+    landed = _key_org(client, key, org, key_org)
+    if landed.id == org.id:
+        return Minted(token=key, kind="api-key")
+    stray = _delete_stray_key(client, key, landed)
     original_org_id = api.current_user(client).org_id
     warnings: list[str] = []
     with _active_org(client, user, org, original_org_id, warnings):
-        try:
-            key = _first_free_name(
-                lambda name: api.create_api_key(client, name, request.role, request.ttl_seconds),
-                request.name,
-                f"API key in org {org.name!r}",
-            )
-        except (GoneError, NotFoundError) as error:
-            raise _EndpointMissing(error) from None
-    minted = Minted(token=key, kind="api-key", warnings=warnings)
-    if original_org_id != org.id and not warnings:
-        minted.notes.append(
-            f"user {user.login!r} was switched to org id {org.id} to create the key, "
-            f"and back to org id {original_org_id}"
+        key = _create_key(client, org, request, org_id=None)
+    landed = _key_org(client, key, org, key_org)
+    if landed.id != org.id:
+        again = _delete_stray_key(client, key, landed)
+        raise BootstrapError(
+            f"the API key for org {org.name!r} landed in org {landed.name!r} (id {landed.id}) "
+            f"although user {user.login!r} was switched to org id {org.id}: another bootstrap "
+            f"switched it meanwhile ({stray}; {again}); nothing was stored. Run it again"
         )
+    minted = Minted(token=key, kind="api-key", warnings=warnings)
+    minted.notes.append(
+        f"this Grafana created the key in the admin's active org although the request named "
+        f"org id {org.id} ({stray}); so user {user.login!r} was switched to org id {org.id} "
+        f"to create it" + ("" if warnings else f", and back to org id {original_org_id}")
+    )
     return minted
+
+
+def _create_key(
+    client: GrafanaClient, org: api.Org, request: TokenRequest, *, org_id: int | None
+) -> api.CreatedToken:
+    try:
+        return _first_free_name(
+            lambda name: api.create_api_key(
+                client, name, request.role, request.ttl_seconds, org_id=org_id
+            ),
+            request.name,
+            f"API key in org {org.name!r}",
+        )
+    except (GoneError, NotFoundError) as error:
+        raise _EndpointMissing(error) from None
+
+
+def _key_org(
+    client: GrafanaClient, key: api.CreatedToken, org: api.Org, key_org: KeyOrg
+) -> api.Org:
+    """The org the new key acts in; if that cannot be checked, the key is deleted (in the
+    org it was meant for) rather than left behind unverified."""
+    try:
+        return key_org(key.key)
+    except GrafanaError as error:
+        gone = _delete_stray_key(client, key, org)
+        what = f"checking the new API key of org {org.name!r}"
+        raise BootstrapError(
+            f"{explain(error, _admin_doing(org, what))}; {gone}, nothing was stored"
+        ) from None
+
+
+def _delete_stray_key(client: GrafanaClient, key: api.CreatedToken, landed: api.Org) -> str:
+    """Delete a key that landed in the wrong org; what happened, as a clause."""
+    what = f"the key that landed in org {landed.name!r} (id {landed.id})"
+    try:
+        key_id = key.id or api.api_key_id(client, landed.id, key.name)
+        if key_id is None:
+            return f"{what} could not be found to delete: delete API key {key.name!r} there"
+        api.delete_api_key(client, landed.id, key_id)
+    except GrafanaError as error:
+        why = explain(error, _admin_doing(landed, f"deleting API key {key.name!r}"))
+        return f"{what} could not be deleted ({why}): delete API key {key.name!r} there"
+    return f"{what} was deleted"
 
 
 @contextlib.contextmanager

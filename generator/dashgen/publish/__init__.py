@@ -45,13 +45,16 @@ def publish(
     concurrency: int = DEFAULT_CONCURRENCY,
     read_concurrency: int | None = None,
     on_event: Callable[[PublishEvent], None] | None = None,
+    lock: bool = True,
 ) -> PublishReport:
     """Publish the built dashboards of each org in ``org_names``; never raises per dashboard
     or per org (an org that fails as a whole is in ``org_errors``).
 
     ``dashboards`` defaults to ``read_manifest(config.output_dir)``; ``only_uids`` narrows
-    it. ``on_event`` is called in the caller's thread as each dashboard finishes. Raises
-    only for problems that concern every org (e.g. ``InsecureTransportError``).
+    it. ``on_event`` is called in the caller's thread as each dashboard finishes. ``lock``:
+    a publish with something to write takes each org's publish lock first
+    (``dashgen.publish.lock``), so two publishers of one org never race. Raises only for
+    problems that concern every org (e.g. ``InsecureTransportError``).
     """
     started = time.monotonic()
     report = PublishReport()
@@ -65,11 +68,13 @@ def publish(
             concurrency=concurrency,
             read_concurrency=read_concurrency,
             git_sha=git_sha,
+            lock=lock,
         ) as session:
             part = session.publish(selected, on_event=on_event, dry_run=dry_run)
         report.events.extend(part.events)
         report.org_errors.update(part.org_errors)
         report.org_exit_codes.update(part.org_exit_codes)
+        report.notes.extend(part.notes)
     report.events.sort(key=lambda event: (event.org, event.uid))
     report.duration_s = time.monotonic() - started
     return report

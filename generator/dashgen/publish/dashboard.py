@@ -1,69 +1,68 @@
-"""One dashboard of an ``OrgSession``: decide (plan), then write safely (publish_one).
+"""One dashboard of an ``OrgSession``: decide (plan), then write safely (write).
 
 Decision (``comparable`` = ``model.normalize.comparable``):
 
 - no live dashboard → create (no base version);
-- ``comparable(build) == comparable(live)`` and same folder → unchanged, no write (and no
-  history read). The build is compared as this Grafana stores it: a ``refresh`` below the
-  server's ``min_refresh_interval`` becomes that minimum on save (``as_stored``; the
-  session reads the minimum from the server), and that stored form is what is sent and
-  what the version message's hash names;
+- ``comparable(build) == comparable(live)`` and same folder → unchanged, no write. The
+  build is compared as this Grafana stores it: a ``refresh`` below the server's
+  ``min_refresh_interval`` becomes that minimum on save (``as_stored``; the session reads
+  the minimum from the server), and that stored form is what is sent and what the version
+  message's hash names. If the live version is not dashgen's (a person edited the
+  dashboard in Grafana and the source was then brought to match it), it is **adopted**:
+  one write of the same content with dashgen's message, so later edits of the source
+  publish normally (the evidence lives in Grafana's history, so this works from a fresh
+  checkout). Whether the live version is dashgen's is read from its history, except for
+  versions saved by the token's own identity (``GET /api/user``, once) or by one seen
+  saving dashgen's versions in this session: an unchanged org costs no history read. A
+  dashboard still at the version and content that ``dashgen pull`` read
+  (``dashgen.pulled.json``, committed with the sources) is dashgen's already: nothing to
+  adopt;
 - otherwise the **drift guard**: the live version's history record must carry dashgen's
   message ``dashgen <content hash> [git <sha>]`` naming the live content; then the live
   dashboard is exactly what dashgen last wrote → update. Anything else (a UI edit, a
   restore, a dashboard dashgen never wrote, an unreadable history) → ``drifted``:
   reported, not written, unless ``force``. The evidence lives in Grafana, so this works
-  from a fresh CI checkout. A dashboard still at the version and content that ``dashgen
-  pull`` read (``dashgen.pulled.json``, committed with the sources) counts as dashgen's too.
+  from a fresh CI checkout; the pulled evidence above counts as dashgen's too.
+- after waiting for another publisher's lock (``dashgen.publish.lock``): a dashboard saved
+  since that publisher took the lock was **written by another publisher during this run**
+  and is left alone (``unchanged (published concurrently)`` when it holds this build).
 
-Writes are based on the live version that was compared, so a concurrent writer between
-read and write makes the backend raise ``VersionConflictError`` → ``failed``, "re-run".
-A create refused that way (the uid exists after all: search is eventually consistent) is
-re-planned once.
-
-A write is never retried blindly (a committed write whose answer was lost would add a
-version). After a connection error, 5xx or 429, the dashboard is read again: if it now
-equals the build and carries dashgen's message, the write landed; if it is still at the
-version the write was based on, it is sent again (bounded attempts, the client's backoff,
-``Retry-After`` honoured); anything else is a concurrent change → ``failed``.
+Writes (``dashgen.publish.writing``) are always based on the live version that was
+compared (``overwrite: false``, with ``--force`` too), so a write that loses a race is
+refused by Grafana and never followed by an overwrite.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from dashgen.build.manifest import BuiltDashboard
-from dashgen.errors import (
-    DashgenError,
-    GrafanaConnectionError,
-    RateLimitedError,
-    ServerError,
-    VersionConflictError,
-)
-from dashgen.grafana.backend import LiveDashboard
-from dashgen.messages import CHANGED_CONCURRENTLY
+from dashgen.errors import DashgenError
+from dashgen.grafana.backend import LiveDashboard, VersionRecord
 from dashgen.model.normalize import as_stored, comparable, content_hash, hash_canonical
-from dashgen.publish.events import Action, PlannedDashboard, PublishEvent
-from dashgen.publish.provenance import hash_in_message, version_message, wrote
+from dashgen.publish.events import (
+    ADOPTED,
+    PUBLISHED_CONCURRENTLY,
+    Action,
+    PlannedDashboard,
+    PublishEvent,
+)
+from dashgen.publish.provenance import hash_in_message, wrote
 from dashgen.publish.pulled import was_pulled
 
 if TYPE_CHECKING:
     from dashgen.publish.session import OrgSession
 
-_TRANSIENT = (GrafanaConnectionError, ServerError, RateLimitedError)
-_WRITES = (Action.WOULD_CREATE, Action.WOULD_UPDATE)
+WRITES = (Action.WOULD_CREATE, Action.WOULD_UPDATE)
 
 logger = logging.getLogger(__name__)
 
 
 def describe(built: BuiltDashboard) -> str:
     return f"dashboard {built.title!r} (uid {built.uid})"
-
-
-# -- plan ----------------------------------------------------------------------------------
 
 
 def plan(
@@ -73,7 +72,10 @@ def plan(
     trust_search: bool = True,
     with_documents: bool = False,
 ) -> PlannedDashboard:
-    """Decide what to do with one dashboard: a read or two, never a write."""
+    """Decide what to do with one dashboard: a read or two, never a write.
+
+    ``with_documents`` (diff) keeps both sides for diffing and does not look for
+    adoptions (they change no content)."""
     backend = session.backend
     assert backend is not None
     desired = comparable(stored_form(session, built)[0]) if with_documents else None
@@ -88,15 +90,27 @@ def plan(
     try:
         live = backend.get(built.uid)
         if live is None:
-            return base
+            return replace(base, read=True)
         planned = replace(
             base,
             live=comparable(live.dashboard) if with_documents else None,
             live_version=live.version,
             url=session.absolute(live.url),
+            read=True,
         )
+        concurrent = written_during_run(session, live)
         if is_built(live, built, session.min_refresh_interval):
+            if concurrent:
+                return replace(planned, action=Action.UNCHANGED, note=PUBLISHED_CONCURRENTLY)
+            if not with_documents and _to_adopt(session, built, live):
+                return replace(planned, action=Action.WOULD_UPDATE, note=ADOPTED)
             return replace(planned, action=Action.UNCHANGED)
+        if concurrent:
+            record = backend.history(built.uid, live.version)
+            if record is not None and hash_in_message(record.message) is not None:
+                return replace(
+                    planned, action=Action.FAILED, error=by_another_publisher(built, live, record)
+                )
         drift = None if session.force else _drift(session, built, live)
     except DashgenError as error:
         return replace(base, action=Action.FAILED, error=session.explain(error, doing))
@@ -114,6 +128,7 @@ def _drift(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -> s
     # A 403 here means the token cannot save either: let it fail with that sentence.
     record = session.backend.history(built.uid, live.version)
     if record is not None and wrote(record.message, live_hash):
+        session.learn_identity(live.updated_by)
         return None
     who = live.updated_by or (record.created_by if record else "") or "someone"
     saved = f"version {live.version}, saved by {who}"
@@ -128,6 +143,27 @@ def _drift(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -> s
         f"{describe(built)} {why}; not overwritten: bring the change into the source, "
         "or re-run with --force to replace it"
     )
+
+
+def _to_adopt(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -> bool:
+    """Whether the live version (which equals the build) is someone else's, so that one
+    write with dashgen's message should record it as dashgen's."""
+    if session.saved_by_dashgen(live.updated_by):
+        return False
+    assert session.backend is not None
+    live_hash = content_hash(live.dashboard)  # the stored form: what the message names
+    if was_pulled(session.config.root, session.org, built.uid, live.version, live_hash):
+        return False  # still as `dashgen pull` read it: dashgen's already
+    try:
+        record = session.backend.history(built.uid, live.version)
+    except DashgenError:
+        return False  # cannot tell: leave it (the drift guard will ask again)
+    if record is None:
+        return False
+    if wrote(record.message, live_hash):
+        session.learn_identity(live.updated_by)
+        return False
+    return True
 
 
 def is_built(
@@ -171,108 +207,40 @@ def stored_form_of(built: BuiltDashboard, min_refresh_interval: str) -> tuple[di
     return stored, content_hash(stored)
 
 
-# -- apply ---------------------------------------------------------------------------------
+# -- concurrent publishers -------------------------------------------------------------
 
 
-def publish_one(session: OrgSession, built: BuiltDashboard) -> PublishEvent:
-    planned = plan(session, built)
-    if planned.action not in _WRITES:
-        return planned.event()
-    with session.write_slots:
-        return _write(session, planned)
+def written_during_run(session: OrgSession, live: LiveDashboard) -> bool:
+    """Saved since the publisher this session waited for took the lock (Grafana's clock)."""
+    since = session.concurrent_since
+    if since is None or not live.updated:
+        return False
+    saved, started = _moment(live.updated), _moment(since)
+    return saved is not None and started is not None and saved >= started
 
 
-def _write(session: OrgSession, planned: PlannedDashboard) -> PublishEvent:
-    backend = session.backend
-    assert backend is not None
-    built = planned.built
-    document, expected_hash = stored_form(session, built)
-    message = version_message(expected_hash, session.git_sha)
-    doing = session.doing(f"saving {describe(built)}", built)
-    policy = session.connection.retry
-    base_version = planned.live_version
-    replanned = False
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            saved = backend.save(
-                document,
-                uid=built.uid,
-                base_version=base_version,
-                folder_uid=built.target_folder_uid,
-                message=message,
-                overwrite=session.force,
-            )
-            action = Action.CREATED if base_version is None else Action.UPDATED
-            return _done(session, planned, action, saved.version, saved.url)
-        except VersionConflictError:
-            if base_version is None and not replanned:
-                # The uid exists after all (search lags behind writes): decide again.
-                replanned = True
-                planned = plan(session, built, trust_search=False)
-                if planned.action not in _WRITES:
-                    return planned.event()
-                base_version = planned.live_version
-                continue
-            return _fail(planned, f"{describe(built)} {CHANGED_CONCURRENTLY}")
-        except _TRANSIENT as error:
-            if attempt >= policy.attempts:
-                return _fail(planned, session.explain(error, doing))
-            time.sleep(policy.backoff(attempt, error))
-            try:
-                outcome = _after_lost_answer(session, planned, base_version, expected_hash)
-            except DashgenError as read_error:
-                return _fail(planned, session.explain(read_error, doing))
-            if isinstance(outcome, PublishEvent):
-                return outcome
-            base_version = outcome
-        except DashgenError as error:
-            # e.g. the folder was deleted in Grafana since it was ensured: check it again
-            # before the next batch.
-            session.ready_folders.discard(built.target_folder_uid or "")
-            return _fail(planned, session.explain(error, doing))
-
-
-def _after_lost_answer(
-    session: OrgSession, planned: PlannedDashboard, base_version: int | None, expected_hash: str
-) -> PublishEvent | int | None:
-    """Read again after a failed write: an event if settled, else the version to send."""
-    backend = session.backend
-    assert backend is not None
-    built = planned.built
-    live = backend.get(built.uid)
-    if live is None:
-        if base_version is None:
-            return None  # the create did not land: send it again
-        return _fail(planned, f"{describe(built)} was deleted in Grafana meanwhile")
-    if is_built(live, built, session.min_refresh_interval):
-        record = backend.history(built.uid, live.version)
-        if record is not None and wrote(record.message, expected_hash):
-            action = Action.CREATED if base_version is None else Action.UPDATED
-            return _done(session, planned, action, live.version, live.url)
-        return _done(session, planned, Action.UNCHANGED, live.version, live.url)
-    if live.version == base_version or session.force:
-        return live.version  # our write did not land (or --force): send it again
-    return _fail(planned, f"{describe(built)} {CHANGED_CONCURRENTLY}")
-
-
-def _done(
-    session: OrgSession,
-    planned: PlannedDashboard,
-    action: Action,
-    version: int | None,
-    url: str | None,
-) -> PublishEvent:
-    if action is Action.CREATED and session.known_uids is not None:
-        session.known_uids.add(planned.built.uid)
-    return replace(
-        planned.event(),
-        action=action,
-        version_after=version,
-        url=session.absolute(url or planned.url),
+def by_another_publisher(built: BuiltDashboard, live: LiveDashboard, record: VersionRecord) -> str:
+    return (
+        f"{describe(built)} was written by another publisher during this run (version "
+        f"{live.version}, message {record.message!r}); left alone: dashgen never overwrites "
+        "a concurrent write. Re-run the publish whose content should win"
     )
 
 
-def _fail(planned: PlannedDashboard, error: str) -> PublishEvent:
-    return replace(planned.event(), action=Action.FAILED, error=error)
+def _moment(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def publish_one(session: OrgSession, built: BuiltDashboard) -> PublishEvent:
+    """Plan and, if needed, write one dashboard (no lock: watch's path)."""
+    from dashgen.publish.writing import write
+
+    planned = plan(session, built)
+    if planned.action not in WRITES:
+        return planned.event()
+    with session.write_slots:
+        return write(session, planned)

@@ -23,6 +23,10 @@ class Action(StrEnum):
 # Actions that make publish exit 1.
 PROBLEMS = frozenset({Action.FAILED, Action.DRIFTED})
 
+# Notes that qualify an action (``PublishEvent.note``).
+PUBLISHED_CONCURRENTLY = "published concurrently"  # unchanged: another publisher wrote it
+ADOPTED = "adopted the change made in Grafana"  # updated: same content, now dashgen's version
+
 
 @dataclass(frozen=True)
 class PublishEvent:
@@ -38,6 +42,12 @@ class PublishEvent:
     # Not attempted because the whole org failed (no or bad token, Grafana unreachable):
     # ``error`` is the org's sentence, which text output says once for the org.
     org_failed: bool = False
+    note: str | None = None  # e.g. PUBLISHED_CONCURRENTLY, ADOPTED
+
+    @property
+    def label(self) -> str:
+        """The action as printed: ``unchanged (published concurrently)``."""
+        return f"{self.action.value} ({self.note})" if self.note else self.action.value
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -69,6 +79,8 @@ class PublishReport:
     # cannot be sent, a malformed token store entry), else 1
     org_exit_codes: dict[str, int] = field(default_factory=dict)
     duration_s: float = 0.0
+    # what a person should know besides the events (waited for another publisher, ...)
+    notes: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         counted = Counter(event.action.value for event in self.events)
@@ -104,6 +116,8 @@ class PlannedDashboard:
     url: str | None = None
     error: str | None = None
     org_failed: bool = False  # the whole org failed: ``error`` is the org's sentence
+    note: str | None = None
+    read: bool = False  # the live dashboard was read (False: a create decided by the search)
 
     def event(self) -> PublishEvent:
         return PublishEvent(
@@ -116,6 +130,7 @@ class PlannedDashboard:
             error=self.error,
             source=str(self.built.source),
             org_failed=self.org_failed,
+            note=self.note,
         )
 
 
@@ -127,4 +142,7 @@ class PlanReport:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.org_errors) or any(i.action != Action.UNCHANGED for i in self.items)
+        """Anything to publish; an adoption (same content, a new version message) is not."""
+        return bool(self.org_errors) or any(
+            i.action != Action.UNCHANGED and i.note != ADOPTED for i in self.items
+        )

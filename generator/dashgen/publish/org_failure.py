@@ -11,8 +11,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from dashgen.build.manifest import BuiltDashboard
 from dashgen.errors import (
     AuthenticationError,
     DashgenError,
@@ -53,6 +54,19 @@ class OrgFailure:
             self._caused.add(sentence)
             if self.sentence is None:
                 self.sentence = org_sentence()
+
+    def guard(
+        self, org: str, work: Callable[[BuiltDashboard], Any]
+    ) -> Callable[[BuiltDashboard], Any]:
+        """``work``, or (once the org failed as a whole) a FAILED item without a request."""
+
+        def guarded(built: BuiltDashboard) -> Any:
+            sentence = self.sentence
+            if sentence is not None:
+                return PlannedDashboard(org, built, Action.FAILED, error=sentence, org_failed=True)
+            return work(built)
+
+        return guarded
 
     def absorb(self, outcome: Outcome) -> Outcome:
         """``outcome``, or, when the org's failure caused it, the same carrying the org's

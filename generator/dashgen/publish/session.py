@@ -8,7 +8,9 @@ read of what the server says about itself (its version, logged, and the
 batch then ensures only the folders not seen before, searches for the uids that exist
 only when the batch is large (a shortcut: new dashboards then cost no read), and runs
 the per-dashboard path (``dashgen.publish.dashboard``) concurrently: reads at
-``read_concurrency``, writes bounded by ``concurrency``. A failed open (no token, a
+``read_concurrency``, writes bounded by ``concurrency``; ``publish()`` with ``lock``
+plans first and takes the org's publish lock only when something needs writing
+(``dashgen.publish.locked``). A failed open (no token, a
 broken token store, the wrong org, Grafana unreachable) is reported for that org's batch
 and tried again on the next one, as is a token Grafana rejects (401) during a batch.
 """
@@ -22,7 +24,7 @@ import weakref
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from functools import partial
-from typing import Any
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from dashgen.build.manifest import BuiltDashboard
@@ -34,9 +36,14 @@ from dashgen.messages import Doing, explain, token_hint
 from dashgen.model.normalize import DEFAULT_MIN_REFRESH_INTERVAL
 from dashgen.publish import dashboard
 from dashgen.publish.events import Action, PlannedDashboard, PublishEvent, PublishReport
+from dashgen.publish.lock import LOCK_FOLDER_UID, RESERVED_FOLDER
+from dashgen.publish.locked import publish_locked
 from dashgen.publish.org_failure import OrgFailure
 from dashgen.publish.provenance import git_short_sha
 from dashgen.tokens import resolve_token
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 DEFAULT_CONCURRENCY = 8
 # Reads run wider than writes, but not so wide that threads fight over the GIL: an
@@ -75,8 +82,10 @@ class OrgSession:
         concurrency: int = DEFAULT_CONCURRENCY,
         read_concurrency: int | None = None,
         git_sha: str | _FromProject | None = FROM_PROJECT,
+        lock: bool = False,
     ) -> None:
         self.config = config
+        self.use_lock = lock  # take the org's publish lock before writing (dashgen.publish.lock)
         self.org = org
         self.connection = connection
         self.force = force
@@ -102,6 +111,14 @@ class OrgSession:
         # Set during a batch when the whole org fails (dashgen.publish.org_failure): the
         # dashboards not started yet are not sent, and the failure is said once.
         self.org_failure = OrgFailure()
+        # Set after waiting for another publisher's lock: when it took the lock (Grafana's
+        # clock). Dashboards saved since then are that publisher's: never overwritten.
+        self.concurrent_since: str | None = None
+        # Who Grafana shows as the saver of dashgen's versions (learnt from their history):
+        # an unchanged dashboard last saved by one of them needs no history read.
+        self.dashgen_identities: set[str] = set()
+        self._own_login: str | None = None
+        self._identity_lock = threading.Lock()
         self._lock = threading.Lock()
         # Safety net for callers that never close: the client's connections go with us.
         self._open_clients: list[GrafanaClient] = []
@@ -203,6 +220,9 @@ class OrgSession:
 
         failed: list[PublishEvent] = []  # reported at the end, once the org's fate is known
 
+        def settle(event: PublishEvent) -> None:
+            (failed.append if event.action is Action.FAILED else record)(event)
+
         with self._lock:
             error = self.open()
             if error is not None:
@@ -212,11 +232,21 @@ class OrgSession:
                     record(PublishEvent.failed(self.org, built, error, org_failed=True))
             elif selected:
                 self.org_failure.reset()
-                self._prepare(selected, create_folders=not dry_run)
-                work = dashboard.plan if dry_run else dashboard.publish_one
-                for outcome in self._each(selected, self._unless_org_failed(partial(work, self))):
-                    event = outcome.event() if isinstance(outcome, PlannedDashboard) else outcome
-                    (failed.append if event.action is Action.FAILED else record)(event)
+                self.prepare(selected, create_folders=not dry_run)
+                if dry_run:
+                    plan_one = self.org_failure.guard(self.org, partial(dashboard.plan, self))
+                    for planned in self.each(selected, plan_one):
+                        settle(planned.event())
+                elif self.use_lock:
+                    publish_locked(self, selected, settle, report)
+                else:
+                    publish_one = self.org_failure.guard(
+                        self.org, partial(dashboard.publish_one, self)
+                    )
+                    for outcome in self.each(selected, publish_one):
+                        settle(
+                            outcome.event() if isinstance(outcome, PlannedDashboard) else outcome
+                        )
                 for event in failed:
                     record(self.org_failure.absorb(event))
                 if self.org_failure.sentence is not None:
@@ -227,6 +257,23 @@ class OrgSession:
         report.events.sort(key=lambda event: (event.org, event.uid))
         report.duration_s = time.monotonic() - started
         return report
+
+    def learn_identity(self, login: str) -> None:
+        if login:
+            self.dashgen_identities.add(login)
+
+    def saved_by_dashgen(self, login: str) -> bool:
+        """Whether versions saved by ``login`` are dashgen's: this token's own identity
+        (asked once), or one whose dashgen versions were seen in this session."""
+        if not login:
+            return False
+        if login in self.dashgen_identities:
+            return True
+        with self._identity_lock:
+            if self._own_login is None and self.backend is not None:
+                self._own_login = self.backend.current_login() or ""
+                self.learn_identity(self._own_login)
+        return login in self.dashgen_identities
 
     def plan(
         self, dashboards: Sequence[BuiltDashboard], *, with_documents: bool = False
@@ -245,28 +292,13 @@ class OrgSession:
             if not selected:
                 return [], None
             self.org_failure.reset()
-            self._prepare(selected, create_folders=False)
+            self.prepare(selected, create_folders=False)
             work = partial(dashboard.plan, self, with_documents=with_documents)
-            items = list(self._each(selected, self._unless_org_failed(work)))
+            items = list(self.each(selected, self.org_failure.guard(self.org, work)))
         items = sorted((self.org_failure.absorb(i) for i in items), key=lambda i: i.built.uid)
         return items, self.org_failure.sentence
 
-    def _unless_org_failed(
-        self, work: Callable[[BuiltDashboard], Any]
-    ) -> Callable[[BuiltDashboard], Any]:
-        """``work``, or (once the org failed as a whole) a FAILED item without a request."""
-
-        def guarded(built: BuiltDashboard) -> Any:
-            failure = self.org_failure.sentence
-            if failure is not None:
-                return PlannedDashboard(
-                    self.org, built, Action.FAILED, error=failure, org_failed=True
-                )
-            return work(built)
-
-        return guarded
-
-    def _prepare(self, dashboards: Sequence[BuiltDashboard], *, create_folders: bool) -> None:
+    def prepare(self, dashboards: Sequence[BuiltDashboard], *, create_folders: bool) -> None:
         """Before a batch: ensure the folders not seen yet; search only for a large batch."""
         self._ensure_folders(dashboards, create=create_folders)
         self.known_uids = None
@@ -287,6 +319,9 @@ class OrgSession:
         }
         for uid, title in sorted(folders.items()):
             self.folder_errors.pop(uid, None)
+            if uid == LOCK_FOLDER_UID:
+                self.folder_errors[uid] = RESERVED_FOLDER
+                continue
             doing = self.doing(f"ensuring folder {title!r} (uid {uid})")
             try:
                 if self.backend.get_folder(uid) is not None:
@@ -297,16 +332,14 @@ class OrgSession:
             except DashgenError as error:
                 self.folder_errors[uid] = self.explain(error, doing)
 
-    def _each(
-        self, dashboards: Sequence[BuiltDashboard], work: Callable[[BuiltDashboard], Any]
-    ) -> Iterable[Any]:
-        """Run ``work`` for every dashboard concurrently; yield results as they finish."""
-        if len(dashboards) == 1:  # no thread hop for the common watch case
-            yield work(dashboards[0])
+    def each(self, items: Sequence[T], work: Callable[[T], R]) -> Iterable[R]:
+        """Run ``work`` for every item concurrently; yield results as they finish."""
+        if len(items) <= 1:  # no thread hop for the common watch case
+            yield from (work(item) for item in items)
             return
-        pool = ThreadPoolExecutor(max_workers=min(self.read_concurrency, len(dashboards)))
+        pool = ThreadPoolExecutor(max_workers=min(self.read_concurrency, len(items)))
         try:
-            futures = [pool.submit(work, built) for built in dashboards]
+            futures = [pool.submit(work, item) for item in items]
             for future in as_completed(futures):
                 yield future.result()
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from email.utils import formatdate
 from typing import Any
 
 import httpx
@@ -56,6 +57,8 @@ def bad_request() -> Response:
 def write_response(response: Response, start_response: StartResponse) -> Iterable[bytes]:
     body = response.encoded()
     headers = [*response.header_items(), ("Content-Length", str(len(body)))]
+    # Every Grafana answer carries Date (Go's net/http adds it), as the real server's do.
+    headers.append(("Date", formatdate(usegmt=True)))
     start_response(f"{response.status} {reason(response.status)}", headers)
     return [body]
 

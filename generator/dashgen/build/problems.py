@@ -1,0 +1,81 @@
+"""Problems found across sources or with the output folder (data only: no I/O but stat)."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+from dashgen.build.cache import Key
+from dashgen.build.commit import CommitError
+from dashgen.build.compile import CompiledDashboard
+from dashgen.config import Config
+from dashgen.model.validate import ERROR, Problem
+
+
+def unwritable_output(config: Config) -> Problem | None:
+    """A problem when the output folder cannot be one (a file is in its way)."""
+    output = config.output_dir
+    blocker = next((p for p in (output, *output.parents) if os.path.lexists(p)), None)
+    if blocker is None or blocker.is_dir():
+        return None
+    shown = _shown(config, blocker)
+    return Problem(
+        ERROR,
+        f"the output folder {_shown(config, output)} cannot be used: {shown} is a file, "
+        "not a folder; move it away or set [paths] output in the config (nothing was written)",
+        Path(shown),
+    )
+
+
+_ADVICE = {
+    errno.ENOSPC: "free some space, then build again",
+    errno.EDQUOT: "free some space (a disk quota is full), then build again",
+    errno.EACCES: "give dashgen write permission there, or set [paths] output to another folder",
+    errno.EPERM: "give dashgen write permission there, or set [paths] output to another folder",
+    errno.EROFS: "it is on a read-only file system: set [paths] output to a writable folder",
+}
+
+
+def commit_problem(config: Config, error: CommitError) -> Problem:
+    """The one sentence for a commit the file system refused (the folder is as it was)."""
+    output = _shown(config, config.output_dir)
+    verb = "replacing" if error.swapped else "writing"
+    where = _shown(config, Path(error.path))
+    if where.startswith(f"{output}/"):
+        where = where[len(output) + 1 :]
+    elif where == output:
+        where = f"{output}/"
+    reason = error.error.strerror or str(error.error)
+    advice = _ADVICE.get(error.error.errno or 0, "fix that, then build again")
+    return Problem(
+        ERROR,
+        f"cannot write the new build ({reason} while {verb} {where}); {output}/ was left as "
+        f"it was: {advice}",
+        Path(output),
+    )
+
+
+def _shown(config: Config, path: Path) -> str:
+    try:
+        return Path(path).relative_to(config.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def duplicate_uids(dashboards: dict[Key, list[CompiledDashboard]]) -> list[Problem]:
+    """The same uid from two sources (or twice from one) in the same org, naming both."""
+    first: dict[tuple[str, str], str] = {}
+    problems: list[Problem] = []
+    for (org, rel), built in sorted(dashboards.items(), key=lambda item: (item[0][1], item[0][0])):
+        seen_here: set[str] = set()
+        for dashboard in built:
+            if not dashboard.uid:
+                continue
+            other = first.setdefault((org, dashboard.uid), rel)
+            if other != rel or dashboard.uid in seen_here:
+                also = f"{other} and {rel}" if other != rel else f"{rel} (twice)"
+                message = f"uid {dashboard.uid!r} is produced by both {also}"
+                problems.append(Problem(ERROR, message, Path(rel), dashboard.line))
+            seen_here.add(dashboard.uid)
+    return problems

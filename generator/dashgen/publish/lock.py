@@ -1,0 +1,231 @@
+"""An advisory lock per org that every dashgen publish can see: one writing publish at a time.
+
+Two CI jobs publishing the same org (two branches, a retried pipeline) would otherwise
+race dashboard by dashboard, and which content ends up where would change from run to run.
+With the lock, the second job waits for the first, then re-reads every dashboard and leaves
+alone what the first wrote meanwhile (``dashgen.publish.dashboard``).
+
+Mechanism: a folder in the org, uid ``dashgen-publish-lock``, in General. Taking the lock
+creates it (``POST /api/folders`` with that uid: only one creator can succeed, the others
+get 409) with the title ``dashgen publish lock: held by <holder> since <time>``, where
+``<time>`` is Grafana's clock (the Date header) when the holder took it. Handing it back
+deletes it (after checking that nothing was put inside: deleting a folder deletes what it
+holds; a folder someone filled is only retitled ``dashgen publish lock: free``). Every
+other change of hands is a ``PUT /api/folders/:uid`` with the version that was read
+(``overwrite: false``), so two publishers can never both take it: one of them gets 412.
+Between publishes the folder does not exist.
+
+It cannot stay stale: the holder renews it (the same PUT, so its version moves) every
+``HEARTBEAT_S``. A waiter that sees neither its version nor its title move for
+``STALE_AFTER_S`` by its own monotonic clock (no comparison of clocks across machines)
+takes it over with the same version-checked PUT. So a killed publish blocks others for
+``STALE_AFTER_S`` at most; a normal one hands the lock back as its last request.
+
+The lock is only taken by a publish that has something to write (an unchanged republish
+sends no write at all). Where it cannot be used (the token may not create or edit folders)
+the publish goes ahead without it and says so; writes stay version-checked either way.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+from dashgen.errors import DashgenError, VersionConflictError
+from dashgen.grafana.classic import ClassicDashboards
+
+log = logging.getLogger(__name__)
+
+LOCK_FOLDER_UID = "dashgen-publish-lock"
+# A folder of dashboards may not use the lock's uid (a folder setting or a folder title that
+# derives it): the lock would retitle it, and its dashboards would keep it from being deleted.
+RESERVED_FOLDER = (
+    f"folder uid {LOCK_FOLDER_UID!r} is dashgen's publish lock, not a folder for dashboards: "
+    "give this folder another title or folder_uid in the config"
+)
+FREE_TITLE = "dashgen publish lock: free"
+_HELD = re.compile(r"dashgen publish lock: held by (?P<holder>\S+) since (?P<since>\S+)")
+HEARTBEAT_S = 10.0
+STALE_AFTER_S = 45.0
+MAX_WAIT_S = 600.0
+POLL_S = (0.1, 1.0)  # first and longest pause between two looks at a held lock
+
+
+class LockTimeout(DashgenError):
+    """Another publisher kept the lock (renewing it) for longer than this one waits."""
+
+
+@dataclass(frozen=True)
+class Acquired:
+    """How the lock was taken."""
+
+    waited_s: float = 0.0
+    waited_for: str | None = None  # the holder this publish waited for
+    since: str | None = None  # when that holder took the lock (Grafana's clock)
+    took_over: bool = False  # from a holder that stopped renewing it
+
+    def note(self, org: str) -> str | None:
+        if self.waited_for is None:
+            return None
+        if self.took_over:
+            return (
+                f"org {org}: took over the publish lock from {self.waited_for}, which had not "
+                f"renewed it for {STALE_AFTER_S:.0f} s (a killed publish); dashboards it wrote "
+                "are left alone"
+            )
+        how = (
+            f"waited {self.waited_s:.1f} s for"
+            if self.waited_s >= 0.1
+            else "ran at the same time as"
+        )
+        return (
+            f"org {org}: {how} another dashgen publish ({self.waited_for}, holding the lock "
+            f"since {self.since}); dashboards it wrote meanwhile are left alone"
+        )
+
+
+class PublishLock:
+    """The lock of one org, through that org's backend."""
+
+    def __init__(self, backend: ClassicDashboards) -> None:
+        self.backend = backend
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self._title = ""
+        self._version: int | None = None
+        self._guard = threading.Lock()
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
+        self.lost = False  # someone took it over while this publish held it
+        self._seen_holder: tuple[str, str] | None = None  # (holder, since) seen by peek()
+
+    @property
+    def held(self) -> bool:
+        return self._version is not None
+
+    def peek(self) -> str | None:
+        """Look at the lock without taking it (a read): a publisher holding it now is one
+        this publish overlaps, even if it is done before this one has anything to write.
+        When it took the lock (Grafana's clock), or None when nobody holds it."""
+        try:
+            folder = self.backend.get_folder(LOCK_FOLDER_UID)
+        except DashgenError:
+            return None
+        held = _HELD.fullmatch(str((folder or {}).get("title") or ""))
+        if held is None or held["holder"] == self.holder:
+            return None
+        self._seen_holder = (held["holder"], held["since"])
+        return held["since"]
+
+    def acquire(self) -> Acquired:
+        """Wait until this publish holds the lock. Raises ``LockTimeout``; any other
+        ``DashgenError`` means the lock cannot be used here."""
+        started = time.monotonic()
+        seen: tuple[str, int] | None = None
+        seen_at = started
+        waited_for, since = self._seen_holder or (None, None)
+        pause = POLL_S[0]
+        while True:
+            folder = self.backend.get_folder(LOCK_FOLDER_UID)
+            now = _iso(self.backend.server_date())
+            if folder is None:
+                title = self._held_title(now)
+                created = self.backend.claim_folder(LOCK_FOLDER_UID, title)
+                if created is not None and self._hold(title, created):
+                    waited = time.monotonic() - started if waited_for else 0.0
+                    return Acquired(waited, waited_for, since)
+                continue  # another publisher created it first
+            title, version = str(folder.get("title") or ""), int(folder.get("version") or 0)
+            held = _HELD.fullmatch(title)
+            stale = False
+            if held is not None and held["holder"] != self.holder:
+                if seen != (title, version):
+                    seen, seen_at = (title, version), time.monotonic()
+                    waited_for = held["holder"]
+                    since = min(since or held["since"], held["since"])
+                stale = time.monotonic() - seen_at >= STALE_AFTER_S
+                if not stale:
+                    if time.monotonic() - started > MAX_WAIT_S:
+                        raise LockTimeout(
+                            f"another dashgen publish ({held['holder']}) has held the publish "
+                            f"lock since {held['since']}; gave up after {MAX_WAIT_S:.0f} s"
+                        )
+                    time.sleep(pause)
+                    pause = min(POLL_S[1], pause * 2)
+                    continue
+            if self._take(version, now):
+                waited = time.monotonic() - started if waited_for else 0.0
+                return Acquired(waited, waited_for, since, took_over=stale)
+
+    def release(self) -> None:
+        """Hand the lock back (best effort: if this fails, it goes stale for others)."""
+        self._stop.set()
+        if self._renewer is not None:
+            self._renewer.join()
+        with self._guard:
+            if self._version is None:
+                return
+            self._version = None
+        try:
+            folder = self.backend.get_folder(LOCK_FOLDER_UID)
+            if folder is None or folder.get("title") != self._title:
+                return  # taken over meanwhile: not ours to hand back
+            if self.backend.folder_is_empty(LOCK_FOLDER_UID):
+                self.backend.delete_folder(LOCK_FOLDER_UID)
+            else:
+                version = int(folder.get("version") or 0)
+                self.backend.update_folder(LOCK_FOLDER_UID, FREE_TITLE, version)
+        except DashgenError as error:
+            log.debug("publish lock not handed back: %s", error)
+
+    def _held_title(self, now: str) -> str:
+        return f"dashgen publish lock: held by {self.holder} since {now}"
+
+    def _take(self, version: int, now: str) -> bool:
+        title = self._held_title(now)
+        try:
+            folder = self.backend.update_folder(LOCK_FOLDER_UID, title, version)
+        except VersionConflictError:
+            return False  # another publisher moved first: look again
+        return self._hold(title, folder)
+
+    def _hold(self, title: str, folder: dict) -> bool:
+        with self._guard:
+            self._title, self._version = title, int(folder.get("version") or 1)
+        self._stop.clear()
+        self._renewer = threading.Thread(target=self._renew, name="dashgen-lock", daemon=True)
+        self._renewer.start()
+        return True
+
+    def _renew(self) -> None:
+        while not self._stop.wait(HEARTBEAT_S):
+            with self._guard:
+                if self._version is None:
+                    return
+                try:
+                    folder = self.backend.update_folder(LOCK_FOLDER_UID, self._title, self._version)
+                except VersionConflictError:
+                    self.lost, self._version = True, None
+                    log.warning("the publish lock was taken over by another publisher")
+                    return
+                except DashgenError as error:
+                    log.debug("publish lock not renewed: %s", error)
+                    continue
+                self._version = int(folder.get("version") or self._version + 1)
+
+
+def _iso(http_date: str | None) -> str:
+    """An HTTP Date header as ISO 8601 UTC (``2025-01-31T10:00:00Z``); now when missing."""
+    try:
+        moment = parsedate_to_datetime(http_date) if http_date else None
+    except (TypeError, ValueError):
+        moment = None
+    if moment is None:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,217 @@
+"""Writing one planned dashboard: never blindly, never over a concurrent write.
+
+Every save is based on the live version that was compared (``overwrite: false``, with
+``--force`` too: ``--force`` only skips the drift guard), so a concurrent writer between
+read and write makes the backend raise ``VersionConflictError``. Then the dashboard is
+read again and never overwritten:
+
+- it now holds this build → ``unchanged (published concurrently)`` (or, when an earlier
+  attempt of this write may have landed and the version carries dashgen's message for
+  this build, ``created``/``updated``);
+- it carries another dashgen publisher's message → ``failed``: "written by another
+  publisher during this run", naming the version and its message;
+- anything else → ``failed``: changed in Grafana by someone else, who and which version.
+
+A create decided from the search alone (the uid was not listed) that finds the uid taken
+is planned again once: the 12.x search index lags behind writes.
+
+After a connection error, a timeout, a 5xx or a 429 the write may or may not have landed
+(a slow Grafana can commit it after dashgen gave up waiting), so it is never repeated
+blindly: the dashboard is read again; if it holds this build with dashgen's message, the
+write landed; if it is still at the version the write was based on, it is sent again, still
+based on that version (so if the first attempt lands later after all, one of the two is
+refused and no duplicate version appears); anything else is a concurrent change as above.
+When the attempts are used up, one last read decides between "in place" and "failed".
+
+``--force`` takes over a same-titled dashboard (≤ 11.2's ``name-exists``) or a plugin's
+dashboard by repeating that one refused save with ``overwrite: true``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from dashgen.errors import (
+    ConflictError,
+    DashgenError,
+    GrafanaConnectionError,
+    PreconditionFailedError,
+    RateLimitedError,
+    ServerError,
+    VersionConflictError,
+)
+from dashgen.grafana.classic import NOT_A_VERSION_CONFLICT
+from dashgen.messages import CHANGED_CONCURRENTLY
+from dashgen.publish.dashboard import (
+    WRITES,
+    by_another_publisher,
+    describe,
+    is_built,
+    plan,
+    stored_form,
+)
+from dashgen.publish.events import ADOPTED, PUBLISHED_CONCURRENTLY, Action, PlannedDashboard
+from dashgen.publish.events import PublishEvent as Event
+from dashgen.publish.provenance import hash_in_message, version_message, wrote
+
+if TYPE_CHECKING:
+    from dashgen.publish.session import OrgSession
+
+_TRANSIENT = (GrafanaConnectionError, ServerError, RateLimitedError)
+
+
+def write(session: OrgSession, planned: PlannedDashboard) -> Event:
+    backend = session.backend
+    assert backend is not None
+    built = planned.built
+    # What Grafana will store (a too short refresh raised to the server's minimum): what is
+    # sent, and what the version message's hash names.
+    document, expected_hash = stored_form(session, built)
+    message = version_message(expected_hash, session.git_sha)
+    doing = session.doing(f"saving {describe(built)}", built)
+    policy = session.connection.retry
+    base_version = planned.live_version
+    replanned = overwrite = in_flight = False
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            saved = backend.save(
+                document,
+                uid=built.uid,
+                base_version=base_version,
+                folder_uid=built.target_folder_uid,
+                message=message,
+                overwrite=overwrite,
+            )
+            return _done(session, planned, _written(base_version), saved.version, saved.url)
+        except VersionConflictError:
+            if base_version is None and not (planned.read or replanned or in_flight):
+                # The uid exists after all (search lags behind writes): decide again.
+                replanned = True
+                planned = plan(session, built, trust_search=False)
+                if planned.action not in WRITES:
+                    return planned.event()
+                base_version = planned.live_version
+                continue
+            return _after_lost_race(session, planned, base_version, in_flight, expected_hash)
+        except (PreconditionFailedError, ConflictError) as error:
+            if session.force and not overwrite and error.status_text in NOT_A_VERSION_CONFLICT:
+                overwrite = True  # --force: take the same-titled or plugin dashboard over
+                continue
+            session.ready_folders.discard(built.target_folder_uid or "")
+            return _fail(planned, session.explain(error, doing))
+        except _TRANSIENT as error:
+            in_flight = True
+            try:
+                if attempt >= policy.attempts:
+                    return _landed(session, planned, base_version, expected_hash) or _fail(
+                        planned, session.explain(error, doing)
+                    )
+                time.sleep(policy.backoff(attempt, error))
+                outcome = _after_lost_answer(session, planned, base_version, expected_hash)
+            except DashgenError as read_error:
+                return _fail(planned, session.explain(read_error, doing))
+            if isinstance(outcome, Event):
+                return outcome
+            base_version = outcome
+        except DashgenError as error:
+            # e.g. the folder was deleted in Grafana since it was ensured: check it again
+            # before the next batch.
+            session.ready_folders.discard(built.target_folder_uid or "")
+            return _fail(planned, session.explain(error, doing))
+
+
+def _after_lost_answer(
+    session: OrgSession, planned: PlannedDashboard, base_version: int | None, expected_hash: str
+) -> Event | int | None:
+    """Read again after a write whose answer was lost: an event if settled, else the version
+    to base the next attempt on (None: create)."""
+    backend = session.backend
+    assert backend is not None
+    live = backend.get(planned.built.uid)
+    if live is None:
+        if base_version is None:
+            return None  # the create did not land (yet): send it again
+        return _fail(planned, f"{describe(planned.built)} was deleted in Grafana meanwhile")
+    if live.version == base_version:
+        return live.version  # the write did not land (yet): send it again, on that version
+    return _after_lost_race(session, planned, base_version, True, expected_hash)
+
+
+def _landed(
+    session: OrgSession, planned: PlannedDashboard, base_version: int | None, expected_hash: str
+) -> Event | None:
+    """The last word after the attempts are used up: the write is in place, or None."""
+    backend = session.backend
+    assert backend is not None
+    live = backend.get(planned.built.uid)
+    if live is None or not is_built(live, planned.built, session.min_refresh_interval):
+        return None
+    record = backend.history(planned.built.uid, live.version)
+    if record is None or not wrote(record.message, expected_hash):
+        return None
+    return _done(session, planned, _written(base_version), live.version, live.url)
+
+
+def _after_lost_race(
+    session: OrgSession,
+    planned: PlannedDashboard,
+    base_version: int | None,
+    in_flight: bool,
+    expected_hash: str,
+) -> Event:
+    """Grafana refused the write (the live version moved), or a re-read found it moved:
+    read what is there now, and never overwrite it."""
+    backend = session.backend
+    assert backend is not None
+    built = planned.built
+    live = backend.get(built.uid)
+    if live is None:
+        return _fail(planned, f"{describe(built)} was deleted in Grafana meanwhile")
+    record = backend.history(built.uid, live.version)
+    if is_built(live, built, session.min_refresh_interval):
+        if in_flight and record is not None and wrote(record.message, expected_hash):
+            return _done(session, planned, _written(base_version), live.version, live.url)
+        return _done(
+            session, planned, Action.UNCHANGED, live.version, live.url, PUBLISHED_CONCURRENTLY
+        )
+    if record is not None and hash_in_message(record.message) is not None:
+        return _fail(planned, by_another_publisher(built, live, record))
+    who = live.updated_by or (record.created_by if record else "") or "someone"
+    said = f", message {record.message!r}" if record and record.message else ""
+    return _fail(
+        planned,
+        f"{describe(built)} {CHANGED_CONCURRENTLY} (version {live.version}, saved by {who}{said})",
+    )
+
+
+def _written(base_version: int | None) -> Action:
+    return Action.CREATED if base_version is None else Action.UPDATED
+
+
+def _done(
+    session: OrgSession,
+    planned: PlannedDashboard,
+    action: Action,
+    version: int | None,
+    url: str | None,
+    note: str | None = None,
+) -> Event:
+    if action is Action.CREATED and session.known_uids is not None:
+        session.known_uids.add(planned.built.uid)
+    if note is None and planned.note == ADOPTED and action is Action.UPDATED:
+        note = ADOPTED
+    return replace(
+        planned.event(),
+        action=action,
+        version_after=version,
+        url=session.absolute(url or planned.url),
+        note=note,
+    )
+
+
+def _fail(planned: PlannedDashboard, error: str) -> Event:
+    return replace(planned.event(), action=Action.FAILED, error=error, note=None)
