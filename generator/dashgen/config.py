@@ -7,6 +7,7 @@ without any configuration gets the defaults. The file never holds secrets.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,10 +22,12 @@ PYPROJECT_FILE_NAME = "pyproject.toml"
 CONFIG_FILE_NAMES = (CONFIG_FILE_NAME, PYPROJECT_FILE_NAME)
 DEFAULT_ORG = "_default"
 
-_TOP_LEVEL_KEYS = {"grafana_url", "paths", "vars", "orgs", "build", "inputs"}
+_TOP_LEVEL_KEYS = {"grafana_url", "project", "paths", "vars", "orgs", "build", "inputs"}
 _PATH_KEYS = {"sources": "dashboards", "templates": "templates", "output": "build"}
 _ORG_KEYS = {"folder", "folder_uid", "sources", "vars", "inputs", "folders"}
 _BUILD_KEYS = {"convert_legacy_rows"}
+# `project`: goes into every version message (one word), so prune tells projects apart.
+PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,9 @@ class Config:
     inputs: Mapping[str, str] = field(default_factory=dict)
     # `dashgen build --input NAME=VALUE`: over [inputs] and [orgs.<org>.inputs] (not in the file)
     input_overrides: Mapping[str, str] = field(default_factory=dict)
+    # `project`: this project's name in Grafana's version history; what `publish --prune`
+    # deletes is limited to dashboards whose dashgen version names it (None: not set)
+    project: str | None = None
 
     def org(self, name: str) -> OrgConfig:
         """The declared org, or an implicit one: every source, General folder, no vars."""
@@ -141,6 +147,13 @@ def _parse(
 ) -> Config:
     _reject_unknown(table, _TOP_LEVEL_KEYS, prefix, problems)
     grafana_url = _optional_str(table, "grafana_url", prefix, problems)
+    project = _optional_str(table, "project", prefix, problems)
+    if project is not None and not PROJECT_NAME.match(project):
+        problems.append(
+            f"{prefix}project must be one word of letters, digits, '.', '_' or '-' (at most 64), "
+            f"got {project!r}"
+        )
+        project = None
     paths = _table(table, "paths", prefix, problems)
     _reject_unknown(paths, set(_PATH_KEYS), f"{prefix}paths.", problems)
     dirs = {
@@ -168,6 +181,7 @@ def _parse(
         orgs=orgs,
         convert_legacy_rows=bool(convert_legacy_rows),
         inputs=inputs,
+        project=project,
     )
 
 

@@ -21,12 +21,20 @@ from dashgen.cli.common import (
     publish_connection,
     var_option,
 )
+from dashgen.cli.prune_text import (
+    DIFF_PRUNE_STATUS,
+    print_notes,
+    print_prune_plan_json,
+    print_prune_plan_text,
+    prune_options,
+    pruning_options,
+)
 from dashgen.config import Config, load_config
 from dashgen.errors import BuildError, PublishError, UsageError
 from dashgen.model.diff import summarize, unified_diff
 from dashgen.publish import DEFAULT_CONCURRENCY, PlannedDashboard, PlanReport, plan
 from dashgen.publish import publish as publish_dashboards
-from dashgen.publish.events import Action, PublishEvent, PublishReport
+from dashgen.publish.events import PRUNE_ACTIONS, Action, PublishEvent, PublishReport
 
 PROGRESS_BAR_THRESHOLD = 5
 # diff's words: "drifted" = changed in Grafana since dashgen last published it.
@@ -68,6 +76,7 @@ def org_selection(func: Any) -> Any:
     show_default=True,
     help="Dashboards written at the same time (reads run wider).",
 )
+@pruning_options(with_yes=True)
 @pass_cli
 def publish(
     cli: CliContext,
@@ -82,6 +91,11 @@ def publish(
     dry_run: bool,
     force: bool,
     concurrency: int,
+    prune: bool,
+    prune_max: int | None,
+    prune_keep_edited: bool,
+    yes: bool,
+    allow_missing_datasources: bool,
 ) -> None:
     """Publish the build of each org (building first if stale): only what changed.
 
@@ -91,12 +105,26 @@ def publish(
     Unchanged dashboards get no POST (no new version). A dashboard last saved in
     Grafana by someone else is reported as drifted and left alone unless --force.
 
-    Exit codes: 0 every dashboard published or unchanged, 1 any failed or drifted,
-    2 usage or configuration errors.
+    \b
+    Before any write, every datasource a dashboard references must exist in the org
+    (one GET /api/datasources per org); {"type": ..., "name": "..."} references are
+    bound to that org's uid. A dashboard with a missing one is not written unless
+    --allow-missing-datasources.
+
+    \b
+    --prune then deletes, per org, the dashboards this project (`project` in
+    dashgen.toml) published and no longer builds, and the folders dashgen created
+    that are left empty. A dashboard edited in Grafana since is kept and reported;
+    dashboards dashgen did not write are never touched. Nothing is pruned in an org
+    whose build is empty, or beyond --prune-max deletions without --yes.
+
+    Exit codes: 0 every dashboard published, unchanged or pruned, 1 any failed,
+    drifted, refused or kept, 2 usage or configuration errors.
     """
     config = load_config(cli.project_root)
     orgs = _orgs(config, org_names, all_orgs)
     connection = publish_connection(config, grafana_url, ca_cert, insecure, allow_insecure_http)
+    pruning = prune_options(config, prune, prune_max, prune_keep_edited, yes)
     dashboards = _fresh_build(config, orgs, parse_vars(var_items))
     going_out = sum(1 for built in dashboards if built.org in orgs)
     show_bar = output_format == "text" and going_out > PROGRESS_BAR_THRESHOLD and _is_tty()
@@ -106,12 +134,17 @@ def publish(
         dry_run=dry_run,
         force=force,
         concurrency=concurrency,
+        prune=pruning,
+        allow_missing_datasources=allow_missing_datasources,
     )
     if show_bar:
         label = "Planning" if dry_run else "Publishing"
         with click.progressbar(length=going_out, label=label, file=sys.stderr) as bar:
             report = publish_dashboards(
-                config, orgs, on_event=lambda event: bar.update(1), **options
+                config,
+                orgs,
+                on_event=lambda event: event.action in PRUNE_ACTIONS or bar.update(1),
+                **options,
             )
         _print_changes(report)
     else:
@@ -125,6 +158,7 @@ def publish(
 @grafana_connection_options
 @var_option
 @output_option
+@pruning_options(with_yes=False)
 @click.pass_context
 def diff(
     ctx: click.Context,
@@ -136,14 +170,31 @@ def diff(
     allow_insecure_http: bool,
     var_items: tuple[str, ...],
     output_format: str,
+    prune: bool,
+    prune_max: int | None,
+    prune_keep_edited: bool,
+    allow_missing_datasources: bool,
 ) -> None:
-    """Show what publish would change, dashboard by dashboard (exit 1 when anything would)."""
+    """Show what publish would change, dashboard by dashboard (exit 1 when anything would).
+
+    With --prune also what publish --prune would delete ("would delete"), and what it
+    would keep because it was edited in Grafana. Datasources are checked as publish
+    checks them: a dashboard publish would refuse is shown as failed.
+    """
     cli: CliContext = ctx.find_object(CliContext)
     config = load_config(cli.project_root)
     orgs = _orgs(config, org_names, all_orgs)
     connection = publish_connection(config, grafana_url, ca_cert, insecure, allow_insecure_http)
+    pruning = prune_options(config, prune, prune_max, prune_keep_edited, yes=False)
     dashboards = _fresh_build(config, orgs, parse_vars(var_items))
-    planned = plan(config, orgs, connection=connection, dashboards=dashboards)
+    planned = plan(
+        config,
+        orgs,
+        connection=connection,
+        dashboards=dashboards,
+        prune=pruning,
+        allow_missing_datasources=allow_missing_datasources,
+    )
     if output_format == "json":
         _print_plan_json(planned)
     else:
@@ -222,26 +273,41 @@ def _print_changes(report: PublishReport) -> None:
 def _finish(report: PublishReport, output_format: str) -> None:
     counts = report.counts()
     if output_format == "json":
-        summary = {"summary": counts, "org_errors": report.org_errors}
+        summary = {
+            "summary": counts,
+            "org_errors": report.org_errors,
+            "prune_refusals": report.prune_refusals,
+            "warnings": report.warnings,
+        }
         click.echo(json.dumps(summary, sort_keys=True))
     else:
         parts = ", ".join(f"{count} {action}" for action, count in counts.items()) or "nothing"
         click.echo(f"{parts} in {report.duration_s:.1f}s")
+        print_notes(report.warnings, report.prune_refusals)
         for org, error in report.org_errors.items():
             click.echo(f"org {org}: {error}", err=True)
         # Dashboards of an org that failed as a whole are covered by the org's line.
         failures = [e for e in report.failures if e.org not in report.org_errors]
-        if failures:
-            click.echo("Not published:", err=True)
-            for event in failures:
+        for heading, wanted in (("Not published:", False), ("Not pruned:", True)):
+            listed = [e for e in failures if (e.action in PRUNE_ACTIONS or _is_prune(e)) == wanted]
+            if listed:
+                click.echo(heading, err=True)
+            for event in listed:
                 click.echo(
                     f"  {event.org}/{event.uid} ({event.action.value}): {event.error}", err=True
                 )
     if not report.ok:
         failed = len(report.failures)
         raise PublishError(
-            f"{failed} dashboard(s) failed or drifted" if failed else "some orgs failed"
+            f"{failed} dashboard(s) failed, drifted or kept"
+            if failed
+            else "some orgs failed or were not pruned"
         )
+
+
+def _is_prune(event: PublishEvent) -> bool:
+    """A failed deletion (prune events carry no source)."""
+    return event.action is Action.FAILED and event.source is None
 
 
 def _changes(item: PlannedDashboard) -> tuple[list[str], str]:
@@ -253,6 +319,7 @@ def _changes(item: PlannedDashboard) -> tuple[list[str], str]:
 
 
 def _print_plan_text(planned: PlanReport) -> None:
+    print_notes(planned.warnings, planned.prune_refusals)
     for org, error in planned.org_errors.items():
         click.echo(f"org {org}: {error}", err=True)
     for item in planned.items:
@@ -266,7 +333,9 @@ def _print_plan_text(planned: PlanReport) -> None:
             click.echo(f"          - {line}")
         if text:
             click.echo(text)
+    print_prune_plan_text(planned.prune)
     counted = Counter(DIFF_STATUS[item.action] for item in planned.items)
+    counted.update(DIFF_PRUNE_STATUS[event.action] for event in planned.prune)
     click.echo(", ".join(f"{n} {status}" for status, n in sorted(counted.items())) or "nothing")
 
 
@@ -286,3 +355,4 @@ def _print_plan_json(planned: PlanReport) -> None:
         click.echo(json.dumps(record, sort_keys=True))
     for org, error in planned.org_errors.items():
         click.echo(json.dumps({"org": org, "status": "failed", "error": error}, sort_keys=True))
+    print_prune_plan_json(planned)

@@ -4,7 +4,8 @@
 Everything specific to this API lives here: the save body (``id`` null, the live
 ``version`` with ``overwrite: false``), what its 412/409 answers mean, that a missing
 version answers 500, that search pages stop at 5000, that an update without ``folderUid``
-moves a dashboard to General.
+moves a dashboard to General, that the version list rewrites the messages of first
+versions and restores, that a provisioned dashboard says so in ``meta.provisioned``.
 """
 
 from __future__ import annotations
@@ -21,11 +22,20 @@ from dashgen.errors import (
     VersionConflictError,
 )
 from dashgen.grafana import admin
-from dashgen.grafana.backend import LiveDashboard, SaveResult, SearchHit, VersionRecord
+from dashgen.grafana.backend import (
+    FolderInfo,
+    LiveDashboard,
+    Manager,
+    SaveResult,
+    SearchHit,
+    VersionRecord,
+)
 from dashgen.grafana.client import NO_RETRY, GrafanaClient
+from dashgen.grafana.datasources import Datasource, list_datasources
 from dashgen.grafana.server import ServerInfo, read_server_info
 
 SEARCH_PAGE_LIMIT = 5000  # Grafana's maximum (§4); above it answers 422
+VERSIONS_LIMIT = 100  # how far back ``versions`` looks by default
 # 412/409 statuses that mean something other than "the version moved".
 NOT_A_VERSION_CONFLICT = frozenset({"name-exists", "plugin-dashboard"})
 
@@ -92,6 +102,7 @@ class ClassicDashboards:
             folder_uid=meta.get("folderUid") or None,
             updated_by=str(meta.get("updatedBy") or ""),
             url=str(meta.get("url") or ""),
+            manager=_manager(meta),
         )
 
     def existing_uids(self) -> set[str]:
@@ -172,6 +183,84 @@ class ClassicDashboards:
             created_by=str(record.get("createdBy") or ""),
         )
 
+    def versions(self, uid: str, limit: int = VERSIONS_LIMIT) -> list[VersionRecord]:
+        """The newest ``limit`` versions, newest first, each with the message it was saved
+        with ([] when the dashboard is gone).
+
+        The list route shows "Initial save" for a first version and "Restored from version
+        N" for a restore, whatever was saved: those entries are read one by one.
+        """
+        path = f"/api/dashboards/uid/{_uid_path(uid)}/versions"
+        try:
+            answer = self.client.get(path, params={"limit": int(limit)})
+        except NotFoundError:
+            return []
+        if isinstance(answer, Mapping):  # 12.x: {"continueToken", "versions"}
+            answer = answer.get("versions")
+        records: list[VersionRecord] = []
+        for item in answer if isinstance(answer, list) else []:
+            if not isinstance(item, Mapping):
+                continue
+            version = int(item.get("version") or 0)
+            if item.get("parentVersion") == 0 or item.get("restoredFrom") or version == 1:
+                stored = self.history(uid, version)
+                if stored is not None:
+                    records.append(stored)
+                continue
+            records.append(
+                VersionRecord(
+                    version=version,
+                    message=str(item.get("message") or ""),
+                    created_by=str(item.get("createdBy") or ""),
+                )
+            )
+        return records
+
+    def delete(self, uid: str) -> bool:
+        """``DELETE /api/dashboards/uid/:uid``, never retried here (the caller reads the
+        dashboard again after a lost answer). False when it was not there (404)."""
+        try:
+            self.client.delete(f"/api/dashboards/uid/{_uid_path(uid)}", retry=NO_RETRY)
+        except NotFoundError:
+            return False
+        return True
+
+    def folder_info(self, uid: str) -> FolderInfo | None:
+        folder = self.get_folder(uid)
+        if folder is None:
+            return None
+        return FolderInfo(
+            uid=str(folder.get("uid") or uid),
+            title=str(folder.get("title") or ""),
+            created_by=str(folder.get("createdBy") or ""),
+            managed=bool(folder.get("managedBy")),
+        )
+
+    def folder_is_empty(self, uid: str) -> bool:
+        """No dashboard, subfolder, library panel or alert rule below the folder (deleting a
+        folder deletes all of it). ``GET /api/folders/:uid/counts`` (the database's counts);
+        a Grafana without that route is asked through search (dashboards and subfolders)."""
+        try:
+            counts = self.client.get(f"/api/folders/{_uid_path(uid)}/counts")
+        except NotFoundError:
+            counts = None
+        if isinstance(counts, Mapping):
+            return not any(isinstance(n, int) and n > 0 for n in counts.values())
+        hits = self.client.get("/api/search", params={"folderUIDs": uid, "limit": 1})
+        return not hits
+
+    def delete_folder(self, uid: str) -> bool:
+        """``DELETE /api/folders/:uid``, never retried here. False when it was not there."""
+        try:
+            self.client.delete(f"/api/folders/{_uid_path(uid)}", retry=NO_RETRY)
+        except NotFoundError:
+            return False
+        return True
+
+    def datasources(self) -> list[Datasource]:
+        """The org's datasources (``GET /api/datasources``)."""
+        return list_datasources(self.client)
+
     def save(
         self,
         document: Mapping[str, Any],
@@ -217,3 +306,10 @@ def _save_model(document: Mapping[str, Any], uid: str, version: int | None) -> d
     if version is not None:
         model["version"] = version
     return model
+
+
+def _manager(meta: Mapping[str, Any]) -> Manager | None:
+    """File-provisioned (and, on 12.x, repository-managed) dashboards say ``provisioned``."""
+    if not meta.get("provisioned"):
+        return None
+    return Manager(kind="provisioned", identity=str(meta.get("provisionedExternalId") or ""))

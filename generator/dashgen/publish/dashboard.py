@@ -187,7 +187,7 @@ def _write(session: OrgSession, planned: PlannedDashboard) -> PublishEvent:
     assert backend is not None
     built = planned.built
     document, expected_hash = stored_form(session, built)
-    message = version_message(expected_hash, session.git_sha)
+    message = version_message(expected_hash, session.git_sha, session.config.project)
     doing = session.doing(f"saving {describe(built)}", built)
     policy = session.connection.retry
     base_version = planned.live_version

@@ -5,7 +5,9 @@
 own token, ONE pooled client, the backend for it, the ``GET /api/org`` check, and one
 read of what the server says about itself (its version, logged, and the
 ``min_refresh_interval`` every comparison applies: grafana-api.md §14.1). Each
-batch then ensures only the folders not seen before, searches for the uids that exist
+batch first checks the datasources its dashboards reference and binds datasource names to
+this org's uids (``dashgen.publish.datasources``: nothing is written for a dashboard that
+fails), then ensures only the folders not seen before, searches for the uids that exist
 only when the batch is large (a shortcut: new dashboards then cost no read), and runs
 the per-dashboard path (``dashgen.publish.dashboard``) concurrently: reads at
 ``read_concurrency``, writes bounded by ``concurrency``. A failed open (no token, a
@@ -31,8 +33,8 @@ from dashgen.grafana.classic import ClassicDashboards
 from dashgen.grafana.client import Connection, GrafanaClient
 from dashgen.messages import Doing, explain, token_hint
 from dashgen.model.normalize import DEFAULT_MIN_REFRESH_INTERVAL
-from dashgen.publish import dashboard
-from dashgen.publish.events import PlannedDashboard, PublishEvent, PublishReport
+from dashgen.publish import dashboard, datasources
+from dashgen.publish.events import Action, PlannedDashboard, PublishEvent, PublishReport
 from dashgen.publish.provenance import git_short_sha
 from dashgen.tokens import resolve_token
 
@@ -73,11 +75,14 @@ class OrgSession:
         concurrency: int = DEFAULT_CONCURRENCY,
         read_concurrency: int | None = None,
         git_sha: str | _FromProject | None = FROM_PROJECT,
+        allow_missing_datasources: bool = False,
     ) -> None:
         self.config = config
         self.org = org
         self.connection = connection
         self.force = force
+        self.allow_missing_datasources = allow_missing_datasources
+        self.warnings: list[str] = []  # the last batch's (missing datasources let through ...)
         self._git_sha = git_sha
         writes = max(1, concurrency)
         self.read_concurrency = max(
@@ -199,9 +204,13 @@ class OrgSession:
                 for built in selected:
                     record(PublishEvent.failed(self.org, built, error))
             elif selected:
-                self._prepare(selected, create_folders=not dry_run)
+                ready = self._check_datasources(selected)
+                report.warnings.extend(self.warnings)
+                for built, why in ready.refused:
+                    record(PublishEvent.failed(self.org, built, why))
+                self._prepare(ready.ready, create_folders=not dry_run)
                 work = dashboard.plan if dry_run else dashboard.publish_one
-                for outcome in self._each(selected, partial(work, self)):
+                for outcome in self._each(ready.ready, partial(work, self)):
                     record(outcome.event() if isinstance(outcome, PlannedDashboard) else outcome)
                 if self.token_rejected:
                     self._close_backend()  # the next batch reads the token and checks again
@@ -220,11 +229,24 @@ class OrgSession:
                 return [], error
             if not selected:
                 return [], None
-            self._prepare(selected, create_folders=False)
+            ready = self._check_datasources(selected)
+            items = [
+                PlannedDashboard(self.org, built, Action.FAILED, error=why)
+                for built, why in ready.refused
+            ]
+            self._prepare(ready.ready, create_folders=False)
             work = partial(dashboard.plan, self, with_documents=with_documents)
-            items = list(self._each(selected, work))
+            items.extend(self._each(ready.ready, work))
         items.sort(key=lambda item: item.built.uid)
         return items, None
+
+    def _check_datasources(self, dashboards: Sequence[BuiltDashboard]) -> datasources.CheckedBatch:
+        """Before anything is written: datasources bound and checked (``self.warnings``)."""
+        checked = datasources.check_batch(
+            self, dashboards, allow_missing=self.allow_missing_datasources
+        )
+        self.warnings = checked.warnings
+        return checked
 
     def _prepare(self, dashboards: Sequence[BuiltDashboard], *, create_folders: bool) -> None:
         """Before a batch: ensure the folders not seen yet; search only for a large batch."""
@@ -261,6 +283,8 @@ class OrgSession:
         self, dashboards: Sequence[BuiltDashboard], work: Callable[[BuiltDashboard], Any]
     ) -> Iterable[Any]:
         """Run ``work`` for every dashboard concurrently; yield results as they finish."""
+        if not dashboards:
+            return
         if len(dashboards) == 1:  # no thread hop for the common watch case
             yield work(dashboards[0])
             return
