@@ -39,6 +39,7 @@ BUILTIN_UIDS = frozenset(
 BUILTIN_TYPES = frozenset({"datasource", "grafana", "__expr__"})
 # $var, ${var}, ${var:fmt} or the deprecated [[var]], anywhere in the string.
 _VARIABLE = re.compile(r"\$\{?\w|\[\[\w")
+_KEY = re.compile(rb'"datasource"\s*:')
 
 Kind = Literal["uid", "string", "name", "type"]
 Path = tuple[str | int, ...]
@@ -88,30 +89,80 @@ def is_variable(value: str) -> bool:
     return bool(_VARIABLE.search(value))
 
 
-def references(dashboard: Mapping[str, Any]) -> list[Reference]:
-    """Every reference to a concrete datasource, in document order."""
+def references(dashboard: Mapping[str, Any], text: bytes | None = None) -> list[Reference]:
+    """Every reference to a concrete datasource, in document order.
+
+    ``text``: the document's JSON when the caller has it. The places dashboards keep
+    references (panels and their targets, template variables, annotations) are read first;
+    only when ``text`` holds more ``"datasource"`` keys than those (a plugin's options, a
+    legacy alert's query), or without ``text``, is the whole document walked.
+    """
+    found, keys = _known_places(dashboard)
+    if text is not None and len(_KEY.findall(text)) == keys:
+        return found
+    return _everywhere(dashboard)
+
+
+def _known_places(dashboard: Mapping[str, Any]) -> tuple[list[Reference], int]:
+    found: list[Reference] = []
+    keys = 0
+    for path, panel in _panels(dashboard):
+        location = Location(panel.get("id"), _text(panel.get("title")))
+        if "datasource" in panel:
+            keys += 1
+            found.extend(_classify(panel["datasource"], (*path, "datasource"), location))
+        for index, target in _dicts(panel.get("targets")):
+            if "datasource" in target:
+                keys += 1
+                here = (*path, "targets", index, "datasource")
+                at = _with_detail(location, _target_detail(target, index))
+                found.extend(_classify(target["datasource"], here, at))
+    for path, item, location in _listed(dashboard):
+        found.extend(_variable_type(item, path, location))
+        if "datasource" in item:
+            keys += 1
+            found.extend(_classify(item["datasource"], (*path, "datasource"), location))
+    if "datasource" in dashboard:  # some old dashboards carry a dashboard-wide one
+        keys += 1
+        found.extend(_classify(dashboard["datasource"], ("datasource",), Location()))
+    return found, keys
+
+
+def _everywhere(dashboard: Mapping[str, Any]) -> list[Reference]:
     found: list[Reference] = []
     for path, panel in _panels(dashboard):
         location = Location(panel.get("id"), _text(panel.get("title")))
-        found.extend(_walk(panel, path, location, skip=("panels", "libraryPanel")))
-    templating = dashboard.get("templating")
-    variables = templating.get("list") if isinstance(templating, Mapping) else None
-    for index, variable in _dicts(variables):
-        path = ("templating", "list", index)
-        location = Location(detail=f"template variable {_label(variable)}")
-        if variable.get("type") == "datasource":
-            plugin = variable.get("query")
-            if isinstance(plugin, str) and plugin.strip() and not is_variable(plugin):
-                found.append(Reference("type", plugin.strip(), plugin.strip(), location, path))
-        found.extend(_walk(variable, path, location))
-    annotations = dashboard.get("annotations")
-    listed = annotations.get("list") if isinstance(annotations, Mapping) else None
-    for index, annotation in _dicts(listed):
-        location = Location(detail=f"annotation {_label(annotation)}")
-        found.extend(_walk(annotation, ("annotations", "list", index), location))
-    if "datasource" in dashboard:  # some old dashboards carry a dashboard-wide one
+        _walk(panel, path, location, found, skip=("panels", "libraryPanel"))
+    for path, item, location in _listed(dashboard):
+        found.extend(_variable_type(item, path, location))
+        _walk(item, path, location, found)
+    if "datasource" in dashboard:
         found.extend(_classify(dashboard["datasource"], ("datasource",), Location()))
     return found
+
+
+def _listed(dashboard: Mapping[str, Any]) -> Iterator[tuple[Path, Mapping[str, Any], Location]]:
+    """Template variables and annotations, with their paths and how a person names them."""
+    templating = dashboard.get("templating")
+    variables = templating.get("list") if isinstance(templating, dict) else None
+    for index, variable in _dicts(variables):
+        location = Location(detail=f"template variable {_label(variable)}")
+        yield ("templating", "list", index), variable, location
+    annotations = dashboard.get("annotations")
+    listed = annotations.get("list") if isinstance(annotations, dict) else None
+    for index, annotation in _dicts(listed):
+        location = Location(detail=f"annotation {_label(annotation)}")
+        yield ("annotations", "list", index), annotation, location
+
+
+def _variable_type(variable: Mapping[str, Any], path: Path, location: Location) -> list[Reference]:
+    """A ``datasource`` variable needs a datasource of its plugin type (``query``)."""
+    if path[0] != "templating" or variable.get("type") != "datasource":
+        return []
+    plugin = variable.get("query")
+    if isinstance(plugin, str) and plugin.strip() and not is_variable(plugin):
+        return [Reference("type", plugin.strip(), plugin.strip(), location, path)]
+    return []
 
 
 def bind(dashboard: Mapping[str, Any], bound: Mapping[Path, Mapping[str, Any]]) -> dict[str, Any]:
@@ -140,24 +191,25 @@ def _panels(dashboard: Mapping[str, Any]) -> Iterator[tuple[Path, Mapping[str, A
 
 
 def _walk(
-    node: Any, path: Path, location: Location, skip: tuple[str, ...] = ()
-) -> Iterator[Reference]:
-    if isinstance(node, Mapping):
+    node: Any, path: Path, location: Location, found: list[Reference], skip: tuple[str, ...] = ()
+) -> None:
+    if isinstance(node, dict):
         for key, value in node.items():
-            if key in skip:
+            if key in skip or not isinstance(value, dict | list | str):
                 continue
             here = (*path, key)
             if key == "datasource":
-                yield from _classify(value, here, location)
+                found.extend(_classify(value, here, location))
             elif key == "targets" and isinstance(value, list):
                 for index, target in enumerate(value):
                     detail = _target_detail(target, index)
-                    yield from _walk(target, (*here, index), _with_detail(location, detail))
-            else:
-                yield from _walk(value, here, location)
+                    _walk(target, (*here, index), _with_detail(location, detail), found)
+            elif not isinstance(value, str):
+                _walk(value, here, location, found)
     elif isinstance(node, list):
         for index, item in enumerate(node):
-            yield from _walk(item, (*path, index), location)
+            if isinstance(item, dict | list):
+                _walk(item, (*path, index), location, found)
 
 
 def _classify(value: Any, path: Path, location: Location) -> Iterator[Reference]:
@@ -166,7 +218,7 @@ def _classify(value: Any, path: Path, location: Location) -> Iterator[Reference]
         if text and text not in BUILTIN_UIDS and not is_variable(text):
             yield Reference("string", text, None, location, path)
         return
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         return
     plugin = value.get("type") if isinstance(value.get("type"), str) else None
     if plugin in BUILTIN_TYPES:
@@ -183,7 +235,7 @@ def _classify(value: Any, path: Path, location: Location) -> Iterator[Reference]
 
 
 def _target_detail(target: Any, index: int) -> str:
-    ref_id = target.get("refId") if isinstance(target, Mapping) else None
+    ref_id = target.get("refId") if isinstance(target, dict) else None
     return f"target {ref_id}" if isinstance(ref_id, str) and ref_id else f"target #{index + 1}"
 
 
@@ -195,7 +247,7 @@ def _with_detail(location: Location, detail: str) -> Location:
 def _dicts(items: Any) -> Iterator[tuple[int, Mapping[str, Any]]]:
     if isinstance(items, list):
         for index, item in enumerate(items):
-            if isinstance(item, Mapping):
+            if isinstance(item, dict):
                 yield index, item
 
 

@@ -83,15 +83,15 @@ class OrgDatasources:
         return exact or [d for d in self.items if d.name.casefold() == name.casefold()]
 
     def listing(self, plugin: str | None) -> str:
-        """The org's datasources (of ``plugin``), for a message."""
+        """The org's datasources (of ``plugin``), for a message: "its ... datasources: ..."."""
         chosen = [d for d in self.items if plugin is None or d.type == plugin]
         kind = f"{plugin} " if plugin else ""
         if not chosen:
-            return f"org {self.org!r} has no {kind}datasource"
+            return f"it has no {kind}datasource"
         shown = ", ".join(d.describe() for d in chosen[:LISTED])
         if len(chosen) > LISTED:
             shown += f" and {len(chosen) - LISTED} more"
-        return f"the {kind}datasources of org {self.org!r}: {shown}"
+        return f"its {kind}datasources: {shown}"
 
 
 def check_batch(
@@ -201,7 +201,7 @@ def _missing(org: OrgDatasources, group: list[Reference]) -> str:
     if len(named) > 3:
         places += f" and {len(named) - 3} more"
     if first.kind == "type":
-        return f"{places} needs {first.describe()}, and {org.listing(first.value)}"
+        return f"{places} needs {first.describe()}, and org {org.org!r} has none"
     return f"{first.describe()} of {places} is not in org {org.org!r} ({org.listing(first.type)})"
 
 
@@ -238,7 +238,8 @@ def _references(built: BuiltDashboard) -> tuple[Reference, ...]:
         if cached is not None:
             _cache.move_to_end(key)
             return cached
-    found = tuple(references(built.load()))
+    text = built.path.read_bytes()
+    found = tuple(references(orjson.loads(text), text))
     with _cache_lock:
         _cache[key] = found
         while len(_cache) > CACHED_DASHBOARDS:

@@ -39,7 +39,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from dashgen.build.manifest import BuiltDashboard
@@ -202,7 +202,8 @@ def _report(session: OrgSession, target: _Target, result: PruneResult) -> None:
             f"source removed, but edited in Grafana since: kept ({target.evidence.why}); delete "
             "it in Grafana or bring its source back"
         )
-        result.events.append(_event(session.org, target, Action.KEPT, error=why))
+        kept = _event(session.org, target, Action.KEPT, error=why)
+        result.events.append(replace(kept, url=session.absolute(target.live.url)))
     elif kind is Ownership.UNNAMED:
         result.warnings.append(
             f"{session.org}/{target.hit.uid} {target.hit.title!r}: not in the build, but "

@@ -215,6 +215,7 @@ class Emulator:
         dashboard: dict[str, Any],
         folder_uid: str | None = None,
         external_id: str = "provisioning/dashboards/provisioned.json",
+        message: str = "",
     ) -> dict[str, Any]:
         """Store ``dashboard`` as file provisioning does: afterwards the API refuses to save
         or delete it, and ``meta.provisioned`` says so. Returns the save response."""
@@ -224,6 +225,7 @@ class Emulator:
             saved_by=ANONYMOUS,
             folder_uid=folder_uid,
             overwrite=True,
+            message=message,
         )
         with self.state.lock:
             uid = str(dashboard.get("uid") or "").strip()
