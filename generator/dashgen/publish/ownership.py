@@ -26,11 +26,12 @@ message found decides (this project's → ``EDITED``, another's → ``FOREIGN``)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from dashgen.grafana.backend import LiveDashboard
+from dashgen.grafana.backend import LiveDashboard, VersionRecord
 from dashgen.model.normalize import content_hash
 from dashgen.publish.provenance import hash_in_message, project_in_message, wrote
 from dashgen.publish.pulled import pulled_record
@@ -55,12 +56,25 @@ class Evidence:
     writer: str = ""  # the login that saved this project's version (folders: same creator?)
 
 
-def evidence(session: OrgSession, uid: str, live: LiveDashboard) -> Evidence:
-    """Whose ``live`` is, for this session's project. Raises what the backend raises."""
+def history(session: OrgSession, uid: str) -> list[VersionRecord]:
+    """The newest versions of ``uid``, newest first, with their messages as saved."""
     assert session.backend is not None
+    return session.backend.versions(uid, HISTORY_DEPTH)
+
+
+def maybe_ours(session: OrgSession, uid: str, records: Sequence[VersionRecord]) -> bool:
+    """Worth reading the dashboard: dashgen wrote some version, or this project pulled it."""
+    if pulled_record(session.config.root, session.org, uid) is not None:
+        return True
+    return any(hash_in_message(record.message) for record in records)
+
+
+def evidence(
+    session: OrgSession, uid: str, live: LiveDashboard, records: Sequence[VersionRecord]
+) -> Evidence:
+    """Whose ``live`` is, for this session's project (``records``: ``history(uid)``)."""
     project = session.config.project
     live_hash = content_hash(live.dashboard)
-    records = session.backend.versions(uid, HISTORY_DEPTH)
     newest = records[0] if records and records[0].version == live.version else None
     if (
         project

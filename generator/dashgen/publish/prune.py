@@ -10,12 +10,13 @@ plan). Backend-neutral: only the backend calls ``search_dashboards``, ``get``,
    failed keeps its old one).
 2. Candidates: the org's dashboards (one search, all pages) minus the build's uids. The
    search is eventually consistent on 12.x: a dashboard it misses is pruned next time.
-3. Each candidate is read (``get``: content, version, manager) and its ownership decided
-   (``dashgen.publish.ownership``): only this project's dashboards, unchanged since it
-   wrote them, are deleted. Edited ones are reported as ``kept`` (exit 1 unless
-   ``--prune-keep-edited``); dashboards of other projects, the UI or other tools are never
-   touched; those managed by Git Sync or provisioning (``LiveDashboard.manager``) are
-   skipped before anything else.
+3. Each candidate's history is read (``versions``); one without any dashgen version (nor
+   pulled by this project) is left there and then. The others are read (``get``: content,
+   version, manager) and their ownership decided (``dashgen.publish.ownership``): only this
+   project's dashboards, unchanged since it wrote them, are deleted. Edited ones are
+   reported as ``kept`` (exit 1 unless ``--prune-keep-edited``); dashboards of other
+   projects, the UI or other tools are never touched; those managed by Git Sync or
+   provisioning (``LiveDashboard.manager``) are skipped before their ownership is judged.
 4. ``--prune-max`` (default: 10 or 25% of this project's dashboards in the org, whichever
    is larger): more deletions than that and nothing is deleted without ``--yes``.
 5. Deletes, bounded by the session's write slots. A delete is never repeated blindly: after
@@ -36,26 +37,24 @@ from __future__ import annotations
 
 import logging
 import math
-import time
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.config import Config
-from dashgen.errors import (
-    DashgenError,
-    GrafanaConnectionError,
-    PermissionDeniedError,
-    RateLimitedError,
-    ServerError,
-    UsageError,
+from dashgen.errors import DashgenError, PermissionDeniedError, UsageError
+from dashgen.grafana.backend import SearchHit
+from dashgen.publish.deletes import (
+    Target,
+    deleter,
+    each,
+    event,
+    planned_folders,
+    prune_folders,
 )
-from dashgen.grafana.backend import LiveDashboard, SearchHit
-from dashgen.messages import Doing
 from dashgen.publish.events import Action, PublishEvent
-from dashgen.publish.ownership import Evidence, Ownership, evidence
+from dashgen.publish.ownership import Ownership, evidence, history, maybe_ours
 
 if TYPE_CHECKING:
     from dashgen.publish.session import OrgSession
@@ -63,13 +62,6 @@ if TYPE_CHECKING:
 DEFAULT_PRUNE_MAX = 10
 DEFAULT_PRUNE_SHARE = 0.25
 NAMED_IN_REFUSAL = 5
-CHANGED_CONCURRENTLY = (
-    "was changed in Grafana by someone else since dashgen read it; nothing was deleted: "
-    "re-run the prune"
-)
-# Creators that name nobody in particular: never evidence that dashgen made a folder.
-_NOBODY = frozenset({"", "Anonymous"})
-_TRANSIENT = (GrafanaConnectionError, ServerError, RateLimitedError)
 
 logger = logging.getLogger(__name__)
 
@@ -102,13 +94,6 @@ class PruneResult:
     events: list[PublishEvent] = field(default_factory=list)
     refusal: str | None = None  # why nothing was pruned in the org (a guard held)
     warnings: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Target:
-    hit: SearchHit
-    live: LiveDashboard
-    evidence: Evidence
 
 
 def prune(
@@ -153,13 +138,14 @@ def prune(
         if not dry_run:
             return result
     if dry_run:
-        result.events.extend(_event(org, t, Action.WOULD_DELETE) for t in doomed)
-        result.events.extend(_folders_planned(session, built, doomed, hits))
+        result.events.extend(event(org, t, Action.WOULD_DELETE) for t in doomed)
+        result.events.extend(planned_folders(session, built, doomed, hits))
         return result
-    deleted = [e for e in _each(session, doomed, _deleter(session)) if e is not None]
+    deleted = [e for e in each(session, doomed, deleter(session)) if e is not None]
     result.events.extend(deleted)
     gone = {e.uid for e in deleted if e.action is Action.DELETED}
-    _prune_folders(session, built, [t for t in doomed if t.hit.uid in gone], result)
+    emptied = [t for t in doomed if t.hit.uid in gone]
+    result.events.extend(prune_folders(session, built, emptied, result.warnings))
     return result
 
 
@@ -168,25 +154,28 @@ def prune(
 
 def _classify(
     session: OrgSession, candidates: Sequence[SearchHit], result: PruneResult
-) -> list[_Target]:
-    def judge(hit: SearchHit) -> _Target | str | None:
+) -> list[Target]:
+    def judge(hit: SearchHit) -> Target | str | None:
         assert session.backend is not None
         doing = session.doing(f"reading dashboard {hit.title!r} (uid {hit.uid}) to prune")
         try:
+            records = history(session, hit.uid)
+            if not maybe_ours(session, hit.uid, records):
+                return None  # no dashgen version: made in the UI or by another tool
             live = session.backend.get(hit.uid)
             if live is None:
                 return None  # deleted meanwhile
             if live.manager is not None:
                 logger.debug("%s is managed by %s: not pruned", hit.uid, live.manager.describe())
                 return None
-            return _Target(hit, live, evidence(session, hit.uid, live))
+            return Target(hit, live, evidence(session, hit.uid, live, records))
         except PermissionDeniedError:
             return None  # dashgen's token could not have written it
         except DashgenError as error:
             return f"{session.explain(error, doing)}; not pruned"
 
-    targets: list[_Target] = []
-    for outcome in _each(session, candidates, judge):
+    targets: list[Target] = []
+    for outcome in each(session, candidates, judge):
         if isinstance(outcome, str):
             result.warnings.append(outcome)
         elif outcome is not None:
@@ -195,14 +184,14 @@ def _classify(
     return targets
 
 
-def _report(session: OrgSession, target: _Target, result: PruneResult) -> None:
+def _report(session: OrgSession, target: Target, result: PruneResult) -> None:
     kind = target.evidence.ownership
     if kind is Ownership.EDITED:
         why = (
             f"source removed, but edited in Grafana since: kept ({target.evidence.why}); delete "
             "it in Grafana or bring its source back"
         )
-        kept = _event(session.org, target, Action.KEPT, error=why)
+        kept = event(session.org, target, Action.KEPT, error=why)
         result.events.append(replace(kept, url=session.absolute(target.live.url)))
     elif kind is Ownership.UNNAMED:
         result.warnings.append(
@@ -211,7 +200,7 @@ def _report(session: OrgSession, target: _Target, result: PruneResult) -> None:
         )
 
 
-def _too_many(org: str, doomed: Sequence[_Target], limit: int) -> str:
+def _too_many(org: str, doomed: Sequence[Target], limit: int) -> str:
     names = ", ".join(t.hit.uid for t in doomed[:NAMED_IN_REFUSAL])
     if len(doomed) > NAMED_IN_REFUSAL:
         names += f" and {len(doomed) - NAMED_IN_REFUSAL} more"
@@ -220,181 +209,3 @@ def _too_many(org: str, doomed: Sequence[_Target], limit: int) -> str:
         f"--prune-max {limit}; nothing was deleted: check that the build holds every source, "
         "or re-run with --yes"
     )
-
-
-# -- deleting ------------------------------------------------------------------------------
-
-
-def _deleter(session: OrgSession) -> Callable[[_Target], PublishEvent]:
-    def delete(target: _Target) -> PublishEvent:
-        with session.write_slots:
-            return _delete_dashboard(session, target)
-
-    return delete
-
-
-def _delete_dashboard(session: OrgSession, target: _Target) -> PublishEvent:
-    backend = session.backend
-    assert backend is not None
-    uid = target.hit.uid
-    judged = target.live.version
-    doing = session.doing(f"deleting dashboard {target.hit.title!r} (uid {uid})")
-
-    def still_there() -> bool | None:
-        live = backend.get(uid)
-        if live is None:
-            return None
-        return live.version == judged and live.manager is None
-
-    try:
-        state = still_there()
-    except DashgenError as error:
-        return _event(session.org, target, Action.FAILED, error=session.explain(error, doing))
-    if state is None:
-        return _event(session.org, target, Action.DELETED)  # someone deleted it first
-    if not state:
-        return _event(
-            session.org, target, Action.FAILED, error=f"{_describe(target)} {CHANGED_CONCURRENTLY}"
-        )
-    subject = _describe(target)
-    why = _delete_safely(session, lambda: backend.delete(uid), still_there, doing, subject)
-    if why is None:
-        return _event(session.org, target, Action.DELETED)
-    return _event(session.org, target, Action.FAILED, error=why)
-
-
-def _delete_safely(
-    session: OrgSession,
-    delete: Callable[[], bool],
-    still_there: Callable[[], bool | None],
-    doing: Doing,
-    subject: str,
-) -> str | None:
-    """Send ``delete`` until it is done; None when done (or gone), else why not.
-
-    ``still_there`` reads the target again after a lost answer: None gone, True unchanged
-    (send again), False changed by someone else (stop)."""
-    policy = session.connection.retry
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            delete()  # False (404) is success too: it is gone
-            return None
-        except _TRANSIENT as error:
-            if attempt >= policy.attempts:
-                return session.explain(error, doing)
-            time.sleep(policy.backoff(attempt, error))
-            try:
-                state = still_there()
-            except DashgenError as read_error:
-                return session.explain(read_error, doing)
-            if state is None:
-                return None
-            if not state:
-                return f"{subject} {CHANGED_CONCURRENTLY}"
-        except DashgenError as error:
-            return session.explain(error, doing)
-
-
-# -- folders -------------------------------------------------------------------------------
-
-
-def _folder_writers(
-    built: Sequence[BuiltDashboard], targets: Iterable[_Target]
-) -> dict[str, set[str]]:
-    """Folder uid → the logins that saved this project's deleted dashboards in it (folders
-    the build still publishes into, and General, are never candidates)."""
-    kept = {b.target_folder_uid for b in built}
-    writers: dict[str, set[str]] = {}
-    for target in targets:
-        folder = target.live.folder_uid
-        if folder and folder not in kept:
-            names = writers.setdefault(folder, set())
-            if target.evidence.writer not in _NOBODY:
-                names.add(target.evidence.writer)
-    return writers
-
-
-def _prune_folders(
-    session: OrgSession,
-    built: Sequence[BuiltDashboard],
-    deleted: Sequence[_Target],
-    result: PruneResult,
-) -> None:
-    backend = session.backend
-    assert backend is not None
-    for uid, writers in sorted(_folder_writers(built, deleted).items()):
-        doing = session.doing(f"deleting folder {uid} (emptied by the prune)")
-        try:
-            info = backend.folder_info(uid)
-            if info is None or info.managed or info.created_by not in writers:
-                continue  # gone, another tool's, or not created by dashgen
-            if not backend.folder_is_empty(uid):
-                continue
-        except DashgenError as error:
-            result.warnings.append(f"{session.explain(error, doing)}; the folder was kept")
-            continue
-
-        def still_empty(uid: str = uid) -> bool | None:
-            if backend.folder_info(uid) is None:
-                return None
-            return backend.folder_is_empty(uid)
-
-        subject = f"folder {info.title!r} (uid {uid})"
-        with session.write_slots:
-            why = _delete_safely(
-                session, lambda u=uid: backend.delete_folder(u), still_empty, doing, subject
-            )
-        action = Action.FOLDER_DELETED if why is None else Action.FAILED
-        result.events.append(PublishEvent(session.org, uid, info.title, action, error=why))
-
-
-def _folders_planned(
-    session: OrgSession,
-    built: Sequence[BuiltDashboard],
-    doomed: Sequence[_Target],
-    hits: Sequence[SearchHit],
-) -> list[PublishEvent]:
-    """For a plan: folders every listed dashboard of which would go (emptiness, library
-    panels and alert rules are checked when it happens)."""
-    assert session.backend is not None
-    going = {t.hit.uid for t in doomed}
-    events = []
-    for uid, writers in sorted(_folder_writers(built, doomed).items()):
-        if any(hit.folder_uid == uid and hit.uid not in going for hit in hits):
-            continue
-        try:
-            info = session.backend.folder_info(uid)
-        except DashgenError:
-            continue
-        if info is not None and not info.managed and info.created_by in writers:
-            events.append(PublishEvent(session.org, uid, info.title, Action.WOULD_DELETE_FOLDER))
-    return events
-
-
-# -- helpers -------------------------------------------------------------------------------
-
-
-def _each(session: OrgSession, items: Sequence, work: Callable) -> list:
-    if not items:
-        return []
-    if len(items) == 1:
-        return [work(items[0])]
-    with ThreadPoolExecutor(max_workers=min(session.read_concurrency, len(items))) as pool:
-        return list(pool.map(work, items))
-
-
-def _event(org: str, target: _Target, action: Action, *, error: str | None = None) -> PublishEvent:
-    return PublishEvent(
-        org=org,
-        uid=target.hit.uid,
-        title=target.hit.title,
-        action=action,
-        version_before=target.live.version,
-        error=error,
-    )
-
-
-def _describe(target: _Target) -> str:
-    return f"dashboard {target.hit.title!r} (uid {target.hit.uid})"
