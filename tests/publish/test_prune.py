@@ -3,16 +3,20 @@ server, for every dashboard backend (``backend_mode``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
 from publish_support import ORG
-from scenario import PROJECT, Scenario, dashboard
+from scenario import PROJECT, BackendMode, Scenario, dashboard, make_scenario
 
 from dashgen.model.normalize import content_hash, normalize
 from dashgen.publish import PruneOptions
 from dashgen.publish.events import Action
 from dashgen.publish.provenance import version_message
 from dashgen.publish.pulled import PulledDashboard, record_pulled
+from dashgen.testing import EmulatorServer
 
 
 def published(scenario: Scenario, *names: str) -> None:
@@ -69,6 +73,8 @@ def test_a_source_removed_after_a_human_edit_is_kept_and_reported(scenario: Scen
     assert expected.code == 0, expected.output
     assert "kept" in expected.stdout
     assert scenario.stored("edited") is not None
+    assert scenario.diff("--prune").code == 1
+    assert scenario.diff("--prune", "--prune-keep-edited").code == 0
 
 
 def test_dashboards_made_in_the_ui_or_by_another_project_are_never_touched(
@@ -303,3 +309,42 @@ def test_prune_only_touches_the_orgs_published(scenario: Scenario) -> None:
 
     assert run.code == 0, run.output
     assert "elsewhere" in scenario.uids(other)
+
+
+def test_the_version_message_names_the_project(scenario: Scenario) -> None:
+    published(scenario, "one")
+
+    (record,) = scenario.emulator.versions(scenario.org_id, "one")
+
+    assert record.message.startswith("dashgen ")
+    assert record.message.endswith(f" project {PROJECT}")
+
+
+def test_a_project_name_must_be_one_word(scenario: Scenario) -> None:
+    scenario.write_config('project = "two words"\n')
+
+    run = scenario.publish("--prune")
+
+    assert run.code == 2
+    assert "project must be one word" in run.stderr
+
+
+def test_prune_against_grafana_11_2(
+    tmp_path: Path,
+    make_grafana_server: Callable[..., EmulatorServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """11.2 lists versions as a bare array and shows "Initial save" for a first version."""
+    older = make_scenario(
+        tmp_path, make_grafana_server, BackendMode("classic", "11.2"), monkeypatch
+    )
+    published(older, "keep", "gone", "edited")
+    older.edit_in_ui("edited", rename_panel)
+    older.remove_source(f"{ORG}/gone.json")
+    older.remove_source(f"{ORG}/edited.json")
+
+    run = older.publish("--prune", "--prune-keep-edited")
+
+    assert run.code == 0, run.output
+    assert sorted(older.uids()) == ["edited", "keep"]
+    assert "after dashgen's version 1" in run.stdout

@@ -111,7 +111,7 @@ def plan(
     """What ``publish`` would do, with the comparable documents on both sides (for diff);
     with ``prune``, what it would delete (``report.prune``)."""
     _check_prune(config, prune, only_uids)
-    report = PlanReport()
+    report = PlanReport(kept_is_expected=bool(prune and prune.keep_edited))
     for org, selected in _select(config, org_names, dashboards, only_uids):
         with OrgSession(
             config,

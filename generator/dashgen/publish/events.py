@@ -139,12 +139,13 @@ class PlanReport:
     prune: list[PublishEvent] = field(default_factory=list)
     prune_refusals: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    kept_is_expected: bool = False  # --prune-keep-edited
 
     @property
     def has_changes(self) -> bool:
         return (
             bool(self.org_errors)
             or bool(self.prune_refusals)
-            or bool(self.prune)
+            or any(e.action is not Action.KEPT or not self.kept_is_expected for e in self.prune)
             or any(i.action != Action.UNCHANGED for i in self.items)
         )
