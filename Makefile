@@ -42,6 +42,7 @@ lint: $(BIN)/.installed
 bench: $(BIN)/.installed chromium
 	$(BIN)/python bench/build_bench.py
 	$(BIN)/python bench/publish_bench.py
+	$(BIN)/python bench/prune_bench.py
 	$(BIN)/python bench/watch_bench.py
 	$(BIN)/python bench/preview_bench.py
 	$(BIN)/python bench/big_dashboard_bench.py

@@ -50,6 +50,9 @@ def serve_emulator(latency_ms: float, folder_uid: str | None, pipe: Pipe) -> Non
     emulator = Emulator(latency_ms=latency_ms)
     org_id = emulator.create_org(ORG)
     baseline_org = emulator.create_org(BASELINE_ORG)
+    # What the synthetic dashboards reference (publish checks it exists): the Jinja ones
+    # `prom-<org>`, the others a `datasource` variable of type prometheus.
+    emulator.create_datasource(org_id, "Prometheus", "prometheus", uid=f"prom-{ORG}")
     tokens = {
         ORG: emulator.create_service_account_token(org_id, "Editor"),
         BASELINE_ORG: emulator.create_service_account_token(baseline_org, "Editor"),

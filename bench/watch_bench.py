@@ -281,6 +281,8 @@ def run(count: int, edit_count: int, timing: Timing, seed: int) -> None:
         emulator = Emulator()
         with EmulatorServer(emulator) as server:
             org_id = emulator.create_org(org)
+            # What the synthetic dashboards reference (publish checks it exists).
+            emulator.create_datasource(org_id, "Prometheus", "prometheus", uid=f"prom-{org}")
             os.environ[f"DASHGEN_TOKEN_{org.upper()}"] = emulator.create_service_account_token(
                 org_id
             )

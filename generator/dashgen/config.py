@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ PYPROJECT_FILE_NAME = "pyproject.toml"
 CONFIG_FILE_NAMES = (CONFIG_FILE_NAME, PYPROJECT_FILE_NAME)
 DEFAULT_ORG = "_default"
 
-_TOP_LEVEL_KEYS = {"grafana_url", "grafana", "paths", "vars", "orgs", "build", "inputs"}
+_TOP_LEVEL_KEYS = {"grafana_url", "grafana", "project", "paths", "vars", "orgs", "build", "inputs"}
 _PATH_KEYS = {"sources": "dashboards", "templates": "templates", "output": "build"}
 _ORG_KEYS = {"folder", "folder_uid", "sources", "vars", "inputs", "folders"}
 _BUILD_KEYS = {"convert_legacy_rows", "source_timeout_s"}
@@ -32,6 +33,8 @@ _BUILD_KEYS = {"convert_legacy_rows", "source_timeout_s"}
 DEFAULT_SOURCE_TIMEOUT_S = 60.0
 _GRAFANA_KEYS = {"timeout_s"}
 MAX_TIMEOUT_S = 3600.0
+# `project`: goes into every version message (one word), so prune tells projects apart.
+PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,9 @@ class Config:
     # [build] source_timeout_s: seconds one source may run before it is stopped (an error)
     source_timeout_s: float = DEFAULT_SOURCE_TIMEOUT_S
     grafana: GrafanaSettings = field(default_factory=GrafanaSettings)  # [grafana]
+    # `project`: this project's name in Grafana's version history; what `publish --prune`
+    # deletes is limited to dashboards whose dashgen version names it (None: not set)
+    project: str | None = None
 
     def org(self, name: str) -> OrgConfig:
         """The declared org, or an implicit one: every source, General folder, no vars."""
@@ -159,6 +165,7 @@ def _parse(
 ) -> Config:
     _reject_unknown(table, _TOP_LEVEL_KEYS, prefix, problems)
     grafana_url = _grafana_url(table, prefix, problems)
+    project = _project(table, prefix, problems)
     paths = _table(table, "paths", prefix, problems)
     _reject_unknown(paths, set(_PATH_KEYS), f"{prefix}paths.", problems)
     dirs = {
@@ -193,6 +200,7 @@ def _parse(
         inputs=inputs,
         source_timeout_s=source_timeout_s,
         grafana=grafana,
+        project=project,
     )
 
 
@@ -207,6 +215,17 @@ def _grafana_url(table: dict[str, Any], prefix: str, problems: list[str]) -> str
         problems.append(f"{prefix}grafana_url {problem}")
         return None
     return clean_grafana_url(url)
+
+
+def _project(table: dict[str, Any], prefix: str, problems: list[str]) -> str | None:
+    project = _optional_str(table, "project", prefix, problems)
+    if project is not None and not PROJECT_NAME.match(project):
+        problems.append(
+            f"{prefix}project must be one word of letters, digits, '.', '_' or '-' (at most 64), "
+            f"got {project!r}"
+        )
+        return None
+    return project
 
 
 def _parse_grafana(table: dict[str, Any], prefix: str, problems: list[str]) -> GrafanaSettings:

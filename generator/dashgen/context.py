@@ -4,12 +4,18 @@
 
     datasource_uid = context.var("prometheus_uid", default="prometheus")
     folder = context.org_folder()
+    prometheus = context.datasource("Prometheus", type="prometheus")  # bound by name at publish
 
 During ``dashgen build`` the values are the target org's (global ``[vars]``, then
 ``[orgs.<org>.vars]``, then ``--var``), and a source that asks is built once per org, like a
 Jinja template; a source that never asks is built once and shared. Outside a build (say,
 under grafanalib's own ``generate-dashboard``) ``var`` returns its default, so sources stay
 runnable on their own.
+
+``datasource(name, type=None)`` is the Python spelling of a name binding: the reference
+``{"type": "prometheus", "name": "Prometheus"}``, which publish replaces with the uid the
+datasource of that name has in each org (``dashgen.publish.datasources``). It reads nothing
+of the build, so the source stays one build shared by every org.
 """
 
 from __future__ import annotations
@@ -86,3 +92,15 @@ def activated(build_context: BuildContext) -> Iterator[BuildContext]:
         yield build_context
     finally:
         _active = previous
+
+
+def datasource(name: str, type: str | None = None) -> dict[str, str]:
+    """A reference to the datasource called ``name`` in whichever org the dashboard goes to:
+    ``{"type": type, "name": name}``, bound to that org's uid when publishing. Use it where a
+    datasource goes (a panel's or target's ``datasource``; grafanalib's ``dataSource``)."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("datasource(name): name must be the datasource's name in Grafana")
+    reference = {"name": name.strip()}
+    if type:
+        reference["type"] = type
+    return reference

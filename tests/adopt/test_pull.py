@@ -41,6 +41,7 @@ def seed(server: EmulatorServer) -> Grafana:
     emulator = server.emulator
     org_id = emulator.create_org(ORG)
     token = emulator.create_service_account_token(org_id, "Editor", name="dashgen")
+    emulator.create_datasource(org_id, "Prometheus", "prometheus", uid="prom-a")
     emulator.create_folder(org_id, "Platform Team", uid="plat")
     emulator.create_folder(org_id, "Databases", uid="db")
     for uid, folder in [("svc", "plat"), ("api", "plat"), ("pg", "db"), ("home", None)]:

@@ -168,3 +168,26 @@ def test_versions_list_data_in_12_0_null_in_11_2(api: Api, api112: Api) -> None:
     listed_11 = api112.get("/api/dashboards/uid/h/versions").json()[0]
     assert listed_12["data"]["title"] == "x"
     assert listed_11["data"] is None
+
+
+def test_s3_a_provisioned_dashboard_says_so_and_cannot_be_saved_or_deleted(api: Api) -> None:
+    api.emulator.provision_dashboard(
+        1, {"title": "Prov", "uid": "prov"}, external_id="provisioning/prov.json"
+    )
+    meta = api.get("/api/dashboards/uid/prov").json()["meta"]
+    assert (meta["provisioned"], meta["provisionedExternalId"]) == (True, "provisioning/prov.json")
+
+    saved = api.save({"title": "Prov", "uid": "prov", "version": 1})
+    deleted = api.delete("/api/dashboards/uid/prov")
+
+    assert (saved.status_code, saved.json()) == (
+        400,
+        {"message": "Cannot save provisioned dashboard"},
+    )
+    assert deleted.status_code == 400
+    assert deleted.json() == {"message": "provisioned dashboard cannot be deleted"}
+    assert api.get("/api/dashboards/uid/prov").status_code == 200
+    plain = api.get("/api/dashboards/uid/prov").json()["meta"]
+    assert plain["version"] == 1
+    api.save({"title": "Plain", "uid": "plain"})
+    assert api.get("/api/dashboards/uid/plain").json()["meta"]["provisioned"] is False

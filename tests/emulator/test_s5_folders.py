@@ -124,3 +124,24 @@ def test_s5_put_stale_version_412(api: Api) -> None:
         "status": "version-mismatch",
         "message": "the folder has been changed by someone else",
     }
+
+
+def test_s5_descendant_counts(api: Api) -> None:
+    api.post("/api/folders", json={"uid": "top", "title": "Top"})
+    api.post("/api/folders", json={"uid": "mid", "title": "Mid", "parentUid": "top"})
+    api.post("/api/folders", json={"uid": "other", "title": "Other"})
+    api.save({"title": "a", "uid": "a"}, body={"folderUid": "top"})
+    api.save({"title": "b", "uid": "b"}, body={"folderUid": "mid"})
+    api.save({"title": "c", "uid": "c"}, body={"folderUid": "other"})
+    api.emulator.create_library_panel(1, "lib", "Lib", {"type": "text"}, folder_uid="mid")
+
+    top = api.get("/api/folders/top/counts")
+    empty = api.post("/api/folders", json={"uid": "empty", "title": "Empty"})
+
+    assert top.status_code == 200
+    assert top.json() == {"folder": 1, "dashboard": 2, "librarypanel": 1, "alertrule": 0}
+    assert empty.status_code == 200
+    assert api.get("/api/folders/empty/counts").json() == {
+        "folder": 0, "dashboard": 0, "librarypanel": 0, "alertrule": 0
+    }  # fmt: skip
+    assert api.get("/api/folders/missing/counts").status_code == 404

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from publish_support import FAST_RETRY, ISSUED_TOKENS, Project, Seeded, seed
+from scenario import BACKEND_MODES, BackendMode, Scenario, make_scenario
 
 from dashgen.config import default_config
 from dashgen.publish import Connection
 from dashgen.publish import session as org_run
-from dashgen.testing import Emulator
+from dashgen.testing import Emulator, EmulatorServer
 
 
 @pytest.fixture(autouse=True)
@@ -58,3 +59,21 @@ def large_batch(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every batch counts as large: publish starts with the search for existing uids
     (by default only batches of ``SEARCH_MIN_DASHBOARDS`` or more do)."""
     monkeypatch.setattr(org_run, "SEARCH_MIN_DASHBOARDS", 1)
+
+
+@pytest.fixture(params=BACKEND_MODES, ids=lambda mode: mode.name)
+def backend_mode(request: pytest.FixtureRequest) -> BackendMode:
+    """The dashboard backend a test runs against (``scenario.BACKEND_MODES``)."""
+    return request.param
+
+
+@pytest.fixture
+def scenario(
+    tmp_path: Path,
+    make_grafana_server: Callable[..., EmulatorServer],
+    backend_mode: BackendMode,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Scenario:
+    """A project (``project = "alpha"``, orgs apiorg and otherorg) and an emulator server with
+    both orgs and their Editor tokens, for ``backend_mode``."""
+    return make_scenario(tmp_path, make_grafana_server, backend_mode, monkeypatch)

@@ -98,6 +98,9 @@ def _trial(
 ) -> tuple[Emulator, list[Outcome]]:
     emulator = Emulator(latency_ms=LATENCY_MS)
     org_id = emulator.create_org(ORG)
+    # The synthetic dashboards' `datasource` variable needs a prometheus datasource (publish
+    # checks that the org has what the dashboards reference).
+    emulator.create_datasource(org_id, "Prometheus", "prometheus", uid=f"prom-{ORG}")
     tokens = (
         issued(emulator.create_service_account_token(org_id, "Editor", name="ci-main")),
         issued(emulator.create_service_account_token(org_id, "Editor", name="ci-branch")),

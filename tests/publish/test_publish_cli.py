@@ -104,6 +104,9 @@ def setup(tmp_path: Path, grafana_server: EmulatorServer) -> Setup:
     emulator = grafana_server.emulator
     org_id = emulator.create_org(ORG)
     other_org_id = emulator.create_org(OTHER_ORG)
+    # The datasources the template's per-org uids name (publish checks they exist).
+    emulator.create_datasource(org_id, "Prometheus", "prometheus", uid="prom-api")
+    emulator.create_datasource(other_org_id, "Prometheus", "prometheus", uid="prom-other")
     tokens = [
         issued(emulator.create_service_account_token(org_id, "Editor", name="publisher-a")),
         issued(emulator.create_service_account_token(other_org_id, "Editor", name="publisher-b")),
@@ -267,6 +270,7 @@ def test_progress_bar_on_a_terminal_instead_of_lines(
 def test_an_org_the_config_does_not_declare_gets_every_source_in_general(setup: Setup) -> None:
     emulator = setup.emulator
     extra_id = emulator.create_org("extraorg")
+    emulator.create_datasource(extra_id, "Prometheus", "prometheus", uid="prom-default")
     token = issued(emulator.create_service_account_token(extra_id, "Editor", name="extra"))
     env = setup.env | {env_var_name("extraorg"): token}
 

@@ -60,6 +60,11 @@ from dashgen.watch.changes import AUTHORING_TIMING, Timing
     help="Poll instead of file-system events (network or container mounts).",
 )
 @click.option(
+    "--allow-missing-datasources",
+    is_flag=True,
+    help="With --publish: write dashboards that reference datasources the org does not have.",
+)
+@click.option(
     "--preview",
     "with_preview",
     is_flag=True,
@@ -77,6 +82,7 @@ def watch(
     debounce_ms: int,
     step_ms: int,
     poll: bool,
+    allow_missing_datasources: bool,
     with_preview: bool,
     port: int,
     host: str,
@@ -112,7 +118,12 @@ def watch(
         connection = publish_connection(
             config, grafana_url, ca_cert, insecure, allow_insecure_http, timeout_s
         )
-        publisher = OrgSession(config, org, connection=connection)
+        publisher = OrgSession(
+            config,
+            org,
+            connection=connection,
+            allow_missing_datasources=allow_missing_datasources,
+        )
     options = {
         "orgs": (org,) if org else None,
         "extra_vars": parse_vars(var_items),

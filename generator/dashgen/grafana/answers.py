@@ -1,8 +1,9 @@
 """What Grafana's answers must look like, checked at the client boundary.
 
-Each call in ``admin.py`` and ``classic.py`` says what it expects (a ``Shape``: a JSON
-object with these keys of these types, a list of such objects, or any JSON); the client
-checks every answer against it. Anything else (an HTML page from a proxy, a wrong
+Each call in ``admin.py``, ``classic.py`` (shapes in ``classic_shapes.py``) and
+``datasources.py`` says what it expects (a ``Shape``: a JSON object with these keys of these
+types, a list of such objects, one of two forms, or any JSON); the client checks every
+answer against it. Anything else (an HTML page from a proxy, a wrong
 sub-path, Grafana's own web app, a redirect, an empty body, JSON of another shape) becomes
 an ``UnexpectedResponseError`` that says what was expected at which URL and what came
 back: status, content type and the first characters of the body, redacted.
@@ -63,19 +64,32 @@ class Shape:
 
     ``kind``: ``object`` (keys in ``required`` must be there, keys in ``optional`` may be
     missing or null, each of the given type or nested ``Shape``), ``list`` (every item
-    matches ``items``), or ``json`` (any JSON, or no body at all).
+    matches ``items``), ``either`` (one of ``options``: a route whose answer changed form
+    between Grafana versions), or ``json`` (any JSON, or no body at all).
     """
 
     what: str
-    kind: Literal["object", "list", "json"] = "object"
+    kind: Literal["object", "list", "either", "json"] = "object"
     required: Mapping[str, Check] = field(default_factory=dict)
     optional: Mapping[str, Check] = field(default_factory=dict)
     items: Shape | None = None
+    options: tuple[Shape, ...] = ()
 
     def problem(self, value: Any, where: str = "") -> str | None:
         """What in ``value`` does not match (a phrase), or None."""
         if self.kind == "json":
             return None
+        if self.kind == "either":
+            found = [option.problem(value, where) for option in self.options]
+            if not found or None in found:
+                return None
+            # Say what is wrong with the form the value has (a list, or an object).
+            same_form = [
+                problem
+                for option, problem in zip(self.options, found, strict=True)
+                if (option.kind == "list") == isinstance(value, list)
+            ]
+            return (same_form or found)[0]
         label = f"{where!r} is" if where else "the body is"
         if self.kind == "list":
             if not isinstance(value, list):

@@ -2,9 +2,13 @@
 
 A backend (``dashgen.grafana.classic.ClassicDashboards`` for ``/api``) is made for one
 org's client and offers the same small set of calls: ``current_org``, ``server_info``,
-``get``, ``existing_uids``, ``get_folder``, ``create_folder``, ``history`` and ``save``. The
-publisher never builds a URL or reads a status code itself: a write that lost a version
-race raises ``dashgen.errors.VersionConflictError``, other errors are the client's typed
+``current_login``, ``get``, ``existing_uids``, ``get_folder``, ``create_folder``,
+``history`` and ``save``; for the publish lock ``claim_folder``, ``update_folder``,
+``folder_is_empty``, ``delete_folder`` and ``server_date``; for prune
+``search_dashboards``, ``versions``, ``delete``, ``folder_info``, ``folder_is_empty`` and
+``delete_folder``; for the datasource check ``datasources``. The publisher never builds a
+URL or reads a status code itself: a write that lost a version race raises
+``dashgen.errors.VersionConflictError``, other errors are the client's typed
 ``GrafanaAPIError``s.
 """
 
@@ -12,6 +16,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Manager:
+    """Another tool that owns a dashboard (Git Sync, file provisioning, Terraform ...):
+    dashgen never deletes it."""
+
+    kind: str  # grafana.app/managedBy ("repo" for Git Sync, ...); "provisioned" on /api
+    identity: str = ""  # the repository name, the provisioned file ...
+
+    def describe(self) -> str:
+        if self.kind == "repo":
+            return f"Git Sync repository {self.identity!r}"
+        return f"{self.kind} ({self.identity})" if self.identity else self.kind
 
 
 @dataclass(frozen=True)
@@ -24,6 +42,7 @@ class LiveDashboard:
     updated_by: str
     url: str  # as Grafana gives it (often relative: /d/<uid>/<slug>)
     updated: str = ""  # meta.updated: when the live version was saved (Grafana's clock)
+    manager: Manager | None = None  # None: nobody but API writers (dashgen, the UI) owns it
 
 
 @dataclass(frozen=True)
@@ -50,3 +69,13 @@ class SaveResult:
     uid: str
     version: int
     url: str
+
+
+@dataclass(frozen=True)
+class FolderInfo:
+    """A folder as prune needs it: who created it, and whether another tool manages it."""
+
+    uid: str
+    title: str
+    created_by: str  # the login of the identity that created it
+    managed: bool  # Git Sync or another manager owns it: never deleted

@@ -4,14 +4,16 @@
 Everything specific to this API lives here: the save body (``id`` null, the live
 ``version`` with ``overwrite: false``), what its 412/409 answers mean, that a missing
 version answers 500, that search pages stop at 5000, that an update without ``folderUid``
-moves a dashboard to General.
+moves a dashboard to General, that the version list rewrites the messages of first
+versions and restores, that a provisioned dashboard says so in ``meta.provisioned``. The
+folder calls are in ``dashgen.grafana.classic_folders``, the answers' shapes in
+``dashgen.grafana.classic_shapes``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 from dashgen.errors import (
     ConflictError,
@@ -22,57 +24,28 @@ from dashgen.errors import (
     VersionConflictError,
 )
 from dashgen.grafana import admin
-from dashgen.grafana.answers import Shape
-from dashgen.grafana.backend import LiveDashboard, SaveResult, SearchHit, VersionRecord
+from dashgen.grafana.backend import LiveDashboard, Manager, SaveResult, SearchHit, VersionRecord
+from dashgen.grafana.classic_folders import ClassicFolders, uid_path
+from dashgen.grafana.classic_shapes import (
+    DASHBOARD,
+    DELETED,
+    LIBRARY,
+    SAVED,
+    SEARCH_HITS,
+    VERSION,
+    VERSIONS,
+)
 from dashgen.grafana.client import NO_RETRY, GrafanaClient
+from dashgen.grafana.datasources import Datasource, list_datasources
 from dashgen.grafana.server import ServerInfo, read_server_info
 
 SEARCH_PAGE_LIMIT = 5000  # Grafana's maximum (§4); above it answers 422
+VERSIONS_LIMIT = 100  # how far back ``versions`` looks by default
 # 412/409 statuses that mean something other than "the version moved".
 NOT_A_VERSION_CONFLICT = frozenset({"name-exists", "plugin-dashboard"})
 
-# What each answer must be (the client refuses anything else, naming the URL).
-FOLDER = Shape("the folder", required={"uid": str}, optional={"title": str, "version": int})
-DASHBOARD = Shape(
-    "the dashboard with its meta",
-    required={
-        "dashboard": Shape("the dashboard", optional={"version": int}),
-        "meta": Shape(
-            "its meta",
-            optional={
-                "version": int,
-                "folderUid": str,
-                "updatedBy": str,
-                "url": str,
-                "updated": str,
-            },
-        ),
-    },
-)
-SEARCH_HITS = Shape(
-    "the search hits", kind="list", items=Shape("a search hit", optional={"uid": str})
-)
-VERSION = Shape(
-    "the version record",
-    required={"version": int},
-    optional={"message": str, "createdBy": str},
-)
-LIBRARY = Shape(
-    "the library element",
-    required={"result": Shape("the element", optional={"model": dict, "name": str})},
-)
-SAVED = Shape(
-    "the saved dashboard's version",
-    required={"version": int},
-    optional={"uid": str, "url": str},
-)
 
-
-def _uid_path(uid: str) -> str:
-    return quote(uid, safe="")
-
-
-class ClassicDashboards:
+class ClassicDashboards(ClassicFolders):
     """One org's dashboards and folders through the classic API (the client's token's org)."""
 
     name = "classic"
@@ -101,68 +74,6 @@ class ClassicDashboards:
         except GrafanaError:
             return None
 
-    # -- folders ----------------------------------------------------------------------------
-
-    def get_folder(self, uid: str) -> dict[str, Any] | None:
-        try:
-            return dict(self.client.get(f"/api/folders/{_uid_path(uid)}", expect=FOLDER))
-        except NotFoundError:
-            return None
-
-    def create_folder(self, uid: str, title: str) -> None:
-        """Create the folder; fine when a concurrent (or lost-answer) create made it already.
-
-        A fixed uid makes the create idempotent in effect (a repeat answers 409), so the
-        client's normal retries are safe here.
-        """
-        try:
-            self.client.post("/api/folders", json={"uid": uid, "title": title}, expect=FOLDER)
-        except ConflictError:
-            # Fine if the folder is there now; otherwise (e.g. same title in General on
-            # Grafana <= 11.2) the 409 is the answer.
-            if self.get_folder(uid) is None:
-                raise
-
-    def claim_folder(self, uid: str, title: str) -> dict[str, Any] | None:
-        """Create the folder; None when one with that uid exists already (409)."""
-        try:
-            return dict(
-                self.client.post("/api/folders", json={"uid": uid, "title": title}, expect=FOLDER)
-            )
-        except ConflictError:
-            return None
-
-    def delete_folder(self, uid: str) -> None:
-        """``DELETE /api/folders/:uid`` (it deletes what the folder holds: check first)."""
-        try:
-            self.client.delete(f"/api/folders/{_uid_path(uid)}")
-        except NotFoundError:
-            pass
-
-    def folder_is_empty(self, uid: str) -> bool:
-        """No dashboard and no folder inside (one search hit is enough to tell)."""
-        hits = self.client.get(
-            "/api/search", params={"folderUIDs": uid, "limit": 1}, expect=SEARCH_HITS
-        )
-        return not hits
-
-    def update_folder(self, uid: str, title: str, version: int) -> dict[str, Any]:
-        """``PUT /api/folders/:uid`` as the successor of ``version`` (never retried blindly);
-        raises ``VersionConflictError`` when the folder's version moved."""
-        body = {"title": title, "version": version, "overwrite": False}
-        try:
-            return dict(
-                self.client.request(
-                    "PUT",
-                    f"/api/folders/{_uid_path(uid)}",
-                    json=body,
-                    retry=NO_RETRY,
-                    expect=FOLDER,
-                )
-            )
-        except (PreconditionFailedError, ConflictError) as error:
-            raise VersionConflictError.of(error) from None
-
     def server_date(self) -> str | None:
         """The Date header of Grafana's latest answer (its clock, to the second)."""
         return self.client.server_date
@@ -171,7 +82,7 @@ class ClassicDashboards:
 
     def get(self, uid: str) -> LiveDashboard | None:
         try:
-            body = self.client.get(f"/api/dashboards/uid/{_uid_path(uid)}", expect=DASHBOARD)
+            body = self.client.get(f"/api/dashboards/uid/{uid_path(uid)}", expect=DASHBOARD)
         except NotFoundError:
             return None
         dashboard = dict(body.get("dashboard") or {})
@@ -184,6 +95,7 @@ class ClassicDashboards:
             updated_by=str(meta.get("updatedBy") or ""),
             url=str(meta.get("url") or ""),
             updated=str(meta.get("updated") or ""),
+            manager=_manager(meta),
         )
 
     def existing_uids(self) -> set[str]:
@@ -237,7 +149,7 @@ class ClassicDashboards:
         """``GET /api/library-elements/:uid``: the element (``model``, ``name``, ``kind`` ...),
         None when the org has no such element."""
         try:
-            body = self.client.get(f"/api/library-elements/{_uid_path(uid)}", expect=LIBRARY)
+            body = self.client.get(f"/api/library-elements/{uid_path(uid)}", expect=LIBRARY)
         except NotFoundError:
             return None
         result = body.get("result") if isinstance(body, Mapping) else None
@@ -250,7 +162,7 @@ class ClassicDashboards:
         version and "Restored from version N" for restores, whatever message was saved
         (Grafana's handler rewrites them); the single-version route returns the stored one.
         """
-        path = f"/api/dashboards/uid/{_uid_path(uid)}/versions/{int(version)}"
+        path = f"/api/dashboards/uid/{uid_path(uid)}/versions/{int(version)}"
         try:
             record = self.client.get(path, expect=VERSION)
         except NotFoundError:
@@ -265,6 +177,52 @@ class ClassicDashboards:
             message=str(record.get("message") or ""),
             created_by=str(record.get("createdBy") or ""),
         )
+
+    def versions(self, uid: str, limit: int = VERSIONS_LIMIT) -> list[VersionRecord]:
+        """The newest ``limit`` versions, newest first, each with the message it was saved
+        with ([] when the dashboard is gone).
+
+        The list route shows "Initial save" for a first version and "Restored from version
+        N" for a restore, whatever was saved: those entries are read one by one.
+        """
+        path = f"/api/dashboards/uid/{uid_path(uid)}/versions"
+        try:
+            answer = self.client.get(path, params={"limit": int(limit)}, expect=VERSIONS)
+        except NotFoundError:
+            return []
+        if isinstance(answer, Mapping):  # 12.x: {"continueToken", "versions"}
+            answer = answer["versions"]
+        records: list[VersionRecord] = []
+        for item in answer:
+            version = int(item.get("version") or 0)
+            if item.get("parentVersion") == 0 or item.get("restoredFrom") or version == 1:
+                stored = self.history(uid, version)
+                if stored is not None:
+                    records.append(stored)
+                continue
+            records.append(
+                VersionRecord(
+                    version=version,
+                    message=str(item.get("message") or ""),
+                    created_by=str(item.get("createdBy") or ""),
+                )
+            )
+        return records
+
+    def delete(self, uid: str) -> bool:
+        """``DELETE /api/dashboards/uid/:uid``, never retried here (the caller reads the
+        dashboard again after a lost answer). False when it was not there (404)."""
+        try:
+            self.client.delete(
+                f"/api/dashboards/uid/{uid_path(uid)}", retry=NO_RETRY, expect=DELETED
+            )
+        except NotFoundError:
+            return False
+        return True
+
+    def datasources(self) -> list[Datasource]:
+        """The org's datasources (``GET /api/datasources``)."""
+        return list_datasources(self.client)
 
     def save(
         self,
@@ -311,3 +269,10 @@ def _save_model(document: Mapping[str, Any], uid: str, version: int | None) -> d
     if version is not None:
         model["version"] = version
     return model
+
+
+def _manager(meta: Mapping[str, Any]) -> Manager | None:
+    """File-provisioned (and, on 12.x, repository-managed) dashboards say ``provisioned``."""
+    if not meta.get("provisioned"):
+        return None
+    return Manager(kind="provisioned", identity=str(meta.get("provisionedExternalId") or ""))

@@ -3,8 +3,12 @@
 ``publish()`` and ``plan()`` run one ``OrgSession`` per org (``dashgen.publish.session``):
 the org's own token, one pooled client, ``GET /api/org`` naming that org before anything
 is sent, folders ensured by uid, then each dashboard through ``dashgen.publish.dashboard``
-(skip-unchanged, drift guard, writes that never repeat blindly). ``dashgen watch
---publish`` keeps one ``OrgSession`` for its whole life.
+(skip-unchanged, drift guard, writes that never repeat blindly). Before any write, each
+batch checks the datasources its dashboards reference and binds datasource names to the
+org's uids (``dashgen.publish.datasources``). With ``prune``, each org's dashboards that
+this project owns and whose source is gone are deleted afterwards
+(``dashgen.publish.prune``). ``dashgen watch --publish`` keeps one ``OrgSession`` for its
+whole life (and never prunes).
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 
 from dashgen.build.manifest import BuiltDashboard, read_manifest
 from dashgen.config import Config
+from dashgen.errors import UsageError
 from dashgen.grafana.client import Connection
 from dashgen.publish.events import Action, PlannedDashboard, PlanReport, PublishEvent, PublishReport
 from dashgen.publish.provenance import git_short_sha
+from dashgen.publish.prune import PruneOptions, require_project
 from dashgen.publish.session import DEFAULT_CONCURRENCY, OrgSession, sorted_by_uid
 
 __all__ = [
@@ -26,6 +32,7 @@ __all__ = [
     "OrgSession",
     "PlanReport",
     "PlannedDashboard",
+    "PruneOptions",
     "PublishEvent",
     "PublishReport",
     "plan",
@@ -46,18 +53,24 @@ def publish(
     read_concurrency: int | None = None,
     on_event: Callable[[PublishEvent], None] | None = None,
     lock: bool = True,
+    prune: PruneOptions | None = None,
+    allow_missing_datasources: bool = False,
 ) -> PublishReport:
     """Publish the built dashboards of each org in ``org_names``; never raises per dashboard
     or per org (an org that fails as a whole is in ``org_errors``).
 
     ``dashboards`` defaults to ``read_manifest(config.output_dir)``; ``only_uids`` narrows
-    it. ``on_event`` is called in the caller's thread as each dashboard finishes. ``lock``:
-    a publish with something to write takes each org's publish lock first
-    (``dashgen.publish.lock``), so two publishers of one org never race. Raises only for
-    problems that concern every org (e.g. ``InsecureTransportError``).
+    it. ``on_event`` is called in the caller's thread as each dashboard finishes (prune's
+    events too). ``lock``: a publish with something to write (or delete) takes each org's
+    publish lock first (``dashgen.publish.lock``), so two publishers of one org never race.
+    ``prune``: then delete what this project owns and no longer builds; ``dashboards`` must
+    then be the whole build (``only_uids`` is refused: a dashboard outside the selection is
+    not "source removed"). Raises only for problems that concern every org (e.g.
+    ``InsecureTransportError``, a prune without ``project`` in the config).
     """
+    _check_prune(config, prune, only_uids)
     started = time.monotonic()
-    report = PublishReport()
+    report = PublishReport(kept_is_expected=bool(prune and prune.keep_edited))
     git_sha = git_short_sha(config.root)
     for org, selected in _select(config, org_names, dashboards, only_uids):
         with OrgSession(
@@ -69,12 +82,10 @@ def publish(
             read_concurrency=read_concurrency,
             git_sha=git_sha,
             lock=lock,
+            allow_missing_datasources=allow_missing_datasources,
         ) as session:
-            part = session.publish(selected, on_event=on_event, dry_run=dry_run)
-        report.events.extend(part.events)
-        report.org_errors.update(part.org_errors)
-        report.org_exit_codes.update(part.org_exit_codes)
-        report.notes.extend(part.notes)
+            part = session.publish(selected, on_event=on_event, dry_run=dry_run, prune=prune)
+        report.merge(part)
     report.events.sort(key=lambda event: (event.org, event.uid))
     report.duration_s = time.monotonic() - started
     return report
@@ -88,20 +99,40 @@ def plan(
     dashboards: Sequence[BuiltDashboard] | None = None,
     only_uids: Collection[str] | None = None,
     read_concurrency: int = 2 * DEFAULT_CONCURRENCY,
+    prune: PruneOptions | None = None,
+    allow_missing_datasources: bool = False,
 ) -> PlanReport:
-    """What ``publish`` would do, with the comparable documents on both sides (for diff)."""
-    report = PlanReport()
+    """What ``publish`` would do, with the comparable documents on both sides (for diff);
+    with ``prune``, what it would delete (``report.prune``)."""
+    _check_prune(config, prune, only_uids)
+    report = PlanReport(kept_is_expected=bool(prune and prune.keep_edited))
     for org, selected in _select(config, org_names, dashboards, only_uids):
         with OrgSession(
-            config, org, connection=connection, concurrency=read_concurrency, git_sha=None
+            config,
+            org,
+            connection=connection,
+            concurrency=read_concurrency,
+            git_sha=None,
+            allow_missing_datasources=allow_missing_datasources,
         ) as session:
-            items, error = session.plan(selected, with_documents=True)
-        if error is not None:
-            report.org_errors[org] = error
-            report.org_exit_codes[org] = session.open_exit_code
-        report.items.extend(items)
+            part = session.plan(selected, with_documents=True, prune=prune)
+        report.merge(part)
     report.items.sort(key=lambda item: (item.org, item.built.uid))
+    report.prune.sort(key=lambda event: (event.org, event.uid))
     return report
+
+
+def _check_prune(
+    config: Config, options: PruneOptions | None, only_uids: Collection[str] | None
+) -> None:
+    if options is None:
+        return
+    if only_uids is not None:
+        raise UsageError(
+            "prune needs the whole build of each org: it cannot run for some uids (a dashboard "
+            "outside the selection is not a removed source)"
+        )
+    require_project(config)
 
 
 def _select(

@@ -18,7 +18,8 @@ Decision (``comparable`` = ``model.normalize.comparable``):
   (``dashgen.pulled.json``, committed with the sources) is dashgen's already: nothing to
   adopt;
 - otherwise the **drift guard**: the live version's history record must carry dashgen's
-  message ``dashgen <content hash> [git <sha>]`` naming the live content; then the live
+  message ``dashgen <content hash> [git <sha>] [project <name>]`` naming the live content
+  (only the hash counts here: any dashgen project's write is dashgen's); then the live
   dashboard is exactly what dashgen last wrote → update. Anything else (a UI edit, a
   restore, a dashboard dashgen never wrote, an unreadable history) → ``drifted``:
   reported, not written, unless ``force``. The evidence lives in Grafana, so this works

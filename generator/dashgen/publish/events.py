@@ -1,4 +1,9 @@
-"""What publish and diff report: one event (or plan item) per dashboard, and the reports."""
+"""What publish and diff report: one event (or plan item) per dashboard, and the reports.
+
+Prune (``dashgen.publish.prune``) reports with the same events: a deleted dashboard, one
+kept because it was edited in Grafana, a deleted folder (its uid and title in ``uid`` and
+``title``).
+"""
 
 from __future__ import annotations
 
@@ -18,10 +23,25 @@ class Action(StrEnum):
     FAILED = "failed"
     WOULD_CREATE = "would-create"
     WOULD_UPDATE = "would-update"
+    # prune: the source is gone
+    DELETED = "deleted"
+    WOULD_DELETE = "would-delete"
+    KEPT = "kept"  # but edited in Grafana since dashgen wrote it: not deleted
+    FOLDER_DELETED = "folder-deleted"  # a folder dashgen created, empty after the prune
+    WOULD_DELETE_FOLDER = "would-delete-folder"
 
 
-# Actions that make publish exit 1.
+# Actions that make publish exit 1 (KEPT too, unless --prune-keep-edited).
 PROBLEMS = frozenset({Action.FAILED, Action.DRIFTED})
+PRUNE_ACTIONS = frozenset(
+    {
+        Action.DELETED,
+        Action.WOULD_DELETE,
+        Action.KEPT,
+        Action.FOLDER_DELETED,
+        Action.WOULD_DELETE_FOLDER,
+    }
+)
 
 # Notes that qualify an action (``PublishEvent.note``).
 PUBLISHED_CONCURRENTLY = "published concurrently"  # unchanged: another publisher wrote it
@@ -81,6 +101,19 @@ class PublishReport:
     duration_s: float = 0.0
     # what a person should know besides the events (waited for another publisher, ...)
     notes: list[str] = field(default_factory=list)
+    # org name -> why nothing was pruned there (a guard held): makes the run fail
+    prune_refusals: dict[str, str] = field(default_factory=dict)
+    # sentences worth a look that fail nothing (a missing datasource let through, ...)
+    warnings: list[str] = field(default_factory=list)
+    kept_is_expected: bool = False  # --prune-keep-edited
+
+    def merge(self, other: PublishReport) -> None:
+        self.events.extend(other.events)
+        self.org_errors.update(other.org_errors)
+        self.org_exit_codes.update(other.org_exit_codes)
+        self.notes.extend(other.notes)
+        self.prune_refusals.update(other.prune_refusals)
+        self.warnings.extend(other.warnings)
 
     def counts(self) -> dict[str, int]:
         counted = Counter(event.action.value for event in self.events)
@@ -88,7 +121,7 @@ class PublishReport:
 
     @property
     def failures(self) -> list[PublishEvent]:
-        return [event for event in self.events if event.action in PROBLEMS]
+        return [event for event in self.events if is_problem(event, self.kept_is_expected)]
 
     @property
     def exit_code(self) -> int:
@@ -99,7 +132,13 @@ class PublishReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failures and not self.org_errors
+        return not self.failures and not self.org_errors and not self.prune_refusals
+
+
+def is_problem(event: PublishEvent, kept_is_expected: bool = False) -> bool:
+    if event.action is Action.KEPT:
+        return not kept_is_expected
+    return event.action in PROBLEMS
 
 
 @dataclass(frozen=True)
@@ -139,10 +178,27 @@ class PlanReport:
     items: list[PlannedDashboard] = field(default_factory=list)
     org_errors: dict[str, str] = field(default_factory=dict)
     org_exit_codes: dict[str, int] = field(default_factory=dict)
+    # what --prune would do: would-delete, would-delete-folder and kept events
+    prune: list[PublishEvent] = field(default_factory=list)
+    prune_refusals: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    kept_is_expected: bool = False  # --prune-keep-edited
+
+    def merge(self, other: PlanReport) -> None:
+        self.items.extend(other.items)
+        self.org_errors.update(other.org_errors)
+        self.org_exit_codes.update(other.org_exit_codes)
+        self.prune.extend(other.prune)
+        self.prune_refusals.update(other.prune_refusals)
+        self.warnings.extend(other.warnings)
 
     @property
     def has_changes(self) -> bool:
-        """Anything to publish; an adoption (same content, a new version message) is not."""
-        return bool(self.org_errors) or any(
-            i.action != Action.UNCHANGED and i.note != ADOPTED for i in self.items
+        """Anything to publish or prune; an adoption (same content, a new version message)
+        is not, nor a kept dashboard under --prune-keep-edited."""
+        return (
+            bool(self.org_errors)
+            or bool(self.prune_refusals)
+            or any(e.action is not Action.KEPT or not self.kept_is_expected for e in self.prune)
+            or any(i.action != Action.UNCHANGED and i.note != ADOPTED for i in self.items)
         )

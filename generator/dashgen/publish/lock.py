@@ -21,9 +21,10 @@ It cannot stay stale: the holder renews it (the same PUT, so its version moves) 
 takes it over with the same version-checked PUT. So a killed publish blocks others for
 ``STALE_AFTER_S`` at most; a normal one hands the lock back as its last request.
 
-The lock is only taken by a publish that has something to write (an unchanged republish
-sends no write at all). Where it cannot be used (the token may not create or edit folders)
-the publish goes ahead without it and says so; writes stay version-checked either way.
+The lock is only taken by a publish that has something to write or, with ``--prune``,
+to delete (an unchanged republish sends no write at all). Where it cannot be used (the
+token may not create or edit folders) the publish goes ahead without it and says so;
+writes stay version-checked either way.
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@
 Every dashboard is planned first (reads only); the lock is taken only when something needs
 writing, so an unchanged republish never touches it. When this publish had to wait for
 another publisher, every dashboard is planned again after taking the lock: what the other
-publisher wrote meanwhile is left alone (``dashgen.publish.dashboard``). The lock is handed
-back as the batch's last request. A whole-org failure (``dashgen.publish.org_failure``)
-stops the dashboards not started yet, planned or written.
+publisher wrote meanwhile is left alone (``dashgen.publish.dashboard``). Prune's deletes
+are writes too (``dashgen.publish.prune``): they take the lock through the same
+``WriteLock`` when the dashboards did not need it, and run under it when they did. The
+lock is handed back as the batch's last request. A whole-org failure
+(``dashgen.publish.org_failure``) stops the dashboards not started yet, planned or written.
 """
 
 from __future__ import annotations
@@ -26,65 +28,86 @@ if TYPE_CHECKING:
     from dashgen.publish.session import OrgSession
 
 
+class WriteLock:
+    """The org's publish lock for one batch: taken by the first write (or delete) that
+    needs it, handed back by ``release()`` at the end of the batch."""
+
+    def __init__(self, session: OrgSession, report: PublishReport) -> None:
+        assert session.backend is not None
+        self.session = session
+        self.report = report
+        self.lock = PublishLock(session.backend)
+        self.held = False
+        self.unusable = False  # the token cannot use it here: writes go ahead without it
+
+    def peek(self) -> None:
+        """Before planning: a publisher holding the lock now is one this publish overlaps."""
+        self.session.concurrent_since = self.lock.peek()
+
+    def take(self) -> tuple[bool, str | None]:
+        """Before writing: (waited for another publisher, None) when writing may go ahead
+        (the lock is held, or cannot be used here), or (False, why not) when another
+        publisher kept it longer than this one waits."""
+        if self.held or self.unusable:
+            return False, None
+        session = self.session
+        try:
+            acquired = self.lock.acquire()
+        except LockTimeout as error:
+            return False, error.message
+        except DashgenError as error:
+            doing = session.doing(f"taking the publish lock of org {session.org!r}")
+            why = session.explain(error, doing)
+            if session.org_failure.sentence is None:  # else the org's failure is said instead
+                self.report.notes.append(
+                    f"org {session.org}: published without the publish lock ({why})"
+                )
+            self.unusable = True
+            return False, None
+        self.held = True
+        session.concurrent_since = acquired.since if acquired.waited_for else None
+        note = acquired.note(session.org)
+        if note:
+            self.report.notes.append(note)
+        return acquired.waited_for is not None, None
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.lock.release()
+
+
 def publish_locked(
     session: OrgSession,
     selected: Sequence[BuiltDashboard],
     record: Callable[[PublishEvent], None],
-    report: PublishReport,
+    lock: WriteLock,
 ) -> None:
     """Plan every dashboard; if any needs a write, take the org's lock (waiting for
-    another publisher if need be, then planning again), write, hand the lock back."""
-    assert session.backend is not None
-    lock: PublishLock | None = PublishLock(session.backend)
-    session.concurrent_since = lock.peek()
+    another publisher if need be, then planning again), write. The caller hands the lock
+    back (``lock.release()``) once the batch, prune included, is done."""
+    lock.peek()
     plan_one = session.org_failure.guard(session.org, partial(dashboard.plan, session))
     plans: list[PlannedDashboard] = list(session.each(selected, plan_one))
     if any(p.action in dashboard.WRITES for p in plans):
-        lock, refusal = _take_lock(session, lock, report)
+        _, refusal = lock.take()
         if refusal is not None:
             for planned in plans:
                 event = planned.event()
                 if planned.action in dashboard.WRITES:
-                    event = replace(event, action=Action.FAILED, error=refusal, note=None)
+                    error = f"not written: {refusal}"
+                    event = replace(event, action=Action.FAILED, error=error, note=None)
                 record(event)
             return
         if session.concurrent_since is not None:  # another publisher wrote meanwhile
             session.prepare(selected, create_folders=True)
             plans = list(session.each(selected, plan_one))
-    else:
-        lock = None
-    try:
-        writes = [p for p in plans if p.action in dashboard.WRITES]
-        for planned in plans:
-            if planned.action not in dashboard.WRITES:
-                record(planned.event())
-        for event in session.each(writes, partial(_write, session)):
-            record(event)
-    finally:
-        if lock is not None:
-            lock.release()
-
-
-def _take_lock(
-    session: OrgSession, lock: PublishLock, report: PublishReport
-) -> tuple[PublishLock | None, str | None]:
-    """The lock (None: it cannot be used here, so publish without it), or a refusal."""
-    try:
-        acquired = lock.acquire()
-    except LockTimeout as error:
-        return None, f"not written: {error.message}"
-    except DashgenError as error:
-        why = session.explain(
-            error, session.doing(f"taking the publish lock of org {session.org!r}")
-        )
-        if session.org_failure.sentence is None:  # else the org's failure is said instead
-            report.notes.append(f"org {session.org}: published without the publish lock ({why})")
-        return None, None
-    session.concurrent_since = acquired.since if acquired.waited_for else None
-    note = acquired.note(session.org)
-    if note:
-        report.notes.append(note)
-    return lock, None
+    writes = [p for p in plans if p.action in dashboard.WRITES]
+    for planned in plans:
+        if planned.action not in dashboard.WRITES:
+            record(planned.event())
+    for event in session.each(writes, partial(_write, session)):
+        record(event)
 
 
 def _write(session: OrgSession, planned: PlannedDashboard) -> PublishEvent:

@@ -1,9 +1,11 @@
 """The version message dashgen writes, and reading it back as evidence of who wrote what.
 
-Every save carries ``dashgen <hash> [git <sha>]`` where ``<hash>`` is the first
-characters of ``normalize.content_hash`` of what was sent. Grafana keeps the message
-in the dashboard's version history, so a fresh CI checkout can tell whether the live
-dashboard is still exactly what dashgen wrote (see ``dashgen.publish``).
+Every save carries ``dashgen <hash> [git <sha>] [project <name>]`` where ``<hash>`` is the
+first characters of ``normalize.content_hash`` of what was sent and ``<name>`` the config's
+``project``. Grafana keeps the message in the dashboard's version history, so a fresh CI
+checkout can tell whether the live dashboard is still exactly what dashgen wrote (see
+``dashgen.publish``), and prune can tell which dashgen project wrote it
+(``dashgen.publish.ownership``).
 """
 
 from __future__ import annotations
@@ -14,13 +16,26 @@ from pathlib import Path
 
 HASH_CHARS = 16
 _MESSAGE = re.compile(r"^dashgen ([0-9a-f]{8,64})\b")
+_PROJECT = re.compile(r"\sproject (\S+)")
 
 
-def version_message(content_hash: str, git_sha: str | None = None) -> str:
+def version_message(
+    content_hash: str, git_sha: str | None = None, project: str | None = None
+) -> str:
     message = f"dashgen {content_hash[:HASH_CHARS]}"
     if git_sha:
         message += f" git {git_sha}"
+    if project:
+        message += f" project {project}"
     return message
+
+
+def project_in_message(message: str) -> str | None:
+    """The project a dashgen message names (None: not dashgen's, or no project named)."""
+    if hash_in_message(message) is None:
+        return None
+    match = _PROJECT.search(message)
+    return match.group(1) if match else None
 
 
 def hash_in_message(message: str) -> str | None:

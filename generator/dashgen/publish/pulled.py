@@ -100,6 +100,12 @@ def was_pulled(root: Path, org: str, uid: str, version: int, content_hash: str) 
     return record is not None and record.version == version and record.content_hash == content_hash
 
 
+def pulled_record(root: Path, org: str, uid: str) -> PulledDashboard | None:
+    """What this project's ``dashgen pull`` recorded for ``org``/``uid`` (None: nothing, or the
+    file is missing or unreadable)."""
+    return _cache.records(pulled_path(root)).get((org, uid))
+
+
 def _parse(document: Any) -> dict[tuple[str, str], PulledDashboard]:
     if not isinstance(document, Mapping) or document.get("format") != PULLED_FORMAT:
         raise ValueError(f"expected a JSON object with format {PULLED_FORMAT}")

@@ -4,26 +4,27 @@
 ``dashgen watch --publish`` keeps one for its whole life. Opened on first use: the org's
 own token, ONE pooled client, the backend for it, the ``GET /api/org`` check, and one
 read of what the server says about itself (its version, logged, and the
-``min_refresh_interval`` every comparison applies: grafana-api.md §14.1). Each
-batch then ensures only the folders not seen before, searches for the uids that exist
-only when the batch is large (a shortcut: new dashboards then cost no read), and runs
-the per-dashboard path (``dashgen.publish.dashboard``) concurrently: reads at
-``read_concurrency``, writes bounded by ``concurrency``; ``publish()`` with ``lock``
-plans first and takes the org's publish lock only when something needs writing
-(``dashgen.publish.locked``). A failed open (no token, a
-broken token store, the wrong org, Grafana unreachable) is reported for that org's batch
-and tried again on the next one, as is a token Grafana rejects (401) during a batch.
+``min_refresh_interval`` every comparison applies: grafana-api.md §14.1). Each batch
+(``dashgen.publish.batch``) first checks the datasources its dashboards reference and binds
+datasource names to this org's uids (``dashgen.publish.datasources``: nothing is written
+for a dashboard that fails), then ensures only the folders not seen before, searches for
+the uids that exist only when the batch is large (a shortcut: new dashboards then cost no
+read), and runs the per-dashboard path (``dashgen.publish.dashboard``) concurrently: reads
+at ``read_concurrency``, writes bounded by ``concurrency``; with ``lock`` it plans first and
+takes the org's publish lock only when something needs writing (``dashgen.publish.locked``);
+with ``prune`` it then deletes what this project owns and no longer builds
+(``dashgen.publish.prune``). A failed open (no token, a broken token store, the wrong org,
+Grafana unreachable) is reported for that org's batch and tried again on the next one, as
+is a token Grafana rejects (401) during a batch.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from functools import partial
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -34,12 +35,12 @@ from dashgen.grafana.classic import ClassicDashboards
 from dashgen.grafana.client import Connection, GrafanaClient
 from dashgen.messages import Doing, explain, token_hint
 from dashgen.model.normalize import DEFAULT_MIN_REFRESH_INTERVAL
-from dashgen.publish import dashboard
-from dashgen.publish.events import Action, PlannedDashboard, PublishEvent, PublishReport
+from dashgen.publish.batch import plan_batch, publish_batch
+from dashgen.publish.events import PlanReport, PublishEvent, PublishReport
 from dashgen.publish.lock import LOCK_FOLDER_UID, RESERVED_FOLDER
-from dashgen.publish.locked import publish_locked
 from dashgen.publish.org_failure import OrgFailure
 from dashgen.publish.provenance import git_short_sha
+from dashgen.publish.prune import PruneOptions
 from dashgen.tokens import resolve_token
 
 T = TypeVar("T")
@@ -83,12 +84,15 @@ class OrgSession:
         read_concurrency: int | None = None,
         git_sha: str | _FromProject | None = FROM_PROJECT,
         lock: bool = False,
+        allow_missing_datasources: bool = False,
     ) -> None:
         self.config = config
         self.use_lock = lock  # take the org's publish lock before writing (dashgen.publish.lock)
         self.org = org
         self.connection = connection
         self.force = force
+        # write dashboards whose datasources the org lacks (a warning instead of a refusal)
+        self.allow_missing_datasources = allow_missing_datasources
         self._git_sha = git_sha
         writes = max(1, concurrency)
         self.read_concurrency = max(
@@ -207,55 +211,17 @@ class OrgSession:
         *,
         on_event: Callable[[PublishEvent], None] | None = None,
         dry_run: bool = False,
+        prune: PruneOptions | None = None,
     ) -> PublishReport:
-        """Publish ``dashboards`` (this org's); per-dashboard problems never raise."""
-        started = time.monotonic()
-        report = PublishReport()
+        """Publish ``dashboards`` (this org's), then prune with ``prune``
+        (``dashgen.publish.batch``); per-dashboard problems never raise."""
         selected = sorted_by_uid(d for d in dashboards if d.org == self.org)
-
-        def record(event: PublishEvent) -> None:
-            report.events.append(event)
-            if on_event is not None:
-                on_event(event)
-
-        failed: list[PublishEvent] = []  # reported at the end, once the org's fate is known
-
-        def settle(event: PublishEvent) -> None:
-            (failed.append if event.action is Action.FAILED else record)(event)
-
         with self._lock:
-            error = self.open()
-            if error is not None:
-                report.org_errors[self.org] = error
-                report.org_exit_codes[self.org] = self.open_exit_code
-                for built in selected:
-                    record(PublishEvent.failed(self.org, built, error, org_failed=True))
-            elif selected:
-                self.org_failure.reset()
-                self.prepare(selected, create_folders=not dry_run)
-                if dry_run:
-                    plan_one = self.org_failure.guard(self.org, partial(dashboard.plan, self))
-                    for planned in self.each(selected, plan_one):
-                        settle(planned.event())
-                elif self.use_lock:
-                    publish_locked(self, selected, settle, report)
-                else:
-                    publish_one = self.org_failure.guard(
-                        self.org, partial(dashboard.publish_one, self)
-                    )
-                    for outcome in self.each(selected, publish_one):
-                        settle(
-                            outcome.event() if isinstance(outcome, PlannedDashboard) else outcome
-                        )
-                for event in failed:
-                    record(self.org_failure.absorb(event))
-                if self.org_failure.sentence is not None:
-                    report.org_errors[self.org] = self.org_failure.sentence
-                    report.org_exit_codes[self.org] = 1
-                if self.token_rejected:
-                    self._close_backend()  # the next batch reads the token and checks again
-        report.events.sort(key=lambda event: (event.org, event.uid))
-        report.duration_s = time.monotonic() - started
+            report = publish_batch(
+                self, selected, on_event=on_event, dry_run=dry_run, pruning=prune
+            )
+            if self.token_rejected:
+                self._close_backend()  # the next batch reads the token and checks again
         return report
 
     def learn_identity(self, login: str) -> None:
@@ -276,27 +242,17 @@ class OrgSession:
         return login in self.dashgen_identities
 
     def plan(
-        self, dashboards: Sequence[BuiltDashboard], *, with_documents: bool = False
-    ) -> tuple[list[PlannedDashboard], str | None]:
-        """What ``publish`` would do (never a write), and the org's error if it failed (then
-        every dashboard is a FAILED item carrying it, with ``org_failed``)."""
+        self,
+        dashboards: Sequence[BuiltDashboard],
+        *,
+        with_documents: bool = False,
+        prune: PruneOptions | None = None,
+    ) -> PlanReport:
+        """What ``publish`` would do (never a write), and with ``prune`` what it would
+        delete; a failed org's dashboards are FAILED items carrying its sentence."""
         selected = sorted_by_uid(d for d in dashboards if d.org == self.org)
         with self._lock:
-            error = self.open()
-            if error is not None:
-                failed = [
-                    PlannedDashboard(self.org, built, Action.FAILED, error=error, org_failed=True)
-                    for built in selected
-                ]
-                return failed, error
-            if not selected:
-                return [], None
-            self.org_failure.reset()
-            self.prepare(selected, create_folders=False)
-            work = partial(dashboard.plan, self, with_documents=with_documents)
-            items = list(self.each(selected, self.org_failure.guard(self.org, work)))
-        items = sorted((self.org_failure.absorb(i) for i in items), key=lambda i: i.built.uid)
-        return items, self.org_failure.sentence
+            return plan_batch(self, selected, with_documents=with_documents, pruning=prune)
 
     def prepare(self, dashboards: Sequence[BuiltDashboard], *, create_folders: bool) -> None:
         """Before a batch: ensure the folders not seen yet; search only for a large batch."""

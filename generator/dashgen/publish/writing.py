@@ -69,7 +69,7 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
     # What Grafana will store (a too short refresh raised to the server's minimum): what is
     # sent, and what the version message's hash names.
     document, expected_hash = stored_form(session, built)
-    message = version_message(expected_hash, session.git_sha)
+    message = version_message(expected_hash, session.git_sha, session.config.project)
     doing = session.doing(f"saving {describe(built)}", built)
     policy = session.connection.retry
     base_version = planned.live_version

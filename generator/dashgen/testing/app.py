@@ -13,7 +13,14 @@ from dashgen.testing import credentials, dashboards, datasources, folders, gojso
 from dashgen.testing.dashboards import SaveCommand
 from dashgen.testing.dispatch import ConnectionDropped, Dispatcher
 from dashgen.testing.faults import Faults
-from dashgen.testing.model import ApiKey, LoggedRequest, StoredDashboard, Token, VersionRecord
+from dashgen.testing.model import (
+    ANONYMOUS,
+    ApiKey,
+    LoggedRequest,
+    StoredDashboard,
+    Token,
+    VersionRecord,
+)
 from dashgen.testing.profiles import GrafanaProfile, profile_for
 from dashgen.testing.refresh import DEFAULT_MIN_REFRESH_INTERVAL, parse_grafana_duration
 from dashgen.testing.state import State
@@ -201,6 +208,33 @@ class Emulator:
         )
         with self.state.lock:
             return dashboards.save_response(dashboards.save(self.state, self.profile, command))
+
+    def provision_dashboard(
+        self,
+        org_id: int,
+        dashboard: dict[str, Any],
+        folder_uid: str | None = None,
+        external_id: str = "provisioning/dashboards/provisioned.json",
+        message: str = "",
+    ) -> dict[str, Any]:
+        """Store ``dashboard`` as file provisioning does: afterwards the API refuses to save
+        or delete it, and ``meta.provisioned`` says so. Returns the save response."""
+        command = SaveCommand(
+            org_id=org_id,
+            dashboard=gojson.clone(dashboard),
+            saved_by=ANONYMOUS,
+            folder_uid=folder_uid,
+            overwrite=True,
+            message=message,
+        )
+        with self.state.lock:
+            uid = str(dashboard.get("uid") or "").strip()
+            existing = self.state.dashboard(org_id, uid) if uid else None
+            if existing is not None:
+                existing.provisioned_external_id = None  # provisioning updates its own
+            saved = dashboards.save(self.state, self.profile, command)
+            saved.provisioned_external_id = external_id
+            return dashboards.save_response(saved)
 
     def create_datasource(
         self,

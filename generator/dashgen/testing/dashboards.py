@@ -185,6 +185,8 @@ def save(state: State, profile: GrafanaProfile, cmd: SaveCommand) -> Dashboard:
     folder = resolve_folder(state, cmd)
     folder_uid = folder.uid if folder else None
     existing = _find_existing(state, profile, cmd, parsed)
+    if existing is not None and existing.provisioned_external_id is not None:
+        raise message(400, "Cannot save provisioned dashboard")
     _check_permission(state, cmd, existing, folder_uid)
     if profile.unique_titles:
         clash = _same_name(state, cmd, parsed.title, folder_uid, existing)
@@ -262,6 +264,8 @@ def delete(state: State, org_id: int, uid: str) -> Dashboard:
         if state.folder(org_id, uid) is not None:
             raise message(400, "Use folders endpoint for deleting folders.")
         raise message(404, "Dashboard not found")
+    if dashboard.provisioned_external_id is not None:
+        raise message(400, "provisioned dashboard cannot be deleted")
     del state.dashboards[(org_id, uid)]
     return dashboard
 

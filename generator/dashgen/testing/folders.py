@@ -176,6 +176,27 @@ def delete_folder(state: State, folder: Folder) -> None:
             del state.dashboards[key]
 
 
+def descendant_counts(state: State, folder: Folder) -> dict[str, int]:
+    """``GET /api/folders/:uid/counts`` (``GetDescendantCounts``): what lies below the folder,
+    subfolders at any depth included, per kind. Alert rules are not emulated (always 0).
+    The keys are the registry kinds (``folder``, ``dashboard``, ``librarypanel``,
+    ``alertrule``: the exact set per release is UNCONFIRMED)."""
+    below = _subtree(state, folder)
+    org_id = folder.org_id
+    return {
+        "folder": len(below) - 1,
+        "dashboard": sum(
+            1 for d in state.dashboards.values() if d.org_id == org_id and d.folder_uid in below
+        ),
+        "librarypanel": sum(
+            1
+            for e in state.library_elements.values()
+            if e.org_id == org_id and e.folder_uid in below
+        ),
+        "alertrule": 0,
+    }
+
+
 def _subtree(state: State, root: Folder) -> set[str]:
     uids = {root.uid}
     grew = True

@@ -163,6 +163,9 @@ class Dashboard:
     updated_by: str
     versions: list[VersionRecord] = field(default_factory=list)
     acl: list[AclEntry] = field(default_factory=list)
+    # Provisioned from a file (the provisioning config's path); None: saved through the API.
+    # Grafana refuses to save (UI updates off) or delete a provisioned dashboard (§2, §3).
+    provisioned_external_id: str | None = None
 
     @property
     def slug(self) -> str:

@@ -97,8 +97,8 @@ def dashboard_meta(ctx: Context, dashboard: Dashboard) -> dict[str, Any]:
         "folderUid": folder.uid if folder else "",
         "folderTitle": folder.title if folder else "General",
         "folderUrl": folder.url if folder else "",
-        "provisioned": False,
-        "provisionedExternalId": "",
+        "provisioned": dashboard.provisioned_external_id is not None,
+        "provisionedExternalId": dashboard.provisioned_external_id or "",
         "annotationsPermissions": {
             "dashboard": {"canAdd": can_edit, "canEdit": can_edit, "canDelete": can_edit},
             "organization": {"canAdd": can_edit, "canEdit": can_edit, "canDelete": can_edit},

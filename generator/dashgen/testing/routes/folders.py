@@ -149,6 +149,11 @@ def move_folder(ctx: Context) -> Response:
     return Response(200, folder_dto(ctx.state, folder, ctx.caller))
 
 
+def folder_counts(ctx: Context) -> Response:
+    folder = existing_folder(ctx, VIEW, "folders:read")
+    return Response(200, folders.descendant_counts(ctx.state, folder))
+
+
 def delete_folder(ctx: Context) -> Response:
     folders.delete_folder(ctx.state, existing_folder(ctx, EDIT, "folders:delete"))
     return Response(200, {"message": "Folder deleted"})
@@ -161,4 +166,5 @@ ROUTES = [
     Route("PUT", "/api/folders/{uid}", put_folder),
     Route("DELETE", "/api/folders/{uid}", delete_folder),
     Route("POST", "/api/folders/{uid}/move", move_folder),
+    Route("GET", "/api/folders/{uid}/counts", folder_counts),
 ]

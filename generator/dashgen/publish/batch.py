@@ -1,0 +1,164 @@
+"""One batch of an ``OrgSession``, in order: open the session, check and bind the datasources
+the dashboards reference (``dashgen.publish.datasources``), ensure folders, plan or write
+each dashboard (under the org's publish lock: ``dashgen.publish.locked``), then prune
+(``dashgen.publish.prune``), all inside the org-failure guard
+(``dashgen.publish.org_failure``): once the org fails as a whole, nothing more is sent to it
+(no write, no delete) and its failure is said once, in ``org_errors``.
+
+The lock taken for the writes is held until the prune's deletes are done; a prune with
+deletions in a batch that wrote nothing takes it itself. The caller holds the session's
+batch lock (``OrgSession.publish`` / ``OrgSession.plan``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import TYPE_CHECKING
+
+from dashgen.build.manifest import BuiltDashboard
+from dashgen.publish import dashboard, datasources
+from dashgen.publish.events import Action, PlannedDashboard, PlanReport, PublishEvent, PublishReport
+from dashgen.publish.locked import WriteLock, publish_locked
+from dashgen.publish.prune import PruneOptions, PruneResult, prune
+
+if TYPE_CHECKING:
+    from dashgen.publish.session import OrgSession
+
+
+def publish_batch(
+    session: OrgSession,
+    selected: Sequence[BuiltDashboard],
+    *,
+    on_event: Callable[[PublishEvent], None] | None,
+    dry_run: bool,
+    pruning: PruneOptions | None,
+) -> PublishReport:
+    """Publish ``selected`` (this org's, sorted), then prune; never raises per dashboard."""
+    started = time.monotonic()
+    org = session.org
+    report = PublishReport(kept_is_expected=bool(pruning and pruning.keep_edited))
+
+    def record(event: PublishEvent) -> None:
+        report.events.append(event)
+        if on_event is not None:
+            on_event(event)
+
+    failed: list[PublishEvent] = []  # reported at the end, once the org's fate is known
+
+    def settle(event: PublishEvent) -> None:
+        (failed.append if event.action is Action.FAILED else record)(event)
+
+    error = session.open()
+    if error is not None:
+        report.org_errors[org] = error
+        report.org_exit_codes[org] = session.open_exit_code
+        for built in selected:
+            record(PublishEvent.failed(org, built, error, org_failed=True))
+    elif selected or pruning is not None:
+        session.org_failure.reset()
+        checked = datasources.checked(session, selected)
+        report.warnings.extend(checked.warnings)
+        for built, why in checked.refused:
+            settle(PublishEvent.failed(org, built, why))
+        lock = WriteLock(session, report) if session.use_lock and not dry_run else None
+        try:
+            _dashboards(session, checked.ready, settle, dry_run=dry_run, lock=lock)
+            if pruning is not None and session.org_failure.sentence is None:
+                pruned = prune(
+                    session, selected, pruning, dry_run=dry_run, failed=len(failed), lock=lock
+                )
+                for event in pruned.events:
+                    settle(event)
+                _prune_report(org, pruned, report.warnings, report.prune_refusals)
+        finally:
+            if lock is not None:
+                lock.release()
+        for event in failed:
+            record(session.org_failure.absorb(event))
+        if session.org_failure.sentence is not None:
+            report.org_errors[org] = session.org_failure.sentence
+            report.org_exit_codes[org] = 1
+    report.events.sort(key=lambda event: (event.org, event.uid))
+    report.duration_s = time.monotonic() - started
+    return report
+
+
+def _dashboards(
+    session: OrgSession,
+    ready: Sequence[BuiltDashboard],
+    settle: Callable[[PublishEvent], None],
+    *,
+    dry_run: bool,
+    lock: WriteLock | None,
+) -> None:
+    if not ready:
+        return
+    if session.org_failure.sentence is None:
+        session.prepare(ready, create_folders=not dry_run)
+    if dry_run:
+        plan_one = session.org_failure.guard(session.org, partial(dashboard.plan, session))
+        for planned in session.each(ready, plan_one):
+            settle(planned.event())
+    elif lock is not None:
+        publish_locked(session, ready, settle, lock)
+    else:
+        publish_one = session.org_failure.guard(
+            session.org, partial(dashboard.publish_one, session)
+        )
+        for outcome in session.each(ready, publish_one):
+            settle(outcome.event() if isinstance(outcome, PlannedDashboard) else outcome)
+
+
+def plan_batch(
+    session: OrgSession,
+    selected: Sequence[BuiltDashboard],
+    *,
+    with_documents: bool,
+    pruning: PruneOptions | None,
+) -> PlanReport:
+    """What ``publish_batch`` would do (never a write); a failed org's dashboards are FAILED
+    items carrying its sentence, with ``org_failed``."""
+    org = session.org
+    report = PlanReport(kept_is_expected=bool(pruning and pruning.keep_edited))
+    error = session.open()
+    if error is not None:
+        report.items = [
+            PlannedDashboard(org, built, Action.FAILED, error=error, org_failed=True)
+            for built in selected
+        ]
+        report.org_errors[org] = error
+        report.org_exit_codes[org] = session.open_exit_code
+        return report
+    if not selected and pruning is None:
+        return report
+    session.org_failure.reset()
+    checked = datasources.checked(session, selected)
+    report.warnings.extend(checked.warnings)
+    items = [
+        PlannedDashboard(org, built, Action.FAILED, error=why) for built, why in checked.refused
+    ]
+    if checked.ready:
+        if session.org_failure.sentence is None:
+            session.prepare(checked.ready, create_folders=False)
+        work = partial(dashboard.plan, session, with_documents=with_documents)
+        items.extend(session.each(checked.ready, session.org_failure.guard(org, work)))
+    if pruning is not None and session.org_failure.sentence is None:
+        failed = sum(1 for item in items if item.action is Action.FAILED)
+        pruned = prune(session, selected, pruning, dry_run=True, failed=failed)
+        report.prune.extend(session.org_failure.absorb(event) for event in pruned.events)
+        _prune_report(org, pruned, report.warnings, report.prune_refusals)
+    report.items = sorted((session.org_failure.absorb(i) for i in items), key=lambda i: i.built.uid)
+    if session.org_failure.sentence is not None:
+        report.org_errors[org] = session.org_failure.sentence
+        report.org_exit_codes[org] = 1
+    return report
+
+
+def _prune_report(
+    org: str, pruned: PruneResult, warnings: list[str], refusals: dict[str, str]
+) -> None:
+    warnings.extend(pruned.warnings)
+    if pruned.refusal:
+        refusals[org] = pruned.refusal

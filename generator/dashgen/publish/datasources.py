@@ -1,0 +1,259 @@
+"""Before any write to an org: do the datasources each dashboard references exist there, and
+what is each name binding's uid in that org?
+
+The build is offline (no Grafana at build time), so ``build/`` keeps the references as the
+source wrote them (``dashgen.model.datasource_refs``). Per batch the session reads the org's
+datasources once (``GET /api/datasources``, only when some dashboard references one), then:
+
+- a name binding ``{"type": "prometheus", "name": "Prometheus"}`` becomes that org's
+  ``{"type": "prometheus", "uid": "<its uid>"}``. The bound dashboard (``BoundDashboard``)
+  is what is compared, hashed (skip-unchanged and the drift guard's version message) and
+  sent, so one source serves every org and a republish sends nothing. A name that matches
+  no datasource, or several (names are compared exactly first, then ignoring case), or a
+  datasource of another type than the binding says, refuses the dashboard: it cannot be
+  written without a uid. ``--allow-missing-datasources`` does not change that;
+- every other reference must name a datasource of the org (uid, or for Grafana's
+  fallback, name), and a ``datasource`` template variable needs one of its type. A
+  dashboard with a missing one is not written, the message names the panel (or variable,
+  annotation) and the uid and lists the org's datasources of that type, unless
+  ``allow_missing``: then it is written and the same sentence is a warning.
+
+When the org's datasources cannot be read (a token without ``datasources:read``), the
+check is skipped with a warning and only dashboards with name bindings are refused. When
+that read fails for the whole org (token rejected, Grafana unreachable, not Grafana's API:
+``dashgen.publish.org_failure``), nothing is said here: the org's failure is said once and
+no dashboard of the batch is sent.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from dashgen.build.manifest import BuiltDashboard
+from dashgen.errors import DashgenError
+from dashgen.grafana.datasources import Datasource
+from dashgen.model.datasource_refs import Reference, bind, is_variable, references
+from dashgen.model.normalize import content_hash
+from dashgen.publish.org_failure import is_org_wide
+
+if TYPE_CHECKING:
+    from dashgen.publish.session import OrgSession
+
+LISTED = 8  # datasources named in a message before "and N more"
+CACHED_DASHBOARDS = 4096
+
+
+@dataclass(frozen=True)
+class BoundDashboard(BuiltDashboard):
+    """A built dashboard with its name bindings replaced by one org's uids: ``load()`` and
+    ``content_hash`` are the bound document's."""
+
+    document: bytes = field(default=b"", repr=False)
+
+    def load(self) -> dict[str, Any]:
+        return orjson.loads(self.document)
+
+
+@dataclass
+class CheckedBatch:
+    ready: list[BuiltDashboard] = field(default_factory=list)  # bound where they bind names
+    refused: list[tuple[BuiltDashboard, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class OrgDatasources:
+    """One org's datasources, indexed the ways dashboards refer to them."""
+
+    def __init__(self, org: str, items: Iterable[Datasource]) -> None:
+        self.org = org
+        self.items = list(items)
+        self._uids = {d.uid for d in self.items}
+        self._names = {d.name for d in self.items}
+        self._types = {d.type for d in self.items}
+
+    def has(self, reference: Reference) -> bool:
+        if reference.kind == "type":
+            return reference.value in self._types
+        return reference.value in self._uids or reference.value in self._names
+
+    def by_name(self, name: str) -> list[Datasource]:
+        exact = [d for d in self.items if d.name == name]
+        return exact or [d for d in self.items if d.name.casefold() == name.casefold()]
+
+    def listing(self, plugin: str | None) -> str:
+        """The org's datasources (of ``plugin``), for a message: "its ... datasources: ..."."""
+        chosen = [d for d in self.items if plugin is None or d.type == plugin]
+        kind = f"{plugin} " if plugin else ""
+        if not chosen:
+            return f"it has no {kind}datasource"
+        shown = ", ".join(d.describe() for d in chosen[:LISTED])
+        if len(chosen) > LISTED:
+            shown += f" and {len(chosen) - LISTED} more"
+        return f"its {kind}datasources: {shown}"
+
+
+def checked(session: OrgSession, dashboards: Sequence[BuiltDashboard]) -> CheckedBatch:
+    """``check_batch`` with the session's ``--allow-missing-datasources``."""
+    return check_batch(session, dashboards, allow_missing=session.allow_missing_datasources)
+
+
+def check_batch(
+    session: OrgSession, dashboards: Sequence[BuiltDashboard], *, allow_missing: bool = False
+) -> CheckedBatch:
+    """Bind and check every dashboard of one batch (one ``GET /api/datasources`` at most)."""
+    checked = CheckedBatch()
+    found = {built.uid: _references(built) for built in dashboards}
+    if not any(found.values()):
+        checked.ready.extend(dashboards)
+        return checked
+    assert session.backend is not None
+    try:
+        org = OrgDatasources(session.org, session.backend.datasources())
+    except DashgenError as error:
+        doing = session.doing(f"reading the datasources of org {session.org!r}")
+        why = session.explain(error, doing)
+        if is_org_wide(error):  # the org's failure stops the batch, said once
+            checked.ready.extend(dashboards)
+            return checked
+        checked.warnings.append(f"{why}; the datasources of its dashboards were not checked")
+        for built in dashboards:
+            if any(ref.kind == "name" for ref in found[built.uid]):
+                checked.refused.append(
+                    (
+                        built,
+                        f"{_describe(built)} binds datasources by name, "
+                        f"which needs the org's datasources: {why}",
+                    )
+                )
+            else:
+                checked.ready.append(built)
+        return checked
+    for built in dashboards:
+        _check_one(org, built, found[built.uid], checked, allow_missing)
+    return checked
+
+
+def _check_one(
+    org: OrgDatasources,
+    built: BuiltDashboard,
+    refs: Sequence[Reference],
+    checked: CheckedBatch,
+    allow_missing: bool,
+) -> None:
+    bound: dict[Any, dict[str, str]] = {}
+    errors: list[str] = []
+    for ref in refs:
+        if ref.kind == "name":
+            value, error = _bind(org, ref)
+            if error:
+                errors.append(error)
+            else:
+                bound[ref.path] = value
+    if errors:
+        checked.refused.append((built, f"{_describe(built)} was not written: {'; '.join(errors)}"))
+        return
+    missing = [ref for ref in refs if ref.kind != "name" and not org.has(ref)]
+    if missing:
+        text = "; ".join(_missing(org, group) for group in _grouped(missing))
+        if not allow_missing:
+            checked.refused.append(
+                (
+                    built,
+                    f"{_describe(built)} was not written: {text} (add the datasource to the org "
+                    "or fix the source; --allow-missing-datasources writes it anyway)",
+                )
+            )
+            return
+        checked.warnings.append(f"{_describe(built)} in org {org.org!r}: {text}; written anyway")
+    checked.ready.append(_bound(built, bound) if bound else built)
+
+
+def _bind(org: OrgDatasources, ref: Reference) -> tuple[dict[str, str], str | None]:
+    where = ref.location.describe()
+    if is_variable(ref.value):
+        return {}, (
+            f"{where} binds the datasource by name {ref.value!r}, which holds a template "
+            'variable: write {"uid": "' + ref.value + '"} for a variable instead'
+        )
+    matches = org.by_name(ref.value)
+    if ref.type and len(matches) > 1:
+        matches = [d for d in matches if d.type == ref.type] or matches
+    if not matches:
+        return {}, (
+            f"{where} binds the datasource named {ref.value!r}, which org {org.org!r} does not "
+            f"have ({org.listing(ref.type)})"
+        )
+    if len(matches) > 1:
+        named = " and ".join(d.describe() for d in matches)
+        return {}, (
+            f"{where} binds the datasource named {ref.value!r}, which matches {named} in org "
+            f"{org.org!r}: name exactly one"
+        )
+    chosen = matches[0]
+    if ref.type and chosen.type != ref.type:
+        return {}, (
+            f"{where} binds {ref.value!r} as a {ref.type} datasource, but in org {org.org!r} "
+            f"{chosen.describe()} is a {chosen.type} datasource"
+        )
+    return {"type": chosen.type, "uid": chosen.uid}, None
+
+
+def _missing(org: OrgDatasources, group: list[Reference]) -> str:
+    first = group[0]
+    named = list(dict.fromkeys(ref.location.describe() for ref in group))
+    # A panel and its targets naming one uid: the panel says it all.
+    named = [n for n in named if not any(n.startswith(f"{m} target ") for m in named)]
+    places = ", ".join(named[:3])
+    if len(named) > 3:
+        places += f" and {len(named) - 3} more"
+    if first.kind == "type":
+        return f"{places} needs {first.describe()}, and org {org.org!r} has none"
+    return f"{first.describe()} of {places} is not in org {org.org!r} ({org.listing(first.type)})"
+
+
+def _grouped(missing: Sequence[Reference]) -> list[list[Reference]]:
+    groups: dict[tuple[str, str, str | None], list[Reference]] = {}
+    for ref in missing:
+        groups.setdefault((ref.kind, ref.value, ref.type), []).append(ref)
+    return list(groups.values())
+
+
+def _bound(built: BuiltDashboard, bound: dict[Any, dict[str, str]]) -> BoundDashboard:
+    document = bind(built.load(), bound)
+    values = {f.name: getattr(built, f.name) for f in fields(BuiltDashboard)}
+    values["content_hash"] = content_hash(document)
+    return BoundDashboard(**values, document=orjson.dumps(document))
+
+
+def _describe(built: BuiltDashboard) -> str:
+    return f"dashboard {built.title!r} (uid {built.uid})"
+
+
+# -- references per build output, read once per content ------------------------------------
+
+_cache_lock = threading.Lock()
+_cache: OrderedDict[str, tuple[Reference, ...]] = OrderedDict()
+
+
+def _references(built: BuiltDashboard) -> tuple[Reference, ...]:
+    """The references of a build output; the content hash names the content, so watch and
+    repeated batches read each version of a dashboard once."""
+    key = built.content_hash
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            _cache.move_to_end(key)
+            return cached
+    text = built.path.read_bytes()
+    found = tuple(references(orjson.loads(text), text))
+    with _cache_lock:
+        _cache[key] = found
+        while len(_cache) > CACHED_DASHBOARDS:
+            _cache.popitem(last=False)
+    return found
