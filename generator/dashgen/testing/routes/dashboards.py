@@ -97,7 +97,7 @@ def dashboard_meta(ctx: Context, dashboard: Dashboard) -> dict[str, Any]:
         "folderUid": folder.uid if folder else "",
         "folderTitle": folder.title if folder else "General",
         "folderUrl": folder.url if folder else "",
-        "provisioned": dashboard.provisioned_external_id is not None,
+        "provisioned": dashboards.is_provisioned(dashboard),
         "provisionedExternalId": dashboard.provisioned_external_id or "",
         "annotationsPermissions": {
             "dashboard": {"canAdd": can_edit, "canEdit": can_edit, "canDelete": can_edit},
