@@ -78,7 +78,10 @@ class Caller:
 
 
 def identify(ctx: Context) -> Identity:
-    """The request's identity (the log records it), errors as a Status."""
+    """The request's identity (the log records it), errors as a Status. A context that
+    already has one (seeding, ``apis_seeding``) keeps it."""
+    if ctx.identity is not None:
+        return ctx.identity
     try:
         ctx.identity = authenticate(ctx.request, ctx.state, ctx.profile)
     except ApiError as error:
