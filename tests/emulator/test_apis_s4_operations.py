@@ -259,3 +259,17 @@ def test_s4_5_patch_is_not_served(k8s: K8s) -> None:
     k8s.create(resource("cpu"))
     response = k8s.api.patch(k8s.dashboard("cpu"), json={})
     assert response.status_code == 404
+
+
+def test_s4_non_json_body_is_415(k8s: K8s) -> None:
+    response = k8s.api.post(
+        k8s.dashboards(), content=b"title: x", headers={"Content-Type": "text/plain"}
+    )
+    assert status_of(response)[:2] == (415, "UnsupportedMediaType")
+
+
+def test_s4_invalid_json_is_400(k8s: K8s) -> None:
+    response = k8s.api.post(
+        k8s.dashboards(), content=b"{nope", headers={"Content-Type": "application/json"}
+    )
+    assert status_of(response)[:2] == (400, "BadRequest")

@@ -71,6 +71,17 @@ def options(ctx: Context, options_kind: str) -> tuple[bool, bool]:
 
 
 def decode(ctx: Context, kind: Kind, version: str) -> dict[str, Any]:
+    """The JSON body. No ``Content-Type`` is taken as JSON (k8s's default); another type is
+    415 (YAML and protobuf, which Grafana accepts, are not emulated)."""
+    content_type = (ctx.request.header("Content-Type") or "").split(";")[0].strip().lower()
+    if content_type not in ("", "application/json"):
+        raise k8s_status.status_error(
+            415,
+            "UnsupportedMediaType",
+            f'the body of the request was in an unknown format ("{content_type}") - accepted '
+            "media types include: application/json, application/yaml, "
+            "application/vnd.kubernetes.protobuf",
+        )
     try:
         body = gojson.loads(ctx.request.body)[1]
     except gojson.GoJSONError as error:

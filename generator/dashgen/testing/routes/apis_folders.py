@@ -93,10 +93,10 @@ def list_folders(ctx: Context) -> Response:
         ),
         key=lambda f: f.uid,
     )
-    items = [apis_objects.folder_object(ctx.state, f, version, caller.namespace) for f in chosen]
-    shown, metadata = apis_lists.page(
-        items, size, ctx.request.arg("continue"), ctx.state.current_resource_version()
+    page, metadata = apis_lists.page(
+        chosen, size, ctx.request.arg("continue"), ctx.state.current_resource_version()
     )
+    shown = [apis_objects.folder_object(ctx.state, f, version, caller.namespace) for f in page]
     body = {
         "kind": "FolderList",
         "apiVersion": f"{apis_objects.FOLDER_GROUP}/{version}",
