@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from apis_helpers import K8s, status_of
 from emulator_api import MakeApi
+
+from dashgen.testing import profile_for
 
 V2_SPEC: dict[str, Any] = {
     "title": "V2 board",
@@ -140,3 +143,13 @@ def test_s7_seeded_v2_resource(k8s13: K8s) -> None:
     k8s13.api.emulator.save_resource(1, "seeded", V2_SPEC, api_version="v2", message="seed")
     got = k8s13.get("seeded", version="v2").json()
     assert got["metadata"]["annotations"]["grafana.app/message"] == "seed"
+
+
+def test_s7_1_13_0_1_v2_failure_can_be_played(make_api: MakeApi) -> None:
+    profile = replace(profile_for("13.0"), apis_v2_unregistered=True)
+    k8s = K8s(make_api("13.0", profile=profile))
+    code, reason, text = status_of(k8s.create(v2_body("tabs"), version="v2"))
+    assert (code, reason) == (500, "InternalError")
+    assert text.startswith('no kind "Dashboard" is registered for version')
+    flat = {"metadata": {"name": "flat"}, "spec": {"title": "F", "schemaVersion": 42}}
+    assert k8s.create(flat).status_code == 201

@@ -21,7 +21,13 @@ from dashgen.testing import (
 from dashgen.testing.apis_access import Caller
 from dashgen.testing.apis_writes import Write
 from dashgen.testing.k8s_meta import INTERNAL_ID_LABEL
-from dashgen.testing.k8s_status import DASHBOARD_KIND, already_exists, bad_request, not_found
+from dashgen.testing.k8s_status import (
+    DASHBOARD_KIND,
+    already_exists,
+    bad_request,
+    not_found,
+    status_error,
+)
 from dashgen.testing.model import Dashboard, VersionRecord
 from dashgen.testing.router import Context, Route
 from dashgen.testing.routes.apis_discovery import not_found as no_such_resource
@@ -36,6 +42,13 @@ def _enter(ctx: Context, verb: str, name: str | None = None) -> tuple[Caller, st
         apis_access.identify(ctx)
         raise no_such_resource()
     caller = apis_access.enter_namespace(ctx, DASHBOARD_KIND, verb, name, ctx.params["namespace"])
+    if version == "v2" and ctx.profile.apis_v2_unregistered:
+        raise status_error(
+            500,
+            "InternalError",
+            'no kind "Dashboard" is registered for version "dashboard.grafana.app/v2" in '
+            'scheme "pkg/runtime/scheme.go:110"',
+        )
     return caller, version
 
 
