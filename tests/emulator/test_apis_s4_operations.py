@@ -273,3 +273,13 @@ def test_s4_invalid_json_is_400(k8s: K8s) -> None:
         k8s.dashboards(), content=b"{nope", headers={"Content-Type": "application/json"}
     )
     assert status_of(response)[:2] == (400, "BadRequest")
+
+
+def test_s4_6_body_over_the_request_limit_is_413(k8s: K8s) -> None:
+    huge = resource("big", description="x" * (3 * 1024 * 1024))
+    response = k8s.create(huge)
+    assert status_of(response) == (
+        413,
+        "RequestEntityTooLarge",
+        "Request entity too large: limit is 3145728",
+    )

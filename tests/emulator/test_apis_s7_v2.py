@@ -153,3 +153,14 @@ def test_s7_1_13_0_1_v2_failure_can_be_played(make_api: MakeApi) -> None:
     assert text.startswith('no kind "Dashboard" is registered for version')
     flat = {"metadata": {"name": "flat"}, "spec": {"title": "F", "schemaVersion": 42}}
     assert k8s.create(flat).status_code == 201
+
+
+def test_s1_3_12_0_stores_v2alpha1_and_the_classic_api_refuses_it(make_api: MakeApi) -> None:
+    k8s = K8s(make_api("12.0"))
+    assert k8s.create(v2_body("alpha", version="v2alpha1"), version="v2alpha1").status_code == 201
+    response = k8s.api.get("/api/dashboards/uid/alpha")
+    assert response.status_code == 406
+    assert (
+        "/apis/dashboard.grafana.app/v2alpha1/namespaces/default/dashboards/alpha"
+        in (response.json()["message"])
+    )

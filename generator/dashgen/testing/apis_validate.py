@@ -73,6 +73,11 @@ def options(ctx: Context, options_kind: str) -> tuple[bool, bool]:
 def decode(ctx: Context, kind: Kind, version: str) -> dict[str, Any]:
     """The JSON body. No ``Content-Type`` is taken as JSON (k8s's default); another type is
     415 (YAML and protobuf, which Grafana accepts, are not emulated)."""
+    limit = ctx.profile.apis_max_body_bytes
+    if len(ctx.request.body) > limit:
+        raise k8s_status.status_error(
+            413, "RequestEntityTooLarge", f"Request entity too large: limit is {limit}"
+        )
     content_type = (ctx.request.header("Content-Type") or "").split(";")[0].strip().lower()
     if content_type not in ("", "application/json"):
         raise k8s_status.status_error(

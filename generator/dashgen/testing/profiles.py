@@ -55,6 +55,9 @@ class GrafanaProfile:
     # 13.0.1's known failure (grafana-apis.md §7.1, gcx#598): every dashboard request on the
     # v2 path answers 500 "no kind Dashboard is registered for version …/v2".
     apis_v2_unregistered: bool = False
+    # The apiserver's request body limit (k8s's default MaxRequestBodyBytes, 3 MiB;
+    # UNCONFIRMED for Grafana, §4.6): a larger /apis write is 413.
+    apis_max_body_bytes: int = 3 * 1024 * 1024
 
     @property
     def build_version(self) -> str:
