@@ -141,3 +141,15 @@ def test_s3_1_annotation_only_change_keeps_generation_new_resource_version(k8s: 
     assert changed["metadata"]["generation"] == 1
     assert changed["metadata"]["resourceVersion"] != created["metadata"]["resourceVersion"]
     assert changed["metadata"]["annotations"]["example.com/owner"] == "team-a"
+
+
+def test_s3_1_a_boolean_replacing_a_number_is_a_change(k8s: K8s) -> None:
+    created = k8s.create(resource("cpu", editable=1)).json()
+    created["spec"]["editable"] = True
+    assert k8s.put("cpu", created).json()["metadata"]["generation"] == 2
+
+
+def test_s3_1_key_order_is_not_a_change(k8s: K8s) -> None:
+    created = k8s.create(resource("cpu", tags=["a"], links=[])).json()
+    created["spec"] = dict(reversed(list(created["spec"].items())))
+    assert k8s.put("cpu", created).json()["metadata"]["generation"] == 1

@@ -163,6 +163,19 @@ def _record_version(ctx: Context, dashboard: Dashboard, ref: str, previous: int)
     )
 
 
+def same_json(left: Any, right: Any) -> bool:
+    """Semantic deep-equality of decoded JSON (key order ignored; ``true`` is not ``1``)."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(same_json(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(same_json, left, right))
+    if isinstance(left, dict | list) or isinstance(right, dict | list):
+        return False
+    return bool(left == right)
+
+
 def _stored_spec(dashboard: Dashboard) -> dict[str, Any]:
     if apis_objects.is_v2(dashboard.api_version):
         return dashboard.data
@@ -180,7 +193,7 @@ def update(ctx: Context, write: Write, written: Written, existing: Dashboard) ->
     _check_folder(ctx, write, written.folder_uid, moving=moved)
     _check_manager(existing.k8s.annotations, written.annotations)
     same_family = apis_objects.is_v2(write.version) == apis_objects.is_v2(existing.api_version)
-    spec_changed = not same_family or written.spec != _stored_spec(existing)
+    spec_changed = not same_family or not same_json(written.spec, _stored_spec(existing))
     bumps = spec_changed or moved
     meta_changed = (
         written.annotations != existing.k8s.annotations
