@@ -43,9 +43,13 @@ class GrafanaProfile:
     # saved with").
     classic_stored_version: str = "v1"
     # The backend migrator's latest and minimum schemaVersion (/apis v1 writes migrate to the
-    # latest and fail below the minimum, §4.6; grafana-api.md §8).
+    # latest and fail below the minimum, §4.6; grafana-api.md §8). A missing schemaVersion
+    # reads as 0 (``GetSchemaVersion``), below every minimum. Values from
+    # apps/dashboard/pkg/migration/schemaversion/migrations.go: MIN 12 / LATEST 41 in a
+    # 12.1-era copy (ai-code-review-benchmarks/greptile-v3-grafana @b7acf0d0), MIN 9 /
+    # LATEST 42 at grafana/grafana @01ec8e3a.
     schema_latest: int = 41
-    schema_minimum: int = 13
+    schema_minimum: int = 12
     # A refresh below min_refresh_interval on /apis: "reject" (400, §4.6, code-derived,
     # UNCONFIRMED at runtime) or "raise" (stored as the minimum, as the classic save does).
     apis_short_refresh: str = "reject"
@@ -103,6 +107,7 @@ PROFILES: dict[str, GrafanaProfile] = {
         apis_folder_versions=("v1", "v1beta1"),
         classic_stored_version="v1",
         schema_latest=42,
+        schema_minimum=9,
     ),
 }
 
