@@ -96,3 +96,16 @@ def test_s1_3_v0alpha1_is_not_migrated(k8s: K8s) -> None:
 def test_s14_1_classic_title_trim_still_applies_on_api(k8s: K8s) -> None:
     k8s.api.save({"uid": "cl", "title": "  Padded  "})
     assert k8s.get("cl").json()["spec"]["title"] == "Padded"
+
+
+def test_s4_6_migration_failure_names_the_object(k8s: K8s) -> None:
+    text = status_of(k8s.create(resource("old", schemaVersion=5)))[2]
+    assert text.startswith(
+        'Dashboard.dashboard.grafana.app "old" is invalid: spec: Invalid value: "old": '
+    )
+
+
+def test_s3_3_a_non_numeric_id_is_not_a_change(k8s: K8s) -> None:
+    created = k8s.create(resource("cpu", id=None)).json()
+    created["spec"]["id"] = None
+    assert k8s.put("cpu", created).json()["metadata"]["generation"] == 1

@@ -164,3 +164,9 @@ def test_s1_3_12_0_stores_v2alpha1_and_the_classic_api_refuses_it(make_api: Make
         "/apis/dashboard.grafana.app/v2alpha1/namespaces/default/dashboards/alpha"
         in (response.json()["message"])
     )
+
+
+def test_s7_2_v2_without_layout_gets_an_empty_grid(k8s13: K8s) -> None:
+    spec = {key: value for key, value in V2_SPEC.items() if key != "layout"}
+    created = k8s13.create(v2_body("grid", spec), version="v2").json()
+    assert created["spec"]["layout"] == {"kind": "GridLayout", "spec": {"items": []}}

@@ -166,13 +166,19 @@ def _schema_version(spec: dict[str, Any]) -> int:
 def mutate(
     spec: dict[str, Any], version: str, profile: GrafanaProfile, name: str, strict: bool
 ) -> dict[str, Any]:
-    """``mutate.go``: v0/v1 bodies lose ``id``/``uid``/``version``; v1 ones are migrated."""
+    """``mutate.go`` (@04ae7045): v0/v1 bodies lose ``uid``, ``version`` and a numeric ``id``
+    (another ``id``, e.g. null, stays); v1 ones are migrated; a v2 body without a layout gets
+    an empty GridLayout."""
     if version.startswith("v2"):
+        if spec.get("layout") is None:
+            spec["layout"] = {"kind": "GridLayout", "spec": {"items": []}}
         if strict:
             _check_v2_shape(spec, name)
         return spec
-    for key in ("id", "uid", "version"):
-        spec.pop(key, None)
+    spec.pop("uid", None)
+    spec.pop("version", None)
+    if isinstance(spec.get("id"), int | float) and not isinstance(spec.get("id"), bool):
+        del spec["id"]
     if version == "v0alpha1":
         return spec
     current = _schema_version(spec)
@@ -183,8 +189,10 @@ def mutate(
                 f"{profile.schema_latest} - migration path only exists for versions greater "
                 f"than {profile.schema_minimum}"
             )
+            # field.Invalid(spec, <name>, err): the value shown is the name, quoted.
+            shown = gojson.dumps(name).decode()
             raise k8s_status.invalid(
-                k8s_status.DASHBOARD_KIND, name, [("spec", "Invalid value", detail)]
+                k8s_status.DASHBOARD_KIND, name, [("spec", "Invalid value", f"{shown}: {detail}")]
             )
         return spec
     if current < profile.schema_latest:

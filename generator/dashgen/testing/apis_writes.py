@@ -176,6 +176,13 @@ def same_json(left: Any, right: Any) -> bool:
     return bool(left == right)
 
 
+def _new_spec(written: Written, write: Write) -> dict[str, Any]:
+    """The spec as it would be read back (a v1 record keeps the classic id in ``id``)."""
+    if apis_objects.is_v2(write.version):
+        return written.spec
+    return apis_objects.classic_spec(written.spec)
+
+
 def _stored_spec(dashboard: Dashboard) -> dict[str, Any]:
     if apis_objects.is_v2(dashboard.api_version):
         return dashboard.data
@@ -193,7 +200,9 @@ def update(ctx: Context, write: Write, written: Written, existing: Dashboard) ->
     _check_folder(ctx, write, written.folder_uid, moving=moved)
     _check_manager(existing.k8s.annotations, written.annotations)
     same_family = apis_objects.is_v2(write.version) == apis_objects.is_v2(existing.api_version)
-    spec_changed = not same_family or not same_json(written.spec, _stored_spec(existing))
+    spec_changed = not same_family or not same_json(
+        _new_spec(written, write), _stored_spec(existing)
+    )
     bumps = spec_changed or moved
     meta_changed = (
         written.annotations != existing.k8s.annotations
