@@ -170,3 +170,9 @@ def test_s7_2_v2_without_layout_gets_an_empty_grid(k8s13: K8s) -> None:
     spec = {key: value for key, value in V2_SPEC.items() if key != "layout"}
     created = k8s13.create(v2_body("grid", spec), version="v2").json()
     assert created["spec"]["layout"] == {"kind": "GridLayout", "spec": {"items": []}}
+
+
+def test_s4_6_v2_auto_refresh_is_checked(k8s13: K8s) -> None:
+    spec = dict(V2_SPEC, timeSettings={"autoRefresh": "1s", "from": "now-6h", "to": "now"})
+    response = k8s13.create(v2_body("fast", spec), version="v2")
+    assert status_of(response) == (400, "BadRequest", "Dashboard refresh interval is too low")

@@ -49,6 +49,7 @@ class Written:
     message: str
     spec: dict[str, Any]
     title: str
+    v2: bool = False  # a schema v2 spec (written to a v2… version)
 
 
 def options(ctx: Context, options_kind: str) -> tuple[bool, bool]:
@@ -148,6 +149,7 @@ def read_body(
         message=message,
         spec=spec,
         title=title if isinstance(title, str) else "",
+        v2=version.startswith("v2"),
     )
 
 
@@ -242,19 +244,24 @@ def validate_basic(profile: GrafanaProfile, name: str, written: Written, min_ref
         raise k8s_status.bad_request("uid contains illegal characters")
     if len(name) > MAX_NAME:
         raise k8s_status.bad_request("uid too long, max 40 characters")
-    _check_refresh(profile, written.spec, min_refresh)
+    if written.v2:  # getDashboardProperties: v2 keeps it in timeSettings.autoRefresh
+        settings = written.spec.get("timeSettings")
+        if isinstance(settings, dict):
+            _check_refresh(profile, settings, "autoRefresh", min_refresh)
+    else:
+        _check_refresh(profile, written.spec, "refresh", min_refresh)
     return title
 
 
-def _check_refresh(profile: GrafanaProfile, spec: dict[str, Any], minimum: str) -> None:
+def _check_refresh(profile: GrafanaProfile, holder: dict[str, Any], key: str, minimum: str) -> None:
     """``ValidateDashboardRefreshInterval``: rejected (§4.6), or raised as the classic save."""
-    refresh = spec.get("refresh")
+    refresh = holder.get(key)
     if not minimum or not isinstance(refresh, str) or not refresh:
         return
     if profile.apis_short_refresh == "raise":
         floor, seconds = parse_grafana_duration(minimum), parse_grafana_duration(refresh)
         if floor is not None and (seconds is None or seconds < floor):
-            spec["refresh"] = minimum
+            holder[key] = minimum
         return
     seconds = parse_grafana_duration(refresh)
     if seconds is None:

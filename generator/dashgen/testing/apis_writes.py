@@ -197,7 +197,8 @@ def update(ctx: Context, write: Write, written: Written, existing: Dashboard) ->
         ctx.profile, existing.uid, written, ctx.state.min_refresh_interval
     )
     moved = written.folder_uid != existing.folder_uid
-    _check_folder(ctx, write, written.folder_uid, moving=moved)
+    if moved:  # validateUpdate checks the folder only when it changes
+        _check_folder(ctx, write, written.folder_uid, moving=True)
     _check_manager(existing.k8s.annotations, written.annotations)
     same_family = apis_objects.is_v2(write.version) == apis_objects.is_v2(existing.api_version)
     spec_changed = not same_family or not same_json(
