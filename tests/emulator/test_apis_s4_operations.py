@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from apis_helpers import K8s, resource, status_of
 
 
@@ -283,3 +285,16 @@ def test_s4_6_body_over_the_request_limit_is_413(k8s: K8s) -> None:
         "RequestEntityTooLarge",
         "Request entity too large: limit is 3145728",
     )
+
+
+def test_s4_4_concurrent_puts_with_one_resource_version_one_wins(k8s: K8s) -> None:
+    created = k8s.create(resource("cpu")).json()
+
+    def put(index: int) -> int:
+        body = {**created, "spec": {**created["spec"], "title": f"Writer {index}"}}
+        return k8s.put("cpu", body).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(put, range(8)))
+    assert statuses == [200] + [409] * 7
+    assert k8s.get("cpu").json()["metadata"]["generation"] == 2
