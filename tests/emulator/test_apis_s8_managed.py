@@ -86,3 +86,42 @@ def test_s8_2_classic_api_treats_repo_managed_as_provisioned(k8s: K8s) -> None:
     )
     deleted = k8s.api.delete("/api/dashboards/uid/synced")
     assert deleted.json() == {"message": "provisioned dashboard cannot be deleted"}
+
+
+def synced_folder(k8s: K8s) -> None:
+    k8s.api.emulator.create_folder(1, "Synced", uid="synced-folder")
+    k8s.api.emulator.manage_by_repository(1, "synced-folder", "team-repo")
+
+
+def test_s4_3_unmanaged_dashboard_in_a_git_sync_folder_is_403(k8s: K8s) -> None:
+    synced_folder(k8s)
+    code, reason, text = status_of(k8s.create(resource("mine", folder="synced-folder")))
+    assert (code, reason) == (403, "Forbidden")
+    assert text == "folder is managed by repo:team-repo, but the resource is not managed"
+
+
+def test_s4_4_moving_into_a_git_sync_folder_is_403(k8s: K8s) -> None:
+    synced_folder(k8s)
+    live = k8s.create(resource("mine")).json()
+    live["metadata"]["annotations"]["grafana.app/folder"] = "synced-folder"
+    assert status_of(k8s.put("mine", live))[:2] == (403, "Forbidden")
+
+
+def test_s4_3_other_manager_in_a_git_sync_folder_is_403(k8s: K8s) -> None:
+    synced_folder(k8s)
+    body = resource("gcx", folder="synced-folder")
+    body["metadata"]["annotations"].update({REPO: "kubectl", "grafana.app/managerId": "gcx"})
+    text = status_of(k8s.create(body))[2]
+    assert text.startswith("resource manager (kubectl:gcx) does not match folder manager")
+
+
+def test_s8_2_git_sync_folder_cannot_be_changed_or_deleted(k8s: K8s) -> None:
+    synced_folder(k8s)
+    path = k8s.folders() + "/synced-folder"
+    live = k8s.api.get(path).json()
+    assert live["metadata"]["annotations"][REPO] == "repo"
+    assert live["metadata"]["annotations"]["grafana.app/sourcePath"] == "synced-folder/_folder.json"
+    live["spec"]["title"] = "Renamed"
+    assert status_of(k8s.api.put(path, json=live))[:2] == (500, "InternalError")
+    assert status_of(k8s.api.delete(path))[:2] == (500, "InternalError")
+    assert k8s.api.get("/api/folders/synced-folder").json()["title"] == "Synced"

@@ -21,8 +21,11 @@ The record is the classic one (``state.dashboards``), so ``/api`` sees every wri
   managed by a repository" (Grafana routes such writes to the repository's files API when
   provisioning is configured; the emulator has no repositories). Changing the manager of a
   managed dashboard is 403 (``Cannot change resource manager identity; …``, the 13.2 text of
-  §4.4); removing it is 403 ``Can not remove resource manager from resource``. DELETE of a
-  file-provisioned dashboard is 400 ``provisioned dashboard cannot be deleted``.
+  §4.4); removing it is 403 ``Can not remove resource manager from resource``. Creating
+  or moving a dashboard into a Git Sync folder without the same manager is 403
+  (``ensureSameRepoManager``; the contract's §4.3 says 400, message UNCONFIRMED: the code
+  read answers 403 ``folder is managed by repo:<id>, but the resource is not managed``).
+  DELETE of a file-provisioned dashboard is 400 ``provisioned dashboard cannot be deleted``.
 Callers hold ``state.lock``.
 """
 
@@ -66,7 +69,28 @@ def _check_folder(ctx: Context, write: Write, folder_uid: str | None, *, moving:
             raise deny(write.caller, DASHBOARD_KIND, "create", None)
 
 
-def _check_manager(old: dict[str, str] | None, new: dict[str, str]) -> None:
+def _check_folder_manager(ctx: Context, write: Write, written: Written) -> None:
+    """``ensureSameRepoManager``: a dashboard in a Git Sync folder must be managed by the same
+    repository (403 otherwise)."""
+    folder = ctx.state.folder(write.caller.org_id, written.folder_uid or "")
+    if folder is None or not k8s_meta.is_repo_managed(folder):
+        return
+    folder_manager = f"repo:{folder.k8s.annotations.get(k8s_meta.MANAGER_ID, '')}"
+    kind = written.annotations.get(k8s_meta.MANAGED_BY, "")
+    if not kind:
+        text = f"folder is managed by {folder_manager}, but the resource is not managed"
+        raise k8s_status.status_error(403, "Forbidden", text)
+    resource_manager = f"{kind}:{written.annotations.get(k8s_meta.MANAGER_ID, '')}"
+    if resource_manager != folder_manager:
+        text = (
+            f"resource manager ({resource_manager}) does not match folder manager "
+            f"({folder_manager}); resources must be managed by the same manager as their "
+            "containing folder"
+        )
+        raise k8s_status.status_error(403, "Forbidden", text)
+
+
+def check_manager(old: dict[str, str] | None, new: dict[str, str]) -> None:
     """``checkManagerProperties*`` for a caller that is not Git Sync itself."""
     new_kind, new_id = new.get(k8s_meta.MANAGED_BY, ""), new.get(k8s_meta.MANAGER_ID, "")
     if old is None:
@@ -110,7 +134,8 @@ def create(ctx: Context, write: Write, written: Written, name: str) -> Dashboard
         )
     title = apis_validate.validate_basic(ctx.profile, name, written, ctx.state.min_refresh_interval)
     _check_folder(ctx, write, written.folder_uid, moving=True)
-    _check_manager(None, written.annotations)
+    check_manager(None, written.annotations)
+    _check_folder_manager(ctx, write, written)
     stamp = now_iso()
     identity = write.caller.identity
     ref = _ref(ctx, write.caller)
@@ -199,7 +224,9 @@ def update(ctx: Context, write: Write, written: Written, existing: Dashboard) ->
     moved = written.folder_uid != existing.folder_uid
     if moved:  # validateUpdate checks the folder only when it changes
         _check_folder(ctx, write, written.folder_uid, moving=True)
-    _check_manager(existing.k8s.annotations, written.annotations)
+    check_manager(existing.k8s.annotations, written.annotations)
+    if moved:
+        _check_folder_manager(ctx, write, written)
     same_family = apis_objects.is_v2(write.version) == apis_objects.is_v2(existing.api_version)
     spec_changed = not same_family or not same_json(
         _new_spec(written, write), _stored_spec(existing)
