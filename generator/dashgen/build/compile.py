@@ -18,13 +18,14 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dashgen.build.compiled import CompiledDashboard, CompiledSource, Job, Target
 from dashgen.build.outputs import read_bytes
 from dashgen.build.placing import place, placed
-from dashgen.config import PYPROJECT_FILE_NAME, Config, OrgConfig
+from dashgen.config import PYPROJECT_FILE_NAME, Config
 from dashgen.errors import SourceError
 from dashgen.model.forms import (
     ExportConversionError,
@@ -55,37 +56,6 @@ from dashgen.sources import (
 if TYPE_CHECKING:
     from dashgen.build.workers import WorkerPool
 from dashgen.sources.positions import deepest_nesting
-
-
-@dataclass(frozen=True)
-class Target:
-    """An org a build produces dashboards for, with its merged template variables."""
-
-    org: OrgConfig
-    variables: dict[str, Any]
-
-
-@dataclass
-class CompiledDashboard:
-    uid: str
-    title: str
-    content_hash: str  # normalize.content_hash of the dashboard
-    file_hash: str  # sha256 of the output file's bytes
-    line: int | None  # where the dashboard is defined in its source
-    text: str | None = None  # the output text; dropped once written
-
-
-@dataclass
-class CompiledSource:
-    """One source compiled for one org."""
-
-    source_hash: str
-    dependencies: dict[str, str]  # absolute path → sha256 of the bytes it had ("" = missing)
-    dashboards: list[CompiledDashboard]
-    problems: list[Problem]
-
-
-Job = tuple[Source, list[Target]]
 
 
 def compile_source(
