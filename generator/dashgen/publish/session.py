@@ -46,10 +46,14 @@ from dashgen.tokens import resolve_token
 T = TypeVar("T")
 R = TypeVar("R")
 
-DEFAULT_CONCURRENCY = 8
+# Measured (bench/speed_bench.py, 200 new dashboards, 20 ms latency, 2 cores): a whole
+# `dashgen publish` took 1.41-1.53 s at 8 writes at once, 1.27-1.69 s at 10 (gcx's
+# default), 1.12-1.16 s at 16, no better at 24 or 32 (the client's CPU is the limit there).
+DEFAULT_CONCURRENCY = 16
 # Reads run wider than writes, but not so wide that threads fight over the GIL: an
-# unchanged republish is bound by the CPU spent per GET (decode + hash), not by latency.
-READ_CONCURRENCY_FACTOR = 3
+# unchanged republish is bound by the CPU spent per GET (decode + hash), not by latency
+# (its CPU time was the same from 3 to 48 reads at once).
+READ_CONCURRENCY_FACTOR = 2
 MAX_READ_CONCURRENCY = 32
 # A batch this large starts with one search for the uids that exist (new dashboards then
 # cost no read); a smaller one reads each dashboard directly (the search lists the whole
