@@ -44,6 +44,7 @@ from dashgen.model.normalize import dumps, hash_canonical, normalize_in_place
 from dashgen.model.validate import ERROR, JsonPath, Problem, validate
 from dashgen.sources import (
     CACHE_FILES,
+    JINJA,
     PER_ORG_KINDS,
     PYTHON,
     VIEW_JSON,
@@ -184,8 +185,8 @@ def compile_all(
                 yield
 
     if remote:
-        if parallel and any(job[0].kind == PYTHON for _, job in remote):
-            _preload_grafanalib()
+        if parallel:
+            _preload({job[0].kind for _, job in remote})
         from dashgen.build.workers import WorkerPool
 
         own_pool = pool is None
@@ -210,12 +211,16 @@ def compile_all(
     return [r if r is not None else [] for r in results]
 
 
-def _preload_grafanalib() -> None:
-    """Import grafanalib once before forking, instead of once in every worker."""
-    try:
-        import grafanalib.core  # noqa: F401
-    except ImportError:
-        pass
+def _preload(kinds: set[str]) -> None:
+    """Import what the workers will need (grafanalib, the Jinja loader and jinja2) once
+    before forking them, instead of once in every worker."""
+    if JINJA in kinds:
+        import dashgen.sources.jinja  # noqa: F401
+    if PYTHON in kinds:
+        try:
+            import grafanalib.core  # noqa: F401
+        except ImportError:
+            pass
 
 
 def safe_to_fork() -> bool:

@@ -244,6 +244,8 @@ def _template_location(
 
 
 def _tojson(value: Any, indent: int | None = None) -> str:
+    if indent is None:  # json.dumps would build this same encoder again for every call
+        return _TOJSON.encode(value)
     return json.dumps(
         value, ensure_ascii=False, indent=indent, sort_keys=True, default=_json_default
     )
@@ -253,3 +255,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()  # raises UndefinedError naming the variable
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_TOJSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_json_default)
