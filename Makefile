@@ -40,6 +40,8 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check generator tests bench
 
 bench: $(BIN)/.installed chromium
+	$(BIN)/python bench/speed_bench.py
+	$(BIN)/python bench/scale_bench.py
 	$(BIN)/python bench/build_bench.py
 	$(BIN)/python bench/publish_bench.py
 	$(BIN)/python bench/prune_bench.py

@@ -13,7 +13,7 @@ The emulator runs in its own process, as a remote Grafana would: its CPU is not 
 
 Targets: first publish >= 4x faster than the baseline; republish >= 2x faster than the first.
 
-    .venv/bin/python bench/publish_bench.py [--count 1000] [--latency-ms 20] [--concurrency 8]
+    .venv/bin/python bench/publish_bench.py [--count 1000] [--latency-ms 20] [--concurrency 16]
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import httpx
 
 from dashgen.build import BuiltDashboard, build
 from dashgen.config import load_config
-from dashgen.publish import Connection, publish
+from dashgen.publish import DEFAULT_CONCURRENCY, Connection, publish
 from dashgen.testing import Emulator, EmulatorServer
 from dashgen.tokens import env_var_name
 
@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--latency-ms", type=float, default=20)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="dashgen-publish-bench-") as tmp:

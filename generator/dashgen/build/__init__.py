@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from dashgen.build.cache import CACHE_NAME, BuildCache, Key
 from dashgen.build.commit import CommitError, complete_pending_commit
-from dashgen.build.compile import Target
+from dashgen.build.compiled import Target
 from dashgen.build.lock import output_lock
 from dashgen.build.manifest import MANIFEST_NAME, BuiltDashboard, read_manifest
 from dashgen.build.problems import commit_problem

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from dashgen import __version__
-from dashgen.build.compile import CompiledDashboard, CompiledSource
+from dashgen.build.compiled import CompiledDashboard, CompiledSource
 from dashgen.build.outputs import read_bytes
 from dashgen.model.validate import WARNING, Problem
 

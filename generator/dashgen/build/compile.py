@@ -18,13 +18,14 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dashgen.build.compiled import CompiledDashboard, CompiledSource, Job, Target
 from dashgen.build.outputs import read_bytes
 from dashgen.build.placing import place, placed
-from dashgen.config import PYPROJECT_FILE_NAME, Config, OrgConfig
+from dashgen.config import PYPROJECT_FILE_NAME, Config
 from dashgen.errors import SourceError
 from dashgen.model.forms import (
     ExportConversionError,
@@ -43,6 +44,7 @@ from dashgen.model.normalize import dumps, hash_canonical, normalize_in_place
 from dashgen.model.validate import ERROR, JsonPath, Problem, validate
 from dashgen.sources import (
     CACHE_FILES,
+    JINJA,
     PER_ORG_KINDS,
     PYTHON,
     VIEW_JSON,
@@ -55,37 +57,6 @@ from dashgen.sources import (
 if TYPE_CHECKING:
     from dashgen.build.workers import WorkerPool
 from dashgen.sources.positions import deepest_nesting
-
-
-@dataclass(frozen=True)
-class Target:
-    """An org a build produces dashboards for, with its merged template variables."""
-
-    org: OrgConfig
-    variables: dict[str, Any]
-
-
-@dataclass
-class CompiledDashboard:
-    uid: str
-    title: str
-    content_hash: str  # normalize.content_hash of the dashboard
-    file_hash: str  # sha256 of the output file's bytes
-    line: int | None  # where the dashboard is defined in its source
-    text: str | None = None  # the output text; dropped once written
-
-
-@dataclass
-class CompiledSource:
-    """One source compiled for one org."""
-
-    source_hash: str
-    dependencies: dict[str, str]  # absolute path → sha256 of the bytes it had ("" = missing)
-    dashboards: list[CompiledDashboard]
-    problems: list[Problem]
-
-
-Job = tuple[Source, list[Target]]
 
 
 def compile_source(
@@ -214,8 +185,8 @@ def compile_all(
                 yield
 
     if remote:
-        if parallel and any(job[0].kind == PYTHON for _, job in remote):
-            _preload_grafanalib()
+        if parallel:
+            _preload({job[0].kind for _, job in remote})
         from dashgen.build.workers import WorkerPool
 
         own_pool = pool is None
@@ -240,12 +211,16 @@ def compile_all(
     return [r if r is not None else [] for r in results]
 
 
-def _preload_grafanalib() -> None:
-    """Import grafanalib once before forking, instead of once in every worker."""
-    try:
-        import grafanalib.core  # noqa: F401
-    except ImportError:
-        pass
+def _preload(kinds: set[str]) -> None:
+    """Import what the workers will need (grafanalib, the Jinja loader and jinja2) once
+    before forking them, instead of once in every worker."""
+    if JINJA in kinds:
+        import dashgen.sources.jinja  # noqa: F401
+    if PYTHON in kinds:
+        try:
+            import grafanalib.core  # noqa: F401
+        except ImportError:
+            pass
 
 
 def safe_to_fork() -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dashgen.build.cache import Key
 from dashgen.build.commit import CommitError
-from dashgen.build.compile import CompiledDashboard
+from dashgen.build.compiled import CompiledDashboard
 from dashgen.config import Config
 from dashgen.model.validate import ERROR, Problem
 

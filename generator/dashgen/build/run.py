@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from dashgen.build.cache import CACHE_NAME, BuildCache, Key, SourceRecord
 from dashgen.build.commit import Commit, CommitError, remove_leftovers
-from dashgen.build.compile import CompiledDashboard, CompiledSource, Job, compile_all
+from dashgen.build.compiled import CompiledDashboard, CompiledSource, Job
 from dashgen.build.manifest import (
     MANIFEST_NAME,
     BuiltDashboard,
@@ -130,8 +130,6 @@ class Run:
         return sorted(builder.walked.values(), key=lambda source: source.rel)
 
     def _is_python_source(self, source: Source) -> bool:
-        from dashgen.sources.python import is_source
-
         known = self.cache.python_kinds.get(source.rel)
         if known is not None and self.changed is not None and str(source.path) not in self.changed:
             return known[1]
@@ -142,6 +140,8 @@ class Run:
         if data is None:
             return True  # unreadable: compiled as a source, so that its loader says why
         text = data.decode("utf-8", errors="replace")
+        from dashgen.sources.python import is_source  # the Python loader, only when needed
+
         verdict = is_source(source.path, text)
         self.cache.python_kinds[source.rel] = (file_hash, verdict)
         self.builder.cache_dirty = True
@@ -218,6 +218,10 @@ class Run:
             source = current[(org_name, rel)]
             jobs_by_source.setdefault(rel, (source, []))[1].append(targets[org_name])
         jobs = list(jobs_by_source.values())
+        if not jobs:
+            return {}
+        from dashgen.build.compile import compile_all  # the compile chain, only when needed
+
         results = compile_all(
             self.config, jobs, self.cache_files, pool=lambda: self.builder.workers
         )
@@ -278,13 +282,19 @@ class Run:
         }
         commit = Commit(self.config.output_dir)
         written: dict[str, tuple[Key, str]] = {}  # relative path -> (key, uid)
+        # A source built once for many orgs gives them one dashboard object: encode it once
+        # (20 orgs would otherwise hold 20 copies of its bytes until the commit is made).
+        encoded: dict[int, bytes] = {}
         for path, (key, dashboard) in fresh.items():
             known = None if path in self.unverified else previous.get(path)
             if known is None:
                 known = self._hash(path)  # a file the cache does not know about
             if known != dashboard.file_hash:
                 relative = f"{key[0]}/{dashboard.uid}.json"
-                commit.write(relative, (dashboard.text or "").encode())
+                data = encoded.get(id(dashboard))
+                if data is None:
+                    data = encoded[id(dashboard)] = (dashboard.text or "").encode()
+                commit.write(relative, data)
                 written[relative] = (key, dashboard.uid)
         stale = set(previous) - set(fresh)
         if building_all:

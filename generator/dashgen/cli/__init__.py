@@ -30,6 +30,23 @@ COMMAND_MODULES: dict[str, str] = {
     "pull": "import_cmd",
 }
 
+# What `dashgen --help` lists for each command: the first paragraph of its help, kept here
+# so that listing the commands imports none of them (tests/test_startup.py checks they agree).
+COMMAND_SUMMARIES: dict[str, str] = {
+    "bootstrap": "Create org NAME, mint and store its token, and check the token works.",
+    "build": "Compile Python, Jinja2 and View JSON sources into Grafana dashboard JSON.",
+    "diff": "Show what publish would change, dashboard by dashboard (exit 1 when anything would).",
+    "import": "Turn dashboard JSON files into sources, proven to build back to the same dashboard.",
+    "org": "Grafana organizations (server-admin bootstrap) and the orgs in the token store.",
+    "preview": (
+        "Show every built dashboard's layout in a browser, live while editing, until Ctrl-C."
+    ),
+    "publish": "Publish the build of each org (building first if stale): only what changed.",
+    "pull": "Fetch an org's dashboards with its token and write them as verified sources.",
+    "token": "Per-org tokens in the token store.",
+    "watch": "Rebuild what each saved file affects, until Ctrl-C.",
+}
+
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -41,6 +58,19 @@ class LazyGroup(click.Group):
             return None
         module = importlib.import_module(f"dashgen.cli.{module_name}")
         return next((c for c in module.COMMANDS if c.name == cmd_name), None)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """As click lists them, from ``COMMAND_SUMMARIES``: no command module is imported."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [
+            (name, click.Command(name, help=COMMAND_SUMMARIES[name]).get_short_help_str(limit))
+            for name in names
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> object:
         # Every line printed goes through secrets.redact; a bug is one redacted line.

@@ -13,8 +13,10 @@ whole life (and never prunes).
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from dashgen.build.manifest import BuiltDashboard, read_manifest
 from dashgen.config import Config
@@ -23,7 +25,13 @@ from dashgen.grafana.client import Connection
 from dashgen.publish.events import Action, PlannedDashboard, PlanReport, PublishEvent, PublishReport
 from dashgen.publish.provenance import git_short_sha
 from dashgen.publish.prune import PruneOptions, require_project
-from dashgen.publish.session import DEFAULT_CONCURRENCY, OrgSession, sorted_by_uid
+from dashgen.publish.session import (
+    DEFAULT_CONCURRENCY,
+    InFlight,
+    OrgSession,
+    read_width,
+    sorted_by_uid,
+)
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -38,6 +46,11 @@ __all__ = [
     "plan",
     "publish",
 ]
+
+# Orgs published at the same time by one publish (each opens with a few requests of its
+# own: org check, server settings, datasources, folders, search, lock); their dashboards
+# share one bound, the read width (``session.read_width``).
+MAX_CONCURRENT_ORGS = 4
 
 
 def publish(
@@ -72,7 +85,15 @@ def publish(
     started = time.monotonic()
     report = PublishReport(kept_is_expected=bool(prune and prune.keep_edited))
     git_sha = git_short_sha(config.root)
-    for org, selected in _select(config, org_names, dashboards, only_uids):
+    batches = list(_select(config, org_names, dashboards, only_uids))
+    concurrent = len(batches) > 1
+    # One bound for every org's dashboards in flight (each org's writes stay under its own
+    # ``concurrency``); every org keeps its own session: its own token, its own client.
+    in_flight = InFlight(read_width(concurrency, read_concurrency)) if concurrent else None
+
+    def publish_org(
+        org: str, selected: list[BuiltDashboard], notify: Callable[[PublishEvent], None] | None
+    ) -> PublishReport:
         with OrgSession(
             config,
             org,
@@ -83,8 +104,15 @@ def publish(
             git_sha=git_sha,
             lock=lock,
             allow_missing_datasources=allow_missing_datasources,
+            in_flight=in_flight,
         ) as session:
-            part = session.publish(selected, on_event=on_event, dry_run=dry_run, prune=prune)
+            return session.publish(selected, on_event=notify, dry_run=dry_run, prune=prune)
+
+    if concurrent:
+        parts = _concurrently(batches, publish_org, on_event, in_flight)
+    else:
+        parts = [publish_org(org, selected, on_event) for org, selected in batches]
+    for part in parts:
         report.merge(part)
     report.events.sort(key=lambda event: (event.org, event.uid))
     report.duration_s = time.monotonic() - started
@@ -120,6 +148,47 @@ def plan(
     report.items.sort(key=lambda item: (item.org, item.built.uid))
     report.prune.sort(key=lambda event: (event.org, event.uid))
     return report
+
+
+def _concurrently(
+    batches: list[tuple[str, list[BuiltDashboard]]],
+    publish_org: Callable[
+        [str, list[BuiltDashboard], Callable[[PublishEvent], None] | None], PublishReport
+    ],
+    on_event: Callable[[PublishEvent], None] | None,
+    in_flight: InFlight | None,
+) -> list[PublishReport]:
+    """Each org's batch in a thread of its own (at most ``MAX_CONCURRENT_ORGS`` at once);
+    ``on_event`` is still called in the caller's thread, as each dashboard finishes. Results
+    in the order of ``batches``. Interrupted (Ctrl-C), no org not yet started is started."""
+    events: queue.SimpleQueue[PublishEvent] = queue.SimpleQueue()
+    notify = events.put if on_event is not None else None
+
+    def relay() -> None:
+        while on_event is not None:
+            try:
+                event = events.get_nowait()
+            except queue.Empty:
+                return
+            on_event(event)
+
+    pool = ThreadPoolExecutor(max_workers=min(MAX_CONCURRENT_ORGS, len(batches)))
+    try:
+        futures: list[Future[PublishReport]] = [
+            pool.submit(publish_org, org, selected, notify) for org, selected in batches
+        ]
+        pending = set(futures)
+        while pending:
+            _, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
+            relay()
+        relay()
+        return [future.result() for future in futures]
+    except BaseException:
+        if in_flight is not None:
+            in_flight.stopped.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _check_prune(

@@ -222,6 +222,7 @@ def planned_folders(
 def each(session: OrgSession, items: Sequence, work: Callable) -> list:
     if not items:
         return []
+    work = session.bounded(work)
     if len(items) == 1:
         return [work(items[0])]
     with ThreadPoolExecutor(max_workers=min(session.read_concurrency, len(items))) as pool:

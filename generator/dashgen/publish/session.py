@@ -46,10 +46,14 @@ from dashgen.tokens import resolve_token
 T = TypeVar("T")
 R = TypeVar("R")
 
-DEFAULT_CONCURRENCY = 8
+# Measured (bench/speed_bench.py, 200 new dashboards, 20 ms latency, 2 cores): a whole
+# `dashgen publish` took 1.41-1.53 s at 8 writes at once, 1.27-1.69 s at 10 (gcx's
+# default), 1.12-1.16 s at 16, no better at 24 or 32 (the client's CPU is the limit there).
+DEFAULT_CONCURRENCY = 16
 # Reads run wider than writes, but not so wide that threads fight over the GIL: an
-# unchanged republish is bound by the CPU spent per GET (decode + hash), not by latency.
-READ_CONCURRENCY_FACTOR = 3
+# unchanged republish is bound by the CPU spent per GET (decode + hash), not by latency
+# (its CPU time was the same from 3 to 48 reads at once).
+READ_CONCURRENCY_FACTOR = 2
 MAX_READ_CONCURRENCY = 32
 # A batch this large starts with one search for the uids that exist (new dashboards then
 # cost no read); a smaller one reads each dashboard directly (the search lists the whole
@@ -57,6 +61,16 @@ MAX_READ_CONCURRENCY = 32
 SEARCH_MIN_DASHBOARDS = 32
 
 logger = logging.getLogger(__name__)
+
+
+class InFlight:
+    """The bound the orgs of one publish share: at most ``size`` dashboards being read or
+    written at once (each does its requests one after another); ``stopped`` (set when the
+    publish is interrupted) starts no more."""
+
+    def __init__(self, size: int) -> None:
+        self.slots = threading.BoundedSemaphore(size)
+        self.stopped = threading.Event()
 
 
 class _FromProject:
@@ -85,8 +99,12 @@ class OrgSession:
         git_sha: str | _FromProject | None = FROM_PROJECT,
         lock: bool = False,
         allow_missing_datasources: bool = False,
+        in_flight: InFlight | None = None,
     ) -> None:
         self.config = config
+        # Shared by the orgs of one publish that run at the same time: one bound on the
+        # dashboards being read or written at once, whichever org they belong to.
+        self.in_flight = in_flight
         self.use_lock = lock  # take the org's publish lock before writing (dashgen.publish.lock)
         self.org = org
         self.connection = connection
@@ -94,11 +112,8 @@ class OrgSession:
         # write dashboards whose datasources the org lacks (a warning instead of a refusal)
         self.allow_missing_datasources = allow_missing_datasources
         self._git_sha = git_sha
-        writes = max(1, concurrency)
-        self.read_concurrency = max(
-            writes, read_concurrency or min(READ_CONCURRENCY_FACTOR * writes, MAX_READ_CONCURRENCY)
-        )
-        self.write_slots = threading.BoundedSemaphore(writes)
+        self.read_concurrency = read_width(concurrency, read_concurrency)
+        self.write_slots = threading.BoundedSemaphore(max(1, concurrency))
         self.backend: ClassicDashboards | None = None
         self.token_origin: str | None = None
         self.server_version: str | None = None  # e.g. "12.0.0"; None until open, or unknown
@@ -290,6 +305,7 @@ class OrgSession:
 
     def each(self, items: Sequence[T], work: Callable[[T], R]) -> Iterable[R]:
         """Run ``work`` for every item concurrently; yield results as they finish."""
+        work = self.bounded(work)
         if len(items) <= 1:  # no thread hop for the common watch case
             yield from (work(item) for item in items)
             return
@@ -301,6 +317,20 @@ class OrgSession:
         finally:
             # On Ctrl-C (or a bug) do not start the dashboards still queued.
             pool.shutdown(wait=True, cancel_futures=True)
+
+    def bounded(self, work: Callable[[T], R]) -> Callable[[T], R]:
+        """``work`` under the publish-wide bound on dashboards in flight (when orgs share one)."""
+        in_flight = self.in_flight
+        if in_flight is None:
+            return work
+
+        def bounded_work(item: T) -> R:
+            with in_flight.slots:
+                if in_flight.stopped.is_set():  # the publish was interrupted: start no more
+                    raise KeyboardInterrupt
+                return work(item)
+
+        return bounded_work
 
     # -- for the per-dashboard path ------------------------------------------------------------
 
@@ -331,6 +361,14 @@ class OrgSession:
         if sub_path and (url == sub_path or url.startswith(f"{sub_path}/")):
             return f"{base[: len(base) - len(sub_path)]}{url}"
         return f"{base}{url}"
+
+
+def read_width(concurrency: int, read_concurrency: int | None = None) -> int:
+    """Dashboards read at once: ``read_concurrency``, else a multiple of the write width."""
+    writes = max(1, concurrency)
+    return max(
+        writes, read_concurrency or min(READ_CONCURRENCY_FACTOR * writes, MAX_READ_CONCURRENCY)
+    )
 
 
 def sorted_by_uid(dashboards: Iterable[BuiltDashboard]) -> list[BuiltDashboard]:

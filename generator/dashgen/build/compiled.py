@@ -1,0 +1,45 @@
+"""What a compile produces, as plain data: the build's records and the workers' replies.
+
+Apart from ``dashgen.build.compile`` so that a build with nothing to compile (a no-op
+rebuild, the staleness check of ``dashgen publish``) never imports the compile chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dashgen.config import OrgConfig
+from dashgen.model.problem import Problem
+from dashgen.sources.kinds import Source
+
+
+@dataclass(frozen=True)
+class Target:
+    """An org a build produces dashboards for, with its merged template variables."""
+
+    org: OrgConfig
+    variables: dict[str, Any]
+
+
+@dataclass
+class CompiledDashboard:
+    uid: str
+    title: str
+    content_hash: str  # normalize.content_hash of the dashboard
+    file_hash: str  # sha256 of the output file's bytes
+    line: int | None  # where the dashboard is defined in its source
+    text: str | None = None  # the output text; dropped once written
+
+
+@dataclass
+class CompiledSource:
+    """One source compiled for one org."""
+
+    source_hash: str
+    dependencies: dict[str, str]  # absolute path → sha256 of the bytes it had ("" = missing)
+    dashboards: list[CompiledDashboard]
+    problems: list[Problem]
+
+
+Job = tuple[Source, list[Target]]
