@@ -116,6 +116,7 @@ def setup(tmp_path: Path, grafana_server: EmulatorServer) -> Setup:
         "DASHGEN_TOKEN_STORE": str(tmp_path / "store" / "tokens.json"),
         env_var_name(ORG): tokens[0],
         env_var_name(OTHER_ORG): tokens[1],
+        "DASHGEN_API": os.environ.get("DASHGEN_API", "auto"),
     }
     return Setup(root, grafana_server, org_id, other_org_id, env, tokens)
 

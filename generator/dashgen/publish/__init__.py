@@ -55,6 +55,7 @@ def publish(
     lock: bool = True,
     prune: PruneOptions | None = None,
     allow_missing_datasources: bool = False,
+    skip_managed: bool = False,
 ) -> PublishReport:
     """Publish the built dashboards of each org in ``org_names``; never raises per dashboard
     or per org (an org that fails as a whole is in ``org_errors``).
@@ -70,7 +71,9 @@ def publish(
     """
     _check_prune(config, prune, only_uids)
     started = time.monotonic()
-    report = PublishReport(kept_is_expected=bool(prune and prune.keep_edited))
+    report = PublishReport(
+        kept_is_expected=bool(prune and prune.keep_edited), skip_managed=skip_managed
+    )
     git_sha = git_short_sha(config.root)
     for org, selected in _select(config, org_names, dashboards, only_uids):
         with OrgSession(
@@ -83,6 +86,7 @@ def publish(
             git_sha=git_sha,
             lock=lock,
             allow_missing_datasources=allow_missing_datasources,
+            skip_managed=skip_managed,
         ) as session:
             part = session.publish(selected, on_event=on_event, dry_run=dry_run, prune=prune)
         report.merge(part)
@@ -101,11 +105,14 @@ def plan(
     read_concurrency: int = 2 * DEFAULT_CONCURRENCY,
     prune: PruneOptions | None = None,
     allow_missing_datasources: bool = False,
+    skip_managed: bool = False,
 ) -> PlanReport:
     """What ``publish`` would do, with the comparable documents on both sides (for diff);
     with ``prune``, what it would delete (``report.prune``)."""
     _check_prune(config, prune, only_uids)
-    report = PlanReport(kept_is_expected=bool(prune and prune.keep_edited))
+    report = PlanReport(
+        kept_is_expected=bool(prune and prune.keep_edited), skip_managed=skip_managed
+    )
     for org, selected in _select(config, org_names, dashboards, only_uids):
         with OrgSession(
             config,
@@ -114,6 +121,7 @@ def plan(
             concurrency=read_concurrency,
             git_sha=None,
             allow_missing_datasources=allow_missing_datasources,
+            skip_managed=skip_managed,
         ) as session:
             part = session.plan(selected, with_documents=True, prune=prune)
         report.merge(part)

@@ -36,6 +36,7 @@ refused by Grafana and never followed by an overwrite.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
     from dashgen.publish.session import OrgSession
 
 WRITES = (Action.WOULD_CREATE, Action.WOULD_UPDATE)
+GIT_SYNC = "repo"  # grafana.app/managedBy of a dashboard Git Sync provisions (§8.2)
 
 logger = logging.getLogger(__name__)
 
@@ -99,15 +101,17 @@ def plan(
             url=session.absolute(live.url),
             read=True,
         )
+        if live.manager is not None and live.manager.kind == GIT_SYNC:
+            return replace(planned, action=Action.SKIPPED, error=managed_by(built, live))
         concurrent = written_during_run(session, live)
-        if is_built(live, built, session.min_refresh_interval):
+        if is_built(live, built, session.lazy_min_refresh_interval):
             if concurrent:
                 return replace(planned, action=Action.UNCHANGED, note=PUBLISHED_CONCURRENTLY)
             if not with_documents and _to_adopt(session, built, live):
                 return replace(planned, action=Action.WOULD_UPDATE, note=ADOPTED)
             return replace(planned, action=Action.UNCHANGED)
         if concurrent:
-            record = backend.history(built.uid, live.version)
+            record = live_record(session, built.uid, live)
             if record is not None and hash_in_message(record.message) is not None:
                 return replace(
                     planned, action=Action.FAILED, error=by_another_publisher(built, live, record)
@@ -127,7 +131,7 @@ def _drift(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -> s
     if was_pulled(session.config.root, session.org, built.uid, live.version, live_hash):
         return None  # untouched since `dashgen pull` read it (dashgen.publish.pulled)
     # A 403 here means the token cannot save either: let it fail with that sentence.
-    record = session.backend.history(built.uid, live.version)
+    record = live_record(session, built.uid, live)
     if record is not None and wrote(record.message, live_hash):
         session.learn_identity(live.updated_by)
         return None
@@ -149,14 +153,16 @@ def _drift(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -> s
 def _to_adopt(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -> bool:
     """Whether the live version (which equals the build) is someone else's, so that one
     write with dashgen's message should record it as dashgen's."""
-    if session.saved_by_dashgen(live.updated_by):
+    # The saver's identity spares the history read; an object that carries its message
+    # (/apis) needs neither.
+    if live.message is None and session.saved_by_dashgen(live.updated_by):
         return False
     assert session.backend is not None
     live_hash = content_hash(live.dashboard)  # the stored form: what the message names
     if was_pulled(session.config.root, session.org, built.uid, live.version, live_hash):
         return False  # still as `dashgen pull` read it: dashgen's already
     try:
-        record = session.backend.history(built.uid, live.version)
+        record = live_record(session, built.uid, live)
     except DashgenError:
         return False  # cannot tell: leave it (the drift guard will ask again)
     if record is None:
@@ -167,8 +173,28 @@ def _to_adopt(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -
     return True
 
 
+def live_record(session: OrgSession, uid: str, live: LiveDashboard) -> VersionRecord | None:
+    """The record of the live version: from the object when it carries its message
+    (/apis), else from the version history (one read)."""
+    if live.message is not None:
+        return VersionRecord(version=live.version, message=live.message, created_by=live.updated_by)
+    assert session.backend is not None
+    return session.backend.history(uid, live.version)
+
+
+def managed_by(built: BuiltDashboard, live: LiveDashboard) -> str:
+    assert live.manager is not None
+    return (
+        f"{describe(built)} is managed by {live.manager.describe()}; not written (a write "
+        "would become a commit to that repository, or be refused): change it there, or "
+        "pass --skip-managed if skipping it is expected"
+    )
+
+
 def is_built(
-    live: LiveDashboard, built: BuiltDashboard, min_refresh_interval: str | None = None
+    live: LiveDashboard,
+    built: BuiltDashboard,
+    min_refresh_interval: str | Callable[[], str] | None = None,
 ) -> bool:
     """The live dashboard is the build as Grafana stores it: same comparable content, same
     folder (``min_refresh_interval``: the server's, None when no rewrite is expected)."""
@@ -183,6 +209,8 @@ def is_built(
     live_hash = content_hash(live.dashboard)
     if live_hash == built.content_hash:
         return True
+    if callable(min_refresh_interval):  # asked only now: it may cost a request
+        min_refresh_interval = min_refresh_interval()
     # Only a live refresh equal to the minimum can be Grafana's rewrite of the build's.
     if not min_refresh_interval or live.dashboard.get("refresh") != min_refresh_interval:
         return False

@@ -49,6 +49,7 @@ from dashgen.publish.dashboard import (
     by_another_publisher,
     describe,
     is_built,
+    live_record,
     plan,
     stored_form,
 )
@@ -150,7 +151,7 @@ def _landed(
     live = backend.get(planned.built.uid)
     if live is None or not is_built(live, planned.built, session.min_refresh_interval):
         return None
-    record = backend.history(planned.built.uid, live.version)
+    record = live_record(session, planned.built.uid, live)
     if record is None or not wrote(record.message, expected_hash):
         return None
     return _done(session, planned, _written(base_version), live.version, live.url)
@@ -171,7 +172,7 @@ def _after_lost_race(
     live = backend.get(built.uid)
     if live is None:
         return _fail(planned, f"{describe(built)} was deleted in Grafana meanwhile")
-    record = backend.history(built.uid, live.version)
+    record = live_record(session, built.uid, live)
     if is_built(live, built, session.min_refresh_interval):
         if in_flight and record is not None and wrote(record.message, expected_hash):
             return _done(session, planned, _written(base_version), live.version, live.url)
