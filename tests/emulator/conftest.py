@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from apis_helpers import K8s
 from emulator_api import Api, MakeApi
 
 from dashgen.testing import EmulatorServer
@@ -38,3 +39,14 @@ def api112(make_api: MakeApi) -> Api:
 @pytest.fixture
 def api13(make_api: MakeApi) -> Api:
     return make_api("13.0")
+
+
+@pytest.fixture(params=["12.0", "13.0"])
+def k8s(request: pytest.FixtureRequest, make_api: MakeApi) -> K8s:
+    """The /apis of an emulator in each mode that serves it (12.0, 13.0)."""
+    return K8s(make_api(request.param))
+
+
+@pytest.fixture
+def k8s13(make_api: MakeApi) -> K8s:
+    return K8s(make_api("13.0"))

@@ -9,7 +9,15 @@ from typing import Any
 
 import httpx
 
-from dashgen.testing import credentials, dashboards, datasources, folders, gojson, library
+from dashgen.testing import (
+    apis_seeding,
+    credentials,
+    dashboards,
+    datasources,
+    folders,
+    gojson,
+    library,
+)
 from dashgen.testing.dashboards import SaveCommand
 from dashgen.testing.dispatch import ConnectionDropped, Dispatcher
 from dashgen.testing.faults import Faults
@@ -235,6 +243,42 @@ class Emulator:
             saved = dashboards.save(self.state, self.profile, command)
             saved.provisioned_external_id = external_id
             return dashboards.save_response(saved)
+
+    def manage_by_repository(
+        self, org_id: int, uid: str, repository: str, source_path: str | None = None
+    ) -> None:
+        """Mark dashboard ``uid`` as kept by Git Sync repository ``repository`` (§8.2 of
+        grafana-apis.md; see ``apis_seeding.manage_by_repository``)."""
+        with self.state.lock:
+            apis_seeding.manage_by_repository(self.state, org_id, uid, repository, source_path)
+
+    def save_resource(
+        self,
+        org_id: int,
+        name: str,
+        spec: dict[str, Any],
+        *,
+        api_version: str = "v1",
+        folder_uid: str | None = None,
+        message: str = "",
+        annotations: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Store a dashboard as the admin's ``PUT /apis/dashboard.grafana.app/<api_version>/…``
+        would (``"v2"``: a schema v2 spec, stored as given); the object. ``ApiError`` with
+        Grafana's Status when it would refuse. Not logged, no faults."""
+        with self.state.lock:
+            return apis_seeding.save_resource(
+                self.state,
+                self.profile,
+                self.admin_user,
+                org_id,
+                name,
+                spec,
+                api_version=api_version,
+                folder_uid=folder_uid,
+                message=message,
+                annotations=annotations,
+            )
 
     def create_datasource(
         self,

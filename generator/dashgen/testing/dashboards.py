@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dashgen.testing import permissions
+from dashgen.testing import k8s_meta, permissions
 from dashgen.testing.auth import Identity
 from dashgen.testing.model import Dashboard, Folder, VersionRecord, now_iso, slugify
 from dashgen.testing.profiles import GrafanaProfile
@@ -179,13 +179,19 @@ def _same_name(
     return None
 
 
+def is_provisioned(dashboard: Dashboard) -> bool:
+    """Provisioned from a file, or managed by a Git Sync repository (the classic API refuses
+    both alike; UNCONFIRMED for repositories, see docs/emulator.md)."""
+    return dashboard.provisioned_external_id is not None or k8s_meta.is_repo_managed(dashboard)
+
+
 def save(state: State, profile: GrafanaProfile, cmd: SaveCommand) -> Dashboard:
     parsed = parse_dashboard(cmd.dashboard)
     _validate_fields(cmd, parsed)
     folder = resolve_folder(state, cmd)
     folder_uid = folder.uid if folder else None
     existing = _find_existing(state, profile, cmd, parsed)
-    if existing is not None and existing.provisioned_external_id is not None:
+    if existing is not None and is_provisioned(existing):
         raise message(400, "Cannot save provisioned dashboard")
     _check_permission(state, cmd, existing, folder_uid)
     if profile.unique_titles:
@@ -202,11 +208,12 @@ def save(state: State, profile: GrafanaProfile, cmd: SaveCommand) -> Dashboard:
     if existing is not None and uid and existing.uid != uid:
         del state.dashboards[(existing.org_id, existing.uid)]
         existing.uid = uid
-    return _store(state, cmd, parsed, folder_uid, existing)
+    return _store(state, profile, cmd, parsed, folder_uid, existing)
 
 
 def _store(
     state: State,
+    profile: GrafanaProfile,
     cmd: SaveCommand,
     parsed: _Parsed,
     folder_uid: str | None,
@@ -243,6 +250,12 @@ def _store(
     existing.version += 1
     existing.updated = stamp
     existing.updated_by = cmd.saved_by
+    # The same record is the /apis resource (grafana-apis.md §3.3): generation = version.
+    resource_version = state.next_resource_version()
+    ref = k8s_meta.identity_ref(state, cmd.identity, cmd.saved_by)
+    k8s_meta.stamp(state, existing, ref, resource_version)
+    existing.api_version = profile.classic_stored_version
+    existing.message = cmd.message
     existing.versions.append(
         VersionRecord(
             id=state.next_version_id(),
@@ -252,6 +265,11 @@ def _store(
             created=stamp,
             created_by=cmd.saved_by,
             data=data,
+            resource_version=resource_version,
+            created_by_ref=ref,
+            folder_uid=folder_uid,
+            api_version=existing.api_version,
+            annotations=dict(existing.k8s.annotations),
         )
     )
     state.dashboards[(existing.org_id, existing.uid)] = existing
@@ -264,7 +282,7 @@ def delete(state: State, org_id: int, uid: str) -> Dashboard:
         if state.folder(org_id, uid) is not None:
             raise message(400, "Use folders endpoint for deleting folders.")
         raise message(404, "Dashboard not found")
-    if dashboard.provisioned_external_id is not None:
+    if is_provisioned(dashboard):
         raise message(400, "provisioned dashboard cannot be deleted")
     del state.dashboards[(org_id, uid)]
     return dashboard

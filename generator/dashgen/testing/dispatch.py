@@ -11,7 +11,7 @@ from dashgen.testing.faults import Fault, Faults
 from dashgen.testing.model import LoggedRequest
 from dashgen.testing.profiles import GrafanaProfile
 from dashgen.testing.router import Context, Router
-from dashgen.testing.routes import all_routes, site
+from dashgen.testing.routes import all_routes, apis_discovery, site
 from dashgen.testing.state import State
 from dashgen.testing.wire import ApiError, Request, Response
 
@@ -85,6 +85,10 @@ class Dispatcher:
     def _dispatch(self, request: Request) -> tuple[Response, Identity | None]:
         found = self.router.find(request.method, request.path)
         if found is None:
+            if self.profile.serves_apis and (
+                request.path == "/apis" or request.path.startswith("/apis/")
+            ):
+                return apis_discovery.not_found().response, None
             # Grafana's NotFoundHandler, reached before any authentication check.
             if request.path.startswith("/api"):
                 return Response(404, {"message": "Not found"}), None

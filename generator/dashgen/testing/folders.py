@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dashgen.testing import permissions
+from dashgen.testing import k8s_meta, permissions
 from dashgen.testing.auth import Identity
 from dashgen.testing.dashboards import validate_uid
 from dashgen.testing.model import Folder, now_iso, slugify
@@ -86,8 +86,17 @@ def create_folder(
         updated_by=created_by,
         acl=permissions.default_acl(permissions.creator_id(identity), at_root=parent is None),
     )
+    touch(state, folder, identity, created_by)
     state.folders[(org_id, uid)] = folder
     return folder
+
+
+def touch(
+    state: State, folder: Folder, identity: Identity | None, login: str | None = None
+) -> None:
+    """A write of ``folder``: its /apis resourceVersion and updatedBy (grafana-apis.md §5)."""
+    ref = k8s_meta.identity_ref(state, identity, login)
+    k8s_meta.stamp(state, folder, ref, state.next_resource_version())
 
 
 def parents(state: State, folder: Folder) -> list[Folder]:
@@ -144,6 +153,7 @@ def move_folder(state: State, identity: Identity, folder: Folder, new_parent_uid
     folder.version += 1
     folder.updated = now_iso()
     folder.updated_by = identity.saved_by
+    touch(state, folder, identity)
 
 
 def rename_uid(state: State, folder: Folder, new_uid: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -55,6 +56,11 @@ class User:
     is_server_admin: bool
     current_org_id: int
     is_disabled: bool = False
+
+    @property
+    def uid(self) -> str:
+        """A stable uid for identity references (``user:<uid>``, grafana-apis.md §3.1)."""
+        return "u" + hashlib.sha256(str(self.id).encode()).hexdigest()[:13]
 
 
 @dataclass
@@ -121,6 +127,8 @@ class Folder:
     updated_by: str
     version: int = 1
     acl: list[AclEntry] = field(default_factory=list)
+    # App Platform metadata (grafana-apis.md §5): ``version`` is the resource's generation.
+    k8s: ResourceMeta = field(default_factory=lambda: ResourceMeta())
 
     @property
     def slug(self) -> str:
@@ -129,6 +137,23 @@ class Folder:
     @property
     def url(self) -> str:
         return f"/dashboards/f/{self.uid}/{self.slug}"
+
+
+@dataclass
+class ResourceMeta:
+    """What ``/apis`` shows of a dashboard or folder beyond the classic record (§3.1).
+
+    ``annotations`` holds those a client or tool set (managedBy, sourcePath, …); the folder,
+    message, createdBy/updatedBy and updatedTimestamp annotations are built from the record.
+    ``created_by``/``updated_by`` are identity references (``user:<uid>``).
+    """
+
+    uid: str = ""  # metadata.uid: a UUID, not the dashboard uid
+    resource_version: str = ""
+    created_by: str = ""
+    updated_by: str = ""
+    annotations: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -142,6 +167,12 @@ class VersionRecord:
     created: str
     created_by: str
     data: dict[str, Any]
+    # What /apis history shows of this version (§6).
+    resource_version: str = ""
+    created_by_ref: str = ""
+    folder_uid: str | None = None
+    api_version: str = "v1"  # the version the dashboard was stored in
+    annotations: dict[str, str] = field(default_factory=dict)
 
     @property
     def updated_by(self) -> str:
@@ -166,6 +197,11 @@ class Dashboard:
     # Provisioned from a file (the provisioning config's path); None: saved through the API.
     # Grafana refuses to save (UI updates off) or delete a provisioned dashboard (§2, §3).
     provisioned_external_id: str | None = None
+    k8s: ResourceMeta = field(default_factory=lambda: ResourceMeta())
+    # The version the dashboard is stored in (status.conversion.storedVersion, §7.1): a
+    # "v2…" one holds a schema v2 spec in ``data``.
+    api_version: str = "v1"
+    message: str = ""  # the grafana.app/message of the current version
 
     @property
     def slug(self) -> str:

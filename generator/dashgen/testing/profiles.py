@@ -1,4 +1,5 @@
-"""What differs between the Grafana versions the emulator can play (contract §11, §13).
+"""What differs between the Grafana versions the emulator can play (grafana-api.md §11, §13;
+grafana-apis.md §1.3 for ``/apis``).
 
 Every difference is a field, so a test can flip one UNCONFIRMED behaviour with
 ``dataclasses.replace(profile_for("12.0"), ...)`` and pass it as ``Emulator(profile=...)``.
@@ -31,10 +32,34 @@ class GrafanaProfile:
     # Whether listed versions carry their dashboard JSON in "data" (12.x reads them from
     # unified storage) or null (the 11.x SQL list leaves the column out).
     versions_list_data: bool = True
+    # /apis (grafana-apis.md §1.3): the dashboard.grafana.app versions served, in discovery
+    # order (the first is the preferred version); empty: no App Platform, /apis is a 404.
+    apis_dashboard_versions: tuple[str, ...] = ()
+    # folder.grafana.app versions (UNCONFIRMED per release: the contract's folder examples
+    # use v1; 12.x clients and Grafana's own 12.x frontend use v1beta1).
+    apis_folder_versions: tuple[str, ...] = ()
+    # The version /api/dashboards/db stores a dashboard in (its
+    # status.conversion.storedVersion on /apis; UNCONFIRMED, §3.3 "the version the row was
+    # saved with").
+    classic_stored_version: str = "v1"
+    # The backend migrator's latest and minimum schemaVersion (/apis v1 writes migrate to the
+    # latest and fail below the minimum, §4.6; grafana-api.md §8).
+    schema_latest: int = 41
+    schema_minimum: int = 13
+    # A refresh below min_refresh_interval on /apis: "reject" (400, §4.6, code-derived,
+    # UNCONFIRMED at runtime) or "raise" (stored as the minimum, as the classic save does).
+    apis_short_refresh: str = "reject"
+    # Whether /apis trims the title before validating and storing it (§4.6: not trimmed,
+    # UNCONFIRMED at runtime; the classic save trims, grafana-api.md §14.1).
+    apis_trim_title: bool = False
 
     @property
     def build_version(self) -> str:
         return f"{self.version}.0"
+
+    @property
+    def serves_apis(self) -> bool:
+        return bool(self.apis_dashboard_versions)
 
 
 PROFILES: dict[str, GrafanaProfile] = {
@@ -55,6 +80,10 @@ PROFILES: dict[str, GrafanaProfile] = {
         stale_save_status=412,
         id_routes=True,
         id_with_new_uid_renames=False,
+        # 12.0.1+ (v1alpha1 was renamed v1beta1 in 12.0.1; §1.3), dashboardNewLayouts off.
+        apis_dashboard_versions=("v1beta1", "v0alpha1", "v2alpha1"),
+        apis_folder_versions=("v1beta1",),
+        classic_stored_version="v1beta1",
     ),
     "13.0": GrafanaProfile(
         version="13.0",
@@ -63,6 +92,11 @@ PROFILES: dict[str, GrafanaProfile] = {
         stale_save_status=409,
         id_routes=False,
         id_with_new_uid_renames=False,
+        # §1.2 with dashboardNewLayouts on (the 13.x default): v2 is the preferred version.
+        apis_dashboard_versions=("v2", "v2beta1", "v2alpha1", "v0alpha1", "v1", "v1beta1"),
+        apis_folder_versions=("v1", "v1beta1"),
+        classic_stored_version="v1",
+        schema_latest=42,
     ),
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+import uuid
 from itertools import count
 from typing import Any
 
@@ -40,6 +41,8 @@ class State:
     ) -> None:
         self.lock = threading.RLock()
         self.rng = random.Random(seed)
+        # Its own stream, so resource uids leave the tokens and uids of a seed unchanged.
+        self._resource_rng = random.Random(None if seed is None else f"resources-{seed}")
         self.min_refresh_interval = min_refresh_interval  # the server's min_refresh_interval
         self._org_ids = count(1)
         self._user_ids = count(1)  # users and service accounts share ids, as in Grafana
@@ -47,6 +50,7 @@ class State:
         self._token_ids = count(1)
         self._version_ids = count(1)
         self._datasource_ids = count(1)
+        self._last_rv = 0
         self.orgs: dict[int, Org] = {}
         self.users: dict[int, User] = {}
         self.memberships: dict[tuple[int, int], str] = {}  # (org_id, user_id) -> role
@@ -73,6 +77,20 @@ class State:
 
     def next_datasource_id(self) -> int:
         return next(self._datasource_ids)
+
+    def next_resource_version(self) -> str:
+        """A store-wide, strictly increasing ``resourceVersion``: microseconds since the epoch
+        as unified storage uses (grafana-apis.md §3.3), bumped past the previous one."""
+        self._last_rv = max(self._last_rv + 1, int(time.time() * 1_000_000))
+        return str(self._last_rv)
+
+    def current_resource_version(self) -> str:
+        """The store's latest ``resourceVersion`` (a LIST's ``metadata.resourceVersion``)."""
+        return str(self._last_rv) if self._last_rv else self.next_resource_version()
+
+    def new_k8s_uid(self) -> str:
+        """A ``metadata.uid``: a random UUID (§3.1)."""
+        return str(uuid.UUID(int=self._resource_rng.getrandbits(128), version=4))
 
     def access_error_id(self) -> str:
         return "ACE" + "".join(self.rng.choice("0123456789") for _ in range(10))

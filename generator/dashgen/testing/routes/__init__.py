@@ -6,6 +6,9 @@ from dashgen.testing.profiles import GrafanaProfile
 from dashgen.testing.router import Route
 from dashgen.testing.routes import (
     accounts,
+    apis_dashboards,
+    apis_discovery,
+    apis_folders,
     dashboards,
     datasources,
     folders,
@@ -37,4 +40,6 @@ def all_routes(profile: GrafanaProfile) -> tuple[Route, ...]:
     )
     if profile.id_routes:
         routes = routes + versions.ID_ROUTES + datasources.ID_ROUTES
+    if profile.serves_apis:  # grafana-apis.md §1: 11.2 answers /apis with 404
+        routes = routes + apis_dashboards.ROUTES + apis_folders.ROUTES + apis_discovery.ROUTES
     return tuple(routes)

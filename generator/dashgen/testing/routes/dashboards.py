@@ -97,7 +97,7 @@ def dashboard_meta(ctx: Context, dashboard: Dashboard) -> dict[str, Any]:
         "folderUid": folder.uid if folder else "",
         "folderTitle": folder.title if folder else "General",
         "folderUrl": folder.url if folder else "",
-        "provisioned": dashboard.provisioned_external_id is not None,
+        "provisioned": dashboards.is_provisioned(dashboard),
         "provisionedExternalId": dashboard.provisioned_external_id or "",
         "annotationsPermissions": {
             "dashboard": {"canAdd": can_edit, "canEdit": can_edit, "canDelete": can_edit},
@@ -109,6 +109,13 @@ def dashboard_meta(ctx: Context, dashboard: Dashboard) -> dict[str, Any]:
 
 def get_dashboard(ctx: Context) -> Response:
     dashboard = existing_dashboard(ctx, VIEW, "dashboards:read")
+    if dashboard.api_version.startswith("v2"):  # grafana-apis.md §7.1: v2 is /apis only
+        namespace = "default" if dashboard.org_id == 1 else f"org-{dashboard.org_id}"
+        url = (
+            f"/apis/dashboard.grafana.app/{dashboard.api_version}/namespaces/{namespace}"
+            f"/dashboards/{dashboard.uid}"
+        )
+        raise message(406, f"dashboard api version not supported, use {url} instead")
     body = {"dashboard": dict(dashboard.data), "meta": dashboard_meta(ctx, dashboard)}
     return Response(200, body)
 

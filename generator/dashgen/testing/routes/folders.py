@@ -139,6 +139,7 @@ def put_folder(ctx: Context) -> Response:
     folder.version += 1
     folder.updated = now_iso()
     folder.updated_by = ctx.caller.saved_by
+    folders.touch(ctx.state, folder, ctx.caller)
     return Response(200, folder_dto(ctx.state, folder, ctx.caller))
 
 

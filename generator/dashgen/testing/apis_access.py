@@ -1,0 +1,125 @@
+"""Who may do what on ``/apis``: authentication, namespaces and the authorizer (grafana-apis.md §2).
+
+Authentication is the classic one (same tokens, same org selection, grafana-api.md §1); its
+errors are answered as a ``Status`` with the classic message (the 401 body on ``/apis`` is
+UNCONFIRMED, §2.2). The namespace authorizer then compares the URL's namespace with the
+request's org:
+
+- ``default`` is org 1, ``org-<n>`` org n (n > 1); ``org-1``, ``org-0``, ``org-abc`` answer
+  500 text/plain (``Internal Server Error: "<uri>": use default rather than org-1``);
+  ``stacks-<n>`` is on-prem's ``invalid namespace`` 403 (UNCONFIRMED).
+- Another org's namespace is the 403 ``… in the namespace "org-M": invalid org``.
+- A Grafana server admin is not blocked by the namespace check (§2.2); the emulator then
+  serves the namespace's org with the admin's own role in that org (none: 403). The real
+  outcome is UNCONFIRMED.
+
+Per-resource permissions reuse the classic model (``permissions``): reading needs View on
+the dashboard, writing Edit (creating: Edit somewhere, then on the target folder). Their
+denials are the k8s Forbidden of §0 without an authorizer reason (UNCONFIRMED wording).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from dashgen.testing import k8s_status, permissions
+from dashgen.testing.auth import Identity, authenticate
+from dashgen.testing.k8s_status import Kind
+from dashgen.testing.router import Context
+from dashgen.testing.wire import ApiError
+
+_ORG_NAMESPACE = re.compile(r"^org-(.*)$")
+_STACK_NAMESPACE = re.compile(r"^stacks?-(.*)$")
+
+
+def namespace_for(org_id: int) -> str:
+    """authlib's ``OrgNamespaceFormatter``."""
+    return "default" if org_id == 1 else f"org-{org_id}"
+
+
+def _uri(ctx: Context) -> str:
+    query = "&".join(f"{k}={v}" for k, values in ctx.request.query.items() for v in values)
+    return ctx.request.path + (f"?{query}" if query else "")
+
+
+def parse_namespace(ctx: Context, namespace: str) -> int | None:
+    """The org of ``namespace`` (None: a stack namespace); raises the answers of §2.2."""
+    if namespace == "default":
+        return 1
+    org = _ORG_NAMESPACE.match(namespace)
+    if org:
+        raw = org.group(1)
+        if not re.fullmatch(r"[+-]?[0-9]+", raw):
+            why = f'strconv.ParseInt: parsing "{raw}": invalid syntax'
+            raise k8s_status.internal_error_text(_uri(ctx), why)
+        number = int(raw)
+        if number == 1:
+            raise k8s_status.internal_error_text(_uri(ctx), "use default rather than org-1")
+        if number < 1:
+            raise k8s_status.internal_error_text(_uri(ctx), "invalid org id")
+        return number
+    if _STACK_NAMESPACE.match(namespace):
+        return None
+    raise k8s_status.internal_error_text(_uri(ctx), f'invalid namespace "{namespace}"')
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The identity a request acts as, already placed in the namespace's org."""
+
+    identity: Identity
+    org_id: int
+    namespace: str
+
+    @property
+    def login(self) -> str:
+        return self.identity.login
+
+
+def identify(ctx: Context) -> Identity:
+    """The request's identity (the log records it), errors as a Status. A context that
+    already has one (seeding, ``apis_seeding``) keeps it."""
+    if ctx.identity is not None:
+        return ctx.identity
+    try:
+        ctx.identity = authenticate(ctx.request, ctx.state, ctx.profile)
+    except ApiError as error:
+        raise k8s_status.as_status(error) from None
+    return ctx.identity
+
+
+def enter_namespace(
+    ctx: Context, kind: Kind, verb: str, name: str | None, namespace: str
+) -> Caller:
+    """Authenticate, then the namespace authorizer (§2.2)."""
+    identity = identify(ctx)
+    org_id = parse_namespace(ctx, namespace)
+    if org_id is None:
+        raise k8s_status.denied(kind, name, identity.login, verb, namespace, "invalid namespace")
+    if org_id != identity.org_id:
+        if not (identity.is_user and identity.is_server_admin):
+            raise k8s_status.denied(kind, name, identity.login, verb, namespace, "invalid org")
+        role = ctx.state.role_in(org_id, identity.id)
+        identity = replace(identity, org_id=org_id if role else -1, role=role)
+    return Caller(identity=identity, org_id=org_id, namespace=namespace)
+
+
+def deny(caller: Caller, kind: Kind, verb: str, name: str | None) -> ApiError:
+    return k8s_status.denied(kind, name, caller.login, verb, caller.namespace, "")
+
+
+def require_member(ctx: Context, caller: Caller, kind: Kind, verb: str) -> None:
+    if caller.identity.org_id != caller.org_id or caller.identity.role is None:
+        raise deny(caller, kind, verb, None)
+
+
+def require_level(
+    ctx: Context, caller: Caller, level: int, minimum: int, kind: Kind, verb: str, name: str | None
+) -> None:
+    if level < minimum:
+        raise deny(caller, kind, verb, name)
+
+
+def level_anywhere(ctx: Context, caller: Caller) -> int:
+    return permissions.level_anywhere(ctx.state, caller.identity, caller.org_id)

@@ -1,0 +1,151 @@
+"""LIST requests: label and field selectors, ``limit``/``continue`` paging (grafana-apis.md
+§4.2, §6).
+
+- ``labelSelector``: the k8s syntax (``k=v``, ``k==v``, ``k!=v``, ``k``, ``!k``,
+  ``k in (a,b)``, ``k notin (a,b)``, comma = and), matched on the resource's labels. The
+  special ``grafana.app/get-history=true`` turns the LIST into a history query (§6); no
+  other label is special here (``grafana.app/get-trash`` matches nothing: trash is not
+  emulated).
+- ``fieldSelector``: only ``metadata.name`` and ``metadata.namespace`` (``=``, ``==``,
+  ``!=``); any other field is 400 ``field label not supported: <field>`` (k8s wording,
+  UNCONFIRMED for Grafana).
+- Paging: items in name order (history: newest first); ``continue`` is an opaque base64
+  token of the offset and the list's ``resourceVersion``; the last page has no
+  ``continue``; a page with more after it carries ``remainingItemCount``. A token that does
+  not decode is 400. ``limit`` absent or 0 means everything.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from dashgen.testing import k8s_status
+
+HISTORY_LABEL = "grafana.app/get-history"
+TRASH_LABEL = "grafana.app/get-trash"
+_KEY = r"[A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?"
+_SET = re.compile(rf"^(?P<key>{_KEY})\s+(?P<op>in|notin)\s+\((?P<values>[^)]*)\)$")
+_COMPARE = re.compile(rf"^(?P<key>{_KEY})\s*(?P<op>==|=|!=)\s*(?P<value>[-A-Za-z0-9_.]*)$")
+_EXISTS = re.compile(rf"^(?P<not>!?)\s*(?P<key>{_KEY})$")
+FIELDS = ("metadata.name", "metadata.namespace")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    key: str
+    operator: str  # "=", "!=", "in", "notin", "exists", "!exists"
+    values: tuple[str, ...] = ()
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        present = self.key in labels
+        value = labels.get(self.key)
+        if self.operator == "exists":
+            return present
+        if self.operator == "!exists":
+            return not present
+        if self.operator in ("=", "in"):
+            return present and value in self.values
+        return not present or value not in self.values
+
+
+def _split(selector: str) -> list[str]:
+    """Split on commas outside parentheses."""
+    parts, depth, current = [], 0, ""
+    for char in selector:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def parse_labels(selector: str) -> list[Requirement]:
+    requirements = []
+    for part in _split(selector):
+        found = _SET.match(part)
+        if found:
+            values = tuple(v.strip() for v in found["values"].split(",") if v.strip())
+            requirements.append(Requirement(found["key"], found["op"], values))
+            continue
+        found = _COMPARE.match(part)
+        if found:
+            operator = "!=" if found["op"] == "!=" else "="
+            requirements.append(Requirement(found["key"], operator, (found["value"],)))
+            continue
+        found = _EXISTS.match(part)
+        if found:
+            operator = "!exists" if found["not"] else "exists"
+            requirements.append(Requirement(found["key"], operator))
+            continue
+        raise k8s_status.bad_request(f"unable to parse requirement: {part!r}")
+    return requirements
+
+
+def parse_fields(selector: str) -> list[Requirement]:
+    requirements = []
+    for part in _split(selector):
+        found = re.match(r"^([^=!]+?)\s*(==|=|!=)\s*(.*)$", part)
+        if not found:
+            raise k8s_status.bad_request(
+                f"invalid selector: '{selector}'; can't understand '{part}'"
+            )
+        field, operator, value = found.group(1).strip(), found.group(2), found.group(3).strip()
+        if field not in FIELDS:
+            raise k8s_status.bad_request(f"field label not supported: {field}")
+        requirements.append(Requirement(field, "!=" if operator == "!=" else "=", (value,)))
+    return requirements
+
+
+def matches(requirements: Sequence[Requirement], labels: dict[str, str]) -> bool:
+    return all(r.matches(labels) for r in requirements)
+
+
+def limit(raw: str | None) -> int:
+    if raw in (None, ""):
+        return 0
+    if not re.fullmatch(r"[0-9]+", raw):
+        raise k8s_status.bad_request(f'limit: Invalid value: "{raw}": must be an integer')
+    return int(raw)
+
+
+def _token(offset: int, resource_version: str) -> str:
+    payload = json.dumps({"o": offset, "v": int(resource_version or 0), "s": False})
+    return base64.b64encode(payload.encode()).decode()
+
+
+def _offset(token: str) -> int:
+    try:
+        payload = json.loads(base64.b64decode(token, validate=True))
+        offset = payload["o"]
+    except (ValueError, KeyError, TypeError):
+        raise k8s_status.bad_request("continue key is not valid: invalid continue token") from None
+    if not isinstance(offset, int) or offset < 0:
+        raise k8s_status.bad_request("continue key is not valid: invalid continue token")
+    return offset
+
+
+def page(
+    items: Sequence[T], page_size: int, token: str | None, resource_version: str
+) -> tuple[list[T], dict[str, Any]]:
+    """One page of ``items`` and the list ``metadata`` to answer with."""
+    start = _offset(token) if token else 0
+    end = len(items) if page_size == 0 else start + page_size
+    chosen = list(items[start:end])
+    metadata: dict[str, Any] = {"resourceVersion": resource_version}
+    if end < len(items):
+        metadata["continue"] = _token(end, resource_version)
+        metadata["remainingItemCount"] = len(items) - end
+    return chosen, metadata

@@ -1,0 +1,171 @@
+"""Stored dashboards and folders as ``/apis`` objects (grafana-apis.md §3.1, §3.3, §5, §6, §7.1).
+
+One record serves both APIs: a dashboard's classic ``version`` is its ``generation``; its
+``data`` minus ``id``/``uid``/``version`` is the v1 ``spec`` (for a dashboard stored in a
+``v2…`` version, ``data`` is the v2 spec as written). Reading in another version than the
+stored one converts (``apis_convert``) and reports ``status.conversion``; reading in the
+stored version answers ``status: {}`` (the docs' example).
+
+Not emulated: ``managedFields``, the ``grafana.app/blob`` split of large objects, trash.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dashgen.testing import apis_convert, gojson, k8s_meta
+from dashgen.testing.model import Dashboard, Folder, VersionRecord
+from dashgen.testing.state import State
+
+DASHBOARD_GROUP = "dashboard.grafana.app"
+FOLDER_GROUP = "folder.grafana.app"
+CLASSIC_KEYS = ("id", "uid", "version")
+
+
+def is_v2(version: str) -> bool:
+    return version.startswith("v2")
+
+
+def classic_spec(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key not in CLASSIC_KEYS}
+
+
+def _annotations(
+    record: Dashboard | Folder,
+    folder_uid: str | None,
+    message: str,
+    updated: str,
+    updated_by: str,
+    extra: dict[str, str],
+) -> dict[str, str]:
+    annotations = dict(extra)
+    if folder_uid:
+        annotations[k8s_meta.FOLDER] = folder_uid
+    if message:
+        annotations[k8s_meta.MESSAGE] = message
+    annotations[k8s_meta.CREATED_BY] = record.k8s.created_by
+    annotations[k8s_meta.UPDATED_BY] = updated_by
+    annotations[k8s_meta.UPDATED_TIMESTAMP] = updated  # RFC 3339, UTC
+    return dict(sorted(annotations.items()))
+
+
+def _provisioning_annotations(dashboard: Dashboard) -> dict[str, str]:
+    """A file-provisioned dashboard's manager annotations (``ManagerKindClassicFP``)."""
+    if dashboard.provisioned_external_id is None:
+        return {}
+    return {
+        k8s_meta.MANAGED_BY: k8s_meta.MANAGER_CLASSIC_FILE,
+        k8s_meta.MANAGER_ID: "default",  # the provisioner's name (UNCONFIRMED)
+        k8s_meta.SOURCE_PATH: dashboard.provisioned_external_id,
+    }
+
+
+def dashboard_object(
+    state: State, dashboard: Dashboard, version: str, namespace: str
+) -> dict[str, Any]:
+    """The current state of ``dashboard``, read through ``version``."""
+    extra = {**dashboard.k8s.annotations, **_provisioning_annotations(dashboard)}
+    annotations = _annotations(
+        dashboard,
+        dashboard.folder_uid,
+        dashboard.message,
+        dashboard.updated,
+        dashboard.k8s.updated_by,
+        extra,
+    )
+    return _envelope(
+        dashboard,
+        version=version,
+        namespace=namespace,
+        resource_version=dashboard.k8s.resource_version,
+        generation=dashboard.version,
+        created=dashboard.created,
+        annotations=annotations,
+        data=dashboard.data,
+        stored_version=dashboard.api_version,
+    )
+
+
+def history_object(
+    dashboard: Dashboard, record: VersionRecord, version: str, namespace: str
+) -> dict[str, Any]:
+    """One saved version of ``dashboard`` (§6): ``creationTimestamp`` is when it was saved."""
+    annotations = _annotations(
+        dashboard,
+        record.folder_uid,
+        record.message,
+        record.created,
+        record.created_by_ref,
+        dict(record.annotations),
+    )
+    return _envelope(
+        dashboard,
+        version=version,
+        namespace=namespace,
+        resource_version=record.resource_version,
+        generation=record.version,
+        created=record.created,
+        annotations=annotations,
+        data=record.data,
+        stored_version=record.api_version,
+    )
+
+
+def _envelope(
+    dashboard: Dashboard,
+    *,
+    version: str,
+    namespace: str,
+    resource_version: str,
+    generation: int,
+    created: str,
+    annotations: dict[str, str],
+    data: dict[str, Any],
+    stored_version: str,
+) -> dict[str, Any]:
+    stored = gojson.clone(data if is_v2(stored_version) else classic_spec(data))
+    spec, status = apis_convert.read_as(stored, stored_version, version)
+    labels = {k8s_meta.INTERNAL_ID_LABEL: str(dashboard.id), **dashboard.k8s.labels}
+    metadata: dict[str, Any] = {
+        "name": dashboard.uid,
+        "namespace": namespace,
+        "uid": dashboard.k8s.uid,
+        "resourceVersion": resource_version,
+        "generation": generation,
+        "creationTimestamp": created,
+        "labels": dict(sorted(labels.items())),
+        "annotations": annotations,
+    }
+    return {
+        "kind": "Dashboard",
+        "apiVersion": f"{DASHBOARD_GROUP}/{version}",
+        "metadata": metadata,
+        "spec": spec,
+        "status": status,
+    }
+
+
+def folder_object(state: State, folder: Folder, version: str, namespace: str) -> dict[str, Any]:
+    annotations = _annotations(
+        folder, folder.parent_uid, "", folder.updated, folder.k8s.updated_by, folder.k8s.annotations
+    )
+    spec: dict[str, Any] = {"title": folder.title}
+    if folder.description:
+        spec["description"] = folder.description
+    labels = {k8s_meta.INTERNAL_ID_LABEL: str(folder.id), **folder.k8s.labels}
+    return {
+        "kind": "Folder",
+        "apiVersion": f"{FOLDER_GROUP}/{version}",
+        "metadata": {
+            "name": folder.uid,
+            "namespace": namespace,
+            "uid": folder.k8s.uid,
+            "resourceVersion": folder.k8s.resource_version,
+            "generation": folder.version,
+            "creationTimestamp": folder.created,
+            "labels": dict(sorted(labels.items())),
+            "annotations": annotations,
+        },
+        "spec": spec,
+        "status": {},
+    }

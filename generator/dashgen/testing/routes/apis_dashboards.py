@@ -1,0 +1,226 @@
+"""``/apis/dashboard.grafana.app/<v>/namespaces/<ns>/dashboards[/<name>[/dto]]``
+(grafana-apis.md §3, §4, §6, §7.1).
+
+GET one (``?resourceVersion=`` reads a saved version: the current one, any version's, or
+``0`` for "any"; another is 404), LIST (selectors, paging, history), POST, PUT, DELETE and
+``dryRun``; the rules are in ``apis_writes``, ``apis_lists`` and ``apis_objects``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dashgen.testing import (
+    apis_access,
+    apis_lists,
+    apis_objects,
+    apis_validate,
+    apis_writes,
+    permissions,
+)
+from dashgen.testing.apis_access import Caller
+from dashgen.testing.apis_writes import Write
+from dashgen.testing.k8s_meta import INTERNAL_ID_LABEL
+from dashgen.testing.k8s_status import DASHBOARD_KIND, already_exists, bad_request, not_found
+from dashgen.testing.model import Dashboard
+from dashgen.testing.router import Context, Route
+from dashgen.testing.routes.apis_discovery import not_found as no_such_resource
+from dashgen.testing.wire import Response
+
+BASE = "/apis/dashboard.grafana.app/{version}/namespaces/{namespace}/dashboards"
+
+
+def _enter(ctx: Context, verb: str, name: str | None = None) -> tuple[Caller, str]:
+    version = ctx.params["version"]
+    if version not in ctx.profile.apis_dashboard_versions:
+        apis_access.identify(ctx)
+        raise no_such_resource()
+    caller = apis_access.enter_namespace(ctx, DASHBOARD_KIND, verb, name, ctx.params["namespace"])
+    return caller, version
+
+
+def _render(ctx: Context, caller: Caller, dashboard: Dashboard, version: str) -> dict[str, Any]:
+    return apis_objects.dashboard_object(ctx.state, dashboard, version, caller.namespace)
+
+
+def _readable(ctx: Context, caller: Caller, name: str, verb: str = "get") -> Dashboard:
+    apis_access.require_member(ctx, caller, DASHBOARD_KIND, verb)
+    dashboard = ctx.state.dashboard(caller.org_id, name)
+    if dashboard is None:
+        raise not_found(DASHBOARD_KIND, name)
+    level = permissions.dashboard_level(ctx.state, caller.identity, dashboard)
+    if level < permissions.VIEW:
+        raise apis_access.deny(caller, DASHBOARD_KIND, verb, name)
+    return dashboard
+
+
+def get_dashboard(ctx: Context) -> Response:
+    name = ctx.params["name"]
+    caller, version = _enter(ctx, "get", name)
+    dashboard = _readable(ctx, caller, name)
+    wanted = ctx.request.arg("resourceVersion") or ""
+    if wanted in ("", "0", dashboard.k8s.resource_version):
+        return Response(200, _render(ctx, caller, dashboard, version))
+    for record in dashboard.versions:
+        if record.resource_version == wanted:
+            body = apis_objects.history_object(dashboard, record, version, caller.namespace)
+            return Response(200, body)
+    raise not_found(DASHBOARD_KIND, name)
+
+
+def get_dto(ctx: Context) -> Response:
+    """``DashboardWithAccessInfo``: the object plus ``access`` (§4.1)."""
+    name = ctx.params["name"]
+    caller, version = _enter(ctx, "get", name)
+    dashboard = _readable(ctx, caller, name)
+    level = permissions.dashboard_level(ctx.state, caller.identity, dashboard)
+    can_edit = level >= permissions.EDIT
+    body = _render(ctx, caller, dashboard, version)
+    body["access"] = {
+        "slug": dashboard.slug,
+        "url": dashboard.url,
+        "isPublic": False,
+        "canSave": can_edit,
+        "canEdit": can_edit,
+        "canAdmin": level >= permissions.ADMIN,
+        "canStar": True,
+        "canDelete": can_edit,
+        "annotationsPermissions": {
+            "dashboard": {"canAdd": can_edit, "canEdit": can_edit, "canDelete": can_edit},
+            "organization": {"canAdd": can_edit, "canEdit": can_edit, "canDelete": can_edit},
+        },
+    }
+    return Response(200, body)
+
+
+def list_dashboards(ctx: Context) -> Response:
+    caller, version = _enter(ctx, "list")
+    apis_access.require_member(ctx, caller, DASHBOARD_KIND, "list")
+    labels = apis_lists.parse_labels(ctx.request.arg("labelSelector") or "")
+    fields = apis_lists.parse_fields(ctx.request.arg("fieldSelector") or "")
+    size = apis_lists.limit(ctx.request.arg("limit"))
+    token = ctx.request.arg("continue")
+    visible = sorted(
+        (
+            d
+            for d in ctx.state.dashboards.values()
+            if d.org_id == caller.org_id
+            and permissions.dashboard_level(ctx.state, caller.identity, d) >= permissions.VIEW
+        ),
+        key=lambda d: d.uid,
+    )
+    current_rv = ctx.state.current_resource_version()
+    if any(r.key == apis_lists.HISTORY_LABEL for r in labels):
+        items = _history(ctx, caller, version, labels, fields, visible)
+    else:
+        chosen = [
+            d
+            for d in visible
+            if apis_lists.matches(labels, _labels(d))
+            and apis_lists.matches(fields, _fields(caller, d))
+        ]
+        items = [_render(ctx, caller, d, version) for d in chosen]
+    shown, metadata = apis_lists.page(items, size, token, current_rv)
+    body = {
+        "kind": "DashboardList",
+        "apiVersion": f"{apis_objects.DASHBOARD_GROUP}/{version}",
+        "metadata": metadata,
+        "items": shown,
+    }
+    return Response(200, body)
+
+
+def _labels(dashboard: Dashboard) -> dict[str, str]:
+    return {INTERNAL_ID_LABEL: str(dashboard.id), **dashboard.k8s.labels}
+
+
+def _fields(caller: Caller, dashboard: Dashboard) -> dict[str, str]:
+    return {"metadata.name": dashboard.uid, "metadata.namespace": caller.namespace}
+
+
+def _history(
+    ctx: Context,
+    caller: Caller,
+    version: str,
+    labels: list[apis_lists.Requirement],
+    fields: list[apis_lists.Requirement],
+    visible: list[Dashboard],
+) -> list[dict[str, Any]]:
+    """``labelSelector=grafana.app/get-history=true&fieldSelector=metadata.name=<name>`` (§6)."""
+    history = [r for r in labels if r.key == apis_lists.HISTORY_LABEL]
+    if len(labels) != 1 or history[0].operator != "=" or history[0].values != ("true",):
+        raise bad_request("invalid history label selector: expected grafana.app/get-history=true")
+    names = [f for f in fields if f.key == "metadata.name" and f.operator == "="]
+    if len(names) != 1:
+        raise bad_request("history requires a fieldSelector on metadata.name")
+    name = names[0].values[0]
+    dashboard = next((d for d in visible if d.uid == name), None)
+    if dashboard is None:
+        return []
+    records = sorted(dashboard.versions, key=lambda r: r.version, reverse=True)
+    return [apis_objects.history_object(dashboard, r, version, caller.namespace) for r in records]
+
+
+def _write(ctx: Context, caller: Caller, version: str, options_kind: str) -> Write:
+    dry_run, strict = apis_validate.options(ctx, options_kind)
+    return Write(caller=caller, version=version, dry_run=dry_run, strict=strict)
+
+
+def post_dashboard(ctx: Context) -> Response:
+    caller, version = _enter(ctx, "create")
+    apis_writes.check_can_write(ctx, caller, None, "create")
+    write = _write(ctx, caller, version, "CreateOptions")
+    written = apis_validate.read_body(
+        ctx, DASHBOARD_KIND, version, ctx.profile, strict=write.strict
+    )
+    apis_validate.check_namespace_matches(written, caller.namespace)
+    name = apis_validate.assign_name(ctx, written, DASHBOARD_KIND)
+    if ctx.state.dashboard(caller.org_id, name) is not None:
+        apis_validate.validate_basic(ctx.profile, name, written, ctx.state.min_refresh_interval)
+        raise already_exists(DASHBOARD_KIND, name)
+    created = apis_writes.create(ctx, write, written, name)
+    return Response(201, _render(ctx, caller, created, version))
+
+
+def put_dashboard(ctx: Context) -> Response:
+    name = ctx.params["name"]
+    caller, version = _enter(ctx, "update", name)
+    existing = ctx.state.dashboard(caller.org_id, name)
+    apis_writes.check_can_write(ctx, caller, existing, "update" if existing else "create")
+    write = _write(ctx, caller, version, "UpdateOptions")
+    written = apis_validate.read_body(
+        ctx, DASHBOARD_KIND, version, ctx.profile, strict=write.strict
+    )
+    apis_validate.check_name_matches(written, name)
+    apis_validate.check_namespace_matches(written, caller.namespace)
+    if existing is None:
+        if written.resource_version:
+            raise not_found(DASHBOARD_KIND, name)
+        created = apis_writes.create(ctx, write, written, name)
+        return Response(201, _render(ctx, caller, created, version))
+    updated = apis_writes.update(ctx, write, written, existing)
+    return Response(200, _render(ctx, caller, updated, version))
+
+
+def delete_dashboard(ctx: Context) -> Response:
+    name = ctx.params["name"]
+    caller, version = _enter(ctx, "delete", name)
+    apis_access.require_member(ctx, caller, DASHBOARD_KIND, "delete")
+    existing = ctx.state.dashboard(caller.org_id, name)
+    if existing is None:
+        raise not_found(DASHBOARD_KIND, name)
+    apis_writes.check_can_write(ctx, caller, existing, "delete")
+    write = _write(ctx, caller, version, "DeleteOptions")
+    body = _render(ctx, caller, existing, version)
+    apis_writes.delete(ctx, write, existing)
+    return Response(200, body)
+
+
+ROUTES = [
+    Route("GET", BASE, list_dashboards, public=True),
+    Route("POST", BASE, post_dashboard, public=True),
+    Route("GET", BASE + "/{name}", get_dashboard, public=True),
+    Route("GET", BASE + "/{name}/dto", get_dto, public=True),
+    Route("PUT", BASE + "/{name}", put_dashboard, public=True),
+    Route("DELETE", BASE + "/{name}", delete_dashboard, public=True),
+]

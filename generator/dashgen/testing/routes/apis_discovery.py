@@ -1,0 +1,96 @@
+"""``GET /apis``, ``/apis/<group>``, ``/apis/<group>/<version>`` (grafana-apis.md §1.1, §1.2).
+
+The groups are ``dashboard.grafana.app`` and ``folder.grafana.app`` with the versions the
+profile serves, the first being the preferred one; other App Platform groups are not
+emulated. Resource lists name only what the emulator implements (the real lists also have
+``librarypanels``, ``search``, ``dashboards/history``…, UNCONFIRMED per version), with the
+verbs it implements (no ``patch``, ``watch``, ``deletecollection``). Discovery needs an
+authenticated caller (k8s: ``system:authenticated``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dashgen.testing import apis_access, k8s_status
+from dashgen.testing.apis_objects import DASHBOARD_GROUP, FOLDER_GROUP
+from dashgen.testing.profiles import GrafanaProfile
+from dashgen.testing.router import Context, Route
+from dashgen.testing.wire import ApiError, Response
+
+VERBS = ["create", "delete", "get", "list", "update"]
+
+
+def group_versions(profile: GrafanaProfile, group: str) -> tuple[str, ...]:
+    if group == DASHBOARD_GROUP:
+        return profile.apis_dashboard_versions
+    if group == FOLDER_GROUP:
+        return profile.apis_folder_versions
+    return ()
+
+
+def _group(profile: GrafanaProfile, group: str) -> dict[str, Any]:
+    versions = [
+        {"groupVersion": f"{group}/{version}", "version": version}
+        for version in group_versions(profile, group)
+    ]
+    return {"name": group, "versions": versions, "preferredVersion": versions[0]}
+
+
+def not_found() -> ApiError:
+    return k8s_status.status_error(
+        404, "NotFound", "the server could not find the requested resource"
+    )
+
+
+def list_groups(ctx: Context) -> Response:
+    apis_access.identify(ctx)
+    groups = [_group(ctx.profile, g) for g in (DASHBOARD_GROUP, FOLDER_GROUP)]
+    return Response(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+
+
+def get_group(ctx: Context) -> Response:
+    apis_access.identify(ctx)
+    group = ctx.params["group"]
+    if not group_versions(ctx.profile, group):
+        raise not_found()
+    return Response(200, {"kind": "APIGroup", "apiVersion": "v1", **_group(ctx.profile, group)})
+
+
+def _resource(name: str, kind: str, verbs: list[str]) -> dict[str, Any]:
+    singular = "" if "/" in name else kind.lower()
+    return {
+        "name": name,
+        "singularName": singular,
+        "namespaced": True,
+        "kind": kind,
+        "verbs": verbs,
+    }
+
+
+def get_version(ctx: Context) -> Response:
+    apis_access.identify(ctx)
+    group, version = ctx.params["group"], ctx.params["version"]
+    if version not in group_versions(ctx.profile, group):
+        raise not_found()
+    if group == DASHBOARD_GROUP:
+        resources = [
+            _resource("dashboards", "Dashboard", VERBS),
+            _resource("dashboards/dto", "DashboardWithAccessInfo", ["get"]),
+        ]
+    else:
+        resources = [_resource("folders", "Folder", VERBS)]
+    body = {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": f"{group}/{version}",
+        "resources": resources,
+    }
+    return Response(200, body)
+
+
+ROUTES = [
+    Route("GET", "/apis", list_groups, public=True),
+    Route("GET", "/apis/{group}", get_group, public=True),
+    Route("GET", "/apis/{group}/{version}", get_version, public=True),
+]
