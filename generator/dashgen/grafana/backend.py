@@ -54,6 +54,9 @@ class LiveDashboard:
     # The live version's message when the object itself carries it (/apis: the
     # grafana.app/message annotation); None: read it from the version history.
     message: str | None = None
+    # /apis: the content hash of the build dashgen's write of this version came from (the
+    # server may store a migrated form of what was sent); None: not dashgen's, or unknown.
+    build_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,18 @@ class DashboardBackend(Protocol):
         message: str,
         overwrite: bool = False,
         dry_run: bool = False,
+        build_hash: str | None = None,
     ) -> SaveResult: ...
+
+    def would_store(
+        self,
+        document: Mapping[str, Any],
+        *,
+        uid: str,
+        base_version: int | None,
+        folder_uid: str | None,
+        message: str,
+    ) -> dict[str, Any] | None: ...
 
     # -- folders ------------------------------------------------------------------------
 

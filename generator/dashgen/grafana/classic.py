@@ -60,6 +60,11 @@ class ClassicDashboards(ClassicFolders):
     def forget(self) -> None:
         """Nothing is kept between reads here."""
 
+    def would_store(self, document: Mapping[str, Any], **_: Any) -> dict[str, Any] | None:
+        """None: the classic save stores what it is sent (its refresh rewrite aside, which
+        the publisher applies itself)."""
+        return None
+
     @property
     def display_url(self) -> str:
         return self.client.display_url
@@ -241,6 +246,7 @@ class ClassicDashboards(ClassicFolders):
         message: str,
         overwrite: bool = False,
         dry_run: bool = False,
+        build_hash: str | None = None,
     ) -> SaveResult:
         """``POST /api/dashboards/db`` of ``document`` as the successor of ``base_version``
         (None: a new dashboard). Never retried here: every success adds a version.

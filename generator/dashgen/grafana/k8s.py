@@ -45,6 +45,7 @@ from dashgen.grafana.client import NO_RETRY, GrafanaClient
 from dashgen.grafana.datasources import Datasource
 from dashgen.grafana.k8s_folders import K8sFolders
 from dashgen.grafana.k8s_shapes import (
+    BUILD_HASH_ANNOTATION,
     FOLDER_ANNOTATION,
     HISTORY_SELECTOR,
     LIST,
@@ -230,13 +231,46 @@ class K8sDashboards:
         message: str,
         overwrite: bool = False,
         dry_run: bool = False,
+        build_hash: str | None = None,
     ) -> SaveResult:
         """POST (``base_version`` None) or PUT on the resourceVersion of generation
         ``base_version``; never retried here. ``overwrite`` has no meaning on /apis (no
         title uniqueness, no plugin dashboards). Raises ``VersionConflictError`` when the
         live dashboard is no longer ``base_version`` (or, for a create, exists)."""
+        answer = self._write(document, uid, base_version, folder_uid, message, build_hash, dry_run)
+        saved = live_dashboard(answer) if dry_run else self._remember(answer)
+        return SaveResult(uid=uid, version=saved.version, url=saved.url)
+
+    def would_store(
+        self,
+        document: Mapping[str, Any],
+        *,
+        uid: str,
+        base_version: int | None,
+        folder_uid: str | None,
+        message: str,
+    ) -> dict[str, Any] | None:
+        """The dashboard as Grafana would store this write (``?dryRun=All``: v1 writes are
+        migrated to the latest schemaVersion, §4.6), as ``get`` reads it; nothing is stored.
+        Safe to retry. Raises what the write would raise."""
+        answer = self._write(document, uid, base_version, folder_uid, message, None, True)
+        return live_dashboard(answer).dashboard
+
+    def _write(
+        self,
+        document: Mapping[str, Any],
+        uid: str,
+        base_version: int | None,
+        folder_uid: str | None,
+        message: str,
+        build_hash: str | None,
+        dry_run: bool,
+    ) -> Mapping[str, Any]:
         params = {"dryRun": "All"} if dry_run else None
+        retry = None if dry_run else NO_RETRY  # a dry run stores nothing: safe to repeat
         notes = {FOLDER_ANNOTATION: folder_uid or "", MESSAGE_ANNOTATION: message[:MESSAGE_LIMIT]}
+        if build_hash:
+            notes[BUILD_HASH_ANNOTATION] = build_hash
         meta: dict[str, Any] = {"name": uid, "annotations": notes}
         if base_version is not None:
             based_on = self._revision(uid, base_version)
@@ -250,17 +284,14 @@ class K8sDashboards:
         }
         try:
             if base_version is None:
-                answer = self.client.post(
-                    self.base, json=body, params=params, retry=NO_RETRY, expect=OBJECT
+                return self.client.post(
+                    self.base, json=body, params=params, retry=retry, expect=OBJECT
                 )
-            else:
-                answer = self.client.request(
-                    "PUT", self._path(uid), json=body, params=params, retry=NO_RETRY, expect=OBJECT
-                )
+            return self.client.request(
+                "PUT", self._path(uid), json=body, params=params, retry=retry, expect=OBJECT
+            )
         except ConflictError as error:  # Conflict (stale RV) or AlreadyExists (create)
             raise VersionConflictError.of(error) from None
-        saved = live_dashboard(answer) if dry_run else self._remember(answer)
-        return SaveResult(uid=uid, version=saved.version, url=saved.url)
 
     def _revision(self, uid: str, base_version: int) -> Revision:
         """The resourceVersion of generation ``base_version`` (read again when the one

@@ -37,6 +37,9 @@ MANAGER_ANNOTATIONS = (
     "grafana.app/sourceChecksum",
     "grafana.app/sourceTimestamp",
 )
+# dashgen's own: the content hash of the build a write came from (the stored spec may be
+# Grafana's migration of it: v1 writes are migrated to the latest schemaVersion, §4.6).
+BUILD_HASH_ANNOTATION = "dashgen/build-hash"
 HISTORY_SELECTOR = "grafana.app/get-history=true"
 MESSAGE_LIMIT = 500  # §4.6: a longer grafana.app/message is refused
 
@@ -127,6 +130,7 @@ def live_dashboard(item: Mapping[str, Any]) -> LiveDashboard:
         updated=notes.get(UPDATED_AT_ANNOTATION, ""),
         manager=manager(notes),
         message=notes.get(MESSAGE_ANNOTATION, ""),
+        build_hash=notes.get(BUILD_HASH_ANNOTATION) or None,
     )
 
 

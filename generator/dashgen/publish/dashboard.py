@@ -52,7 +52,7 @@ from dashgen.publish.events import (
     PlannedDashboard,
     PublishEvent,
 )
-from dashgen.publish.provenance import hash_in_message, wrote
+from dashgen.publish.provenance import hash_in_message, version_message, wrote
 from dashgen.publish.pulled import was_pulled
 
 if TYPE_CHECKING:
@@ -104,7 +104,16 @@ def plan(
         if live.manager is not None and live.manager.kind == GIT_SYNC:
             return replace(planned, action=Action.SKIPPED, error=managed_by(built, live))
         concurrent = written_during_run(session, live)
-        if is_built(live, built, session.lazy_min_refresh_interval):
+        matches = is_built(live, built, session.lazy_min_refresh_interval)
+        if not matches and backend.validates_writes:
+            stored = _as_stored_by_server(session, built, live)
+            if stored is not None:
+                desired = comparable(stored) if with_documents else None
+                planned = replace(planned, desired=desired)
+                matches = live.folder_uid == built.target_folder_uid and content_hash(
+                    stored
+                ) == content_hash(live.dashboard)
+        if matches:
             if concurrent:
                 return replace(planned, action=Action.UNCHANGED, note=PUBLISHED_CONCURRENTLY)
             if not with_documents and _to_adopt(session, built, live):
@@ -173,6 +182,25 @@ def _to_adopt(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -
     return True
 
 
+def _as_stored_by_server(
+    session: OrgSession, built: BuiltDashboard, live: LiveDashboard
+) -> dict[str, Any] | None:
+    """The build as this server would store it over ``live`` (/apis migrates v1 writes:
+    a dry run says how), None when it cannot tell; a changed dashboard costs this one read."""
+    assert session.backend is not None
+    document, build_hash = stored_form(session, built)
+    try:
+        return session.backend.would_store(
+            document,
+            uid=built.uid,
+            base_version=live.version,
+            folder_uid=built.target_folder_uid,
+            message=version_message(build_hash, session.git_sha, session.config.project),
+        )
+    except DashgenError:
+        return None  # the write will say why, if it comes to one
+
+
 def live_record(session: OrgSession, uid: str, live: LiveDashboard) -> VersionRecord | None:
     """The record of the live version: from the object when it carries its message
     (/apis), else from the version history (one read)."""
@@ -209,6 +237,9 @@ def is_built(
     live_hash = content_hash(live.dashboard)
     if live_hash == built.content_hash:
         return True
+    # /apis: what dashgen stored for this very build (Grafana migrated it on write).
+    if live.build_hash == built.content_hash and live.message is not None:
+        return wrote(live.message, live_hash)
     if callable(min_refresh_interval):  # asked only now: it may cost a request
         min_refresh_interval = min_refresh_interval()
     # Only a live refresh equal to the minimum can be Grafana's rewrite of the build's.

@@ -44,6 +44,7 @@ from dashgen.errors import (
 )
 from dashgen.grafana.classic import NOT_A_VERSION_CONFLICT
 from dashgen.messages import CHANGED_CONCURRENTLY
+from dashgen.model.normalize import content_hash
 from dashgen.publish.dashboard import (
     WRITES,
     by_another_publisher,
@@ -72,6 +73,23 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
     document, expected_hash = stored_form(session, built)
     message = version_message(expected_hash, session.git_sha, session.config.project)
     doing = session.doing(f"saving {describe(built)}", built)
+    try:
+        # /apis may store a migrated form of what is sent: the message names what it stores.
+        stored = backend.would_store(
+            document,
+            uid=built.uid,
+            base_version=planned.live_version,
+            folder_uid=built.target_folder_uid,
+            message=message,
+        )
+    except VersionConflictError:
+        stored = None  # the write itself will lose the race, and say so
+    except DashgenError as error:
+        session.ready_folders.discard(built.target_folder_uid or "")
+        return _fail(planned, session.explain(error, doing))
+    if stored is not None and content_hash(stored) != expected_hash:
+        expected_hash = content_hash(stored)
+        message = version_message(expected_hash, session.git_sha, session.config.project)
     policy = session.connection.retry
     base_version = planned.live_version
     replanned = overwrite = in_flight = False
@@ -86,6 +104,7 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
                 folder_uid=built.target_folder_uid,
                 message=message,
                 overwrite=overwrite,
+                build_hash=built.content_hash,
             )
             return _done(session, planned, _written(base_version), saved.version, saved.url)
         except VersionConflictError:
