@@ -69,6 +69,7 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def _environment(token: str, store: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DASHGEN_", "GRAFANA_"))}
+    env["DASHGEN_API"] = os.environ.get("DASHGEN_API", "auto")
     env.update({env_var_name(ORG): token, "DASHGEN_TOKEN_STORE": str(store)})
     return env
 

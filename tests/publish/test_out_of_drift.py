@@ -77,6 +77,7 @@ def cli(tmp_path: Path, grafana_server: EmulatorServer) -> Cli:
     org_id = grafana_server.emulator.create_org(ORG)
     token = issued(grafana_server.emulator.create_service_account_token(org_id, "Editor"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DASHGEN_", "GRAFANA_"))}
+    env["DASHGEN_API"] = os.environ.get("DASHGEN_API", "auto")
     env |= {env_var_name(ORG): token, "DASHGEN_TOKEN_STORE": str(tmp_path / "store.json")}
     project = Cli(root, grafana_server, org_id, env)
     project.source("plain", "Plain")

@@ -187,6 +187,7 @@ def test_cli_build_publish_republish_against_a_real_server(
     org_id = emulator.create_org(ORG)
     token = issued(emulator.create_service_account_token(org_id, "Editor"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DASHGEN_", "GRAFANA_"))}
+    env["DASHGEN_API"] = os.environ.get("DASHGEN_API", "auto")
     env |= {"DASHGEN_TOKEN_STORE": str(tmp_path / "store.json"), env_var_name(ORG): token}
 
     def dashgen(*args: str) -> subprocess.CompletedProcess[str]:

@@ -39,6 +39,7 @@ def _cli(
     root: Path, server: EmulatorServer, token: str, org: str = ORG, *args: str
 ) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DASHGEN_", "GRAFANA_"))}
+    env["DASHGEN_API"] = os.environ.get("DASHGEN_API", "auto")
     env |= {env_var_name(org): token, "DASHGEN_TOKEN_STORE": str(root / "store.json")}
     command = [sys.executable, "-m", "dashgen", "-C", str(root), "publish", "--org", org]
     return subprocess.Popen(

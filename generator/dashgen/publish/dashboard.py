@@ -105,20 +105,10 @@ def plan(
             return replace(planned, action=Action.SKIPPED, error=managed_by(built, live))
         concurrent = written_during_run(session, live)
         matches = is_built(live, built, session.lazy_min_refresh_interval)
-        if not matches and backend.validates_writes:
-            stored = _as_stored_by_server(session, built, live)
-            if stored is not None:
-                desired = comparable(stored) if with_documents else None
-                planned = replace(planned, desired=desired)
-                matches = live.folder_uid == built.target_folder_uid and content_hash(
-                    stored
-                ) == content_hash(live.dashboard)
+        if not matches and with_documents and backend.validates_writes:
+            matches, planned = _matches_as_stored(session, planned, live)
         if matches:
-            if concurrent:
-                return replace(planned, action=Action.UNCHANGED, note=PUBLISHED_CONCURRENTLY)
-            if not with_documents and _to_adopt(session, built, live):
-                return replace(planned, action=Action.WOULD_UPDATE, note=ADOPTED)
-            return replace(planned, action=Action.UNCHANGED)
+            return _as_built(session, planned, live, concurrent, with_documents)
         if concurrent:
             record = live_record(session, built.uid, live)
             if record is not None and hash_in_message(record.message) is not None:
@@ -126,6 +116,11 @@ def plan(
                     planned, action=Action.FAILED, error=by_another_publisher(built, live, record)
                 )
         drift = None if session.force else _drift(session, built, live)
+        if drift is not None and backend.validates_writes and not with_documents:
+            # Not dashgen's: maybe the source now matches it as the server stores it.
+            matches, planned = _matches_as_stored(session, planned, live)
+            if matches:
+                return _as_built(session, planned, live, concurrent, with_documents)
     except DashgenError as error:
         return replace(base, action=Action.FAILED, error=session.explain(error, doing))
     if drift is not None:
@@ -180,6 +175,36 @@ def _to_adopt(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -
         session.learn_identity(live.updated_by)
         return False
     return True
+
+
+def _as_built(
+    session: OrgSession,
+    planned: PlannedDashboard,
+    live: LiveDashboard,
+    concurrent: bool,
+    with_documents: bool,
+) -> PlannedDashboard:
+    """The live dashboard holds the build: unchanged, or one write to adopt it."""
+    if concurrent:
+        return replace(planned, action=Action.UNCHANGED, note=PUBLISHED_CONCURRENTLY)
+    if not with_documents and _to_adopt(session, planned.built, live):
+        return replace(planned, action=Action.WOULD_UPDATE, note=ADOPTED)
+    return replace(planned, action=Action.UNCHANGED)
+
+
+def _matches_as_stored(
+    session: OrgSession, planned: PlannedDashboard, live: LiveDashboard
+) -> tuple[bool, PlannedDashboard]:
+    """Whether the build, as this server would store it (a dry run), is ``live``; the plan
+    then diffs that stored form (/apis migrates v1 writes to the latest schemaVersion)."""
+    built = planned.built
+    stored = _as_stored_by_server(session, built, live)
+    if stored is None:
+        return False, planned
+    if planned.desired is not None:
+        planned = replace(planned, desired=comparable(stored))
+    same = live.folder_uid == built.target_folder_uid
+    return same and content_hash(stored) == content_hash(live.dashboard), planned
 
 
 def _as_stored_by_server(
