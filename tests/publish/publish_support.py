@@ -197,3 +197,20 @@ def requests_of(emulator: Emulator, method: str, path: str) -> list[Any]:
         for e in emulator.request_log
         if any(e.method == m and fnmatchcase(e.path, p) for m, p in wanted)
     ]
+
+
+def sent(emulator: Emulator) -> list[tuple[str, str]]:
+    """``(method, path[?query])`` of every logged request, in order."""
+    return [(e.method, f"{e.path}?{e.query}" if e.query else e.path) for e in emulator.request_log]
+
+
+def same_requests(emulator: Emulator, classic: list[tuple[str, str]], k8s: list) -> bool:
+    """The log is ``classic`` on the classic API, or matches the ``k8s`` patterns on /apis
+    (``K8S_DASHBOARDS``/``K8S_FOLDERS`` stand for any version and namespace)."""
+    log = sent(emulator)
+    if not on_k8s():
+        return log == classic
+    return len(log) == len(k8s) and all(
+        m == want_m and fnmatchcase(p, want_p)
+        for (m, p), (want_m, want_p) in zip(log, k8s, strict=True)
+    )
