@@ -185,6 +185,8 @@ def _as_built(
     with_documents: bool,
 ) -> PlannedDashboard:
     """The live dashboard holds the build: unchanged, or one write to adopt it."""
+    if planned.desired is not None:
+        planned = replace(planned, desired=planned.live)  # as stored: no difference
     if concurrent:
         return replace(planned, action=Action.UNCHANGED, note=PUBLISHED_CONCURRENTLY)
     if not with_documents and _to_adopt(session, planned.built, live):
@@ -262,11 +264,18 @@ def is_built(
     live_hash = content_hash(live.dashboard)
     if live_hash == built.content_hash:
         return True
-    # /apis: what dashgen stored for this very build (Grafana migrated it on write).
-    if live.build_hash == built.content_hash and live.message is not None:
-        return wrote(live.message, live_hash)
     if callable(min_refresh_interval):  # asked only now: it may cost a request
         min_refresh_interval = min_refresh_interval()
+    # /apis: what dashgen stored for this very build (Grafana migrated it on write): the
+    # annotation names the form that was sent, the message what was stored.
+    if live.build_hash is not None and live.message is not None and wrote(live.message, live_hash):
+        if live.build_hash == built.content_hash:
+            return True
+        if (
+            min_refresh_interval
+            and live.build_hash == stored_form_of(built, min_refresh_interval)[1]
+        ):
+            return True
     # Only a live refresh equal to the minimum can be Grafana's rewrite of the build's.
     if not min_refresh_interval or live.dashboard.get("refresh") != min_refresh_interval:
         return False

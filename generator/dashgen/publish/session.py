@@ -109,7 +109,7 @@ class OrgSession:
         # Which API the backend speaks and why (--verbose, --output json); None until open.
         self.api_description: str | None = None
         self.token_origin: str | None = None
-        self.server_version: str | None = None  # e.g. "12.0.0"; None until open, or unknown
+        self._server_version: str | None = None
         # What Grafana stores instead of a shorter refresh: read from the server on open
         # (classic), or when first needed (/apis: an unchanged republish never needs it).
         self._min_refresh_interval: str | None = None
@@ -206,6 +206,13 @@ class OrgSession:
         assert self._min_refresh_interval is not None
         return self._min_refresh_interval
 
+    @property
+    def server_version(self) -> str | None:
+        """e.g. "12.0.0"; None before open, or when Grafana does not say."""
+        if self._min_refresh_interval is None and self.backend is not None:
+            self._learn_server()
+        return self._server_version
+
     def lazy_min_refresh_interval(self) -> str:
         return self.min_refresh_interval
 
@@ -213,7 +220,7 @@ class OrgSession:
         """The server's version and ``min_refresh_interval`` (one request, never fails)."""
         assert self.backend is not None
         info = self.backend.server_info()
-        self.server_version = info.version
+        self._server_version = info.version
         self._min_refresh_interval = DEFAULT_MIN_REFRESH_INTERVAL
         if info.min_refresh_interval is not None:
             self._min_refresh_interval = info.min_refresh_interval

@@ -71,6 +71,7 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
     # What Grafana will store (a too short refresh raised to the server's minimum): what is
     # sent, and what the version message's hash names.
     document, expected_hash = stored_form(session, built)
+    sent_hash = expected_hash  # what is sent; Grafana may store a migrated form of it
     message = version_message(expected_hash, session.git_sha, session.config.project)
     doing = session.doing(f"saving {describe(built)}", built)
     try:
@@ -104,7 +105,7 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
                 folder_uid=built.target_folder_uid,
                 message=message,
                 overwrite=overwrite,
-                build_hash=built.content_hash,
+                build_hash=sent_hash,
             )
             return _done(session, planned, _written(base_version), saved.version, saved.url)
         except VersionConflictError:
