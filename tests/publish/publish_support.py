@@ -214,3 +214,8 @@ def same_requests(emulator: Emulator, classic: list[tuple[str, str]], k8s: list)
         m == want_m and fnmatchcase(p, want_p)
         for (m, p), (want_m, want_p) in zip(log, k8s, strict=True)
     )
+
+
+def stored_writes(emulator: Emulator) -> list[Any]:
+    """Every request but reads and server dry runs (which store nothing)."""
+    return [e for e in emulator.request_log if e.method != "GET" and "dryRun" not in e.query]
