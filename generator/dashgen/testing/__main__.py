@@ -2,8 +2,10 @@
 
 Options (see docs/emulator.md): ``--grafana-version``, ``--admin-user``/``--admin-password``,
 ``--latency-ms``, ``--seed N`` (repeatable tokens and uids; random by default),
-``--min-refresh-interval`` (the server setting, default 5s) and ``--datasource
-NAME:TYPE[:UID]`` (repeatable; created in org 1).
+``--min-refresh-interval`` (the server setting, default 5s), ``--datasource
+NAME:TYPE[:UID]`` (repeatable; created in org 1) and ``--dashboard-api-versions
+v1,v1beta1,…`` (the ``dashboard.grafana.app`` versions ``/apis`` serves, preferred first;
+"" turns ``/apis`` off; default: the release's, grafana-apis.md §1.3).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from dataclasses import replace
 from types import FrameType
 
 from dashgen.testing.app import Emulator
-from dashgen.testing.profiles import PROFILES
+from dashgen.testing.profiles import PROFILES, profile_for
 from dashgen.testing.refresh import DEFAULT_MIN_REFRESH_INTERVAL, parse_grafana_duration
 from dashgen.testing.server import EmulatorServer
 from dashgen.testing.wire import ApiError
@@ -46,6 +49,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="NAME:TYPE[:UID]",
         help="create a data source in org 1 (repeatable)",
     )
+    parser.add_argument(
+        "--dashboard-api-versions",
+        type=_versions,
+        default=None,
+        metavar="V1,V2,…",
+        help='dashboard.grafana.app versions served on /apis, preferred first ("" for none)',
+    )
     args = parser.parse_args(argv)
     if args.min_refresh_interval and parse_grafana_duration(args.min_refresh_interval) is None:
         parser.error(f"--min-refresh-interval: {args.min_refresh_interval!r} is not a duration")
@@ -59,14 +69,31 @@ def _datasource(spec: str) -> tuple[str, str, str | None]:
     return parts[0], parts[1], parts[2] if len(parts) == 3 else None
 
 
+KNOWN_VERSIONS = ("v0alpha1", "v1alpha1", "v1beta1", "v1", "v2alpha1", "v2beta1", "v2")
+
+
+def _versions(spec: str) -> tuple[str, ...]:
+    versions = tuple(v.strip() for v in spec.split(",") if v.strip())
+    unknown = [v for v in versions if v not in KNOWN_VERSIONS]
+    if unknown:
+        known = ", ".join(KNOWN_VERSIONS)
+        raise argparse.ArgumentTypeError(f"unknown version {unknown[0]!r}; choose from {known}")
+    return versions
+
+
 def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # CI runners stop services with SIGTERM: shut down cleanly
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    profile = profile_for(args.grafana_version)
+    if args.dashboard_api_versions is not None:
+        profile = replace(profile, apis_dashboard_versions=args.dashboard_api_versions)
+        if args.dashboard_api_versions and not profile.apis_folder_versions:
+            profile = replace(profile, apis_folder_versions=("v1beta1",))
     emulator = Emulator(
-        version=args.grafana_version,
+        profile=profile,
         admin_user=args.admin_user,
         admin_password=args.admin_password,
         latency_ms=args.latency_ms,

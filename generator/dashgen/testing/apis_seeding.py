@@ -20,18 +20,20 @@ from dashgen.testing.wire import Request
 def manage_by_repository(
     state: State, org_id: int, uid: str, repository: str, source_path: str | None
 ) -> None:
-    """``grafana.app/managedBy: repo``, ``managerId: <repository>``, ``sourcePath`` (§8.2)."""
-    dashboard = state.dashboard(org_id, uid)
-    if dashboard is None:
-        raise LookupError(f"no dashboard {uid!r} in org {org_id}")
-    dashboard.k8s.annotations.update(
+    """``grafana.app/managedBy: repo``, ``managerId: <repository>``, ``sourcePath`` (§8.2) on
+    the dashboard ``uid``, else on the folder ``uid`` (Git Sync keeps both)."""
+    record = state.dashboard(org_id, uid) or state.folder(org_id, uid)
+    if record is None:
+        raise LookupError(f"no dashboard or folder {uid!r} in org {org_id}")
+    default_path = f"{uid}.json" if state.dashboard(org_id, uid) else f"{uid}/_folder.json"
+    record.k8s.annotations.update(
         {
             k8s_meta.MANAGED_BY: k8s_meta.MANAGER_REPO,
             k8s_meta.MANAGER_ID: repository,
-            k8s_meta.SOURCE_PATH: source_path or f"{uid}.json",
+            k8s_meta.SOURCE_PATH: source_path or default_path,
         }
     )
-    dashboard.k8s.resource_version = state.next_resource_version()
+    record.k8s.resource_version = state.next_resource_version()
 
 
 def save_resource(

@@ -49,6 +49,7 @@ class Written:
     message: str
     spec: dict[str, Any]
     title: str
+    v2: bool = False  # a schema v2 spec (written to a v2… version)
 
 
 def options(ctx: Context, options_kind: str) -> tuple[bool, bool]:
@@ -71,6 +72,22 @@ def options(ctx: Context, options_kind: str) -> tuple[bool, bool]:
 
 
 def decode(ctx: Context, kind: Kind, version: str) -> dict[str, Any]:
+    """The JSON body. No ``Content-Type`` is taken as JSON (k8s's default); another type is
+    415 (YAML and protobuf, which Grafana accepts, are not emulated)."""
+    limit = ctx.profile.apis_max_body_bytes
+    if len(ctx.request.body) > limit:
+        raise k8s_status.status_error(
+            413, "RequestEntityTooLarge", f"Request entity too large: limit is {limit}"
+        )
+    content_type = (ctx.request.header("Content-Type") or "").split(";")[0].strip().lower()
+    if content_type not in ("", "application/json"):
+        raise k8s_status.status_error(
+            415,
+            "UnsupportedMediaType",
+            f'the body of the request was in an unknown format ("{content_type}") - accepted '
+            "media types include: application/json, application/yaml, "
+            "application/vnd.kubernetes.protobuf",
+        )
     try:
         body = gojson.loads(ctx.request.body)[1]
     except gojson.GoJSONError as error:
@@ -132,6 +149,7 @@ def read_body(
         message=message,
         spec=spec,
         title=title if isinstance(title, str) else "",
+        v2=version.startswith("v2"),
     )
 
 
@@ -150,13 +168,19 @@ def _schema_version(spec: dict[str, Any]) -> int:
 def mutate(
     spec: dict[str, Any], version: str, profile: GrafanaProfile, name: str, strict: bool
 ) -> dict[str, Any]:
-    """``mutate.go``: v0/v1 bodies lose ``id``/``uid``/``version``; v1 ones are migrated."""
+    """``mutate.go`` (@04ae7045): v0/v1 bodies lose ``uid``, ``version`` and a numeric ``id``
+    (another ``id``, e.g. null, stays); v1 ones are migrated; a v2 body without a layout gets
+    an empty GridLayout."""
     if version.startswith("v2"):
+        if spec.get("layout") is None:
+            spec["layout"] = {"kind": "GridLayout", "spec": {"items": []}}
         if strict:
             _check_v2_shape(spec, name)
         return spec
-    for key in ("id", "uid", "version"):
-        spec.pop(key, None)
+    spec.pop("uid", None)
+    spec.pop("version", None)
+    if isinstance(spec.get("id"), int | float) and not isinstance(spec.get("id"), bool):
+        del spec["id"]
     if version == "v0alpha1":
         return spec
     current = _schema_version(spec)
@@ -167,8 +191,10 @@ def mutate(
                 f"{profile.schema_latest} - migration path only exists for versions greater "
                 f"than {profile.schema_minimum}"
             )
+            # field.Invalid(spec, <name>, err): the value shown is the name, quoted.
+            shown = gojson.dumps(name).decode()
             raise k8s_status.invalid(
-                k8s_status.DASHBOARD_KIND, name, [("spec", "Invalid value", detail)]
+                k8s_status.DASHBOARD_KIND, name, [("spec", "Invalid value", f"{shown}: {detail}")]
             )
         return spec
     if current < profile.schema_latest:
@@ -218,19 +244,24 @@ def validate_basic(profile: GrafanaProfile, name: str, written: Written, min_ref
         raise k8s_status.bad_request("uid contains illegal characters")
     if len(name) > MAX_NAME:
         raise k8s_status.bad_request("uid too long, max 40 characters")
-    _check_refresh(profile, written.spec, min_refresh)
+    if written.v2:  # getDashboardProperties: v2 keeps it in timeSettings.autoRefresh
+        settings = written.spec.get("timeSettings")
+        if isinstance(settings, dict):
+            _check_refresh(profile, settings, "autoRefresh", min_refresh)
+    else:
+        _check_refresh(profile, written.spec, "refresh", min_refresh)
     return title
 
 
-def _check_refresh(profile: GrafanaProfile, spec: dict[str, Any], minimum: str) -> None:
+def _check_refresh(profile: GrafanaProfile, holder: dict[str, Any], key: str, minimum: str) -> None:
     """``ValidateDashboardRefreshInterval``: rejected (§4.6), or raised as the classic save."""
-    refresh = spec.get("refresh")
+    refresh = holder.get(key)
     if not minimum or not isinstance(refresh, str) or not refresh:
         return
     if profile.apis_short_refresh == "raise":
         floor, seconds = parse_grafana_duration(minimum), parse_grafana_duration(refresh)
         if floor is not None and (seconds is None or seconds < floor):
-            spec["refresh"] = minimum
+            holder[key] = minimum
         return
     seconds = parse_grafana_duration(refresh)
     if seconds is None:

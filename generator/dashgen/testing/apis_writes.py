@@ -21,8 +21,11 @@ The record is the classic one (``state.dashboards``), so ``/api`` sees every wri
   managed by a repository" (Grafana routes such writes to the repository's files API when
   provisioning is configured; the emulator has no repositories). Changing the manager of a
   managed dashboard is 403 (``Cannot change resource manager identity; …``, the 13.2 text of
-  §4.4); removing it is 403 ``Can not remove resource manager from resource``. DELETE of a
-  file-provisioned dashboard is 400 ``provisioned dashboard cannot be deleted``.
+  §4.4); removing it is 403 ``Can not remove resource manager from resource``. Creating
+  or moving a dashboard into a Git Sync folder without the same manager is 403
+  (``ensureSameRepoManager``; the contract's §4.3 says 400, message UNCONFIRMED: the code
+  read answers 403 ``folder is managed by repo:<id>, but the resource is not managed``).
+  DELETE of a file-provisioned dashboard is 400 ``provisioned dashboard cannot be deleted``.
 Callers hold ``state.lock``.
 """
 
@@ -66,7 +69,28 @@ def _check_folder(ctx: Context, write: Write, folder_uid: str | None, *, moving:
             raise deny(write.caller, DASHBOARD_KIND, "create", None)
 
 
-def _check_manager(old: dict[str, str] | None, new: dict[str, str]) -> None:
+def _check_folder_manager(ctx: Context, write: Write, written: Written) -> None:
+    """``ensureSameRepoManager``: a dashboard in a Git Sync folder must be managed by the same
+    repository (403 otherwise)."""
+    folder = ctx.state.folder(write.caller.org_id, written.folder_uid or "")
+    if folder is None or not k8s_meta.is_repo_managed(folder):
+        return
+    folder_manager = f"repo:{folder.k8s.annotations.get(k8s_meta.MANAGER_ID, '')}"
+    kind = written.annotations.get(k8s_meta.MANAGED_BY, "")
+    if not kind:
+        text = f"folder is managed by {folder_manager}, but the resource is not managed"
+        raise k8s_status.status_error(403, "Forbidden", text)
+    resource_manager = f"{kind}:{written.annotations.get(k8s_meta.MANAGER_ID, '')}"
+    if resource_manager != folder_manager:
+        text = (
+            f"resource manager ({resource_manager}) does not match folder manager "
+            f"({folder_manager}); resources must be managed by the same manager as their "
+            "containing folder"
+        )
+        raise k8s_status.status_error(403, "Forbidden", text)
+
+
+def check_manager(old: dict[str, str] | None, new: dict[str, str]) -> None:
     """``checkManagerProperties*`` for a caller that is not Git Sync itself."""
     new_kind, new_id = new.get(k8s_meta.MANAGED_BY, ""), new.get(k8s_meta.MANAGER_ID, "")
     if old is None:
@@ -110,7 +134,8 @@ def create(ctx: Context, write: Write, written: Written, name: str) -> Dashboard
         )
     title = apis_validate.validate_basic(ctx.profile, name, written, ctx.state.min_refresh_interval)
     _check_folder(ctx, write, written.folder_uid, moving=True)
-    _check_manager(None, written.annotations)
+    check_manager(None, written.annotations)
+    _check_folder_manager(ctx, write, written)
     stamp = now_iso()
     identity = write.caller.identity
     ref = _ref(ctx, write.caller)
@@ -163,6 +188,26 @@ def _record_version(ctx: Context, dashboard: Dashboard, ref: str, previous: int)
     )
 
 
+def same_json(left: Any, right: Any) -> bool:
+    """Semantic deep-equality of decoded JSON (key order ignored; ``true`` is not ``1``)."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(same_json(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(same_json, left, right))
+    if isinstance(left, dict | list) or isinstance(right, dict | list):
+        return False
+    return bool(left == right)
+
+
+def _new_spec(written: Written, write: Write) -> dict[str, Any]:
+    """The spec as it would be read back (a v1 record keeps the classic id in ``id``)."""
+    if apis_objects.is_v2(write.version):
+        return written.spec
+    return apis_objects.classic_spec(written.spec)
+
+
 def _stored_spec(dashboard: Dashboard) -> dict[str, Any]:
     if apis_objects.is_v2(dashboard.api_version):
         return dashboard.data
@@ -177,10 +222,15 @@ def update(ctx: Context, write: Write, written: Written, existing: Dashboard) ->
         ctx.profile, existing.uid, written, ctx.state.min_refresh_interval
     )
     moved = written.folder_uid != existing.folder_uid
-    _check_folder(ctx, write, written.folder_uid, moving=moved)
-    _check_manager(existing.k8s.annotations, written.annotations)
+    if moved:  # validateUpdate checks the folder only when it changes
+        _check_folder(ctx, write, written.folder_uid, moving=True)
+    check_manager(existing.k8s.annotations, written.annotations)
+    if moved:
+        _check_folder_manager(ctx, write, written)
     same_family = apis_objects.is_v2(write.version) == apis_objects.is_v2(existing.api_version)
-    spec_changed = not same_family or written.spec != _stored_spec(existing)
+    spec_changed = not same_family or not same_json(
+        _new_spec(written, write), _stored_spec(existing)
+    )
     bumps = spec_changed or moved
     meta_changed = (
         written.annotations != existing.k8s.annotations

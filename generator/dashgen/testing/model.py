@@ -235,6 +235,12 @@ class StoredDashboard:
     created_by: str
     updated_by: str
     data: dict[str, Any]
+    # /apis: the version it is stored in, its resourceVersion, its client/tool annotations
+    # (managedBy, …) and the current version's message.
+    api_version: str = "v1"
+    resource_version: str = ""
+    annotations: dict[str, str] = field(default_factory=dict)
+    message: str = ""
 
     @classmethod
     def of(cls, dashboard: Dashboard) -> StoredDashboard:
@@ -250,6 +256,10 @@ class StoredDashboard:
             created_by=dashboard.created_by,
             updated_by=dashboard.updated_by,
             data=gojson.clone(dashboard.data),
+            api_version=dashboard.api_version,
+            resource_version=dashboard.k8s.resource_version,
+            annotations=dict(dashboard.k8s.annotations),
+            message=dashboard.message,
         )
 
     def __getitem__(self, key: str) -> Any:

@@ -43,15 +43,25 @@ class GrafanaProfile:
     # saved with").
     classic_stored_version: str = "v1"
     # The backend migrator's latest and minimum schemaVersion (/apis v1 writes migrate to the
-    # latest and fail below the minimum, §4.6; grafana-api.md §8).
+    # latest and fail below the minimum, §4.6; grafana-api.md §8). A missing schemaVersion
+    # reads as 0 (``GetSchemaVersion``), below every minimum. Values from
+    # apps/dashboard/pkg/migration/schemaversion/migrations.go: MIN 12 / LATEST 41 in a
+    # 12.1-era copy (ai-code-review-benchmarks/greptile-v3-grafana @b7acf0d0), MIN 9 /
+    # LATEST 42 at grafana/grafana @01ec8e3a.
     schema_latest: int = 41
-    schema_minimum: int = 13
+    schema_minimum: int = 12
     # A refresh below min_refresh_interval on /apis: "reject" (400, §4.6, code-derived,
     # UNCONFIRMED at runtime) or "raise" (stored as the minimum, as the classic save does).
     apis_short_refresh: str = "reject"
     # Whether /apis trims the title before validating and storing it (§4.6: not trimmed,
     # UNCONFIRMED at runtime; the classic save trims, grafana-api.md §14.1).
     apis_trim_title: bool = False
+    # 13.0.1's known failure (grafana-apis.md §7.1, gcx#598): every dashboard request on the
+    # v2 path answers 500 "no kind Dashboard is registered for version …/v2".
+    apis_v2_unregistered: bool = False
+    # The apiserver's request body limit (k8s's default MaxRequestBodyBytes, 3 MiB;
+    # UNCONFIRMED for Grafana, §4.6): a larger /apis write is 413.
+    apis_max_body_bytes: int = 3 * 1024 * 1024
 
     @property
     def build_version(self) -> str:
@@ -97,6 +107,7 @@ PROFILES: dict[str, GrafanaProfile] = {
         apis_folder_versions=("v1", "v1beta1"),
         classic_stored_version="v1",
         schema_latest=42,
+        schema_minimum=9,
     ),
 }
 

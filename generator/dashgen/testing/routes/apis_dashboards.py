@@ -21,8 +21,14 @@ from dashgen.testing import (
 from dashgen.testing.apis_access import Caller
 from dashgen.testing.apis_writes import Write
 from dashgen.testing.k8s_meta import INTERNAL_ID_LABEL
-from dashgen.testing.k8s_status import DASHBOARD_KIND, already_exists, bad_request, not_found
-from dashgen.testing.model import Dashboard
+from dashgen.testing.k8s_status import (
+    DASHBOARD_KIND,
+    already_exists,
+    bad_request,
+    not_found,
+    status_error,
+)
+from dashgen.testing.model import Dashboard, VersionRecord
 from dashgen.testing.router import Context, Route
 from dashgen.testing.routes.apis_discovery import not_found as no_such_resource
 from dashgen.testing.wire import Response
@@ -36,6 +42,13 @@ def _enter(ctx: Context, verb: str, name: str | None = None) -> tuple[Caller, st
         apis_access.identify(ctx)
         raise no_such_resource()
     caller = apis_access.enter_namespace(ctx, DASHBOARD_KIND, verb, name, ctx.params["namespace"])
+    if version == "v2" and ctx.profile.apis_v2_unregistered:
+        raise status_error(
+            500,
+            "InternalError",
+            'no kind "Dashboard" is registered for version "dashboard.grafana.app/v2" in '
+            'scheme "pkg/runtime/scheme.go:110"',
+        )
     return caller, version
 
 
@@ -111,7 +124,13 @@ def list_dashboards(ctx: Context) -> Response:
     )
     current_rv = ctx.state.current_resource_version()
     if any(r.key == apis_lists.HISTORY_LABEL for r in labels):
-        items = _history(ctx, caller, version, labels, fields, visible)
+        dashboard, records = _history(labels, fields, visible)
+        page, metadata = apis_lists.page(records, size, token, current_rv)
+        shown = [
+            apis_objects.history_object(dashboard, r, version, caller.namespace)
+            for r in page
+            if dashboard is not None
+        ]
     else:
         chosen = [
             d
@@ -119,8 +138,8 @@ def list_dashboards(ctx: Context) -> Response:
             if apis_lists.matches(labels, _labels(d))
             and apis_lists.matches(fields, _fields(caller, d))
         ]
-        items = [_render(ctx, caller, d, version) for d in chosen]
-    shown, metadata = apis_lists.page(items, size, token, current_rv)
+        page_of, metadata = apis_lists.page(chosen, size, token, current_rv)
+        shown = [_render(ctx, caller, d, version) for d in page_of]  # only the page is built
     body = {
         "kind": "DashboardList",
         "apiVersion": f"{apis_objects.DASHBOARD_GROUP}/{version}",
@@ -139,13 +158,10 @@ def _fields(caller: Caller, dashboard: Dashboard) -> dict[str, str]:
 
 
 def _history(
-    ctx: Context,
-    caller: Caller,
-    version: str,
     labels: list[apis_lists.Requirement],
     fields: list[apis_lists.Requirement],
     visible: list[Dashboard],
-) -> list[dict[str, Any]]:
+) -> tuple[Dashboard | None, list[VersionRecord]]:
     """``labelSelector=grafana.app/get-history=true&fieldSelector=metadata.name=<name>`` (§6)."""
     history = [r for r in labels if r.key == apis_lists.HISTORY_LABEL]
     if len(labels) != 1 or history[0].operator != "=" or history[0].values != ("true",):
@@ -156,9 +172,8 @@ def _history(
     name = names[0].values[0]
     dashboard = next((d for d in visible if d.uid == name), None)
     if dashboard is None:
-        return []
-    records = sorted(dashboard.versions, key=lambda r: r.version, reverse=True)
-    return [apis_objects.history_object(dashboard, r, version, caller.namespace) for r in records]
+        return None, []
+    return dashboard, sorted(dashboard.versions, key=lambda r: r.version, reverse=True)
 
 
 def _write(ctx: Context, caller: Caller, version: str, options_kind: str) -> Write:

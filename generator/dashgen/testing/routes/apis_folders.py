@@ -20,7 +20,9 @@ from dashgen.testing import (
     apis_lists,
     apis_objects,
     apis_validate,
+    apis_writes,
     folders,
+    k8s_meta,
     permissions,
 )
 from dashgen.testing.apis_access import Caller
@@ -93,10 +95,10 @@ def list_folders(ctx: Context) -> Response:
         ),
         key=lambda f: f.uid,
     )
-    items = [apis_objects.folder_object(ctx.state, f, version, caller.namespace) for f in chosen]
-    shown, metadata = apis_lists.page(
-        items, size, ctx.request.arg("continue"), ctx.state.current_resource_version()
+    page, metadata = apis_lists.page(
+        chosen, size, ctx.request.arg("continue"), ctx.state.current_resource_version()
     )
+    shown = [apis_objects.folder_object(ctx.state, f, version, caller.namespace) for f in page]
     body = {
         "kind": "FolderList",
         "apiVersion": f"{apis_objects.FOLDER_GROUP}/{version}",
@@ -125,6 +127,7 @@ def _create(ctx: Context, caller: Caller, written: Written, name: str, dry_run: 
         raise internal_error("resourceVersion should not be set on objects to be created")
     if ctx.state.folder(caller.org_id, name) is not None:
         raise already_exists(FOLDER_KIND, name)
+    apis_writes.check_manager(None, written.annotations)
     parent = written.folder_uid
     if dry_run and parent and ctx.state.folder(caller.org_id, parent) is None:
         parent = None  # existence is not checked on dry-run
@@ -179,6 +182,7 @@ def put_folder(ctx: Context) -> Response:
         raise apis_access.deny(caller, FOLDER_KIND, "update", name)
     if written.resource_version and written.resource_version != folder.k8s.resource_version:
         raise conflict(FOLDER_KIND, name)
+    apis_writes.check_manager(folder.k8s.annotations, written.annotations)
     title = written.title.strip()
     if not title:
         raise as_status(ApiError(400, {"message": "folder title cannot be empty"}))
@@ -217,6 +221,8 @@ def delete_folder(ctx: Context) -> Response:
     caller, version = _enter(ctx, "delete", name)
     folder = _existing(ctx, caller, name, permissions.EDIT, "delete")
     dry_run, _ = apis_validate.options(ctx, "DeleteOptions")
+    if k8s_meta.is_repo_managed(folder):
+        raise internal_error(apis_writes.REPO_MANAGED)
     response = _render(ctx, caller, folder, version)
     if not dry_run:
         folders.delete_folder(ctx.state, folder)
