@@ -264,18 +264,16 @@ def is_built(
     live_hash = content_hash(live.dashboard)
     if live_hash == built.content_hash:
         return True
-    if callable(min_refresh_interval):  # asked only now: it may cost a request
-        min_refresh_interval = min_refresh_interval()
     # /apis: what dashgen stored for this very build (Grafana migrated it on write): the
     # annotation names the form that was sent, the message what was stored.
-    if live.build_hash is not None and live.message is not None and wrote(live.message, live_hash):
-        if live.build_hash == built.content_hash:
-            return True
-        if (
-            min_refresh_interval
-            and live.build_hash == stored_form_of(built, min_refresh_interval)[1]
-        ):
-            return True
+    ours = live.build_hash is not None and live.message is not None
+    ours = ours and wrote(str(live.message), live_hash)
+    if ours and live.build_hash == built.content_hash:
+        return True
+    if callable(min_refresh_interval):  # asked only now: it may cost a request
+        min_refresh_interval = min_refresh_interval()
+    if ours and min_refresh_interval:
+        return live.build_hash == stored_form_of(built, min_refresh_interval)[1]
     # Only a live refresh equal to the minimum can be Grafana's rewrite of the build's.
     if not min_refresh_interval or live.dashboard.get("refresh") != min_refresh_interval:
         return False
