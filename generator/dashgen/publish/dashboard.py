@@ -42,7 +42,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from dashgen.build.manifest import BuiltDashboard
-from dashgen.errors import DashgenError
+from dashgen.errors import DashgenError, VersionConflictError
 from dashgen.grafana.backend import LiveDashboard, VersionRecord
 from dashgen.model.normalize import as_stored, comparable, content_hash, hash_canonical
 from dashgen.publish.events import (
@@ -75,10 +75,51 @@ def plan(
     trust_search: bool = True,
     with_documents: bool = False,
 ) -> PlannedDashboard:
-    """Decide what to do with one dashboard: a read or two, never a write.
+    """Decide what to do with one dashboard: a read or two, never a write (on /apis a
+    planned write is also sent as a server dry run: what Grafana would store, or why it
+    would refuse it).
 
     ``with_documents`` (diff) keeps both sides for diffing and does not look for
     adoptions (they change no content)."""
+    planned = _plan(session, built, trust_search=trust_search, with_documents=with_documents)
+    assert session.backend is not None
+    if planned.action in WRITES and not with_documents and session.backend.validates_writes:
+        return server_checked(session, planned)
+    return planned
+
+
+def server_checked(session: OrgSession, planned: PlannedDashboard) -> PlannedDashboard:
+    """``planned`` with the hash of what the server will store (``?dryRun=All``), or FAILED
+    with the server's refusal. A lost race is left to the write to find and say."""
+    backend = session.backend
+    assert backend is not None
+    built = planned.built
+    document, sent_hash = stored_form(session, built)
+    doing = session.doing(f"Grafana's dry run of saving {describe(built)}", built)
+    try:
+        stored = backend.would_store(
+            document,
+            uid=built.uid,
+            base_version=planned.live_version,
+            folder_uid=built.target_folder_uid,
+            message=version_message(sent_hash, session.git_sha, session.config.project),
+        )
+    except VersionConflictError:
+        return planned
+    except DashgenError as error:
+        why = session.explain(error, doing)
+        return replace(planned, action=Action.FAILED, error=f"would be refused: {why}")
+    stored_hash = content_hash(stored) if stored is not None else sent_hash
+    return replace(planned, stored_hash=stored_hash)
+
+
+def _plan(
+    session: OrgSession,
+    built: BuiltDashboard,
+    *,
+    trust_search: bool,
+    with_documents: bool,
+) -> PlannedDashboard:
     backend = session.backend
     assert backend is not None
     desired = comparable(stored_form(session, built)[0]) if with_documents else None
@@ -259,15 +300,19 @@ def is_built(
     # Grafana usually returns what dashgen stored, which is canonical already: hashing it
     # as it is saves most of the CPU of an unchanged republish. If that does not match,
     # the full comparison (normalising the live copy) decides.
-    if hash_canonical(live.dashboard) == built.content_hash:
-        return True
-    live_hash = content_hash(live.dashboard)
-    if live_hash == built.content_hash:
+    canonical_hash = hash_canonical(live.dashboard)
+    if canonical_hash == built.content_hash:
         return True
     # /apis: what dashgen stored for this very build (Grafana migrated it on write): the
     # annotation names the form that was sent, the message what was stored.
-    ours = live.build_hash is not None and live.message is not None
-    ours = ours and wrote(str(live.message), live_hash)
+    message = live.message if live.build_hash is not None else None
+    same_build = message is not None and live.build_hash == built.content_hash
+    if same_build and wrote(str(message), canonical_hash):
+        return True  # (what Grafana stored is canonical already: no normalising)
+    live_hash = content_hash(live.dashboard)
+    if live_hash == built.content_hash:
+        return True
+    ours = message is not None and wrote(message, live_hash)
     if ours and live.build_hash == built.content_hash:
         return True
     if callable(min_refresh_interval):  # asked only now: it may cost a request

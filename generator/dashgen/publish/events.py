@@ -170,6 +170,9 @@ class PlannedDashboard:
     org_failed: bool = False  # the whole org failed: ``error`` is the org's sentence
     note: str | None = None
     read: bool = False  # the live dashboard was read (False: a create decided by the search)
+    # /apis: the content hash of what Grafana will store for this write (its dry run); None:
+    # not asked (the classic API stores what it is sent)
+    stored_hash: str | None = None
 
     def event(self) -> PublishEvent:
         return PublishEvent(

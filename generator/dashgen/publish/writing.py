@@ -44,7 +44,6 @@ from dashgen.errors import (
 )
 from dashgen.grafana.classic import NOT_A_VERSION_CONFLICT
 from dashgen.messages import CHANGED_CONCURRENTLY
-from dashgen.model.normalize import content_hash
 from dashgen.publish.dashboard import (
     WRITES,
     by_another_publisher,
@@ -52,6 +51,7 @@ from dashgen.publish.dashboard import (
     is_built,
     live_record,
     plan,
+    server_checked,
     stored_form,
 )
 from dashgen.publish.events import ADOPTED, PUBLISHED_CONCURRENTLY, Action, PlannedDashboard
@@ -74,22 +74,14 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
     sent_hash = expected_hash  # what is sent; Grafana may store a migrated form of it
     message = version_message(expected_hash, session.git_sha, session.config.project)
     doing = session.doing(f"saving {describe(built)}", built)
-    try:
+    if backend.validates_writes and planned.stored_hash is None:
+        planned = server_checked(session, planned)  # (the plan asks, unless a race stopped it)
+        if planned.action is Action.FAILED:
+            session.ready_folders.discard(built.target_folder_uid or "")
+            return planned.event()
+    if planned.stored_hash is not None and planned.stored_hash != expected_hash:
         # /apis may store a migrated form of what is sent: the message names what it stores.
-        stored = backend.would_store(
-            document,
-            uid=built.uid,
-            base_version=planned.live_version,
-            folder_uid=built.target_folder_uid,
-            message=message,
-        )
-    except VersionConflictError:
-        stored = None  # the write itself will lose the race, and say so
-    except DashgenError as error:
-        session.ready_folders.discard(built.target_folder_uid or "")
-        return _fail(planned, session.explain(error, doing))
-    if stored is not None and content_hash(stored) != expected_hash:
-        expected_hash = content_hash(stored)
+        expected_hash = planned.stored_hash
         message = version_message(expected_hash, session.git_sha, session.config.project)
     policy = session.connection.retry
     base_version = planned.live_version
@@ -116,6 +108,11 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
                 if planned.action not in WRITES:
                     return planned.event()
                 base_version = planned.live_version
+                if planned.stored_hash is not None:
+                    expected_hash = planned.stored_hash
+                    message = version_message(
+                        expected_hash, session.git_sha, session.config.project
+                    )
                 continue
             return _after_lost_race(session, planned, base_version, in_flight, expected_hash)
         except (PreconditionFailedError, ConflictError) as error:
