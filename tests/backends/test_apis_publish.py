@@ -112,3 +112,26 @@ def test_an_unchanged_republish_is_one_list_per_500_dashboards(
     others = [p.rsplit("/", 1)[-1] for _, p, _ in sent if not p.endswith("/dashboards")]
     assert others == ["org", "apis", "dashgen-publish-lock"]
     assert len(sent) == 2 + 3
+
+
+def test_a_schema_v2_dashboard_is_not_flattened_without_force(
+    tmp_path: Path, make_grafana_server: MakeServer
+) -> None:
+    """Saved from Grafana 13's editor as v2 (tabs, auto grids): a v1 write would lose them."""
+    setup = make_setup(tmp_path, make_grafana_server, version="13.0")
+    spec = {
+        "title": "Dashboard a",
+        "elements": {},
+        "layout": {"kind": "GridLayout", "spec": {"items": []}},
+    }
+    setup.emulator.save_resource(setup.org_id, "a", spec, api_version="v2", folder_uid=None)
+    setup.source(dashboard("a"))
+
+    run = setup.publish("--api", "k8s")
+    forced = setup.publish("--api", "k8s", "--force")
+
+    assert run.code == 1, run.output
+    assert "drifted      apiorg/a" in run.stdout
+    assert "stored in Grafana as a schema v2 dashboard" in run.stderr and "--force" in run.stderr
+    assert forced.code == 0 and "updated      apiorg/a" in forced.stdout, forced.output
+    assert len(setup.requests("PUT", f"{K8S_DASHBOARDS}/a")) == 1  # only the forced write

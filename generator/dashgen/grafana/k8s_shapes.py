@@ -131,7 +131,16 @@ def live_dashboard(item: Mapping[str, Any]) -> LiveDashboard:
         manager=manager(notes),
         message=notes.get(MESSAGE_ANNOTATION, ""),
         build_hash=notes.get(BUILD_HASH_ANNOTATION) or None,
+        stored_version=stored_version(item),
     )
+
+
+def stored_version(item: Mapping[str, Any]) -> str:
+    """``status.conversion.storedVersion`` (§7.1): the version the object is stored in."""
+    status = item.get("status")
+    conversion = status.get("conversion") if isinstance(status, Mapping) else None
+    found = conversion.get("storedVersion") if isinstance(conversion, Mapping) else None
+    return str(found) if isinstance(found, str) else ""
 
 
 def version_record(item: Mapping[str, Any]) -> VersionRecord:

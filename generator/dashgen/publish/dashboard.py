@@ -144,12 +144,18 @@ def _plan(
         )
         if live.manager is not None and live.manager.kind == GIT_SYNC:
             return replace(planned, action=Action.SKIPPED, error=managed_by(built, live))
+        # A v1 write over a schema v2 dashboard (Grafana 13's editor) flattens what v1 cannot
+        # hold (grafana-apis.md §9.6): only with --force.
+        kept = None
+        if live.stored_version.startswith("v2") and not session.force:
+            kept = replace(planned, action=Action.DRIFTED, error=stored_as_v2(built, live))
         concurrent = written_during_run(session, live)
         matches = is_built(live, built, session.lazy_min_refresh_interval)
         if not matches and with_documents and backend.validates_writes:
             matches, planned = _matches_as_stored(session, planned, live)
         if matches:
-            return _as_built(session, planned, live, concurrent, with_documents)
+            result = _as_built(session, planned, live, concurrent, with_documents)
+            return kept if kept is not None and result.action in WRITES else result
         if concurrent:
             record = live_record(session, built.uid, live)
             if record is not None and hash_in_message(record.message) is not None:
@@ -161,12 +167,22 @@ def _plan(
             # Not dashgen's: maybe the source now matches it as the server stores it.
             matches, planned = _matches_as_stored(session, planned, live)
             if matches:
-                return _as_built(session, planned, live, concurrent, with_documents)
+                result = _as_built(session, planned, live, concurrent, with_documents)
+                return kept if kept is not None and result.action in WRITES else result
     except DashgenError as error:
         return replace(base, action=Action.FAILED, error=session.explain(error, doing))
     if drift is not None:
-        return replace(planned, action=Action.DRIFTED, error=drift)
-    return replace(planned, action=Action.WOULD_UPDATE)
+        return kept or replace(planned, action=Action.DRIFTED, error=drift)
+    return kept or replace(planned, action=Action.WOULD_UPDATE)
+
+
+def stored_as_v2(built: BuiltDashboard, live: LiveDashboard) -> str:
+    return (
+        f"{describe(built)} is stored in Grafana as a schema {live.stored_version} dashboard "
+        "(saved from Grafana 13's dashboard editor); a v1 write would flatten what v1 cannot "
+        "hold (tabs, auto grids, conditional rendering): not overwritten: bring the change "
+        "into the source, or re-run with --force to replace it"
+    )
 
 
 def _drift(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -> str | None:
