@@ -41,6 +41,8 @@ def test_auto_follows_what_the_server_serves(
     # The same dashboard is unchanged the next time, whichever API wrote it.
     again = setup.publish()
     assert again.code == 0 and "1 unchanged" in again.stdout, again.output
+    (item,) = setup.diff("--output", "json").json_lines()
+    assert item["status"] == "unchanged" and item["backend"] == backend
 
 
 def test_only_alpha_versions_mean_the_classic_api(
