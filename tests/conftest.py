@@ -20,3 +20,10 @@ def corpus_dir() -> Path:
     if not CORPUS_DIR.is_dir():
         pytest.skip(f"{CORPUS_DIR} is absent")
     return CORPUS_DIR
+
+
+@pytest.fixture(autouse=True)
+def classic_api_unless_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard API is the classic one unless a test chooses (``DASHGEN_API``); the
+    publish, diff and pull tests run against both (``tests/publish/scenario.BACKEND_MODES``)."""
+    monkeypatch.setenv("DASHGEN_API", "classic")

@@ -31,7 +31,10 @@ _BUILD_KEYS = {"convert_legacy_rows", "source_timeout_s"}
 # [build] source_timeout_s: how long one source may run (one org's load of it) before it is
 # stopped and reported; Python sources run in worker processes that can be stopped.
 DEFAULT_SOURCE_TIMEOUT_S = 60.0
-_GRAFANA_KEYS = {"timeout_s"}
+_GRAFANA_KEYS = {"timeout_s", "api"}
+# [grafana] api, --api, env DASHGEN_API: which dashboard API publishes (grafana-apis.md §9).
+API_CHOICES = ("auto", "classic", "k8s")
+API_ENV = "DASHGEN_API"
 MAX_TIMEOUT_S = 3600.0
 # `project`: goes into every version message (one word), so prune tells projects apart.
 PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -43,6 +46,7 @@ class GrafanaSettings:
 
     # Seconds to wait for each answer (connect, read, write); None: the client's default.
     timeout_s: float | None = None
+    api: str | None = None  # one of API_CHOICES; None: not set (auto)
 
 
 @dataclass(frozen=True)
@@ -241,7 +245,11 @@ def _parse_grafana(table: dict[str, Any], prefix: str, problems: list[str]) -> G
             f"{MAX_TIMEOUT_S:.0f}, got {timeout!r}"
         )
         timeout = None
-    return GrafanaSettings(timeout_s=float(timeout) if timeout is not None else None)
+    api = table.get("api")
+    if api is not None and api not in API_CHOICES:
+        problems.append(f"{prefix}api must be one of {', '.join(API_CHOICES)}, got {api!r}")
+        api = None
+    return GrafanaSettings(timeout_s=float(timeout) if timeout is not None else None, api=api)
 
 
 def _parse_org(name: str, value: Any, key: str, problems: list[str]) -> OrgConfig:

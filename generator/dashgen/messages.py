@@ -145,6 +145,17 @@ def _explain(error: Exception, doing: Doing) -> str:
         if "title" in text or "name" in text:
             return f"{doing.what}: {refused}: it refused the title; fix it{source_hint}"
         return f"{doing.what}: {refused}: it refused the request; fix it{source_hint}"
+    if error.status == 422 and "schema version" in error.grafana_message.lower():
+        return (
+            f"{doing.what}: Grafana answered 422{grafana_says}: /apis migrates a dashboard "
+            "to its latest schemaVersion and cannot from this one: give the dashboard a "
+            f"schemaVersion (13 or above){source_hint}, or publish with --api classic"
+        )
+    if error.status == 422:  # /apis: the spec fails Grafana's migration or schema (§4.6)
+        return (
+            f"{doing.what}: Grafana answered 422{grafana_says}: it refused the dashboard's "
+            f"content (its schemaVersion, or a field Grafana's schema rejects); fix it{source_hint}"
+        )
     if error.status == 413:
         return f"{doing.what}: the dashboard is too large for Grafana{grafana_says}"
     if isinstance(error, RateLimitedError):

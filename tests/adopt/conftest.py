@@ -23,3 +23,17 @@ def project(tmp_path: Path) -> Project:
     root = tmp_path / "project"
     (root / "dashboards").mkdir(parents=True)
     return Project(root)
+
+
+# (dashboard API, Grafana version): pull reads through either backend, as publish writes.
+BACKEND_MODES = (("classic", "12.0"), ("k8s", "12.0"), ("k8s", "13.0"))
+
+
+@pytest.fixture(params=BACKEND_MODES, ids=lambda mode: f"{mode[0]}-{mode[1]}")
+def backend_mode(request: pytest.FixtureRequest) -> tuple[str, str]:
+    return request.param
+
+
+@pytest.fixture(autouse=True)
+def api_of_the_mode(backend_mode: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DASHGEN_API", backend_mode[0])

@@ -25,6 +25,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
         upper = name.upper()
         if upper.startswith(_CLEARED_PREFIXES) or upper in _PROXY_VARS:
             monkeypatch.delenv(name)
+    # The sentences below are the classic API's answers (the /apis ones: tests/backends).
+    monkeypatch.setenv("DASHGEN_API", "classic")
     place = Home(tmp_path / "home", tmp_path / "xdg", tmp_path / "cwd")
     for folder in (place.home, place.config_home, place.workdir):
         folder.mkdir()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from publish_support import FAST_RETRY, ISSUED_TOKENS, Project, Seeded, seed
@@ -63,8 +64,36 @@ def large_batch(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(params=BACKEND_MODES, ids=lambda mode: mode.name)
 def backend_mode(request: pytest.FixtureRequest) -> BackendMode:
-    """The dashboard backend a test runs against (``scenario.BACKEND_MODES``)."""
+    """The dashboard backend a test runs against (``scenario.BACKEND_MODES``): every test
+    here runs against each (``DASHGEN_API`` and the emulator's version follow it)."""
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def api_of_the_mode(backend_mode: BackendMode, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DASHGEN_API", backend_mode.api)
+
+
+@pytest.fixture
+def emulator(backend_mode: BackendMode) -> Emulator:
+    return Emulator(version=backend_mode.grafana_version)
+
+
+@pytest.fixture
+def make_grafana_server(backend_mode: BackendMode) -> Iterator[Callable[..., EmulatorServer]]:
+    """Servers of the mode's Grafana version unless a test names another."""
+    started: list[EmulatorServer] = []
+
+    def make(version: str | None = None, **options: Any) -> EmulatorServer:
+        server = EmulatorServer(
+            Emulator(version=version or backend_mode.grafana_version, **options)
+        )
+        started.append(server.start())
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture

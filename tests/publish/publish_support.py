@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from dashgen.build import BuiltDashboard
@@ -108,9 +111,21 @@ class Project:
         return built
 
 
+K8S_DASHBOARDS = "/apis/dashboard.grafana.app/*/namespaces/*/dashboards"
+_WRITES = (
+    ("POST", "/api/dashboards/db"),
+    ("POST", K8S_DASHBOARDS),
+    ("PUT", f"{K8S_DASHBOARDS}/*"),
+)
+
+
 def posts(emulator: Emulator) -> list[Any]:
+    """The dashboard writes that stored something, whichever API (a dry run stores nothing)."""
     return [
-        e for e in emulator.request_log if e.method == "POST" and e.path == "/api/dashboards/db"
+        e
+        for e in emulator.request_log
+        if "dryRun" not in e.query
+        and any(e.method == m and fnmatchcase(e.path, p) for m, p in _WRITES)
     ]
 
 
@@ -122,3 +137,85 @@ def stored_json(emulator: Emulator, org_id: int, uid: str) -> dict:
     stored = emulator.dashboard(org_id, uid)
     assert stored is not None, f"{uid} is not stored in org {org_id}"
     return json.loads(json.dumps(stored.data))
+
+
+# -- the same test against either dashboard API (DASHGEN_API: the backend mode's) ----------
+
+K8S_FOLDERS = "/apis/folder.grafana.app/*/namespaces/*/folders"
+
+
+def on_k8s() -> bool:
+    return os.environ.get("DASHGEN_API") == "k8s"
+
+
+def saved_by(emulator: Emulator, login: str) -> str:
+    """How a saver is named in dashgen's sentences: the login on the classic API, the
+    identity reference (``user:<uid>``, grafana.app/updatedBy) on /apis."""
+    if not on_k8s():
+        return login
+    user = emulator.state.user_by_login(login)
+    assert user is not None, login
+    return f"user:{user.uid}"
+
+
+def routes(method: str, path: str) -> list[tuple[str, str]]:
+    """The requests of the current API that do what ``method path`` does on the classic one."""
+    if not on_k8s():
+        return [(method, path)]
+    if (method, path) == ("POST", "/api/dashboards/db"):
+        return [("POST", K8S_DASHBOARDS), ("PUT", f"{K8S_DASHBOARDS}/*")]
+    if path == "/api/search":
+        return [(method, K8S_DASHBOARDS)]  # the LIST
+    if path.startswith("/api/dashboards/uid/"):
+        return [(method, f"{K8S_DASHBOARDS}/{path.removeprefix('/api/dashboards/uid/')}")]
+    if path == "/api/folders":
+        return [(method, K8S_FOLDERS)]
+    if path.startswith("/api/folders/") and not path.endswith("/counts"):
+        return [(method, f"{K8S_FOLDERS}/{path.removeprefix('/api/folders/')}")]
+    return [(method, path)]
+
+
+def add_fault(emulator: Emulator, method: str, path: str, **fault: Any) -> None:
+    """``emulator.faults.add`` on the route(s) of the current API (never on a dry run: the
+    fault meets what a real write meets)."""
+    for route_method, route_path in routes(method, path):
+        emulator.faults.add(method=route_method, path=route_path, dry_runs=False, **fault)
+
+
+def is_save(request: httpx.Request) -> bool:
+    """A dashboard write that stores something, on either API."""
+    if b"dryRun" in request.url.query:
+        return False
+    return any(request.method == m and fnmatchcase(request.url.path, p) for m, p in _WRITES)
+
+
+def requests_of(emulator: Emulator, method: str, path: str) -> list[Any]:
+    """Logged requests on the current API's route(s) for classic ``method path``."""
+    wanted = routes(method, path)
+    return [
+        e
+        for e in emulator.request_log
+        if any(e.method == m and fnmatchcase(e.path, p) for m, p in wanted)
+    ]
+
+
+def sent(emulator: Emulator) -> list[tuple[str, str]]:
+    """``(method, path[?query])`` of every logged request, in order."""
+    return [(e.method, f"{e.path}?{e.query}" if e.query else e.path) for e in emulator.request_log]
+
+
+def same_requests(emulator: Emulator, classic: list[tuple[str, str]], k8s: list) -> bool:
+    """The log is ``classic`` on the classic API, or matches the ``k8s`` patterns on /apis
+    (``K8S_DASHBOARDS``/``K8S_FOLDERS`` stand for any version and namespace)."""
+    log = sent(emulator)
+    if not on_k8s():
+        return log == classic
+    return len(log) == len(k8s) and all(
+        m == want_m and fnmatchcase(p, want_p)
+        for (m, p), (want_m, want_p) in zip(log, k8s, strict=True)
+    )
+
+
+def stored_writes(emulator: Emulator) -> list[Any]:
+    """Every request but reads and server dry runs (which store nothing)."""
+    return [e for e in emulator.request_log if e.method != "GET" and "dryRun" not in e.query]

@@ -10,7 +10,7 @@ import os
 
 import pytest
 from publish_support import ORG
-from scenario import PROJECT, Scenario, dashboard
+from scenario import PROJECT, Scenario, count_of, dashboard, index_of
 
 from dashgen.grafana.classic import ClassicDashboards
 from dashgen.grafana.client import Connection
@@ -46,12 +46,12 @@ def test_deletes_take_the_publish_lock_when_nothing_else_is_written(scenario: Sc
 
     assert run.code == 0, run.output
     assert scenario.uids() == ["keep"]
-    log = logged(scenario)
-    claim = log.index(("POST", "/api/folders"))  # the lock taken (its folder created)
-    delete = log.index(("DELETE", "/api/dashboards/uid/gone"))
-    handed_back = log.index(("DELETE", f"/api/folders/{LOCK}"))
+    log, mode = logged(scenario), scenario.mode
+    claim = index_of(log, *mode.folder_create)  # the lock taken (its folder created)
+    delete = index_of(log, "DELETE", mode.dashboard("gone"))
+    handed_back = index_of(log, "DELETE", mode.folder(LOCK))
     assert claim < delete < handed_back
-    assert not [m for m, p in log if m == "POST" and p == "/api/dashboards/db"]  # no write
+    assert mode.writes(scenario.emulator) == []  # no write
     assert LOCK not in scenario.emulator.folder_uids(scenario.org_id)
 
 
@@ -64,12 +64,12 @@ def test_deletes_run_under_the_lock_the_writes_took(scenario: Scenario) -> None:
     run = scenario.publish("--prune")
 
     assert run.code == 0, run.output
-    log = logged(scenario)
-    assert log.count(("POST", "/api/folders")) == 1  # one lock for the writes and the deletes
-    write = log.index(("POST", "/api/dashboards/db"))
-    delete = log.index(("DELETE", "/api/dashboards/uid/gone"))
-    assert log.index(("POST", "/api/folders")) < write < delete
-    assert delete < log.index(("DELETE", f"/api/folders/{LOCK}"))
+    log, mode = logged(scenario), scenario.mode
+    assert count_of(log, *mode.folder_create) == 1  # one lock for the writes and the deletes
+    write = mode.first_write(scenario.emulator)
+    delete = index_of(log, "DELETE", mode.dashboard("gone"))
+    assert index_of(log, *mode.folder_create) < write < delete
+    assert delete < index_of(log, "DELETE", mode.folder(LOCK))
     assert scenario.mode.lock_deletes(scenario.emulator) != []
 
 
@@ -141,9 +141,8 @@ def test_an_org_failing_during_the_prune_is_said_once_and_nothing_is_deleted(
     scenario.remove_source(f"{ORG}/gone.json")
     scenario.remove_source(f"{ORG}/gone-too.json")
     # The publish itself passes; reading the candidates' history, Grafana rejects the token.
-    scenario.emulator.faults.add(
-        method="GET", path="/api/dashboards/uid/*/versions", status=401, times=None
-    )
+    method, path = scenario.mode.history_read
+    scenario.emulator.faults.add(method=method, path=path, status=401, times=None)
 
     run = scenario.publish("--prune")
 
@@ -216,8 +215,7 @@ def test_the_project_in_the_message_is_still_evidence_for_drift_and_adoption(
 
     assert adopted.code == 0, adopted.output
     assert "updated (adopted the change made in Grafana) apiorg/svc" in adopted.stdout
-    latest = scenario.emulator.versions(scenario.org_id, "svc")[-1].message
-    assert project_in_message(latest) == PROJECT
+    assert project_in_message(scenario.latest_message("svc")) == PROJECT
     scenario.remove_source(f"{ORG}/svc.json")
     pruned = scenario.publish("--prune")
     assert pruned.code == 0, pruned.output

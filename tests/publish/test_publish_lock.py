@@ -4,7 +4,7 @@ stale for long, and optional where the token may not create folders."""
 from __future__ import annotations
 
 import pytest
-from publish_support import ORG, Project, Seeded, make_dashboard, requests_to
+from publish_support import ORG, Project, Seeded, add_fault, make_dashboard, requests_of
 
 from dashgen.publish import Action, Connection, publish
 from dashgen.publish import lock as publish_lock
@@ -24,10 +24,9 @@ def test_taken_to_write_handed_back_and_not_taken_when_nothing_changes(
     first = publish(project.config, [ORG], connection=connection, dashboards=built)
     assert _actions(first) == {"a": "created"}
     assert LOCK not in seeded.emulator.folder_uids(seeded.org_id)
-    assert requests_to(seeded.emulator, "PUT", f"/api/folders/{LOCK}") == []  # created, deleted
-    assert [e.status for e in requests_to(seeded.emulator, "DELETE", f"/api/folders/{LOCK}")] == [
-        200
-    ]
+    assert requests_of(seeded.emulator, "PUT", f"/api/folders/{LOCK}") == []  # created, deleted
+    deletes = requests_of(seeded.emulator, "DELETE", f"/api/folders/{LOCK}")
+    assert [e.status for e in deletes] == [200]
     seeded.emulator.clear_request_log()
 
     again = publish(project.config, [ORG], connection=connection, dashboards=built)
@@ -77,7 +76,7 @@ def test_a_lock_held_too_long_fails_the_writes_with_a_sentence(
 def test_without_the_right_to_create_folders_publish_goes_on_and_says_so(
     seeded: Seeded, project: Project, connection: Connection
 ) -> None:
-    seeded.emulator.faults.add("POST", "/api/folders", status=403, times=None)
+    add_fault(seeded.emulator, "POST", "/api/folders", status=403, times=None)
     built = project.write(ORG, [make_dashboard("a")], folder=None, folder_uid=None)
 
     report = publish(project.config, [ORG], connection=connection, dashboards=built)

@@ -14,8 +14,11 @@ from publish_support import (
     OTHER_ORG,
     Project,
     Seeded,
+    add_fault,
+    is_save,
     issued,
     make_dashboard,
+    on_k8s,
     posts,
     seed,
     stored_json,
@@ -35,7 +38,7 @@ class BeforeFirstSave(httpx.BaseTransport):
         self.action: Callable[[], None] | None = action
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if self.action is not None and request.url.path == "/api/dashboards/db":
+        if self.action is not None and is_save(request):
             action, self.action = self.action, None
             action()
         return self.inner.handle_request(request)
@@ -162,7 +165,9 @@ def test_concurrent_writer_between_read_and_write_is_not_overwritten(
     assert "someone else between dashgen's read and its write" in event.error
     assert "re-run" in event.error
     assert stored_json(emulator, seeded.org_id, "a")["title"] == "Colleague"
-    assert [s.status for s in posts(emulator)][-1] == (409 if version == "13.0" else 412)
+    assert [s.status for s in posts(emulator)][-1] == (
+        409 if on_k8s() or version == "13.0" else 412
+    )
     assert len(posts(emulator)) == 2  # the first publish, then exactly one refused save
 
 
@@ -205,6 +210,10 @@ def test_name_exists_on_older_grafana_says_rename_or_force(
     event = only_event(publish(project.config, [ORG], connection=connection, dashboards=built))
 
     assert event.action is Action.FAILED
+    if on_k8s():  # asked for /apis, which 11.2 does not serve: said, nothing sent
+        assert "does not serve /apis" in event.error and "api auto or classic" in event.error
+        assert posts(emulator) == []
+        return
     assert "same title" in event.error and "--force" in event.error
 
 
@@ -263,7 +272,9 @@ def test_transient_faults_end_in_the_fault_free_state(
         connection=connection,
         dashboards=project.write(ORG, [make_dashboard("b")], folder=None, folder_uid=None),
     )
-    emulator.faults.add(method=method, path=path, kind=kind, times=times, retry_after_s=0.001)
+    if on_k8s() and path == "/api/dashboards/uid/*":
+        path = "/api/search"  # /apis reads every dashboard of a large batch with the LIST
+    add_fault(emulator, method, path, kind=kind, times=times, retry_after_s=0.001)
     built = project.write(ORG, [make_dashboard("a"), make_dashboard("b", panels=3)])
 
     report = publish(project.config, [ORG], connection=connection, dashboards=built)
@@ -288,7 +299,7 @@ def test_write_committed_but_answer_lost_adds_exactly_one_version(
             connection=connection,
             dashboards=project.write(ORG, [make_dashboard("a")]),
         )
-    emulator.faults.add(method="POST", path="/api/dashboards/db", kind=kind, times=1)
+    add_fault(emulator, "POST", "/api/dashboards/db", kind=kind, times=1)
     built = project.write(ORG, [make_dashboard("a", panels=3)])
 
     event = only_event(publish(project.config, [ORG], connection=connection, dashboards=built))
@@ -303,7 +314,7 @@ def test_faults_that_never_stop_fail_one_dashboard_and_not_the_others(
     seeded: Seeded, project: Project, connection: Connection
 ) -> None:
     emulator = seeded.emulator
-    emulator.faults.add(method="POST", path="/api/dashboards/db", kind="status", times=None)
+    add_fault(emulator, "POST", "/api/dashboards/db", kind="status", times=None)
     built = project.write(ORG, [make_dashboard("a")])
 
     event = only_event(publish(project.config, [ORG], connection=connection, dashboards=built))
@@ -318,7 +329,7 @@ def test_other_4xx_are_never_retried(
     seeded: Seeded, project: Project, connection: Connection
 ) -> None:
     emulator = seeded.emulator
-    emulator.faults.add(method="POST", path="/api/dashboards/db", kind="status", status=400)
+    add_fault(emulator, "POST", "/api/dashboards/db", kind="status", status=400)
     built = project.write(ORG, [make_dashboard("a")])
 
     event = only_event(publish(project.config, [ORG], connection=connection, dashboards=built))
@@ -363,11 +374,11 @@ def test_faults_over_real_http_end_in_the_fault_free_state(
         dashboards=project.write(ORG, [make_dashboard(uid) for uid in "abc"]),
     )
     save = "/api/dashboards/db"
-    emulator.faults.add(method="POST", path=save, kind="commit_then_drop", times=1)
-    emulator.faults.add(method="POST", path=save, kind="drop", times=1)
-    emulator.faults.add(method="POST", path=save, kind="status", status=502, times=1)
-    emulator.faults.add(method="POST", path=save, kind="retry_after", times=1, retry_after_s=0.001)
-    emulator.faults.add(method="GET", path="/api/dashboards/uid/*", kind="drop", times=2)
+    add_fault(emulator, "POST", save, kind="commit_then_drop", times=1)
+    add_fault(emulator, "POST", save, kind="drop", times=1)
+    add_fault(emulator, "POST", save, kind="status", status=502, times=1)
+    add_fault(emulator, "POST", save, kind="retry_after", times=1, retry_after_s=0.001)
+    add_fault(emulator, "GET", "/api/dashboards/uid/*", kind="drop", times=2)
     changed = project.write(ORG, [make_dashboard(uid, panels=3) for uid in "abcde"])
 
     report = publish(project.config, [ORG], connection=connection, dashboards=changed)

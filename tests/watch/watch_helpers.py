@@ -40,23 +40,28 @@ dashboard = {
     "uid": "py-dash",
     "title": "Python dashboard",
     "panels": [{"type": "stat", "title": PANEL_TITLE}],
+    "schemaVersion": 39,
 }
 """
 
 
 def jinja_source(uid: str, *, uses_macro: bool) -> str:
     if not uses_macro:
-        return json.dumps({"uid": uid, "title": uid, "panels": [{"type": "text", "title": uid}]})
+        panels = [{"type": "text", "title": uid}]
+        return json.dumps({"uid": uid, "title": uid, "panels": panels, "schemaVersion": 39})
     return (
         '{% import "panels.j2" as p %}\n'
         f'{{"uid": "{uid}", "title": "{uid}",\n'
+        ' "schemaVersion": 39,\n'
         ' "panels": [{{ p.stat("requests on " ~ prometheus_uid) }}]}\n'
     )
 
 
 def view_json(uid: str, title: str) -> str:
     panels = [{"type": "timeseries", "title": "CPU", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0}}]
-    return json.dumps({"uid": uid, "title": title, "panels": panels}, indent=2) + "\n"
+    # (a schemaVersion: /apis refuses a v1 dashboard it cannot migrate, and none is 0)
+    document = {"uid": uid, "title": title, "panels": panels, "schemaVersion": 39}
+    return json.dumps(document, indent=2) + "\n"
 
 
 def output(project: Path, uid: str) -> Path:

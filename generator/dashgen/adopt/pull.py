@@ -28,8 +28,7 @@ from dashgen.adopt.importer import AdoptOptions, AdoptReport, Incoming, adopt
 from dashgen.adopt.messages import AdoptError
 from dashgen.config import Config
 from dashgen.errors import DashgenError, UsageError
-from dashgen.grafana.backend import LiveDashboard, SearchHit
-from dashgen.grafana.classic import ClassicDashboards
+from dashgen.grafana.backend import DashboardBackend, LiveDashboard, SearchHit
 from dashgen.grafana.client import Connection
 from dashgen.model.forms import Form, classify
 from dashgen.model.normalize import content_hash
@@ -120,7 +119,7 @@ def _kept(
 class _Reader:
     """Reads for one pull: dashboards, folder titles, library panels (each once)."""
 
-    def __init__(self, session: OrgSession, backend: ClassicDashboards) -> None:
+    def __init__(self, session: OrgSession, backend: DashboardBackend) -> None:
         self.session = session
         self.backend = backend
         self.live: dict[str, LiveDashboard] = {}  # origin → what was read

@@ -94,6 +94,7 @@ Environment variables:
   GRAFANA_ADMIN_USER      server admin for org/token/bootstrap (default admin)
   GRAFANA_ADMIN_PASSWORD  that admin's password (else asked on a terminal)
   DASHGEN_LOG             log level: debug (like -v), info, warning, error
+  DASHGEN_API             dashboard API: auto, classic or k8s (like --api)
   HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
                           proxies for requests to Grafana (as curl reads them)
   SSL_CERT_FILE, SSL_CERT_DIR

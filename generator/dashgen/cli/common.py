@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,6 +155,28 @@ def grafana_connection_options(func: F) -> F:
     return func
 
 
+API_META_KEY = "dashgen.api"
+
+
+def _remember_api(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.meta[API_META_KEY] = value
+
+
+def api_option(func: F) -> F:
+    """``--api auto|classic|k8s``: which dashboard API publishes (read by
+    ``publish_connection``, after it env DASHGEN_API, then ``[grafana] api``)."""
+    return click.option(
+        "--api",
+        type=click.Choice(["auto", "classic", "k8s"]),
+        expose_value=False,
+        callback=_remember_api,
+        help="Dashboard API: classic /api, k8s /apis/dashboard.grafana.app, or auto (the "
+        "default: /apis when Grafana serves a stable version, else classic); env DASHGEN_API, "
+        "[grafana] api in the config.",
+    )(func)
+
+
 def tls_verify(ca_cert: Path | None, insecure: bool) -> bool | str:
     """What the Grafana client verifies TLS against: --insecure (warned), a CA bundle, or the
     system store."""
@@ -177,11 +200,15 @@ def publish_connection(
         DEFAULT_TIMEOUT_S,
         Connection,
     )  # only commands that talk to Grafana
+    from dashgen.grafana.discovery import api_choice
 
     url = grafana_url_from(grafana_url, config.grafana_url, config=config)
+    ctx = click.get_current_context(silent=True)
+    option = ctx.meta.get(API_META_KEY) if ctx is not None else None
     return Connection(
         url=url,
         verify=tls_verify(ca_cert, insecure),
         allow_insecure_http=allow_insecure_http,
         timeout_s=timeout_s or config.grafana.timeout_s or DEFAULT_TIMEOUT_S,
+        api=api_choice(option, os.environ, config),
     )

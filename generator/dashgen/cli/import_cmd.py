@@ -18,6 +18,7 @@ from dashgen.adopt import (
 )
 from dashgen.cli.common import (
     CliContext,
+    api_option,
     grafana_connection_options,
     parse_vars,
     pass_cli,
@@ -163,6 +164,7 @@ def import_command(
 @click.option("--all", "everything", is_flag=True, help="Every dashboard of the org.")
 @adopt_options
 @grafana_connection_options
+@api_option
 @pass_cli
 def pull_command(
     cli: CliContext,

@@ -12,6 +12,7 @@ import click
 from dashgen.build import BuiltDashboard, build
 from dashgen.cli.common import (
     CliContext,
+    api_option,
     grafana_connection_options,
     output_option,
     parse_vars,
@@ -35,6 +36,14 @@ from dashgen.publish import DEFAULT_CONCURRENCY, PruneOptions, plan
 from dashgen.publish import publish as publish_dashboards
 
 PROGRESS_BAR_THRESHOLD = 5
+
+
+def skip_managed_option(func: Any) -> Any:
+    return click.option(
+        "--skip-managed",
+        is_flag=True,
+        help="A dashboard Git Sync manages (never written) is expected: it fails nothing.",
+    )(func)
 
 
 def org_selection(func: Any) -> Any:
@@ -74,6 +83,8 @@ def org_selection(func: Any) -> Any:
     help="Dashboards written at the same time (reads run wider).",
 )
 @pruning_options(with_yes=True)
+@api_option
+@skip_managed_option
 @pass_cli
 def publish(
     cli: CliContext,
@@ -95,6 +106,7 @@ def publish(
     prune_keep_edited: bool,
     yes: bool,
     allow_missing_datasources: bool,
+    skip_managed: bool,
 ) -> None:
     """Publish the build of each org (building first if stale): only what changed.
 
@@ -152,6 +164,7 @@ def publish(
         concurrency=concurrency,
         prune=pruning,
         allow_missing_datasources=allow_missing_datasources,
+        skip_managed=skip_managed,
     )
     if show_bar:
         label = "Planning" if dry_run else "Publishing"
@@ -165,7 +178,11 @@ def publish(
         print_changes(report)
     else:
         kept_is_expected = bool(pruning and pruning.keep_edited)
-        printer = print_json_event if output_format == "json" else event_printer(kept_is_expected)
+        printer = (
+            print_json_event
+            if output_format == "json"
+            else event_printer(kept_is_expected, skip_managed)
+        )
         report = publish_dashboards(config, orgs, on_event=printer, **options)
     finish(report, output_format)
 
@@ -176,6 +193,8 @@ def publish(
 @var_option
 @output_option
 @pruning_options(with_yes=False)
+@api_option
+@skip_managed_option
 @click.pass_context
 def diff(
     ctx: click.Context,
@@ -193,6 +212,7 @@ def diff(
     prune_max: int | None,
     prune_keep_edited: bool,
     allow_missing_datasources: bool,
+    skip_managed: bool,
 ) -> None:
     """Show what publish would change, dashboard by dashboard (exit 1 when anything would).
 
@@ -215,6 +235,7 @@ def diff(
         dashboards=dashboards,
         prune=pruning,
         allow_missing_datasources=allow_missing_datasources,
+        skip_managed=skip_managed,
     )
     if output_format == "json":
         print_plan_json(planned)

@@ -28,6 +28,7 @@ DIFF_STATUS = {
     Action.UNCHANGED: "unchanged",
     Action.DRIFTED: "drifted",
     Action.FAILED: "failed",
+    Action.SKIPPED: "skipped",
 }
 
 
@@ -46,14 +47,17 @@ def event_line(event: PublishEvent, *, with_error: bool = True) -> str:
     return line
 
 
-def event_printer(kept_is_expected: bool) -> Callable[[PublishEvent], None]:
+def event_printer(
+    kept_is_expected: bool, skip_managed: bool = False
+) -> Callable[[PublishEvent], None]:
     """Prints one event as it happens; why a dashboard failed, drifted or was kept (when
     that fails the run) is said once, under "Not published:"/"Not pruned:" at the end."""
 
     def print_event(event: PublishEvent) -> None:
         if event.org_failed:
             return  # said once for the org, at the end
-        click.echo(event_line(event, with_error=not is_problem(event, kept_is_expected)))
+        problem = is_problem(event, kept_is_expected, skip_managed)
+        click.echo(event_line(event, with_error=not problem))
 
     return print_event
 
@@ -69,7 +73,7 @@ def is_prune_event(event: PublishEvent) -> bool:
 
 def print_changes(report: PublishReport) -> None:
     """After a progress bar: what deserves a look (new ones are only counted)."""
-    print_event = event_printer(report.kept_is_expected)
+    print_event = event_printer(report.kept_is_expected, report.skip_managed)
     for event in sorted(report.events, key=lambda e: (e.org, e.uid)):
         if event.action not in (Action.UNCHANGED, Action.CREATED):
             print_event(event)
@@ -92,6 +96,7 @@ def finish(report: PublishReport, output_format: str) -> None:
             "notes": report.notes,
             "prune_refusals": report.prune_refusals,
             "warnings": report.warnings,
+            "backends": report.backends,
         }
         click.echo(json.dumps(summary, sort_keys=True))
     else:
@@ -206,6 +211,7 @@ def print_plan_json(planned: PlanReport) -> None:
             "diff": text,
             "error": item.error,
             "org_failed": item.org_failed,
+            "backend": planned.backends.get(item.org),
         }
         click.echo(json.dumps(record, sort_keys=True))
     for org, error in planned.org_errors.items():

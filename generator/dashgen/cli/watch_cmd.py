@@ -11,6 +11,7 @@ import click
 
 from dashgen.cli.common import (
     CliContext,
+    api_option,
     grafana_connection_options,
     parse_vars,
     publish_connection,
@@ -72,6 +73,7 @@ from dashgen.watch.changes import AUTHORING_TIMING, Timing
 )
 @server_options(grafana_url=False)
 @grafana_connection_options
+@api_option
 @click.pass_context
 def watch(
     ctx: click.Context,

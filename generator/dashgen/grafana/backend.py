@@ -1,6 +1,8 @@
 """What a dashboard backend gives the publisher, whichever Grafana API it speaks.
 
-A backend (``dashgen.grafana.classic.ClassicDashboards`` for ``/api``) is made for one
+A backend (``dashgen.grafana.classic.ClassicDashboards`` for ``/api``,
+``dashgen.grafana.k8s.K8sDashboards`` for ``/apis/dashboard.grafana.app``; both satisfy
+``DashboardBackend``; ``dashgen.grafana.discovery`` chooses) is made for one
 org's client and offers the same small set of calls: ``current_org``, ``server_info``,
 ``current_login``, ``get``, ``existing_uids``, ``get_folder``, ``create_folder``,
 ``history`` and ``save``; for the publish lock ``claim_folder``, ``update_folder``,
@@ -14,8 +16,14 @@ URL or reads a status code itself: a write that lost a version race raises
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from dashgen.grafana.admin import Org
+    from dashgen.grafana.datasources import Datasource
+    from dashgen.grafana.server import ServerInfo
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,15 @@ class LiveDashboard:
     url: str  # as Grafana gives it (often relative: /d/<uid>/<slug>)
     updated: str = ""  # meta.updated: when the live version was saved (Grafana's clock)
     manager: Manager | None = None  # None: nobody but API writers (dashgen, the UI) owns it
+    # The live version's message when the object itself carries it (/apis: the
+    # grafana.app/message annotation); None: read it from the version history.
+    message: str | None = None
+    # /apis: the content hash of the build dashgen's write of this version came from (the
+    # server may store a migrated form of what was sent); None: not dashgen's, or unknown.
+    build_hash: str | None = None
+    # /apis: the version Grafana stores it in (status.conversion.storedVersion: "v1", "v2"
+    # ...); "" when not said (the classic API)
+    stored_version: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,3 +96,83 @@ class FolderInfo:
     title: str
     created_by: str  # the login of the identity that created it
     managed: bool  # Git Sync or another manager owns it: never deleted
+
+
+class DashboardBackend(Protocol):
+    """The calls the publisher, the publish lock, prune and pull make on one org's Grafana."""
+
+    name: str  # "classic" or "k8s"
+    # A dry run may send each planned write with the server's own dry run (?dryRun=All).
+    validates_writes: bool
+
+    @property
+    def display_url(self) -> str: ...
+
+    def describe(self) -> str: ...
+
+    def forget(self) -> None: ...
+
+    def current_org(self) -> Org: ...
+
+    def server_info(self) -> ServerInfo: ...
+
+    def current_login(self) -> str | None: ...
+
+    def server_date(self) -> str | None: ...
+
+    def get(self, uid: str) -> LiveDashboard | None: ...
+
+    def existing_uids(self) -> set[str]: ...
+
+    def search_dashboards(self, folder_uids: list[str] | None = None) -> list[SearchHit]: ...
+
+    def library_element(self, uid: str) -> dict[str, Any] | None: ...
+
+    def history(self, uid: str, version: int) -> VersionRecord | None: ...
+
+    def versions(self, uid: str, limit: int = ...) -> list[VersionRecord]: ...
+
+    def delete(self, uid: str) -> bool: ...
+
+    def datasources(self) -> list[Datasource]: ...
+
+    def save(
+        self,
+        document: Mapping[str, Any],
+        *,
+        uid: str,
+        base_version: int | None,
+        folder_uid: str | None,
+        message: str,
+        overwrite: bool = False,
+        dry_run: bool = False,
+        build_hash: str | None = None,
+    ) -> SaveResult: ...
+
+    def would_store(
+        self,
+        document: Mapping[str, Any],
+        *,
+        uid: str,
+        base_version: int | None,
+        folder_uid: str | None,
+        message: str,
+    ) -> dict[str, Any] | None: ...
+
+    # -- folders ------------------------------------------------------------------------
+
+    def get_folder(self, uid: str) -> dict[str, Any] | None: ...
+
+    def folder_exists(self, uid: str) -> bool: ...
+
+    def create_folder(self, uid: str, title: str) -> None: ...
+
+    def claim_folder(self, uid: str, title: str) -> dict[str, Any] | None: ...
+
+    def update_folder(self, uid: str, title: str, version: int) -> dict[str, Any]: ...
+
+    def folder_info(self, uid: str) -> FolderInfo | None: ...
+
+    def folder_is_empty(self, uid: str) -> bool: ...
+
+    def delete_folder(self, uid: str) -> bool: ...

@@ -49,9 +49,21 @@ class ClassicDashboards(ClassicFolders):
     """One org's dashboards and folders through the classic API (the client's token's org)."""
 
     name = "classic"
+    validates_writes = False  # the classic API has no dry run
 
     def __init__(self, client: GrafanaClient) -> None:
         self.client = client
+
+    def describe(self) -> str:
+        return "the classic API (/api/dashboards)"
+
+    def forget(self) -> None:
+        """Nothing is kept between reads here."""
+
+    def would_store(self, document: Mapping[str, Any], **_: Any) -> dict[str, Any] | None:
+        """None: the classic save stores what it is sent (its refresh rewrite aside, which
+        the publisher applies itself)."""
+        return None
 
     @property
     def display_url(self) -> str:
@@ -233,6 +245,8 @@ class ClassicDashboards(ClassicFolders):
         folder_uid: str | None,
         message: str,
         overwrite: bool = False,
+        dry_run: bool = False,
+        build_hash: str | None = None,
     ) -> SaveResult:
         """``POST /api/dashboards/db`` of ``document`` as the successor of ``base_version``
         (None: a new dashboard). Never retried here: every success adds a version.
@@ -241,6 +255,8 @@ class ClassicDashboards(ClassicFolders):
         (412 version-mismatch; 409 on Grafana 13); a 412 that means something else
         (``name-exists``, ``plugin-dashboard``) is raised as it is.
         """
+        if dry_run:
+            raise ValueError("the classic API has no dry run (validates_writes is False)")
         body: dict[str, Any] = {
             "dashboard": _save_model(document, uid, base_version),
             "overwrite": overwrite,

@@ -39,6 +39,9 @@ class ClassicFolders:
         except NotFoundError:
             return None
 
+    def folder_exists(self, uid: str) -> bool:
+        return self.get_folder(uid) is not None
+
     def create_folder(self, uid: str, title: str) -> None:
         """Create the folder; fine when a concurrent (or lost-answer) create made it already.
 

@@ -18,7 +18,7 @@ import random
 import ssl
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -47,6 +47,9 @@ from dashgen.secrets import (
     unsafe_character,
 )
 from dashgen.urls import grafana_url_problem
+
+if TYPE_CHECKING:
+    from dashgen.grafana.discovery import ApiChoice
 
 log = logging.getLogger(__name__)
 RETRYABLE = (GrafanaConnectionError, ServerError, RateLimitedError)
@@ -250,6 +253,9 @@ class GrafanaClient:
         if isinstance(body, dict):
             message = answers.shortened(str(body.get("message") or ""))
             status_text = body.get("status") if isinstance(body.get("status"), str) else None
+            if body.get("kind") == "Status":  # /apis (grafana-apis.md §0): the reason says it
+                reason = body.get("reason")
+                status_text = reason if isinstance(reason, str) and reason else None
             message_id = body.get("messageId") if isinstance(body.get("messageId"), str) else None
         elif isinstance(body, str):
             message = answers.shortened(body)
@@ -273,7 +279,8 @@ class Connection:
     """How to reach one Grafana, whatever the credentials: the only such type.
 
     ``url`` carries no credentials; ``transport`` is the test seam (an httpx transport,
-    such as the emulator's ``transport()``).
+    such as the emulator's ``transport()``). ``api``: which dashboard API to publish through
+    (``dashgen.grafana.discovery``); None: the project's ``[grafana] api``, else auto.
     """
 
     url: str
@@ -282,6 +289,7 @@ class Connection:
     retry: RetryPolicy = DEFAULT_RETRY
     timeout_s: float = DEFAULT_TIMEOUT_S
     transport: httpx.BaseTransport | None = None
+    api: ApiChoice | None = None
 
     @property
     def display_url(self) -> str:

@@ -68,6 +68,7 @@ def publish(
     lock: bool = True,
     prune: PruneOptions | None = None,
     allow_missing_datasources: bool = False,
+    skip_managed: bool = False,
 ) -> PublishReport:
     """Publish the built dashboards of each org in ``org_names``; never raises per dashboard
     or per org (an org that fails as a whole is in ``org_errors``).
@@ -83,7 +84,9 @@ def publish(
     """
     _check_prune(config, prune, only_uids)
     started = time.monotonic()
-    report = PublishReport(kept_is_expected=bool(prune and prune.keep_edited))
+    report = PublishReport(
+        kept_is_expected=bool(prune and prune.keep_edited), skip_managed=skip_managed
+    )
     git_sha = git_short_sha(config.root)
     batches = list(_select(config, org_names, dashboards, only_uids))
     concurrent = len(batches) > 1
@@ -105,6 +108,7 @@ def publish(
             lock=lock,
             allow_missing_datasources=allow_missing_datasources,
             in_flight=in_flight,
+            skip_managed=skip_managed,
         ) as session:
             return session.publish(selected, on_event=notify, dry_run=dry_run, prune=prune)
 
@@ -129,11 +133,14 @@ def plan(
     read_concurrency: int = 2 * DEFAULT_CONCURRENCY,
     prune: PruneOptions | None = None,
     allow_missing_datasources: bool = False,
+    skip_managed: bool = False,
 ) -> PlanReport:
     """What ``publish`` would do, with the comparable documents on both sides (for diff);
     with ``prune``, what it would delete (``report.prune``)."""
     _check_prune(config, prune, only_uids)
-    report = PlanReport(kept_is_expected=bool(prune and prune.keep_edited))
+    report = PlanReport(
+        kept_is_expected=bool(prune and prune.keep_edited), skip_managed=skip_managed
+    )
     for org, selected in _select(config, org_names, dashboards, only_uids):
         with OrgSession(
             config,
@@ -142,6 +149,7 @@ def plan(
             concurrency=read_concurrency,
             git_sha=None,
             allow_missing_datasources=allow_missing_datasources,
+            skip_managed=skip_managed,
         ) as session:
             part = session.plan(selected, with_documents=True, prune=prune)
         report.merge(part)

@@ -38,7 +38,9 @@ def publish_batch(
     """Publish ``selected`` (this org's, sorted), then prune; never raises per dashboard."""
     started = time.monotonic()
     org = session.org
-    report = PublishReport(kept_is_expected=bool(pruning and pruning.keep_edited))
+    report = PublishReport(
+        kept_is_expected=bool(pruning and pruning.keep_edited), skip_managed=session.skip_managed
+    )
 
     def record(event: PublishEvent) -> None:
         report.events.append(event)
@@ -51,6 +53,8 @@ def publish_batch(
         (failed.append if event.action is Action.FAILED else record)(event)
 
     error = session.open()
+    if session.api_description is not None:
+        report.backends[org] = session.api_description
     if error is not None:
         report.org_errors[org] = error
         report.org_exit_codes[org] = session.open_exit_code
@@ -97,7 +101,7 @@ def _dashboards(
         return
     if session.org_failure.sentence is None:
         session.prepare(ready, create_folders=not dry_run)
-    if dry_run:
+    if dry_run:  # (on /apis the plan has Grafana validate each planned write: a dry run)
         plan_one = session.org_failure.guard(session.org, partial(dashboard.plan, session))
         for planned in session.each(ready, plan_one):
             settle(planned.event())
@@ -121,8 +125,12 @@ def plan_batch(
     """What ``publish_batch`` would do (never a write); a failed org's dashboards are FAILED
     items carrying its sentence, with ``org_failed``."""
     org = session.org
-    report = PlanReport(kept_is_expected=bool(pruning and pruning.keep_edited))
+    report = PlanReport(
+        kept_is_expected=bool(pruning and pruning.keep_edited), skip_managed=session.skip_managed
+    )
     error = session.open()
+    if session.api_description is not None:
+        report.backends[org] = session.api_description
     if error is not None:
         report.items = [
             PlannedDashboard(org, built, Action.FAILED, error=error, org_failed=True)

@@ -36,12 +36,13 @@ refused by Grafana and never followed by an overwrite.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from dashgen.build.manifest import BuiltDashboard
-from dashgen.errors import DashgenError
+from dashgen.errors import DashgenError, VersionConflictError
 from dashgen.grafana.backend import LiveDashboard, VersionRecord
 from dashgen.model.normalize import as_stored, comparable, content_hash, hash_canonical
 from dashgen.publish.events import (
@@ -51,13 +52,14 @@ from dashgen.publish.events import (
     PlannedDashboard,
     PublishEvent,
 )
-from dashgen.publish.provenance import hash_in_message, wrote
+from dashgen.publish.provenance import hash_in_message, version_message, wrote
 from dashgen.publish.pulled import was_pulled
 
 if TYPE_CHECKING:
     from dashgen.publish.session import OrgSession
 
 WRITES = (Action.WOULD_CREATE, Action.WOULD_UPDATE)
+GIT_SYNC = "repo"  # grafana.app/managedBy of a dashboard Git Sync provisions (§8.2)
 
 logger = logging.getLogger(__name__)
 
@@ -73,10 +75,51 @@ def plan(
     trust_search: bool = True,
     with_documents: bool = False,
 ) -> PlannedDashboard:
-    """Decide what to do with one dashboard: a read or two, never a write.
+    """Decide what to do with one dashboard: a read or two, never a write (on /apis a
+    planned write is also sent as a server dry run: what Grafana would store, or why it
+    would refuse it).
 
     ``with_documents`` (diff) keeps both sides for diffing and does not look for
     adoptions (they change no content)."""
+    planned = _plan(session, built, trust_search=trust_search, with_documents=with_documents)
+    assert session.backend is not None
+    if planned.action in WRITES and not with_documents and session.backend.validates_writes:
+        return server_checked(session, planned)
+    return planned
+
+
+def server_checked(session: OrgSession, planned: PlannedDashboard) -> PlannedDashboard:
+    """``planned`` with the hash of what the server will store (``?dryRun=All``), or FAILED
+    with the server's refusal. A lost race is left to the write to find and say."""
+    backend = session.backend
+    assert backend is not None
+    built = planned.built
+    document, sent_hash = stored_form(session, built)
+    doing = session.doing(f"Grafana's dry run of saving {describe(built)}", built)
+    try:
+        stored = backend.would_store(
+            document,
+            uid=built.uid,
+            base_version=planned.live_version,
+            folder_uid=built.target_folder_uid,
+            message=version_message(sent_hash, session.git_sha, session.config.project),
+        )
+    except VersionConflictError:
+        return planned
+    except DashgenError as error:
+        why = session.explain(error, doing)
+        return replace(planned, action=Action.FAILED, error=f"would be refused: {why}")
+    stored_hash = content_hash(stored) if stored is not None else sent_hash
+    return replace(planned, stored_hash=stored_hash)
+
+
+def _plan(
+    session: OrgSession,
+    built: BuiltDashboard,
+    *,
+    trust_search: bool,
+    with_documents: bool,
+) -> PlannedDashboard:
     backend = session.backend
     assert backend is not None
     desired = comparable(stored_form(session, built)[0]) if with_documents else None
@@ -99,25 +142,47 @@ def plan(
             url=session.absolute(live.url),
             read=True,
         )
+        if live.manager is not None and live.manager.kind == GIT_SYNC:
+            return replace(planned, action=Action.SKIPPED, error=managed_by(built, live))
+        # A v1 write over a schema v2 dashboard (Grafana 13's editor) flattens what v1 cannot
+        # hold (grafana-apis.md §9.6): only with --force.
+        kept = None
+        if live.stored_version.startswith("v2") and not session.force:
+            kept = replace(planned, action=Action.DRIFTED, error=stored_as_v2(built, live))
         concurrent = written_during_run(session, live)
-        if is_built(live, built, session.min_refresh_interval):
-            if concurrent:
-                return replace(planned, action=Action.UNCHANGED, note=PUBLISHED_CONCURRENTLY)
-            if not with_documents and _to_adopt(session, built, live):
-                return replace(planned, action=Action.WOULD_UPDATE, note=ADOPTED)
-            return replace(planned, action=Action.UNCHANGED)
+        matches = is_built(live, built, session.lazy_min_refresh_interval)
+        if not matches and with_documents and backend.validates_writes:
+            matches, planned = _matches_as_stored(session, planned, live)
+        if matches:
+            result = _as_built(session, planned, live, concurrent, with_documents)
+            return kept if kept is not None and result.action in WRITES else result
         if concurrent:
-            record = backend.history(built.uid, live.version)
+            record = live_record(session, built.uid, live)
             if record is not None and hash_in_message(record.message) is not None:
                 return replace(
                     planned, action=Action.FAILED, error=by_another_publisher(built, live, record)
                 )
         drift = None if session.force else _drift(session, built, live)
+        if drift is not None and backend.validates_writes and not with_documents:
+            # Not dashgen's: maybe the source now matches it as the server stores it.
+            matches, planned = _matches_as_stored(session, planned, live)
+            if matches:
+                result = _as_built(session, planned, live, concurrent, with_documents)
+                return kept if kept is not None and result.action in WRITES else result
     except DashgenError as error:
         return replace(base, action=Action.FAILED, error=session.explain(error, doing))
     if drift is not None:
-        return replace(planned, action=Action.DRIFTED, error=drift)
-    return replace(planned, action=Action.WOULD_UPDATE)
+        return kept or replace(planned, action=Action.DRIFTED, error=drift)
+    return kept or replace(planned, action=Action.WOULD_UPDATE)
+
+
+def stored_as_v2(built: BuiltDashboard, live: LiveDashboard) -> str:
+    return (
+        f"{describe(built)} is stored in Grafana as a schema {live.stored_version} dashboard "
+        "(saved from Grafana 13's dashboard editor); a v1 write would flatten what v1 cannot "
+        "hold (tabs, auto grids, conditional rendering): not overwritten: bring the change "
+        "into the source, or re-run with --force to replace it"
+    )
 
 
 def _drift(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -> str | None:
@@ -127,7 +192,7 @@ def _drift(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -> s
     if was_pulled(session.config.root, session.org, built.uid, live.version, live_hash):
         return None  # untouched since `dashgen pull` read it (dashgen.publish.pulled)
     # A 403 here means the token cannot save either: let it fail with that sentence.
-    record = session.backend.history(built.uid, live.version)
+    record = live_record(session, built.uid, live)
     if record is not None and wrote(record.message, live_hash):
         session.learn_identity(live.updated_by)
         return None
@@ -149,14 +214,16 @@ def _drift(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -> s
 def _to_adopt(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -> bool:
     """Whether the live version (which equals the build) is someone else's, so that one
     write with dashgen's message should record it as dashgen's."""
-    if session.saved_by_dashgen(live.updated_by):
+    # The saver's identity spares the history read; an object that carries its message
+    # (/apis) needs neither.
+    if live.message is None and session.saved_by_dashgen(live.updated_by):
         return False
     assert session.backend is not None
     live_hash = content_hash(live.dashboard)  # the stored form: what the message names
     if was_pulled(session.config.root, session.org, built.uid, live.version, live_hash):
         return False  # still as `dashgen pull` read it: dashgen's already
     try:
-        record = session.backend.history(built.uid, live.version)
+        record = live_record(session, built.uid, live)
     except DashgenError:
         return False  # cannot tell: leave it (the drift guard will ask again)
     if record is None:
@@ -167,8 +234,79 @@ def _to_adopt(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -
     return True
 
 
+def _as_built(
+    session: OrgSession,
+    planned: PlannedDashboard,
+    live: LiveDashboard,
+    concurrent: bool,
+    with_documents: bool,
+) -> PlannedDashboard:
+    """The live dashboard holds the build: unchanged, or one write to adopt it."""
+    if planned.desired is not None:
+        planned = replace(planned, desired=planned.live)  # as stored: no difference
+    if concurrent:
+        return replace(planned, action=Action.UNCHANGED, note=PUBLISHED_CONCURRENTLY)
+    if not with_documents and _to_adopt(session, planned.built, live):
+        return replace(planned, action=Action.WOULD_UPDATE, note=ADOPTED)
+    return replace(planned, action=Action.UNCHANGED)
+
+
+def _matches_as_stored(
+    session: OrgSession, planned: PlannedDashboard, live: LiveDashboard
+) -> tuple[bool, PlannedDashboard]:
+    """Whether the build, as this server would store it (a dry run), is ``live``; the plan
+    then diffs that stored form (/apis migrates v1 writes to the latest schemaVersion)."""
+    built = planned.built
+    stored = _as_stored_by_server(session, built, live)
+    if stored is None:
+        return False, planned
+    if planned.desired is not None:
+        planned = replace(planned, desired=comparable(stored))
+    same = live.folder_uid == built.target_folder_uid
+    return same and content_hash(stored) == content_hash(live.dashboard), planned
+
+
+def _as_stored_by_server(
+    session: OrgSession, built: BuiltDashboard, live: LiveDashboard
+) -> dict[str, Any] | None:
+    """The build as this server would store it over ``live`` (/apis migrates v1 writes:
+    a dry run says how), None when it cannot tell; a changed dashboard costs this one read."""
+    assert session.backend is not None
+    document, build_hash = stored_form(session, built)
+    try:
+        return session.backend.would_store(
+            document,
+            uid=built.uid,
+            base_version=live.version,
+            folder_uid=built.target_folder_uid,
+            message=version_message(build_hash, session.git_sha, session.config.project),
+        )
+    except DashgenError:
+        return None  # the write will say why, if it comes to one
+
+
+def live_record(session: OrgSession, uid: str, live: LiveDashboard) -> VersionRecord | None:
+    """The record of the live version: from the object when it carries its message
+    (/apis), else from the version history (one read)."""
+    if live.message is not None:
+        return VersionRecord(version=live.version, message=live.message, created_by=live.updated_by)
+    assert session.backend is not None
+    return session.backend.history(uid, live.version)
+
+
+def managed_by(built: BuiltDashboard, live: LiveDashboard) -> str:
+    assert live.manager is not None
+    return (
+        f"{describe(built)} is managed by {live.manager.describe()}; not written (a write "
+        "would become a commit to that repository, or be refused): change it there, or "
+        "pass --skip-managed if skipping it is expected"
+    )
+
+
 def is_built(
-    live: LiveDashboard, built: BuiltDashboard, min_refresh_interval: str | None = None
+    live: LiveDashboard,
+    built: BuiltDashboard,
+    min_refresh_interval: str | Callable[[], str] | None = None,
 ) -> bool:
     """The live dashboard is the build as Grafana stores it: same comparable content, same
     folder (``min_refresh_interval``: the server's, None when no rewrite is expected)."""
@@ -178,11 +316,25 @@ def is_built(
     # Grafana usually returns what dashgen stored, which is canonical already: hashing it
     # as it is saves most of the CPU of an unchanged republish. If that does not match,
     # the full comparison (normalising the live copy) decides.
-    if hash_canonical(live.dashboard) == built.content_hash:
+    canonical_hash = hash_canonical(live.dashboard)
+    if canonical_hash == built.content_hash:
         return True
+    # /apis: what dashgen stored for this very build (Grafana migrated it on write): the
+    # annotation names the form that was sent, the message what was stored.
+    message = live.message if live.build_hash is not None else None
+    same_build = message is not None and live.build_hash == built.content_hash
+    if same_build and wrote(str(message), canonical_hash):
+        return True  # (what Grafana stored is canonical already: no normalising)
     live_hash = content_hash(live.dashboard)
     if live_hash == built.content_hash:
         return True
+    ours = message is not None and wrote(message, live_hash)
+    if ours and live.build_hash == built.content_hash:
+        return True
+    if callable(min_refresh_interval):  # asked only now: it may cost a request
+        min_refresh_interval = min_refresh_interval()
+    if ours and min_refresh_interval:
+        return live.build_hash == stored_form_of(built, min_refresh_interval)[1]
     # Only a live refresh equal to the minimum can be Grafana's rewrite of the build's.
     if not min_refresh_interval or live.dashboard.get("refresh") != min_refresh_interval:
         return False

@@ -20,6 +20,7 @@ class Action(StrEnum):
     UPDATED = "updated"
     UNCHANGED = "unchanged"
     DRIFTED = "drifted"  # changed in Grafana since dashgen last wrote it; skipped (no --force)
+    SKIPPED = "skipped"  # managed by Git Sync: never written (a problem unless --skip-managed)
     FAILED = "failed"
     WOULD_CREATE = "would-create"
     WOULD_UPDATE = "would-update"
@@ -106,8 +107,12 @@ class PublishReport:
     # sentences worth a look that fail nothing (a missing datasource let through, ...)
     warnings: list[str] = field(default_factory=list)
     kept_is_expected: bool = False  # --prune-keep-edited
+    skip_managed: bool = False  # --skip-managed: a dashboard Git Sync manages fails nothing
+    # org name -> the dashboard API its dashboards went through, and why (--output json)
+    backends: dict[str, str] = field(default_factory=dict)
 
     def merge(self, other: PublishReport) -> None:
+        self.backends.update(other.backends)
         self.events.extend(other.events)
         self.org_errors.update(other.org_errors)
         self.org_exit_codes.update(other.org_exit_codes)
@@ -121,7 +126,11 @@ class PublishReport:
 
     @property
     def failures(self) -> list[PublishEvent]:
-        return [event for event in self.events if is_problem(event, self.kept_is_expected)]
+        return [
+            event
+            for event in self.events
+            if is_problem(event, self.kept_is_expected, self.skip_managed)
+        ]
 
     @property
     def exit_code(self) -> int:
@@ -135,9 +144,13 @@ class PublishReport:
         return not self.failures and not self.org_errors and not self.prune_refusals
 
 
-def is_problem(event: PublishEvent, kept_is_expected: bool = False) -> bool:
+def is_problem(
+    event: PublishEvent, kept_is_expected: bool = False, skip_managed: bool = False
+) -> bool:
     if event.action is Action.KEPT:
         return not kept_is_expected
+    if event.action is Action.SKIPPED:
+        return not skip_managed
     return event.action in PROBLEMS
 
 
@@ -157,6 +170,9 @@ class PlannedDashboard:
     org_failed: bool = False  # the whole org failed: ``error`` is the org's sentence
     note: str | None = None
     read: bool = False  # the live dashboard was read (False: a create decided by the search)
+    # /apis: the content hash of what Grafana will store for this write (its dry run); None:
+    # not asked (the classic API stores what it is sent)
+    stored_hash: str | None = None
 
     def event(self) -> PublishEvent:
         return PublishEvent(
@@ -183,8 +199,11 @@ class PlanReport:
     prune_refusals: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     kept_is_expected: bool = False  # --prune-keep-edited
+    skip_managed: bool = False  # --skip-managed
+    backends: dict[str, str] = field(default_factory=dict)  # org name -> dashboard API
 
     def merge(self, other: PlanReport) -> None:
+        self.backends.update(other.backends)
         self.items.extend(other.items)
         self.org_errors.update(other.org_errors)
         self.org_exit_codes.update(other.org_exit_codes)
@@ -200,5 +219,10 @@ class PlanReport:
             bool(self.org_errors)
             or bool(self.prune_refusals)
             or any(e.action is not Action.KEPT or not self.kept_is_expected for e in self.prune)
-            or any(i.action != Action.UNCHANGED and i.note != ADOPTED for i in self.items)
+            or any(
+                i.action != Action.UNCHANGED
+                and i.note != ADOPTED
+                and not (i.action is Action.SKIPPED and self.skip_managed)
+                for i in self.items
+            )
         )

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 from dashgen.errors import DashgenError, VersionConflictError
-from dashgen.grafana.classic import ClassicDashboards
+from dashgen.grafana.backend import DashboardBackend
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class Acquired:
 class PublishLock:
     """The lock of one org, through that org's backend."""
 
-    def __init__(self, backend: ClassicDashboards) -> None:
+    def __init__(self, backend: DashboardBackend) -> None:
         self.backend = backend
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self._title = ""

@@ -75,6 +75,11 @@ def evidence(
     """Whose ``live`` is, for this session's project (``records``: ``history(uid)``)."""
     project = session.config.project
     live_hash = content_hash(live.dashboard)
+    if live.message is not None:
+        # /apis: the object carries its message, also after a write that kept the version
+        # (an identical spec, e.g. an adoption, adds no version to the history).
+        carried = VersionRecord(live.version, live.message, live.updated_by)
+        records = [carried, *(r for r in records if r.version != live.version)]
     newest = records[0] if records and records[0].version == live.version else None
     if (
         project

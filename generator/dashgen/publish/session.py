@@ -21,6 +21,7 @@ is a token Grafana rejects (401) during a batch.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
@@ -31,11 +32,14 @@ from urllib.parse import urlsplit
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.config import Config
 from dashgen.errors import AuthenticationError, DashgenError
+from dashgen.grafana.backend import DashboardBackend
 from dashgen.grafana.classic import ClassicDashboards
 from dashgen.grafana.client import Connection, GrafanaClient
+from dashgen.grafana.discovery import ApiUnavailableError, api_choice, choose_backend
 from dashgen.messages import Doing, explain, token_hint
 from dashgen.model.normalize import DEFAULT_MIN_REFRESH_INTERVAL
 from dashgen.publish.batch import plan_batch, publish_batch
+from dashgen.publish.bounds import DEFAULT_CONCURRENCY, InFlight, read_width
 from dashgen.publish.events import PlanReport, PublishEvent, PublishReport
 from dashgen.publish.lock import LOCK_FOLDER_UID, RESERVED_FOLDER
 from dashgen.publish.org_failure import OrgFailure
@@ -46,31 +50,12 @@ from dashgen.tokens import resolve_token
 T = TypeVar("T")
 R = TypeVar("R")
 
-# Measured (bench/speed_bench.py, 200 new dashboards, 20 ms latency, 2 cores): a whole
-# `dashgen publish` took 1.41-1.53 s at 8 writes at once, 1.27-1.69 s at 10 (gcx's
-# default), 1.12-1.16 s at 16, no better at 24 or 32 (the client's CPU is the limit there).
-DEFAULT_CONCURRENCY = 16
-# Reads run wider than writes, but not so wide that threads fight over the GIL: an
-# unchanged republish is bound by the CPU spent per GET (decode + hash), not by latency
-# (its CPU time was the same from 3 to 48 reads at once).
-READ_CONCURRENCY_FACTOR = 2
-MAX_READ_CONCURRENCY = 32
 # A batch this large starts with one search for the uids that exist (new dashboards then
 # cost no read); a smaller one reads each dashboard directly (the search lists the whole
 # org: ~40 ms at 1,000 dashboards, against a few ms per dashboard GET).
 SEARCH_MIN_DASHBOARDS = 32
 
 logger = logging.getLogger(__name__)
-
-
-class InFlight:
-    """The bound the orgs of one publish share: at most ``size`` dashboards being read or
-    written at once (each does its requests one after another); ``stopped`` (set when the
-    publish is interrupted) starts no more."""
-
-    def __init__(self, size: int) -> None:
-        self.slots = threading.BoundedSemaphore(size)
-        self.stopped = threading.Event()
 
 
 class _FromProject:
@@ -100,11 +85,14 @@ class OrgSession:
         lock: bool = False,
         allow_missing_datasources: bool = False,
         in_flight: InFlight | None = None,
+        skip_managed: bool = False,
     ) -> None:
         self.config = config
         # Shared by the orgs of one publish that run at the same time: one bound on the
         # dashboards being read or written at once, whichever org they belong to.
         self.in_flight = in_flight
+        # a dashboard Git Sync manages is skipped either way; this says that is expected
+        self.skip_managed = skip_managed
         self.use_lock = lock  # take the org's publish lock before writing (dashgen.publish.lock)
         self.org = org
         self.connection = connection
@@ -114,11 +102,14 @@ class OrgSession:
         self._git_sha = git_sha
         self.read_concurrency = read_width(concurrency, read_concurrency)
         self.write_slots = threading.BoundedSemaphore(max(1, concurrency))
-        self.backend: ClassicDashboards | None = None
+        self.backend: DashboardBackend | None = None
+        # Which API the backend speaks and why (--verbose, --output json); None until open.
+        self.api_description: str | None = None
         self.token_origin: str | None = None
-        self.server_version: str | None = None  # e.g. "12.0.0"; None until open, or unknown
-        # What Grafana stores instead of a shorter refresh; read from the server on open.
-        self.min_refresh_interval = DEFAULT_MIN_REFRESH_INTERVAL
+        self._server_version: str | None = None
+        # What Grafana stores instead of a shorter refresh: read from the server on open
+        # (classic), or when first needed (/apis: an unchanged republish never needs it).
+        self._min_refresh_interval: str | None = None
         self.known_uids: set[str] | None = None  # None: unknown, read every dashboard
         self.folder_errors: dict[str | None, str] = {}
         self.ready_folders: set[str] = set()  # folder uids known to exist in Grafana
@@ -174,28 +165,62 @@ class OrgSession:
         doing = self.doing(what)
         client = self.connection.token_client(token.secret, max_connections=self.read_concurrency)
         self._open_clients.append(client)
-        self.backend = ClassicDashboards(client)
+        classic = ClassicDashboards(client)
+        self.backend = classic
         try:
-            actual = self.backend.current_org().name
+            actual = classic.current_org()
         except DashgenError as error:
             self._close_backend()
             return explain(error, doing)
-        if actual != self.org:
+        if actual.name != self.org:
             self._close_backend()
             return (
-                f"the token from {token.origin} belongs to org {actual!r}, not {self.org!r}; "
-                f"nothing was sent to {self.org!r}: {token_hint(self.org)}"
+                f"the token from {token.origin} belongs to org {actual.name!r}, not "
+                f"{self.org!r}; nothing was sent to {self.org!r}: {token_hint(self.org)}"
             )
-        self._learn_server()
+        choice = self.connection.api or api_choice(None, os.environ, self.config)
+        try:
+            chosen = choose_backend(client, actual.id, choice)
+        except DashgenError as error:
+            self._close_backend()
+            if isinstance(error, ApiUnavailableError):
+                self.open_exit_code = 2
+            return explain(error, self.doing(f"choosing the dashboard API of org {self.org!r}"))
+        self.backend = chosen.backend
+        self.api_description = chosen.describe()
+        logger.info("org %s: dashboards through %s", self.org, self.api_description)
+        self._min_refresh_interval = None
+        if chosen.backend.name == "classic":
+            self._learn_server()
         return None
+
+    @property
+    def min_refresh_interval(self) -> str:
+        if self._min_refresh_interval is None:
+            if self.backend is None:
+                return DEFAULT_MIN_REFRESH_INTERVAL
+            self._learn_server()
+        assert self._min_refresh_interval is not None
+        return self._min_refresh_interval
+
+    @property
+    def server_version(self) -> str | None:
+        """e.g. "12.0.0"; None before open, or when Grafana does not say."""
+        if self._min_refresh_interval is None and self.backend is not None:
+            self._learn_server()
+        return self._server_version
+
+    def lazy_min_refresh_interval(self) -> str:
+        return self.min_refresh_interval
 
     def _learn_server(self) -> None:
         """The server's version and ``min_refresh_interval`` (one request, never fails)."""
         assert self.backend is not None
         info = self.backend.server_info()
-        self.server_version = info.version
+        self._server_version = info.version
+        self._min_refresh_interval = DEFAULT_MIN_REFRESH_INTERVAL
         if info.min_refresh_interval is not None:
-            self.min_refresh_interval = info.min_refresh_interval
+            self._min_refresh_interval = info.min_refresh_interval
         else:
             logger.warning(
                 "Grafana at %s does not say its min_refresh_interval; assuming Grafana's "
@@ -270,15 +295,17 @@ class OrgSession:
             return plan_batch(self, selected, with_documents=with_documents, pruning=prune)
 
     def prepare(self, dashboards: Sequence[BuiltDashboard], *, create_folders: bool) -> None:
-        """Before a batch: ensure the folders not seen yet; search only for a large batch."""
-        self._ensure_folders(dashboards, create=create_folders)
+        """Before a batch: search only for a large batch (on /apis one LIST that also reads
+        every dashboard and tells which folders exist), then ensure the folders not seen."""
+        assert self.backend is not None
+        self.backend.forget()
         self.known_uids = None
         if len(dashboards) >= SEARCH_MIN_DASHBOARDS:
-            assert self.backend is not None
             try:
                 self.known_uids = self.backend.existing_uids()
             except DashgenError:
                 self.known_uids = None  # only a shortcut: read every dashboard instead
+        self._ensure_folders(dashboards, create=create_folders)
 
     def _ensure_folders(self, dashboards: Sequence[BuiltDashboard], *, create: bool) -> None:
         assert self.backend is not None
@@ -295,7 +322,7 @@ class OrgSession:
                 continue
             doing = self.doing(f"ensuring folder {title!r} (uid {uid})")
             try:
-                if self.backend.get_folder(uid) is not None:
+                if self.backend.folder_exists(uid):
                     self.ready_folders.add(uid)
                 elif create:
                     self.backend.create_folder(uid, title or uid)
@@ -361,14 +388,6 @@ class OrgSession:
         if sub_path and (url == sub_path or url.startswith(f"{sub_path}/")):
             return f"{base[: len(base) - len(sub_path)]}{url}"
         return f"{base}{url}"
-
-
-def read_width(concurrency: int, read_concurrency: int | None = None) -> int:
-    """Dashboards read at once: ``read_concurrency``, else a multiple of the write width."""
-    writes = max(1, concurrency)
-    return max(
-        writes, read_concurrency or min(READ_CONCURRENCY_FACTOR * writes, MAX_READ_CONCURRENCY)
-    )
 
 
 def sorted_by_uid(dashboards: Iterable[BuiltDashboard]) -> list[BuiltDashboard]:

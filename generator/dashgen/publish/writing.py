@@ -49,7 +49,9 @@ from dashgen.publish.dashboard import (
     by_another_publisher,
     describe,
     is_built,
+    live_record,
     plan,
+    server_checked,
     stored_form,
 )
 from dashgen.publish.events import ADOPTED, PUBLISHED_CONCURRENTLY, Action, PlannedDashboard
@@ -69,8 +71,18 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
     # What Grafana will store (a too short refresh raised to the server's minimum): what is
     # sent, and what the version message's hash names.
     document, expected_hash = stored_form(session, built)
+    sent_hash = expected_hash  # what is sent; Grafana may store a migrated form of it
     message = version_message(expected_hash, session.git_sha, session.config.project)
     doing = session.doing(f"saving {describe(built)}", built)
+    if backend.validates_writes and planned.stored_hash is None:
+        planned = server_checked(session, planned)  # (the plan asks, unless a race stopped it)
+        if planned.action is Action.FAILED:
+            session.ready_folders.discard(built.target_folder_uid or "")
+            return planned.event()
+    if planned.stored_hash is not None and planned.stored_hash != expected_hash:
+        # /apis may store a migrated form of what is sent: the message names what it stores.
+        expected_hash = planned.stored_hash
+        message = version_message(expected_hash, session.git_sha, session.config.project)
     policy = session.connection.retry
     base_version = planned.live_version
     replanned = overwrite = in_flight = False
@@ -85,6 +97,7 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
                 folder_uid=built.target_folder_uid,
                 message=message,
                 overwrite=overwrite,
+                build_hash=sent_hash,
             )
             return _done(session, planned, _written(base_version), saved.version, saved.url)
         except VersionConflictError:
@@ -95,6 +108,11 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
                 if planned.action not in WRITES:
                     return planned.event()
                 base_version = planned.live_version
+                if planned.stored_hash is not None:
+                    expected_hash = planned.stored_hash
+                    message = version_message(
+                        expected_hash, session.git_sha, session.config.project
+                    )
                 continue
             return _after_lost_race(session, planned, base_version, in_flight, expected_hash)
         except (PreconditionFailedError, ConflictError) as error:
@@ -150,7 +168,7 @@ def _landed(
     live = backend.get(planned.built.uid)
     if live is None or not is_built(live, planned.built, session.min_refresh_interval):
         return None
-    record = backend.history(planned.built.uid, live.version)
+    record = live_record(session, planned.built.uid, live)
     if record is None or not wrote(record.message, expected_hash):
         return None
     return _done(session, planned, _written(base_version), live.version, live.url)
@@ -171,7 +189,7 @@ def _after_lost_race(
     live = backend.get(built.uid)
     if live is None:
         return _fail(planned, f"{describe(built)} was deleted in Grafana meanwhile")
-    record = backend.history(built.uid, live.version)
+    record = live_record(session, built.uid, live)
     if is_built(live, built, session.min_refresh_interval):
         if in_flight and record is not None and wrote(record.message, expected_hash):
             return _done(session, planned, _written(base_version), live.version, live.url)

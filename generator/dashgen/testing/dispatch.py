@@ -47,7 +47,7 @@ class Dispatcher:
 
     def handle(self, request: Request) -> Response:
         """Answer one request; raises ``ConnectionDropped`` when a fault drops it."""
-        fault = self.faults.take(request.method, request.path)
+        fault = self.faults.take(request.method, request.path, bool(request.query.get("dryRun")))
         delay_s = (self.latency_ms + (fault.delay_ms if fault else 0)) / 1000
         if delay_s > 0:
             time.sleep(delay_s)  # outside the state lock: concurrent requests overlap

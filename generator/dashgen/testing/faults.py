@@ -28,8 +28,13 @@ class Fault:
     delay_ms: int = 0
     probability: float = 1.0
     hits: int = 0
+    # Whether the fault also hits /apis server dry runs (?dryRun=All): a test of what a real
+    # write meets says False (a client may validate each write with a dry run first).
+    dry_runs: bool = True
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, dry_run: bool = False) -> bool:
+        if dry_run and not self.dry_runs:
+            return False
         if self.method is not None and self.method.upper() != method:
             return False
         if self.path is not None and not fnmatch.fnmatchcase(path.rstrip("/"), self.path):
@@ -59,6 +64,7 @@ class Faults:
         retry_after_s: float = 1,
         delay_ms: int = 0,
         probability: float = 1.0,
+        dry_runs: bool = True,
     ) -> Fault:
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; choose one of {', '.join(KINDS)}")
@@ -72,6 +78,7 @@ class Faults:
             retry_after_s=retry_after_s,
             delay_ms=delay_ms,
             probability=probability,
+            dry_runs=dry_runs,
         )
         with self._lock:
             self._faults.append(fault)
@@ -81,11 +88,11 @@ class Faults:
         with self._lock:
             self._faults.clear()
 
-    def take(self, method: str, path: str) -> Fault | None:
+    def take(self, method: str, path: str, dry_run: bool = False) -> Fault | None:
         """The first active fault for this request, counting it as hit."""
         with self._lock:
             for fault in self._faults:
-                if not fault.matches(method, path):
+                if not fault.matches(method, path, dry_run):
                     continue
                 if fault.probability < 1.0 and self._rng.random() >= fault.probability:
                     continue

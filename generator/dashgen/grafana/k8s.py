@@ -1,0 +1,351 @@
+"""Grafana's App Platform API for dashboards (``/apis/dashboard.grafana.app/<v>/namespaces/
+<ns>/dashboards``, grafana-apis.md §2-§6), behind the backend calls the publisher uses
+(``dashgen.grafana.backend.DashboardBackend``), beside ``dashgen.grafana.classic``.
+
+What is specific to this API lives here (shapes in ``k8s_shapes``, folders in
+``k8s_folders``):
+
+- the namespace is ``default`` for org 1, ``org-<id>`` otherwise (§2.1);
+- a dashboard's version is ``metadata.generation``; a write is based on the
+  ``resourceVersion`` of the version that was compared (the backend remembers it per
+  generation read), so a write that lost a race answers 409 Conflict →
+  ``VersionConflictError``; a create is a POST without a resourceVersion (409
+  AlreadyExists → ``VersionConflictError`` too: the uid exists after all);
+- the version message, who saved it and its folder are annotations on the object itself:
+  the drift guard needs no history read (``LiveDashboard.message``);
+- ``existing_uids`` is one paged LIST (``limit`` 500, ``continue``) that also keeps every
+  object it read, so that the planner's ``get`` of each needs no request (a kept object is
+  handed out once; any later read asks the server);
+- history is the LIST with the ``grafana.app/get-history=true`` label selector (§6);
+- ``save(dry_run=True)`` sends the write with ``?dryRun=All``: validated, never stored.
+
+Writes are never retried here (the publisher reads again after a lost answer). The org,
+user, datasource and library-panel calls are the classic API's (``/api``), which Grafana 13
+still serves for them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from dashgen.errors import ConflictError, NotFoundError, VersionConflictError
+from dashgen.grafana import admin
+from dashgen.grafana.backend import (
+    FolderInfo,
+    LiveDashboard,
+    SaveResult,
+    SearchHit,
+    VersionRecord,
+)
+from dashgen.grafana.classic import ClassicDashboards
+from dashgen.grafana.client import NO_RETRY, GrafanaClient
+from dashgen.grafana.datasources import Datasource
+from dashgen.grafana.k8s_folders import K8sFolders
+from dashgen.grafana.k8s_shapes import (
+    BUILD_HASH_ANNOTATION,
+    FOLDER_ANNOTATION,
+    HISTORY_SELECTOR,
+    LIST,
+    MESSAGE_ANNOTATION,
+    MESSAGE_LIMIT,
+    OBJECT,
+    Revision,
+    generation,
+    live_dashboard,
+    metadata,
+    revision,
+    version_record,
+)
+from dashgen.grafana.server import ServerInfo
+
+DASHBOARD_GROUP = "dashboard.grafana.app"
+LIST_LIMIT = 500  # objects per LIST page
+VERSIONS_LIMIT = 100
+
+
+def namespace_of(org_id: int) -> str:
+    """§2.1: ``default`` for org 1 (never ``org-1``), ``org-<id>`` for the others."""
+    return "default" if org_id == 1 else f"org-{org_id}"
+
+
+class K8sDashboards:
+    """One org's dashboards through ``/apis`` (``version``: ``v1`` or ``v1beta1``); folders
+    through ``folder.grafana.app`` when it serves ``folder_version``, else ``/api``."""
+
+    name = "k8s"
+    validates_writes = True
+
+    def __init__(
+        self, client: GrafanaClient, *, org_id: int, version: str, folder_version: str | None
+    ) -> None:
+        self.client = client
+        self.version = version
+        self.folder_version = folder_version
+        self.namespace = namespace_of(org_id)
+        self.base = f"/apis/{DASHBOARD_GROUP}/{version}/namespaces/{self.namespace}/dashboards"
+        self.classic = ClassicDashboards(client)
+        self.folders: K8sFolders | ClassicDashboards = (
+            K8sFolders(client, self.namespace, folder_version) if folder_version else self.classic
+        )
+        self._guard = threading.Lock()
+        self._revisions: dict[str, tuple[int, Revision]] = {}  # uid → generation read, its RV
+        self._kept: dict[str, LiveDashboard] = {}  # read by a LIST, not handed out yet
+        self._listed_folders: set[str] = set()  # folders that listed dashboards are in
+
+    @property
+    def display_url(self) -> str:
+        return self.client.display_url
+
+    def describe(self) -> str:
+        folders = f"folder.grafana.app/{self.folder_version}" if self.folder_version else "/api"
+        return f"/apis ({DASHBOARD_GROUP}/{self.version}, folders {folders})"
+
+    # -- the org, the server, the datasources: the classic API ------------------------------
+
+    def current_org(self) -> admin.Org:
+        return self.classic.current_org()
+
+    def server_info(self) -> ServerInfo:
+        return self.classic.server_info()
+
+    def current_login(self) -> str | None:
+        return self.classic.current_login()
+
+    def server_date(self) -> str | None:
+        return self.client.server_date
+
+    def datasources(self) -> list[Datasource]:
+        return self.classic.datasources()
+
+    def library_element(self, uid: str) -> dict[str, Any] | None:
+        return self.classic.library_element(uid)
+
+    # -- reading dashboards ------------------------------------------------------------------
+
+    def _path(self, uid: str) -> str:
+        return f"{self.base}/{quote(uid, safe='')}"
+
+    def _remember(self, item: Mapping[str, Any]) -> LiveDashboard:
+        live = live_dashboard(item)
+        uid = str(metadata(item)["name"])
+        with self._guard:
+            self._revisions[uid] = (generation(item), revision(item))
+        return live
+
+    def forget(self) -> None:
+        """Drop what earlier LISTs read (a new batch reads afresh)."""
+        with self._guard:
+            self._kept.clear()
+            self._listed_folders.clear()
+
+    def get(self, uid: str) -> LiveDashboard | None:
+        with self._guard:
+            kept = self._kept.pop(uid, None)
+        if kept is not None:
+            return kept
+        return self._fetch(uid)
+
+    def _fetch(self, uid: str) -> LiveDashboard | None:
+        try:
+            item = self.client.get(self._path(uid), expect=OBJECT)
+        except NotFoundError:
+            return None
+        return self._remember(item)
+
+    def _list(self, params: Mapping[str, Any], limit: int | None = None) -> list[Mapping]:
+        """Every item of a LIST (all pages, or the first ``limit`` items)."""
+        items: list[Mapping] = []
+        token = ""
+        while True:
+            page_size = LIST_LIMIT if limit is None else min(LIST_LIMIT, limit - len(items))
+            query = {**params, "limit": page_size}
+            if token:
+                query["continue"] = token
+            answer = self.client.get(self.base, params=query, expect=LIST)
+            items.extend(answer.get("items") or [])
+            token = str((answer.get("metadata") or {}).get("continue") or "")
+            if not token or (limit is not None and len(items) >= limit):
+                return items
+
+    def _list_all(self) -> list[LiveDashboard]:
+        found = [self._remember(item) for item in self._list({})]
+        with self._guard:
+            self._kept = {str(live.dashboard["uid"]): live for live in found}
+            self._listed_folders = {live.folder_uid for live in found if live.folder_uid}
+        return found
+
+    def existing_uids(self) -> set[str]:
+        """The uids of every dashboard of the namespace (one paged LIST); the objects are
+        kept for the ``get`` that follows."""
+        return {str(live.dashboard["uid"]) for live in self._list_all()}
+
+    def search_dashboards(self, folder_uids: list[str] | None = None) -> list[SearchHit]:
+        """Every dashboard (one paged LIST), or those directly in ``folder_uids`` ("" or
+        "general": General); folder titles are not in the objects (None)."""
+        wanted = None
+        if folder_uids is not None:
+            wanted = {None if uid in ("", "general") else uid for uid in folder_uids}
+        return [
+            SearchHit(
+                uid=str(live.dashboard["uid"]),
+                title=str(live.dashboard.get("title") or ""),
+                folder_uid=live.folder_uid,
+                folder_title=None,
+            )
+            for live in self._list_all()
+            if wanted is None or live.folder_uid in wanted
+        ]
+
+    def _history(self, uid: str, limit: int | None) -> list[Mapping]:
+        params = {"labelSelector": HISTORY_SELECTOR, "fieldSelector": f"metadata.name={uid}"}
+        return self._list(params, limit)
+
+    def history(self, uid: str, version: int) -> VersionRecord | None:
+        """The record of one version (its message and saver); None when missing."""
+        for item in self._history(uid, None):
+            if generation(item) == int(version):
+                return version_record(item)
+        return None
+
+    def versions(self, uid: str, limit: int = VERSIONS_LIMIT) -> list[VersionRecord]:
+        """The newest ``limit`` versions, newest first ([] when the dashboard is gone)."""
+        try:
+            items = self._history(uid, int(limit))
+        except NotFoundError:
+            return []
+        records = sorted((version_record(item) for item in items), key=lambda r: -r.version)
+        return records[: int(limit)]
+
+    # -- writing dashboards --------------------------------------------------------------
+
+    def save(
+        self,
+        document: Mapping[str, Any],
+        *,
+        uid: str,
+        base_version: int | None,
+        folder_uid: str | None,
+        message: str,
+        overwrite: bool = False,
+        dry_run: bool = False,
+        build_hash: str | None = None,
+    ) -> SaveResult:
+        """POST (``base_version`` None) or PUT on the resourceVersion of generation
+        ``base_version``; never retried here. ``overwrite`` has no meaning on /apis (no
+        title uniqueness, no plugin dashboards). Raises ``VersionConflictError`` when the
+        live dashboard is no longer ``base_version`` (or, for a create, exists)."""
+        answer = self._write(document, uid, base_version, folder_uid, message, build_hash, dry_run)
+        saved = live_dashboard(answer) if dry_run else self._remember(answer)
+        return SaveResult(uid=uid, version=saved.version, url=saved.url)
+
+    def would_store(
+        self,
+        document: Mapping[str, Any],
+        *,
+        uid: str,
+        base_version: int | None,
+        folder_uid: str | None,
+        message: str,
+    ) -> dict[str, Any] | None:
+        """The dashboard as Grafana would store this write (``?dryRun=All``: v1 writes are
+        migrated to the latest schemaVersion, §4.6), as ``get`` reads it; nothing is stored.
+        Safe to retry. Raises what the write would raise."""
+        answer = self._write(document, uid, base_version, folder_uid, message, None, True)
+        return live_dashboard(answer).dashboard
+
+    def _write(
+        self,
+        document: Mapping[str, Any],
+        uid: str,
+        base_version: int | None,
+        folder_uid: str | None,
+        message: str,
+        build_hash: str | None,
+        dry_run: bool,
+    ) -> Mapping[str, Any]:
+        params = {"dryRun": "All"} if dry_run else None
+        retry = None if dry_run else NO_RETRY  # a dry run stores nothing: safe to repeat
+        notes = {FOLDER_ANNOTATION: folder_uid or "", MESSAGE_ANNOTATION: message[:MESSAGE_LIMIT]}
+        if build_hash:
+            notes[BUILD_HASH_ANNOTATION] = build_hash
+        meta: dict[str, Any] = {"name": uid, "annotations": notes}
+        if base_version is not None:
+            based_on = self._revision(uid, base_version)
+            meta["resourceVersion"] = based_on.resource_version
+            notes.update(based_on.kept_annotations)
+        body = {
+            "apiVersion": f"{DASHBOARD_GROUP}/{self.version}",
+            "kind": "Dashboard",
+            "metadata": meta,
+            "spec": {k: v for k, v in document.items() if k not in ("id", "uid", "version")},
+        }
+        try:
+            if base_version is None:
+                return self.client.post(
+                    self.base, json=body, params=params, retry=retry, expect=OBJECT
+                )
+            return self.client.request(
+                "PUT", self._path(uid), json=body, params=params, retry=retry, expect=OBJECT
+            )
+        except ConflictError as error:  # Conflict (stale RV) or AlreadyExists (create)
+            raise VersionConflictError.of(error) from None
+
+    def _revision(self, uid: str, base_version: int) -> Revision:
+        """The resourceVersion of generation ``base_version`` (read again when the one
+        remembered is of another generation); ``VersionConflictError`` when it is gone."""
+        with self._guard:
+            known = self._revisions.get(uid)
+        if known is None or known[0] != base_version:
+            live = self._fetch(uid)
+            with self._guard:
+                known = self._revisions.get(uid)
+            if live is None or known is None or known[0] != base_version:
+                raise VersionConflictError(409, "PUT", f"{self.display_url}{self._path(uid)}")
+        return known[1]
+
+    def delete(self, uid: str) -> bool:
+        """``DELETE``, never retried here (the caller reads again after a lost answer).
+        False when it was not there (404)."""
+        try:
+            self.client.delete(self._path(uid), retry=NO_RETRY)
+        except NotFoundError:
+            return False
+        with self._guard:
+            self._revisions.pop(uid, None)
+            self._kept.pop(uid, None)
+        return True
+
+    # -- folders -----------------------------------------------------------------------
+
+    def get_folder(self, uid: str) -> dict[str, Any] | None:
+        return self.folders.get_folder(uid)
+
+    def folder_exists(self, uid: str) -> bool:
+        """A folder a listed dashboard is in exists (no request); else it is read."""
+        with self._guard:
+            if uid in self._listed_folders:
+                return True
+        return self.folders.folder_exists(uid)
+
+    def create_folder(self, uid: str, title: str) -> None:
+        self.folders.create_folder(uid, title)
+
+    def claim_folder(self, uid: str, title: str) -> dict[str, Any] | None:
+        return self.folders.claim_folder(uid, title)
+
+    def update_folder(self, uid: str, title: str, version: int) -> dict[str, Any]:
+        return self.folders.update_folder(uid, title, version)
+
+    def folder_info(self, uid: str) -> FolderInfo | None:
+        return self.folders.folder_info(uid)
+
+    def folder_is_empty(self, uid: str) -> bool:
+        return self.folders.folder_is_empty(uid)
+
+    def delete_folder(self, uid: str) -> bool:
+        with self._guard:
+            self._listed_folders.discard(uid)
+        return self.folders.delete_folder(uid)

@@ -1,0 +1,205 @@
+"""What the answers of ``/apis`` must be (``dashgen.grafana.answers.Shape``), and how one
+resource object reads as the publisher's types (grafana-apis.md §3, §5, §6).
+
+A dashboard object: ``metadata.name`` is the uid, ``metadata.generation`` the version
+(the classic ``version``), ``metadata.resourceVersion`` the opaque token of optimistic
+locking, the annotations carry the folder, the version message, who saved it and when, and
+which tool manages it. ``spec`` is the classic dashboard JSON without ``id``/``uid``/
+``version`` (the server strips them on write): the uid is put back from the name, so the
+publisher compares the same document whichever API read it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dashgen.grafana.answers import Shape
+from dashgen.grafana.backend import LiveDashboard, Manager, VersionRecord
+
+FOLDER_ANNOTATION = "grafana.app/folder"
+MESSAGE_ANNOTATION = "grafana.app/message"
+UPDATED_BY_ANNOTATION = "grafana.app/updatedBy"
+CREATED_BY_ANNOTATION = "grafana.app/createdBy"
+UPDATED_AT_ANNOTATION = "grafana.app/updatedTimestamp"
+MANAGED_BY_ANNOTATION = "grafana.app/managedBy"
+MANAGER_ID_ANNOTATION = "grafana.app/managerId"
+# Kept from the live object on an update: a write without them would try to take the
+# resource from its manager (403 "Cannot change resource manager identity", §4.4).
+MANAGER_ANNOTATIONS = (
+    MANAGED_BY_ANNOTATION,
+    MANAGER_ID_ANNOTATION,
+    "grafana.app/managerAllowsEdits",
+    "grafana.app/managerSuspended",
+    "grafana.app/sourcePath",
+    "grafana.app/sourceChecksum",
+    "grafana.app/sourceTimestamp",
+)
+# dashgen's own: the content hash of the build a write came from (the stored spec may be
+# Grafana's migration of it: v1 writes are migrated to the latest schemaVersion, §4.6).
+BUILD_HASH_ANNOTATION = "dashgen/build-hash"
+HISTORY_SELECTOR = "grafana.app/get-history=true"
+MESSAGE_LIMIT = 500  # §4.6: a longer grafana.app/message is refused
+
+_METADATA = Shape(
+    "its metadata",
+    required={"name": str},
+    optional={
+        "resourceVersion": str,
+        "generation": int,
+        "annotations": dict,
+        "labels": dict,
+        "creationTimestamp": str,
+    },
+)
+OBJECT = Shape("the resource", required={"metadata": _METADATA}, optional={"spec": dict})
+LIST = Shape(
+    "the resource list",
+    required={"items": Shape("the items", kind="list", items=OBJECT)},
+    optional={"metadata": Shape("the list's metadata", optional={"continue": str})},
+)
+DISCOVERY = Shape(
+    "the API group list",
+    required={
+        "groups": Shape(
+            "the groups",
+            kind="list",
+            items=Shape(
+                "an API group",
+                required={"name": str},
+                optional={
+                    "versions": Shape(
+                        "its versions",
+                        kind="list",
+                        items=Shape("a version", optional={"version": str}),
+                    ),
+                    "preferredVersion": dict,
+                },
+            ),
+        )
+    },
+)
+
+
+@dataclass(frozen=True)
+class Revision:
+    """What an update of one object must carry: its resourceVersion (optimistic locking)
+    and the annotations of the tool that manages it."""
+
+    resource_version: str
+    kept_annotations: Mapping[str, str]
+
+
+def metadata(item: Mapping[str, Any]) -> Mapping[str, Any]:
+    return item.get("metadata") or {}
+
+
+def annotations(item: Mapping[str, Any]) -> Mapping[str, str]:
+    found = metadata(item).get("annotations") or {}
+    return {str(key): str(value) for key, value in found.items() if value is not None}
+
+
+def generation(item: Mapping[str, Any]) -> int:
+    value = metadata(item).get("generation")
+    return int(value) if isinstance(value, int) else 0
+
+
+def revision(item: Mapping[str, Any]) -> Revision:
+    notes = annotations(item)
+    return Revision(
+        resource_version=str(metadata(item).get("resourceVersion") or ""),
+        kept_annotations={key: notes[key] for key in MANAGER_ANNOTATIONS if key in notes},
+    )
+
+
+def live_dashboard(item: Mapping[str, Any]) -> LiveDashboard:
+    """One dashboard object as the publisher reads a live dashboard."""
+    name = str(metadata(item)["name"])
+    notes = annotations(item)
+    dashboard = {k: v for k, v in (item.get("spec") or {}).items() if k not in ("id", "version")}
+    dashboard["uid"] = name
+    dashboard["version"] = generation(item)
+    return LiveDashboard(
+        dashboard=dashboard,
+        version=generation(item),
+        folder_uid=notes.get(FOLDER_ANNOTATION) or None,
+        updated_by=notes.get(UPDATED_BY_ANNOTATION) or notes.get(CREATED_BY_ANNOTATION, ""),
+        url=f"/d/{name}/{slug(str(dashboard.get('title') or ''))}",
+        updated=notes.get(UPDATED_AT_ANNOTATION, ""),
+        manager=manager(notes),
+        message=notes.get(MESSAGE_ANNOTATION, ""),
+        build_hash=notes.get(BUILD_HASH_ANNOTATION) or None,
+        stored_version=stored_version(item),
+    )
+
+
+def stored_version(item: Mapping[str, Any]) -> str:
+    """``status.conversion.storedVersion`` (§7.1): the version the object is stored in."""
+    status = item.get("status")
+    conversion = status.get("conversion") if isinstance(status, Mapping) else None
+    found = conversion.get("storedVersion") if isinstance(conversion, Mapping) else None
+    return str(found) if isinstance(found, str) else ""
+
+
+def version_record(item: Mapping[str, Any]) -> VersionRecord:
+    """One item of the history list (§6): the object as that version saved it."""
+    notes = annotations(item)
+    return VersionRecord(
+        version=generation(item),
+        message=notes.get(MESSAGE_ANNOTATION, ""),
+        created_by=notes.get(UPDATED_BY_ANNOTATION) or notes.get(CREATED_BY_ANNOTATION, ""),
+    )
+
+
+def manager(notes: Mapping[str, str]) -> Manager | None:
+    kind = notes.get(MANAGED_BY_ANNOTATION)
+    if not kind:
+        return None
+    return Manager(kind=kind, identity=notes.get(MANAGER_ID_ANNOTATION, ""))
+
+
+def status_reason(body: Any) -> str:
+    """The ``reason`` of a k8s ``Status`` body (§0), "" for anything else."""
+    if isinstance(body, Mapping) and body.get("kind") == "Status":
+        return str(body.get("reason") or "")
+    return ""
+
+
+def served_versions(discovery: Mapping[str, Any], group: str) -> list[str]:
+    """The versions ``GET /apis`` lists for ``group``, preferred first ([]: not served)."""
+    for entry in discovery.get("groups") or ():
+        if entry.get("name") != group:
+            continue
+        versions = [str(v.get("version")) for v in entry.get("versions") or () if v.get("version")]
+        preferred = str((entry.get("preferredVersion") or {}).get("version") or "")
+        if preferred in versions:
+            versions.remove(preferred)
+            versions.insert(0, preferred)
+        return versions
+    return []
+
+
+_OMITTED = frozenset(",\"'\n\r\x00?.()")
+
+
+def slug(title: str) -> str:
+    """Grafana's slug of a title for ASCII titles (the classic API's ``/d/<uid>/<slug>``):
+    lower case, spaces to ``-``, ``a-z 0-9 _ -`` kept, punctuation dropped, any other
+    character as the hex of its UTF-8 bytes (Grafana transliterates some letters first);
+    empty or longer than 50: the UUIDv5 of the title."""
+    out: list[str] = []
+    for char in title.strip().lower():
+        if char in _OMITTED:
+            continue
+        if char == " ":
+            out.append("-")
+        elif char.isascii() and (char.isalnum() or char in "_-"):
+            out.append(char)
+        else:
+            out.append("".join(f"{byte:x}" for byte in char.encode()))
+    text = "".join(out)
+    if not text or len(text) > 50:
+        return str(uuid.uuid5(uuid.NAMESPACE_OID, title))
+    return text

@@ -1,0 +1,106 @@
+"""A one-org project, an emulator server and the real CLI (imported by name: keep it unique)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from dashgen.cli import main
+from dashgen.testing import Emulator, EmulatorServer
+from dashgen.testing.model import LoggedRequest
+
+ORG = "apiorg"
+K8S_DASHBOARDS = "/apis/dashboard.grafana.app/*/namespaces/*/dashboards"
+CONFIG = f'[orgs.{ORG}]\nfolder = "Platform"\nfolder_uid = "platform"\n'
+
+
+def dashboard(uid: str, title: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {
+        "uid": uid,
+        "title": title or f"Dashboard {uid}",
+        "schemaVersion": 39,
+        "panels": [
+            {
+                "id": 1,
+                "type": "timeseries",
+                "title": "Requests",
+                "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+            }
+        ],
+        **extra,
+    }
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def json_lines(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.stdout.splitlines() if line.startswith("{")]
+
+
+@dataclass
+class Setup:
+    root: Path
+    server: EmulatorServer
+    org_id: int
+    token: str = field(repr=False)
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def emulator(self) -> Emulator:
+        return self.server.emulator
+
+    def source(self, document: dict[str, Any], subdirectory: str = "") -> None:
+        path = self.root / "dashboards" / subdirectory / f"{document['uid']}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(document))
+
+    def dashgen(self, *args: str, env: dict[str, str] | None = None) -> Run:
+        environment = {"DASHGEN_TOKEN_APIORG": self.token, **(env or {})}
+        result = CliRunner().invoke(main, ["-C", str(self.root), *args], env=environment)
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    def publish(self, *args: str, env: dict[str, str] | None = None) -> Run:
+        return self.dashgen(
+            "publish", "--org", ORG, "--grafana-url", self.server.url, *args, env=env
+        )
+
+    def diff(self, *args: str, env: dict[str, str] | None = None) -> Run:
+        return self.dashgen("diff", "--org", ORG, "--grafana-url", self.server.url, *args, env=env)
+
+    def requests(self, method: str, pattern: str, dry_runs: bool = False) -> list[LoggedRequest]:
+        """Logged requests on ``pattern`` (server dry runs only with ``dry_runs``)."""
+        return [
+            e
+            for e in self.emulator.request_log
+            if e.method == method
+            and fnmatchcase(e.path, pattern)
+            and (dry_runs or "dryRun" not in e.query)
+        ]
+
+
+def make_setup(
+    tmp_path: Path, make_server: Callable[..., EmulatorServer], role: str = "Editor", **options: Any
+) -> Setup:
+    server = make_server(**options)
+    org_id = server.emulator.create_org(ORG)
+    token = server.emulator.create_service_account_token(org_id, role, name="dashgen")
+    root = tmp_path / "project"
+    (root / "dashboards").mkdir(parents=True)
+    (root / "dashgen.toml").write_text(CONFIG)
+    return Setup(root, server, org_id, token)
