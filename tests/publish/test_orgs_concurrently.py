@@ -34,10 +34,14 @@ class InFlightTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         token = request.headers.get("authorization", "")
-        is_dashboard = request.url.path.startswith(("/api/dashboards/uid/", "/api/dashboards/db"))
+        path = request.url.path
+        on_apis = path.startswith("/apis/dashboard.grafana.app/") and "/dashboards" in path
+        is_dashboard = on_apis or path.startswith(("/api/dashboards/uid/", "/api/dashboards/db"))
         written = None
-        if request.method == "POST" and request.url.path == "/api/dashboards/db":
+        if request.method == "POST" and path == "/api/dashboards/db":
             written = json.loads(request.read())["dashboard"]["uid"]
+        elif on_apis and request.method in ("POST", "PUT") and "dryRun" not in request.url.params:
+            written = json.loads(request.read())["metadata"]["name"]  # a real write, not a dry run
         with self.lock:
             self.sent.append((token, written))
             self.now[token] = self.now.get(token, 0) + 1
