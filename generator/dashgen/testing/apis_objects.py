@@ -86,6 +86,35 @@ def dashboard_object(
     )
 
 
+def encoded_dashboard(state: State, dashboard: Dashboard, version: str, namespace: str) -> bytes:
+    """``dashboard_object`` encoded, cached per revision: every write through either API
+    stamps a new resourceVersion; the other fields are in the key in case a seeding helper
+    changes them without one."""
+    key = (
+        version,
+        namespace,
+        dashboard.k8s.resource_version,
+        dashboard.version,
+        dashboard.folder_uid,
+        dashboard.message,
+        dashboard.provisioned_external_id,
+        dashboard.api_version,
+        dashboard.id,
+        dashboard.updated,
+        dashboard.created,
+        dashboard.k8s.updated_by,
+        tuple(dashboard.k8s.annotations.items()),
+        tuple(dashboard.k8s.labels.items()),
+        id(dashboard.data),
+    )
+    cache = dashboard.k8s.encoded
+    if cache.get("key") != key:
+        cache.clear()
+        cache["key"] = key
+        cache["bytes"] = gojson.dumps(dashboard_object(state, dashboard, version, namespace))
+    return cache["bytes"]
+
+
 def history_object(
     dashboard: Dashboard, record: VersionRecord, version: str, namespace: str
 ) -> dict[str, Any]:

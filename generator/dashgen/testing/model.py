@@ -154,6 +154,8 @@ class ResourceMeta:
     updated_by: str = ""
     annotations: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    # The object's encoding for one (version, revision) key: LIST pages are built from it.
+    encoded: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
