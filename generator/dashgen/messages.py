@@ -25,6 +25,7 @@ from dashgen.errors import (
     UnexpectedResponseError,
     VersionConflictError,
 )
+from dashgen.model.validate import APIS_MIN_SCHEMA_VERSION
 from dashgen.secrets import redact
 from dashgen.tokens import env_var_name
 
@@ -149,7 +150,8 @@ def _explain(error: Exception, doing: Doing) -> str:
         return (
             f"{doing.what}: Grafana answered 422{grafana_says}: /apis migrates a dashboard "
             "to its latest schemaVersion and cannot from this one: give the dashboard a "
-            f"schemaVersion (13 or above){source_hint}, or publish with --api classic"
+            f"schemaVersion ({APIS_MIN_SCHEMA_VERSION} or above){source_hint}, or publish "
+            "with --api classic"
         )
     if error.status == 422:  # /apis: the spec fails Grafana's migration or schema (§4.6)
         return (

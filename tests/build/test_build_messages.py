@@ -23,7 +23,7 @@ def test_summary_of_a_failed_build_says_nothing_was_written(
     project.write("dashboards/b.json", view_dashboard(uid="b"))
     assert project.cli("build").exit_code == 0
     project.write("dashboards/a.json", view_dashboard(uid="a", title="Changed"))
-    project.write("dashboards/bad.json", {"uid": "bad", "title": ""})
+    project.write("dashboards/bad.json", {"uid": "bad", "title": "", "schemaVersion": 39})
     result = project.cli("build")
     assert result.exit_code == 1
     summary = result.output.splitlines()[-1]
@@ -36,8 +36,8 @@ def test_summary_of_a_failed_build_says_nothing_was_written(
 
 
 def test_summary_of_a_failed_first_build(project: Project) -> None:
-    project.write("dashboards/x.json", {"uid": "x", "title": ""})
-    project.write("dashboards/y.json", {"uid": "y y", "title": "Y"})
+    project.write("dashboards/x.json", {"uid": "x", "title": "", "schemaVersion": 39})
+    project.write("dashboards/y.json", {"uid": "y y", "title": "Y", "schemaVersion": 39})
     summary = project.cli("build").output.splitlines()[-1]
     assert summary.startswith("build failed: 2 errors, 0 warnings")
     assert summary.endswith("(build/ left unchanged: it holds no dashboards yet)")
@@ -50,7 +50,10 @@ def test_summary_names_the_configured_output_folder(project: Project) -> None:
 
 
 def test_strict_failure_counts_the_warnings_it_failed_on(project: Project) -> None:
-    project.write("dashboards/w.json", {"uid": "w", "title": "W", "panels": [{"title": "x"}]})
+    project.write(
+        "dashboards/w.json",
+        {"uid": "w", "title": "W", "schemaVersion": 39, "panels": [{"title": "x"}]},
+    )
     result = project.cli("build", "--strict")
     assert result.exit_code == 1
     assert result.output.splitlines()[-1].startswith("build failed: 1 error, 0 warnings")
@@ -167,3 +170,16 @@ def test_overlap_is_found_in_pyproject_too(project: Project) -> None:
     assert "tool.dashgen.paths.output (dashboards/out/) is inside the sources folder" in (
         result.output
     )
+
+
+def test_a_dashboard_without_schema_version_is_a_warning_naming_its_file(
+    project: Project,
+) -> None:
+    project.write("dashboards/old.json", {"uid": "old", "title": "Old"})
+    project.write("dashboards/low.json", {"uid": "low", "title": "Low", "schemaVersion": 7})
+    result = project.cli("build")
+    assert result.exit_code == 0, result.output
+    assert "dashboards/old.json:1: warning: dashboard has no schemaVersion" in result.output
+    assert "dashboards/low.json:4: warning: dashboard has schemaVersion 7" in result.output
+    assert "publish with --api classic" in result.output
+    assert project.cli("build", "--strict").exit_code == 1

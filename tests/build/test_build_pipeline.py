@@ -51,7 +51,7 @@ def test_failed_build_leaves_build_dir_untouched(project: Project, view_dashboar
     project.write("dashboards/a.json", view_dashboard(uid="a", title="Changed"))
     project.write("dashboards/c.json", view_dashboard(uid="c"))
     (project.root / "dashboards/b.json").unlink()
-    project.write("dashboards/broken.json", {"uid": "broken", "title": ""})
+    project.write("dashboards/broken.json", {"uid": "broken", "title": "", "schemaVersion": 39})
     result = project.cli("build")
     assert result.exit_code == 1
     assert "dashboards/broken.json:3: error: dashboard has an empty title" in result.output
@@ -232,7 +232,9 @@ def test_json_output_events(project: Project, view_dashboard) -> None:
     assert events[0]["path"] == "dashboards/bad.json" and events[0]["severity"] == "error"
     assert events[1]["ok"] is False
     (project.root / "dashboards/bad.json").unlink()
-    project.write("dashboards/chatty.py", "print('hello')\ndashboard = {'title': 'C'}\n")
+    project.write(
+        "dashboards/chatty.py", "print('hello')\ndashboard = {'title': 'C', 'schemaVersion': 39}\n"
+    )
     result = project.cli("build", "--output", "json")
     assert result.exit_code == 0, result.output
     events = [json.loads(line) for line in result.stdout.splitlines()]

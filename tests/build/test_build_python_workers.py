@@ -27,7 +27,9 @@ SLEEPS = "import time\ntime.sleep(3600)\ndashboard = {'title': 'S'}\n"
 @pytest.fixture
 def built(project: Project, view_dashboard) -> Project:
     """A good build; then a 1 s limit for the sources the tests add (that loop or sleep)."""
-    project.write("dashboards/good.py", "dashboard = {'uid': 'good', 'title': 'Good'}\n")
+    project.write(
+        "dashboards/good.py", "dashboard = {'uid': 'good', 'title': 'Good', 'schemaVersion': 39}\n"
+    )
     project.write("dashboards/a.json", view_dashboard(uid="a"))
     result = project.cli("build")
     assert result.exit_code == 0, result.output

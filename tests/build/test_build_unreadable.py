@@ -22,8 +22,12 @@ def built(project: Project, view_dashboard) -> Project:
     """A project with a good build: a.json, team/t.json, team/p.py, team/j.json.j2."""
     project.write("dashboards/a.json", view_dashboard(uid="a", title="A"))
     project.write("dashboards/team/t.json", view_dashboard(uid="t", title="T"))
-    project.write("dashboards/team/p.py", 'dashboard = {"uid": "p", "title": "P"}\n')
-    project.write("dashboards/team/j.json.j2", '{"uid": "j", "title": "{{ org }}"}\n')
+    project.write(
+        "dashboards/team/p.py", 'dashboard = {"uid": "p", "title": "P", "schemaVersion": 39}\n'
+    )
+    project.write(
+        "dashboards/team/j.json.j2", '{"uid": "j", "title": "{{ org }}", "schemaVersion": 39}\n'
+    )
     result = project.cli("build")
     assert result.exit_code == 0, result.output
     return project

@@ -5,7 +5,34 @@ from dashgen.model.validate import validate
 
 
 def _messages(d: dict) -> list[tuple[str, str]]:
-    return [(p.severity, p.message) for p in validate(normalize(d))]
+    """The problems of ``d`` (given a schemaVersion unless it has its own)."""
+    return [(p.severity, p.message) for p in validate(normalize({"schemaVersion": 39, **d}))]
+
+
+def _schema_messages(d: dict) -> list[str]:
+    return [p.message for p in validate(normalize(d)) if "schemaVersion" in p.message]
+
+
+def test_schema_version_missing_or_below_the_apis_minimum_is_a_warning() -> None:
+    missing = validate(normalize({"title": "x", "uid": "x"}))
+    assert [(p.severity, p.message) for p in missing] == [
+        (
+            "warning",
+            "dashboard has no schemaVersion (Grafana's /apis reads that as 0): Grafana 12 and "
+            "later refuse it over /apis (422); set schemaVersion to 13 or above, or publish "
+            "with --api classic",
+        )
+    ]
+    assert missing[0].pointer == ()
+    low = validate(normalize({"title": "x", "uid": "x", "schemaVersion": 12}))
+    assert [p.message.split(":")[0] for p in low] == ["dashboard has schemaVersion 12"]
+    assert low[0].pointer == ("schemaVersion",)
+    assert _schema_messages({"title": "x", "uid": "x", "schemaVersion": 13}) == []
+    assert _schema_messages({"title": "x", "uid": "x", "schemaVersion": 42}) == []
+    # Not an integer: one error from the structure check, no warning on top.
+    assert [
+        p.severity for p in validate(normalize({"title": "x", "uid": "x", "schemaVersion": "39"}))
+    ] == ["error"]
 
 
 def test_valid_dashboard_has_no_problems() -> None:

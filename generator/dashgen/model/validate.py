@@ -26,6 +26,10 @@ _VARIABLE_REF = re.compile(r"^(?:\$\{(\w+)(?::[^}]*)?\}|\$(\w+)|\[\[(\w+)(?::[^\
 # Variables Grafana provides itself; a datasource may name them without declaring them.
 _BUILTIN_VARIABLES = frozenset({"__all", "__dashboard", "__org", "__user", "__interval"})
 GRID_COLUMNS = 24  # Grafana's GRID_COLUMN_COUNT
+# Grafana's /apis migrates every v1 write to the latest schemaVersion and refuses (422) one
+# it cannot migrate from; a missing schemaVersion reads as 0 (grafana-apis.md §4.6). 13 is
+# at or above the migrators' minimum in 12.x (12) and 13.x (9).
+APIS_MIN_SCHEMA_VERSION = 13
 
 
 def validate(dashboard: dict[str, Any]) -> list[Problem]:
@@ -33,6 +37,7 @@ def validate(dashboard: dict[str, Any]) -> list[Problem]:
     from each problem's ``pointer``)."""
     problems: list[Problem] = list(check_structure(dashboard))
     problems.extend(_check_uid(dashboard))
+    problems.extend(_check_schema_version(dashboard))
     panels = dashboard.get("panels")
     if isinstance(panels, list):
         located = panel_pointers(panels)
@@ -74,6 +79,21 @@ def _check_uid(dashboard: dict[str, Any]) -> Iterator[Problem]:
     elif not UID_PATTERN.match(uid):
         message = f"uid {uid!r} is invalid: use only letters, digits, '-' and '_'"
         yield Problem(ERROR, message, pointer=at)
+
+
+def _check_schema_version(dashboard: dict[str, Any]) -> Iterator[Problem]:
+    version = dashboard.get("schemaVersion")
+    if version is None:
+        shown = "has no schemaVersion (Grafana's /apis reads that as 0)"
+    elif type(version) is int and version < APIS_MIN_SCHEMA_VERSION:
+        shown = f"has schemaVersion {version}"
+    else:
+        return  # (not an integer: the structure check reports it)
+    message = (
+        f"dashboard {shown}: Grafana 12 and later refuse it over /apis (422); set "
+        f"schemaVersion to {APIS_MIN_SCHEMA_VERSION} or above, or publish with --api classic"
+    )
+    yield Problem(WARNING, message, pointer=("schemaVersion",) if version is not None else ())
 
 
 def _check_panel_ids(panels: list[tuple[JsonPath, dict[str, Any]]]) -> Iterator[Problem]:
