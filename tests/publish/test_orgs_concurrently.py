@@ -17,6 +17,7 @@ from dashgen.tokens import env_var_name
 
 ORGS = ("org-a", "org-b", "org-c")
 DASHBOARDS_PER_ORG = 12
+DASHBOARD_PATHS = ("/api/dashboards/uid/", "/api/dashboards/db", "/apis/dashboard.grafana.app/")
 
 
 class InFlightTransport(httpx.BaseTransport):
@@ -34,10 +35,18 @@ class InFlightTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         token = request.headers.get("authorization", "")
-        is_dashboard = request.url.path.startswith(("/api/dashboards/uid/", "/api/dashboards/db"))
-        written = None
-        if request.method == "POST" and request.url.path == "/api/dashboards/db":
+        path = request.url.path
+        is_dashboard = path.startswith(DASHBOARD_PATHS)
+        written = None  # a stored write (not a dry run) on either API
+        if request.method == "POST" and path == "/api/dashboards/db":
             written = json.loads(request.read())["dashboard"]["uid"]
+        elif (
+            request.method in ("POST", "PUT")
+            and path.startswith("/apis/dashboard.grafana.app/")
+            and "/dashboards" in path
+            and "dryRun" not in request.url.params
+        ):
+            written = json.loads(request.read())["metadata"]["name"]
         with self.lock:
             self.sent.append((token, written))
             self.now[token] = self.now.get(token, 0) + 1
