@@ -8,7 +8,11 @@ loop does, over one keep-alive connection, which is kinder to it than curl is).
 
 The emulator serves every org given; each gets a Prometheus datasource ``prom-<org>`` (what
 the synthetic Jinja sources reference) and an Editor token; one more org takes the
-baseline's writes. Requests are counted on the server.
+baseline's writes. Requests are counted on the server: ``writes`` are the stored dashboard
+writes on either API (``POST /api/dashboards/db``; ``POST``/``PUT`` of a dashboard on
+``/apis/dashboard.grafana.app``), ``dry_runs`` the /apis writes sent with ``dryRun`` (they
+store nothing). ``api`` picks the backend (``--api``): "classic", or "auto" (the default
+emulated release, 12.0, serves /apis, so auto publishes through it).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
 
@@ -25,6 +30,15 @@ import measure
 
 BASELINE_ORG = "baseline"
 HERE = Path(__file__).resolve().parent
+WRITES = (
+    ("POST", "/api/dashboards/db"),
+    ("POST", "/apis/dashboard.grafana.app/*/namespaces/*/dashboards"),
+    ("PUT", "/apis/dashboard.grafana.app/*/namespaces/*/dashboards/*"),
+)
+
+
+def _is_write(method: str, path: str) -> bool:
+    return any(method == m and fnmatchcase(path, p) for m, p in WRITES)
 
 
 def _serve(
@@ -44,9 +58,9 @@ def _serve(
     with EmulatorServer(emulator) as server:
         pipe.send((server.url, tokens))
         while pipe.recv() == "count":
-            log = list(emulator.request_log)
-            posts = sum(1 for e in log if e.method == "POST" and e.path == "/api/dashboards/db")
-            pipe.send((len(log), posts))
+            log = [e for e in emulator.request_log if _is_write(e.method, e.path)]
+            dry_runs = sum(1 for e in log if "dryRun" in e.query)
+            pipe.send((len(emulator.request_log), len(log) - dry_runs, dry_runs))
 
 
 @dataclass(frozen=True)
@@ -56,7 +70,12 @@ class Run:
     cpu_s: float
     peak_mb: float
     requests: int
-    posts: int
+    writes: int  # stored dashboard writes, either API
+    dry_runs: int  # /apis writes with dryRun (nothing stored)
+
+    def counted(self) -> str:
+        dry = f", {self.dry_runs} dry runs" if self.dry_runs else ""
+        return f"{self.requests} requests, {self.writes} writes{dry}"
 
 
 class RemoteEmulator:
@@ -75,7 +94,7 @@ class RemoteEmulator:
         self.process.start()
         self.url, self.tokens = self.pipe.recv()
 
-    def counts(self) -> tuple[int, int]:
+    def counts(self) -> tuple[int, int, int]:
         self.pipe.send("count")
         return self.pipe.recv()
 
@@ -96,17 +115,11 @@ class RemoteEmulator:
         return env
 
     def timed(self, name: str, command: Sequence[str], env: dict[str, str] | None = None) -> Run:
-        requests_before, posts_before = self.counts()
+        before = self.counts()
         result = measure.run(command, env=env or self.env()).check()
-        requests_after, posts_after = self.counts()
-        return Run(
-            name,
-            result.wall_s,
-            result.cpu_s,
-            result.peak_mb,
-            requests_after - requests_before,
-            posts_after - posts_before,
-        )
+        after = self.counts()
+        requests, writes, dry_runs = (a - b for a, b in zip(after, before, strict=True))
+        return Run(name, result.wall_s, result.cpu_s, result.peak_mb, requests, writes, dry_runs)
 
     def publish(self, root: Path, name: str, *args: str) -> Run:
         command = [sys.executable, "-m", "dashgen", "-C", str(root), "publish", *args]

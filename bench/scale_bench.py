@@ -89,7 +89,7 @@ def scale_point(root: Path, args: argparse.Namespace, count: int) -> list[Row]:
                     run.cpu_s,
                     run.peak_mb,
                     outputs,
-                    f"{run.requests} requests, {run.posts} POSTs",
+                    run.counted(),
                 )
             )
     shutil.rmtree(root, ignore_errors=True)

@@ -13,6 +13,7 @@ status, time in ms; never a header or a body): ``dashgen -v`` or ``DASHGEN_LOG=d
 from __future__ import annotations
 
 import ipaddress
+import json as stdlib_json
 import logging
 import random
 import ssl
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 import tenacity
 
 from dashgen import __version__
@@ -221,7 +223,13 @@ class GrafanaClient:
         where = f"{self.display_url}{path}"
         started = time.perf_counter()
         try:
-            response = self._http.request(method, path, json=json, params=params, headers=headers)
+            content = None
+            if json is not None:
+                content = _encoded(json)
+                headers["Content-Type"] = "application/json"
+            response = self._http.request(
+                method, path, content=content, params=params, headers=headers
+            )
         except Exception as exc:  # httpx, h11, ssl, codecs ...: translated and redacted
             error = translate(exc, method, where)
             log.debug("%s %s failed after %s: %s", method, path, _ms(started), error.message)
@@ -313,6 +321,20 @@ class Connection:
             allow_insecure_http=self.allow_insecure_http,
             **credentials,
         )
+
+
+def _encoded(body: Any) -> bytes:
+    """``body`` as httpx's ``json=`` sends it, encoded by orjson (~8x faster on a
+    dashboard). What orjson refuses (non-string keys, integers beyond 64 bits, lone
+    surrogates, other types) goes through httpx's own stdlib settings, unchanged. NaN and
+    infinities, which the stdlib refuses here and orjson would write as null, cannot reach
+    a request: the build writes dashboards with orjson (no NaN) and reads them back with
+    it, and Grafana's answers come from Go's encoder, which never writes them."""
+    try:
+        return orjson.dumps(body)
+    except orjson.JSONEncodeError:
+        text = stdlib_json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return text.encode("utf-8")
 
 
 def _ms(started: float) -> str:
