@@ -13,6 +13,8 @@ from dashgen.config import OrgConfig
 from dashgen.model.problem import Problem
 from dashgen.sources.kinds import Source
 
+SCHEMA_V1 = "v1"  # the classic dashboard model (what /api/dashboards/db and /apis v1 store)
+
 
 @dataclass(frozen=True)
 class Target:
@@ -29,6 +31,7 @@ class CompiledDashboard:
     content_hash: str  # normalize.content_hash of the dashboard
     file_hash: str  # sha256 of the output file's bytes
     line: int | None  # where the dashboard is defined in its source
+    schema: str = SCHEMA_V1  # SCHEMA_V1, or the v2 apiVersion's version ("v2", "v2beta1", ...)
     text: str | None = None  # the output text; dropped once written
 
 

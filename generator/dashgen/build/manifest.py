@@ -32,6 +32,13 @@ class BuiltDashboard:
     content_hash: str  # normalize.content_hash of the output
     folder: str | None = None
     folder_uid: str | None = None
+    # "v1" (the classic model), or the version of a schema v2 dashboard's apiVersion
+    # ("v2", "v2beta1", ...): its output file is then the v2 spec (elements + layout)
+    schema: str = "v1"
+
+    @property
+    def is_v2(self) -> bool:
+        return self.schema != "v1"
 
     def load(self) -> dict[str, Any]:
         return orjson.loads(self.path.read_bytes())
@@ -64,6 +71,7 @@ class BuiltDashboard:
             "content_hash": self.content_hash,
             "folder": self.folder,
             "folder_uid": self.folder_uid,
+            "schema": self.schema,
         }
 
 
@@ -117,4 +125,5 @@ def _from_entry(entry: dict[str, Any], output_dir: str) -> BuiltDashboard:
         content_hash=entry["content_hash"],
         folder=entry.get("folder"),
         folder_uid=entry.get("folder_uid"),
+        schema=entry.get("schema", "v1"),
     )

@@ -384,6 +384,7 @@ class Run:
             content_hash=dashboard.content_hash,
             folder=folder,
             folder_uid=folder_uid,
+            schema=dashboard.schema,
         )
 
     def _source_name(self, rel: str) -> str:
