@@ -232,8 +232,8 @@ def duplicate_element_keys(json_text: str, prefix: JsonPath) -> list[Problem]:
         return []
     return [
         _error(
-            f"element key {key!r} is written twice in elements: the second replaces the "
-            "first; give each element its own key",
+            f"element key {key!r} is written twice in elements (first here): the second "
+            "replaces the first; give each element its own key",
             "elements",
             key,
         )
