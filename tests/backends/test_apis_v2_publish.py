@@ -318,3 +318,70 @@ def test_a_v2alpha1_dashboard_goes_out_on_a_12_0_that_serves_v2alpha1(
     stored = setup.emulator.dashboard(setup.org_id, "alpha")
     assert stored.api_version == "v2alpha1"
     assert len(setup.requests("POST", V2_PATH.format(version="v2alpha1"))) == 1
+
+
+FAULTS = [("status", 503), ("retry_after", 429), ("drop", None), ("commit_then_drop", None)]
+
+
+@pytest.mark.parametrize("existing", [False, True])
+@pytest.mark.parametrize(("kind", "status"), [*FAULTS, ("commit_then_fail", None)])
+def test_a_v2_write_meeting_a_fault_lands_exactly_once(
+    setup: Setup, existing: bool, kind: str, status: int | None
+) -> None:
+    build = V2Build(setup)
+    build.v2("tabs", v2_spec())
+    if existing:
+        assert publish_build(setup, build).exit_code == 0
+        build.v2("tabs", v2_spec(panel_title="After the fault"))
+    method, path = ("PUT", f"{V2}/tabs") if existing else ("POST", V2)
+    setup.emulator.faults.add(method, path, kind, status=status, times=1, dry_runs=False)
+
+    report = publish_build(setup, build)
+
+    assert actions(report) == {"tabs": "updated" if existing else "created"}, errors(report)
+    assert [e.fault for e in setup.emulator.request_log if e.fault] == [kind]
+    stored = setup.emulator.dashboard(setup.org_id, "tabs")
+    assert stored.version == (2 if existing else 1)  # exactly one version per publish
+    assert len(setup.emulator.versions(setup.org_id, "tabs")) == stored.version
+    assert stored.data == build.entries["tabs"].load()
+
+
+def test_a_fault_schedule_on_v2_writes_ends_in_the_fault_free_state(setup: Setup) -> None:
+    """503, then 429, then a dropped connection, then a write committed whose answer is
+    lost: every attempt of one publish (FAST_RETRY: 4) meets one, and it still ends with
+    one version holding the build, as a fault-free publish does."""
+    build = V2Build(setup)
+    build.v2("tabs", v2_spec())
+    build.v2("other", v2_spec(title="Other"))
+    for kind, status in FAULTS:
+        setup.emulator.faults.add("POST", V2, kind, status=status, times=1, dry_runs=False)
+
+    report = publish_build(setup, build)
+    again = publish_build(setup, build)
+
+    assert set(actions(report).values()) == {"created"}, errors(report)
+    assert sorted(e.fault for e in setup.emulator.request_log if e.fault) == sorted(
+        kind for kind, _ in FAULTS
+    )
+    for uid in ("tabs", "other"):
+        stored = setup.emulator.dashboard(setup.org_id, uid)
+        assert stored.version == 1 and stored.api_version == "v2"
+        assert stored.data == build.entries[uid].load()
+    assert actions(again) == {"tabs": "unchanged", "other": "unchanged"}
+
+
+@pytest.mark.parametrize("api", ["auto", "classic"])
+def test_pull_skips_a_v2_dashboard_with_a_sentence(setup: Setup, api: str) -> None:
+    setup.emulator.save_resource(setup.org_id, "tabs", v2_spec(), api_version="v2")
+    setup.emulator.save_resource(setup.org_id, "flat", dashboard("flat"))
+
+    run = setup.dashgen(
+        "pull", "--org", ORG, "--all", "--grafana-url", setup.server.url, "--api", api
+    )
+
+    assert run.code == 1 and "Traceback" not in run.output  # refused: said, not crashed
+    assert f"{ORG}/tabs" in run.output
+    assert "stores this dashboard as a schema v2 dashboard" in run.output
+    assert "cannot write as a source yet: not pulled" in run.output
+    pulled = sorted(p.name for p in (setup.root / "dashboards").rglob("*.json"))
+    assert pulled == ["dashboard-flat.json"], run.output
