@@ -51,8 +51,12 @@ def refusal(session: OrgSession, built: BuiltDashboard) -> str:
     backend = session.backend
     assert backend is not None
     if backend.name == "classic":
-        how = session.api_description or backend.describe()
-        where = f"org {session.org!r} publishes through the classic API ({how}), which has no v2"
+        why = (session.api_description or "").partition("; ")[2]
+        said = f" ({why})" if why else ""
+        where = (
+            f"org {session.org!r} publishes through the classic API /api/dashboards{said}, "
+            "which cannot store one"
+        )
     else:
         served = ", ".join(getattr(getattr(backend, "paths", None), "served", ()))
         where = (
