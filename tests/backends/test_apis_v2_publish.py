@@ -28,6 +28,7 @@ from dashgen.publish import dashboard as one_dashboard
 from dashgen.publish import schemas
 from dashgen.publish.events import Action
 from dashgen.publish.provenance import wrote
+from dashgen.publish.prune import PruneOptions
 from dashgen.publish.session import OrgSession
 from dashgen.publish.writing import write
 from dashgen.testing import EmulatorServer, profile_for
@@ -385,3 +386,23 @@ def test_pull_skips_a_v2_dashboard_with_a_sentence(setup: Setup, api: str) -> No
     assert "cannot write as a source yet: not pulled" in run.output
     pulled = sorted(p.name for p in (setup.root / "dashboards").rglob("*.json"))
     assert pulled == ["dashboard-flat.json"], run.output
+
+
+def test_prune_deletes_a_v2_dashboard_whose_source_is_gone(setup: Setup) -> None:
+    config = setup.root / "dashgen.toml"
+    config.write_text('project = "v2-team"\n' + config.read_text())
+    build = V2Build(setup)
+    build.v2("tabs", v2_spec())
+    build.v2("edited", v2_spec(title="Edited"))
+    build.v1(dashboard("flat"))
+    assert publish_build(setup, build).exit_code == 0
+    setup.emulator.save_resource(
+        setup.org_id, "edited", v2_spec(title="Edited", panel_title="UI"), api_version="v2"
+    )
+    kept = V2Build(setup)
+    kept.v1(dashboard("flat"))
+
+    report = publish_build(setup, kept, prune=PruneOptions())
+
+    assert actions(report) == {"flat": "unchanged", "tabs": "deleted", "edited": "kept"}
+    assert [d.uid for d in setup.emulator.dashboards(setup.org_id)] == ["edited", "flat"]
