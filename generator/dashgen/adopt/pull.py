@@ -27,7 +27,7 @@ from typing import Any
 from dashgen.adopt.importer import AdoptOptions, AdoptReport, Incoming, adopt
 from dashgen.adopt.messages import AdoptError
 from dashgen.config import Config
-from dashgen.errors import DashgenError, UsageError
+from dashgen.errors import DashgenError, GrafanaAPIError, UsageError
 from dashgen.grafana.backend import DashboardBackend, LiveDashboard, SearchHit
 from dashgen.grafana.client import Connection
 from dashgen.model.forms import Form, classify
@@ -36,6 +36,14 @@ from dashgen.publish.pulled import PulledDashboard, read_pulled, record_pulled
 from dashgen.publish.session import OrgSession
 
 SLUG_MAX = 60
+NOT_ACCEPTABLE = 406
+V2_NOT_PULLED = (
+    "Grafana stores this dashboard as a schema v2 dashboard (elements and layout, saved "
+    "from Grafana 13's editor or through /apis v2), which dashgen cannot write as a source "
+    "yet: not pulled (nothing is converted to v1)"
+)
+# A dashboard that was refused while reading it (not "missing").
+_NOT_READ = LiveDashboard(dashboard={}, version=0, folder_uid=None, updated_by="", url="")
 
 
 class PullError(DashgenError):
@@ -150,6 +158,8 @@ class _Reader:
             answers = list(pool.map(self._dashboard, uids))
         found = []
         for uid, live in zip(uids, answers, strict=True):
+            if live is _NOT_READ:
+                continue
             if live is None:
                 self.refused.append(
                     AdoptError(f"{self.session.org}/{uid}", "no dashboard with this uid in the org")
@@ -159,15 +169,26 @@ class _Reader:
         return found
 
     def _dashboard(self, uid: str) -> LiveDashboard | None:
-        return self._read(f"reading dashboard {uid}", self.backend.get, uid)
+        try:
+            return self.backend.get(uid)
+        except DashgenError as error:
+            if isinstance(error, GrafanaAPIError) and error.status == NOT_ACCEPTABLE:
+                # The classic API's answer for a schema v2 dashboard (grafana-apis.md §7.1).
+                self.refused.append(AdoptError(f"{self.session.org}/{uid}", V2_NOT_PULLED))
+                return _NOT_READ
+            doing = self.session.doing(f"reading dashboard {uid}")
+            raise PullError(self.session.explain(error, doing)) from None
 
     def incoming(
         self, live: LiveDashboard, previous: dict[tuple[str, str], PulledDashboard]
     ) -> Incoming | None:
-        uid = str(live.dashboard.get("uid") or "")
+        uid = live.uid
         origin = f"{self.session.org}/{uid}"
         self.live[origin] = live
         title = str(live.dashboard.get("title") or "")
+        if live.is_v2:
+            self.refused.append(AdoptError(origin, V2_NOT_PULLED))
+            return None
         if classify(live.dashboard) is Form.EXPORT:
             self.refused.append(
                 AdoptError(

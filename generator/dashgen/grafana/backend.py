@@ -60,6 +60,17 @@ class LiveDashboard:
     # /apis: the version Grafana stores it in (status.conversion.storedVersion: "v1", "v2"
     # ...); "" when not said (the classic API)
     stored_version: str = ""
+    # the uid when ``dashboard`` does not carry it (a schema v2 spec has no uid inside)
+    name: str = ""
+
+    @property
+    def uid(self) -> str:
+        return str(self.dashboard.get("uid") or self.name)
+
+    @property
+    def is_v2(self) -> bool:
+        """Stored as a schema v2 dashboard (``elements`` + ``layout``)."""
+        return self.stored_version.startswith("v2")
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,10 @@ class DashboardBackend(Protocol):
     def describe(self) -> str: ...
 
     def forget(self) -> None: ...
+
+    def expect_schemas(self, schemas: Mapping[str, str]) -> None: ...
+
+    def accepts_schema(self, schema: str) -> bool: ...
 
     def current_org(self) -> Org: ...
 

@@ -60,6 +60,13 @@ class ClassicDashboards(ClassicFolders):
     def forget(self) -> None:
         """Nothing is kept between reads here."""
 
+    def expect_schemas(self, schemas: Mapping[str, str]) -> None:
+        """Nothing to route: every dashboard here is a classic (v1) one."""
+
+    def accepts_schema(self, schema: str) -> bool:
+        """Only the classic model: /api cannot store a schema v2 dashboard."""
+        return schema == "v1"
+
     def would_store(self, document: Mapping[str, Any], **_: Any) -> dict[str, Any] | None:
         """None: the classic save stores what it is sent (its refresh rewrite aside, which
         the publisher applies itself)."""

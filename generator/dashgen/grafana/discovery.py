@@ -7,8 +7,9 @@ answers 404 (or, before 12, its web app's HTML page): the classic API. Else the 
 group's ``v1`` is used for writes, else ``v1beta1`` (12.0.1-12.x; the same schema); a group
 offering only alpha versions (``v1alpha1``, ``v0alpha1``: 12.0.0 or experimental, not a
 stable contract) means the classic API. Folders go through ``folder.grafana.app`` by the
-same rule, else through ``/api/folders``. ``k8s`` asks the same question and fails the org
-with a sentence when the answer is no; ``classic`` asks nothing.
+same rule, else through ``/api/folders``. A schema v2 dashboard is written in its own
+version when the group serves it (``dashgen.grafana.k8s_v2``). ``k8s`` asks the same
+question and fails the org with a sentence when the answer is no; ``classic`` asks nothing.
 """
 
 from __future__ import annotations
@@ -102,7 +103,11 @@ def choose_backend(client: GrafanaClient, org_id: int, choice: ApiChoice) -> Cho
         return Chosen(ClassicDashboards(client), f"{said}: {seen}")
     folder_version = next((v for v in STABLE_VERSIONS if v in folder_versions), None)
     backend = K8sDashboards(
-        client, org_id=org_id, version=write_version, folder_version=folder_version
+        client,
+        org_id=org_id,
+        version=write_version,
+        folder_version=folder_version,
+        served=tuple(versions),
     )
     return Chosen(
         backend, f"{said}: {DISCOVERY_PATH} serves {DASHBOARD_GROUP} {', '.join(versions)}"

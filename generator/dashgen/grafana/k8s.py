@@ -17,7 +17,9 @@ What is specific to this API lives here (shapes in ``k8s_shapes``, folders in
   object it read, so that the planner's ``get`` of each needs no request (a kept object is
   handed out once; any later read asks the server);
 - history is the LIST with the ``grafana.app/get-history=true`` label selector (§6);
-- ``save(dry_run=True)`` sends the write with ``?dryRun=All``: validated, never stored.
+- ``save(dry_run=True)`` sends the write with ``?dryRun=All``: validated, never stored;
+- a schema v2 dashboard (``expect_schemas``) is read and written on its version's path; a
+  read answered with a failed conversion is read again as stored (``k8s_v2``).
 
 Writes are never retried here (the publisher reads again after a lost answer). The org,
 user, datasource and library-panel calls are the classic API's (``/api``), which Grafana 13
@@ -29,9 +31,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
-from dashgen.errors import ConflictError, NotFoundError, VersionConflictError
+from dashgen.errors import ConflictError, NotFoundError, ServerError, VersionConflictError
 from dashgen.grafana import admin
 from dashgen.grafana.backend import (
     FolderInfo,
@@ -53,12 +54,14 @@ from dashgen.grafana.k8s_shapes import (
     MESSAGE_LIMIT,
     OBJECT,
     Revision,
+    failed_conversion,
     generation,
     live_dashboard,
     metadata,
     revision,
     version_record,
 )
+from dashgen.grafana.k8s_v2 import SchemaPaths, with_stored_spec
 from dashgen.grafana.server import ServerInfo
 
 DASHBOARD_GROUP = "dashboard.grafana.app"
@@ -72,20 +75,28 @@ def namespace_of(org_id: int) -> str:
 
 
 class K8sDashboards:
-    """One org's dashboards through ``/apis`` (``version``: ``v1`` or ``v1beta1``); folders
-    through ``folder.grafana.app`` when it serves ``folder_version``, else ``/api``."""
+    """One org's dashboards through ``/apis`` (``version``: ``v1`` or ``v1beta1``; a schema
+    v2 dashboard on its own version, one of ``served``); folders through
+    ``folder.grafana.app`` when it serves ``folder_version``, else ``/api``."""
 
     name = "k8s"
     validates_writes = True
 
     def __init__(
-        self, client: GrafanaClient, *, org_id: int, version: str, folder_version: str | None
+        self,
+        client: GrafanaClient,
+        *,
+        org_id: int,
+        version: str,
+        folder_version: str | None,
+        served: tuple[str, ...] = (),
     ) -> None:
         self.client = client
         self.version = version
         self.folder_version = folder_version
         self.namespace = namespace_of(org_id)
-        self.base = f"/apis/{DASHBOARD_GROUP}/{version}/namespaces/{self.namespace}/dashboards"
+        self.paths = SchemaPaths(DASHBOARD_GROUP, self.namespace, version, served)
+        self.base = self.paths.base(version)
         self.classic = ClassicDashboards(client)
         self.folders: K8sFolders | ClassicDashboards = (
             K8sFolders(client, self.namespace, folder_version) if folder_version else self.classic
@@ -125,11 +136,20 @@ class K8sDashboards:
 
     # -- reading dashboards ------------------------------------------------------------------
 
-    def _path(self, uid: str) -> str:
-        return f"{self.base}/{quote(uid, safe='')}"
+    def _path(self, uid: str, version: str | None = None) -> str:
+        return self.paths.path(uid, version or self.paths.version_of(uid))
 
-    def _remember(self, item: Mapping[str, Any]) -> LiveDashboard:
-        live = live_dashboard(item)
+    def expect_schemas(self, schemas: Mapping[str, str]) -> None:
+        """The schema of each uid about to be published ("v1", "v2", "v2beta1" ...): a v2
+        one is read and written on its version's path."""
+        self.paths.expect(schemas)
+
+    def accepts_schema(self, schema: str) -> bool:
+        """Whether this server serves the version a dashboard of ``schema`` is written in."""
+        return self.paths.accepts(schema)
+
+    def _remember(self, item: Mapping[str, Any], read_as: str = "") -> LiveDashboard:
+        live = live_dashboard(item, read_as or self.version)
         uid = str(metadata(item)["name"])
         with self._guard:
             self._revisions[uid] = (generation(item), revision(item))
@@ -149,13 +169,28 @@ class K8sDashboards:
         return self._fetch(uid)
 
     def _fetch(self, uid: str) -> LiveDashboard | None:
+        version = self.paths.version_of(uid)
+        item = self._read(uid, version)
+        stored = failed_conversion(item) if item is not None else None
+        if item is not None and stored is not None and stored != version:
+            # §7.1: not convertible to the version read: compare it as it is stored.
+            version = stored
+            served = stored in self.paths.served
+            item = self._read(uid, stored) if served else with_stored_spec(item, stored) or item
+        return None if item is None else self._remember(item, version)
+
+    def _read(self, uid: str, version: str) -> Mapping[str, Any] | None:
+        self.paths.check_usable(version)
         try:
-            item = self.client.get(self._path(uid), expect=OBJECT)
+            return self.client.get(self._path(uid, version), expect=OBJECT)
         except NotFoundError:
             return None
-        return self._remember(item)
+        except ServerError as error:
+            raise self.paths.unusable(self.display_url, version, error) from None
 
-    def _list(self, params: Mapping[str, Any], limit: int | None = None) -> list[Mapping]:
+    def _list(
+        self, params: Mapping[str, Any], limit: int | None = None, base: str | None = None
+    ) -> list[Mapping]:
         """Every item of a LIST (all pages, or the first ``limit`` items)."""
         items: list[Mapping] = []
         token = ""
@@ -164,23 +199,30 @@ class K8sDashboards:
             query = {**params, "limit": page_size}
             if token:
                 query["continue"] = token
-            answer = self.client.get(self.base, params=query, expect=LIST)
+            answer = self.client.get(base or self.base, params=query, expect=LIST)
             items.extend(answer.get("items") or [])
             token = str((answer.get("metadata") or {}).get("continue") or "")
             if not token or (limit is not None and len(items) >= limit):
                 return items
 
     def _list_all(self) -> list[LiveDashboard]:
-        found = [self._remember(item) for item in self._list({})]
+        items = self._list({})
+        found = [self._remember(item) for item in items]
         with self._guard:
-            self._kept = {str(live.dashboard["uid"]): live for live in found}
+            # One the server could not convert to this version (§7.1) is read again, in
+            # the version it is stored in, when asked for.
+            self._kept = {
+                live.uid: live
+                for live, item in zip(found, items, strict=True)
+                if failed_conversion(item) is None and not self.paths.is_routed(live.uid)
+            }
             self._listed_folders = {live.folder_uid for live in found if live.folder_uid}
         return found
 
     def existing_uids(self) -> set[str]:
         """The uids of every dashboard of the namespace (one paged LIST); the objects are
         kept for the ``get`` that follows."""
-        return {str(live.dashboard["uid"]) for live in self._list_all()}
+        return {live.uid for live in self._list_all()}
 
     def search_dashboards(self, folder_uids: list[str] | None = None) -> list[SearchHit]:
         """Every dashboard (one paged LIST), or those directly in ``folder_uids`` ("" or
@@ -190,7 +232,7 @@ class K8sDashboards:
             wanted = {None if uid in ("", "general") else uid for uid in folder_uids}
         return [
             SearchHit(
-                uid=str(live.dashboard["uid"]),
+                uid=live.uid,
                 title=str(live.dashboard.get("title") or ""),
                 folder_uid=live.folder_uid,
                 folder_title=None,
@@ -201,7 +243,9 @@ class K8sDashboards:
 
     def _history(self, uid: str, limit: int | None) -> list[Mapping]:
         params = {"labelSelector": HISTORY_SELECTOR, "fieldSelector": f"metadata.name={uid}"}
-        return self._list(params, limit)
+        version = self.paths.version_of(uid)
+        self.paths.check_usable(version)
+        return self._list(params, limit, self.paths.base(version))
 
     def history(self, uid: str, version: int) -> VersionRecord | None:
         """The record of one version (its message and saver); None when missing."""
@@ -238,7 +282,8 @@ class K8sDashboards:
         title uniqueness, no plugin dashboards). Raises ``VersionConflictError`` when the
         live dashboard is no longer ``base_version`` (or, for a create, exists)."""
         answer = self._write(document, uid, base_version, folder_uid, message, build_hash, dry_run)
-        saved = live_dashboard(answer) if dry_run else self._remember(answer)
+        version = self.paths.version_of(uid)
+        saved = live_dashboard(answer, version) if dry_run else self._remember(answer, version)
         return SaveResult(uid=uid, version=saved.version, url=saved.url)
 
     def would_store(
@@ -254,7 +299,7 @@ class K8sDashboards:
         migrated to the latest schemaVersion, §4.6), as ``get`` reads it; nothing is stored.
         Safe to retry. Raises what the write would raise."""
         answer = self._write(document, uid, base_version, folder_uid, message, None, True)
-        return live_dashboard(answer).dashboard
+        return live_dashboard(answer, self.paths.version_of(uid)).dashboard
 
     def _write(
         self,
@@ -266,6 +311,8 @@ class K8sDashboards:
         build_hash: str | None,
         dry_run: bool,
     ) -> Mapping[str, Any]:
+        version = self.paths.version_of(uid)
+        self.paths.check_usable(version)
         params = {"dryRun": "All"} if dry_run else None
         retry = None if dry_run else NO_RETRY  # a dry run stores nothing: safe to repeat
         notes = {FOLDER_ANNOTATION: folder_uid or "", MESSAGE_ANNOTATION: message[:MESSAGE_LIMIT]}
@@ -277,21 +324,23 @@ class K8sDashboards:
             meta["resourceVersion"] = based_on.resource_version
             notes.update(based_on.kept_annotations)
         body = {
-            "apiVersion": f"{DASHBOARD_GROUP}/{self.version}",
+            "apiVersion": f"{DASHBOARD_GROUP}/{version}",
             "kind": "Dashboard",
             "metadata": meta,
             "spec": {k: v for k, v in document.items() if k not in ("id", "uid", "version")},
         }
         try:
             if base_version is None:
-                return self.client.post(
-                    self.base, json=body, params=params, retry=retry, expect=OBJECT
-                )
+                method, path = "POST", self.paths.base(version)
+            else:
+                method, path = "PUT", self._path(uid, version)
             return self.client.request(
-                "PUT", self._path(uid), json=body, params=params, retry=retry, expect=OBJECT
+                method, path, json=body, params=params, retry=retry, expect=OBJECT
             )
         except ConflictError as error:  # Conflict (stale RV) or AlreadyExists (create)
             raise VersionConflictError.of(error) from None
+        except ServerError as error:
+            raise self.paths.unusable(self.display_url, version, error) from None
 
     def _revision(self, uid: str, base_version: int) -> Revision:
         """The resourceVersion of generation ``base_version`` (read again when the one

@@ -114,13 +114,18 @@ def revision(item: Mapping[str, Any]) -> Revision:
     )
 
 
-def live_dashboard(item: Mapping[str, Any]) -> LiveDashboard:
-    """One dashboard object as the publisher reads a live dashboard."""
+def live_dashboard(item: Mapping[str, Any], read_as: str = "") -> LiveDashboard:
+    """One dashboard object (read on the ``read_as`` version's path) as the publisher reads
+    a live dashboard. A schema v2 spec is kept as it is (no uid or version put into it:
+    the build output of a v2 dashboard is the bare spec); a classic one gets its uid and
+    version back, so it compares with the build whichever API read it."""
     name = str(metadata(item)["name"])
     notes = annotations(item)
+    stored = stored_version(item) or read_as
     dashboard = {k: v for k, v in (item.get("spec") or {}).items() if k not in ("id", "version")}
-    dashboard["uid"] = name
-    dashboard["version"] = generation(item)
+    if not stored.startswith("v2"):
+        dashboard["uid"] = name
+        dashboard["version"] = generation(item)
     return LiveDashboard(
         dashboard=dashboard,
         version=generation(item),
@@ -131,16 +136,29 @@ def live_dashboard(item: Mapping[str, Any]) -> LiveDashboard:
         manager=manager(notes),
         message=notes.get(MESSAGE_ANNOTATION, ""),
         build_hash=notes.get(BUILD_HASH_ANNOTATION) or None,
-        stored_version=stored_version(item),
+        stored_version=stored,
+        name=name,
     )
 
 
 def stored_version(item: Mapping[str, Any]) -> str:
     """``status.conversion.storedVersion`` (§7.1): the version the object is stored in."""
+    conversion = _conversion(item)
+    found = conversion.get("storedVersion")
+    return str(found) if isinstance(found, str) else ""
+
+
+def failed_conversion(item: Mapping[str, Any]) -> str | None:
+    """The stored version of an object the server could not convert to the version read
+    (``status.conversion.failed``, §7.1: "fetch the stored version"), else None."""
+    conversion = _conversion(item)
+    return stored_version(item) or None if conversion.get("failed") is True else None
+
+
+def _conversion(item: Mapping[str, Any]) -> Mapping[str, Any]:
     status = item.get("status")
     conversion = status.get("conversion") if isinstance(status, Mapping) else None
-    found = conversion.get("storedVersion") if isinstance(conversion, Mapping) else None
-    return str(found) if isinstance(found, str) else ""
+    return conversion if isinstance(conversion, Mapping) else {}
 
 
 def version_record(item: Mapping[str, Any]) -> VersionRecord:

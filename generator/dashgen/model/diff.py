@@ -1,4 +1,5 @@
-"""Readable differences between two comparable (normalised) dashboards.
+"""Readable differences between two comparable (normalised) dashboards (classic, or schema
+v2: its ``elements`` are summarised one by one, like classic panels).
 
 Both sides must already have gone through ``normalize.comparable``, so ``id``,
 ``version`` and key order never show up as noise.
@@ -39,8 +40,9 @@ def summarize(live: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> lis
     lines = [
         f"{key} changed"
         for key in sorted(set(live) | set(desired))
-        if key != "panels" and live.get(key) != desired.get(key)
+        if key not in ("panels", "elements") and live.get(key) != desired.get(key)
     ]
+    lines.extend(_elements(live.get("elements"), desired.get("elements")))
     old = {panel.get("id"): panel for panel in _panels(live.get("panels"))}
     new = {panel.get("id"): panel for panel in _panels(desired.get("panels"))}
     for panel_id, panel in new.items():
@@ -55,3 +57,24 @@ def summarize(live: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> lis
 def _without_children(panel: Mapping[str, Any]) -> dict[str, Any]:
     # A row's nested panels are compared on their own, so a change shows up once.
     return {key: value for key, value in panel.items() if key != "panels"}
+
+
+def _elements(old: Any, new: Any) -> list[str]:
+    """A schema v2 dashboard's ``elements`` (key → panel), one line per changed element."""
+    before = old if isinstance(old, Mapping) else {}
+    after = new if isinstance(new, Mapping) else {}
+    lines = []
+    for key in sorted(set(before) | set(after)):
+        if key not in before:
+            lines.append(f"element {_element_label(key, after[key])} added")
+        elif key not in after:
+            lines.append(f"element {_element_label(key, before[key])} removed")
+        elif before[key] != after[key]:
+            lines.append(f"element {_element_label(key, after[key])} changed")
+    return lines
+
+
+def _element_label(key: str, element: Any) -> str:
+    spec = element.get("spec") if isinstance(element, Mapping) else None
+    title = spec.get("title") if isinstance(spec, Mapping) else None
+    return f"{key} {title!r}" if title else key

@@ -1,7 +1,8 @@
-"""One batch of an ``OrgSession``, in order: open the session, check and bind the datasources
-the dashboards reference (``dashgen.publish.datasources``), ensure folders, plan or write
-each dashboard (under the org's publish lock: ``dashgen.publish.locked``), then prune
-(``dashgen.publish.prune``), all inside the org-failure guard
+"""One batch of an ``OrgSession``, in order: open the session, refuse the schema v2
+dashboards this Grafana cannot take (``dashgen.publish.schemas``), check and bind the
+datasources the dashboards reference (``dashgen.publish.datasources``), ensure folders,
+plan or write each dashboard (under the org's publish lock: ``dashgen.publish.locked``),
+then prune (``dashgen.publish.prune``), all inside the org-failure guard
 (``dashgen.publish.org_failure``): once the org fails as a whole, nothing more is sent to it
 (no write, no delete) and its failure is said once, in ``org_errors``.
 
@@ -18,7 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from dashgen.build.manifest import BuiltDashboard
-from dashgen.publish import dashboard, datasources
+from dashgen.publish import dashboard, datasources, schemas
 from dashgen.publish.events import Action, PlannedDashboard, PlanReport, PublishEvent, PublishReport
 from dashgen.publish.locked import WriteLock, publish_locked
 from dashgen.publish.prune import PruneOptions, PruneResult, prune
@@ -62,9 +63,10 @@ def publish_batch(
             record(PublishEvent.failed(org, built, error, org_failed=True))
     elif selected or pruning is not None:
         session.org_failure.reset()
-        checked = datasources.checked(session, selected)
+        takes, refused = schemas.accepted(session, selected)
+        checked = datasources.checked(session, takes)
         report.warnings.extend(checked.warnings)
-        for built, why in checked.refused:
+        for built, why in [*refused, *checked.refused]:
             settle(PublishEvent.failed(org, built, why))
         lock = WriteLock(session, report) if session.use_lock and not dry_run else None
         try:
@@ -142,10 +144,12 @@ def plan_batch(
     if not selected and pruning is None:
         return report
     session.org_failure.reset()
-    checked = datasources.checked(session, selected)
+    takes, refused = schemas.accepted(session, selected)
+    checked = datasources.checked(session, takes)
     report.warnings.extend(checked.warnings)
     items = [
-        PlannedDashboard(org, built, Action.FAILED, error=why) for built, why in checked.refused
+        PlannedDashboard(org, built, Action.FAILED, error=why)
+        for built, why in [*refused, *checked.refused]
     ]
     if checked.ready:
         if session.org_failure.sentence is None:

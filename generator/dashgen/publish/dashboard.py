@@ -54,6 +54,7 @@ from dashgen.publish.events import (
 )
 from dashgen.publish.provenance import hash_in_message, version_message, wrote
 from dashgen.publish.pulled import was_pulled
+from dashgen.publish.schemas import schema_changes, schema_drift, schema_note
 
 if TYPE_CHECKING:
     from dashgen.publish.session import OrgSession
@@ -144,18 +145,14 @@ def _plan(
         )
         if live.manager is not None and live.manager.kind == GIT_SYNC:
             return replace(planned, action=Action.SKIPPED, error=managed_by(built, live))
-        # A v1 write over a schema v2 dashboard (Grafana 13's editor) flattens what v1 cannot
-        # hold (grafana-apis.md §9.6): only with --force.
-        kept = None
-        if live.stored_version.startswith("v2") and not session.force:
-            kept = replace(planned, action=Action.DRIFTED, error=stored_as_v2(built, live))
+        # v1 over a v2-stored dashboard or the reverse (§9.6): the drift guard's (schemas).
+        changed = schema_changes(built, live)
         concurrent = written_during_run(session, live)
         matches = is_built(live, built, session.lazy_min_refresh_interval)
         if not matches and with_documents and backend.validates_writes:
             matches, planned = _matches_as_stored(session, planned, live)
         if matches:
-            result = _as_built(session, planned, live, concurrent, with_documents)
-            return kept if kept is not None and result.action in WRITES else result
+            return _as_built(session, planned, live, concurrent, with_documents)
         if concurrent:
             record = live_record(session, built.uid, live)
             if record is not None and hash_in_message(record.message) is not None:
@@ -167,22 +164,15 @@ def _plan(
             # Not dashgen's: maybe the source now matches it as the server stores it.
             matches, planned = _matches_as_stored(session, planned, live)
             if matches:
-                result = _as_built(session, planned, live, concurrent, with_documents)
-                return kept if kept is not None and result.action in WRITES else result
+                return _as_built(session, planned, live, concurrent, with_documents)
     except DashgenError as error:
         return replace(base, action=Action.FAILED, error=session.explain(error, doing))
     if drift is not None:
-        return kept or replace(planned, action=Action.DRIFTED, error=drift)
-    return kept or replace(planned, action=Action.WOULD_UPDATE)
-
-
-def stored_as_v2(built: BuiltDashboard, live: LiveDashboard) -> str:
-    return (
-        f"{describe(built)} is stored in Grafana as a schema {live.stored_version} dashboard "
-        "(saved from Grafana 13's dashboard editor); a v1 write would flatten what v1 cannot "
-        "hold (tabs, auto grids, conditional rendering): not overwritten: bring the change "
-        "into the source, or re-run with --force to replace it"
-    )
+        if changed:
+            drift = schema_drift(built, live, drift, describe(built))
+        return replace(planned, action=Action.DRIFTED, error=drift)
+    note = schema_note(built, live) if changed else None
+    return replace(planned, action=Action.WOULD_UPDATE, note=note)
 
 
 def _drift(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -> str | None:

@@ -54,7 +54,7 @@ from dashgen.publish.dashboard import (
     server_checked,
     stored_form,
 )
-from dashgen.publish.events import ADOPTED, PUBLISHED_CONCURRENTLY, Action, PlannedDashboard
+from dashgen.publish.events import PUBLISHED_CONCURRENTLY, Action, PlannedDashboard
 from dashgen.publish.events import PublishEvent as Event
 from dashgen.publish.provenance import hash_in_message, version_message, wrote
 
@@ -220,8 +220,8 @@ def _done(
 ) -> Event:
     if action is Action.CREATED and session.known_uids is not None:
         session.known_uids.add(planned.built.uid)
-    if note is None and planned.note == ADOPTED and action is Action.UPDATED:
-        note = ADOPTED
+    if note is None and action is Action.UPDATED:
+        note = planned.note  # ADOPTED, or a schema change (dashgen.publish.schemas)
     return replace(
         planned.event(),
         action=action,
