@@ -6,21 +6,23 @@ schema) and served by the preview's own server and state, read from that manifes
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cdp import Page
-from preview_helpers import assert_drawn_at
-from v2_fixtures import showcase, write_v2_build
+from preview_helpers import InProcessPreview, assert_drawn_at, write_project
+from v2_fixtures import auto_grid, buildable_showcase, resource, showcase, write_v2_build
 
 from dashgen.build import read_manifest
 from dashgen.preview import PreviewServer, PreviewState
 
 MARGIN = 8
+ServePreview = Callable[[Path], InProcessPreview]
 
 
 @dataclass
@@ -192,3 +194,42 @@ def test_a_v2_dashboard_is_drawn_as_rows_tabs_auto_grid_and_grids(
     second = next(g for g in view["grids"] if g["key"] == "L.r2.t1")
     assert_drawn_at(second["items"][0], {"x": 0, "y": 0, "w": 24, "h": 5}, second["width"])
     assert page.evaluate("window.__notReloaded") is True
+
+
+def test_a_v2_resource_source_is_built_and_drawn_live_by_dashgen_preview(
+    tmp_path: Path, serve_preview: ServePreview, page: Page
+) -> None:
+    source = "dashboards/show.json"
+    root = write_project(tmp_path / "project", {source: resource("show", buildable_showcase())})
+    preview = serve_preview(root)
+    (entry,) = read_manifest(root / "build")
+    assert (entry.uid, entry.schema, entry.folder_uid) == ("show", "v2", "ops")
+
+    page.goto(f"{preview.url}d/_default/show")
+    page.wait_for("document.querySelectorAll('#v2 .grid .grid-item').length > 0")
+    assert page.evaluate("document.getElementById('build').dataset.state") == "ok"
+    warnings = page.evaluate("document.getElementById('warnings').innerText")
+    assert "dashboards/show.json:" in warnings and "panel-8" in warnings  # the build's own
+    view = drawn(page)
+    assert [r["collapsed"] for r in view["rows"]] == ["no", "yes", "no"]
+    (grid,) = view["grids"]
+    assert [i["title"] for i in grid["items"]] == ["Requests", "Runbook"]
+    assert_drawn_at(grid["items"][1], {"x": 12, "y": 0, "w": 12, "h": 8}, grid["width"])
+    (auto,) = view["autos"]
+    assert [c["element"] for c in auto["items"]] == ["panel-3", "panel-4", "panel-5"]
+
+    # A save re-renders the page: the rows layout became an auto grid of two panels.
+    spec = buildable_showcase()
+    spec["layout"] = auto_grid(
+        "panel-1", "panel-2", maxColumnCount=2, columnWidthMode="standard", rowHeightMode="tall"
+    )
+    (root / source).write_text(json.dumps(resource("show", spec), indent=2) + "\n")
+    page.wait_for("document.querySelectorAll('#v2 .auto-grid-item').length === 2")
+    view = drawn(page)
+    assert view["rows"] == [] and view["tabs"] == [] and view["grids"] == []
+    (auto,) = view["autos"]
+    layout = {"maxColumnCount": 2, "columnWidth": 448, "rowHeight": 512}
+    for index, cell in enumerate(auto["items"]):
+        expected = auto_grid_box(index, 2, auto["width"], layout)
+        for side, value in expected.items():
+            assert abs(cell[side] - value) <= 1, (cell["key"], side, cell[side], value)
