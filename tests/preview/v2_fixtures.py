@@ -203,7 +203,9 @@ SHOWCASE_LAYOUT = rows(
 
 
 def showcase() -> dict[str, Any]:
-    return v2_spec("Showcase v2", json.loads(json.dumps(SHOWCASE_ELEMENTS)), SHOWCASE_LAYOUT)
+    """A fresh copy each time: tests change theirs."""
+    fresh = json.loads(json.dumps({"e": SHOWCASE_ELEMENTS, "l": SHOWCASE_LAYOUT}))
+    return v2_spec("Showcase v2", fresh["e"], fresh["l"])
 
 
 def buildable_showcase() -> dict[str, Any]:
