@@ -242,10 +242,10 @@ def test_legacy_rows_are_drawn_as_grafanas_migration_lays_them_out() -> None:
 
 
 def test_another_layout_kind_is_one_more_entry(monkeypatch: pytest.MonkeyPatch) -> None:
-    def tabs(dashboard: dict[str, Any]) -> dict[str, Any]:
+    def tabs(built: BuiltDashboard, dashboard: dict[str, Any]) -> dict[str, Any]:
         return {"kind": "tabs", "tabs": dashboard["layout"]}
 
-    kinds = [(lambda d: "layout" in d, tabs), *page.LAYOUT_KINDS]
+    kinds = [(lambda b, d: "layout" in d, tabs), *page.LAYOUT_KINDS]
     monkeypatch.setattr(page, "LAYOUT_KINDS", kinds)
     assert page.page_model(built(), {"layout": ["a"]}, grafana_url=None)["layout"] == {
         "kind": "tabs",

@@ -27,9 +27,10 @@ GRID_KIND = "grid"
 ROW_HEIGHT = 1  # Grafana draws every row panel as one grid unit high and full width
 
 
-def grid_layout(panels: list[Any]) -> dict[str, Any]:
-    """``{"kind": "grid", "items": [...]}`` for a dashboard's top-level ``panels``."""
-    items = _items(panels, prefix="p")
+def grid_layout(panels: list[Any], *, prefix: str = "p") -> dict[str, Any]:
+    """``{"kind": "grid", "items": [...]}`` for a dashboard's top-level ``panels`` (item
+    keys ``<prefix><index>``)."""
+    items = _items(panels, prefix=prefix)
     moved = grafana_positions([item["gridPos"] for item in items])
     for item, position in zip(items, moved, strict=True):
         if position != (item["gridPos"]["x"], item["gridPos"]["y"]):

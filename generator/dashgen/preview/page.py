@@ -1,9 +1,10 @@
 """One built dashboard → the data its preview page draws (plain JSON-able dicts).
 
-The layout is chosen by the dashboard's shape through ``LAYOUT_KINDS``; today that is the
-classic ``panels``/``gridPos`` grid (legacy ``rows`` are drawn as Grafana's v16 migration
-turns them into a grid). Another kind (schema v2 ``elements`` + ``layout``) is one more
-entry there and one more renderer in ``static/dashboard.js``.
+The layout is chosen through ``LAYOUT_KINDS``: a schema v2 output (``preview.v2``: by the
+manifest's ``schema``, or by ``elements`` + ``layout``) is drawn as its nested v2 layout;
+anything else as the classic ``panels``/``gridPos`` grid (legacy ``rows`` are drawn as
+Grafana's v16 migration turns them into a grid). Each kind has its renderer in
+``static/`` (``Dashgen.layouts[kind]``).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from dashgen.build import BuiltDashboard
 from dashgen.model.legacy_rows import convert_legacy_rows, has_legacy_rows
 from dashgen.model.normalize import iter_panels
 from dashgen.preview.grid import grid_layout
+from dashgen.preview.v2 import count_elements, is_v2, schema_of, v2_layout
+from dashgen.preview.v2_elements import classic_header
 
 Layout = dict[str, Any]
 
 
-def _classic_grid(dashboard: dict[str, Any]) -> Layout:
+def _classic_grid(built: BuiltDashboard, dashboard: dict[str, Any]) -> Layout:
     notes = []
     if has_legacy_rows(dashboard) and dashboard["rows"]:
         dashboard = convert_legacy_rows(dashboard)
@@ -34,19 +37,24 @@ def _classic_grid(dashboard: dict[str, Any]) -> Layout:
     return layout
 
 
+Matcher = Callable[[BuiltDashboard, dict[str, Any]], bool]
 # (does this dashboard use the layout?, make it); the first that matches draws the page.
-LAYOUT_KINDS: list[tuple[Callable[[dict[str, Any]], bool], Callable[..., Layout]]] = [
-    (lambda dashboard: True, _classic_grid),
+LAYOUT_KINDS: list[tuple[Matcher, Callable[[BuiltDashboard, dict[str, Any]], Layout]]] = [
+    (is_v2, v2_layout),
+    (lambda built, dashboard: True, _classic_grid),
 ]
 
 
 def page_model(
     built: BuiltDashboard, dashboard: dict[str, Any], *, grafana_url: str | None
 ) -> dict[str, Any]:
-    layout = next(make(dashboard) for matches, make in LAYOUT_KINDS if matches(dashboard))
+    layout = next(
+        make(built, dashboard) for matches, make in LAYOUT_KINDS if matches(built, dashboard)
+    )
+    v2 = is_v2(built, dashboard)
     return {
         **summary(built, dashboard),
-        "header": header(dashboard),
+        "header": header(classic_header(dashboard) if v2 else dashboard),
         "layout": layout,
         "links": links(built, grafana_url),
     }
@@ -55,6 +63,7 @@ def page_model(
 def summary(built: BuiltDashboard, dashboard: dict[str, Any]) -> dict[str, Any]:
     """What the index lists about a dashboard."""
     tags = dashboard.get("tags")
+    v2 = is_v2(built, dashboard)
     return {
         "org": built.org,
         "uid": built.uid,
@@ -62,8 +71,9 @@ def summary(built: BuiltDashboard, dashboard: dict[str, Any]) -> dict[str, Any]:
         "folder": built.folder,
         "source": built.source.as_posix(),
         "tags": [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else [],
-        "panels": count_panels(dashboard),
+        "panels": count_elements(dashboard) if v2 else count_panels(dashboard),
         "page": page_path(built),
+        "schema": schema_of(built, dashboard),
     }
 
 

@@ -216,4 +216,5 @@ def _unreadable(built: BuiltDashboard) -> dict[str, Any]:
         "tags": [],
         "panels": None,
         "page": page_path(built),
+        "schema": built.schema,
     }

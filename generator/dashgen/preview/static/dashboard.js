@@ -32,6 +32,7 @@
         el("span", {}, "uid ", el("code", {}, data.uid)),
         el("span", {}, `org ${data.org}`),
         el("span", {}, `folder ${data.folder || "General"}`),
+        data.schema !== "v1" ? el("span", { class: "schema" }, `schema ${data.schema}`) : null,
         el("span", { class: "tags" }, data.tags.map((t) => el("span", { class: "tag" }, t))),
         el("span", { class: "links" }, links)),
       el("div", { class: "dash-controls" },

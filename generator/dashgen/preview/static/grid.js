@@ -1,4 +1,6 @@
-// The classic grid layout: panels at their gridPos on Grafana's 24-column grid.
+// The classic grid layout: panels at their gridPos on Grafana's 24-column grid. A page may
+// hold several grids (a v2 dashboard's rows and tabs each have their own): every grid
+// mounted and still on the page is redrawn on resize.
 //
 // Pixels as react-grid-layout computes them for Grafana (containerPadding 0, margin 8):
 //   column width = (width - margin * (columns - 1)) / columns
@@ -15,7 +17,7 @@
 (() => {
   const { el, GRID } = Dashgen;
   const expanded = new Set(); // keys of collapsed rows the reader opened; kept across rebuilds
-  let current = null; // { grid, layout } drawn last, for redraws on resize and toggles
+  let grids = []; // { grid, layout } mounted, for redraws on resize and toggles
 
   function pixels(pos, width) {
     const column = (width - GRID.margin * (GRID.columns - 1)) / GRID.columns;
@@ -121,7 +123,7 @@
         onclick: () => {
           if (open) expanded.delete(item.key);
           else expanded.add(item.key);
-          draw();
+          drawAll();
         } }, open ? "▾" : "▸")
       : el("span", { class: "row-toggle static" }, item.collapsed ? "▸" : "▾");
     const state = item.collapsed
@@ -135,15 +137,28 @@
       item.warnings.length ? el("span", { class: "row-warnings" }, item.warnings.join("; ")) : null);
   }
 
-  function draw() {
-    if (!current) return;
-    const { grid, layout } = current;
+  // A layout item whose element does not exist (v2): an error box in its place.
+  function missingNode(item) {
+    return el("div", { class: "panel missing-element has-warning" },
+      el("div", { class: "panel-head" },
+        el("span", { class: "panel-title" }, item.title || "(no element)"),
+        el("span", { class: "panel-type" }, "missing element")),
+      el("div", { class: "panel-error" }, item.error));
+  }
+
+  function itemNode(item) {
+    if (item.kind === "row") return rowNode(item);
+    return item.kind === "missing" ? missingNode(item) : panelNode(item);
+  }
+
+  function draw({ grid, layout }) {
+    if (!layout.items.length) return;
     Dashgen.fill(grid);
     const width = grid.clientWidth;
     let bottom = 0;
     for (const { item, pos, inRow } of place(layout.items)) {
       const box = pixels(pos, width);
-      const node = item.kind === "row" ? rowNode(item) : panelNode(item);
+      const node = itemNode(item);
       node.classList.add("grid-item");
       if (inRow) node.classList.add("in-row");
       Object.assign(node.dataset, {
@@ -158,15 +173,27 @@
     grid.style.height = `${bottom}px`;
   }
 
-  function render(container, layout) {
-    const notes = (layout.notes || []).map((note) => el("p", { class: "layout-note" }, note));
-    const grid = el("div", { class: "grid", id: "grid" });
-    Dashgen.fill(container, ...notes, grid);
-    if (!layout.items.length) grid.append(el("p", { class: "muted" }, "This dashboard has no panels."));
-    current = { grid, layout };
-    if (layout.items.length) draw();
+  // Every mounted grid still on the page, drawn at its current width.
+  function drawAll() {
+    grids = grids.filter(({ grid }) => grid.isConnected);
+    grids.forEach(draw);
   }
 
-  window.addEventListener("resize", draw);
-  Dashgen.layouts.grid = { render, pixels };
+  // A grid element for layout, drawn by the next drawAll() once it is on the page.
+  function mount(layout, attributes, empty) {
+    const grid = el("div", { class: "grid", ...attributes });
+    if (!layout.items.length) grid.append(el("p", { class: "muted" }, empty));
+    grids.push({ grid, layout });
+    return grid;
+  }
+
+  function render(container, layout) {
+    const notes = (layout.notes || []).map((note) => el("p", { class: "layout-note" }, note));
+    grids = [];
+    Dashgen.fill(container, ...notes, mount(layout, { id: "grid" }, "This dashboard has no panels."));
+    drawAll();
+  }
+
+  window.addEventListener("resize", drawAll);
+  Dashgen.layouts.grid = { render, pixels, mount, drawAll, itemNode, reset: () => { grids = []; } };
 })();

@@ -11,7 +11,8 @@
   function row(d) {
     return el("tr", { dataset: { org: d.org, uid: d.uid } },
       el("td", { class: "title" }, el("a", { href: d.page }, d.title || d.uid),
-        el("div", { class: "source muted" }, d.source)),
+        el("div", { class: "source muted" }, d.source,
+          d.schema && d.schema !== "v1" ? el("span", { class: "schema" }, ` · schema ${d.schema}`) : null)),
       el("td", { class: "uid" }, el("code", {}, d.uid)),
       el("td", { class: "org" }, d.org),
       el("td", { class: "folder" }, d.folder || "General"),
