@@ -20,7 +20,6 @@ pytestmark = pytest.mark.corpus
 # MANIFEST form → (form after unwrapping, what `dashgen build` must say about the file).
 BUILDS = "builds"
 EXPORT_ERROR = "Share > Export"
-NOT_V1 = "not a v1 dashboard"
 NOT_DASHBOARD = "not a dashboard"
 EXPECTED_BY_FORM: dict[str, tuple[Form, str]] = {
     "view": (Form.VIEW, BUILDS),
@@ -29,7 +28,8 @@ EXPECTED_BY_FORM: dict[str, tuple[Form, str]] = {
     "export(__requires only)": (Form.VIEW, BUILDS),
     "export(__requires only)+${DS_}": (Form.VIEW, BUILDS),
     "export(__inputs=1)": (Form.EXPORT, EXPORT_ERROR),
-    "k8s-resource(dashboard.grafana.app/v2)": (Form.K8S_RESOURCE, NOT_V1),
+    # a schema v2 resource builds as such (its spec is the output)
+    "k8s-resource(dashboard.grafana.app/v2)": (Form.K8S_RESOURCE, BUILDS),
     "not-dashboard(graph panel)": (Form.PANEL, NOT_DASHBOARD),
 }
 

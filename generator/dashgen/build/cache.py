@@ -22,7 +22,7 @@ from dashgen.build.outputs import read_bytes
 from dashgen.model.validate import WARNING, Problem
 
 CACHE_NAME = ".dashgen-cache.json"
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 Key = tuple[str, str]  # (org, source path relative to the project root)
 
@@ -63,7 +63,7 @@ class SourceRecord:
             "source_hash": self.source_hash,
             "dependencies": self.dependencies,
             "dashboards": [
-                [d.uid, d.title, d.content_hash, d.file_hash, d.line, d.schema]
+                [d.uid, d.title, d.content_hash, d.file_hash, d.line, d.schema, d.folder_uid]
                 for d in self.dashboards
             ],
             "warnings": [

@@ -33,15 +33,17 @@ from dashgen.model.forms import (
     FormError,
     LibraryPanelsError,
     MissingInputsError,
-    dashboard_model,
     export_inputs,
     library_panels_message,
     missing_inputs_message,
     unwrap,
 )
 from dashgen.model.legacy_rows import convert_legacy_rows_in_place
-from dashgen.model.normalize import dumps, hash_canonical, normalize_in_place
-from dashgen.model.validate import ERROR, JsonPath, Problem, validate
+from dashgen.model.normalize import derive_uid, dumps, hash_canonical, normalize_in_place
+from dashgen.model.schema import FolderResource, SourceModel, source_model
+from dashgen.model.v2 import normalize_v2, v2_title
+from dashgen.model.v2_validate import check_v2_uid, duplicate_element_keys, validate_v2
+from dashgen.model.validate import ERROR, Problem, validate
 from dashgen.sources import (
     CACHE_FILES,
     JINJA,
@@ -107,8 +109,11 @@ def _compile_target(
         try:
             if loaded.error is not None:
                 raise loaded.error
-            data, line, prefix = _dashboard_model(loaded, source, ctx)
-            dashboard, found = _finish(data, line, prefix, loaded, source, ctx.config)
+            model, line = _dashboard_model(loaded, source, ctx)
+            if model is None:  # a folder resource: nothing to build, nothing wrong
+                continue
+            finish = _finish_v2 if model.is_v2 else _finish
+            dashboard, found = finish(model, line, loaded, source, ctx.config)
             if len(documents) > 1 and loaded.label:  # say which of the source's dashboards
                 found = [replace(p, message=f"{loaded.label}: {p.message}") for p in found]
         except SourceError as exc:
@@ -233,22 +238,24 @@ def safe_to_fork() -> bool:
 
 def _dashboard_model(
     loaded: LoadedDocument, source: Source, ctx: LoadContext
-) -> tuple[dict[str, Any], int | None, JsonPath]:
-    """The document's dashboard model, the line it starts at and its JSON path in the
-    document; ``SourceError`` if there is none."""
+) -> tuple[SourceModel | None, int | None]:
+    """The document's model (None for a folder resource) and the line it starts at;
+    ``SourceError`` if there is none."""
     form, body = unwrap(loaded.document)
     per_org = form is Form.EXPORT and export_depends_on_org(ctx.config, body)
     if per_org:
         ctx.uses_org = True  # set before converting: a failure is per org too
     try:
-        model = dashboard_model(loaded.document, input_values(ctx), lenient=loaded.lenient)
+        model = source_model(loaded.document, input_values(ctx), lenient=loaded.lenient)
+    except FolderResource:
+        return None, None
     except FormError as exc:
         message = _form_error_message(exc, loaded, ctx, per_org)
         path, line = _form_error_place(exc, loaded, source)
         raise SourceError(path, message, line) from None
-    if not model.wrapped:
-        return model.dashboard, loaded.line, ()
-    return model.dashboard, place(loaded, ("dashboard",), source)[1], ("dashboard",)
+    if not model.prefix:
+        return model, loaded.line
+    return model, place(loaded, model.prefix, source)[1]
 
 
 def input_values(ctx: LoadContext) -> dict[str, str]:
@@ -285,6 +292,9 @@ def _form_error_message(
 def _form_error_place(
     exc: FormError, loaded: LoadedDocument, source: Source
 ) -> tuple[str, int | None]:
+    pointer = getattr(exc, "pointer", None)  # a resource's or v2 spec's own error
+    if pointer is not None:
+        return place(loaded, pointer, source)
     if isinstance(exc, ExportConversionError):
         inputs = loaded.document.get("__inputs") if isinstance(loaded.document, dict) else None
         return place(loaded, ("__inputs",) if inputs else ("__elements",), source)
@@ -295,17 +305,17 @@ def _form_error_place(
 
 
 def _finish(
-    data: dict[str, Any],
+    model: SourceModel,
     line: int | None,
-    prefix: JsonPath,
     loaded: LoadedDocument,
     source: Source,
     config: Config,
 ) -> tuple[CompiledDashboard, list[Problem]]:
+    data = model.dashboard
     if config.convert_legacy_rows:  # before normalising: ids and flow layout cover the result
         data = convert_legacy_rows_in_place(data)
     data = normalize_in_place(data, source=loaded.name)
-    problems = placed(validate(data), loaded, source, line, prefix)
+    problems = placed(validate(data), loaded, source, line, model.prefix)
     text = dumps(data)
     dashboard = CompiledDashboard(
         uid=str(data.get("uid") or ""),
@@ -313,6 +323,37 @@ def _finish(
         content_hash=hash_canonical(data),
         file_hash=hashlib.sha256(text.encode()).hexdigest(),
         line=line,
+        folder_uid=model.folder_uid,
+        text=text,
+    )
+    return dashboard, problems
+
+
+def _finish_v2(
+    model: SourceModel,
+    line: int | None,
+    loaded: LoadedDocument,
+    source: Source,
+    config: Config,
+) -> tuple[CompiledDashboard, list[Problem]]:
+    """A schema v2 dashboard: its spec is the output (no classic normalisation); the uid
+    is the resource's ``metadata.name``, else derived from the source path."""
+    spec = normalize_v2(model.dashboard)
+    uid = model.uid if model.uid is not None else derive_uid(loaded.name)
+    found = validate_v2(spec)
+    if loaded.json_text is not None:
+        found.extend(duplicate_element_keys(loaded.json_text, model.prefix))
+    problems = placed(found, loaded, source, line, model.prefix)
+    problems.extend(placed(check_v2_uid(uid, model.uid is not None), loaded, source, line, ()))
+    text = dumps(spec)
+    dashboard = CompiledDashboard(
+        uid=uid,
+        title=v2_title(spec),
+        content_hash=hash_canonical(spec),
+        file_hash=hashlib.sha256(text.encode()).hexdigest(),
+        line=line,
+        schema=model.schema,
+        folder_uid=model.folder_uid,
         text=text,
     )
     return dashboard, problems

@@ -375,6 +375,8 @@ class Run:
     def _built(self, key: Key, dashboard: CompiledDashboard) -> BuiltDashboard:
         org_name, rel = key
         folder, folder_uid = self.config.org(org_name).folder_of(self._source_name(rel))
+        if folder is None and folder_uid is None:  # the config names none: the resource's
+            folder_uid = dashboard.folder_uid
         return BuiltDashboard(
             org=org_name,
             uid=dashboard.uid,

@@ -42,6 +42,7 @@ class LoadedDocument:
     line: int | None = None  # where the document is defined in the source
     text: str | None = None  # source text, to point problems at a panel's line
     keys_in_text: bool = False  # ``text`` is JSON (or renders to it): top-level keys are in it
+    json_text: str | None = None  # the JSON text parsed (what parsing hides: duplicate keys)
     label: str | None = None  # how messages name it among several ("dashboard #2")
     lenient: bool = False  # any dict may be a dashboard (Python values), not only View JSON
     # JSON paths of the document → (file, line) where each is written, when the loader knows

@@ -131,6 +131,7 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
             line=1,
             text=text,
             keys_in_text=True,
+            json_text=output.text,
             locate=output.locate,
         )
     ]

@@ -7,7 +7,9 @@ Every build loads sources fresh (see ``dashgen.sources.pyimport``): each runs as
 module, and the project modules it imports are dropped afterwards and recorded as its
 dependencies.
 Values may be grafanalib objects (``to_json_data()``), Foundation SDK builders
-(``build()``, then the SDK's ``to_json()``), or plain dicts.
+(``build()``, then the SDK's ``to_json()``: ``builders.dashboard`` for the classic model,
+``builders.dashboardv2`` for schema v2, ``builders.resource.Manifest`` for an envelope), or
+plain dicts.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ GRAFANALIB_SUFFIX = ".dashboard.py"
 _CODE_CACHE_KEY = "python.code"
 _ASSIGNMENT = re.compile(r"^(?:dashboards?\s*(?::[^=\n]*)?=(?!=)|.*\bas\s+dashboards?\b)", re.M)
 _DEFINITION_LINE = re.compile(r"^dashboards?\b", re.M)
+_SDK_DASHBOARDS = ("Dashboard", "Manifest")
 
 
 def is_source(path: Path, text: str) -> bool:
@@ -217,7 +220,9 @@ def _not_a_dashboard(value: Any) -> str | None:
             f"is a grafanalib {kind.__name__}, not a Dashboard: put it in a "
             "grafanalib.core.Dashboard (panels=[...] or rows=[...]) and assign that"
         )
-    if module.startswith("grafana_foundation_sdk.") and kind.__name__ != "Dashboard":
+    # Dashboard: a v1 or v2 (builders.dashboardv2) dashboard; Manifest: a resource envelope
+    # (builders.resource), e.g. a v2 dashboard with its uid in metadata.name
+    if module.startswith("grafana_foundation_sdk.") and kind.__name__ not in _SDK_DASHBOARDS:
         return (
             f"is a Foundation SDK {kind.__name__} ({module}), not a dashboard: add it to a "
             "grafana_foundation_sdk.builders.dashboard.Dashboard and assign that"

@@ -26,7 +26,17 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
     def locate(pointers: list[JsonPath]) -> dict[JsonPath, tuple[str, int]]:
         return {p: (source.rel, line) for p, line in json_lines(text, pointers).items()}
 
-    return [LoadedDocument(doc, source.name, line=1, text=text, keys_in_text=True, locate=locate)]
+    return [
+        LoadedDocument(
+            doc,
+            source.name,
+            line=1,
+            text=text,
+            keys_in_text=True,
+            json_text=text,
+            locate=locate,
+        )
+    ]
 
 
 def parse_json(text: str, where: str) -> Any:
