@@ -80,3 +80,29 @@ class Project:
 
 def assert_no_traceback(result: Result) -> None:
     assert "Traceback" not in result.output and "internal error" not in result.output
+
+
+def v2_resource(
+    name: str, title: str, version: str = "v2", folder_uid: str | None = None
+) -> dict[str, Any]:
+    """A schema v2 dashboard resource: one panel in a GridLayout."""
+    element = {"kind": "ElementReference", "name": "panel-1"}
+    item = {"x": 0, "y": 0, "width": 12, "height": 8, "element": element}
+    metadata: dict[str, Any] = {"name": name}
+    if folder_uid:
+        metadata["annotations"] = {"grafana.app/folder": folder_uid}
+    return {
+        "apiVersion": f"dashboard.grafana.app/{version}",
+        "kind": "Dashboard",
+        "metadata": metadata,
+        "spec": {
+            "title": title,
+            "elements": {"panel-1": {"kind": "Panel", "spec": {"id": 1, "title": "Up"}}},
+            "layout": {
+                "kind": "GridLayout",
+                "spec": {"items": [{"kind": "GridLayoutItem", "spec": item}]},
+            },
+            "timeSettings": {"from": "now-6h", "to": "now"},
+            "tags": [],
+        },
+    }
