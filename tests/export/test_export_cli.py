@@ -159,3 +159,18 @@ def test_real_process_exit_codes(project: Project) -> None:
 def test_listed_in_help(project: Project) -> None:
     result = project.cli("--help")
     assert "export" in result.output and "gcx or Git Sync" in result.output
+
+
+def test_var_reaches_the_build_that_is_exported(project: Project) -> None:
+    project.write("dashgen.toml", '[vars]\nenv = "prod"\n')
+    project.write(
+        "dashboards/env.json.j2",
+        '{"uid": "env", "title": {{ ("Env " ~ env) | tojson }}, "schemaVersion": 39,'
+        ' "panels": []}\n',
+    )
+    result = project.cli("export", "--format", "gcx", "--var", "env=dev")
+    assert result.exit_code == 0, result.output
+    assert project.read(f"resources/{API}/env.json")["spec"]["title"] == "Env dev"
+    check = project.cli("export", "--format", "gcx", "--check")
+    assert check.exit_code == 1  # without the --var the build differs
+    assert check.stdout.splitlines() == [f"differs  resources/{API}/env.json"]

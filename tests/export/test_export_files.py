@@ -126,6 +126,19 @@ def test_empty_existing_folder_is_taken(project: Project) -> None:
     assert (project.root / "resources" / MARKER).is_file()
 
 
+def test_a_folder_with_only_dot_entries_is_taken_and_they_stay(project: Project) -> None:
+    _project(project)
+    project.write("git-sync/.gitkeep", "")
+    project.write("git-sync/.git/HEAD", "ref: refs/heads/main\n")
+    result = project.cli("export", "--format", "git-sync")
+    assert result.exit_code == 0, result.output
+    (project.root / "dashboards/home.json").unlink()
+    assert project.cli("export", "--format", "git-sync").exit_code == 0
+    assert (project.root / "git-sync/.gitkeep").is_file()
+    assert (project.root / "git-sync/.git/HEAD").read_text() == "ref: refs/heads/main\n"
+    assert "home.json" not in project.files("git-sync")
+
+
 def test_a_foreign_file_in_the_way_is_refused_and_nothing_is_written(project: Project) -> None:
     _project(project).cli("export", "--format", "git-sync")
     before = project.files("git-sync", hidden=True)

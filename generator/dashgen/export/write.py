@@ -36,13 +36,14 @@ class WriteReport:
 
 def owned_files(to: Path, shown: str) -> set[str] | None:
     """The files the marker lists; None when ``to`` is no export's folder (missing, or
-    empty, is fine: an export may start there). Raises ``UsageError`` for a folder that
-    holds something without a marker, or a marker dashgen cannot read."""
+    empty but for dot entries, is fine: an export may start there). Raises ``UsageError``
+    for a folder that holds something without a marker, or a marker dashgen cannot read."""
     if to.exists() and not to.is_dir():
         raise UsageError(f"--to {shown} is a file, not a folder: name a folder to export into")
     text = read_bytes(to / MARKER)
     if text is None:
-        if to.is_dir() and any(to.iterdir()):
+        # dot entries (.git, .gitkeep) do not count: a fresh repository is a fine start
+        if to.is_dir() and any(not entry.name.startswith(".") for entry in to.iterdir()):
             raise UsageError(
                 f"--to {shown} is not empty and was not written by dashgen export (it has no "
                 f"{MARKER} file): export into a new or empty folder, so that no file of "
