@@ -15,7 +15,7 @@ from typing import Any
 
 from dashgen.build import BuiltDashboard
 from dashgen.errors import UsageError
-from dashgen.export.folders import folders_of, safe_name
+from dashgen.export.folders import folders_of
 from dashgen.export.layout_gcx import gcx_documents
 from dashgen.export.layout_git_sync import git_sync_documents
 from dashgen.model.normalize import dumps
@@ -67,7 +67,8 @@ def plan_export(
             documents = gcx_documents(pairs, folders, project=project)
         else:
             documents = git_sync_documents(pairs, folders)
-        prefix = f"{safe_name(org, 'org name')}/" if options.org_folders else ""
+        # config.py keeps org names fit for a directory (the build's build/<org>/ too)
+        prefix = f"{org}/" if options.org_folders else ""
         for path, document in documents.items():
             files[prefix + path] = dumps(document).encode()
     count = sum(len(by_org[org]) for org in orgs)
