@@ -214,6 +214,26 @@ def test_a_foundation_sdk_dashboardv2_builder(project: Project) -> None:
     assert built == expected
 
 
+def test_a_foundation_sdk_dashboardv2beta1_builder_builds_as_v2beta1(project: Project) -> None:
+    pytest.importorskip("grafana_foundation_sdk.builders.dashboardv2beta1")
+    project.write(
+        "dashboards/beta.py",
+        """
+        from grafana_foundation_sdk.builders import dashboardv2beta1 as beta
+
+        dashboard = (
+            beta.Dashboard("Beta")
+            .element("panel-1", beta.Panel().id(1).title("A"))
+            .layout(beta.Grid().item(beta.GridItem().name("panel-1").width(24).height(8)))
+        )
+        """,
+    )
+    result = project.cli("build")
+    assert result.exit_code == 0, result.output
+    assert entries(project)["beta"]["schema"] == "v2beta1"
+    assert project.output("_default", "beta")["title"] == "Beta"
+
+
 def test_the_cache_keeps_schema_and_folder_across_a_no_op_rebuild(project: Project) -> None:
     project.write("dashboards/svc.json", resource(v2_spec()))
     assert project.cli("build").exit_code == 0

@@ -181,6 +181,7 @@ def _item_lines(text: str) -> dict[int, int]:
 def _to_dict(value: Any, source: Source, label: str, line: int | None) -> dict[str, Any]:
     """grafanalib objects, Foundation SDK builders and dicts → a plain JSON dict."""
     wrong = _not_a_dashboard(value)
+    schema = _sdk_v2_version(value)
     if wrong is None and not isinstance(value, dict) and not hasattr(value, "to_json_data"):
         build = getattr(value, "build", None)
         if callable(build):
@@ -205,7 +206,20 @@ def _to_dict(value: Any, source: Source, label: str, line: int | None) -> dict[s
             "(expected a grafanalib Dashboard, a Foundation SDK builder or a dict)",
             line,
         )
+    if schema is not None:  # say which v2 version the spec is: an envelope without a name
+        return {"apiVersion": f"dashboard.grafana.app/{schema}", "kind": "Dashboard", "spec": data}
     return data
+
+
+def _sdk_v2_version(value: Any) -> str | None:
+    """``v2beta1``/``v2alpha1`` for a dashboard of the SDK's module of that version (its
+    spec alone does not say it); None otherwise (``dashboardv2`` is the default, ``v2``)."""
+    module = type(value).__module__ or ""
+    if module.startswith("grafana_foundation_sdk.") and type(value).__name__ == "Dashboard":
+        for version in ("v2beta1", "v2alpha1"):
+            if module.endswith(f".dashboard{version}"):
+                return version
+    return None
 
 
 def _not_a_dashboard(value: Any) -> str | None:
