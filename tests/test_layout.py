@@ -30,6 +30,7 @@ STAGES: dict[str, int] = {
     "publish": 5,
     "orgs": 5,
     "adopt": 5,
+    "export": 5,
     "watch": 6,
     "cli": 7,
     "preview": 7,

@@ -31,6 +31,7 @@ try/except to turn one into a message and an exit code::
     │       └── ServerError                        5xx
     ├── PublishError                               a publish run ended with failed dashboards
     ├── BootstrapError                             bootstrap stopped half-way (says what ran)
+    ├── ExportError                                `dashgen export` cannot lay out or write a file
     └── WatchError                                 the file watcher itself failed
 
 Messages never contain a token or a password: callers pass ``Secret`` values and
@@ -279,6 +280,10 @@ class BootstrapError(DashgenError):
 
 
 class WatchError(DashgenError):
+    pass
+
+
+class ExportError(DashgenError):
     pass
 
 

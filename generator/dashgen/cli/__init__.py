@@ -20,6 +20,7 @@ from dashgen.cli.output import internal_error, redacted_output
 COMMAND_MODULES: dict[str, str] = {
     "build": "build_cmd",
     "diff": "publish_cmd",
+    "export": "export_cmd",
     "publish": "publish_cmd",
     "org": "org_cmd",
     "token": "org_cmd",
@@ -36,6 +37,7 @@ COMMAND_SUMMARIES: dict[str, str] = {
     "bootstrap": "Create org NAME, mint and store its token, and check the token works.",
     "build": "Compile Python, Jinja2 and View JSON sources into Grafana dashboard JSON.",
     "diff": "Show what publish would change, dashboard by dashboard (exit 1 when anything would).",
+    "export": "Write the build as resource files for gcx or Git Sync (building first if stale).",
     "import": "Turn dashboard JSON files into sources, proven to build back to the same dashboard.",
     "org": "Grafana organizations (server-admin bootstrap) and the orgs in the token store.",
     "preview": (

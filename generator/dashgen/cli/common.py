@@ -15,6 +15,7 @@ from dashgen.errors import UsageError
 from dashgen.urls import Credentials, checked_grafana_url
 
 if TYPE_CHECKING:
+    from dashgen.build import BuiltDashboard
     from dashgen.config import Config
     from dashgen.grafana.client import Connection
 
@@ -212,3 +213,25 @@ def publish_connection(
         timeout_s=timeout_s or config.grafana.timeout_s or DEFAULT_TIMEOUT_S,
         api=api_choice(option, os.environ, config),
     )
+
+
+def fresh_build(
+    config: Config,
+    orgs: list[str] | None,
+    extra_vars: dict[str, str],
+    *,
+    nothing: str = "nothing was published",
+) -> list[BuiltDashboard]:
+    """Build (incrementally: only what is stale is compiled) and return the dashboards;
+    warnings go to stderr, errors too and then a ``BuildError`` ending in ``nothing``."""
+    from dashgen.build import build
+    from dashgen.errors import BuildError
+
+    result = build(config, orgs=orgs, extra_vars=extra_vars or None)
+    for problem in result.warnings:
+        click.echo(f"warning: {problem}", err=True)
+    if not result.ok:
+        for problem in result.errors:
+            click.echo(str(problem), err=True)
+        raise BuildError(f"the build has {len(result.errors)} error(s); {nothing}", result.errors)
+    return list(result.dashboards)

@@ -9,10 +9,11 @@ from typing import Any
 
 import click
 
-from dashgen.build import BuiltDashboard, build
+from dashgen.build import BuiltDashboard
 from dashgen.cli.common import (
     CliContext,
     api_option,
+    fresh_build,
     grafana_connection_options,
     output_option,
     parse_vars,
@@ -31,7 +32,7 @@ from dashgen.cli.publish_text import (
     print_plan_text,
 )
 from dashgen.config import Config, load_config
-from dashgen.errors import BuildError, UsageError
+from dashgen.errors import UsageError
 from dashgen.publish import DEFAULT_CONCURRENCY, PruneOptions, plan
 from dashgen.publish import publish as publish_dashboards
 
@@ -288,17 +289,7 @@ def _pruning(
 def _fresh_build(
     config: Config, orgs: Sequence[str], extra_vars: dict[str, str]
 ) -> list[BuiltDashboard]:
-    result = build(config, orgs=list(orgs), extra_vars=extra_vars or None)
-    for problem in result.warnings:
-        click.echo(f"warning: {problem}", err=True)
-    if not result.ok:
-        for problem in result.errors:
-            click.echo(str(problem), err=True)
-        raise BuildError(
-            f"the build has {len(result.errors)} error(s); nothing was published",
-            result.errors,
-        )
-    return list(result.dashboards)
+    return fresh_build(config, list(orgs), extra_vars)
 
 
 def _only(
