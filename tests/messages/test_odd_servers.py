@@ -20,6 +20,7 @@ from messages_support import (
     Proxy,
     as_json,
     assert_one_sentence,
+    fake_token,
     html,
 )
 
@@ -49,7 +50,7 @@ COMMANDS = {
     "token create": ("token", "create", "--org", ORG),
     "org create": ("org", "create", ORG),
 }
-ENV = {"DASHGEN_TOKEN_APIORG": "glsa_OddServerToken0123456789abcdef_0a1b2c3d"}
+ENV = {"DASHGEN_TOKEN_APIORG": fake_token("OddServerToken0123456789abcdef", "0a1b2c3d")}
 
 
 @pytest.mark.parametrize("case", sorted(EVERYWHERE))
@@ -129,9 +130,8 @@ def test_a_whole_html_org_is_said_once_for_publish_diff(cli: Cli, grafana: Grafa
 
 
 def test_excerpt_is_short_and_redacted(cli: Cli) -> None:
-    page = (
-        "<html><body>" + "Authorization: Bearer glsa_ShownBackToYou0123456789abcdef_00ff00ff " * 9
-    )
+    shown_back = fake_token("ShownBackToYou0123456789abcdef", "00ff00ff")
+    page = "<html><body>" + f"Authorization: Bearer {shown_back} " * 9
     with FakeServer(lambda seen: html(page, 400)) as server:
         run = cli("diff", "--org", ORG, "--grafana-url", server.url, env=ENV)
     line = assert_one_sentence(run, code=1, contains=("400 text/html",))

@@ -11,11 +11,11 @@ import sys
 import threading
 import time
 
-from messages_support import ORG, OTHER_ORG, Cli, Grafana
+from messages_support import ORG, OTHER_ORG, Cli, Grafana, fake_token
 
 from dashgen.tokens import env_var_name
 
-REVOKED = "glsa_RevokedTokenRevokedToken0123456789_deadbeef"
+REVOKED = fake_token("RevokedTokenRevokedToken0123456789", "deadbeef")
 
 
 def test_rejected_token_of_one_org_is_said_once(cli: Cli, grafana: Grafana) -> None:

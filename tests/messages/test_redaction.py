@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from messages_support import ORG, FakeServer, SeenRequest, as_json, write_project
+from messages_support import ORG, FakeServer, SeenRequest, as_json, fake_token, write_project
 
 from dashgen import secrets
 from dashgen.cli.output import RedactingStream
@@ -60,7 +60,7 @@ def test_basic_auth_header_echoed_back_is_scrubbed() -> None:
         "Authorization: Bearer abc123def456ghi789",
         "bearer 0123456789abcdef",
         "Basic YWRtaW46c2VjcmV0cGFzcw==",
-        "token glsa_AbCdEfGhIjKlMnOpQrStUvWxYz012345_1a2b3c4d leaked",
+        "token " + fake_token("AbCdEfGhIjKlMnOpQrStUvWxYz012345", "1a2b3c4d") + " leaked",
         "key eyJrIjoiT0tTcG1pUlY2RnVKZTFVaDFsNFZXdE9ZWmNrMkZYbk",
         "glc_eyJvIjoiMTIzNDU2IiwibiI6InN0YWNrLTEyMzQ1Ni1obS13cml0ZSJ9",
     ],
@@ -104,7 +104,7 @@ def test_messages_and_streams_are_redacted() -> None:
 def test_a_grafana_that_never_answers_times_out_once_for_the_org(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    token = "glsa_TimeoutCanaryToken0123456789abcd_0badf00d"
+    token = fake_token("TimeoutCanaryToken0123456789abcd", "0badf00d")
     monkeypatch.setenv("DASHGEN_TOKEN_APIORG", token)
     monkeypatch.setenv("DASHGEN_TOKEN_STORE", str(tmp_path / "store.json"))
     config = load_config(write_project(tmp_path / "project"))
