@@ -316,17 +316,9 @@ def _finish(
         data = convert_legacy_rows_in_place(data)
     data = normalize_in_place(data, source=loaded.name)
     problems = placed(validate(data), loaded, source, line, model.prefix)
-    text = dumps(data)
-    dashboard = CompiledDashboard(
-        uid=str(data.get("uid") or ""),
-        title=data["title"] if isinstance(data.get("title"), str) else "",
-        content_hash=hash_canonical(data),
-        file_hash=hashlib.sha256(text.encode()).hexdigest(),
-        line=line,
-        folder_uid=model.folder_uid,
-        text=text,
-    )
-    return dashboard, problems
+    uid = str(data.get("uid") or "")
+    title = data["title"] if isinstance(data.get("title"), str) else ""
+    return _compiled(data, uid, title, line, model), problems
 
 
 def _finish_v2(
@@ -345,18 +337,24 @@ def _finish_v2(
         found.extend(duplicate_element_keys(loaded.json_text, model.prefix))
     problems = placed(found, loaded, source, line, model.prefix)
     problems.extend(placed(check_v2_uid(uid, model.uid is not None), loaded, source, line, ()))
-    text = dumps(spec)
-    dashboard = CompiledDashboard(
+    return _compiled(spec, uid, v2_title(spec), line, model), problems
+
+
+def _compiled(
+    data: dict[str, Any], uid: str, title: str, line: int | None, model: SourceModel
+) -> CompiledDashboard:
+    """The record of a finished dashboard (classic model or v2 spec) and its output text."""
+    text = dumps(data)
+    return CompiledDashboard(
         uid=uid,
-        title=v2_title(spec),
-        content_hash=hash_canonical(spec),
+        title=title,
+        content_hash=hash_canonical(data),
         file_hash=hashlib.sha256(text.encode()).hexdigest(),
         line=line,
         schema=model.schema,
         folder_uid=model.folder_uid,
         text=text,
     )
-    return dashboard, problems
 
 
 def _hash_file(path: Path, session: dict[str, Any]) -> str:

@@ -11,9 +11,8 @@ from typing import Any
 
 from dashgen.config import OrgConfig
 from dashgen.model.problem import Problem
+from dashgen.model.v2 import SCHEMA_V1
 from dashgen.sources.kinds import Source
-
-SCHEMA_V1 = "v1"  # the classic dashboard model (what /api/dashboards/db and /apis v1 store)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dashgen.build.commit import CommitError, complete_pending_commit, has_pendi
 from dashgen.build.lock import output_lock
 from dashgen.errors import BuildError
 from dashgen.model.normalize import dumps
+from dashgen.model.v2 import SCHEMA_V1
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -34,11 +35,11 @@ class BuiltDashboard:
     folder_uid: str | None = None
     # "v1" (the classic model), or the version of a schema v2 dashboard's apiVersion
     # ("v2", "v2beta1", ...): its output file is then the v2 spec (elements + layout)
-    schema: str = "v1"
+    schema: str = SCHEMA_V1
 
     @property
     def is_v2(self) -> bool:
-        return self.schema != "v1"
+        return self.schema != SCHEMA_V1
 
     def load(self) -> dict[str, Any]:
         return orjson.loads(self.path.read_bytes())
@@ -125,5 +126,5 @@ def _from_entry(entry: dict[str, Any], output_dir: str) -> BuiltDashboard:
         content_hash=entry["content_hash"],
         folder=entry.get("folder"),
         folder_uid=entry.get("folder_uid"),
-        schema=entry.get("schema", "v1"),
+        schema=entry.get("schema", SCHEMA_V1),
     )

@@ -24,11 +24,11 @@ from typing import Any
 
 from dashgen.model.forms import FormError
 from dashgen.model.problem import JsonPath
+from dashgen.model.v2 import SCHEMA_V1
 
 DASHBOARD_GROUP = "dashboard.grafana.app"
 FOLDER_GROUP = "folder.grafana.app"
 FOLDER_ANNOTATION = "grafana.app/folder"
-SCHEMA_V1 = "v1"  # what a classic-model resource builds as, whatever its version
 
 
 class ResourceError(FormError):

@@ -20,14 +20,13 @@ from typing import Any
 from dashgen.model.forms import FormError, dashboard_model, unwrap
 from dashgen.model.problem import JsonPath
 from dashgen.model.resources import (
-    SCHEMA_V1,
     FolderResource,
     ResourceError,
     is_resource,
     open_resource,
     v1_spec,
 )
-from dashgen.model.v2 import SCHEMA_V2, is_v2_spec
+from dashgen.model.v2 import SCHEMA_V1, SCHEMA_V2, is_v2_spec
 
 __all__ = ["FolderResource", "ResourceError", "SourceModel", "source_model"]
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from dashgen.model.normalize import copy_json
 
+SCHEMA_V1 = "v1"  # the classic model, what a v0alpha1/v1beta1/v1 resource builds as
 SCHEMA_V2 = "v2"  # what a v2 spec without an apiVersion (a Python builder, a dict) is
 LAYOUT_KINDS = ("GridLayout", "RowsLayout", "TabsLayout", "AutoGridLayout")
 # Keys a classic dashboard has at top level and a v2 spec never has: with elements and

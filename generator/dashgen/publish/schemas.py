@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.grafana.backend import LiveDashboard
+from dashgen.model.v2 import SCHEMA_V1
 
 if TYPE_CHECKING:
     from dashgen.publish.session import OrgSession
@@ -71,13 +72,13 @@ def refusal(session: OrgSession, built: BuiltDashboard) -> str:
 
 def schema_changes(built: BuiltDashboard, live: LiveDashboard) -> bool:
     """The live dashboard is stored in the other schema (v1 ↔ v2) than the build's."""
-    stored = live.stored_version or "v1"
+    stored = live.stored_version or SCHEMA_V1
     return stored.startswith("v2") != built.is_v2
 
 
 def schema_note(built: BuiltDashboard, live: LiveDashboard) -> str:
     """What the plan says of an update that changes the schema."""
-    stored = live.stored_version or "v1"
+    stored = live.stored_version or SCHEMA_V1
     return (
         f"stored as {stored} in Grafana; this build has {built.schema}: publishing replaces "
         "its layout"
@@ -87,7 +88,7 @@ def schema_note(built: BuiltDashboard, live: LiveDashboard) -> str:
 def schema_drift(built: BuiltDashboard, live: LiveDashboard, drift: str, prefix: str) -> str:
     """The drift guard's sentence (starting with ``prefix``, the dashboard's description),
     naming the schema change too."""
-    stored = live.stored_version or "v1"
+    stored = live.stored_version or SCHEMA_V1
     lost = (
         "tabs, auto grids, conditional rendering and nested rows are lost"
         if stored.startswith("v2")
