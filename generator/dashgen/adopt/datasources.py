@@ -88,24 +88,35 @@ class VariableNames:
 
 
 def templated(
-    dashboard: dict[str, Any], names: VariableNames, plugins: Mapping[str, str] | None = None
+    dashboard: dict[str, Any],
+    names: VariableNames,
+    plugins: Mapping[str, str] | None = None,
+    *,
+    v2: bool = False,
 ) -> tuple[dict[str, Any], list[DatasourceVariable]]:
     """A copy of ``dashboard`` with each concrete datasource uid replaced by a placeholder,
     and the variables it uses (in order of first use). ``plugins``: string reference →
-    plugin id (from an export's inputs)."""
+    plugin id (from an export's inputs). ``v2``: a schema v2 dashboard (or its resource),
+    whose queries name the uid as ``{"name": uid}`` beside the type in ``group``."""
     used: list[str] = []
 
     def visit(value: Any) -> Any:
         if isinstance(value, dict):
+            group = value.get("group") if isinstance(value.get("group"), str) else None
             return {
-                key: reference(item) if key == "datasource" else visit(item)
+                key: reference(item, group) if key == "datasource" else visit(item)
                 for key, item in value.items()
             }
         if isinstance(value, list):
             return [visit(item) for item in value]
         return value
 
-    def reference(ref: Any) -> Any:
+    def reference(ref: Any, group: str | None) -> Any:
+        if v2 and isinstance(ref, dict) and not {"uid", "type"} & set(ref):
+            uid = ref.get("name")
+            if not _concrete(uid) or group in BUILTIN_TYPES:
+                return visit(ref)
+            return {**visit(ref), "name": use(names.name_for("uid", group or None, uid))}
         if isinstance(ref, dict):
             uid, plugin = ref.get("uid"), ref.get("type")
             plugin = plugin if isinstance(plugin, str) and plugin else None

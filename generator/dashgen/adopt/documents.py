@@ -16,6 +16,13 @@ a single panel or other JSON is refused saying what it is. On top of that, adopt
 
 The result is normalised (``model.normalize``): no dashboard ``id`` or ``version``, the
 uid kept, panel ids and positions as the build would give them.
+
+Resource files (what gcx pulls and Git Sync stores, ``model.resources``) are read as the
+build reads them: a v1 one (``v0alpha1``, ``v1beta1``, ``v1``) is its spec, uid
+``metadata.name``, folder the ``grafana.app/folder`` annotation; a v2 one stays a schema v2
+resource (``Adoptable.resource``: ``apiVersion``, ``kind``, ``metadata.name`` and the folder
+annotation, no server fields), the source form the build takes for v2. Nothing is
+converted between v1 and v2.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from typing import Any
 import orjson
 
 from dashgen.adopt.messages import AdoptError, missing_inputs_text
+from dashgen.adopt.resource_files import is_yaml, read_yaml
 from dashgen.model.forms import (
     Form,
     convert_export,
@@ -39,6 +47,18 @@ from dashgen.model.forms import (
 )
 from dashgen.model.legacy_rows import convert_legacy_rows_in_place, has_legacy_rows
 from dashgen.model.normalize import normalize
+from dashgen.model.problem import JsonPath
+from dashgen.model.resources import (
+    FOLDER_ANNOTATION,
+    DashboardResource,
+    FolderResource,
+    ResourceError,
+    is_resource,
+    open_resource,
+    v1_spec,
+)
+from dashgen.model.v2 import SCHEMA_V1, normalize_v2, v2_title
+from dashgen.sources.positions import json_lines
 
 # The keys a library panel stub has in a saved dashboard (Grafana 10+ and exports).
 STUB_KEYS = frozenset({"id", "gridPos", "libraryPanel", "title"})
@@ -57,22 +77,37 @@ class Adoptable:
     notes: list[str] = field(default_factory=list)
     # datasource input value → plugin id (names the variables of string references)
     plugins: dict[str, str] = field(default_factory=dict)
+    schema: str = SCHEMA_V1  # or the v2 version ("v2", "v2beta1", "v2alpha1")
+    # v2: the resource the source holds (``dashboard`` is its spec, as the build outputs it)
+    resource: dict[str, Any] | None = None
+    folder_uid: str | None = None  # a resource's grafana.app/folder annotation
+
+    @property
+    def is_v2(self) -> bool:
+        return self.schema != SCHEMA_V1
 
     @property
     def uid(self) -> str:
+        if self.resource is not None:
+            return str(self.resource.get("metadata", {}).get("name") or "")
         return str(self.dashboard.get("uid") or "")
 
     @property
     def title(self) -> str:
+        if self.is_v2:
+            return v2_title(self.dashboard)
         return str(self.dashboard.get("title") or "")
 
 
 def read_document(path: Path) -> Any:
-    """A file's JSON; ``AdoptError`` naming the file and line when it is not JSON."""
+    """A file's JSON (or YAML, for ``*.yaml``/``*.yml``); ``AdoptError`` naming the file and
+    line when it is neither."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise AdoptError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    if is_yaml(path):
+        return read_yaml(path, data)
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -87,8 +122,24 @@ def adoptable(
     inline_library_panels: bool = False,
     upgrade_rows: bool = False,
     library: LibraryLookup | None = None,
+    text: str | None = None,
 ) -> Adoptable:
-    """The dashboard model ``doc`` holds, converted as asked; ``AdoptError`` when it has none."""
+    """The dashboard model ``doc`` holds, converted as asked; ``AdoptError`` when it has none.
+    ``text``: the file's JSON, for the line of a resource file's mistake."""
+    if is_resource(doc):
+        resource = _open(doc, origin, text)
+        if resource.is_v2:
+            return _v2(resource, origin, inline_library_panels)
+        found = adoptable(
+            _v1_spec(resource, origin, text),
+            origin,
+            values=values,
+            inline_library_panels=inline_library_panels,
+            upgrade_rows=upgrade_rows,
+            library=library,
+        )
+        found.folder_uid = resource.folder_uid
+        return found
     form, body = unwrap(doc)
     if form not in (Form.VIEW, Form.EXPORT):
         raise AdoptError(origin, f"{form_message(form)}")
@@ -118,6 +169,72 @@ def adoptable(
     dashboard = normalize(dashboard)
     dashboard.pop("id", None)
     return Adoptable(origin, dashboard, form, notes, plugins)
+
+
+def _open(doc: dict[str, Any], origin: str, text: str | None) -> DashboardResource:
+    try:
+        return open_resource(doc)
+    except FolderResource:
+        raise AdoptError(
+            origin,
+            "this is a Folder resource, which holds no dashboard: import the dashboard files "
+            "(gcx: dashboards.<version>.dashboard.grafana.app/*.json; Git Sync: the files "
+            "beside _folder.json), whose folder it names",
+        ) from None
+    except ResourceError as error:
+        raise AdoptError(origin, str(error), _line(text, error.pointer)) from None
+
+
+def _v1_spec(resource: DashboardResource, origin: str, text: str | None) -> dict[str, Any]:
+    try:
+        return v1_spec(resource)
+    except ResourceError as error:
+        raise AdoptError(origin, str(error), _line(text, error.pointer)) from None
+
+
+def _line(text: str | None, pointer: JsonPath) -> int | None:
+    if text is None or not pointer:
+        return None
+    return json_lines(text, [pointer]).get(tuple(pointer))
+
+
+def _v2(resource: DashboardResource, origin: str, inline: bool) -> Adoptable:
+    """A schema v2 resource as its source: the envelope without the server's fields."""
+    metadata: dict[str, Any] = {}
+    if resource.name is not None:
+        metadata["name"] = resource.name
+    if resource.folder_uid:
+        metadata["annotations"] = {FOLDER_ANNOTATION: resource.folder_uid}
+    envelope = {
+        "apiVersion": resource.api_version,
+        "kind": "Dashboard",
+        "metadata": metadata,
+        "spec": resource.spec,
+    }
+    if not metadata:
+        del envelope["metadata"]
+    notes = []
+    elements = resource.spec.get("elements")
+    library = [
+        str(key)
+        for key, element in (elements.items() if isinstance(elements, dict) else ())
+        if isinstance(element, dict) and element.get("kind") == "LibraryPanel"
+    ]
+    if library:
+        how = " (--inline-library-panels does not inline v2 library panels)" if inline else ""
+        notes.append(
+            f"library panel element(s) {', '.join(library)} stay references: each must exist "
+            f"in every org this dashboard is published to{how}"
+        )
+    return Adoptable(
+        origin,
+        normalize_v2(resource.spec),
+        Form.K8S_RESOURCE,
+        notes,
+        schema=resource.schema,
+        resource=envelope,
+        folder_uid=resource.folder_uid,
+    )
 
 
 def iter_panel_lists(dashboard: dict[str, Any]) -> Iterator[list[Any]]:

@@ -71,6 +71,7 @@ class Incoming:
     folder: tuple[str, str | None] | None = None  # (title, uid) it lives in; "" = General
     previous: str | None = None  # the source name an earlier pull wrote for it
     described: str | None = None  # where it came from, for the source's header
+    text: str | None = None  # the file's JSON text (for the line of a mistake)
 
 
 @dataclass
@@ -83,12 +84,14 @@ class AdoptedSource:
     action: str  # created, updated or unchanged
     notes: list[str]
     variables: list[DatasourceVariable]
+    is_v2: bool = False
 
 
 @dataclass
 class AdoptReport:
     adopted: list[AdoptedSource] = field(default_factory=list)
     refused: list[AdoptError] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "origin: why" (nothing wrong with it)
     org: str | None = None  # the org the vars were named for
     config_suggestion: str | None = None  # TOML to add (when not written)
     config_written: Path | None = None
@@ -161,7 +164,10 @@ class _Run:
             inline_library_panels=self.options.inline_library_panels,
             upgrade_rows=upgrade,
             library=item.library,
+            text=item.text,
         )
+        if item.folder is None and found.folder_uid:
+            item = dataclasses.replace(item, folder=("", found.folder_uid))
         name = self._name(item)
         text, variables = self._text(found, item.described or f"imported from {item.origin}")
         self._verify(found, name, text, variables)
@@ -178,6 +184,7 @@ class _Run:
                 action,
                 found.notes,
                 variables,
+                found.is_v2,
             )
         )
 
@@ -189,9 +196,10 @@ class _Run:
 
     def _text(self, found: Adoptable, origin: str) -> tuple[str, list[DatasourceVariable]]:
         header = f"{found.title or found.uid}: {origin} by dashgen"
+        document = found.resource if found.resource is not None else found.dashboard
         if not self.options.templating:
-            return view_json(found.dashboard), []
-        dashboard, variables = templated(found.dashboard, self.names, found.plugins)
+            return view_json(document), []
+        dashboard, variables = templated(document, self.names, found.plugins, v2=found.is_v2)
         if self.options.format == "python":
             return python_module(dashboard, variables, header), variables
         return jinja_template(dashboard, variables, header), variables
@@ -209,7 +217,8 @@ class _Run:
                 "fix it in Grafana (or in the file) and import it again",
             )
         found.notes.extend(f"warning: {p.message}" for p in built.problems if p not in built.errors)
-        difference = first_difference(normalize(found.dashboard, source=name), built.dashboard)
+        expected = found.dashboard if found.is_v2 else normalize(found.dashboard, source=name)
+        difference = first_difference(expected, built.dashboard)
         if difference is not None:
             raise AdoptError(
                 found.origin,
@@ -285,6 +294,8 @@ class _Run:
                     changes.vars[variable.name] = variable.value
         if self.org is not None:
             self._folder_changes(changes)
+        else:
+            self._folders_not_mapped()
         if self.org is not None and self.org not in self.config.orgs and changes:
             changes.create_org = True
             if self.to:
@@ -295,6 +306,18 @@ class _Run:
             if uncovered:
                 changes.sources.extend([f"{self.to}/**"] if self.to else uncovered)
         return changes
+
+    def _folders_not_mapped(self) -> None:
+        """Without an org there is no [orgs.<org>.folders] to map a folder in (a v2 resource
+        keeps its folder annotation in the file, which the build reads)."""
+        for adopted in self.report.adopted:
+            title, uid = adopted.incoming.folder or ("", None)
+            if uid and not adopted.is_v2:
+                shown = f"folder {title!r} (uid {uid})" if title else f"the folder of uid {uid}"
+                adopted.notes.append(
+                    f"it is in {shown} in Grafana, which the config does not map: name the "
+                    "org (--org NAME) to add its directory to [orgs.NAME.folders]"
+                )
 
     def _folder_changes(self, changes: ConfigChanges) -> None:
         """Map directories to the folders their dashboards live in, until every adopted

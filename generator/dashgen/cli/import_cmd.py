@@ -120,9 +120,11 @@ def import_command(
 
     \b
     Takes View JSON (Settings > JSON Model), the GET /api/dashboards/uid/:uid
-    envelope, or a Share > Export file (each __inputs entry needs a value: --input,
-    [inputs] or [orgs.<org>.inputs]). Refuses single panels, v2 resources and other
-    JSON, saying what they are. Before writing, each new source is built through
+    envelope, a Share > Export file (each __inputs entry needs a value: --input,
+    [inputs] or [orgs.<org>.inputs]), or a resource file of gcx or Git Sync (JSON or
+    YAML): v1 becomes a dashboard source (uid metadata.name, folder from the
+    folder annotation or _folder.json), schema v2 stays a v2 resource. Folder files
+    are skipped; single panels and other JSON are refused, saying what they are. Before writing, each new source is built through
     the real build and compared with the original; on any difference nothing is
     written for it and the first differing JSON path is named.
 
@@ -131,6 +133,7 @@ def import_command(
       dashgen import exported/node-exporter.json
       dashgen import grafana.com-1860.json --input DS_PROMETHEUS=prom-main \\
           --as python --to dashboards/node --write-config
+      dashgen import resources/dashboards.v2.dashboard.grafana.app/*.yaml --org ops
 
     Exit codes: 0 all imported, 1 any refused, 2 usage or configuration errors.
     """
@@ -234,6 +237,8 @@ def _print_report(report: AdoptReport, root: Path) -> None:
         click.echo(f"{adopted.action:<10} {adopted.path}  uid {adopted.uid}{title}")
         for note in adopted.notes:
             click.echo(f"           note: {note}")
+    for skipped in report.skipped:
+        click.echo(f"skipped    {skipped}")
     for error in report.refused:
         click.echo(f"refused    {error.format_message()}", err=True)
     counts = {action: 0 for action in ("created", "updated", "unchanged")}

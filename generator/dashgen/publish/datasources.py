@@ -39,6 +39,7 @@ from dashgen.build.manifest import BuiltDashboard
 from dashgen.errors import DashgenError
 from dashgen.grafana.datasources import Datasource
 from dashgen.model.datasource_refs import Reference, bind, is_variable, references
+from dashgen.model.datasource_refs_v2 import bound_reference, references_v2
 from dashgen.model.normalize import content_hash
 from dashgen.publish.org_failure import is_org_wide
 
@@ -150,7 +151,7 @@ def _check_one(
     errors: list[str] = []
     for ref in refs:
         if ref.kind == "name":
-            value, error = _bind(org, ref)
+            value, error = _bind(org, ref, v2=built.is_v2)
             if error:
                 errors.append(error)
             else:
@@ -174,7 +175,9 @@ def _check_one(
     checked.ready.append(_bound(built, bound) if bound else built)
 
 
-def _bind(org: OrgDatasources, ref: Reference) -> tuple[dict[str, str], str | None]:
+def _bind(
+    org: OrgDatasources, ref: Reference, *, v2: bool = False
+) -> tuple[dict[str, str], str | None]:
     where = ref.location.describe()
     if is_variable(ref.value):
         return {}, (
@@ -201,6 +204,8 @@ def _bind(org: OrgDatasources, ref: Reference) -> tuple[dict[str, str], str | No
             f"{where} binds {ref.value!r} as a {ref.type} datasource, but in org {org.org!r} "
             f"{chosen.describe()} is a {chosen.type} datasource"
         )
+    if v2:  # a schema v2 query names its datasource's uid as {"name": uid}
+        return bound_reference(chosen.type, chosen.uid), None
     return {"type": chosen.type, "uid": chosen.uid}, None
 
 
@@ -244,17 +249,16 @@ _cache: OrderedDict[str, tuple[Reference, ...]] = OrderedDict()
 def _references(built: BuiltDashboard) -> tuple[Reference, ...]:
     """The references of a build output; the content hash names the content, so watch and
     repeated batches read each version of a dashboard once. A schema v2 dashboard names
-    its datasources differently (``datasource: {name: <uid>}`` in each query): not checked."""
-    if built.is_v2:
-        return ()
-    key = built.content_hash
+    its datasources in its queries (``dashgen.model.datasource_refs_v2``)."""
+    key = f"{built.schema}:{built.content_hash}"
     with _cache_lock:
         cached = _cache.get(key)
         if cached is not None:
             _cache.move_to_end(key)
             return cached
     text = built.path.read_bytes()
-    found = tuple(references(orjson.loads(text), text))
+    document = orjson.loads(text)
+    found = tuple(references_v2(document) if built.is_v2 else references(document, text))
     with _cache_lock:
         _cache[key] = found
         while len(_cache) > CACHED_DASHBOARDS:
