@@ -371,23 +371,6 @@ def test_a_fault_schedule_on_v2_writes_ends_in_the_fault_free_state(setup: Setup
     assert actions(again) == {"tabs": "unchanged", "other": "unchanged"}
 
 
-@pytest.mark.parametrize("api", ["auto", "classic"])
-def test_pull_skips_a_v2_dashboard_with_a_sentence(setup: Setup, api: str) -> None:
-    setup.emulator.save_resource(setup.org_id, "tabs", v2_spec(), api_version="v2")
-    setup.emulator.save_resource(setup.org_id, "flat", dashboard("flat"))
-
-    run = setup.dashgen(
-        "pull", "--org", ORG, "--all", "--grafana-url", setup.server.url, "--api", api
-    )
-
-    assert run.code == 1 and "Traceback" not in run.output  # refused: said, not crashed
-    assert f"{ORG}/tabs" in run.output
-    assert "stores this dashboard as a schema v2 dashboard" in run.output
-    assert "cannot write as a source yet: not pulled" in run.output
-    pulled = sorted(p.name for p in (setup.root / "dashboards").rglob("*.json"))
-    assert pulled == ["dashboard-flat.json"], run.output
-
-
 def test_prune_deletes_a_v2_dashboard_whose_source_is_gone(setup: Setup) -> None:
     config = setup.root / "dashgen.toml"
     config.write_text('project = "v2-team"\n' + config.read_text())

@@ -88,7 +88,7 @@ def test_a_missing_datasource_in_a_v2_query_is_reported_before_any_write(
     said = run.stderr
     assert "dashboard 'Board bad' (uid bad) was not written" in said
     assert (
-        "datasource uid 'gone-uid' (prometheus) of element \"panel-1\" (panel \"Errors\") query B"
+        'datasource uid \'gone-uid\' (prometheus) of element "panel-1" (panel "Errors") query B'
         " is not in org 'apiorg'" in said
     )
     assert "'Prometheus' (uid P1), 'Thanos' (uid T1)" in said and "Loki" not in said
@@ -154,7 +154,7 @@ def test_annotations_and_variables_of_a_v2_dashboard_are_checked(scenario: Scena
     (record,) = run.json_lines()
     error = record["error"]
     assert "datasource uid 'old-loki' (loki) of annotation \"Deploys\"" in error
-    assert "template variable \"ds\" needs a elasticsearch datasource" in error
+    assert 'template variable "ds" needs a elasticsearch datasource' in error
     for fine in ("${ds}", "-- Grafana --", "-- Mixed --", "query A", "query B"):
         assert fine not in error
 
@@ -195,9 +195,12 @@ def test_a_v2_name_binding_takes_each_orgs_uid_and_republishes_nothing(
     assert datasource_of("svc", scenario.other_org_id) == {"name": "other-prom"}
     assert datasource_of("py", scenario.other_org_id) == {"name": "other-prom"}
     built = json.loads((scenario.root / "build" / OTHER_ORG / "svc.json").read_text())
-    assert built["elements"]["panel-1"]["spec"]["data"]["spec"]["queries"][0]["spec"]["query"][
-        "datasource"
-    ] == binding  # the build stays offline: it keeps the name
+    assert (
+        built["elements"]["panel-1"]["spec"]["data"]["spec"]["queries"][0]["spec"]["query"][
+            "datasource"
+        ]
+        == binding
+    )  # the build stays offline: it keeps the name
     writes = len(scenario.mode.writes(emulator))
 
     again = scenario.cli("publish", *both)
@@ -221,7 +224,7 @@ def test_a_v2_name_that_binds_to_nothing_is_an_error(scenario: Scenario) -> None
 
     assert run.code == 1, run.output
     assert (
-        "element \"panel-1\" (panel \"Errors\") query A binds the datasource named 'Graphite', "
+        'element "panel-1" (panel "Errors") query A binds the datasource named \'Graphite\', '
         "which org 'apiorg' does not have" in run.stderr
     )
     assert scenario.uids() == []

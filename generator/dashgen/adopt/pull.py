@@ -9,6 +9,13 @@ characters; ``-<uid>`` added when two folders would share a name), and the org's
 ``[orgs.<org>.folders]`` setting mapping each subdirectory to its folder is written (or
 printed) so that a build publishes every dashboard back where it was.
 
+A dashboard Grafana stores as schema v2 (``status.conversion.storedVersion`` ``v2…`` on
+``/apis``) is read on its own version's path, never converted, and written as a v2 resource
+source (``apiVersion: dashboard.grafana.app/<stored version>``, ``metadata.name`` its uid,
+the folder mapped like any other). Where it cannot be read as stored it is refused with
+one sentence: the classic API answers 406 for it (grafana-apis.md §7.1), a Grafana that
+does not serve the stored version, and Grafana 13.0.x's broken v2 path (``k8s_v2``).
+
 What was read is recorded in ``dashgen.pulled.json`` (``dashgen.publish.pulled``): version
 and content hash per dashboard, the proof publish needs to update a pulled dashboard
 without ``--force`` as long as nobody changed it in Grafana since.
@@ -30,17 +37,21 @@ from dashgen.config import Config
 from dashgen.errors import DashgenError, GrafanaAPIError, UsageError
 from dashgen.grafana.backend import DashboardBackend, LiveDashboard, SearchHit
 from dashgen.grafana.client import Connection
+from dashgen.grafana.k8s_v2 import V2UnusableError
 from dashgen.model.forms import Form, classify
 from dashgen.model.normalize import content_hash
+from dashgen.model.resources import DASHBOARD_GROUP
+from dashgen.model.v2 import is_v2_spec
 from dashgen.publish.pulled import PulledDashboard, read_pulled, record_pulled
 from dashgen.publish.session import OrgSession
 
 SLUG_MAX = 60
 NOT_ACCEPTABLE = 406
-V2_NOT_PULLED = (
-    "Grafana stores this dashboard as a schema v2 dashboard (elements and layout, saved "
-    "from Grafana 13's editor or through /apis v2), which dashgen cannot write as a source "
-    "yet: not pulled (nothing is converted to v1)"
+V2_ON_CLASSIC = (
+    "Grafana stores this dashboard as a schema v2 dashboard (elements and layout), which the "
+    "classic API (/api/dashboards) cannot return: not pulled (nothing is converted to v1); "
+    "pull through /apis (--api auto or apis) from a Grafana that serves "
+    "dashboard.grafana.app/v2 (13.0 and later) to get it as a v2 resource source"
 )
 # A dashboard that was refused while reading it (not "missing").
 _NOT_READ = LiveDashboard(dashboard={}, version=0, folder_uid=None, updated_by="", url="")
@@ -170,14 +181,38 @@ class _Reader:
 
     def _dashboard(self, uid: str) -> LiveDashboard | None:
         try:
-            return self.backend.get(uid)
+            live = self.backend.get(uid)
+            if live is not None and live.is_v2 and not is_v2_spec(live.dashboard):
+                live = self._as_stored(uid, live)
+            return live
+        except V2UnusableError as error:  # Grafana 13.0.x: v2 listed, but not usable
+            self.refused.append(AdoptError(f"{self.session.org}/{uid}", f"not pulled: {error}"))
+            return _NOT_READ
         except DashgenError as error:
             if isinstance(error, GrafanaAPIError) and error.status == NOT_ACCEPTABLE:
                 # The classic API's answer for a schema v2 dashboard (grafana-apis.md §7.1).
-                self.refused.append(AdoptError(f"{self.session.org}/{uid}", V2_NOT_PULLED))
+                self.refused.append(AdoptError(f"{self.session.org}/{uid}", V2_ON_CLASSIC))
                 return _NOT_READ
             doing = self.session.doing(f"reading dashboard {uid}")
             raise PullError(self.session.explain(error, doing)) from None
+
+    def _as_stored(self, uid: str, live: LiveDashboard) -> LiveDashboard:
+        """A v2-stored dashboard that was read converted (to the v1 path's model): read it
+        again on the path of the version it is stored in."""
+        stored = live.stored_version
+        if not self.backend.accepts_schema(stored):
+            self.refused.append(
+                AdoptError(
+                    f"{self.session.org}/{uid}",
+                    f"Grafana stores this dashboard as schema {stored}, a version it does not "
+                    f"serve on /apis/{DASHBOARD_GROUP}: not pulled (the converted v1 form it "
+                    "answers with would lose what v1 cannot hold)",
+                )
+            )
+            return _NOT_READ
+        self.backend.expect_schemas({uid: stored})
+        again = self.backend.get(uid)
+        return again if again is not None and is_v2_spec(again.dashboard) else _NOT_READ
 
     def incoming(
         self, live: LiveDashboard, previous: dict[tuple[str, str], PulledDashboard]
@@ -187,9 +222,13 @@ class _Reader:
         self.live[origin] = live
         title = str(live.dashboard.get("title") or "")
         if live.is_v2:
-            self.refused.append(AdoptError(origin, V2_NOT_PULLED))
-            return None
-        if classify(live.dashboard) is Form.EXPORT:
+            document: dict[str, Any] = {
+                "apiVersion": f"{DASHBOARD_GROUP}/{live.stored_version}",
+                "kind": "Dashboard",
+                "metadata": {"name": uid},
+                "spec": live.dashboard,
+            }
+        elif classify(live.dashboard) is Form.EXPORT:
             self.refused.append(
                 AdoptError(
                     origin,
@@ -200,6 +239,8 @@ class _Reader:
                 )
             )
             return None
+        else:
+            document = {"dashboard": live.dashboard}
         earlier = previous.get((self.session.org, uid))
         source_name = None
         if earlier is not None:
@@ -215,7 +256,7 @@ class _Reader:
         self.stems.add((subdir, stem))
         return Incoming(
             origin=origin,
-            document={"dashboard": live.dashboard},
+            document=document,
             stem=stem,
             subdir=subdir,
             library=self._library_panel,

@@ -124,9 +124,10 @@ def import_command(
     [inputs] or [orgs.<org>.inputs]), or a resource file of gcx or Git Sync (JSON or
     YAML): v1 becomes a dashboard source (uid metadata.name, folder from the
     folder annotation or _folder.json), schema v2 stays a v2 resource. Folder files
-    are skipped; single panels and other JSON are refused, saying what they are. Before writing, each new source is built through
-    the real build and compared with the original; on any difference nothing is
-    written for it and the first differing JSON path is named.
+    are skipped; single panels and other JSON are refused, saying what they are.
+    Before writing, each new source is built through the real build and compared
+    with the original; on any difference nothing is written for it and the first
+    differing JSON path is named.
 
     \b
     Examples:
