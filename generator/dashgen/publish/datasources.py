@@ -18,6 +18,10 @@ datasources once (``GET /api/datasources``, only when some dashboard references 
   annotation) and the uid and lists the org's datasources of that type, unless
   ``allow_missing``: then it is written and the same sentence is a warning.
 
+A schema v2 dashboard is checked the same way (``dashgen.model.datasource_refs_v2``: its
+queries, annotations and variables); its name bindings become ``{"name": "<uid>"}``, the
+form of a v2 query's reference.
+
 When the org's datasources cannot be read (a token without ``datasources:read``), the
 check is skipped with a warning and only dashboards with name bindings are refused. When
 that read fails for the whole org (token rejected, Grafana unreachable, not Grafana's API:
