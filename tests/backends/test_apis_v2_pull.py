@@ -11,10 +11,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from backends_support import ORG, Setup, dashboard, make_setup
 from v2_support import V2_PATH, v2_spec
 
+from dashgen.adopt import AdoptOptions, Selection, pull
+from dashgen.config import load_config
+from dashgen.grafana.client import Connection
 from dashgen.model.normalize import content_hash
 from dashgen.testing import EmulatorServer
 
@@ -62,12 +66,12 @@ def setup(tmp_path: Path, make_grafana_server: MakeServer) -> Setup:
     return made
 
 
-def pull(setup: Setup, *args: str) -> Any:
+def pull_cli(setup: Setup, *args: str) -> Any:
     return setup.dashgen("pull", "--org", ORG, "--grafana-url", setup.server.url, *args)
 
 
 def test_a_v2_dashboard_is_pulled_as_a_v2_resource_source(setup: Setup) -> None:
-    run = pull(setup, "--all")
+    run = pull_cli(setup, "--all")
 
     assert run.code == 0, run.output
     source = setup.root / "dashboards" / ORG / "platform" / "tabs-board.json"
@@ -88,7 +92,7 @@ def test_a_v2_dashboard_is_pulled_as_a_v2_resource_source(setup: Setup) -> None:
 
 
 def test_pull_then_build_diff_and_publish_without_force(setup: Setup) -> None:
-    assert pull(setup, "--all").code == 0
+    assert pull_cli(setup, "--all").code == 0
 
     built = setup.dashgen("build")
     diff = setup.diff()
@@ -118,7 +122,7 @@ def test_pull_then_build_diff_and_publish_without_force(setup: Setup) -> None:
 
 
 def test_a_v2_dashboard_edited_in_grafana_after_the_pull_is_drift(setup: Setup) -> None:
-    assert pull(setup, "--all").code == 0
+    assert pull_cli(setup, "--all").code == 0
     edited = v2_with_query("prom-1")
     edited["title"] = "Changed in the UI"
     setup.emulator.save_resource(
@@ -138,20 +142,20 @@ def test_a_v2_dashboard_edited_in_grafana_after_the_pull_is_drift(setup: Setup) 
 
 
 def test_a_v2_dashboard_pulled_as_jinja_gets_datasource_variables(setup: Setup) -> None:
-    run = pull(setup, "--uid", "tabs", "--as", "jinja")
+    run = pull_cli(setup, "--uid", "tabs", "--as", "jinja")
 
     assert run.code == 0, run.output
     template = (setup.root / "dashboards" / ORG / "platform" / "tabs-board.json.j2").read_text()
     assert '"datasource": {\n' in template and '"name": "{{ prometheus_uid }}"' in template
     assert "prom-1" not in template.split("#}", 1)[1]
     assert 'prometheus_uid = "prom-1"' in run.stdout
-    again = pull(setup, "--uid", "tabs", "--as", "jinja", "--write-config")
+    again = pull_cli(setup, "--uid", "tabs", "--as", "jinja", "--write-config")
     assert again.code == 0 and "unchanged" in again.stdout, again.output
     assert setup.diff().code == 0
 
 
 def test_the_classic_api_cannot_return_a_v2_dashboard(setup: Setup) -> None:
-    run = pull(setup, "--all", "--api", "classic")
+    run = pull_cli(setup, "--all", "--api", "classic")
 
     assert run.code == 1 and "Traceback" not in run.output
     assert f"{ORG}/tabs: Grafana stores this dashboard as a schema v2 dashboard" in run.stderr
@@ -167,10 +171,76 @@ def test_grafana_13_0_broken_v2_path_refuses_only_that_dashboard(setup: Setup) -
     dispatcher = setup.emulator._dispatcher
     dispatcher.profile = replace(dispatcher.profile, apis_v2_unregistered=True)
 
-    run = pull(setup, "--all")
+    run = pull_cli(setup, "--all")
 
     assert run.code == 1 and "Traceback" not in run.output
     assert f"{ORG}/tabs: not pulled: Grafana at" in run.stderr
     assert "cannot use schema v2 dashboards" in run.stderr and "gcx#598" in run.stderr
     pulled = sorted(p.name for p in (setup.root / "dashboards").rglob("*.json"))
     assert pulled == ["dashboard-flat.json"], run.output
+
+
+class ConvertingGrafana(httpx.BaseTransport):
+    """Grafana 13 converts a v2-stored dashboard read on the v1 path when it can (§7.1:
+    ``status.conversion = {storedVersion: v2, failed: false}`` and a flattened v1 spec); the
+    emulator never converts (docs/emulator-apis.md). This transport answers that one GET as
+    such a conversion would and passes everything else to the emulator."""
+
+    def __init__(self, inner: httpx.BaseTransport, path: str) -> None:
+        self.inner = inner
+        self.path = path
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if request.method != "GET" or request.url.path != self.path:
+            return response
+        response.read()
+        item = json.loads(response.content)
+        title = item["status"]["conversion"]["source"]["title"]
+        item["spec"] = {"title": title, "schemaVersion": 42, "panels": [{"id": 1, "type": "row"}]}
+        item["status"] = {"conversion": {"failed": False, "storedVersion": "v2"}}
+        return httpx.Response(200, json=item, headers={"Content-Type": "application/json"})
+
+
+def test_a_v2_dashboard_read_converted_is_read_again_as_stored(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DASHGEN_TOKEN_APIORG", setup.token)
+    v1_path = f"/apis/dashboard.grafana.app/v1/namespaces/org-{setup.org_id}/dashboards/tabs"
+    transport = ConvertingGrafana(setup.emulator.transport(), v1_path)
+    connection = Connection(url="http://localhost:3000", transport=transport)
+
+    report = pull(
+        load_config(setup.root),
+        ORG,
+        Selection(uids=("tabs",)),
+        AdoptOptions(),
+        connection=connection,
+    )
+
+    assert report.ok, [str(e) for e in report.refused]
+    [adopted] = report.adopted
+    written = json.loads((setup.root / adopted.path).read_text())
+    assert written["apiVersion"] == "dashboard.grafana.app/v2"
+    assert written["spec"] == v2_with_query("prom-1")  # as stored, not the converted form
+    paths = [e.path for e in setup.emulator.request_log if e.method == "GET"]
+    assert v1_path in paths and v1_path.replace("/v1/", "/v2/") in paths
+
+
+def test_grafana_12_pulls_a_v2alpha1_dashboard_as_that_version(
+    tmp_path: Path, make_grafana_server: MakeServer
+) -> None:
+    setup = make(tmp_path, make_grafana_server, "12.0")
+    setup.emulator.save_resource(
+        setup.org_id, "tabs", v2_spec(), api_version="v2alpha1", folder_uid="platform"
+    )
+
+    run = pull_cli(setup, "--uid", "tabs")
+
+    assert run.code == 0, run.output
+    source = setup.root / "dashboards" / ORG / "platform" / "tabs-board.json"
+    written = json.loads(source.read_text())
+    assert written["apiVersion"] == "dashboard.grafana.app/v2alpha1"
+    assert written["spec"] == v2_spec()
+    assert setup.dashgen("build").code == 0
+    assert setup.diff().code == 0
