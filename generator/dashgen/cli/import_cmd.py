@@ -198,7 +198,9 @@ def pull_command(
     [orgs.<org>.folders]; never replaces a source that differs without --overwrite.
     Records each dashboard's version and content hash in dashgen.pulled.json (commit
     it): publish then updates a pulled dashboard without --force as long as nobody
-    changed it in Grafana since the pull.
+    changed it in Grafana since the pull. A dashboard stored as schema v2 is read as
+    stored through /apis and written as a v2 resource file (never converted; the
+    classic API cannot return it: it is refused with a sentence).
 
     \b
     Examples:
