@@ -55,6 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=20)
     parser.add_argument("--only", choices=("build", "publish"), help="one half of the table")
     args = parser.parse_args(argv)
+    measure.compile_bytecode()
     print(
         f"python {platform.python_version()}, {os.cpu_count()} cpus, load at start "
         f"{_load()}; --count {args.count} --publish-count {args.publish_count} "

@@ -63,6 +63,11 @@ def test_basic_auth_header_echoed_back_is_scrubbed() -> None:
         "token " + fake_token("AbCdEfGhIjKlMnOpQrStUvWxYz012345", "1a2b3c4d") + " leaked",
         "key eyJrIjoiT0tTcG1pUlY2RnVKZTFVaDFsNFZXdE9ZWmNrMkZYbk",
         "glc_eyJvIjoiMTIzNDU2IiwibiI6InN0YWNrLTEyMzQ1Ni1obS13cml0ZSJ9",
+        # the shapes ignore case (redact looks for their literal parts first, ignoring it too)
+        "AUTHORIZATION: BEARER ABC123DEF456GHI789",
+        "bAsIc YWRtaW46c2VjcmV0cGFzcw==",
+        "key EYJRIJOIT0TTCG1PULY2RNVKZTFVAERSNFZXDE9ZWMNRMKZYBK",
+        "GLC_EYJVIJOIMTIZNDU2IIWIBII6INN0YWNRLTEYMZQ1NI1OBS13CML0ZSJ9",
     ],
 )
 def test_credentials_never_registered_are_scrubbed_by_shape(text: str) -> None:
@@ -75,6 +80,8 @@ def test_credentials_never_registered_are_scrubbed_by_shape(text: str) -> None:
 def test_urls_keep_the_user_but_lose_the_password() -> None:
     text = "connecting via http://proxyuser:s3cret-pass@proxy.local:3128 failed"
     assert redact(text) == "connecting via http://proxyuser:***@proxy.local:3128 failed"
+    shouting = "CONNECTING VIA HTTPS://PROXYUSER:S3CRET-PASS@PROXY.LOCAL:3128"
+    assert redact(shouting) == "CONNECTING VIA HTTPS://PROXYUSER:***@PROXY.LOCAL:3128"
 
 
 def test_ordinary_words_are_left_alone() -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import ipaddress
 import json as stdlib_json
 import logging
-import random
 import ssl
 import time
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ from urllib.parse import urlsplit
 
 import httpx
 import orjson
-import tenacity
 
 from dashgen import __version__
 from dashgen.errors import (
@@ -33,13 +31,13 @@ from dashgen.errors import (
     InsecureTransportError,
     InvalidTokenError,
     RateLimitedError,
-    ServerError,
     UsageError,
     api_error_class,
 )
 from dashgen.grafana import answers
 from dashgen.grafana.answers import ANY_JSON, Shape
 from dashgen.grafana.failures import translate
+from dashgen.grafana.retries import DEFAULT_RETRY, NO_RETRY, RetryPolicy, with_retries
 from dashgen.secrets import (
     Secret,
     redact,
@@ -54,40 +52,9 @@ if TYPE_CHECKING:
     from dashgen.grafana.discovery import ApiChoice
 
 log = logging.getLogger(__name__)
-RETRYABLE = (GrafanaConnectionError, ServerError, RateLimitedError)
+__all__ = ["DEFAULT_RETRY", "NO_RETRY", "Connection", "GrafanaClient", "RetryPolicy"]
 # Statuses whose meaning does not depend on the body (a proxy's HTML 502 is still a 502).
 _STATUS_SPEAKS_FOR_ITSELF = frozenset({413, 429})
-
-
-def _retryable(error: BaseException) -> bool:
-    return isinstance(error, RETRYABLE) and getattr(error, "retryable", True)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with full jitter; ``Retry-After`` wins when the server sends it."""
-
-    attempts: int = 4
-    initial_wait_s: float = 0.2
-    max_wait_s: float = 5.0
-    max_retry_after_s: float = 30.0
-
-    def backoff(self, attempt: int, error: BaseException | None) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
-        retry_after = getattr(error, "retry_after", None)
-        if retry_after is not None:
-            return min(float(retry_after), self.max_retry_after_s)
-        ceiling = min(self.max_wait_s, self.initial_wait_s * 2 ** (attempt - 1))
-        return random.uniform(0, ceiling)
-
-    def wait_seconds(self, retry_state: tenacity.RetryCallState) -> float:
-        """The ``wait`` callable tenacity expects."""
-        error = retry_state.outcome.exception() if retry_state.outcome else None
-        return self.backoff(retry_state.attempt_number, error)
-
-
-NO_RETRY = RetryPolicy(attempts=1)
-DEFAULT_RETRY = RetryPolicy()
 DEFAULT_TIMEOUT_S = 30.0
 
 
@@ -194,15 +161,12 @@ class GrafanaClient:
         the request could not be sent, and ``UnexpectedResponseError`` when the answer
         is not ``expect`` (any JSON or no body, by default).
         """
-        policy = retry or self.retry
-        retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(policy.attempts),
-            wait=policy.wait_seconds,
-            retry=tenacity.retry_if_exception(_retryable),
-            before_sleep=_log_retry(method, path, policy),
-            reraise=True,
+        return with_retries(
+            retry or self.retry,
+            method,
+            path,
+            lambda: self._send_once(method, path, json, params, org_id, expect),
         )
-        return retrying(self._send_once, method, path, json, params, org_id, expect)
 
     def get(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs)
@@ -234,9 +198,14 @@ class GrafanaClient:
             error = translate(exc, method, where)
             log.debug("%s %s failed after %s: %s", method, path, _ms(started), error.message)
             raise error from None
-        log.debug(
-            "%s %s -> %d in %s", method, _logged_path(response), response.status_code, _ms(started)
-        )
+        if log.isEnabledFor(logging.DEBUG):  # (redacting the path costs every request)
+            log.debug(
+                "%s %s -> %d in %s",
+                method,
+                _logged_path(response),
+                response.status_code,
+                _ms(started),
+            )
         self.server_date = response.headers.get("date") or self.server_date
         if response.status_code >= 400:
             raise self._api_error(method, where, response, expect)
@@ -346,23 +315,6 @@ def _logged_path(response: httpx.Response) -> str:
     url = response.request.url
     query = f"?{url.query.decode('ascii', 'replace')}" if url.query else ""
     return redact(f"{url.path}{query}")
-
-
-def _log_retry(method: str, path: str, policy: RetryPolicy) -> Any:
-    def before_sleep(state: tenacity.RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome else None
-        wait = state.next_action.sleep if state.next_action else 0.0
-        log.debug(
-            "%s %s: attempt %d of %d failed (%s); retrying in %.2f s",
-            method,
-            path,
-            state.attempt_number,
-            policy.attempts,
-            type(error).__name__,
-            wait,
-        )
-
-    return before_sleep
 
 
 def _tls_verification(verify: bool | str) -> bool | ssl.SSLContext:

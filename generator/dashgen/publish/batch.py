@@ -22,6 +22,7 @@ from dashgen.build.manifest import BuiltDashboard
 from dashgen.publish import dashboard, datasources, schemas
 from dashgen.publish.events import Action, PlannedDashboard, PlanReport, PublishEvent, PublishReport
 from dashgen.publish.locked import WriteLock, publish_locked
+from dashgen.publish.prefetch import NOTHING, start_reads
 from dashgen.publish.prune import PruneOptions, PruneResult, prune
 
 if TYPE_CHECKING:
@@ -79,6 +80,8 @@ def publish_batch(
                     settle(event)
                 _prune_report(org, pruned, report.warnings, report.prune_refusals)
         finally:
+            session.prefetch.close()
+            session.prefetch = NOTHING
             if lock is not None:
                 lock.release()
         for event in failed:
@@ -102,6 +105,7 @@ def _dashboards(
     if not ready:
         return
     if session.org_failure.sentence is None:
+        start_reads(session, ready, lock.lock.peek if lock is not None else None)
         session.prepare(ready, create_folders=not dry_run)
     if dry_run:  # (on /apis the plan has Grafana validate each planned write: a dry run)
         plan_one = session.org_failure.guard(session.org, partial(dashboard.plan, session))

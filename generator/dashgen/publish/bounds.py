@@ -14,6 +14,10 @@ DEFAULT_CONCURRENCY = 16
 # (its CPU time was the same from 3 to 48 reads at once).
 READ_CONCURRENCY_FACTOR = 2
 MAX_READ_CONCURRENCY = 32
+# A batch this large starts with one search for the uids that exist (new dashboards then
+# cost no read); a smaller one reads each dashboard directly (the search lists the whole
+# org: ~40 ms at 1,000 dashboards, against a few ms per dashboard GET).
+SEARCH_MIN_DASHBOARDS = 32
 
 
 class InFlight:

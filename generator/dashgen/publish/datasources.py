@@ -32,9 +32,9 @@ no dashboard of the batch is sent.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -45,13 +45,13 @@ from dashgen.grafana.datasources import Datasource
 from dashgen.model.datasource_refs import Reference, bind, is_variable, references
 from dashgen.model.datasource_refs_v2 import bound_reference, references_v2
 from dashgen.model.normalize import content_hash
+from dashgen.publish import refs_store
 from dashgen.publish.org_failure import is_org_wide
 
 if TYPE_CHECKING:
     from dashgen.publish.session import OrgSession
 
 LISTED = 8  # datasources named in a message before "and N more"
-CACHED_DASHBOARDS = 4096
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def check_batch(
 ) -> CheckedBatch:
     """Bind and check every dashboard of one batch (one ``GET /api/datasources`` at most)."""
     checked = CheckedBatch()
-    found = {built.uid: _references(built) for built in dashboards}
+    found = _all_references(session.config.output_dir, dashboards)
     if not any(found.values()):
         checked.ready.extend(dashboards)
         return checked
@@ -246,25 +246,43 @@ def _describe(built: BuiltDashboard) -> str:
 
 # -- references per build output, read once per content ------------------------------------
 
-_cache_lock = threading.Lock()
-_cache: OrderedDict[str, tuple[Reference, ...]] = OrderedDict()
+_lock = threading.Lock()
+# What each output folder's refs_store file holds (read once per process), and what this
+# process found since (watch and repeated batches read each version of a dashboard once);
+# written back when a batch found new references.
+_stored: dict[Path, dict[str, tuple[Reference, ...]]] = {}
 
 
-def _references(built: BuiltDashboard) -> tuple[Reference, ...]:
-    """The references of a build output; the content hash names the content, so watch and
-    repeated batches read each version of a dashboard once. A schema v2 dashboard names
-    its datasources in its queries (``dashgen.model.datasource_refs_v2``)."""
-    key = f"{built.schema}:{built.content_hash}"
-    with _cache_lock:
-        cached = _cache.get(key)
-        if cached is not None:
-            _cache.move_to_end(key)
-            return cached
-    text = built.path.read_bytes()
-    document = orjson.loads(text)
-    found = tuple(references_v2(document) if built.is_v2 else references(document, text))
-    with _cache_lock:
-        _cache[key] = found
-        while len(_cache) > CACHED_DASHBOARDS:
-            _cache.popitem(last=False)
+def _all_references(
+    output_dir: Path, dashboards: Sequence[BuiltDashboard]
+) -> dict[str, tuple[Reference, ...]]:
+    """The references of each dashboard, by uid: from memory, from the file beside the
+    build (``dashgen.publish.refs_store``), else read from its output file (and stored).
+    The content hash names the content. A schema v2 dashboard (rare) is read and walked
+    with ``dashgen.model.datasource_refs_v2`` each time: the store holds v1 references."""
+    with _lock:
+        stored = _stored.get(output_dir)
+        if stored is None:
+            stored = _stored[output_dir] = refs_store.load(output_dir)
+    found: dict[str, tuple[Reference, ...]] = {}
+    added = False
+    for built in dashboards:
+        if built.is_v2:
+            found[built.uid] = tuple(references_v2(orjson.loads(built.path.read_bytes())))
+            continue
+        with _lock:
+            refs = stored.get(built.content_hash)
+        if refs is None:
+            text = built.path.read_bytes()
+            refs = tuple(references(orjson.loads(text), text))
+            with _lock:
+                stored[built.content_hash] = refs
+                while len(stored) > refs_store.MAX_ENTRIES:
+                    del stored[next(iter(stored))]
+            added = True
+        found[built.uid] = refs
+    if added:
+        with _lock:
+            snapshot = dict(stored)
+        refs_store.save(output_dir, snapshot)
     return found

@@ -42,7 +42,7 @@ class WriteLock:
 
     def peek(self) -> None:
         """Before planning: a publisher holding the lock now is one this publish overlaps."""
-        self.session.concurrent_since = self.lock.peek()
+        self.session.concurrent_since = self.session.prefetch.take("lock", self.lock.peek)
 
     def take(self) -> tuple[bool, str | None]:
         """Before writing: (waited for another publisher, None) when writing may go ahead

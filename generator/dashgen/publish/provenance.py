@@ -19,6 +19,13 @@ _MESSAGE = re.compile(r"^dashgen ([0-9a-f]{8,64})\b")
 _PROJECT = re.compile(r"\sproject (\S+)")
 
 
+class FromProject:
+    """``OrgSession``'s ``git_sha`` default: ask git about the project (once per session)."""
+
+
+FROM_PROJECT = FromProject()
+
+
 def version_message(
     content_hash: str, git_sha: str | None = None, project: str | None = None
 ) -> str:

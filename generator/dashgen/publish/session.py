@@ -26,6 +26,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from functools import partial
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -39,30 +40,24 @@ from dashgen.grafana.discovery import ApiUnavailableError, api_choice, choose_ba
 from dashgen.messages import Doing, explain, token_hint
 from dashgen.model.normalize import DEFAULT_MIN_REFRESH_INTERVAL
 from dashgen.publish.batch import plan_batch, publish_batch
-from dashgen.publish.bounds import DEFAULT_CONCURRENCY, InFlight, read_width
+from dashgen.publish.bounds import (
+    DEFAULT_CONCURRENCY,
+    SEARCH_MIN_DASHBOARDS,
+    InFlight,
+    read_width,
+)
 from dashgen.publish.events import PlanReport, PublishEvent, PublishReport
 from dashgen.publish.lock import LOCK_FOLDER_UID, RESERVED_FOLDER
 from dashgen.publish.org_failure import OrgFailure
-from dashgen.publish.provenance import git_short_sha
+from dashgen.publish.prefetch import NOTHING
+from dashgen.publish.provenance import FROM_PROJECT, FromProject, git_short_sha
 from dashgen.publish.prune import PruneOptions
 from dashgen.tokens import resolve_token
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-# A batch this large starts with one search for the uids that exist (new dashboards then
-# cost no read); a smaller one reads each dashboard directly (the search lists the whole
-# org: ~40 ms at 1,000 dashboards, against a few ms per dashboard GET).
-SEARCH_MIN_DASHBOARDS = 32
-
 logger = logging.getLogger(__name__)
-
-
-class _FromProject:
-    """``git_sha`` default: ask git about the project (once per session)."""
-
-
-FROM_PROJECT = _FromProject()
 
 
 class OrgSession:
@@ -81,7 +76,7 @@ class OrgSession:
         force: bool = False,
         concurrency: int = DEFAULT_CONCURRENCY,
         read_concurrency: int | None = None,
-        git_sha: str | _FromProject | None = FROM_PROJECT,
+        git_sha: str | FromProject | None = FROM_PROJECT,
         lock: bool = False,
         allow_missing_datasources: bool = False,
         in_flight: InFlight | None = None,
@@ -128,6 +123,7 @@ class OrgSession:
         # an unchanged dashboard last saved by one of them needs no history read.
         self.dashgen_identities: set[str] = set()
         self._own_login: str | None = None
+        self.prefetch = NOTHING  # the reads of the batch under way (dashgen.publish.prefetch)
         self._identity_lock = threading.Lock()
         self._lock = threading.Lock()
         # Safety net for callers that never close: the client's connections go with us.
@@ -142,7 +138,7 @@ class OrgSession:
 
     @property
     def git_sha(self) -> str | None:
-        if isinstance(self._git_sha, _FromProject):
+        if isinstance(self._git_sha, FromProject):
             self._git_sha = git_short_sha(self.config.root)
         return self._git_sha
 
@@ -277,9 +273,13 @@ class OrgSession:
             return True
         with self._identity_lock:
             if self._own_login is None and self.backend is not None:
-                self._own_login = self.backend.current_login() or ""
+                own = self.prefetch.take("login", self.backend.current_login)
+                self._own_login = own or ""
                 self.learn_identity(self._own_login)
         return login in self.dashgen_identities
+
+    def needs_login(self) -> bool:
+        return self._own_login is None
 
     def plan(
         self,
@@ -302,7 +302,7 @@ class OrgSession:
         self.known_uids = None
         if len(dashboards) >= SEARCH_MIN_DASHBOARDS:
             try:
-                self.known_uids = self.backend.existing_uids()
+                self.known_uids = self.prefetch.take("search", self.backend.existing_uids)
             except DashgenError:
                 self.known_uids = None  # only a shortcut: read every dashboard instead
         self._ensure_folders(dashboards, create=create_folders)
@@ -322,7 +322,7 @@ class OrgSession:
                 continue
             doing = self.doing(f"ensuring folder {title!r} (uid {uid})")
             try:
-                if self.backend.folder_exists(uid):
+                if self.prefetch.take(("folder", uid), partial(self.backend.folder_exists, uid)):
                     self.ready_folders.add(uid)
                 elif create:
                     self.backend.create_folder(uid, title or uid)

@@ -1,0 +1,98 @@
+"""Retrying a request: which failures are retried, the backoff, and the attempts.
+
+The first attempt runs without tenacity (building a ``Retrying`` and importing tenacity
+cost every request and every process); a retryable failure hands the remaining attempts
+to tenacity, which waits as ``RetryPolicy`` says.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from dashgen.errors import GrafanaConnectionError, RateLimitedError, ServerError
+
+if TYPE_CHECKING:
+    import tenacity
+
+log = logging.getLogger("dashgen.grafana.client")
+RETRYABLE = (GrafanaConnectionError, ServerError, RateLimitedError)
+T = TypeVar("T")
+
+
+def _retryable(error: BaseException) -> bool:
+    return isinstance(error, RETRYABLE) and getattr(error, "retryable", True)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter; ``Retry-After`` wins when the server sends it."""
+
+    attempts: int = 4
+    initial_wait_s: float = 0.2
+    max_wait_s: float = 5.0
+    max_retry_after_s: float = 30.0
+
+    def backoff(self, attempt: int, error: BaseException | None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            return min(float(retry_after), self.max_retry_after_s)
+        ceiling = min(self.max_wait_s, self.initial_wait_s * 2 ** (attempt - 1))
+        return random.uniform(0, ceiling)
+
+    def wait_seconds(self, retry_state: tenacity.RetryCallState) -> float:
+        """The ``wait`` callable tenacity expects."""
+        error = retry_state.outcome.exception() if retry_state.outcome else None
+        return self.backoff(retry_state.attempt_number, error)
+
+
+NO_RETRY = RetryPolicy(attempts=1)
+DEFAULT_RETRY = RetryPolicy()
+
+
+def with_retries(policy: RetryPolicy, method: str, path: str, send: Callable[[], T]) -> T:
+    """``send()``, retried per ``policy`` while it fails with a retryable error."""
+    try:
+        return send()
+    except RETRYABLE as error:
+        if policy.attempts <= 1 or not _retryable(error):
+            raise
+        first_failure: BaseException | None = error
+    import tenacity
+
+    def attempt() -> T:
+        nonlocal first_failure
+        if first_failure is not None:  # attempt 1 already failed: tenacity counts it
+            failure, first_failure = first_failure, None
+            raise failure
+        return send()
+
+    retrying = tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(policy.attempts),
+        wait=policy.wait_seconds,
+        retry=tenacity.retry_if_exception(_retryable),
+        before_sleep=_log_retry(method, path, policy),
+        reraise=True,
+    )
+    return retrying(attempt)
+
+
+def _log_retry(method: str, path: str, policy: RetryPolicy) -> Any:
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.debug(
+            "%s %s: attempt %d of %d failed (%s); retrying in %.2f s",
+            method,
+            path,
+            state.attempt_number,
+            policy.attempts,
+            type(error).__name__,
+            wait,
+        )
+
+    return before_sleep

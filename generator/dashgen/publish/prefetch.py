@@ -1,0 +1,92 @@
+"""The reads a batch makes before planning, sent together instead of one after another.
+
+Once the org is checked and its datasources are read, a classic batch needs the search for
+existing uids, each target folder's existence, a look at the publish lock and (when some of
+its dashboards exist: the unchanged check asks who saves dashgen's versions) the token's
+login. Each is one round trip the next did not depend on: they go out at once here, and
+each consumer takes its answer (or the error the read raised, handled as before) when it
+gets to it, or asks itself when nothing was fetched for it. Only reads are fetched, only
+after the org passed its checks, and nothing of a failed org (``OrgSession.org_failure``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from dashgen.build.manifest import BuiltDashboard
+    from dashgen.publish.session import OrgSession
+
+T = TypeVar("T")
+MAX_PARALLEL_READS = 4
+
+
+class Prefetch:
+    """Answers being fetched, by key; ``take`` hands each out once."""
+
+    def __init__(self) -> None:
+        self._futures: dict[Hashable, Future[Any]] = {}
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def start(self, key: Hashable, read: Callable[[], Any]) -> None:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=MAX_PARALLEL_READS, thread_name_prefix="dashgen-prefetch"
+                )
+            self._futures[key] = self._pool.submit(read)
+
+    def take(self, key: Hashable, read: Callable[[], T]) -> T:
+        """The fetched answer of ``key`` (raising what its read raised), else ``read()``."""
+        with self._lock:
+            future = self._futures.pop(key, None)
+        if future is None:
+            return read()
+        result: T = future.result()
+        return result
+
+    def close(self) -> None:
+        """Drop what nobody took (waiting for reads already sent: they hold the client)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+            self._futures.clear()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+NOTHING = Prefetch()  # for sessions between batches: every take() reads itself
+
+
+def start_reads(
+    session: OrgSession, dashboards: Sequence[BuiltDashboard], lock_peek: Callable[[], Any] | None
+) -> Prefetch:
+    """Start the reads ``session.prepare`` and the plan will make for ``dashboards`` (classic
+    only; /apis reads differently) and make them the session's ``prefetch``."""
+    from dashgen.publish.lock import LOCK_FOLDER_UID
+    from dashgen.publish.session import SEARCH_MIN_DASHBOARDS  # (tests lower it there)
+
+    prefetch = session.prefetch = Prefetch()
+    backend = session.backend
+    if backend is None or backend.name != "classic" or session.org_failure.sentence is not None:
+        return prefetch
+    if len(dashboards) >= SEARCH_MIN_DASHBOARDS:
+        batch = {built.uid for built in dashboards}
+
+        def search() -> set[str]:
+            existing = backend.existing_uids()
+            if existing & batch and session.needs_login():
+                prefetch.start("login", backend.current_login)
+            return existing
+
+        prefetch.start("search", search)
+    folders = {built.target_folder_uid for built in dashboards} - session.ready_folders
+    for uid in sorted(uid for uid in folders if uid and uid != LOCK_FOLDER_UID):
+        prefetch.start(("folder", uid), partial(backend.folder_exists, uid))
+    if lock_peek is not None:
+        prefetch.start("lock", lock_peek)
+    return prefetch

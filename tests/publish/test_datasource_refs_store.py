@@ -1,0 +1,103 @@
+"""The datasource references stored beside the build (``dashgen.publish.refs_store``): a new
+process checks every dashboard from that file instead of reading each output again, and a
+file written by other code is ignored (the real CLI against an emulator server)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from publish_support import ORG
+from scenario import Scenario
+from test_datasources import seed_datasources, with_datasource
+
+from dashgen.publish import datasources, refs_store
+
+
+@pytest.fixture(autouse=True)
+def new_process() -> None:
+    """Each publish below starts like a new process: nothing remembered in memory."""
+    datasources._stored.clear()
+
+
+def _store(scenario: Scenario) -> Path:
+    return scenario.root / "build" / refs_store.FILE_NAME
+
+
+def _manifest_hashes(scenario: Scenario) -> dict[str, str]:
+    manifest = json.loads((scenario.root / "build" / "manifest.json").read_text())
+    entries = manifest["dashboards"] if isinstance(manifest, dict) else manifest
+    return {entry["uid"]: entry["content_hash"] for entry in entries}
+
+
+def _claim_missing_uid(scenario: Scenario, uid: str, code: str) -> None:
+    """Rewrite the stored references of ``uid`` to name a datasource the org lacks."""
+    store = _store(scenario)
+    stored = json.loads(store.read_text())
+    refs = stored["references"][_manifest_hashes(scenario)[uid]]
+    refs[0][1] = "not-in-the-org"
+    stored["code"] = code
+    store.write_text(json.dumps(stored))
+    datasources._stored.clear()  # the next publish is a new process
+
+
+def test_a_new_process_checks_datasources_from_the_stored_references(
+    scenario: Scenario,
+) -> None:
+    seed_datasources(scenario)
+    scenario.write_source(f"{ORG}/good.json", with_datasource("good", {"uid": "P1"}))
+    scenario.write_source(f"{ORG}/other.json", with_datasource("other", {"uid": "L1"}))
+    assert scenario.publish().code == 0
+    stored = json.loads(_store(scenario).read_text())
+    assert stored["code"] == refs_store.code_digest()
+    assert set(stored["references"]) == set(_manifest_hashes(scenario).values())
+
+    # What the file says is what the next process checks (it does not read the outputs).
+    _claim_missing_uid(scenario, "good", refs_store.code_digest())
+    scenario.write_source(f"{ORG}/good.json", with_datasource("good", {"uid": "P1"}, tags=["x"]))
+    scenario.write_source(f"{ORG}/other.json", with_datasource("other", {"uid": "T1"}))
+    run = scenario.publish()
+
+    assert run.code == 0, run.output  # "good" changed: its new content is read, not the file
+    stored = json.loads(_store(scenario).read_text())
+    assert set(_manifest_hashes(scenario).values()) <= set(stored["references"])
+
+
+def test_stored_references_decide_for_unchanged_content(scenario: Scenario) -> None:
+    seed_datasources(scenario)
+    scenario.write_source(f"{ORG}/good.json", with_datasource("good", {"uid": "P1"}))
+    assert scenario.publish().code == 0
+
+    _claim_missing_uid(scenario, "good", refs_store.code_digest())
+    run = scenario.publish()
+
+    assert run.code == 1
+    assert "datasource uid 'not-in-the-org'" in run.stderr
+
+
+def test_references_stored_by_other_code_are_ignored_and_replaced(scenario: Scenario) -> None:
+    seed_datasources(scenario)
+    scenario.write_source(f"{ORG}/good.json", with_datasource("good", {"uid": "P1"}))
+    assert scenario.publish().code == 0
+
+    _claim_missing_uid(scenario, "good", "older dashgen")
+    run = scenario.publish()
+
+    assert run.code == 0, run.output
+    assert json.loads(_store(scenario).read_text())["code"] == refs_store.code_digest()
+
+
+@pytest.mark.parametrize("content", ["not json", '{"code": 1}', "[]", '{"references": {"a": 1}}'])
+def test_an_unreadable_store_is_only_a_missed_shortcut(scenario: Scenario, content: str) -> None:
+    seed_datasources(scenario)
+    missing = {"type": "prometheus", "uid": "gone-uid"}
+    scenario.write_source(f"{ORG}/bad.json", with_datasource("bad", missing))
+    scenario.publish()
+    _store(scenario).write_text(content)
+    datasources._stored.clear()
+
+    run = scenario.publish()
+
+    assert run.code == 1
+    assert "datasource uid 'gone-uid' (prometheus)" in run.stderr
