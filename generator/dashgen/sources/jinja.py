@@ -27,6 +27,7 @@ from jinja2.lexer import Lexer, TokenStream
 from dashgen.errors import SourceError
 from dashgen.model.problem import JsonPath
 from dashgen.sources import CACHE_FILES, LoadContext, LoadedDocument, Source, relative_name
+from dashgen.sources.jinja_calls import ListTokenStream
 from dashgen.sources.jinja_lexer import FastLexer, supports
 from dashgen.sources.jinja_literals import LiteralParser
 from dashgen.sources.jinja_trace import RenderMap, traced_render
@@ -91,7 +92,7 @@ class RecordingEnvironment(jinja2.Environment):
         if fast is not None and state is None:
             tokens = fast.tokens(self.preprocess(source, name, filename))
             if tokens is not None:
-                return TokenStream(tokens, name, filename)
+                return ListTokenStream(tokens, name, filename)  # LiteralParser reads ahead
         return super()._tokenize(source, name, filename, state)
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
