@@ -49,6 +49,22 @@ EDGES = [
     "{{ a\u00b7b }}",
 ]
 
+# Runs of literal call arguments, which the lexer reads at once (and what ends them)
+RUNS = [
+    '{{ f(1, "a", \'b\', {"h": 8, "w": [1, 2]}, ds, true, none) }}{{ f(\t1 ,\t2 ) }}',
+    "{{ f('\\u00e9\\n', \"q\\\"r\", 'é', '', \"\", '{{ x }}', '%}', '}}', \"a'b\") }}",
+    "{{ f(1.5, 1e3, 1_0, 00, 0x1F, 0, 10, 2.) }}{{ f(a.b, x (1), r'x', 1 .5, u\"y\") }}",
+    "{{ f(a\u00b7b, 1) }}{{ f(x1, _x, naïve, a²) }}{{ f(1, x|e, -1, not x, 1 if x else 2) }}",
+    '{{ f([1, [2, {3: 4}]], {"a": {"b": []}}) }}{{ f(1,\n 2, \'x\ny\') }}{{ f(1, 2)(3, 4) }}',
+    "{% set x = f(1, {'a': 1}) %}{% for i in range(1, 3) %}{{ loop.cycle('a', 'b') }}{% endfor %}",
+    "{{ f({'a': 1]) }}",
+    "{{ f([1, 2}) }}",
+    "{{ f(1, '\\x4') }}",
+    "{{ f(1, 'unterminated) }}",
+    "{{ f(1, 2 }}",
+    "{{ f(1, 2",
+]
+
 
 def _environment(tmp_path: Path) -> RecordingEnvironment:
     return RecordingEnvironment([tmp_path], DeferredBytecodeCache(tmp_path, {}))
@@ -69,7 +85,7 @@ def _stream(lex: Any) -> tuple[list[tuple[Any, ...]], tuple[str, str, int | None
 
 def test_every_template_lexes_to_jinjas_token_stream(tmp_path: Path) -> None:
     env = _environment(tmp_path)
-    templates = every_template(tmp_path, EDGES)
+    templates = every_template(tmp_path, EDGES + RUNS)
     assert len(templates) > 150
     fast = 0
     for name, text in templates:
@@ -106,7 +122,7 @@ def test_generated_code_and_errors_are_jinjas(tmp_path: Path) -> None:
             return jinja2.Environment._tokenize(self, *args, **kwargs)
 
     stock = Stock([tmp_path], DeferredBytecodeCache(tmp_path, {}))
-    for name, text in every_template(tmp_path, EDGES):
+    for name, text in every_template(tmp_path, EDGES + RUNS):
 
         def compiled(env: RecordingEnvironment, text: str = text, name: str = name) -> Any:
             try:
