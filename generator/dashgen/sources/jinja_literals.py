@@ -18,14 +18,15 @@ several times; for such templates compiling cost ten times rendering. This parse
   ``InternalName``, which the code generator writes as it is (it is how Jinja's parser
   names the helpers it makes up; it has no children, no name a template can read, and is
   never a constant, as the ``Call`` holding it never is). The code generator walks a
-  template's tree five times before writing it (extends, blocks, imports, filters and
-  tests, names): a panel call of seven literal arguments is then one node there, not seven.
+  template's tree six times before writing it (extends, blocks, imports, ``self``, the
+  names, filters and tests): a panel call of seven literal arguments is then one node
+  there, not seven.
 
 Calls whose arguments are all literals and names are read straight from the token list
 (``jinja_calls``), into the same nodes. Anything else goes through Jinja's own parser as
-before. tests/build/test_build_jinja_literals
-and test_build_jinja_lexer check the generated source is identical to stock Jinja's for
-every template the tests, the examples, the corpus and the benchmark project hold.
+before. tests/build/test_build_jinja_calls checks the generated source (or the syntax error)
+is stock Jinja's for every template the tests, the examples, the corpus and the benchmark
+project hold.
 """
 
 from __future__ import annotations
