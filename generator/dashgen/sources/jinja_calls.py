@@ -59,7 +59,8 @@ class ListTokenStream(TokenStream):
     def ahead(self) -> tuple[list[Token], int] | None:
         """The tokens and the index of the one after ``current`` (None when tokens were
         pushed back or the stream is closed: then only Jinja's own reading is sure)."""
-        if self._pushed or self._iter is not self._cursor:
+        # Jinja's own attributes: if a release renames them, nothing is read ahead.
+        if getattr(self, "_pushed", True) or getattr(self, "_iter", None) is not self._cursor:
             return None
         return self._cursor.tokens, self._cursor.position
 
