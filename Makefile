@@ -48,6 +48,7 @@ bench: $(BIN)/.installed chromium
 	$(BIN)/python bench/watch_bench.py
 	$(BIN)/python bench/preview_bench.py
 	$(BIN)/python bench/big_dashboard_bench.py
+	$(BIN)/python bench/jinja_compile_bench.py
 
 clean:
 	rm -rf build .venv .pytest_cache

@@ -5,24 +5,16 @@ benchmark project hold."""
 
 from __future__ import annotations
 
-import ast
-import json
-import sys
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import pytest
+from jinja_support import every_template
 
-from dashgen.adopt.text import jinja_template
 from dashgen.sources.jinja import DeferredBytecodeCache, RecordingEnvironment
 from dashgen.sources.jinja_lexer import FastLexer
-
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "corpus" / "dashboards"
-sys.path.insert(0, str(REPO / "bench"))
-import synth  # noqa: E402
 
 EDGES = [
     "{{ x }}\r\n{{ y }}\r{{ z }}\n",
@@ -57,6 +49,22 @@ EDGES = [
     "{{ a\u00b7b }}",
 ]
 
+# Runs of literal call arguments, which the lexer reads at once (and what ends them)
+RUNS = [
+    '{{ f(1, "a", \'b\', {"h": 8, "w": [1, 2]}, ds, true, none) }}{{ f(\t1 ,\t2 ) }}',
+    "{{ f('\\u00e9\\n', \"q\\\"r\", 'é', '', \"\", '{{ x }}', '%}', '}}', \"a'b\") }}",
+    "{{ f(1.5, 1e3, 1_0, 00, 0x1F, 0, 10, 2.) }}{{ f(a.b, x (1), r'x', 1 .5, u\"y\") }}",
+    "{{ f(a\u00b7b, 1) }}{{ f(x1, _x, naïve, a²) }}{{ f(1, x|e, -1, not x, 1 if x else 2) }}",
+    '{{ f([1, [2, {3: 4}]], {"a": {"b": []}}) }}{{ f(1,\n 2, \'x\ny\') }}{{ f(1, 2)(3, 4) }}',
+    "{% set x = f(1, {'a': 1}) %}{% for i in range(1, 3) %}{{ loop.cycle('a', 'b') }}{% endfor %}",
+    "{{ f({'a': 1]) }}",
+    "{{ f([1, 2}) }}",
+    "{{ f(1, '\\x4') }}",
+    "{{ f(1, 'unterminated) }}",
+    "{{ f(1, 2 }}",
+    "{{ f(1, 2",
+]
+
 
 def _environment(tmp_path: Path) -> RecordingEnvironment:
     return RecordingEnvironment([tmp_path], DeferredBytecodeCache(tmp_path, {}))
@@ -75,46 +83,9 @@ def _stream(lex: Any) -> tuple[list[tuple[Any, ...]], tuple[str, str, int | None
     return tokens, None
 
 
-def _strings_in_tests() -> list[tuple[str, str]]:
-    """Every string literal of the test files that holds a Jinja tag."""
-    found: dict[str, str] = {}
-    for path in sorted((REPO / "tests").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            text = node.value if isinstance(node, ast.Constant) else None
-            if isinstance(text, str) and any(mark in text for mark in ("{{", "{%", "{#")):
-                found.setdefault(text, f"{path.relative_to(REPO)}:{node.lineno}")
-    return [(name, text) for text, name in found.items()]
-
-
-def _corpus_templates() -> list[tuple[str, str]]:
-    templates = []
-    for path in sorted(CORPUS.glob("*.json")):
-        document = json.loads(path.read_text())
-        if isinstance(document, dict):
-            templates.append((path.name, jinja_template(document, [], f"from {path.name}")))
-    return templates
-
-
-def _templates(tmp_path: Path) -> list[tuple[str, str]]:
-    project = synth.make_project(tmp_path / "synth", count=30, kinds=("jinja",))
-    files = [
-        *REPO.glob("templates/*.j2"),
-        *REPO.glob("dashboards/**/*.j2"),
-        *REPO.glob("tests/**/*.j2"),
-        project.shared_macro,
-        *project.sources["jinja"],
-    ]
-    return [
-        *((str(path), path.read_text()) for path in sorted(files)),
-        *_corpus_templates(),
-        *_strings_in_tests(),
-        *((f"edge {i}", text) for i, text in enumerate(EDGES)),
-    ]
-
-
 def test_every_template_lexes_to_jinjas_token_stream(tmp_path: Path) -> None:
     env = _environment(tmp_path)
-    templates = _templates(tmp_path)
+    templates = every_template(tmp_path, EDGES + RUNS)
     assert len(templates) > 150
     fast = 0
     for name, text in templates:
@@ -151,7 +122,7 @@ def test_generated_code_and_errors_are_jinjas(tmp_path: Path) -> None:
             return jinja2.Environment._tokenize(self, *args, **kwargs)
 
     stock = Stock([tmp_path], DeferredBytecodeCache(tmp_path, {}))
-    for name, text in _templates(tmp_path):
+    for name, text in every_template(tmp_path, EDGES + RUNS):
 
         def compiled(env: RecordingEnvironment, text: str = text, name: str = name) -> Any:
             try:

@@ -100,7 +100,26 @@ def test_syntax_errors_are_reported_alike(tmp_path: Path) -> None:
 def test_literal_arguments_are_one_node_each(tmp_path: Path) -> None:
     stock, ours = _environments(tmp_path)
     text = '{{ m.panel(1, "t", {"h": 8, "w": [1, 2]}, ds) }}'
-    folded = [node.value for node in ours.parse(text).find_all(jinja2.nodes.Const)]
-    assert folded == [1, "t", {"h": 8, "w": [1, 2]}]
-    assert not list(ours.parse(text).find_all(jinja2.nodes.Dict))
+    tree = ours.parse(text)
+    assert [node.name for node in tree.find_all(jinja2.nodes.InternalName)] == [
+        "1, 't', {'h': 8, 'w': [1, 2]}"
+    ]
+    assert not list(tree.find_all(jinja2.nodes.Const))
+    assert not list(tree.find_all(jinja2.nodes.Dict))
     assert len(list(stock.parse(text).find_all(jinja2.nodes.Const))) == 7
+
+
+def test_a_run_of_literal_arguments_is_one_node_of_their_python_text(tmp_path: Path) -> None:
+    _, ours = _environments(tmp_path)
+    text = "{{ f(1, 2.5, 'a', [none], x, true, {'k': 1e3}, -1, 7, **kw) }}"
+    (call,) = ours.parse(text).find_all(jinja2.nodes.Call)
+    kinds = [(type(arg).__name__, getattr(arg, "name", None)) for arg in call.args]
+    assert kinds == [
+        ("InternalName", "1, 2.5, 'a', [None]"),
+        ("Name", "x"),
+        ("InternalName", "True, {'k': 1000.0}"),
+        ("Neg", None),  # not a literal to Jinja's grammar: an operator on one
+        ("Const", None),  # a run of one stays as it is
+    ]
+    rendered = ours.from_string(text).render(f=lambda *a, **k: (a, k), x="X", kw={"z": 0})
+    assert rendered == "((1, 2.5, 'a', [None], 'X', True, {'k': 1000.0}, -1, 7), {'z': 0})"

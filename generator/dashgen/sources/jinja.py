@@ -27,6 +27,7 @@ from jinja2.lexer import Lexer, TokenStream
 from dashgen.errors import SourceError
 from dashgen.model.problem import JsonPath
 from dashgen.sources import CACHE_FILES, LoadContext, LoadedDocument, Source, relative_name
+from dashgen.sources.jinja_calls import ListTokenStream
 from dashgen.sources.jinja_lexer import FastLexer, supports
 from dashgen.sources.jinja_literals import LiteralParser
 from dashgen.sources.jinja_trace import RenderMap, traced_render
@@ -76,6 +77,10 @@ class RecordingEnvironment(jinja2.Environment):
         self.filters["tojson"] = _tojson
         self.deferred_cache = bytecode_cache
         self.loaded_files: set[Path] | None = None
+        # One environment serves one build: a template's real path is looked up once in it
+        # (every source importing the shared macro file loads it again, and resolving costs
+        # a system call per folder of the path).
+        self._real_paths: dict[str, Path] = {}
         self._fast_lexer: tuple[Lexer, FastLexer | None] | None = None
 
     def _tokenize(
@@ -91,7 +96,7 @@ class RecordingEnvironment(jinja2.Environment):
         if fast is not None and state is None:
             tokens = fast.tokens(self.preprocess(source, name, filename))
             if tokens is not None:
-                return TokenStream(tokens, name, filename)
+                return ListTokenStream(tokens, name, filename)  # LiteralParser reads ahead
         return super()._tokenize(source, name, filename, state)
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
@@ -104,8 +109,14 @@ class RecordingEnvironment(jinja2.Environment):
     ) -> jinja2.Template:
         template = super()._load_template(name, globals)
         if self.loaded_files is not None and template.filename:
-            self.loaded_files.add(Path(template.filename).resolve())
+            self.loaded_files.add(self.real_path(template.filename))
         return template
+
+    def real_path(self, filename: str) -> Path:
+        real = self._real_paths.get(filename)
+        if real is None:
+            real = self._real_paths[filename] = Path(filename).resolve()
+        return real
 
 
 def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
@@ -141,7 +152,7 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
         raise _error(path, message, line, source, called) from None
     finally:
         environment.loaded_files = None
-    ctx.dependencies.discard(source.path.resolve())
+    ctx.dependencies.discard(environment.real_path(str(source.path)))
     output = _RenderedOutput(rendered, template, source, ctx.config.root)
     return [
         LoadedDocument(

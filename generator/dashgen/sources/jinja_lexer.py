@@ -7,7 +7,10 @@ macro calls with literal arguments, that was the largest part of compiling one. 
 rules of a tag are one alternation built from Jinja's own patterns, in Jinja's order (the
 first alternative that matches wins, as the first rule that matches does there), and each
 token is converted as Jinja's ``Lexer.wrap`` converts it; the text between tags is found
-with Jinja's own root pattern. The result is the list of ``Token``s Jinja's lexer yields.
+with Jinja's own root pattern. Inside a call's parentheses, a run of literal arguments on
+one line (``3, "CPU", {"h": 8, "w": 12}, ds``: most of a dashboard template) is matched
+at once and its tokens read in one ``findall``. The result is the list of ``Token``s
+Jinja's lexer yields.
 
 Only for the settings dashgen uses (default delimiters, no line statements or line
 comments, no ``trim_blocks``/``lstrip_blocks``, ``\\n`` newlines, no extensions); anything
@@ -33,6 +36,18 @@ _END = {jl.TOKEN_VARIABLE_BEGIN: jl.TOKEN_VARIABLE_END, jl.TOKEN_BLOCK_BEGIN: jl
 _TAG_RULES = ("whitespace", "float", "integer", "name", "string", "operator")  # Jinja's order
 _CLOSING = {"}": "{", ")": "(", "]": "["}
 _OPENING = frozenset("{([")
+
+# A call's literal arguments, on one line: strings, decimal integers and plain names (each
+# followed by what ends it for every rule of Jinja's: no float, no longer name), commas,
+# colons, braces and brackets, with spaces or tabs between. Within it every token is the
+# one Jinja's first matching rule gives; RUN_TOKEN reads them all in one call.
+_DELIMITED = r"(?=[ \t,:)\]}])"
+_STRING = r""""[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"""
+_RUN = re.compile(
+    rf"(?:[ \t]*(?:{_STRING}|(?:[1-9][0-9]*|0){_DELIMITED}|[A-Za-z_][A-Za-z0-9_]*{_DELIMITED}"
+    r"|[,:{}\[\]]))+"
+)
+_RUN_TOKEN = re.compile(rf"[ \t]*(?:({_STRING})|([0-9]+)|([A-Za-z_][A-Za-z0-9_]*)|(.))")
 
 
 class FastLexer:
@@ -136,6 +151,18 @@ class FastLexer:
                     elif value in _CLOSING and (not balance or balance.pop() != _CLOSING[value]):
                         raise _Unsure
                     append(new(Token, (lineno, operators[value], value)))
+                    # Inside a call's parentheses the tag cannot end: a run of literals
+                    # there is read at once (see _RUN).
+                    if value in "(," and balance and balance[0] == "(":
+                        run = _RUN.match(source, pos)
+                        if run is not None:
+                            pos = run.end()
+                            _run_tokens(
+                                append,
+                                _RUN_TOKEN.findall(source, run.start(), pos),
+                                lineno,
+                                balance,
+                            )
                 elif rule == "name":
                     if not value.isidentifier():
                         raise _Unsure
@@ -168,6 +195,32 @@ def _text(append: Any, lineno: int, text: str, strip: bool) -> int:
     if text:
         append(tuple.__new__(Token, (lineno, jl.TOKEN_DATA, text)))
     return lineno + text.count("\n") + lines
+
+
+def _run_tokens(
+    append: Any, found: list[tuple[str, str, str, str]], lineno: int, balance: list[str]
+) -> None:
+    """Append the tokens of a run of literals (``_RUN_TOKEN``'s groups: string, integer,
+    name, operator) as ``Lexer.wrap`` converts them."""
+    new = tuple.__new__
+    operators = jl.operators
+    for string, integer, name, operator in found:
+        if string:
+            body = string[1:-1]
+            if "\\" in body:  # without one, Jinja's decoding gives the text back as it is
+                body = body.encode("ascii", "backslashreplace").decode("unicode-escape")
+            append(new(Token, (lineno, jl.TOKEN_STRING, body)))
+        elif integer:
+            append(new(Token, (lineno, jl.TOKEN_INTEGER, int(integer))))
+        elif name:
+            append(new(Token, (lineno, jl.TOKEN_NAME, name)))
+        else:
+            if operator in _OPENING:
+                balance.append(operator)
+            elif operator in _CLOSING and balance.pop() != _CLOSING[operator]:
+                # (the "(" at the bottom is never closed here, so balance never empties)
+                raise _Unsure
+            append(new(Token, (lineno, operators[operator], operator)))
 
 
 class _Unsure(Exception):
