@@ -16,6 +16,7 @@ from adopt_support import Project, dashboard
 
 from dashgen.build import build, read_manifest
 from dashgen.config import load_config
+from v2_dashboards import full_panel, grid, panel_query, tabs
 
 ORG = "ops"
 SERVER_METADATA = {
@@ -59,53 +60,14 @@ def v1_resource(uid: str = "svc", folder: str | None = "team-a", **spec: Any) ->
 
 
 def v2_spec(datasource_uid: str = "prom-a") -> dict[str, Any]:
-    query = {
-        "kind": "PanelQuery",
-        "spec": {
-            "refId": "A",
-            "hidden": False,
-            "query": {
-                "kind": "DataQuery",
-                "group": "prometheus",
-                "version": "v0",
-                "datasource": {"name": datasource_uid},
-                "spec": {"expr": "sum(rate(http_requests_total[5m]))", "legendFormat": "{{job}}"},
-            },
-        },
-    }
-    panel = {
-        "kind": "Panel",
-        "spec": {
-            "id": 1,
-            "title": "Requests",
-            "description": "",
-            "links": [],
-            "data": {
-                "kind": "QueryGroup",
-                "spec": {"queries": [query], "transformations": [], "queryOptions": {}},
-            },
-            "vizConfig": {"kind": "VizConfig", "group": "timeseries", "version": "", "spec": {}},
-        },
-    }
-    item = {
-        "kind": "GridLayoutItem",
-        "spec": {
-            "x": 0,
-            "y": 0,
-            "width": 12,
-            "height": 8,
-            "element": {"kind": "ElementReference", "name": "panel-1"},
-        },
-    }
-    tab = {
-        "kind": "TabsLayoutTab",
-        "spec": {"title": "Overview", "layout": {"kind": "GridLayout", "spec": {"items": [item]}}},
-    }
+    query = panel_query(
+        {"name": datasource_uid}, "sum(rate(http_requests_total[5m]))", legendFormat="{{job}}"
+    )
     return {
         "title": "Service v2",
         "tags": ["v2"],
-        "elements": {"panel-1": panel},
-        "layout": {"kind": "TabsLayout", "spec": {"tabs": [tab]}},
+        "elements": {"panel-1": full_panel(1, "Requests", "timeseries", query)},
+        "layout": tabs(("Overview", grid(("panel-1", 0, 0, 12, 8)))),
     }
 
 
