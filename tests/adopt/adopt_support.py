@@ -8,34 +8,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner
-
+from cli_run import Run, invoke
 from dashgen.build import build
-from dashgen.cli import main
 from dashgen.config import load_config
 from dashgen.model.normalize import comparable
-
-
-@dataclass
-class Result:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def text(self) -> str:
-        return self.stdout + self.stderr
 
 
 @dataclass
 class Project:
     root: Path
 
-    def dashgen(self, *args: str, env: Mapping[str, str] | None = None) -> Result:
-        result = CliRunner().invoke(main, ["-C", str(self.root), *args], env=dict(env or {}))
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return Result(result.exit_code, result.stdout, result.stderr)
+    def dashgen(self, *args: str, env: Mapping[str, str] | None = None) -> Run:
+        return invoke(self.root, *args, env=env)
 
     def write(self, name: str, content: Any) -> Path:
         path = self.root / name

@@ -49,7 +49,7 @@ def export(**extra: Any) -> dict[str, Any]:
 def test_view_json_is_normalised_and_builds_back(project: Project) -> None:
     source = project.write("in/service.json", dashboard())
     result = project.dashgen("import", str(source))
-    assert result.code == 0, result.text
+    assert result.code == 0, result.output
     assert "created" in result.stdout and "dashboards/service.json" in result.stdout
     written = json.loads((project.root / "dashboards/service.json").read_text())
     assert "id" not in written and "version" not in written and written["uid"] == "svc"
@@ -77,7 +77,7 @@ def test_missing_inputs_are_listed_with_label_type_plugin_and_flags(project: Pro
 def test_export_converted_like_grafana_import(project: Project) -> None:
     source = project.write("exp.json", export())
     result = project.dashgen("import", str(source), "--input", "DS_PROM=prom-main")
-    assert result.code == 0, result.text
+    assert result.code == 0, result.output
     built = project.built()["exp"]
     assert built["title"] == "Exported home"
     panel = built["panels"][0]
@@ -120,7 +120,7 @@ def _library_export() -> dict[str, Any]:
 def test_library_panels_stay_references_and_the_import_says_so(project: Project) -> None:
     source = project.write("lib.json", _library_export())
     result = project.dashgen("import", str(source), "--input", "DS_PROM=p")
-    assert result.code == 0, result.text
+    assert result.code == 0, result.output
     assert '"Cost" (uid lib-cost) stay references' in result.stdout
     assert "must exist in every org" in result.stdout
     panel = project.built()["exp"]["panels"][1]
@@ -136,7 +136,7 @@ def test_inline_library_panels_from_elements(project: Project) -> None:
     result = project.dashgen(
         "import", str(source), "--input", "DS_PROM=p", "--inline-library-panels"
     )
-    assert result.code == 0, result.text
+    assert result.code == 0, result.output
     panel = project.built()["exp"]["panels"][1]
     assert "libraryPanel" not in panel
     assert (panel["id"], panel["type"], panel["gridPos"]["x"]) == (2, "stat", 12)
@@ -179,7 +179,7 @@ def test_invalid_json_names_file_and_line(project: Project) -> None:
     source = project.write("broken.json", '{\n  "title": "x",\n  oops\n}\n')
     result = project.dashgen("import", str(source))
     assert result.code == 1 and "broken.json:3: invalid JSON" in result.stderr
-    assert "Traceback" not in result.text
+    assert "Traceback" not in result.output
 
 
 def test_jinja_turns_datasources_into_variables_and_keeps_legends(project: Project) -> None:
@@ -205,7 +205,7 @@ def test_jinja_turns_datasources_into_variables_and_keeps_legends(project: Proje
     )
     source = project.write("svc.json", doc)
     result = project.dashgen("import", str(source), "--as", "jinja", "--org", "apiorg")
-    assert result.code == 0, result.text
+    assert result.code == 0, result.output
     template = (project.root / "dashboards/svc.json.j2").read_text()
     assert '"uid": "{{ prometheus_uid }}"' in template
     assert '"uid": "{{ prometheus_2_uid }}"' in template
@@ -226,7 +226,7 @@ def test_template_variables_and_builtins_are_not_datasource_variables(project: P
     doc["panels"][0]["targets"][0]["datasource"] = "$datasource"
     doc["annotations"] = {"list": [{"datasource": {"type": "grafana", "uid": "-- Grafana --"}}]}
     result = project.dashgen("import", str(project.write("svc.json", doc)), "--as", "jinja")
-    assert result.code == 0, result.text
+    assert result.code == 0, result.output
     assert (
         "{{"
         not in (project.root / "dashboards/svc.json.j2")
@@ -246,7 +246,7 @@ def test_existing_variables_are_reused_or_skipped(project: Project) -> None:
         {"refId": "B", "datasource": {"type": "loki", "uid": "loki-1"}, "expr": '{job="x"}'}
     )
     result = project.dashgen("import", str(project.write("svc.json", doc)), "--as", "python")
-    assert result.code == 0, result.text
+    assert result.code == 0, result.output
     module = (project.root / "dashboards/svc.dashboard.py").read_text()
     assert 'PROMETHEUS_UID = context.var("prometheus_uid")' in module
     assert 'LOKI_2_UID = context.var("loki_2_uid")' in module
@@ -265,7 +265,7 @@ def test_write_config_keeps_comments_and_layout(project: Project) -> None:
     project.config(original)
     source = project.write("svc.json", dashboard())
     result = project.dashgen("import", str(source), "--as", "python", "--write-config")
-    assert result.code == 0, result.text
+    assert result.code == 0, result.output
     text = (project.root / "dashgen.toml").read_text()
     assert text.startswith(original.rstrip("\n"))
     assert 'prometheus_uid = "prom-a"' in text and text.count("[orgs.apiorg.vars]") == 1
@@ -356,7 +356,7 @@ def test_help_has_an_example(project: Project) -> None:
 def test_template_datasources_with_json_writes_a_template(project: Project) -> None:
     source = project.write("svc.json", dashboard())
     result = project.dashgen("import", str(source), "--template-datasources", "--write-config")
-    assert result.code == 0, result.text
+    assert result.code == 0, result.output
     assert project.sources() == ["svc.json.j2"]
     assert project.built()["svc"] == comparable(dashboard())
 

@@ -63,11 +63,11 @@ def test_corpus_round_trip(corpus_dir: Path, tmp_path: Path, output_format: str)
             "import", str(source), "--as", output_format, "--write-config", *flags
         )
         if form in REFUSALS:
-            assert result.code == 1, (row["file"], result.text)
+            assert result.code == 1, (row["file"], result.output)
             assert REFUSALS[form] in result.stderr and row["file"] in result.stderr
             assert project.sources() == [], row["file"]
             continue
-        assert result.code == 0, (row["file"], result.text)
+        assert result.code == 0, (row["file"], result.output)
         [written] = project.sources()
         assert written.endswith(SUFFIXES[output_format]), written
         built = project.built()
@@ -93,7 +93,7 @@ def test_corpus_python_sources_are_formatted_as_ruff_formats_them(
         result = project.dashgen(
             "import", str(corpus_dir / "dashboards" / name), "--as", "python", *flags
         )
-        assert result.code == 0, result.text
+        assert result.code == 0, result.output
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent))
     assert ruff is not None, "ruff (a dev dependency) is not installed next to python"
     check = subprocess.run(

@@ -16,6 +16,7 @@ from adopt_support import Project, dashboard
 
 from dashgen.build import build, read_manifest
 from dashgen.config import load_config
+from v2_dashboards import full_panel, grid, panel_query, tabs
 
 ORG = "ops"
 SERVER_METADATA = {
@@ -59,53 +60,14 @@ def v1_resource(uid: str = "svc", folder: str | None = "team-a", **spec: Any) ->
 
 
 def v2_spec(datasource_uid: str = "prom-a") -> dict[str, Any]:
-    query = {
-        "kind": "PanelQuery",
-        "spec": {
-            "refId": "A",
-            "hidden": False,
-            "query": {
-                "kind": "DataQuery",
-                "group": "prometheus",
-                "version": "v0",
-                "datasource": {"name": datasource_uid},
-                "spec": {"expr": "sum(rate(http_requests_total[5m]))", "legendFormat": "{{job}}"},
-            },
-        },
-    }
-    panel = {
-        "kind": "Panel",
-        "spec": {
-            "id": 1,
-            "title": "Requests",
-            "description": "",
-            "links": [],
-            "data": {
-                "kind": "QueryGroup",
-                "spec": {"queries": [query], "transformations": [], "queryOptions": {}},
-            },
-            "vizConfig": {"kind": "VizConfig", "group": "timeseries", "version": "", "spec": {}},
-        },
-    }
-    item = {
-        "kind": "GridLayoutItem",
-        "spec": {
-            "x": 0,
-            "y": 0,
-            "width": 12,
-            "height": 8,
-            "element": {"kind": "ElementReference", "name": "panel-1"},
-        },
-    }
-    tab = {
-        "kind": "TabsLayoutTab",
-        "spec": {"title": "Overview", "layout": {"kind": "GridLayout", "spec": {"items": [item]}}},
-    }
+    query = panel_query(
+        {"name": datasource_uid}, "sum(rate(http_requests_total[5m]))", legendFormat="{{job}}"
+    )
     return {
         "title": "Service v2",
         "tags": ["v2"],
-        "elements": {"panel-1": panel},
-        "layout": {"kind": "TabsLayout", "spec": {"tabs": [tab]}},
+        "elements": {"panel-1": full_panel(1, "Requests", "timeseries", query)},
+        "layout": tabs(("Overview", grid(("panel-1", 0, 0, 12, 8)))),
     }
 
 
@@ -157,7 +119,7 @@ def test_a_gcx_tree_is_imported_as_the_build_reads_it(ops: Project) -> None:
 
     run = ops.dashgen("import", *map(str, files), "--to", "dashboards/team-a", "--write-config")
 
-    assert run.code == 0, run.text
+    assert run.code == 0, run.output
     assert "skipped    " in run.stdout and "team-a.json: a Folder resource" in run.stdout
     assert ops.sources() == ["team-a/svc.json", "team-a/svc2.json"]
     v1 = json.loads((ops.root / "dashboards/team-a/svc.json").read_text())
@@ -185,7 +147,7 @@ def test_yaml_files_import_to_the_same_sources_as_json(ops: Project, tmp_path: P
     for project, as_yaml in ((from_json, False), (from_yaml, True)):
         files = gcx_tree(project, as_yaml=as_yaml)
         run = project.dashgen("import", *map(str, files), "--to", "dashboards/team-a")
-        assert run.code == 0, run.text
+        assert run.code == 0, run.output
 
     assert from_yaml.sources() == ["team-a/svc.json", "team-a/svc2.json"]
     for name in from_yaml.sources():
@@ -201,7 +163,7 @@ def test_a_yaml_timestamp_stays_the_string_json_has(ops: Project) -> None:
 
     run = ops.dashgen("import", str(ops.write("in/svc.yml", text)))
 
-    assert run.code == 0, run.text
+    assert run.code == 0, run.output
     written = json.loads((ops.root / "dashboards/svc.json").read_text())
     assert written["description"] == "2026-01-23T05:17:31Z"
 
@@ -220,7 +182,7 @@ def test_a_git_sync_directory_gives_its_folder(ops: Project) -> None:
         "--write-config",
     )
 
-    assert run.code == 0, run.text
+    assert run.code == 0, run.output
     assert ops.sources() == ["b/board.json"]
     assert 'b = {title = "Team B", uid = "tb-uid"}' in (ops.root / "dashgen.toml").read_text()
     assert manifest_folders(ops) == {"board": "tb-uid"}
@@ -231,7 +193,7 @@ def test_without_an_org_the_folder_is_said_not_lost(project: Project) -> None:
 
     run = project.dashgen("import", str(source))
 
-    assert run.code == 0, run.text
+    assert run.code == 0, run.output
     assert "it is in the folder of uid team-a in Grafana, which the config does not map" in (
         run.stdout
     )
@@ -242,7 +204,7 @@ def test_a_v2_resource_as_jinja_gets_datasource_variables(ops: Project) -> None:
 
     run = ops.dashgen("import", str(source), "--as", "jinja", "--write-config")
 
-    assert run.code == 0, run.text
+    assert run.code == 0, run.output
     template = (ops.root / "dashboards/svc2.json.j2").read_text()
     assert '"name": "{{ prometheus_uid }}"' in template
     assert '"legendFormat": "{% raw %}{{job}}{% endraw %}"' in template
@@ -277,9 +239,9 @@ def test_bad_resource_files_are_refused_with_one_sentence(
 ) -> None:
     run = ops.dashgen("import", str(ops.write(f"in/{name}", text)))
 
-    assert run.code == 1, run.text
+    assert run.code == 1, run.output
     assert said in run.stderr and name in run.stderr, run.stderr
-    assert "Traceback" not in run.text
+    assert "Traceback" not in run.output
     assert ops.sources() == []
 
 
@@ -301,7 +263,7 @@ def test_export_then_import_gives_the_same_build(ops: Project, tmp_path: Path) -
     ops.write("dashboards/team-a/svc.json", dashboard("svc"))
     ops.write("dashboards/team-a/svc2.json", v2_resource(folder=None))
     exported = ops.dashgen("export", "--format", "gcx", "--org", ORG, "--to", "out")
-    assert exported.code == 0, exported.text
+    assert exported.code == 0, exported.output
     before = {p.name: p.read_bytes() for p in (ops.root / "build" / ORG).glob("*.json")}
 
     fresh = Project(tmp_path / "fresh")
@@ -310,7 +272,7 @@ def test_export_then_import_gives_the_same_build(ops: Project, tmp_path: Path) -
     files = sorted(str(p) for p in (ops.root / "out").rglob("*.json"))
     run = fresh.dashgen("import", *files, "--to", "dashboards/team-a", "--write-config")
 
-    assert run.code == 0, run.text
+    assert run.code == 0, run.output
     fresh.built()
     after = {p.name: p.read_bytes() for p in (fresh.root / "build" / ORG).glob("*.json")}
     assert after == before

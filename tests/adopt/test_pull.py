@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from adopt_support import Project, Result, dashboard
+from adopt_support import Project, dashboard
 
+from cli_run import Run
 from dashgen.publish.pulled import PULLED_FILE_NAME
 from dashgen.testing import Emulator, EmulatorServer
 
@@ -60,13 +61,13 @@ def grafana(
     return seed(make_grafana_server(backend_mode[1]))
 
 
-def pull(project: Project, grafana: Grafana, *args: str) -> Result:
+def pull(project: Project, grafana: Grafana, *args: str) -> Run:
     return project.dashgen("pull", "--org", ORG, *args, env=grafana.env)
 
 
 def test_pull_one_uid(project: Project, grafana: Grafana) -> None:
     result = pull(project, grafana, "--uid", "svc")
-    assert result.code == 0, result.text
+    assert result.code == 0, result.output
     assert project.sources() == ["apiorg/platform-team/service-svc.json"]
     assert "created" in result.stdout and PULLED_FILE_NAME in result.stdout
     record = json.loads((project.root / PULLED_FILE_NAME).read_text())
@@ -78,7 +79,7 @@ def test_pull_one_uid(project: Project, grafana: Grafana) -> None:
 
 def test_pull_a_folder(project: Project, grafana: Grafana) -> None:
     result = pull(project, grafana, "--folder", "db", "--folder", "general")
-    assert result.code == 0, result.text
+    assert result.code == 0, result.output
     assert project.sources() == ["apiorg/databases/service-pg.json", "apiorg/service-home.json"]
 
 
@@ -100,11 +101,11 @@ def test_pull_all_then_build_then_diff_is_unchanged(
     if version == "11.2":  # no /apis there: auto publishes through the classic API
         os.environ["DASHGEN_API"] = "auto"
     result = pull(project, grafana, "--all", "--as", output_format, "--write-config")
-    assert result.code == 0, result.text
+    assert result.code == 0, result.output
     assert len(project.sources()) == 4
     assert project.dashgen("build").code == 0
     diff = project.dashgen("diff", "--org", ORG, env=grafana.env)
-    assert diff.code == 0, diff.text
+    assert diff.code == 0, diff.output
     assert "4 unchanged" in diff.stdout
 
 
@@ -116,7 +117,7 @@ def test_edit_then_publish_without_force(project: Project, grafana: Grafana) -> 
     source.write_text(json.dumps(edited, indent=2))
     # CI works from a fresh checkout: no build/ from the pull, only the committed files.
     result = project.dashgen("publish", "--org", ORG, env=grafana.env)
-    assert result.code == 0, result.text
+    assert result.code == 0, result.output
     assert "updated" in result.stdout and "3 unchanged" in result.stdout
     assert grafana.stored("svc")["title"] == "Service svc (from git)"
     assert grafana.emulator.dashboard(grafana.org_id, "svc").folder_uid == "plat"
@@ -163,7 +164,7 @@ def test_pull_over_a_changed_source_needs_overwrite(project: Project, grafana: G
     refused = pull(project, grafana, "--uid", "svc")
     assert refused.code == 1 and "--overwrite replaces it" in refused.stderr
     replaced = pull(project, grafana, "--uid", "svc", "--overwrite")
-    assert replaced.code == 0, replaced.text
+    assert replaced.code == 0, replaced.output
     # the same file (from the record), not a new one named after the new title
     assert project.sources() == ["apiorg/platform-team/service-svc.json"]
     record = json.loads((project.root / PULLED_FILE_NAME).read_text())
@@ -183,7 +184,7 @@ def test_pull_inlines_library_panels_from_grafana(project: Project, grafana: Gra
     doc["panels"].append(stub)
     grafana.emulator.save_dashboard(grafana.org_id, doc, user="alice")
     result = pull(project, grafana, "--uid", "withlib", "--inline-library-panels")
-    assert result.code == 0, result.text
+    assert result.code == 0, result.output
     [panel] = [p for p in project.built(ORG)["withlib"]["panels"] if p["id"] == 9]
     assert panel["type"] == "stat" and "libraryPanel" not in panel
     assert panel["gridPos"] == stub["gridPos"]
@@ -199,7 +200,7 @@ def test_pull_refuses_a_token_of_another_org(project: Project, grafana: Grafana)
     env = {**grafana.env, "DASHGEN_TOKEN_APIORG": wrong}
     result = project.dashgen("pull", "--org", ORG, "--all", env=env)
     assert result.code == 1 and "belongs to org 'otherorg'" in result.stderr
-    assert wrong not in result.text and project.sources() == []
+    assert wrong not in result.output and project.sources() == []
     searches = [e for e in grafana.emulator.request_log if e.path == "/api/search"]
     assert searches == []
 
@@ -207,7 +208,7 @@ def test_pull_refuses_a_token_of_another_org(project: Project, grafana: Grafana)
 def test_pull_without_a_token_says_how_to_get_one(project: Project, grafana: Grafana) -> None:
     result = project.dashgen("pull", "--org", ORG, "--all", env={"GRAFANA_URL": grafana.server.url})
     assert result.code == 1 and "DASHGEN_TOKEN_APIORG" in result.stderr
-    assert "Traceback" not in result.text
+    assert "Traceback" not in result.output
 
 
 def test_pull_needs_exactly_one_selection(project: Project, grafana: Grafana) -> None:
@@ -220,7 +221,7 @@ def test_org_folder_in_the_config_and_general_dashboards(
 ) -> None:
     project.config('[orgs.apiorg]\nfolder = "Platform Team"\nfolder_uid = "plat"\n')
     result = pull(project, grafana, "--all", "--write-config")
-    assert result.code == 0, result.text
+    assert result.code == 0, result.output
     config = (project.root / "dashgen.toml").read_text()
     assert 'apiorg = {title = ""}' in config  # General, under an org with a folder
     # below that General entry, the org's own folder needs one too

@@ -9,9 +9,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner
-
-from dashgen.cli import main
+from cli_run import Run, invoke
 from dashgen.testing import Emulator, EmulatorServer
 from dashgen.testing.model import LoggedRequest
 
@@ -38,20 +36,6 @@ def dashboard(uid: str, title: str | None = None, **extra: Any) -> dict[str, Any
 
 
 @dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-    def json_lines(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.stdout.splitlines() if line.startswith("{")]
-
-
-@dataclass
 class Setup:
     root: Path
     server: EmulatorServer
@@ -69,11 +53,7 @@ class Setup:
         path.write_text(json.dumps(document))
 
     def dashgen(self, *args: str, env: dict[str, str] | None = None) -> Run:
-        environment = {"DASHGEN_TOKEN_APIORG": self.token, **(env or {})}
-        result = CliRunner().invoke(main, ["-C", str(self.root), *args], env=environment)
-        if result.exception and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return Run(result.exit_code, result.stdout, result.stderr)
+        return invoke(self.root, *args, env={"DASHGEN_TOKEN_APIORG": self.token, **(env or {})})
 
     def publish(self, *args: str, env: dict[str, str] | None = None) -> Run:
         return self.dashgen(

@@ -21,6 +21,7 @@ from dashgen.config import load_config
 from dashgen.grafana.client import Connection
 from dashgen.model.normalize import content_hash
 from dashgen.testing import EmulatorServer
+from v2_dashboards import panel_query
 
 MakeServer = Callable[..., EmulatorServer]
 V2 = V2_PATH.format(version="v2")
@@ -29,22 +30,7 @@ V2 = V2_PATH.format(version="v2")
 def v2_with_query(datasource_uid: str) -> dict[str, Any]:
     spec = v2_spec()
     group = spec["elements"]["panel-1"]["spec"]["data"]["spec"]
-    group["queries"] = [
-        {
-            "kind": "PanelQuery",
-            "spec": {
-                "refId": "A",
-                "hidden": False,
-                "query": {
-                    "kind": "DataQuery",
-                    "group": "prometheus",
-                    "version": "v0",
-                    "datasource": {"name": datasource_uid},
-                    "spec": {"expr": "up"},
-                },
-            },
-        }
-    ]
+    group["queries"] = [panel_query({"name": datasource_uid}, "up")]
     return spec
 
 

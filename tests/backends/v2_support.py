@@ -20,6 +20,7 @@ from dashgen.grafana.discovery import ApiChoice
 from dashgen.model.normalize import content_hash, dumps, normalize
 from dashgen.publish import plan, publish
 from dashgen.publish.events import PlanReport, PublishReport
+from v2_dashboards import grid, panel, tabs
 
 FAST_RETRY = RetryPolicy(attempts=4, initial_wait_s=0.001, max_wait_s=0.005, max_retry_after_s=0.01)
 V2_PATH = "/apis/dashboard.grafana.app/{version}/namespaces/*/dashboards"
@@ -30,53 +31,8 @@ def v2_spec(title: str = "Tabs board", panel_title: str = "CPU") -> dict[str, An
     return {
         "title": title,
         "tags": ["v2"],
-        "elements": {
-            "panel-1": {
-                "kind": "Panel",
-                "spec": {
-                    "id": 1,
-                    "title": panel_title,
-                    "data": {
-                        "kind": "QueryGroup",
-                        "spec": {"queries": [], "transformations": [], "queryOptions": {}},
-                    },
-                    "vizConfig": {"kind": "VizConfig", "group": "timeseries", "spec": {}},
-                },
-            }
-        },
-        "layout": {
-            "kind": "TabsLayout",
-            "spec": {
-                "tabs": [
-                    {
-                        "kind": "TabsLayoutTab",
-                        "spec": {
-                            "title": "Overview",
-                            "layout": {
-                                "kind": "GridLayout",
-                                "spec": {
-                                    "items": [
-                                        {
-                                            "kind": "GridLayoutItem",
-                                            "spec": {
-                                                "x": 0,
-                                                "y": 0,
-                                                "width": 12,
-                                                "height": 8,
-                                                "element": {
-                                                    "kind": "ElementReference",
-                                                    "name": "panel-1",
-                                                },
-                                            },
-                                        }
-                                    ]
-                                },
-                            },
-                        },
-                    }
-                ]
-            },
-        },
+        "elements": {"panel-1": panel(1, panel_title)},
+        "layout": tabs(("Overview", grid(("panel-1", 0, 0, 12, 8)))),
     }
 
 

@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from dashgen.cli import main
+from project_files import write_file
 
 
 class Project:
@@ -24,13 +24,7 @@ class Project:
         self.root = root
 
     def write(self, rel: str, content: str | dict[str, Any]) -> Path:
-        path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, dict):
-            path.write_text(json.dumps(content, indent=2) + "\n")
-        else:
-            path.write_text(textwrap.dedent(content).lstrip("\n"))
-        return path
+        return write_file(self.root, rel, content)
 
     def cli(self, *args: str) -> Result:
         return CliRunner().invoke(main, ["-C", str(self.root), *args], catch_exceptions=False)

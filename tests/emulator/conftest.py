@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -50,3 +53,28 @@ def k8s(request: pytest.FixtureRequest, make_api: MakeApi) -> K8s:
 @pytest.fixture
 def k8s13(make_api: MakeApi) -> K8s:
     return K8s(make_api("13.0"))
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., str]]:
+    """``python -m dashgen.testing --port 0 ARGS`` in its own process; ``serve(...)`` gives the
+    URL it prints. At teardown each is stopped with its ``stop`` signal and must exit 0 having
+    written nothing to stderr."""
+    running: list[tuple[subprocess.Popen[str], signal.Signals]] = []
+
+    def start(*args: str, stop: signal.Signals = signal.SIGTERM) -> str:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dashgen.testing", "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        running.append((process, stop))
+        assert process.stdout is not None
+        return process.stdout.readline().strip()
+
+    yield start
+    for process, stop in running:
+        process.send_signal(stop)
+        assert process.wait(timeout=10) == 0
+        assert process.stderr is not None and process.stderr.read() == ""

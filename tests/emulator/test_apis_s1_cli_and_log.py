@@ -3,36 +3,13 @@ emulator's request log and faults on /apis calls."""
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
-import pytest
 from apis_helpers import K8s, resource
 from emulator_api import ADMIN, basic_header
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., str]]:
-    running: list[subprocess.Popen[str]] = []
-
-    def start(*args: str) -> str:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "dashgen.testing", "--port", "0", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        running.append(process)
-        assert process.stdout is not None
-        return process.stdout.readline().strip()
-
-    yield start
-    for process in running:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
 
 
 def _versions(url: str) -> list[str]:

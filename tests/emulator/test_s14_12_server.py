@@ -4,13 +4,12 @@ prints nothing; ``--seed``, ``--min-refresh-interval`` and ``--datasource``."""
 
 from __future__ import annotations
 
-import signal
 import socket
 import struct
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -95,28 +94,6 @@ def test_emulators_hand_out_different_tokens_unless_seeded() -> None:
     assert Emulator().create_service_account_token(1) != Emulator().create_service_account_token(1)
     first, second = Emulator(seed=5), Emulator(seed=5)
     assert first.create_service_account_token(1) == second.create_service_account_token(1)
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., str]]:
-    running: list[subprocess.Popen[str]] = []
-
-    def start(*args: str) -> str:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "dashgen.testing", "--port", "0", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        running.append(process)
-        assert process.stdout is not None
-        return process.stdout.readline().strip()
-
-    yield start
-    for process in running:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
-        assert process.stderr is not None and process.stderr.read() == ""
 
 
 def _new_uid(url: str) -> str:

@@ -3,10 +3,9 @@ with curl-equivalent requests against ``python -m dashgen.testing`` in 11.2 and 
 
 from __future__ import annotations
 
+import itertools
 import signal
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -30,23 +29,14 @@ DASHBOARD = {
 
 
 @pytest.fixture
-def start_cli() -> Iterator[StartCli]:
-    running: list[subprocess.Popen[str]] = []
+def start_cli(serve: StartCli) -> StartCli:
+    """Every other server is stopped with SIGINT (Ctrl-C), the others with SIGTERM."""
+    started = itertools.count()
 
     def start(*args: str) -> str:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "dashgen.testing", "--port", "0", *args],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        running.append(process)
-        assert process.stdout is not None
-        return process.stdout.readline().strip()
+        return serve(*args, stop=signal.SIGTERM if next(started) % 2 else signal.SIGINT)
 
-    yield start
-    for index, process in enumerate(running):
-        process.send_signal(signal.SIGTERM if index % 2 else signal.SIGINT)
-        assert process.wait(timeout=10) == 0
+    return start
 
 
 def admin_client(url: str) -> httpx.Client:

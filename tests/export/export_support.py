@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
 
 from dashgen.cli import main
+from project_files import write_file
 
 TWO_ORGS = """\
 [orgs.prod]
@@ -47,13 +47,7 @@ class Project:
         root.mkdir(parents=True, exist_ok=True)
 
     def write(self, rel: str, content: str | dict[str, Any]) -> Path:
-        path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, dict):
-            path.write_text(json.dumps(content, indent=2) + "\n")
-        else:
-            path.write_text(textwrap.dedent(content).lstrip("\n"))
-        return path
+        return write_file(self.root, rel, content)
 
     def dashboard(self, rel: str, uid: str, **kwargs: Any) -> Path:
         return self.write(f"dashboards/{rel}", view_dashboard(uid, **kwargs))

@@ -21,6 +21,7 @@ from typing import Any
 
 from click.testing import CliRunner
 
+from cli_run import Run
 from dashgen.cli import main
 from dashgen.testing import Emulator, EmulatorServer
 from dashgen.tokens import env_var_name
@@ -59,20 +60,6 @@ def write_project(root: Path, config: str = CONFIG) -> Path:
         document = {"uid": uid, "title": title, "schemaVersion": 39, "panels": []}
         (root / "dashboards" / f"{uid}.json").write_text(json.dumps(document))
     return root
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-    def json_lines(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.stdout.splitlines() if line.startswith("{")]
 
 
 @dataclass

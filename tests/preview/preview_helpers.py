@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import math
 import os
-import queue
 import re
 import shutil
 import signal
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from line_reader import LineReader
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 20.0
@@ -170,33 +170,19 @@ class PreviewProcess:
             text=True,
             env=env,
         )
-        self.lines: list[str] = []
-        self._queue: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True).start()
+        self.output = LineReader(self.process.stdout, TIMEOUT_S)
         line = self.wait_for("preview at ")
         match = re.search(r"preview at (http://\S+)", line)
         assert match, line
         self.url = match.group(1)
         self.wait_for("watching")
 
-    def _pump(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self._queue.put(line)
+    @property
+    def lines(self) -> list[str]:
+        return self.output.lines
 
     def wait_for(self, text: str) -> str:
-        deadline = time.monotonic() + TIMEOUT_S
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"{text!r} not printed within {TIMEOUT_S} s: {self.lines}")
-            try:
-                line = self._queue.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            self.lines.append(line)
-            if text in line:
-                return line
+        return self.output.wait_for(text)
 
     def stop(self) -> int:
         if self.process.poll() is None:

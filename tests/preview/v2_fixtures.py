@@ -2,7 +2,8 @@
 
 Until v2 sources build, the preview's v2 tests write ``build/<org>/<uid>.json`` (the spec)
 and ``build/manifest.json`` (``manifest_bytes`` of ``BuiltDashboard(schema="v2")``)
-themselves, as the build does for a v2 dashboard.
+themselves, as the build does for a v2 dashboard. The layout and panel builders live in
+``tests/v2_dashboards.py`` (shared with the import, pull and publish tests).
 """
 
 from __future__ import annotations
@@ -13,120 +14,28 @@ from typing import Any
 
 from dashgen.build import BuiltDashboard
 from dashgen.build.manifest import MANIFEST_NAME, manifest_bytes
+from v2_dashboards import (  # the builders, re-exported for the preview tests
+    auto_grid,
+    full_panel,
+    grid,
+    library_panel,
+    panel_query,
+    rows,
+    tabs,
+)
 
 
 def viz_panel(panel_id: int, title: str, group: str, **options: Any) -> dict[str, Any]:
-    query = {
-        "kind": "PanelQuery",
-        "spec": {
-            "refId": "A",
-            "hidden": False,
-            "query": {
-                "kind": "DataQuery",
-                "group": "prometheus",
-                "version": "v0",
-                "datasource": {"name": "prom-main"},
-                "spec": {"expr": f"sum(rate({group}_total[5m]))"},
-            },
-        },
-    }
-    return {
-        "kind": "Panel",
-        "spec": {
-            "id": panel_id,
-            "title": title,
-            "description": "",
-            "links": [],
-            "data": {
-                "kind": "QueryGroup",
-                "spec": {"queries": [query], "transformations": [], "queryOptions": {}},
-            },
-            "vizConfig": {
-                "kind": "VizConfig",
-                "group": group,
-                "version": "",
-                "spec": {"options": options, "fieldConfig": {"defaults": {}, "overrides": []}},
-            },
-        },
-    }
+    query = panel_query({"name": "prom-main"}, f"sum(rate({group}_total[5m]))")
+    field_config = {"defaults": {}, "overrides": []}
+    viz_spec = {"options": options, "fieldConfig": field_config}
+    return full_panel(panel_id, title, group, query, viz_spec=viz_spec)
 
 
 def text_panel(panel_id: int, title: str, markdown: str) -> dict[str, Any]:
     panel = viz_panel(panel_id, title, "text", mode="markdown", content=markdown)
     panel["spec"]["data"]["spec"]["queries"] = []
     return panel
-
-
-def library_panel(panel_id: int, title: str, uid: str, name: str) -> dict[str, Any]:
-    return {
-        "kind": "LibraryPanel",
-        "spec": {"id": panel_id, "title": title, "libraryPanel": {"uid": uid, "name": name}},
-    }
-
-
-def grid(*items: tuple[str, int, int, int, int], **extra: Any) -> dict[str, Any]:
-    return {
-        "kind": "GridLayout",
-        "spec": {
-            "items": [
-                {
-                    "kind": "GridLayoutItem",
-                    "spec": {
-                        "x": x,
-                        "y": y,
-                        "width": w,
-                        "height": h,
-                        "element": {"kind": "ElementReference", "name": name},
-                        **extra.get(name, {}),
-                    },
-                }
-                for name, x, y, w, h in items
-            ]
-        },
-    }
-
-
-def rows(*entries: tuple[str, bool, dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    return {
-        "kind": "RowsLayout",
-        "spec": {
-            "rows": [
-                {
-                    "kind": "RowsLayoutRow",
-                    "spec": {
-                        "title": title,
-                        "collapse": collapse,
-                        "layout": layout,
-                        **extra.get(title, {}),
-                    },
-                }
-                for title, collapse, layout in entries
-            ]
-        },
-    }
-
-
-def tabs(*entries: tuple[str, dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "kind": "TabsLayout",
-        "spec": {
-            "tabs": [
-                {"kind": "TabsLayoutTab", "spec": {"title": title, "layout": layout}}
-                for title, layout in entries
-            ]
-        },
-    }
-
-
-def auto_grid(*names: str, **spec: Any) -> dict[str, Any]:
-    items = [
-        {
-            "kind": "AutoGridLayoutItem",
-            "spec": {"element": {"kind": "ElementReference", "name": name}},
-        }
-        for name in names
-    ]
-    return {"kind": "AutoGridLayout", "spec": {**spec, "items": items}}
 
 
 def v2_spec(title: str, elements: dict[str, Any], layout: dict[str, Any]) -> dict[str, Any]:
@@ -242,3 +151,19 @@ def write_v2_build(
         built.append(BuiltDashboard(org, uid, spec["title"], source, path, "hash", schema=schema))
     (output / MANIFEST_NAME).write_bytes(manifest_bytes(built))
     return built
+
+
+__all__ = [
+    "auto_grid",
+    "buildable_showcase",
+    "grid",
+    "library_panel",
+    "resource",
+    "rows",
+    "showcase",
+    "tabs",
+    "text_panel",
+    "v2_spec",
+    "viz_panel",
+    "write_v2_build",
+]

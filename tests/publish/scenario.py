@@ -20,11 +20,10 @@ from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner
 from publish_support import FAST_RETRY, ORG, OTHER_ORG, issued
 
+from cli_run import Run, invoke
 from dashgen.build import build
-from dashgen.cli import main
 from dashgen.config import load_config
 from dashgen.publish import Connection, PlanReport, PublishReport, plan, publish
 from dashgen.publish.lock import LOCK_FOLDER_UID
@@ -159,20 +158,6 @@ def dashboard(uid: str, title: str | None = None, **extra: Any) -> dict[str, Any
     }
 
 
-@dataclass
-class Result:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-    def json_lines(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.stdout.splitlines() if line.startswith("{")]
-
-
 CONFIG = f"""\
 project = "{PROJECT}"
 
@@ -196,7 +181,7 @@ class Scenario:
     mode: BackendMode
     org_id: int
     other_org_id: int
-    runs: list[Result] = field(default_factory=list)
+    runs: list[Run] = field(default_factory=list)
 
     @property
     def emulator(self) -> Emulator:
@@ -218,18 +203,15 @@ class Scenario:
     def remove_source(self, name: str) -> None:
         (self.sources / name).unlink()
 
-    def cli(self, *args: str) -> Result:
-        result = CliRunner().invoke(main, ["-C", str(self.root), *args])
-        if result.exception and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        run = Result(result.exit_code, result.stdout, result.stderr)
+    def cli(self, *args: str) -> Run:
+        run = invoke(self.root, *args)
         self.runs.append(run)
         return run
 
-    def publish(self, *args: str, org: str = ORG) -> Result:
+    def publish(self, *args: str, org: str = ORG) -> Run:
         return self.cli("publish", "--org", org, "--grafana-url", self.server.url, *args)
 
-    def diff(self, *args: str, org: str = ORG) -> Result:
+    def diff(self, *args: str, org: str = ORG) -> Run:
         return self.cli("diff", "--org", org, "--grafana-url", self.server.url, *args)
 
     def library_publish(self, *orgs: str, **options: Any) -> PublishReport:

@@ -13,6 +13,7 @@ from scenario import BackendMode, Scenario, dashboard, k8s_mode
 
 from dashgen.model.normalize import content_hash
 from dashgen.publish.provenance import wrote
+from v2_dashboards import grid, panel, panel_query
 
 
 @pytest.fixture
@@ -22,40 +23,14 @@ def backend_mode() -> BackendMode:
 
 
 def query(ref_id: str, datasource: Any, group: str = "prometheus") -> dict[str, Any]:
-    data_query: dict[str, Any] = {"kind": "DataQuery", "group": group, "version": "v0"}
-    if datasource is not None:
-        data_query["datasource"] = datasource
-    data_query["spec"] = {"expr": "up"}
-    return {"kind": "PanelQuery", "spec": {"refId": ref_id, "hidden": False, "query": data_query}}
+    return panel_query(datasource, "up", ref_id=ref_id, group=group)
 
 
 def v2_resource(uid: str, *queries: dict[str, Any], **spec: Any) -> dict[str, Any]:
-    panel = {
-        "kind": "Panel",
-        "spec": {
-            "id": 1,
-            "title": "Errors",
-            "data": {
-                "kind": "QueryGroup",
-                "spec": {"queries": list(queries), "transformations": [], "queryOptions": {}},
-            },
-            "vizConfig": {"kind": "VizConfig", "group": "timeseries", "spec": {}},
-        },
-    }
-    item = {
-        "kind": "GridLayoutItem",
-        "spec": {
-            "x": 0,
-            "y": 0,
-            "width": 12,
-            "height": 8,
-            "element": {"kind": "ElementReference", "name": "panel-1"},
-        },
-    }
     body = {
         "title": f"Board {uid}",
-        "elements": {"panel-1": panel},
-        "layout": {"kind": "GridLayout", "spec": {"items": [item]}},
+        "elements": {"panel-1": panel(1, "Errors", *queries)},
+        "layout": grid(("panel-1", 0, 0, 12, 8)),
         **spec,
     }
     return {

@@ -3,52 +3,15 @@
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 from watch_helpers import TIMEOUT_S, view_json
 
 from dashgen.testing.server import EmulatorServer
-
-
-class LineReader:
-    """Reads a pipe in a thread so the test can wait for a line with a timeout."""
-
-    def __init__(self, pipe: object) -> None:
-        self.lines: list[str] = []
-        self._queue: queue.Queue[str] = queue.Queue()
-        self._thread = threading.Thread(target=self._pump, args=(pipe,), daemon=True)
-        self._thread.start()
-
-    def _pump(self, pipe: object) -> None:
-        for line in pipe:  # type: ignore[attr-defined]
-            self._queue.put(line)
-
-    def wait_for(self, text: str) -> str:
-        deadline = time.monotonic() + TIMEOUT_S
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"{text!r} not printed within {TIMEOUT_S} s: {self.lines}")
-            try:
-                line = self._queue.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            self.lines.append(line)
-            if text in line:
-                return line
-
-    def drain(self) -> str:
-        """Everything printed, once the process has exited."""
-        self._thread.join(TIMEOUT_S)
-        while not self._queue.empty():
-            self.lines.append(self._queue.get())
-        return "".join(self.lines)
+from line_reader import LineReader
 
 
 def test_the_cli_rebuilds_on_save_and_stops_cleanly_on_sigint(project: Path) -> None:
@@ -61,7 +24,7 @@ def test_the_cli_rebuilds_on_save_and_stops_cleanly_on_sigint(project: Path) -> 
         env=env,
     )
     try:
-        stdout = LineReader(process.stdout)
+        stdout = LineReader(process.stdout, TIMEOUT_S)
         assert "initial build: rebuilt 6 dashboards" in stdout.wait_for("initial build")
         stdout.wait_for("watching")
 
@@ -105,7 +68,7 @@ def test_the_cli_publishes_each_rebuild_and_prints_the_urls(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )
     try:
-        stdout = LineReader(process.stdout)
+        stdout = LineReader(process.stdout, TIMEOUT_S)
         assert "published 6 dashboards" in stdout.wait_for("published")
         stdout.wait_for("watching")
         mark = len(stdout.lines)

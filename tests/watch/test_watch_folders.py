@@ -13,12 +13,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from test_watch_cli import LineReader
 from watch_helpers import TIMEOUT_S, WatchRun, output, view_json
 
 from dashgen.build import Builder
 from dashgen.config import load_config
 from dashgen.watch.status import StatusKind, WatchStatus
+from line_reader import LineReader
 
 StartWatch = Callable[..., WatchRun]
 
@@ -68,7 +68,7 @@ def test_folder_replaced_with_mv_in_a_real_watch_process(project: Path) -> None:
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )
     try:
-        stdout = LineReader(process.stdout)
+        stdout = LineReader(process.stdout, TIMEOUT_S)
         stdout.wait_for("watching")
         _team(project / "new", "v2")
 

@@ -148,37 +148,33 @@ class _Walk:
         rows = []
         for index, row in enumerate(_list(spec.get("rows"))):
             row_spec = _dict(_dict(row).get("spec"))
-            row_key = f"{key}.r{index}"
-            layout = self.node(row_spec.get("layout"), row_key, depth + 1)
-            rows.append(
-                {
-                    "key": row_key,
-                    "title": _text(row_spec.get("title")),
-                    "collapsed": bool(row_spec.get("collapse")),
-                    "hideHeader": bool(row_spec.get("hideHeader")),
-                    "repeat": _repeat(row_spec.get("repeat")),
-                    "panels": _panel_names(layout),
-                    "layout": layout,
-                }
-            )
+            flags = {
+                "collapsed": bool(row_spec.get("collapse")),
+                "hideHeader": bool(row_spec.get("hideHeader")),
+            }
+            rows.append(self._section(row_spec, f"{key}.r{index}", depth, flags))
         return {"kind": "rows", "key": key, "rows": rows}
 
     def _tabs(self, spec: dict[str, Any], key: str, depth: int) -> dict[str, Any]:
         tabs = []
         for index, tab in enumerate(_list(spec.get("tabs"))):
             tab_spec = _dict(_dict(tab).get("spec"))
-            tab_key = f"{key}.t{index}"
-            layout = self.node(tab_spec.get("layout"), tab_key, depth + 1)
-            tabs.append(
-                {
-                    "key": tab_key,
-                    "title": _text(tab_spec.get("title")),
-                    "repeat": _repeat(tab_spec.get("repeat")),
-                    "panels": _panel_names(layout),
-                    "layout": layout,
-                }
-            )
+            tabs.append(self._section(tab_spec, f"{key}.t{index}", depth, {}))
         return {"kind": "tabs", "key": key, "tabs": tabs}
+
+    def _section(
+        self, spec: dict[str, Any], key: str, depth: int, flags: dict[str, bool]
+    ) -> dict[str, Any]:
+        """A row or a tab: its title, ``flags``, repeat and the layout it holds."""
+        layout = self.node(spec.get("layout"), key, depth + 1)
+        return {
+            "key": key,
+            "title": _text(spec.get("title")),
+            **flags,
+            "repeat": _repeat(spec.get("repeat")),
+            "panels": _panel_names(layout),
+            "layout": layout,
+        }
 
     def _reference(self, item: dict[str, Any]) -> str | None:
         name = _dict(item.get("element")).get("name")

@@ -31,18 +31,14 @@ from dashgen.testing.k8s_status import (
 )
 from dashgen.testing.model import Dashboard, VersionRecord
 from dashgen.testing.router import Context, Route
-from dashgen.testing.routes.apis_discovery import not_found as no_such_resource
+from dashgen.testing.routes.apis_discovery import enter_served
 from dashgen.testing.wire import Response
 
 BASE = "/apis/dashboard.grafana.app/{version}/namespaces/{namespace}/dashboards"
 
 
 def _enter(ctx: Context, verb: str, name: str | None = None) -> tuple[Caller, str]:
-    version = ctx.params["version"]
-    if version not in ctx.profile.apis_dashboard_versions:
-        apis_access.identify(ctx)
-        raise no_such_resource()
-    caller = apis_access.enter_namespace(ctx, DASHBOARD_KIND, verb, name, ctx.params["namespace"])
+    caller, version = enter_served(ctx, apis_objects.DASHBOARD_GROUP, DASHBOARD_KIND, verb, name)
     if version == "v2" and ctx.profile.apis_v2_unregistered:
         raise status_error(
             500,

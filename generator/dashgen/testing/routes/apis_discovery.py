@@ -14,6 +14,7 @@ from typing import Any
 
 from dashgen.testing import apis_access, k8s_status
 from dashgen.testing.apis_objects import DASHBOARD_GROUP, FOLDER_GROUP
+from dashgen.testing.k8s_status import Kind
 from dashgen.testing.profiles import GrafanaProfile
 from dashgen.testing.router import Context, Route
 from dashgen.testing.wire import ApiError, Response
@@ -41,6 +42,19 @@ def not_found() -> ApiError:
     return k8s_status.status_error(
         404, "NotFound", "the server could not find the requested resource"
     )
+
+
+def enter_served(
+    ctx: Context, group: str, kind: Kind, verb: str, name: str | None
+) -> tuple[apis_access.Caller, str]:
+    """The caller in the path's namespace and the path's version of ``group``; a version this
+    Grafana does not serve is an unknown resource (404) to any authenticated caller."""
+    version = ctx.params["version"]
+    if version not in group_versions(ctx.profile, group):
+        apis_access.identify(ctx)
+        raise not_found()
+    caller = apis_access.enter_namespace(ctx, kind, verb, name, ctx.params["namespace"])
+    return caller, version
 
 
 def list_groups(ctx: Context) -> Response:

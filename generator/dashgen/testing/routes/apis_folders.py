@@ -37,18 +37,14 @@ from dashgen.testing.k8s_status import (
 )
 from dashgen.testing.model import Folder, now_iso
 from dashgen.testing.router import Context, Route
-from dashgen.testing.routes.apis_discovery import not_found as no_such_resource
+from dashgen.testing.routes.apis_discovery import enter_served
 from dashgen.testing.wire import ApiError, Response
 
 BASE = "/apis/folder.grafana.app/{version}/namespaces/{namespace}/folders"
 
 
 def _enter(ctx: Context, verb: str, name: str | None = None) -> tuple[Caller, str]:
-    version = ctx.params["version"]
-    if version not in ctx.profile.apis_folder_versions:
-        apis_access.identify(ctx)
-        raise no_such_resource()
-    caller = apis_access.enter_namespace(ctx, FOLDER_KIND, verb, name, ctx.params["namespace"])
+    caller, version = enter_served(ctx, apis_objects.FOLDER_GROUP, FOLDER_KIND, verb, name)
     apis_access.require_member(ctx, caller, FOLDER_KIND, verb)
     return caller, version
 
