@@ -39,7 +39,12 @@ from dashgen.model.forms import (
     unwrap,
 )
 from dashgen.model.legacy_rows import convert_legacy_rows_in_place
-from dashgen.model.normalize import derive_uid, dumps, hash_canonical, normalize_in_place
+from dashgen.model.normalize import (
+    derive_uid,
+    dumps_bytes,
+    hash_canonical_bytes,
+    normalize_in_place,
+)
 from dashgen.model.schema import FolderResource, SourceModel, source_model
 from dashgen.model.v2 import normalize_v2, v2_title
 from dashgen.model.v2_validate import check_v2_uid, duplicate_element_keys, validate_v2
@@ -344,16 +349,16 @@ def _compiled(
     data: dict[str, Any], uid: str, title: str, line: int | None, model: SourceModel
 ) -> CompiledDashboard:
     """The record of a finished dashboard (classic model or v2 spec) and its output text."""
-    text = dumps(data)
+    content = dumps_bytes(data)
     return CompiledDashboard(
         uid=uid,
         title=title,
-        content_hash=hash_canonical(data),
-        file_hash=hashlib.sha256(text.encode()).hexdigest(),
+        content_hash=hash_canonical_bytes(data, content),
+        file_hash=hashlib.sha256(content).hexdigest(),
         line=line,
         schema=model.schema,
         folder_uid=model.folder_uid,
-        text=text,
+        content=content,
     )
 
 

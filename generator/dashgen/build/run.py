@@ -282,19 +282,14 @@ class Run:
         }
         commit = Commit(self.config.output_dir)
         written: dict[str, tuple[Key, str]] = {}  # relative path -> (key, uid)
-        # A source built once for many orgs gives them one dashboard object: encode it once
-        # (20 orgs would otherwise hold 20 copies of its bytes until the commit is made).
-        encoded: dict[int, bytes] = {}
         for path, (key, dashboard) in fresh.items():
             known = None if path in self.unverified else previous.get(path)
             if known is None:
                 known = self._hash(path)  # a file the cache does not know about
             if known != dashboard.file_hash:
                 relative = f"{key[0]}/{dashboard.uid}.json"
-                data = encoded.get(id(dashboard))
-                if data is None:
-                    data = encoded[id(dashboard)] = (dashboard.text or "").encode()
-                commit.write(relative, data)
+                # one bytes object, however many orgs share the dashboard
+                commit.write(relative, dashboard.content or b"")
                 written[relative] = (key, dashboard.uid)
         stale = set(previous) - set(fresh)
         if building_all:
