@@ -256,6 +256,23 @@ def test_help_and_usage_errors(project: Project) -> None:
     assert result.exit_code == 2 and "unknown key nope" in result.output
 
 
+def test_outputs_staged_while_compiling_leave_nothing_behind(project: Project) -> None:
+    """Outputs are written into the commit's staging folder as their sources compile: a
+    good build moves them into place, a failed one removes them (and nothing else)."""
+    project.write("dashboards/py.dashboard.py", 'dashboard = {"uid": "py", "title": "Py"}\n')
+    project.write("dashboards/view.json", {"uid": "view", "title": "View"})
+    assert project.cli("build").exit_code == 0
+    build_dir = project.root / "build"
+    names = sorted(p.name for p in build_dir.iterdir())
+    assert names == [".dashgen-cache.json", "_default", "manifest.json"]
+    before = project.outputs(hidden=True)
+    project.write("dashboards/py.dashboard.py", 'dashboard = {"uid": "py", "title": "Py 2"}\n')
+    project.write("dashboards/broken.json", {"uid": "broken", "title": ""})
+    assert project.cli("build").exit_code == 1
+    assert sorted(p.name for p in build_dir.iterdir()) == names
+    assert project.outputs(hidden=True) == before
+
+
 def test_failed_first_build_creates_nothing(project: Project) -> None:
     _macro_project(project, users=1, others=0)
     project.write("dashboards/broken.json", "[]")

@@ -172,18 +172,21 @@ def compile_all(
     cache_files: dict[str, bytes],
     *,
     pool: Callable[[], WorkerPool] | None = None,
+    on_result: Callable[[int, list[CompiledSource]], None] | None = None,
 ) -> list[list[CompiledSource]]:
     """Compile each job's source for each of its targets (results in job order): Python
     sources in workers, the others here, or everything spread over workers for a large
     build. ``cache_files`` receives what loaders want written on success (compiled
     templates). ``pool`` gives the workers kept warm between builds (asked for, and the
-    worker machinery imported, only when a job needs one); without it they end here."""
+    worker machinery imported, only when a job needs one); without it they end here.
+    ``on_result(index, results)`` is told of each job compiled, as soon as it is."""
     session: dict[str, Any] = {CACHE_FILES: cache_files}
     # Spreading every kind over workers pays only when they are forks: fresh interpreters
     # (when other threads run, as in watch) spend their start importing what a fork shares.
     parallel = len(jobs) >= POOL_MIN_JOBS and (os.cpu_count() or 1) > 1 and safe_to_fork()
     remote = [(i, job) for i, job in enumerate(jobs) if parallel or job[0].kind == PYTHON]
     results: list[list[CompiledSource] | None] = [None] * len(jobs)
+    told = on_result or _ignore
 
     def compile_here(job: Job) -> list[CompiledSource]:
         return compile_source(config, job[0], job[1], session)
@@ -192,6 +195,7 @@ def compile_all(
         for index, job in enumerate(jobs):
             if not (parallel or job[0].kind == PYTHON):
                 results[index] = compile_here(job)
+                told(index, results[index])
                 yield
 
     if remote:
@@ -211,6 +215,7 @@ def compile_all(
                 cache_files=cache_files,
                 local_work=local_work(),
                 fallback=compile_here,
+                on_result=told,
             )
         finally:
             if own_pool:
@@ -219,6 +224,10 @@ def compile_all(
         for _ in local_work():
             pass
     return [r if r is not None else [] for r in results]
+
+
+def _ignore(index: int, results: list[CompiledSource]) -> None:
+    pass
 
 
 def _preload(kinds: set[str]) -> None:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from dashgen.build.cache import CACHE_NAME, BuildCache, Key, SourceRecord
 from dashgen.build.commit import Commit, CommitError, remove_leftovers
 from dashgen.build.compiled import CompiledDashboard, CompiledSource, Job
+from dashgen.build.early import EarlyStaging
 from dashgen.build.manifest import (
     MANIFEST_NAME,
     BuiltDashboard,
@@ -56,8 +57,15 @@ class Run:
         self.cache_trusted = cache.trusted  # the manifest on disk matches the cache's records
         self.discovery_problems: list[Problem] = []  # places the walk could not look into
         self.unverified: set[str] = set()  # outputs whose bytes are not what the cache says
+        self.early = EarlyStaging(self.out)  # outputs written while the build compiles
 
     def execute(self) -> BuildResult:
+        try:
+            return self._execute()
+        finally:
+            self.early.discard()  # unless the commit took it (or nothing was staged)
+
+    def _execute(self) -> BuildResult:
         current = self._current_sources()
         compiled = self._compile(current, self._dirty(current))
         dashboards = {
@@ -222,8 +230,11 @@ class Run:
             return {}
         from dashgen.build.compile import compile_all  # the compile chain, only when needed
 
+        def stage(index: int, per_org: list[CompiledSource]) -> None:
+            self.early.write_compiled(jobs[index][1], per_org)
+
         results = compile_all(
-            self.config, jobs, self.cache_files, pool=lambda: self.builder.workers
+            self.config, jobs, self.cache_files, pool=lambda: self.builder.workers, on_result=stage
         )
         compiled: dict[Key, CompiledSource] = {}
         for (source, job_targets), per_org in zip(jobs, results, strict=True):
@@ -280,7 +291,7 @@ class Run:
             for key, outcome in compiled.items()
             for d in outcome.dashboards
         }
-        commit = Commit(self.config.output_dir)
+        commit = Commit(self.config.output_dir, early=self.early)
         written: dict[str, tuple[Key, str]] = {}  # relative path -> (key, uid)
         for path, (key, dashboard) in fresh.items():
             known = None if path in self.unverified else previous.get(path)

@@ -36,6 +36,7 @@ _INSTALL_DIRS = tuple(
     for key in ("stdlib", "platstdlib", "purelib", "platlib")
 )
 
+
 class ImportCache:
     """What one build learns about the project's Python files (see the module docstring)."""
 
@@ -150,4 +151,3 @@ def _is_project_namespace(module: ModuleType | None, root: Path) -> bool:
     if module is None or getattr(module, "__file__", None) or locations is None:
         return False
     return any(is_project_file(Path(entry).resolve(), root) for entry in list(locations))
-
