@@ -27,6 +27,7 @@ from dashgen.build.early import EarlyStaging
 from dashgen.build.manifest import (
     MANIFEST_NAME,
     BuiltDashboard,
+    ManifestEntries,
     manifest_bytes,
     manifest_order,
 )
@@ -58,6 +59,7 @@ class Run:
         self.discovery_problems: list[Problem] = []  # places the walk could not look into
         self.unverified: set[str] = set()  # outputs whose bytes are not what the cache says
         self.early = EarlyStaging(self.out)  # outputs written while the build compiles
+        self.entries = ManifestEntries(self.config, self.out)
 
     def execute(self) -> BuildResult:
         try:
@@ -76,7 +78,7 @@ class Run:
         }
         problems = self._problems(current, compiled, dashboards)
         rebuilt = [
-            self._built(key, d) for key in sorted(compiled) for d in compiled[key].dashboards
+            self.entries.of(key, d) for key in sorted(compiled) for d in compiled[key].dashboards
         ]
         if not any(p.severity == ERROR for p in problems):
             problem = unwritable_output(self.config)
@@ -358,7 +360,7 @@ class Run:
             }
             for key, built in dashboards.items():
                 for dashboard in built:
-                    manifest[(key[0], dashboard.uid)] = self._built(key, dashboard)
+                    manifest[(key[0], dashboard.uid)] = self.entries.of(key, dashboard)
             changed = manifest != builder.manifest
         else:
             manifest = dict(builder.manifest)
@@ -368,7 +370,7 @@ class Run:
                     manifest.pop((key[0], dashboard.uid), None)
             for key, outcome in compiled.items():
                 for dashboard in outcome.dashboards:
-                    manifest[(key[0], dashboard.uid)] = self._built(key, dashboard)
+                    manifest[(key[0], dashboard.uid)] = self.entries.of(key, dashboard)
             changed = bool(replaced)
         if not changed and os.path.isfile(manifest_file):
             return None
@@ -377,25 +379,3 @@ class Run:
             builder.manifest = manifest
             return None
         return manifest
-
-    def _built(self, key: Key, dashboard: CompiledDashboard) -> BuiltDashboard:
-        org_name, rel = key
-        folder, folder_uid = self.config.org(org_name).folder_of(self._source_name(rel))
-        if folder is None and folder_uid is None:  # the config names none: the resource's
-            folder_uid = dashboard.folder_uid
-        return BuiltDashboard(
-            org=org_name,
-            uid=dashboard.uid,
-            title=dashboard.title,
-            source=Path(rel),
-            path=Path(output_path(self.out, org_name, dashboard.uid)),
-            content_hash=dashboard.content_hash,
-            folder=folder,
-            folder_uid=folder_uid,
-            schema=dashboard.schema,
-        )
-
-    def _source_name(self, rel: str) -> str:
-        """A source's path relative to the sources dir (``rel`` is relative to the root)."""
-        absolute = os.path.join(str(self.config.root), rel)
-        return os.path.relpath(absolute, str(self.config.sources_dir)).replace(os.sep, "/")
