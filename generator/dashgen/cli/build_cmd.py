@@ -166,6 +166,7 @@ def _shown_dir(config: Config) -> str:
 def _print_json(result: BuildResult, root: Path) -> None:
     # On failure build/ was left as it was: nothing listed there was rebuilt.
     rebuilt = {(d.org, d.uid) for d in result.rebuilt} if result.ok else set()
+    lines: list[str] = []  # echoed at once: one write (and flush) instead of one per line
     for dashboard in result.dashboards:
         event = {
             "event": "dashboard",
@@ -177,7 +178,7 @@ def _print_json(result: BuildResult, root: Path) -> None:
             "rebuilt": (dashboard.org, dashboard.uid) in rebuilt,
             "content_hash": dashboard.content_hash,
         }
-        click.echo(json.dumps(event, ensure_ascii=False))
+        lines.append(json.dumps(event, ensure_ascii=False))
     for problem in result.problems:
         event = {
             "event": "problem",
@@ -186,7 +187,7 @@ def _print_json(result: BuildResult, root: Path) -> None:
             "line": problem.line,
             "message": problem.message,
         }
-        click.echo(json.dumps(event, ensure_ascii=False))
+        lines.append(json.dumps(event, ensure_ascii=False))
     summary = {
         "event": "summary",
         "ok": result.ok,
@@ -200,7 +201,8 @@ def _print_json(result: BuildResult, root: Path) -> None:
         "duration_s": round(result.duration_s, 4),
         "root": str(root),
     }
-    click.echo(json.dumps(summary))
+    lines.append(json.dumps(summary))
+    click.echo("\n".join(lines))
 
 
 COMMANDS: list[click.Command] = [build]
