@@ -40,7 +40,8 @@ _INSTALL_DIRS = tuple(
 class ImportCache:
     """What one build learns about the project's Python files (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path) -> None:
+        self.root = root  # the project root, resolved
         self.code: dict[tuple[str, bytes], CodeType] = {}
         self._project_paths: dict[tuple[str, Path], Path | None] = {}
 

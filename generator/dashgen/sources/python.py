@@ -61,15 +61,15 @@ def is_source(path: Path, text: str) -> bool:
 
 
 def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
-    root = ctx.config.root.resolve()
+    import_cache = ctx.session.get(_IMPORT_CACHE_KEY)
+    if import_cache is None:
+        import_cache = ctx.session[_IMPORT_CACHE_KEY] = ImportCache(ctx.config.root.resolve())
+    root = import_cache.root
     text = read_source_text(source.path, source.rel, errors="replace")
     match = _DEFINITION_LINE.search(text)
     line = text.count("\n", 0, match.start()) + 1 if match else None
     search_path = [str(source.path.parent), str(ctx.config.sources_dir)]
     # A print() in a source goes to stderr: stdout carries the build's own (JSON) output.
-    import_cache = ctx.session.get(_IMPORT_CACHE_KEY)
-    if import_cache is None:
-        import_cache = ctx.session[_IMPORT_CACHE_KEY] = ImportCache()
     fresh = fresh_project_modules(root, search_path, import_cache)
     build_context = BuildContext(ctx.org.name, ctx.org.folder, ctx.variables)
     with fresh as loaded_files, redirect_stdout(sys.stderr), activated(build_context):
