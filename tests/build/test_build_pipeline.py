@@ -381,3 +381,40 @@ def test_installed_entry_point_exit_codes(project: Project, view_dashboard) -> N
     project.write("dashgen.toml", "[paths]\nsources = 1\n")
     usage = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert usage.returncode == 2 and "paths.sources must be a string" in usage.stderr
+
+
+def test_build_process_ends_with_all_its_output_and_its_exit_code(project: Project) -> None:
+    """``dashgen build`` ends its process without the interpreter's teardown
+    (``dashgen.cli.quick_exit``): every line still arrives, and the exit code is the
+    command's, also from the installed script."""
+    count = POOL_MIN_JOBS + 6  # enough to compile on the worker pool
+    for i in range(count):
+        project.write(
+            f"dashboards/d{i}.dashboard.py",
+            f'dashboard = {{"uid": "d{i}", "title": "D", "schemaVersion": 39}}\n',
+        )
+    command = [
+        sys.executable,
+        "-m",
+        "dashgen",
+        "-C",
+        str(project.root),
+        "build",
+        "--output",
+        "json",
+    ]
+    ok = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    events = [json.loads(line) for line in ok.stdout.splitlines()]
+    assert [e["event"] for e in events] == ["dashboard"] * count + ["summary"]
+    assert events[-1]["rebuilt"] == count
+    project.write("dashboards/d0.dashboard.py", 'dashboard = {"uid": "d0", "title": ""}\n')
+    script = Path(sys.executable).parent / "dashgen"
+    failed = subprocess.run(
+        [str(script), "-C", str(project.root), "build"], capture_output=True, text=True, timeout=120
+    )
+    assert failed.returncode == 1
+    assert "dashboards/d0.dashboard.py:1: error: dashboard has an empty title" in failed.stdout
+    assert failed.stdout.endswith(
+        "it still holds the 70 dashboards of the last successful build)\n"
+    )

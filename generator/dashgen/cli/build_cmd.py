@@ -11,6 +11,7 @@ import click
 
 from dashgen.build import BuildResult
 from dashgen.build import build as run_build
+from dashgen.cli import quick_exit
 from dashgen.cli.common import CliContext, output_option, parse_vars, pass_cli, var_option
 from dashgen.config import DEFAULT_ORG, PYPROJECT_FILE_NAME, Config, load_config
 
@@ -106,6 +107,7 @@ def build(
         _print_json(result, config.root)
     else:
         _print_text(result, config)
+    quick_exit.allow()  # the build's files are closed and its workers have ended
     if not result.ok:
         raise SystemExit(1)
 
