@@ -415,6 +415,5 @@ def test_build_process_ends_with_all_its_output_and_its_exit_code(project: Proje
     )
     assert failed.returncode == 1
     assert "dashboards/d0.dashboard.py:1: error: dashboard has an empty title" in failed.stdout
-    assert failed.stdout.endswith(
-        "it still holds the 70 dashboards of the last successful build)\n"
-    )
+    held = f"it still holds the {count} dashboards of the last successful build)\n"
+    assert failed.stdout.endswith(held)
