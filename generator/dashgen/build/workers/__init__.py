@@ -91,6 +91,8 @@ class WorkerPool:
         for worker in self.workers:
             if worker.jobs:
                 worker.kill()
+            worker.ask_to_stop()
+        for worker in self.workers:
             worker.close()
         self.workers = []
 

@@ -70,6 +70,7 @@ class Worker:
         self.jobs: deque[Running] = deque()  # sent, in order; the first is compiling
         self.exit_code: int | None = None
         self._build_key: Any = None  # the build whose config the worker was last sent
+        self._stop_sent = False
 
     def _fork(self, parent: Connection, child: Connection) -> int:
         from dashgen.build.workers import serve
@@ -164,14 +165,20 @@ class Worker:
         except OSError:
             return ""
 
-    def close(self) -> None:
-        """End the worker (asked to stop, else killed) and remove its files."""
-        _PARENT_ENDS.discard(self.conn)
-        if not self.jobs:
+    def ask_to_stop(self) -> None:
+        """Tell an idle worker to end (``close`` then waits for it): a pool asks all of
+        its workers first, so that they end at the same time."""
+        if not self.jobs and not self._stop_sent:
+            self._stop_sent = True
             try:
                 self.conn.send(("stop",))
             except (OSError, ValueError):
                 pass  # already gone
+
+    def close(self) -> None:
+        """End the worker (asked to stop, else killed) and remove its files."""
+        _PARENT_ENDS.discard(self.conn)
+        self.ask_to_stop()
         self.conn.close()
         if self.reap(1.0) is None:
             self.kill()
