@@ -63,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, help="build the project here and keep it")
     args = parser.parse_args(argv)
+    print(measure.byte_compile_dashgen())
 
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-from dashgen.cli import main
+from dashgen.cli.quick_exit import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -10,7 +10,10 @@ from dashgen.model.normalize import (
     content_hash,
     derive_uid,
     dumps,
+    dumps_bytes,
     duration_seconds,
+    hash_canonical,
+    hash_canonical_bytes,
     normalize,
     stored_refresh,
 )
@@ -113,6 +116,24 @@ def test_dumps_is_canonical() -> None:
         == '{\n  "a": {\n    "y": [\n      1,\n      2\n    ],\n    "z": "é"\n  },\n  "b": 1\n}\n'
     )
     assert dumps({"big": 2**70}).startswith('{\n  "big": 1180591620717411303424')
+
+
+@pytest.mark.parametrize(
+    "dashboard",
+    [
+        {"id": None, "uid": "u", "title": "t", "panels": [{"id": 1, "type": "stat"}]},
+        {"id": None, "annotations": {"list": []}},  # "id" sorts last
+        {"id": None},
+        {"uid": "u", "title": "t"},  # no id: the text is the stored form
+        {"id": 3, "uid": "u"},
+        {"id": None, "version": 2, "uid": "u"},
+        {"id": None, "big": 2**70, "title": "t"},  # dumped by json, not orjson
+        {"id": None, "a": {"id": None, "b": ['\n  "id": null,\n']}, "z": 1},
+    ],
+)
+def test_hash_of_canonical_bytes_is_hash_canonical(dashboard: dict[str, Any]) -> None:
+    assert hash_canonical_bytes(dashboard, dumps_bytes(dashboard)) == hash_canonical(dashboard)
+    assert dumps_bytes(dashboard).decode() == dumps(dashboard)
 
 
 # -- what Grafana stores (grafana-api.md §14.1) ----------------------------------------------

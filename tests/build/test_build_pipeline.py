@@ -256,6 +256,23 @@ def test_help_and_usage_errors(project: Project) -> None:
     assert result.exit_code == 2 and "unknown key nope" in result.output
 
 
+def test_outputs_staged_while_compiling_leave_nothing_behind(project: Project) -> None:
+    """Outputs are written into the commit's staging folder as their sources compile: a
+    good build moves them into place, a failed one removes them (and nothing else)."""
+    project.write("dashboards/py.dashboard.py", 'dashboard = {"uid": "py", "title": "Py"}\n')
+    project.write("dashboards/view.json", {"uid": "view", "title": "View"})
+    assert project.cli("build").exit_code == 0
+    build_dir = project.root / "build"
+    names = sorted(p.name for p in build_dir.iterdir())
+    assert names == [".dashgen-cache.json", "_default", "manifest.json"]
+    before = project.outputs(hidden=True)
+    project.write("dashboards/py.dashboard.py", 'dashboard = {"uid": "py", "title": "Py 2"}\n')
+    project.write("dashboards/broken.json", {"uid": "broken", "title": ""})
+    assert project.cli("build").exit_code == 1
+    assert sorted(p.name for p in build_dir.iterdir()) == names
+    assert project.outputs(hidden=True) == before
+
+
 def test_failed_first_build_creates_nothing(project: Project) -> None:
     _macro_project(project, users=1, others=0)
     project.write("dashboards/broken.json", "[]")
@@ -364,3 +381,39 @@ def test_installed_entry_point_exit_codes(project: Project, view_dashboard) -> N
     project.write("dashgen.toml", "[paths]\nsources = 1\n")
     usage = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert usage.returncode == 2 and "paths.sources must be a string" in usage.stderr
+
+
+def test_build_process_ends_with_all_its_output_and_its_exit_code(project: Project) -> None:
+    """``dashgen build`` ends its process without the interpreter's teardown
+    (``dashgen.cli.quick_exit``): every line still arrives, and the exit code is the
+    command's, also from the installed script."""
+    count = POOL_MIN_JOBS + 6  # enough to compile on the worker pool
+    for i in range(count):
+        project.write(
+            f"dashboards/d{i}.dashboard.py",
+            f'dashboard = {{"uid": "d{i}", "title": "D", "schemaVersion": 39}}\n',
+        )
+    command = [
+        sys.executable,
+        "-m",
+        "dashgen",
+        "-C",
+        str(project.root),
+        "build",
+        "--output",
+        "json",
+    ]
+    ok = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    events = [json.loads(line) for line in ok.stdout.splitlines()]
+    assert [e["event"] for e in events] == ["dashboard"] * count + ["summary"]
+    assert events[-1]["rebuilt"] == count
+    project.write("dashboards/d0.dashboard.py", 'dashboard = {"uid": "d0", "title": ""}\n')
+    script = Path(sys.executable).parent / "dashgen"
+    failed = subprocess.run(
+        [str(script), "-C", str(project.root), "build"], capture_output=True, text=True, timeout=120
+    )
+    assert failed.returncode == 1
+    assert "dashboards/d0.dashboard.py:1: error: dashboard has an empty title" in failed.stdout
+    held = f"it still holds the {count} dashboards of the last successful build)\n"
+    assert failed.stdout.endswith(held)

@@ -63,7 +63,7 @@ def built_from_text(
     if not compiled.dashboards:
         return Built(None, compiled.problems)
     [dashboard] = compiled.dashboards
-    return Built(orjson.loads(dashboard.text or "{}"), compiled.problems)
+    return Built(orjson.loads(dashboard.content or b"{}"), compiled.problems)
 
 
 def first_difference(expected: Any, actual: Any, path: str = "") -> str | None:

@@ -45,7 +45,7 @@ class SourceRecord:
     @classmethod
     def from_compiled(cls, compiled: CompiledSource) -> SourceRecord:
         for dashboard in compiled.dashboards:
-            dashboard.text = None
+            dashboard.content = None
         warnings = [p for p in compiled.problems if p.severity == WARNING]
         return cls(compiled.source_hash, compiled.dependencies, compiled.dashboards, warnings)
 

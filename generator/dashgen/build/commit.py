@@ -35,11 +35,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from dashgen.build.outputs import fault_point
+
+if TYPE_CHECKING:
+    from dashgen.build.early import EarlyStaging
 
 JOURNAL_NAME = ".dashgen-commit.json"
 STAGING_PREFIX = ".staging-"
@@ -75,6 +78,7 @@ class Commit:
     writes: dict[str, bytes] = field(default_factory=dict)
     deletions: list[str] = field(default_factory=list)
     stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # written: (size, mtime_ns)
+    early: EarlyStaging | None = None  # outputs already staged while the build compiled
 
     def write(self, relative: str, data: bytes) -> None:
         self.writes[relative] = data
@@ -101,13 +105,15 @@ class Commit:
 
     def _apply(self, extra: dict[str, bytes] | None, late: Late | None, signals: _Signals) -> None:
         output = str(self.output_dir)
-        created_output = not os.path.isdir(output)
-        staging = os.path.join(output, f"{STAGING_PREFIX}{uuid.uuid4().hex}")
+        early = self.early.path if self.early is not None else None
+        created_output = not os.path.isdir(output) or bool(self.early and self.early.created_output)
+        staging = early or os.path.join(output, f"{STAGING_PREFIX}{uuid.uuid4().hex}")
         current = output
         try:
             os.makedirs(output, exist_ok=True)
             current = staging
-            os.mkdir(staging)
+            if early is None:
+                os.mkdir(staging)
             moves = self._stage(staging, self.writes)
             if late is not None:
                 extra = late(self.stats)
@@ -115,17 +121,17 @@ class Commit:
             current = os.path.join(output, JOURNAL_NAME)
             self._write_journal(staging, moves)
         except OSError as error:
-            _remove_tree(staging)
+            remove_tree(staging)
             if created_output:
-                _remove_empty(output)
+                remove_empty(output)
             failed = str(getattr(error, "filename", None) or current)
             raise CommitError(
                 error, output if failed.startswith(staging) else failed, False
             ) from None
         except BaseException:
-            _remove_tree(staging)
+            remove_tree(staging)
             if created_output:
-                _remove_empty(output)
+                remove_empty(output)
             raise
         signals.deferring = True  # past the commit point: finish before any signal is acted on
         self._swap(staging, moves, created_output, signals.received)
@@ -136,17 +142,19 @@ class Commit:
     def _stage(self, staging: str, files: dict[str, bytes], first: int = 0) -> list[list[str]]:
         moves: list[list[str]] = []
         for index, (relative, data) in enumerate(files.items(), start=first):
-            staged = os.path.join(staging, f"{index}.new")
+            name = self.early.take(relative, data) if self.early is not None else None
+            staged = os.path.join(staging, name or f"{index}.new")
             try:
                 fault_point("stage", index, staged, _never)
-                with open(staged, "wb") as handle:
-                    handle.write(data)
+                if name is None:
+                    with open(staged, "wb") as handle:
+                        handle.write(data)
             except OSError as error:
                 error.filename = os.path.join(str(self.output_dir), relative)  # what it was for
                 raise
             status = os.stat(staged)
             self.stats[relative] = (status.st_size, status.st_mtime_ns)
-            moves.append([f"{index}.new", relative])
+            moves.append([name or f"{index}.new", relative])
         return moves
 
     def _write_journal(self, staging: str, moves: list[list[str]]) -> None:
@@ -191,9 +199,9 @@ class Commit:
             _roll_back(done, made_dirs)
             with contextlib.suppress(OSError):
                 os.unlink(os.path.join(output, JOURNAL_NAME))
-            _remove_tree(staging)
+            remove_tree(staging)
             if created_output:
-                _remove_empty(output)
+                remove_empty(output)
             raise CommitError(error, getattr(error, "filename", None) or current, True) from None
 
 
@@ -258,7 +266,7 @@ def remove_leftovers(output_dir: Path) -> list[str]:
         with os.scandir(output) as entries:
             for entry in entries:
                 if _STAGING.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
-                    _remove_tree(entry.path)
+                    remove_tree(entry.path)
                     removed.append(entry.name)
                 elif not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
                     folders.append(entry.name)
@@ -289,7 +297,7 @@ def _finish(output: str, staging: str, interrupted: Flag = _never) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(os.path.join(output, JOURNAL_NAME))
     fault_point("cleanup", 0, staging, interrupted)
-    _remove_tree(staging)
+    remove_tree(staging)
 
 
 def _roll_back(done: list[tuple[str, str, str | None]], made_dirs: list[str]) -> None:
@@ -300,7 +308,7 @@ def _roll_back(done: list[tuple[str, str, str | None]], made_dirs: list[str]) ->
             if backup is not None:
                 os.rename(backup, target)
     for directory in reversed(made_dirs):
-        _remove_empty(directory)
+        remove_empty(directory)
 
 
 def _make_parents(output: str, directory: str) -> list[str]:
@@ -314,11 +322,11 @@ def _make_parents(output: str, directory: str) -> list[str]:
     return list(reversed(made))
 
 
-def _remove_tree(path: str) -> None:
+def remove_tree(path: str) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def _remove_empty(directory: str) -> None:
+def remove_empty(directory: str) -> None:
     with contextlib.suppress(OSError):
         os.rmdir(directory)
 

@@ -39,7 +39,12 @@ from dashgen.model.forms import (
     unwrap,
 )
 from dashgen.model.legacy_rows import convert_legacy_rows_in_place
-from dashgen.model.normalize import derive_uid, dumps, hash_canonical, normalize_in_place
+from dashgen.model.normalize import (
+    derive_uid,
+    dumps_bytes,
+    hash_canonical_bytes,
+    normalize_in_place,
+)
 from dashgen.model.schema import FolderResource, SourceModel, source_model
 from dashgen.model.v2 import normalize_v2, v2_title
 from dashgen.model.v2_validate import check_v2_uid, duplicate_element_keys, validate_v2
@@ -167,18 +172,21 @@ def compile_all(
     cache_files: dict[str, bytes],
     *,
     pool: Callable[[], WorkerPool] | None = None,
+    on_result: Callable[[int, list[CompiledSource]], None] | None = None,
 ) -> list[list[CompiledSource]]:
     """Compile each job's source for each of its targets (results in job order): Python
     sources in workers, the others here, or everything spread over workers for a large
     build. ``cache_files`` receives what loaders want written on success (compiled
     templates). ``pool`` gives the workers kept warm between builds (asked for, and the
-    worker machinery imported, only when a job needs one); without it they end here."""
+    worker machinery imported, only when a job needs one); without it they end here.
+    ``on_result(index, results)`` is told of each job compiled, as soon as it is."""
     session: dict[str, Any] = {CACHE_FILES: cache_files}
     # Spreading every kind over workers pays only when they are forks: fresh interpreters
     # (when other threads run, as in watch) spend their start importing what a fork shares.
     parallel = len(jobs) >= POOL_MIN_JOBS and (os.cpu_count() or 1) > 1 and safe_to_fork()
     remote = [(i, job) for i, job in enumerate(jobs) if parallel or job[0].kind == PYTHON]
     results: list[list[CompiledSource] | None] = [None] * len(jobs)
+    told = on_result or _ignore
 
     def compile_here(job: Job) -> list[CompiledSource]:
         return compile_source(config, job[0], job[1], session)
@@ -187,6 +195,7 @@ def compile_all(
         for index, job in enumerate(jobs):
             if not (parallel or job[0].kind == PYTHON):
                 results[index] = compile_here(job)
+                told(index, results[index])
                 yield
 
     if remote:
@@ -206,6 +215,7 @@ def compile_all(
                 cache_files=cache_files,
                 local_work=local_work(),
                 fallback=compile_here,
+                on_result=told,
             )
         finally:
             if own_pool:
@@ -214,6 +224,10 @@ def compile_all(
         for _ in local_work():
             pass
     return [r if r is not None else [] for r in results]
+
+
+def _ignore(index: int, results: list[CompiledSource]) -> None:
+    pass
 
 
 def _preload(kinds: set[str]) -> None:
@@ -344,16 +358,16 @@ def _compiled(
     data: dict[str, Any], uid: str, title: str, line: int | None, model: SourceModel
 ) -> CompiledDashboard:
     """The record of a finished dashboard (classic model or v2 spec) and its output text."""
-    text = dumps(data)
+    content = dumps_bytes(data)
     return CompiledDashboard(
         uid=uid,
         title=title,
-        content_hash=hash_canonical(data),
-        file_hash=hashlib.sha256(text.encode()).hexdigest(),
+        content_hash=hash_canonical_bytes(data, content),
+        file_hash=hashlib.sha256(content).hexdigest(),
         line=line,
         schema=model.schema,
         folder_uid=model.folder_uid,
-        text=text,
+        content=content,
     )
 
 

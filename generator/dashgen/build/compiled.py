@@ -32,7 +32,7 @@ class CompiledDashboard:
     line: int | None  # where the dashboard is defined in its source
     schema: str = SCHEMA_V1  # SCHEMA_V1, or the v2 apiVersion's version ("v2", "v2beta1", ...)
     folder_uid: str | None = None  # a resource's grafana.app/folder (the config's folder wins)
-    text: str | None = None  # the output text; dropped once written
+    content: bytes | None = None  # the output file's bytes; dropped once written
 
 
 @dataclass

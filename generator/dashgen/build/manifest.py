@@ -13,7 +13,10 @@ from typing import Any
 import orjson
 
 from dashgen.build.commit import CommitError, complete_pending_commit, has_pending_commit
+from dashgen.build.compiled import CompiledDashboard
 from dashgen.build.lock import output_lock
+from dashgen.build.outputs import output_path
+from dashgen.config import Config
 from dashgen.errors import BuildError
 from dashgen.model.normalize import dumps
 from dashgen.model.v2 import SCHEMA_V1
@@ -128,3 +131,46 @@ def _from_entry(entry: dict[str, Any], output_dir: str) -> BuiltDashboard:
         folder_uid=entry.get("folder_uid"),
         schema=entry.get("schema", SCHEMA_V1),
     )
+
+
+class ManifestEntries:
+    """The manifest entry of each dashboard one build compiled (made once: the build's
+    result and its manifest both ask for every one)."""
+
+    def __init__(self, config: Config, output_dir: str) -> None:
+        self.config = config
+        self.output_dir = output_dir
+        self._made: dict[tuple[tuple[str, str], int], BuiltDashboard] = {}
+        root, sources = os.path.join(str(config.root), ""), str(config.sources_dir)
+        inside = sources.startswith(root)
+        self._sources_prefix = sources[len(root) :].replace(os.sep, "/") + "/" if inside else ""
+
+    def of(self, key: tuple[str, str], dashboard: CompiledDashboard) -> BuiltDashboard:
+        """The entry of ``dashboard``, compiled from source ``key`` = (org, rel)."""
+        made = self._made.get((key, id(dashboard)))
+        if made is not None:
+            return made
+        org_name, rel = key
+        folder, folder_uid = self.config.org(org_name).folder_of(self._source_name(rel))
+        if folder is None and folder_uid is None:  # the config names none: the resource's
+            folder_uid = dashboard.folder_uid
+        made = self._made[(key, id(dashboard))] = BuiltDashboard(
+            org=org_name,
+            uid=dashboard.uid,
+            title=dashboard.title,
+            source=Path(rel),
+            path=Path(output_path(self.output_dir, org_name, dashboard.uid)),
+            content_hash=dashboard.content_hash,
+            folder=folder,
+            folder_uid=folder_uid,
+            schema=dashboard.schema,
+        )
+        return made
+
+    def _source_name(self, rel: str) -> str:
+        """A source's path relative to the sources dir (``rel`` is relative to the root)."""
+        prefix = self._sources_prefix
+        if prefix and rel.startswith(prefix) and "/.." not in rel:
+            return rel[len(prefix) :]  # what relpath gives, without its system calls
+        absolute = os.path.join(str(self.config.root), rel)
+        return os.path.relpath(absolute, str(self.config.sources_dir)).replace(os.sep, "/")

@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING
 from dashgen.build.cache import CACHE_NAME, BuildCache, Key, SourceRecord
 from dashgen.build.commit import Commit, CommitError, remove_leftovers
 from dashgen.build.compiled import CompiledDashboard, CompiledSource, Job
+from dashgen.build.early import EarlyStaging
 from dashgen.build.manifest import (
     MANIFEST_NAME,
     BuiltDashboard,
+    ManifestEntries,
     manifest_bytes,
     manifest_order,
 )
@@ -56,8 +58,16 @@ class Run:
         self.cache_trusted = cache.trusted  # the manifest on disk matches the cache's records
         self.discovery_problems: list[Problem] = []  # places the walk could not look into
         self.unverified: set[str] = set()  # outputs whose bytes are not what the cache says
+        self.early = EarlyStaging(self.out)  # outputs written while the build compiles
+        self.entries = ManifestEntries(self.config, self.out)
 
     def execute(self) -> BuildResult:
+        try:
+            return self._execute()
+        finally:
+            self.early.discard()  # unless the commit took it (or nothing was staged)
+
+    def _execute(self) -> BuildResult:
         current = self._current_sources()
         compiled = self._compile(current, self._dirty(current))
         dashboards = {
@@ -68,7 +78,7 @@ class Run:
         }
         problems = self._problems(current, compiled, dashboards)
         rebuilt = [
-            self._built(key, d) for key in sorted(compiled) for d in compiled[key].dashboards
+            self.entries.of(key, d) for key in sorted(compiled) for d in compiled[key].dashboards
         ]
         if not any(p.severity == ERROR for p in problems):
             problem = unwritable_output(self.config)
@@ -222,8 +232,11 @@ class Run:
             return {}
         from dashgen.build.compile import compile_all  # the compile chain, only when needed
 
+        def stage(index: int, per_org: list[CompiledSource]) -> None:
+            self.early.write_compiled(jobs[index][1], per_org)
+
         results = compile_all(
-            self.config, jobs, self.cache_files, pool=lambda: self.builder.workers
+            self.config, jobs, self.cache_files, pool=lambda: self.builder.workers, on_result=stage
         )
         compiled: dict[Key, CompiledSource] = {}
         for (source, job_targets), per_org in zip(jobs, results, strict=True):
@@ -280,21 +293,16 @@ class Run:
             for key, outcome in compiled.items()
             for d in outcome.dashboards
         }
-        commit = Commit(self.config.output_dir)
+        commit = Commit(self.config.output_dir, early=self.early)
         written: dict[str, tuple[Key, str]] = {}  # relative path -> (key, uid)
-        # A source built once for many orgs gives them one dashboard object: encode it once
-        # (20 orgs would otherwise hold 20 copies of its bytes until the commit is made).
-        encoded: dict[int, bytes] = {}
         for path, (key, dashboard) in fresh.items():
             known = None if path in self.unverified else previous.get(path)
             if known is None:
                 known = self._hash(path)  # a file the cache does not know about
             if known != dashboard.file_hash:
                 relative = f"{key[0]}/{dashboard.uid}.json"
-                data = encoded.get(id(dashboard))
-                if data is None:
-                    data = encoded[id(dashboard)] = (dashboard.text or "").encode()
-                commit.write(relative, data)
+                # one bytes object, however many orgs share the dashboard
+                commit.write(relative, dashboard.content or b"")
                 written[relative] = (key, dashboard.uid)
         stale = set(previous) - set(fresh)
         if building_all:
@@ -352,7 +360,7 @@ class Run:
             }
             for key, built in dashboards.items():
                 for dashboard in built:
-                    manifest[(key[0], dashboard.uid)] = self._built(key, dashboard)
+                    manifest[(key[0], dashboard.uid)] = self.entries.of(key, dashboard)
             changed = manifest != builder.manifest
         else:
             manifest = dict(builder.manifest)
@@ -362,7 +370,7 @@ class Run:
                     manifest.pop((key[0], dashboard.uid), None)
             for key, outcome in compiled.items():
                 for dashboard in outcome.dashboards:
-                    manifest[(key[0], dashboard.uid)] = self._built(key, dashboard)
+                    manifest[(key[0], dashboard.uid)] = self.entries.of(key, dashboard)
             changed = bool(replaced)
         if not changed and os.path.isfile(manifest_file):
             return None
@@ -371,25 +379,3 @@ class Run:
             builder.manifest = manifest
             return None
         return manifest
-
-    def _built(self, key: Key, dashboard: CompiledDashboard) -> BuiltDashboard:
-        org_name, rel = key
-        folder, folder_uid = self.config.org(org_name).folder_of(self._source_name(rel))
-        if folder is None and folder_uid is None:  # the config names none: the resource's
-            folder_uid = dashboard.folder_uid
-        return BuiltDashboard(
-            org=org_name,
-            uid=dashboard.uid,
-            title=dashboard.title,
-            source=Path(rel),
-            path=Path(output_path(self.out, org_name, dashboard.uid)),
-            content_hash=dashboard.content_hash,
-            folder=folder,
-            folder_uid=folder_uid,
-            schema=dashboard.schema,
-        )
-
-    def _source_name(self, rel: str) -> str:
-        """A source's path relative to the sources dir (``rel`` is relative to the root)."""
-        absolute = os.path.join(str(self.config.root), rel)
-        return os.path.relpath(absolute, str(self.config.sources_dir)).replace(os.sep, "/")

@@ -11,6 +11,7 @@ import click
 
 from dashgen.build import BuildResult
 from dashgen.build import build as run_build
+from dashgen.cli import quick_exit
 from dashgen.cli.common import CliContext, output_option, parse_vars, pass_cli, var_option
 from dashgen.config import DEFAULT_ORG, PYPROJECT_FILE_NAME, Config, load_config
 
@@ -106,6 +107,7 @@ def build(
         _print_json(result, config.root)
     else:
         _print_text(result, config)
+    quick_exit.allow()  # the build's files are closed and its workers have ended
     if not result.ok:
         raise SystemExit(1)
 
@@ -166,6 +168,7 @@ def _shown_dir(config: Config) -> str:
 def _print_json(result: BuildResult, root: Path) -> None:
     # On failure build/ was left as it was: nothing listed there was rebuilt.
     rebuilt = {(d.org, d.uid) for d in result.rebuilt} if result.ok else set()
+    lines: list[str] = []  # echoed at once: one write (and flush) instead of one per line
     for dashboard in result.dashboards:
         event = {
             "event": "dashboard",
@@ -177,7 +180,7 @@ def _print_json(result: BuildResult, root: Path) -> None:
             "rebuilt": (dashboard.org, dashboard.uid) in rebuilt,
             "content_hash": dashboard.content_hash,
         }
-        click.echo(json.dumps(event, ensure_ascii=False))
+        lines.append(json.dumps(event, ensure_ascii=False))
     for problem in result.problems:
         event = {
             "event": "problem",
@@ -186,7 +189,7 @@ def _print_json(result: BuildResult, root: Path) -> None:
             "line": problem.line,
             "message": problem.message,
         }
-        click.echo(json.dumps(event, ensure_ascii=False))
+        lines.append(json.dumps(event, ensure_ascii=False))
     summary = {
         "event": "summary",
         "ok": result.ok,
@@ -200,7 +203,8 @@ def _print_json(result: BuildResult, root: Path) -> None:
         "duration_s": round(result.duration_s, 4),
         "root": str(root),
     }
-    click.echo(json.dumps(summary))
+    lines.append(json.dumps(summary))
+    click.echo("\n".join(lines))
 
 
 COMMANDS: list[click.Command] = [build]

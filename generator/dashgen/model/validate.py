@@ -200,27 +200,38 @@ def _check_datasources(
     dashboard: dict[str, Any], panels: list[tuple[JsonPath, dict[str, Any]]]
 ) -> Iterator[Problem]:
     declared = _variable_names(dashboard) | _BUILTIN_VARIABLES
+    undeclared: dict[str, str | None] = {}  # reference text -> the undeclared variable it names
+
+    def undeclared_variable(reference: Any) -> str | None:
+        if isinstance(reference, dict):
+            reference = reference.get("uid")
+        if not isinstance(reference, str):
+            return None
+        if reference not in undeclared:  # every panel tends to name the same few
+            name = _referenced_variable(reference)
+            undeclared[reference] = name if name and name not in declared else None
+        return undeclared[reference]
+
     for at, panel in panels:
-        references: list[tuple[JsonPath, Any]] = [((*at, "datasource"), panel.get("datasource"))]
+        found: list[tuple[str, JsonPath]] = []
+        name = undeclared_variable(panel.get("datasource"))
+        if name:
+            found.append((name, (*at, "datasource")))
         targets = panel.get("targets")
         if isinstance(targets, list):
-            references.extend(
-                ((*at, "targets", i, "datasource"), t.get("datasource"))
-                for i, t in enumerate(targets)
-                if isinstance(t, dict)
+            for i, target in enumerate(targets):
+                if isinstance(target, dict):
+                    name = undeclared_variable(target.get("datasource"))
+                    if name and all(name != known for known, _ in found):
+                        found.append((name, (*at, "targets", i, "datasource")))
+        for name, pointer in found:
+            yield Problem(
+                WARNING,
+                f"{panel_label(panel)} uses datasource ${name}, but the dashboard "
+                "defines no template variable of that name",
+                subject=_title(panel),
+                pointer=pointer,
             )
-        reported: set[str] = set()
-        for pointer, reference in references:
-            name = _referenced_variable(reference)
-            if name and name not in declared and name not in reported:
-                reported.add(name)
-                yield Problem(
-                    WARNING,
-                    f"{panel_label(panel)} uses datasource ${name}, but the dashboard "
-                    "defines no template variable of that name",
-                    subject=_title(panel),
-                    pointer=pointer,
-                )
 
 
 def _variable_names(dashboard: dict[str, Any]) -> set[str]:

@@ -6,8 +6,10 @@ dropped from ``sys.modules`` and reported as a dependency, so the next source, a
 next build, import them again from disk.
 
 Compiling is what costs, not executing: helpers that many sources import would be
-compiled again for each of them. ``ProjectImports`` keeps the code objects for one build,
-keyed by path and exact bytes, so modules still run fresh but compile once.
+compiled again for each of them. An ``ImportCache`` keeps the code objects for one build,
+keyed by path and exact bytes, so modules still run fresh but compile once; it also
+remembers, per file, whether it is project code (resolving a path costs a system call per
+directory, and every source asks again about the helpers it imports).
 """
 
 from __future__ import annotations
@@ -34,15 +36,30 @@ _INSTALL_DIRS = tuple(
     for key in ("stdlib", "platstdlib", "purelib", "platlib")
 )
 
-CodeCache = dict[tuple[str, bytes], CodeType]
+
+class ImportCache:
+    """What one build learns about the project's Python files (see the module docstring)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root  # the project root, resolved
+        self.code: dict[tuple[str, bytes], CodeType] = {}
+        self._project_paths: dict[tuple[str, Path], Path | None] = {}
+
+    def project_path(self, file: str, root: Path) -> Path | None:
+        """``file`` resolved, if it is project code under ``root``; None otherwise."""
+        key = (file, root)
+        if key not in self._project_paths:
+            path = Path(file).resolve()
+            self._project_paths[key] = path if is_project_file(path, root) else None
+        return self._project_paths[key]
 
 
 class _CachingLoader(importlib.machinery.SourceFileLoader):
     """A source loader that reuses the code object of identical bytes within one build."""
 
-    def __init__(self, fullname: str, path: str, code_cache: CodeCache) -> None:
+    def __init__(self, fullname: str, path: str, cache: ImportCache) -> None:
         super().__init__(fullname, path)
-        self.code_cache = code_cache
+        self.code_cache = cache.code
 
     def source_to_code(self, data: Any, path: Any, *, _optimize: int = -1) -> CodeType:
         key = (str(path), bytes(data))
@@ -56,9 +73,9 @@ class _CachingLoader(importlib.machinery.SourceFileLoader):
 class _ProjectFinder(importlib.abc.MetaPathFinder):
     """Finds modules the usual way; gives project-local ones the caching loader."""
 
-    def __init__(self, root: Path, code_cache: CodeCache) -> None:
+    def __init__(self, root: Path, cache: ImportCache) -> None:
         self.root = root
-        self.code_cache = code_cache
+        self.cache = cache
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
@@ -66,10 +83,9 @@ class _ProjectFinder(importlib.abc.MetaPathFinder):
         spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
         if spec is None or not isinstance(spec.loader, importlib.machinery.SourceFileLoader):
             return None  # let the normal finders answer
-        origin = Path(spec.origin or "").resolve()
-        if not is_project_file(origin, self.root):
+        if self.cache.project_path(spec.origin or "", self.root) is None:
             return None
-        spec.loader = _CachingLoader(fullname, spec.origin or "", self.code_cache)
+        spec.loader = _CachingLoader(fullname, spec.origin or "", self.cache)
         return spec
 
 
@@ -84,10 +100,10 @@ def is_installed_code(path: Path) -> bool:
     return path.is_relative_to(_DASHGEN_DIR) or any(path.is_relative_to(d) for d in _INSTALL_DIRS)
 
 
-def execute(path: Path, code_cache: CodeCache) -> ModuleType:
+def execute(path: Path, cache: ImportCache) -> ModuleType:
     """Run ``path`` as a new module with a unique name; returns the module."""
     module_name = f"_dashgen_source_{next(_module_counter)}"
-    loader = _CachingLoader(module_name, str(path), code_cache)
+    loader = _CachingLoader(module_name, str(path), cache)
     spec = importlib.util.spec_from_file_location(module_name, path, loader=loader)
     if spec is None:
         raise ImportError(f"cannot import {path}")
@@ -103,14 +119,14 @@ def execute(path: Path, code_cache: CodeCache) -> ModuleType:
 
 @contextmanager
 def fresh_project_modules(
-    root: Path, search_path: list[str], code_cache: CodeCache
+    root: Path, search_path: list[str], cache: ImportCache
 ) -> Iterator[set[Path]]:
     """Put ``search_path`` first on sys.path; afterwards forget the project modules that
     were imported meanwhile. Yields the set that receives their files."""
     before = set(sys.modules)
     saved_path = list(sys.path)
     sys.path[:0] = [p for p in search_path if p not in sys.path[:2]]
-    finder = _ProjectFinder(root, code_cache)
+    finder = _ProjectFinder(root, cache)
     sys.meta_path.insert(0, finder)
     loaded_files: set[Path] = set()
     try:
@@ -120,7 +136,8 @@ def fresh_project_modules(
         sys.path[:] = saved_path
         for name in set(sys.modules) - before:
             module = sys.modules.get(name)
-            file = _project_file(module, root)
+            file = getattr(module, "__file__", None)
+            file = cache.project_path(file, root) if isinstance(file, str) and file else None
             if file is not None:
                 loaded_files.add(file)
                 del sys.modules[name]
@@ -135,11 +152,3 @@ def _is_project_namespace(module: ModuleType | None, root: Path) -> bool:
     if module is None or getattr(module, "__file__", None) or locations is None:
         return False
     return any(is_project_file(Path(entry).resolve(), root) for entry in list(locations))
-
-
-def _project_file(module: ModuleType | None, root: Path) -> Path | None:
-    file = getattr(module, "__file__", None)
-    if not file:
-        return None
-    path = Path(file).resolve()
-    return path if is_project_file(path, root) else None

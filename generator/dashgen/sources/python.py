@@ -31,11 +31,16 @@ from dashgen.context import BuildContext, activated
 from dashgen.errors import SourceError
 from dashgen.sources import LoadContext, LoadedDocument, Source, relative_name
 from dashgen.sources.kinds import read_source_text
-from dashgen.sources.pyimport import execute, fresh_project_modules, is_installed_code
+from dashgen.sources.pyimport import (
+    ImportCache,
+    execute,
+    fresh_project_modules,
+    is_installed_code,
+)
 
 SOURCE_NAMES = ("dashboard", "dashboards")
 GRAFANALIB_SUFFIX = ".dashboard.py"
-_CODE_CACHE_KEY = "python.code"
+_IMPORT_CACHE_KEY = "python.imports"
 _ASSIGNMENT = re.compile(r"^(?:dashboards?\s*(?::[^=\n]*)?=(?!=)|.*\bas\s+dashboards?\b)", re.M)
 _DEFINITION_LINE = re.compile(r"^dashboards?\b", re.M)
 _SDK_DASHBOARDS = ("Dashboard", "Manifest")
@@ -56,18 +61,20 @@ def is_source(path: Path, text: str) -> bool:
 
 
 def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
-    root = ctx.config.root.resolve()
+    import_cache = ctx.session.get(_IMPORT_CACHE_KEY)
+    if import_cache is None:
+        import_cache = ctx.session[_IMPORT_CACHE_KEY] = ImportCache(ctx.config.root.resolve())
+    root = import_cache.root
     text = read_source_text(source.path, source.rel, errors="replace")
     match = _DEFINITION_LINE.search(text)
     line = text.count("\n", 0, match.start()) + 1 if match else None
     search_path = [str(source.path.parent), str(ctx.config.sources_dir)]
     # A print() in a source goes to stderr: stdout carries the build's own (JSON) output.
-    code_cache = ctx.session.setdefault(_CODE_CACHE_KEY, {})
-    fresh = fresh_project_modules(root, search_path, code_cache)
+    fresh = fresh_project_modules(root, search_path, import_cache)
     build_context = BuildContext(ctx.org.name, ctx.org.folder, ctx.variables)
     with fresh as loaded_files, redirect_stdout(sys.stderr), activated(build_context):
         try:
-            module = execute(source.path, code_cache)
+            module = execute(source.path, import_cache)
             values = _dashboard_values(module, source)
         except SourceError:
             raise

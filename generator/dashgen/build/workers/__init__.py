@@ -49,6 +49,7 @@ class WorkerPool:
     def __init__(self) -> None:
         self.workers: list[Worker] = []
         self._builds = 0
+        self._on_result: Callable[[int, list[CompiledSource]], None] = _ignore
 
     def compile(
         self,
@@ -60,11 +61,14 @@ class WorkerPool:
         cache_files: dict[str, bytes],
         local_work: Iterator[None],
         fallback: Callable[[Job], list[CompiledSource]],
+        on_result: Callable[[int, list[CompiledSource]], None],
     ) -> None:
         """Compile ``jobs`` (index into ``results``, job) on up to ``size`` workers; between
         checks on them, advance ``local_work`` (the jobs compiled in this process).
-        ``fallback`` compiles a job here when no worker can be started at all."""
+        ``fallback`` compiles a job here when no worker can be started at all;
+        ``on_result`` is told of each job a worker (or ``fallback``) compiled."""
         self._builds += 1
+        self._on_result = on_result
         build_key = (os.getpid(), id(self), self._builds)
         waiting = deque(jobs)
         timeout_s = config.source_timeout_s
@@ -87,6 +91,8 @@ class WorkerPool:
         for worker in self.workers:
             if worker.jobs:
                 worker.kill()
+            worker.ask_to_stop()
+        for worker in self.workers:
             worker.close()
         self.workers = []
 
@@ -115,6 +121,7 @@ class WorkerPool:
                         logger.warning("cannot start a worker process (%s): compiling here", exc)
                         index, job = waiting.popleft()
                         results[index] = fallback(job)
+                        self._on_result(index, results[index])
                         continue
                     worker = min(self.workers, key=lambda w: len(w.jobs))
                 else:
@@ -153,6 +160,7 @@ class WorkerPool:
             if reply[0] == "done":
                 _, compiled, new_files, output = reply
                 results[running.index] = compiled
+                self._on_result(running.index, compiled)
                 cache_files.update(new_files)
                 _relay(output)
             else:
@@ -198,6 +206,10 @@ class WorkerPool:
     def _remove(self, worker: Worker) -> None:
         worker.close()
         self.workers.remove(worker)
+
+
+def _ignore(index: int, results: list[CompiledSource]) -> None:
+    pass
 
 
 def _relay(output: str) -> None:

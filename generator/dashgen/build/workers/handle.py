@@ -69,6 +69,8 @@ class Worker:
         self.conn: Connection = parent
         self.jobs: deque[Running] = deque()  # sent, in order; the first is compiling
         self.exit_code: int | None = None
+        self._build_key: Any = None  # the build whose config the worker was last sent
+        self._stop_sent = False
 
     def _fork(self, parent: Connection, child: Connection) -> int:
         from dashgen.build.workers import serve
@@ -104,7 +106,10 @@ class Worker:
 
     def start(self, index: int, job: Job, config: Config, build_key: Any, timeout_s: float) -> None:
         source, targets = job
-        self.conn.send(("compile", build_key, config, source, targets, timeout_s))
+        # The config goes with a build's first job only: the worker keeps it for the rest.
+        sent_config = config if build_key != self._build_key else None
+        self.conn.send(("compile", build_key, sent_config, source, targets, timeout_s))
+        self._build_key = build_key
         self.jobs.append(Running(index, job, timeout_s))
         if len(self.jobs) == 1:
             self.jobs[0].start_clock()
@@ -160,14 +165,20 @@ class Worker:
         except OSError:
             return ""
 
-    def close(self) -> None:
-        """End the worker (asked to stop, else killed) and remove its files."""
-        _PARENT_ENDS.discard(self.conn)
-        if not self.jobs:
+    def ask_to_stop(self) -> None:
+        """Tell an idle worker to end (``close`` then waits for it): a pool asks all of
+        its workers first, so that they end at the same time."""
+        if not self.jobs and not self._stop_sent:
+            self._stop_sent = True
             try:
                 self.conn.send(("stop",))
             except (OSError, ValueError):
                 pass  # already gone
+
+    def close(self) -> None:
+        """End the worker (asked to stop, else killed) and remove its files."""
+        _PARENT_ENDS.discard(self.conn)
+        self.ask_to_stop()
         self.conn.close()
         if self.reap(1.0) is None:
             self.kill()

@@ -42,12 +42,14 @@ def main(fd: str, stack_path: str) -> None:
 
 def serve(conn: Connection, stack_path: str) -> None:
     """Answer ``("compile", build_key, config, source, targets, timeout_s)`` messages until
-    the connection closes; never returns."""
+    the connection closes (``config`` is None after a build's first message: the same
+    again); never returns."""
     _isolate()
     stack_file: BinaryIO = open(stack_path, "r+b", buffering=0)  # noqa: SIM115 (lives as long as the process)
     faulthandler.enable(file=stack_file, all_threads=True)
     os._exit = _recording_exit(stack_file)
     build_key: Any = None
+    build_config: Any = None
     session: dict[str, Any] = {}
     sent: set[str] = set()
     while True:
@@ -60,6 +62,9 @@ def serve(conn: Connection, stack_path: str) -> None:
         _, key, config, source, targets, timeout_s = message
         if key != build_key:
             build_key, session, sent = key, {CACHE_FILES: {}}, set()
+        if config is None:
+            config = build_config
+        build_config = config
         output = io.StringIO()
         guard = partial(_watchdog, stack_file, timeout_s)
         try:
