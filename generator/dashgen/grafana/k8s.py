@@ -17,13 +17,13 @@ What is specific to this API lives here (shapes in ``k8s_shapes``, folders in
   object it read, so that the planner's ``get`` of each needs no request (a kept object is
   handed out once; any later read asks the server);
 - history is the LIST with the ``grafana.app/get-history=true`` label selector (§6);
-- ``save(dry_run=True)`` sends the write with ``?dryRun=All``: validated, never stored;
+- ``save(dry_run=True)`` sends the write with ``?dryRun=All``: validated, never stored; a
+  write carries the generation its dry run said it gets (``k8s_stamp``);
 - a schema v2 dashboard (``expect_schemas``) is read and written on its version's path; a
   read answered with a failed conversion is read again as stored (``k8s_v2``).
 
-Writes are never retried here (the publisher reads again after a lost answer). The org,
-user, datasource and library-panel calls are the classic API's (``/api``), which Grafana 13
-still serves for them.
+Writes are never retried here (the publisher reads again after a lost answer). Org, user,
+datasource and library-panel calls are the classic API's (``/api``), as Grafana 13 serves.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from dashgen.grafana.k8s_folders import K8sFolders
 from dashgen.grafana.k8s_shapes import (
     BUILD_HASH_ANNOTATION,
     FOLDER_ANNOTATION,
+    GENERATION_ANNOTATION,
     HISTORY_SELECTOR,
     LIST,
     MESSAGE_ANNOTATION,
@@ -61,6 +62,7 @@ from dashgen.grafana.k8s_shapes import (
     revision,
     version_record,
 )
+from dashgen.grafana.k8s_stamp import GenerationStamps
 from dashgen.grafana.k8s_v2 import SchemaPaths, with_stored_spec
 from dashgen.grafana.server import ServerInfo
 
@@ -81,6 +83,7 @@ class K8sDashboards:
 
     name = "k8s"
     validates_writes = True
+    lists_objects = True  # after existing_uids, ``peek`` reads each object with no request
 
     def __init__(
         self,
@@ -105,6 +108,7 @@ class K8sDashboards:
         self._revisions: dict[str, tuple[int, Revision]] = {}  # uid → generation read, its RV
         self._kept: dict[str, LiveDashboard] = {}  # read by a LIST, not handed out yet
         self._listed_folders: set[str] = set()  # folders that listed dashboards are in
+        self.stamps = GenerationStamps()
 
     @property
     def display_url(self) -> str:
@@ -164,9 +168,11 @@ class K8sDashboards:
     def get(self, uid: str) -> LiveDashboard | None:
         with self._guard:
             kept = self._kept.pop(uid, None)
-        if kept is not None:
-            return kept
-        return self._fetch(uid)
+        return kept if kept is not None else self._fetch(uid)
+
+    def peek(self, uid: str) -> LiveDashboard | None:
+        with self._guard:  # what the last LIST read, still kept for ``get``
+            return self._kept.get(uid)
 
     def _fetch(self, uid: str) -> LiveDashboard | None:
         version = self.paths.version_of(uid)
@@ -299,6 +305,7 @@ class K8sDashboards:
         migrated to the latest schemaVersion, §4.6), as ``get`` reads it; nothing is stored.
         Safe to retry. Raises what the write would raise."""
         answer = self._write(document, uid, base_version, folder_uid, message, None, True)
+        self.stamps.noted(uid, base_version, answer)
         return live_dashboard(answer, self.paths.version_of(uid)).dashboard
 
     def _write(
@@ -316,8 +323,11 @@ class K8sDashboards:
         params = {"dryRun": "All"} if dry_run else None
         retry = None if dry_run else NO_RETRY  # a dry run stores nothing: safe to repeat
         notes = {FOLDER_ANNOTATION: folder_uid or "", MESSAGE_ANNOTATION: message[:MESSAGE_LIMIT]}
+        stamp = self.stamps.of(uid, base_version) if build_hash and not dry_run else None
         if build_hash:
             notes[BUILD_HASH_ANNOTATION] = build_hash
+        if stamp:
+            notes[GENERATION_ANNOTATION] = stamp
         meta: dict[str, Any] = {"name": uid, "annotations": notes}
         if base_version is not None:
             based_on = self._revision(uid, base_version)

@@ -241,6 +241,10 @@ _cache_lock = threading.Lock()
 _cache: OrderedDict[str, tuple[Reference, ...]] = OrderedDict()
 
 
+def references_of(built: BuiltDashboard) -> tuple[Reference, ...]:
+    return _references(built)
+
+
 def _references(built: BuiltDashboard) -> tuple[Reference, ...]:
     """The references of a build output; the content hash names the content, so watch and
     repeated batches read each version of a dashboard once. A schema v2 dashboard names

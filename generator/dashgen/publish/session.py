@@ -294,13 +294,17 @@ class OrgSession:
         with self._lock:
             return plan_batch(self, selected, with_documents=with_documents, pruning=prune)
 
-    def prepare(self, dashboards: Sequence[BuiltDashboard], *, create_folders: bool) -> None:
+    def prepare(
+        self, dashboards: Sequence[BuiltDashboard], *, create_folders: bool, listed: bool = False
+    ) -> None:
         """Before a batch: search only for a large batch (on /apis one LIST that also reads
-        every dashboard and tells which folders exist), then ensure the folders not seen."""
+        every dashboard and tells which folders exist; ``listed``: done already,
+        ``stamped.presurvey``), then ensure the folders not seen."""
         assert self.backend is not None
-        self.backend.forget()
-        self.known_uids = None
-        if len(dashboards) >= SEARCH_MIN_DASHBOARDS:
+        if not listed:
+            self.backend.forget()
+            self.known_uids = None
+        if not listed and len(dashboards) >= SEARCH_MIN_DASHBOARDS:
             try:
                 self.known_uids = self.backend.existing_uids()
             except DashgenError:
