@@ -7,15 +7,12 @@ What is specific to this API lives here (shapes in ``k8s_shapes``, folders in
 
 - the namespace is ``default`` for org 1, ``org-<id>`` otherwise (§2.1);
 - a dashboard's version is ``metadata.generation``; a write is based on the
-  ``resourceVersion`` of the version that was compared (the backend remembers it per
-  generation read), so a write that lost a race answers 409 Conflict →
-  ``VersionConflictError``; a create is a POST without a resourceVersion (409
-  AlreadyExists → ``VersionConflictError`` too: the uid exists after all);
-- the version message, who saved it and its folder are annotations on the object itself:
-  the drift guard needs no history read (``LiveDashboard.message``);
-- ``existing_uids`` is one paged LIST (``limit`` 500, ``continue``) that also keeps every
-  object it read, so that the planner's ``get`` of each needs no request (a kept object is
-  handed out once; any later read asks the server);
+  ``resourceVersion`` of the version compared (remembered per generation read): a lost
+  race answers 409 Conflict → ``VersionConflictError``, as does a create (a POST without
+  resourceVersion) answered 409 AlreadyExists;
+- message, saver and folder are annotations on the object: the drift guard reads no history;
+- ``existing_uids`` is one paged LIST (``limit`` 500, ``continue``) that keeps every object
+  it read: the planner's ``get`` of each (once; later reads ask the server) sends nothing;
 - history is the LIST with the ``grafana.app/get-history=true`` label selector (§6);
 - ``save(dry_run=True)`` sends the write with ``?dryRun=All``: validated, never stored; a
   write carries the generation its dry run said it gets (``k8s_stamp``);
@@ -46,9 +43,7 @@ from dashgen.grafana.client import NO_RETRY, GrafanaClient
 from dashgen.grafana.datasources import Datasource
 from dashgen.grafana.k8s_folders import K8sFolders
 from dashgen.grafana.k8s_shapes import (
-    BUILD_HASH_ANNOTATION,
     FOLDER_ANNOTATION,
-    GENERATION_ANNOTATION,
     HISTORY_SELECTOR,
     LIST,
     MESSAGE_ANNOTATION,
@@ -323,11 +318,8 @@ class K8sDashboards:
         params = {"dryRun": "All"} if dry_run else None
         retry = None if dry_run else NO_RETRY  # a dry run stores nothing: safe to repeat
         notes = {FOLDER_ANNOTATION: folder_uid or "", MESSAGE_ANNOTATION: message[:MESSAGE_LIMIT]}
-        stamp = self.stamps.of(uid, base_version) if build_hash and not dry_run else None
-        if build_hash:
-            notes[BUILD_HASH_ANNOTATION] = build_hash
-        if stamp:
-            notes[GENERATION_ANNOTATION] = stamp
+        if build_hash:  # a stored write is stamped too (dashgen.publish.stamped)
+            notes.update(self.stamps.annotations(uid, base_version, build_hash, not dry_run))
         meta: dict[str, Any] = {"name": uid, "annotations": notes}
         if base_version is not None:
             based_on = self._revision(uid, base_version)

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from dashgen.grafana.k8s_shapes import generation
+from dashgen.grafana.k8s_shapes import BUILD_HASH_ANNOTATION, GENERATION_ANNOTATION, generation
 
 
 class GenerationStamps:
@@ -27,6 +27,18 @@ class GenerationStamps:
     def noted(self, uid: str, base_version: int | None, answer: Mapping[str, Any]) -> None:
         with self._guard:
             self._dry_runs[uid] = (base_version, generation(answer))
+
+    def annotations(
+        self, uid: str, base_version: int | None, build_hash: str, stored: bool
+    ) -> dict[str, str]:
+        """dashgen's annotations on a write of ``uid`` over ``base_version``: the content
+        hash of the build it sends and, on a ``stored`` write (not a dry run), the
+        generation stamp when one is known."""
+        notes = {BUILD_HASH_ANNOTATION: build_hash}
+        stamp = self.of(uid, base_version) if stored else None
+        if stamp is not None:
+            notes[GENERATION_ANNOTATION] = stamp
+        return notes
 
     def of(self, uid: str, base_version: int | None) -> str | None:
         """The stamp for a write of ``uid`` over ``base_version`` (None: create), or None."""

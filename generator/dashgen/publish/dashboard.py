@@ -207,9 +207,9 @@ def _to_adopt(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -
     write with dashgen's message should record it as dashgen's."""
     # The saver's identity spares the history read; an object that carries its message
     # (/apis) needs neither; dashgen's stamped write (/apis) is dashgen's already.
-    if live.message is None and session.saved_by_dashgen(live.updated_by):
-        return False
-    if stamped_build(live, built):
+    if stamped_build(live, built) or (
+        live.message is None and session.saved_by_dashgen(live.updated_by)
+    ):
         return False
     assert session.backend is not None
     live_hash = content_hash(live.dashboard)  # the stored form: what the message names
