@@ -14,8 +14,7 @@ What is specific to this API lives here (shapes in ``k8s_shapes``, folders in
 - ``existing_uids`` is one paged LIST (``limit`` 500, ``continue``) that keeps every object
   it read: the planner's ``get`` of each (once; later reads ask the server) sends nothing;
 - history is the LIST with the ``grafana.app/get-history=true`` label selector (§6);
-- ``save(dry_run=True)`` sends the write with ``?dryRun=All``: validated, never stored; a
-  write carries the generation its dry run said it gets (``k8s_stamp``);
+- ``save(dry_run=True)``: ``?dryRun=All``, never stored; a write is stamped (``k8s_stamp``);
 - a schema v2 dashboard (``expect_schemas``) is read and written on its version's path; a
   read answered with a failed conversion is read again as stored (``k8s_v2``).
 
@@ -165,9 +164,8 @@ class K8sDashboards:
             kept = self._kept.pop(uid, None)
         return kept if kept is not None else self._fetch(uid)
 
-    def peek(self, uid: str) -> LiveDashboard | None:
-        with self._guard:  # what the last LIST read, still kept for ``get``
-            return self._kept.get(uid)
+    def peek(self, uid: str) -> LiveDashboard | None:  # kept from the last LIST, no request
+        return self._kept.get(uid)
 
     def _fetch(self, uid: str) -> LiveDashboard | None:
         version = self.paths.version_of(uid)

@@ -297,16 +297,13 @@ class OrgSession:
     def prepare(
         self, dashboards: Sequence[BuiltDashboard], *, create_folders: bool, listed: bool = False
     ) -> None:
-        """Before a batch: search only for a large batch (on /apis one LIST that also reads
-        every dashboard and tells which folders exist; ``listed``: done already,
-        ``stamped.presurvey``), then ensure the folders not seen."""
+        """Search a large batch (/apis: a LIST of every object) unless ``listed``; folders."""
         assert self.backend is not None
         if not listed:
             self.backend.forget()
-            self.known_uids = None
-        if not listed and len(dashboards) >= SEARCH_MIN_DASHBOARDS:
             try:
-                self.known_uids = self.backend.existing_uids()
+                big = len(dashboards) >= SEARCH_MIN_DASHBOARDS
+                self.known_uids = self.backend.existing_uids() if big else None
             except DashgenError:
                 self.known_uids = None  # only a shortcut: read every dashboard instead
         self._ensure_folders(dashboards, create=create_folders)
