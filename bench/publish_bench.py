@@ -123,7 +123,9 @@ class RemoteEmulator:
 def sequential_baseline(url: str, token: str, dashboards: Sequence[BuiltDashboard]) -> Measured:
     """One POST after the other, overwrite true, like ``for f in *.json; do curl ...; done``."""
     started, cpu_before = time.perf_counter(), time.process_time()
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as client:
+    headers = {"Authorization": f"Bearer {token}"}
+    # A generous timeout: on a loaded machine one save can stall past httpx's default 5 s.
+    with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
         for built in dashboards:
             body = {"dashboard": built.load(), "overwrite": True, "folderUid": built.folder_uid}
             client.post("/api/dashboards/db", content=json.dumps(body)).raise_for_status()
@@ -191,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(
         f"{len(dashboards)} dashboards, emulator Grafana {GRAFANA_VERSION}, latency "
         f"{args.latency_ms:g} ms (own process), --concurrency {args.concurrency}; build "
-        f"{build_s:.1f}s (not counted)"
+        f"{build_s:.1f}s (not counted); load average {os.getloadavg()[0]:.1f}"
     )
     print(f"{'run':<26}{'wall s':>8}{'our CPU s':>11}{'requests':>10}{'writes':>8}  events")
     for row in (*rows["classic"], *rows["k8s"], baseline):

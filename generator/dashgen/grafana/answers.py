@@ -11,8 +11,11 @@ back: status, content type and the first characters of the body, redacted.
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
@@ -138,14 +141,43 @@ def _describe(value: Any) -> str:
 # -- decoding ----------------------------------------------------------------------------
 
 
+_paused_lock = threading.Lock()
+_paused = 0  # decodes running with the cyclic garbage collector paused
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused meanwhile (it was enabled before): parsing a
+    LIST page makes millions of dicts and lists, each allocation burst triggers a
+    collection that walks every object alive, which made a 25 MB LIST parse 3-4x slower.
+    JSON values hold no cycles, so nothing is left uncollected; threads decoding at once
+    share one pause, the last one out resumes collection."""
+    global _paused
+    with _paused_lock:
+        pause = _paused > 0 or gc.isenabled()
+        if pause:
+            _paused += 1
+            gc.disable()
+    try:
+        yield
+    finally:
+        if pause:
+            with _paused_lock:
+                _paused -= 1
+                if _paused == 0:
+                    gc.enable()
+
+
 class NotJson(Exception):
     """The body is not JSON (HTML, plain text, truncated)."""
 
 
 def decode(response: httpx.Response) -> Any:
-    """The body as JSON (orjson: dashboards are large); ``NotJson`` otherwise."""
+    """The body as JSON (orjson on the raw bytes: dashboards are large); ``NotJson``
+    otherwise."""
     try:
-        return orjson.loads(response.content)
+        with collection_paused():
+            return orjson.loads(response.content)
     except orjson.JSONDecodeError:
         pass  # orjson is strict (NaN, >64-bit ints); let the stdlib decide
     try:

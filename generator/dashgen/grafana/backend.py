@@ -57,6 +57,8 @@ class LiveDashboard:
     # /apis: the content hash of the build dashgen's write of this version came from (the
     # server may store a migrated form of what was sent); None: not dashgen's, or unknown.
     build_hash: str | None = None
+    # /apis: dashgen's generation stamp names this generation (``dashgen.publish.stamped``)
+    stamped: bool = False
     # /apis: the version Grafana stores it in (status.conversion.storedVersion: "v1", "v2"
     # ...); "" when not said (the classic API)
     stored_version: str = ""

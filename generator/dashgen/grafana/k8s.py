@@ -7,23 +7,19 @@ What is specific to this API lives here (shapes in ``k8s_shapes``, folders in
 
 - the namespace is ``default`` for org 1, ``org-<id>`` otherwise (§2.1);
 - a dashboard's version is ``metadata.generation``; a write is based on the
-  ``resourceVersion`` of the version that was compared (the backend remembers it per
-  generation read), so a write that lost a race answers 409 Conflict →
-  ``VersionConflictError``; a create is a POST without a resourceVersion (409
-  AlreadyExists → ``VersionConflictError`` too: the uid exists after all);
-- the version message, who saved it and its folder are annotations on the object itself:
-  the drift guard needs no history read (``LiveDashboard.message``);
-- ``existing_uids`` is one paged LIST (``limit`` 500, ``continue``) that also keeps every
-  object it read, so that the planner's ``get`` of each needs no request (a kept object is
-  handed out once; any later read asks the server);
+  ``resourceVersion`` of the version compared (remembered per generation read): a lost
+  race answers 409 Conflict → ``VersionConflictError``, as does a create (a POST without
+  resourceVersion) answered 409 AlreadyExists;
+- message, saver and folder are annotations on the object: the drift guard reads no history;
+- ``existing_uids`` is one paged LIST (``limit`` 500, ``continue``) that keeps every object
+  it read: the planner's ``get`` of each (once; later reads ask the server) sends nothing;
 - history is the LIST with the ``grafana.app/get-history=true`` label selector (§6);
-- ``save(dry_run=True)`` sends the write with ``?dryRun=All``: validated, never stored;
+- ``save(dry_run=True)``: ``?dryRun=All``, never stored; a write is stamped (``k8s_stamp``);
 - a schema v2 dashboard (``expect_schemas``) is read and written on its version's path; a
   read answered with a failed conversion is read again as stored (``k8s_v2``).
 
-Writes are never retried here (the publisher reads again after a lost answer). The org,
-user, datasource and library-panel calls are the classic API's (``/api``), which Grafana 13
-still serves for them.
+Writes are never retried here (the publisher reads again after a lost answer). Org, user,
+datasource and library-panel calls are the classic API's (``/api``), as Grafana 13 serves.
 """
 
 from __future__ import annotations
@@ -46,7 +42,6 @@ from dashgen.grafana.client import NO_RETRY, GrafanaClient
 from dashgen.grafana.datasources import Datasource
 from dashgen.grafana.k8s_folders import K8sFolders
 from dashgen.grafana.k8s_shapes import (
-    BUILD_HASH_ANNOTATION,
     FOLDER_ANNOTATION,
     HISTORY_SELECTOR,
     LIST,
@@ -61,6 +56,7 @@ from dashgen.grafana.k8s_shapes import (
     revision,
     version_record,
 )
+from dashgen.grafana.k8s_stamp import GenerationStamps
 from dashgen.grafana.k8s_v2 import SchemaPaths, with_stored_spec
 from dashgen.grafana.server import ServerInfo
 
@@ -81,6 +77,7 @@ class K8sDashboards:
 
     name = "k8s"
     validates_writes = True
+    lists_objects = True  # after existing_uids, ``peek`` reads each object with no request
 
     def __init__(
         self,
@@ -105,6 +102,7 @@ class K8sDashboards:
         self._revisions: dict[str, tuple[int, Revision]] = {}  # uid → generation read, its RV
         self._kept: dict[str, LiveDashboard] = {}  # read by a LIST, not handed out yet
         self._listed_folders: set[str] = set()  # folders that listed dashboards are in
+        self.stamps = GenerationStamps()
 
     @property
     def display_url(self) -> str:
@@ -164,9 +162,10 @@ class K8sDashboards:
     def get(self, uid: str) -> LiveDashboard | None:
         with self._guard:
             kept = self._kept.pop(uid, None)
-        if kept is not None:
-            return kept
-        return self._fetch(uid)
+        return kept if kept is not None else self._fetch(uid)
+
+    def peek(self, uid: str) -> LiveDashboard | None:  # kept from the last LIST, no request
+        return self._kept.get(uid)
 
     def _fetch(self, uid: str) -> LiveDashboard | None:
         version = self.paths.version_of(uid)
@@ -299,6 +298,7 @@ class K8sDashboards:
         migrated to the latest schemaVersion, §4.6), as ``get`` reads it; nothing is stored.
         Safe to retry. Raises what the write would raise."""
         answer = self._write(document, uid, base_version, folder_uid, message, None, True)
+        self.stamps.noted(uid, base_version, answer)
         return live_dashboard(answer, self.paths.version_of(uid)).dashboard
 
     def _write(
@@ -316,8 +316,8 @@ class K8sDashboards:
         params = {"dryRun": "All"} if dry_run else None
         retry = None if dry_run else NO_RETRY  # a dry run stores nothing: safe to repeat
         notes = {FOLDER_ANNOTATION: folder_uid or "", MESSAGE_ANNOTATION: message[:MESSAGE_LIMIT]}
-        if build_hash:
-            notes[BUILD_HASH_ANNOTATION] = build_hash
+        if build_hash:  # a stored write is stamped too (dashgen.publish.stamped)
+            notes.update(self.stamps.annotations(uid, base_version, build_hash, not dry_run))
         meta: dict[str, Any] = {"name": uid, "annotations": notes}
         if base_version is not None:
             based_on = self._revision(uid, base_version)

@@ -40,6 +40,10 @@ MANAGER_ANNOTATIONS = (
 # dashgen's own: the content hash of the build a write came from (the stored spec may be
 # Grafana's migration of it: v1 writes are migrated to the latest schemaVersion, §4.6).
 BUILD_HASH_ANNOTATION = "dashgen/build-hash"
+# dashgen's own: the generation its write was to get (the dry run's answer; 1 for a create).
+# Any later change of the spec or folder bumps the generation (§3.1), so while it still
+# names the live generation, the spec is the one that write stored (``dashgen.publish.stamped``).
+GENERATION_ANNOTATION = "dashgen/generation"
 HISTORY_SELECTOR = "grafana.app/get-history=true"
 MESSAGE_LIMIT = 500  # §4.6: a longer grafana.app/message is refused
 
@@ -136,6 +140,7 @@ def live_dashboard(item: Mapping[str, Any], read_as: str = "") -> LiveDashboard:
         manager=manager(notes),
         message=notes.get(MESSAGE_ANNOTATION, ""),
         build_hash=notes.get(BUILD_HASH_ANNOTATION) or None,
+        stamped=notes.get(GENERATION_ANNOTATION) == str(generation(item)),
         stored_version=stored,
         name=name,
     )

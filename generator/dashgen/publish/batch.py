@@ -19,7 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from dashgen.build.manifest import BuiltDashboard
-from dashgen.publish import dashboard, datasources, schemas
+from dashgen.publish import dashboard, datasources, schemas, stamped
 from dashgen.publish.events import Action, PlannedDashboard, PlanReport, PublishEvent, PublishReport
 from dashgen.publish.locked import WriteLock, publish_locked
 from dashgen.publish.prefetch import NOTHING, start_reads
@@ -65,13 +65,19 @@ def publish_batch(
     elif selected or pruning is not None:
         session.org_failure.reset()
         takes, refused = schemas.accepted(session, selected)
-        checked = datasources.checked(session, takes)
+        lock = WriteLock(session, report) if session.use_lock and not dry_run else None
+        # /apis: a stamped unchanged dashboard needs no datasource read (checked if written)
+        settled, listed = stamped.presurvey(session, takes) if lock else ([], False)
+        unchecked = {built.uid for built in settled}
+        if lock is not None:
+            lock.unchecked = unchecked  # checked before any write after all
+        checked = datasources.checked(session, [b for b in takes if b.uid not in unchecked])
         report.warnings.extend(checked.warnings)
         for built, why in [*refused, *checked.refused]:
             settle(PublishEvent.failed(org, built, why))
-        lock = WriteLock(session, report) if session.use_lock and not dry_run else None
+        ready = sorted([*checked.ready, *settled], key=lambda built: built.uid)
         try:
-            _dashboards(session, checked.ready, settle, dry_run=dry_run, lock=lock)
+            _dashboards(session, ready, settle, dry_run=dry_run, lock=lock, listed=listed)
             if pruning is not None and session.org_failure.sentence is None:
                 pruned = prune(
                     session, selected, pruning, dry_run=dry_run, failed=len(failed), lock=lock
@@ -101,12 +107,13 @@ def _dashboards(
     *,
     dry_run: bool,
     lock: WriteLock | None,
+    listed: bool = False,
 ) -> None:
     if not ready:
         return
     if session.org_failure.sentence is None:
         start_reads(session, ready, lock.lock.peek if lock is not None else None)
-        session.prepare(ready, create_folders=not dry_run)
+        session.prepare(ready, create_folders=not dry_run, listed=listed)
     if dry_run:  # (on /apis the plan has Grafana validate each planned write: a dry run)
         plan_one = session.org_failure.guard(session.org, partial(dashboard.plan, session))
         for planned in session.each(ready, plan_one):

@@ -55,6 +55,7 @@ from dashgen.publish.events import (
 from dashgen.publish.provenance import hash_in_message, version_message, wrote
 from dashgen.publish.pulled import was_pulled
 from dashgen.publish.schemas import schema_changes, schema_drift, schema_note
+from dashgen.publish.stamped import stamped_build
 
 if TYPE_CHECKING:
     from dashgen.publish.session import OrgSession
@@ -205,8 +206,10 @@ def _to_adopt(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -
     """Whether the live version (which equals the build) is someone else's, so that one
     write with dashgen's message should record it as dashgen's."""
     # The saver's identity spares the history read; an object that carries its message
-    # (/apis) needs neither.
-    if live.message is None and session.saved_by_dashgen(live.updated_by):
+    # (/apis) needs neither; dashgen's stamped write (/apis) is dashgen's already.
+    if stamped_build(live, built) or (
+        live.message is None and session.saved_by_dashgen(live.updated_by)
+    ):
         return False
     assert session.backend is not None
     live_hash = content_hash(live.dashboard)  # the stored form: what the message names
@@ -303,6 +306,8 @@ def is_built(
     # built.content_hash is content_hash() of the build output: no need to load the file.
     if live.folder_uid != built.target_folder_uid:
         return False
+    if stamped_build(live, built):  # /apis: no spec to migrate, hash or compare
+        return True
     # Grafana usually returns what dashgen stored, which is canonical already: hashing it
     # as it is saves most of the CPU of an unchanged republish. If that does not match,
     # the full comparison (normalising the live copy) decides.

@@ -285,4 +285,12 @@ def _all_references(
         with _lock:
             snapshot = dict(stored)
         refs_store.save(output_dir, snapshot)
+
     return found
+
+
+def references_by_uid(
+    output_dir: Path, dashboards: Sequence[BuiltDashboard]
+) -> dict[str, tuple[Reference, ...]]:
+    """Each dashboard's references, by uid, without checking them (``_all_references``)."""
+    return _all_references(output_dir, dashboards)

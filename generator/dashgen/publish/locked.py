@@ -22,6 +22,7 @@ from dashgen.errors import DashgenError
 from dashgen.publish import dashboard
 from dashgen.publish.events import Action, PlannedDashboard, PublishEvent, PublishReport
 from dashgen.publish.lock import LockTimeout, PublishLock
+from dashgen.publish.stamped import checked_writes
 from dashgen.publish.writing import write
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class WriteLock:
         self.lock = PublishLock(session.backend)
         self.held = False
         self.unusable = False  # the token cannot use it here: writes go ahead without it
+        self.unchecked: set[str] = set()  # uids whose datasources are checked only if written
 
     def peek(self) -> None:
         """Before planning: a publisher holding the lock now is one this publish overlaps."""
@@ -103,6 +105,7 @@ def publish_locked(
             session.prepare(selected, create_folders=True)
             plans = list(session.each(selected, plan_one))
     writes = [p for p in plans if p.action in dashboard.WRITES]
+    writes = checked_writes(session, writes, lock.unchecked, record, lock.report.warnings)
     for planned in plans:
         if planned.action not in dashboard.WRITES:
             record(planned.event())

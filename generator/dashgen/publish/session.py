@@ -294,15 +294,16 @@ class OrgSession:
         with self._lock:
             return plan_batch(self, selected, with_documents=with_documents, pruning=prune)
 
-    def prepare(self, dashboards: Sequence[BuiltDashboard], *, create_folders: bool) -> None:
-        """Before a batch: search only for a large batch (on /apis one LIST that also reads
-        every dashboard and tells which folders exist), then ensure the folders not seen."""
+    def prepare(
+        self, dashboards: Sequence[BuiltDashboard], *, create_folders: bool, listed: bool = False
+    ) -> None:
+        """Search a large batch (/apis: a LIST of every object) unless ``listed``; folders."""
         assert self.backend is not None
-        self.backend.forget()
-        self.known_uids = None
-        if len(dashboards) >= SEARCH_MIN_DASHBOARDS:
+        if not listed:
+            self.backend.forget()
             try:
-                self.known_uids = self.prefetch.take("search", self.backend.existing_uids)
+                search, big = self.backend.existing_uids, len(dashboards) >= SEARCH_MIN_DASHBOARDS
+                self.known_uids = self.prefetch.take("search", search) if big else None
             except DashgenError:
                 self.known_uids = None  # only a shortcut: read every dashboard instead
         self._ensure_folders(dashboards, create=create_folders)

@@ -53,6 +53,19 @@ def _render(ctx: Context, caller: Caller, dashboard: Dashboard, version: str) ->
     return apis_objects.dashboard_object(ctx.state, dashboard, version, caller.namespace)
 
 
+def _written(
+    ctx: Context, caller: Caller, dashboard: Dashboard, write: apis_writes.Write, status: int
+) -> Response:
+    """A write's answer. A stored write's bytes come from, and fill, the per-revision
+    encoding a LIST serves (the same bytes ``_render`` would give): the LIST after a batch
+    of writes then encodes nothing again. A dry run's object is not stored: no cache."""
+    body = _render(ctx, caller, dashboard, write.version)
+    if write.dry_run:
+        return Response(status, body)
+    raw = apis_objects.encoded_dashboard(ctx.state, dashboard, write.version, caller.namespace)
+    return Response(status, body, headers={"Content-Type": "application/json"}, raw=raw)
+
+
 def _readable(ctx: Context, caller: Caller, name: str, verb: str = "get") -> Dashboard:
     apis_access.require_member(ctx, caller, DASHBOARD_KIND, verb)
     dashboard = ctx.state.dashboard(caller.org_id, name)
@@ -200,7 +213,7 @@ def post_dashboard(ctx: Context) -> Response:
         apis_validate.validate_basic(ctx.profile, name, written, ctx.state.min_refresh_interval)
         raise already_exists(DASHBOARD_KIND, name)
     created = apis_writes.create(ctx, write, written, name)
-    return Response(201, _render(ctx, caller, created, version))
+    return _written(ctx, caller, created, write, 201)
 
 
 def put_dashboard(ctx: Context) -> Response:
@@ -218,9 +231,9 @@ def put_dashboard(ctx: Context) -> Response:
         if written.resource_version:
             raise not_found(DASHBOARD_KIND, name)
         created = apis_writes.create(ctx, write, written, name)
-        return Response(201, _render(ctx, caller, created, version))
+        return _written(ctx, caller, created, write, 201)
     updated = apis_writes.update(ctx, write, written, existing)
-    return Response(200, _render(ctx, caller, updated, version))
+    return _written(ctx, caller, updated, write, 200)
 
 
 def delete_dashboard(ctx: Context) -> Response:
