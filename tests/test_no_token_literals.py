@@ -13,7 +13,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # A service-account token: glsa_ + 32 letters/digits + _ + 8 hex digits (Grafana's format);
 # any 16+ character body followed by an 8-hex checksum is close enough to be flagged.
-TOKEN_SHAPE = re.compile(r"glsa_[A-Za-z0-9]{16,}_[0-9A-Fa-f]{8}")
+# Legacy API keys (base64 of {"k":…}) and Grafana Cloud tokens (glc_ + base64 of {"o":…}),
+# in either case, with a body long enough to be a key rather than a mention of the prefix.
+TOKEN_SHAPE = re.compile(
+    r"glsa_[A-Za-z0-9]{16,}_[0-9A-Fa-f]{8}"
+    r"|(?i:eyJrIjoi[A-Za-z0-9+/=]{20,})"
+    r"|(?i:glc_eyJ[A-Za-z0-9+/=]{20,})"
+)
 
 
 def tracked_files() -> list[Path]:
@@ -41,3 +47,6 @@ def test_no_committed_file_holds_a_token_shaped_string() -> None:
 
 def test_the_check_sees_a_token_shaped_string() -> None:
     assert TOKEN_SHAPE.search("Bearer " + "_".join(("glsa", "A" * 32, "0badf00d")))
+    assert TOKEN_SHAPE.search("key " + "eyJr" + "IjoiT0tTcG1pUlY2RnVKZTFV")
+    assert TOKEN_SHAPE.search("GLC_" + "EYJVIJOIMTIZNDU2IIWIBII6")
+    assert not TOKEN_SHAPE.search("legacy `eyJrIjoi…` keys")

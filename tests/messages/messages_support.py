@@ -5,6 +5,7 @@ echoes of the request, redirects, a TLS server, a sub-path proxy in front of the
 
 from __future__ import annotations
 
+import base64
 import fnmatch
 import http.client
 import json
@@ -38,6 +39,20 @@ def fake_token(body: str, checksum: str) -> str:
     at run time: no file holds one that a secret scanner would take for a real token
     (``tests/test_no_token_literals.py`` keeps it so; ruff format joins split literals)."""
     return "_".join(("glsa", body, checksum))
+
+
+def fake_api_key(key: str, name: str = "fixture") -> str:
+    """A legacy API key of Grafana's shape (base64 of ``{"k":…,"n":…,"id":1}``, so it starts
+    ``eyJrIjoi``), encoded at run time for the same reason as ``fake_token``."""
+    payload = json.dumps({"k": key, "n": name, "id": 1}, separators=(",", ":"))
+    return base64.b64encode(payload.encode()).decode()
+
+
+def fake_cloud_token(org: str, name: str) -> str:
+    """A Grafana Cloud access-policy token's shape (``glc_`` + base64 of ``{"o":…,"n":…}``),
+    encoded at run time for the same reason as ``fake_token``."""
+    payload = json.dumps({"o": org, "n": name}, separators=(",", ":"))
+    return "glc_" + base64.b64encode(payload.encode()).decode()
 
 
 # Canary secrets: any of these (or a recognisable piece) in any output is a leak.

@@ -12,7 +12,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from messages_support import ORG, FakeServer, SeenRequest, as_json, fake_token, write_project
+from messages_support import (
+    ORG,
+    FakeServer,
+    SeenRequest,
+    as_json,
+    fake_api_key,
+    fake_cloud_token,
+    fake_token,
+    write_project,
+)
 
 from dashgen import secrets
 from dashgen.cli.output import RedactingStream
@@ -54,6 +63,11 @@ def test_basic_auth_header_echoed_back_is_scrubbed() -> None:
     assert "hunter22" not in redact("password=hunter22")
 
 
+# A legacy API key and a Grafana Cloud token, encoded at run time (no literal to flag).
+API_KEY = fake_api_key("OKSpmiRV6FuJe1Uh1l4VWtOYZck2FXn")
+CLOUD_TOKEN = fake_cloud_token("123456", "stack-123456-hm-write")
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -61,13 +75,13 @@ def test_basic_auth_header_echoed_back_is_scrubbed() -> None:
         "bearer 0123456789abcdef",
         "Basic YWRtaW46c2VjcmV0cGFzcw==",
         "token " + fake_token("AbCdEfGhIjKlMnOpQrStUvWxYz012345", "1a2b3c4d") + " leaked",
-        "key eyJrIjoiT0tTcG1pUlY2RnVKZTFVaDFsNFZXdE9ZWmNrMkZYbk",
-        "glc_eyJvIjoiMTIzNDU2IiwibiI6InN0YWNrLTEyMzQ1Ni1obS13cml0ZSJ9",
+        "key " + API_KEY,
+        CLOUD_TOKEN,
         # the shapes ignore case (redact looks for their literal parts first, ignoring it too)
         "AUTHORIZATION: BEARER ABC123DEF456GHI789",
         "bAsIc YWRtaW46c2VjcmV0cGFzcw==",
-        "key EYJRIJOIT0TTCG1PULY2RNVKZTFVAERSNFZXDE9ZWMNRMKZYBK",
-        "GLC_EYJVIJOIMTIZNDU2IIWIBII6INN0YWNRLTEYMZQ1NI1OBS13CML0ZSJ9",
+        "key " + API_KEY.upper(),
+        CLOUD_TOKEN.upper(),
     ],
 )
 def test_credentials_never_registered_are_scrubbed_by_shape(text: str) -> None:
