@@ -113,7 +113,7 @@ def check_batch(
 ) -> CheckedBatch:
     """Bind and check every dashboard of one batch (one ``GET /api/datasources`` at most)."""
     checked = CheckedBatch()
-    found = _all_references(session.config.output_dir, dashboards)
+    found = references_by_uid(session.config.output_dir, dashboards)
     if not any(found.values()):
         checked.ready.extend(dashboards)
         return checked
@@ -253,7 +253,7 @@ _lock = threading.Lock()
 _stored: dict[Path, dict[str, tuple[Reference, ...]]] = {}
 
 
-def _all_references(
+def references_by_uid(
     output_dir: Path, dashboards: Sequence[BuiltDashboard]
 ) -> dict[str, tuple[Reference, ...]]:
     """The references of each dashboard, by uid: from memory, from the file beside the
@@ -285,12 +285,4 @@ def _all_references(
         with _lock:
             snapshot = dict(stored)
         refs_store.save(output_dir, snapshot)
-
     return found
-
-
-def references_by_uid(
-    output_dir: Path, dashboards: Sequence[BuiltDashboard]
-) -> dict[str, tuple[Reference, ...]]:
-    """Each dashboard's references, by uid, without checking them (``_all_references``)."""
-    return _all_references(output_dir, dashboards)
