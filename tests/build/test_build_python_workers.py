@@ -155,7 +155,13 @@ def test_in_fresh_interpreters_when_threads_run(built: Project, a_thread_runs: N
     assert any(
         line.startswith("dashboards/exits.py:4: error: called os._exit(3)") for line in lines
     )
-    assert any(line.startswith("dashboards/loops.py:3: error: still running") for line in lines)
+    # line 2 or 3: see the note above test_source_past_the_time_limit_names_where_it_was
+    assert any(
+        line.startswith(
+            ("dashboards/loops.py:2: error: still", "dashboards/loops.py:3: error: still")
+        )
+        for line in lines
+    ), lines
     assert len(lines) == 2
 
 
