@@ -48,7 +48,7 @@ from dashgen.model.normalize import (
 from dashgen.model.schema import FolderResource, SourceModel, source_model
 from dashgen.model.v2 import normalize_v2, v2_title
 from dashgen.model.v2_validate import check_v2_uid, duplicate_element_keys, validate_v2
-from dashgen.model.validate import ERROR, Problem, validate
+from dashgen.model.validate import ERROR, WARNING, Problem, validate
 from dashgen.sources import (
     CACHE_FILES,
     JINJA,
@@ -114,6 +114,9 @@ def _compile_target(
         try:
             if loaded.error is not None:
                 raise loaded.error
+            if loaded.skipped is not None:
+                problems.append(Problem(WARNING, loaded.skipped, Path(source.rel), loaded.line))
+                continue
             model, line = _dashboard_model(loaded, source, ctx)
             if model is None:  # a folder resource: nothing to build, nothing wrong
                 continue

@@ -27,6 +27,7 @@ from dashgen.sources.kinds import (
     PYTHON,
     REGISTRY,
     VIEW_JSON,
+    YAML,
     Source,
     kind_of,
     relative_name,
@@ -48,6 +49,7 @@ class LoadedDocument:
     # JSON paths of the document → (file, line) where each is written, when the loader knows
     locate: Callable[[list[JsonPath]], dict[JsonPath, tuple[str, int]]] | None = None
     error: SourceError | None = None  # this document is bad (one item of a list): why
+    skipped: str | None = None  # nothing to build and nothing wrong, but worth a warning: why
 
 
 # Session key: files (path relative to the output dir → bytes) that loaders want written
@@ -86,6 +88,7 @@ __all__ = [
     "PER_ORG_KINDS",
     "PYTHON",
     "VIEW_JSON",
+    "YAML",
     "LoadContext",
     "LoadedDocument",
     "Source",

@@ -15,14 +15,17 @@ from dashgen.errors import SourceError
 PYTHON = "python"
 JINJA = "jinja"
 VIEW_JSON = "viewjson"
+YAML = "yaml"
 
 # (file name suffix, kind, loader module). Longest suffix first: "x.json.j2" is a
 # template, not View JSON. Modules are imported on first use, so a no-op build never
-# imports jinja2.
+# imports jinja2 (nor PyYAML).
 REGISTRY: tuple[tuple[str, str, str], ...] = (
     (".json.j2", JINJA, "dashgen.sources.jinja"),
     (".json", VIEW_JSON, "dashgen.sources.viewjson"),
     (".py", PYTHON, "dashgen.sources.python"),
+    (".yaml", YAML, "dashgen.sources.yamldoc"),
+    (".yml", YAML, "dashgen.sources.yamldoc"),
 )
 # Kinds whose output depends on the org (its vars); the others are loaded once per build.
 PER_ORG_KINDS = frozenset({JINJA})

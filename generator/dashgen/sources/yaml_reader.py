@@ -1,0 +1,194 @@
+"""YAML read as the JSON it encodes: the one YAML reader of the build and of ``import``.
+
+What gcx writes (``gcx resources pull -o yaml``, Go's sigs.k8s.io/yaml from JSON) and what
+a person writes by hand both read here, each document with the line of every value:
+
+- Only JSON's values. A key that is not a string (``on:``, ``1:``), ``.inf``/``.nan``, a
+  ``!!binary``/``!!set``/``!!timestamp`` or any other tag (``!!python/object`` included:
+  nothing is ever constructed but strings, numbers, booleans, null, lists and mappings)
+  is an error naming its line. A plain timestamp stays the string it is in JSON.
+- Aliases (``*name``) and merge keys (``<<``) are refused: gcx never writes them, and a
+  value shared between two places would be normalised twice (panel ids) in the build.
+- A key written twice in one mapping is an error (YAML forbids it; Go's yaml.v3 refuses it).
+- YAML 1.1 (PyYAML's) and 1.2 (yaml.v3's) read some plain scalars differently; a value is
+  never read otherwise than gcx and Grafana would: ``yes``/``no``/``on``/``off`` (booleans
+  in 1.1, strings in 1.2) and ``1:30`` / ``1_000`` (numbers in 1.1 only) are errors asking
+  for quotes; ``1e3``, ``1e-05`` and ``0o17`` are numbers, as in 1.2 (Go writes ``1e-05``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from dashgen.model.problem import JsonPath
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL = (f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null"))
+_SEQ, _MAP, _MERGE, _TIMESTAMP = (f"{_TAG}{t}" for t in ("seq", "map", "merge", "timestamp"))
+_SCALAR_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL})
+# YAML 1.2 core schema numbers that YAML 1.1 (PyYAML) leaves as strings.
+_FLOAT_12 = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_OCTAL_12 = re.compile(r"0o[0-7]+")
+
+
+class YamlProblem(ValueError):
+    """YAML that is no JSON document; ``line`` (1-based) is where, when known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, without timestamps (a date stays the string JSON has) and aliases."""
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise YamlProblem(
+                f"YAML alias *{event.anchor} is not read (a dashboard is JSON, which has none): "
+                "write the value out in full",
+                event.start_mark.line + 1,
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != _TIMESTAMP]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    value: Any  # JSON data (None for an empty document)
+    node: Node
+    index: int  # 1-based, among the file's documents
+    line: int  # where it starts
+
+    def lines(self, paths: list[JsonPath]) -> dict[JsonPath, int]:
+        """The line of each JSON path: of its key in a mapping, of the item in a list; a
+        path that is not there gets its deepest ancestor's line."""
+        return {tuple(path): _line_of(self.node, path) for path in paths}
+
+
+def read_documents(text: str) -> list[YamlDocument]:
+    """Every document of a YAML stream; ``YamlProblem`` naming the line of the first fault."""
+    loader = _Loader(text)
+    documents: list[YamlDocument] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            value = _value(node)
+            documents.append(YamlDocument(value, node, len(documents) + 1, _line(node)))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise YamlProblem(f"invalid YAML: {problem}", mark.line + 1 if mark else None) from None
+    except RecursionError:
+        raise YamlProblem(
+            "nests lists and mappings too deeply for dashgen to read (no Grafana dashboard "
+            "nests like this): flatten it"
+        ) from None
+    finally:
+        loader.dispose()
+    return documents
+
+
+def _line(node: Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _value(node: Node) -> Any:
+    if isinstance(node, ScalarNode):
+        return _scalar(node)
+    if isinstance(node, SequenceNode):
+        if node.tag != _SEQ:
+            raise _tag_problem(node)
+        return [_value(item) for item in node.value]
+    if not isinstance(node, MappingNode) or node.tag != _MAP:
+        raise _tag_problem(node)
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE:
+            raise YamlProblem(
+                "YAML merge keys (<<) are not read (JSON has none): write the keys out",
+                _line(key_node),
+            )
+        key = _scalar(key_node) if isinstance(key_node, ScalarNode) else None
+        if not isinstance(key, str):
+            shown = repr(key) if isinstance(key_node, ScalarNode) else "a list or mapping"
+            raise YamlProblem(
+                f"key {shown} is not a string (JSON's keys are): quote it", _line(key_node)
+            )
+        if key in result:
+            raise YamlProblem(
+                f"key {key!r} is written twice in this mapping (YAML forbids it; the second "
+                "would replace the first): keep one",
+                _line(key_node),
+            )
+        result[key] = _value(value_node)
+    return result
+
+
+def _scalar(node: ScalarNode) -> Any:
+    tag, text = node.tag, node.value
+    if tag not in _SCALAR_TAGS:
+        raise _tag_problem(node)
+    if node.style is None:  # plain: what YAML 1.1 and 1.2 may read differently
+        if tag == _BOOL and text.lower() not in ("true", "false"):
+            raise _ambiguous(node, "a boolean in YAML 1.1, a string in YAML 1.2", "true/false")
+        if tag in (_INT, _FLOAT) and (":" in text or "_" in text):
+            raise _ambiguous(node, "a number in YAML 1.1, a string in YAML 1.2", "the number")
+        if tag == _STR and _FLOAT_12.fullmatch(text):
+            return float(text)
+        if tag == _STR and _OCTAL_12.fullmatch(text):
+            return int(text[2:], 8)
+    value = _Loader.yaml_constructors[tag](_CONSTRUCTOR, node)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise YamlProblem(f"{text} is not a JSON number: write a finite number", _line(node))
+    return value
+
+
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def _ambiguous(node: ScalarNode, how: str, instead: str) -> YamlProblem:
+    return YamlProblem(
+        f"{node.value} is {how} (readers of Grafana files disagree on it): quote it "
+        f"('{node.value}') for the string, or write {instead} without quotes",
+        _line(node),
+    )
+
+
+def _tag_problem(node: Node) -> YamlProblem:
+    return YamlProblem(
+        f"the YAML tag {node.tag.replace(_TAG, '!!')} is not read (a dashboard holds only "
+        "JSON values: strings, numbers, booleans, null, lists and mappings): remove it",
+        _line(node),
+    )
+
+
+def _line_of(node: Node, path: JsonPath) -> int:
+    line = _line(node)
+    for part in path:
+        if isinstance(node, MappingNode):
+            found = next(((k, v) for k, v in node.value if k.value == part), None)
+            if found is None:
+                break
+            line, node = _line(found[0]), found[1]
+        elif isinstance(node, SequenceNode) and isinstance(part, int):
+            if not 0 <= part < len(node.value):
+                break
+            node = node.value[part]
+            line = _line(node)
+        else:
+            break
+    return line
