@@ -2,8 +2,8 @@
 resource envelopes, and the folder files beside them.
 
 - YAML (``gcx resources pull -o yaml``; Git Sync reads it too) is read as the JSON it
-  encodes: one document per file (gcx writes one resource per file), only JSON's values
-  (YAML timestamps stay strings, a non-string key is an error naming its line).
+  encodes, by the build's reader (``dashgen.sources.yaml_reader``): one document per file
+  (gcx writes one resource per file), only JSON's values, errors naming the line.
 - The Grafana folder an imported dashboard lives in: the ``grafana.app/folder`` annotation
   (gcx), its title from gcx's folder file (``<root>/folders.<v>.folder.grafana.app/<uid>
   .json``) when it is there; else, in a Git Sync checkout, the ``_folder.json`` of the
@@ -14,29 +14,17 @@ resource envelopes, and the folder files beside them.
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
-import yaml
 
 from dashgen.adopt.messages import AdoptError
-from dashgen.model.resources import FOLDER_ANNOTATION, FOLDER_GROUP
+from dashgen.model.resources import FOLDER_GROUP, ResourceError, folder_annotation, is_resource
+from dashgen.sources.yaml_reader import YamlProblem, read_documents
 
 YAML_SUFFIXES = (".yaml", ".yml")
 GIT_SYNC_FOLDER_FILE = "_folder.json"
-_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
-
-
-class _JsonLoader(yaml.SafeLoader):
-    """YAML's safe loader without timestamps: a date stays the string it is in JSON."""
-
-
-_JsonLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != _TIMESTAMP_TAG]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 def is_yaml(path: Path) -> bool:
@@ -44,44 +32,31 @@ def is_yaml(path: Path) -> bool:
 
 
 def read_yaml(path: Path, data: bytes) -> Any:
-    """The one document of a YAML file, as JSON values; ``AdoptError`` naming the line."""
+    """The one document of a YAML file, as JSON values (the build's YAML reader,
+    ``dashgen.sources.yaml_reader``); ``AdoptError`` naming the line."""
     try:
-        documents = [d for d in yaml.load_all(data, Loader=_JsonLoader) if d is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        line = mark.line + 1 if mark is not None else None
-        raise AdoptError(str(path), f"invalid YAML: {problem}", line) from None
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise AdoptError(str(path), "is not UTF-8 text: save it as UTF-8", line) from None
+    try:
+        documents = [d.value for d in read_documents(text) if d.value is not None]
+    except YamlProblem as problem:
+        raise AdoptError(str(path), problem.message, problem.line) from None
     if len(documents) != 1:
         raise AdoptError(
             str(path),
             f"holds {len(documents)} YAML documents; import takes one dashboard per file "
             "(as gcx writes them): split it",
         )
-    _check_json(documents[0], str(path))
     return documents[0]
-
-
-def _check_json(value: Any, origin: str, where: str = "") -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise AdoptError(
-                    origin, f"key {key!r} under {where or 'the top'} is not a string (JSON's are)"
-                )
-            _check_json(item, origin, f"{where}.{key}" if where else key)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _check_json(item, origin, f"{where}[{index}]")
-    elif isinstance(value, datetime.date | bytes | set):
-        raise AdoptError(origin, f"{where or 'the document'} is not a JSON value: quote it")
 
 
 def folder_of_file(path: Path, document: Any) -> tuple[str, str] | None:
     """(title, uid) of the Grafana folder a gcx or Git Sync file says its dashboard is in;
     the title is "" when no folder file tells it."""
     uid = _annotation(document)
-    if uid:
+    if uid is not None:
         return _gcx_folder_title(path, uid), uid
     folder_file = path.parent / GIT_SYNC_FOLDER_FILE
     if path.name != GIT_SYNC_FOLDER_FILE and folder_file.is_file():
@@ -92,10 +67,14 @@ def folder_of_file(path: Path, document: Any) -> tuple[str, str] | None:
 
 
 def _annotation(document: Any) -> str | None:
-    metadata = document.get("metadata") if isinstance(document, dict) else None
-    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
-    found = annotations.get(FOLDER_ANNOTATION) if isinstance(annotations, dict) else None
-    return found if isinstance(found, str) and found else None
+    """The folder uid a resource's annotation names (the build's reading of it); a bad one
+    is None here: importing the document refuses it, naming the line."""
+    if not is_resource(document):
+        return None
+    try:
+        return folder_annotation(document)
+    except ResourceError:
+        return None
 
 
 def _gcx_folder_title(path: Path, uid: str) -> str:

@@ -94,7 +94,7 @@ def open_resource(doc: dict[str, Any]) -> DashboardResource:
             f"spec must be an object (the dashboard), got {_kind_of(spec)}",
             ("spec",) if "spec" in doc else (),
         )
-    resource = DashboardResource(api_version, version, _name(doc), _folder(doc), spec)
+    resource = DashboardResource(api_version, version, _name(doc), folder_annotation(doc), spec)
     _check_shape(resource)
     return resource
 
@@ -132,7 +132,9 @@ def _name(doc: dict[str, Any]) -> str | None:
     return name.strip()
 
 
-def _folder(doc: dict[str, Any]) -> str | None:
+def folder_annotation(doc: dict[str, Any]) -> str | None:
+    """The folder uid of the ``grafana.app/folder`` annotation (None: absent or "", the
+    General folder); ``ResourceError`` when it is no string."""
     metadata = doc.get("metadata")
     annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
     if annotations is None:
