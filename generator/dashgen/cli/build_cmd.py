@@ -54,11 +54,12 @@ def build(
     convert_legacy_rows: bool | None,
     output_format: str,
 ) -> None:
-    """Compile Python, Jinja2 and View JSON sources into Grafana dashboard JSON.
+    """Compile Python, Jinja2, View JSON and YAML sources into Grafana dashboard JSON.
 
     \b
     Sources (under dashboards/): *.py defining `dashboard` or `dashboards`,
-    *.json.j2 templates (rendered once per org), and *.json View JSON.
+    *.json.j2 templates (rendered once per org), *.json View JSON, and
+    *.yaml/*.yml (resource files as gcx pulls them; one dashboard per document).
     Output: build/<org>/<uid>.json for each org in the config (build/_default/
     when none is declared) and build/manifest.json listing every dashboard.
 
