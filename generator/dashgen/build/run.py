@@ -309,6 +309,7 @@ class Run:
             stale |= {
                 str(d.path) for d in self.builder.manifest.values() if d.org not in self.target_orgs
             }
+        wanted: set[str] | None = None  # a full build: every output of the target orgs
         if self.changed is None:
             wanted = {
                 output_path(self.out, k[0], d.uid) for k, ds in dashboards.items() for d in ds
@@ -319,7 +320,7 @@ class Run:
         removed = sorted(Path(path) for path in stale if os.path.isfile(path))
         for path in removed:
             commit.delete(os.path.relpath(path, self.out))
-        manifest = self._new_manifest(replaced, compiled, dashboards)
+        manifest = self._new_manifest(replaced, compiled, dashboards, full=wanted is not None)
         if manifest is not None:
             commit.write(MANIFEST_NAME, manifest_bytes(manifest.values()))
         records = self.cache.records_after(replaced, compiled)
@@ -342,13 +343,22 @@ class Run:
             self.builder.manifest = manifest
         return removed
 
+    def _orphan(self, key: tuple[str, str], org: str, built: set[tuple[str, str]] | None) -> bool:
+        """Whether a manifest entry lists an output this build removes (or never had)."""
+        if org not in self.target_orgs:
+            return self.builder.requested_orgs is None  # an org no longer built
+        return built is not None and key not in built
+
     def _new_manifest(
         self,
         replaced: set[Key],
         compiled: dict[Key, CompiledSource],
         dashboards: dict[Key, list[CompiledDashboard]],
+        *,
+        full: bool,
     ) -> dict[tuple[str, str], BuiltDashboard] | None:
-        """The manifest after this build; None when the file already holds it."""
+        """The manifest after this build (None: the file holds it). A ``full`` build keeps
+        only the files of ``dashboards`` in the target orgs' folders: it lists just those."""
         builder = self.builder
         manifest_file = os.path.join(self.out, MANIFEST_NAME)
         if not self.cache_trusted or not os.path.isfile(manifest_file):
@@ -372,6 +382,14 @@ class Run:
                 for dashboard in outcome.dashboards:
                     manifest[(key[0], dashboard.uid)] = self.entries.of(key, dashboard)
             changed = bool(replaced)
+            # Entries no record accounts for (kept by an --org build after the cache reset)
+            built = (
+                {(key[0], d.uid) for key, ds in dashboards.items() for d in ds} if full else None
+            )
+            orphans = [key for key, d in manifest.items() if self._orphan(key, d.org, built)]
+            for key in orphans:
+                del manifest[key]
+            changed = changed or bool(orphans)
         if not changed and os.path.isfile(manifest_file):
             return None
         data = manifest_bytes(manifest.values())
