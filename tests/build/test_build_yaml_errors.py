@@ -3,12 +3,17 @@ naming the file and the line, exit 1, no traceback, nothing written."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from build_support import Project, assert_no_traceback, line_of
 from test_build_resource_files import SPEC, pulled
+
+from dashgen.sources import yaml_reader
 
 GOOD = yaml.safe_dump(pulled(SPEC, name="good"), sort_keys=False)
 
@@ -99,3 +104,30 @@ def test_a_panel_problem_points_at_its_yaml_line(project: Project) -> None:
     result = project.cli("build")
     text = path.read_text()
     assert f"dashboards/wide.yaml:{line_of(text, 'w: 30')}:" in result.output, result.output
+
+
+def test_without_libyaml_the_python_reader_reads_and_refuses_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PyYAML without its C extension falls back to its Python parser: same values, same
+    errors on the same lines."""
+    monkeypatch.delattr(yaml, "CSafeLoader")
+    spec = importlib.util.spec_from_file_location("yaml_reader_python", yaml_reader.__file__)
+    assert spec is not None and spec.loader is not None
+    python_reader = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, python_reader)  # dataclasses look it up
+    spec.loader.exec_module(python_reader)
+    assert python_reader._Loader.__mro__[1] is yaml.SafeLoader
+
+    def outcome(module: Any, text: str) -> tuple[Any, ...]:
+        try:
+            return tuple(d.value for d in module.read_documents(text))
+        except module.YamlProblem as problem:
+            if problem.message.startswith("invalid YAML: "):  # the parsers word it apart
+                return ("invalid YAML", problem.line)
+            return (problem.message, problem.line)
+
+    texts = [text for text, _, _ in FAULTS.values()]
+    texts += [GOOD, "a: 1e-05\nb: 0o17\nc: 2026-01-01\nd: 'yes'\n---\n- x\n"]
+    for text in texts:
+        assert outcome(python_reader, text) == outcome(yaml_reader, text), text

@@ -55,6 +55,7 @@ from dashgen.sources import (
     PER_ORG_KINDS,
     PYTHON,
     VIEW_JSON,
+    YAML,
     LoadContext,
     LoadedDocument,
     Source,
@@ -234,10 +235,12 @@ def _ignore(index: int, results: list[CompiledSource]) -> None:
 
 
 def _preload(kinds: set[str]) -> None:
-    """Import what the workers will need (grafanalib, the Jinja loader and jinja2) once
+    """Import what the workers will need (grafanalib, the Jinja loader and jinja2, PyYAML) once
     before forking them, instead of once in every worker."""
     if JINJA in kinds:
-        import dashgen.sources.jinja  # noqa: F401
+        import dashgen.sources.jinja
+    if YAML in kinds:
+        import dashgen.sources.yamldoc  # noqa: F401
     if PYTHON in kinds:
         try:
             import grafanalib.core  # noqa: F401
