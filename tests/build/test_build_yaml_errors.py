@@ -28,6 +28,7 @@ FAULTS = {
     "on as a key": ("title: A\non: true\n", "on: true", "on is a boolean in YAML 1.1"),
     "yes": ("title: A\neditable: yes\n", "editable: yes", "yes is a boolean in YAML 1.1"),
     "sexagesimal": ("title: A\nrefresh: 1:30\n", "refresh: 1:30", "1:30 is a number in YAML 1.1"),
+    "octal": ("title: A\nversion: 010\n", "version: 010", "010 is octal in YAML 1.1"),
     "binary": ("title: !!binary aGVsbG8=\n", "title:", "the YAML tag !!binary is not read"),
     "timestamp tag": ("title: A\nt: !!timestamp 2026-01-01\n", "t: !!", "the YAML tag !!timestamp"),
     "infinity": ("title: A\nmax: .inf\n", "max: .inf", ".inf is not a JSON number"),

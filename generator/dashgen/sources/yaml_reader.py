@@ -10,10 +10,11 @@ a person writes by hand both read here, each document with the line of every val
 - Aliases (``*name``) and merge keys (``<<``) are refused: gcx never writes them, and a
   value shared between two places would be normalised twice (panel ids) in the build.
 - A key written twice in one mapping is an error (YAML forbids it; Go's yaml.v3 refuses it).
-- YAML 1.1 (PyYAML's) and 1.2 (yaml.v3's) read some plain scalars differently; a value is
-  never read otherwise than gcx and Grafana would: ``yes``/``no``/``on``/``off`` (booleans
-  in 1.1, strings in 1.2) and ``1:30`` / ``1_000`` (numbers in 1.1 only) are errors asking
-  for quotes; ``1e3``, ``1e-05`` and ``0o17`` are numbers, as in 1.2 (Go writes ``1e-05``).
+- YAML 1.1 (PyYAML's) and 1.2 (Go's yaml.v3) read some plain scalars apart; where they
+  disagree, dashgen refuses rather than guesses: ``yes``/``no``/``on``/``off`` (booleans in
+  1.1, strings in 1.2), ``1:30`` / ``1_000`` (numbers in 1.1 only) and ``010`` (8 in 1.1,
+  10 in 1.2) are errors asking for quotes. ``1e3``, ``1e-05`` (how Go writes small floats)
+  and ``0o17`` are numbers, as in 1.2.
 
 libyaml's parser and composer are used when PyYAML has them (a tenth of the Python ones'
 time); only this module imports PyYAML, and only a YAML source (or ``import``) imports it.
@@ -38,6 +39,7 @@ _SCALAR_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL})
 # YAML 1.2 core schema numbers that YAML 1.1 (PyYAML) leaves as strings.
 _FLOAT_12 = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _OCTAL_12 = re.compile(r"0o[0-7]+")
+_OCTAL_11 = re.compile(r"[-+]?0[0-7_]+")  # 1.1: octal; 1.2: decimal
 
 
 class YamlProblem(ValueError):
@@ -159,6 +161,8 @@ def _scalar(node: ScalarNode) -> Any:
             raise _ambiguous(node, "a boolean in YAML 1.1, a string in YAML 1.2", "true/false")
         if tag in (_INT, _FLOAT) and (":" in text or "_" in text):
             raise _ambiguous(node, "a number in YAML 1.1, a string in YAML 1.2", "the number")
+        if tag == _INT and _OCTAL_11.fullmatch(text):
+            raise _ambiguous(node, "octal in YAML 1.1, decimal in YAML 1.2", "the number")
         if tag == _STR and _FLOAT_12.fullmatch(text):
             return float(text)
         if tag == _STR and _OCTAL_12.fullmatch(text):
