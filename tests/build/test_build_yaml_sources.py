@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
+import re
 import subprocess
 import sys
 import textwrap
@@ -219,25 +219,29 @@ def test_a_no_op_build_does_not_import_pyyaml(project: Project) -> None:
 
 
 @pytest.mark.corpus
-def test_corpus_resource_files_in_yaml_build_their_json_bytes(
-    corpus_dir: Path, tmp_path: Path
-) -> None:
+def test_corpus_dashboards_in_yaml_build_their_json_bytes(corpus_dir: Path, tmp_path: Path) -> None:
+    """Every corpus file that builds, as it is and (View JSON) wrapped as a v1 resource the
+    way gcx pulls it: the YAML of the same document builds the same bytes as its JSON."""
     with (corpus_dir / "MANIFEST.tsv").open() as handle:
-        rows = [r for r in csv.DictReader(handle, delimiter="\t") if "resource" in r["form"]]
-    assert rows, "the corpus has resource files"
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    builds = [r for r in rows if "__inputs=0" in r["form"] or "resource" in r["form"]]
+    builds += [r for r in rows if r["form"] in ("view", "export(__requires only)")]
+    assert any("resource" in r["form"] for r in builds), "the corpus has resource files"
     json_project, yaml_project = Project(tmp_path / "json"), Project(tmp_path / "yaml")
     for project in (json_project, yaml_project):
         project.write("dashgen.toml", "")
-    for row in rows:
-        source = corpus_dir / "dashboards" / row["file"]
-        target = json_project.root / "dashboards" / row["file"]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source, target)
-        yaml_project.write(
-            f"dashboards/{row['file'].removesuffix('.json')}.yaml",
-            as_yaml(json.loads(source.read_text())),
-        )
+    for row in builds:
+        document = json.loads((corpus_dir / "dashboards" / row["file"]).read_text())
+        stem = row["file"].removesuffix(".json")
+        documents = {stem: document}
+        if row["form"] == "view":
+            name = re.sub(r"[^a-z0-9]+", "-", f"res-{stem}".lower())[:40].strip("-")
+            documents[f"{stem}-resource"] = pulled({**document, "uid": name}, name=name)
+        for name, value in documents.items():
+            json_project.write(f"dashboards/{name}.json", json.dumps(value, indent=2))
+            yaml_project.write(f"dashboards/{name}.yaml", as_yaml(value))
     for project in (json_project, yaml_project):
         result = project.cli("build")
         assert result.exit_code == 0, result.output
     same_build(json_project, yaml_project)
+    assert len(manifest_entries(yaml_project)) > len(builds)

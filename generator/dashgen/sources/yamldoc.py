@@ -6,6 +6,8 @@ JSON (``dashgen.model.forms``, ``dashgen.model.resources``), so a resource build
 bytes of the same resource as ``.json``, a ``kind: Folder`` is skipped, other kinds and
 non-dashboards are refused with the same sentences. What is YAML's own:
 
+- a document without a uid gets the one its ``.json`` twin would (derived from the path
+  with ``.json`` for ``.yaml``): turning a file from one format into the other keeps it;
 - several documents (``---``) are several dashboards, each named by its uid (a resource's
   ``metadata.name``); one without a uid gets one derived from ``<path>#<n>``, n its place
   among the file's documents. Empty documents are nothing.
@@ -65,7 +67,8 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
 
 def _loaded(document: YamlDocument, source: Source, many: bool) -> LoadedDocument:
     label = f"document {document.index}" if many else None
-    name = f"{source.name}#{document.index}" if many else source.name
+    stem = source.name.removesuffix(".yaml").removesuffix(".yml")
+    name = f"{stem}.json#{document.index}" if many else f"{stem}.json"  # x.json's uid
 
     def locate(pointers: list[JsonPath]) -> dict[JsonPath, tuple[str, int]]:
         return {p: (source.rel, line) for p, line in document.lines(pointers).items()}
