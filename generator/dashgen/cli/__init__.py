@@ -35,7 +35,7 @@ COMMAND_MODULES: dict[str, str] = {
 # so that listing the commands imports none of them (tests/test_startup.py checks they agree).
 COMMAND_SUMMARIES: dict[str, str] = {
     "bootstrap": "Create org NAME, mint and store its token, and check the token works.",
-    "build": "Compile Python, Jinja2 and View JSON sources into Grafana dashboard JSON.",
+    "build": "Compile Python, Jinja2, View JSON and YAML sources into Grafana dashboard JSON.",
     "diff": "Show what publish would change, dashboard by dashboard (exit 1 when anything would).",
     "export": "Write the build as resource files for gcx or Git Sync (building first if stale).",
     "import": "Turn dashboard JSON files into sources, proven to build back to the same dashboard.",
