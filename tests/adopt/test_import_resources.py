@@ -257,6 +257,18 @@ def test_a_uid_disagreement_names_the_line(ops: Project) -> None:
     assert f"svc.json:{line}: spec.uid 'other' disagrees with metadata.name 'svc'" in run.stderr
 
 
+def test_a_uid_disagreement_in_yaml_names_the_line_too(ops: Project) -> None:
+    document = v1_resource()
+    document["spec"]["uid"] = "other"
+    text = yaml.safe_dump(document, sort_keys=False)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.strip() == "uid: other")
+
+    run = ops.dashgen("import", str(ops.write("in/svc.yaml", text)))
+
+    assert run.code == 1
+    assert f"svc.yaml:{line}: spec.uid 'other' disagrees with metadata.name 'svc'" in run.stderr
+
+
 def test_export_then_import_gives_the_same_build(ops: Project, tmp_path: Path) -> None:
     """gcx files written by `dashgen export`, imported into a new project, build the same."""
     ops.config(f'[orgs.{ORG}]\n[orgs.{ORG}.folders]\n"team-a" = {{ title = "Team A" }}\n')

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from dashgen.adopt.documents import read_document
+from dashgen.adopt.documents import json_locator, read_document
 from dashgen.adopt.importer import FORMATS, AdoptOptions, AdoptReport, Incoming, adopt
 from dashgen.adopt.messages import AdoptError
 from dashgen.adopt.pull import PullError, Selection, pull
-from dashgen.adopt.resource_files import folder_of_file, is_yaml
+from dashgen.adopt.resource_files import folder_of_file, is_yaml, yaml_locator
 from dashgen.config import Config
 from dashgen.model.resources import FOLDER_GROUP
 
@@ -50,14 +50,14 @@ def import_files(config: Config, files: Sequence[Path], options: AdoptOptions) -
         if _is_folder(document):  # gcx and Git Sync keep folders as files beside dashboards
             skipped.append(f"{path}: a Folder resource (no dashboard; it names a folder)")
             continue
-        text = None if is_yaml(path) else path.read_text(encoding="utf-8", errors="replace")
+        text = path.read_text(encoding="utf-8", errors="replace")
         incoming.append(
             Incoming(
                 origin=str(path),
                 document=document,
                 stem=_stem(path),
                 folder=folder_of_file(path, document),
-                text=text,
+                locate=yaml_locator(text) if is_yaml(path) else json_locator(text),
             )
         )
     report = adopt(config, incoming, options, options.to or config.sources_dir)

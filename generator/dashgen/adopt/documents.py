@@ -36,7 +36,7 @@ from typing import Any
 import orjson
 
 from dashgen.adopt.messages import AdoptError, missing_inputs_text
-from dashgen.adopt.resource_files import is_yaml, read_yaml
+from dashgen.adopt.resource_files import Locator, is_yaml, read_yaml
 from dashgen.model.forms import (
     Form,
     convert_export,
@@ -122,16 +122,16 @@ def adoptable(
     inline_library_panels: bool = False,
     upgrade_rows: bool = False,
     library: LibraryLookup | None = None,
-    text: str | None = None,
+    locate: Locator | None = None,
 ) -> Adoptable:
     """The dashboard model ``doc`` holds, converted as asked; ``AdoptError`` when it has none.
-    ``text``: the file's JSON, for the line of a resource file's mistake."""
+    ``locate``: the line of a JSON path in the file, for the line of a resource's mistake."""
     if is_resource(doc):
-        resource = _open(doc, origin, text)
+        resource = _open(doc, origin, locate)
         if resource.is_v2:
             return _v2(resource, origin, inline_library_panels)
         found = adoptable(
-            _v1_spec(resource, origin, text),
+            _v1_spec(resource, origin, locate),
             origin,
             values=values,
             inline_library_panels=inline_library_panels,
@@ -171,7 +171,7 @@ def adoptable(
     return Adoptable(origin, dashboard, form, notes, plugins)
 
 
-def _open(doc: dict[str, Any], origin: str, text: str | None) -> DashboardResource:
+def _open(doc: dict[str, Any], origin: str, locate: Locator | None) -> DashboardResource:
     try:
         return open_resource(doc)
     except FolderResource:
@@ -182,20 +182,23 @@ def _open(doc: dict[str, Any], origin: str, text: str | None) -> DashboardResour
             "beside _folder.json), whose folder it names",
         ) from None
     except ResourceError as error:
-        raise AdoptError(origin, str(error), _line(text, error.pointer)) from None
+        raise AdoptError(origin, str(error), _line(locate, error.pointer)) from None
 
 
-def _v1_spec(resource: DashboardResource, origin: str, text: str | None) -> dict[str, Any]:
+def _v1_spec(resource: DashboardResource, origin: str, locate: Locator | None) -> dict[str, Any]:
     try:
         return v1_spec(resource)
     except ResourceError as error:
-        raise AdoptError(origin, str(error), _line(text, error.pointer)) from None
+        raise AdoptError(origin, str(error), _line(locate, error.pointer)) from None
 
 
-def _line(text: str | None, pointer: JsonPath) -> int | None:
-    if text is None or not pointer:
-        return None
-    return json_lines(text, [pointer]).get(tuple(pointer))
+def _line(locate: Locator | None, pointer: JsonPath) -> int | None:
+    return locate(pointer) if locate is not None and pointer else None
+
+
+def json_locator(text: str) -> Locator:
+    """The line of a JSON path in JSON text."""
+    return lambda pointer: json_lines(text, [pointer]).get(tuple(pointer))
 
 
 def _v2(resource: DashboardResource, origin: str, inline: bool) -> Adoptable:

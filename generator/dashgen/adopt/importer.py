@@ -24,6 +24,7 @@ from dashgen.adopt.datasources import DatasourceVariable, VariableNames, templat
 from dashgen.adopt.documents import Adoptable, LibraryLookup, adoptable
 from dashgen.adopt.messages import AdoptError
 from dashgen.adopt.python_source import python_module
+from dashgen.adopt.resource_files import Locator
 from dashgen.adopt.text import jinja_template, view_json
 from dashgen.adopt.verify import built_from_text, first_difference
 from dashgen.build import read_manifest
@@ -71,7 +72,7 @@ class Incoming:
     folder: tuple[str, str | None] | None = None  # (title, uid) it lives in; "" = General
     previous: str | None = None  # the source name an earlier pull wrote for it
     described: str | None = None  # where it came from, for the source's header
-    text: str | None = None  # the file's JSON text (for the line of a mistake)
+    locate: Locator | None = None  # the line of a JSON path in the file (for a mistake)
 
 
 @dataclass
@@ -164,7 +165,7 @@ class _Run:
             inline_library_panels=self.options.inline_library_panels,
             upgrade_rows=upgrade,
             library=item.library,
-            text=item.text,
+            locate=item.locate,
         )
         if item.folder is None and found.folder_uid:
             item = dataclasses.replace(item, folder=("", found.folder_uid))

@@ -14,17 +14,21 @@ resource envelopes, and the folder files beside them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from dashgen.adopt.messages import AdoptError
+from dashgen.model.problem import JsonPath
 from dashgen.model.resources import FOLDER_GROUP, ResourceError, folder_annotation, is_resource
 from dashgen.sources.yaml_reader import YamlProblem, read_documents
 
 YAML_SUFFIXES = (".yaml", ".yml")
 GIT_SYNC_FOLDER_FILE = "_folder.json"
+
+Locator = Callable[[JsonPath], int | None]  # the line a JSON path is written on in a file
 
 
 def is_yaml(path: Path) -> bool:
@@ -50,6 +54,19 @@ def read_yaml(path: Path, data: bytes) -> Any:
             "(as gcx writes them): split it",
         )
     return documents[0]
+
+
+def yaml_locator(text: str) -> Locator:
+    """The line of a JSON path in the one document of YAML text (read again: errors only)."""
+
+    def locate(pointer: JsonPath) -> int | None:
+        try:
+            documents = [d for d in read_documents(text) if d.value is not None]
+        except YamlProblem:
+            return None
+        return documents[0].lines([pointer])[tuple(pointer)] if len(documents) == 1 else None
+
+    return locate
 
 
 def folder_of_file(path: Path, document: Any) -> tuple[str, str] | None:
