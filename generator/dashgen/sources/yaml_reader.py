@@ -39,6 +39,7 @@ _SCALAR_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL})
 # YAML 1.2 core schema numbers that YAML 1.1 (PyYAML) leaves as strings.
 _FLOAT_12 = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _OCTAL_12 = re.compile(r"0o[0-7]+")
+_NUMBER_START = frozenset("0123456789+-.")
 _OCTAL_11 = re.compile(r"[-+]?0[0-7_]+")  # 1.1: octal; 1.2: decimal
 
 
@@ -154,6 +155,13 @@ class _Values:
 
 def _scalar(node: ScalarNode) -> Any:
     tag, text = node.tag, node.value
+    if tag == _STR:  # most scalars: the text itself, unless YAML 1.2 reads a number there
+        if not node.style and text[:1] in _NUMBER_START:
+            if _FLOAT_12.fullmatch(text):
+                return float(text)
+            if _OCTAL_12.fullmatch(text):
+                return int(text[2:], 8)
+        return text
     if tag not in _SCALAR_TAGS:
         raise _tag_problem(node)
     if not node.style:  # plain (None, or "" from libyaml): what YAML 1.1 and 1.2 read apart
@@ -163,10 +171,6 @@ def _scalar(node: ScalarNode) -> Any:
             raise _ambiguous(node, "a number in YAML 1.1, a string in YAML 1.2", "the number")
         if tag == _INT and _OCTAL_11.fullmatch(text):
             raise _ambiguous(node, "octal in YAML 1.1, decimal in YAML 1.2", "the number")
-        if tag == _STR and _FLOAT_12.fullmatch(text):
-            return float(text)
-        if tag == _STR and _OCTAL_12.fullmatch(text):
-            return int(text[2:], 8)
     value = _Loader.yaml_constructors[tag](_CONSTRUCTOR, node)
     if isinstance(value, float) and not math.isfinite(value):
         raise YamlProblem(f"{text} is not a JSON number: write a finite number", _line(node))
