@@ -77,7 +77,8 @@ def compile_source(
     """One source for each target. Jinja renders per org; a Python source is loaded once and
     shared unless it read ``dashgen.context`` (then once per org). ``guard`` wraps each
     org's compile (a worker's watchdog)."""
-    source_hash = hashlib.sha256(read_bytes(source.path) or b"").hexdigest()
+    data = read_bytes(source.path)  # hashed, then given to the loader: read once
+    source_hash = hashlib.sha256(data or b"").hexdigest()
     results: list[CompiledSource] = []
     shared: CompiledSource | None = None
     uses_org = source.kind in PER_ORG_KINDS
@@ -85,7 +86,7 @@ def compile_source(
         if shared is not None and not uses_org:
             results.append(shared)
             continue
-        ctx = LoadContext(config, target.org, target.variables, session=session)
+        ctx = LoadContext(config, target.org, target.variables, session=session, source_bytes=data)
         with guard():
             dashboards, problems = _compile_target(source, ctx)
         uses_org = uses_org or ctx.uses_org

@@ -36,6 +36,7 @@ from dashgen.build.problems import commit_problem, duplicate_uids, unwritable_ou
 from dashgen.build.result import BuildResult
 from dashgen.model.validate import ERROR, Problem
 from dashgen.sources import PYTHON, Source, apply_changes, discover, selector
+from dashgen.sources.cache_pack import files_to_write
 from dashgen.sources.discovery import missing_sources_dir
 
 if TYPE_CHECKING:
@@ -146,13 +147,15 @@ class Run:
         file_hash = self._hash(source.path)
         if known is not None and known[0] == file_hash:
             return known[1]
-        data = read_bytes(source.path)
-        if data is None:
-            return True  # unreadable: compiled as a source, so that its loader says why
-        text = data.decode("utf-8", errors="replace")
-        from dashgen.sources.python import is_source  # the Python loader, only when needed
+        from dashgen.sources.python import GRAFANALIB_SUFFIX, is_source  # only when needed
 
-        verdict = is_source(source.path, text)
+        if source.path.name.endswith(GRAFANALIB_SUFFIX):
+            verdict = True  # a source by its name alone: no need to read it again
+        else:
+            data = read_bytes(source.path)
+            if data is None:
+                return True  # unreadable: compiled as a source, so that its loader says why
+            verdict = is_source(source.path, data.decode("utf-8", errors="replace"))
         self.cache.python_kinds[source.rel] = (file_hash, verdict)
         self.builder.cache_dirty = True
         return verdict
@@ -200,6 +203,7 @@ class Run:
             try:
                 status = os.stat(path)
             except OSError:
+                self.unverified.add(path)  # gone: written again, whatever the cache says
                 return False
             stat = (status.st_size, status.st_mtime_ns)
             if record.output_stats.get(dashboard.uid) == stat:
@@ -314,7 +318,7 @@ class Run:
                 output_path(self.out, k[0], d.uid) for k, ds in dashboards.items() for d in ds
             }
             stale |= json_files_in(self.out, self.target_orgs) - wanted
-        for relative, data in self.cache_files.items():
+        for relative, data in files_to_write(self.config.output_dir, self.cache_files).items():
             commit.write(relative, data)
         removed = sorted(Path(path) for path in stale if os.path.isfile(path))
         for path in removed:
