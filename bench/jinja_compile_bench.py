@@ -35,7 +35,9 @@ VARIABLES = {"environment": "bench", "prometheus_uid": "prom", "org": "o", "fold
 
 
 class StockJinja(RecordingEnvironment):
-    """dashgen's settings and filters; Jinja's own lexer and parser."""
+    """dashgen's settings and filters; Jinja's own lexer, parser and code generator."""
+
+    code_generator_class = jinja2.compiler.CodeGenerator
 
     def _tokenize(self, *args: Any, **kwargs: Any) -> jinja2.lexer.TokenStream:
         return jinja2.Environment._tokenize(self, *args, **kwargs)

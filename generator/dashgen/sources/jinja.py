@@ -30,6 +30,7 @@ from dashgen.model.problem import JsonPath
 from dashgen.sources import CACHE_FILES, LoadContext, LoadedDocument, Source, relative_name
 from dashgen.sources.cache_pack import PackReader, member
 from dashgen.sources.jinja_calls import ListTokenStream
+from dashgen.sources.jinja_codegen import code_generator_class
 from dashgen.sources.jinja_lexer import FastLexer, supports
 from dashgen.sources.jinja_literals import LiteralParser
 from dashgen.sources.jinja_trace import RenderMap, traced_render
@@ -62,6 +63,10 @@ class DeferredBytecodeCache(jinja2.BytecodeCache):
 
 class RecordingEnvironment(jinja2.Environment):
     """Records the file of every template a render loads, cached or not."""
+
+    # Jinja's own, or the same code in fewer walks of the tree (see jinja_codegen); decided
+    # once per process, at import (so before the build forks its workers)
+    code_generator_class = code_generator_class()
 
     def __init__(self, search_path: list[Path], bytecode_cache: DeferredBytecodeCache) -> None:
         super().__init__(
