@@ -1,5 +1,6 @@
 """Where a cold Jinja source's compile goes, in one process: dashgen's environment beside
-stock Jinja (its own lexer and parser, dashgen's settings) on the same templates.
+stock Jinja (its own lexer, parser and code generator, dashgen's settings) on the same
+templates.
 
     .venv/bin/python bench/jinja_compile_bench.py [--count 300] [--repeat 5]
 

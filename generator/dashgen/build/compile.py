@@ -174,13 +174,16 @@ def compile_all(
     *,
     pool: Callable[[], WorkerPool] | None = None,
     on_result: Callable[[int, list[CompiledSource]], None] | None = None,
+    staging: Callable[[], tuple[str, dict[str, str]] | None] | None = None,
 ) -> list[list[CompiledSource]]:
     """Compile each job's source for each of its targets (results in job order): Python
     sources in workers, the others here, or everything spread over workers for a large
     build. ``cache_files`` receives what loaders want written on success (compiled
     templates). ``pool`` gives the workers kept warm between builds (asked for, and the
     worker machinery imported, only when a job needs one); without it they end here.
-    ``on_result(index, results)`` is told of each job compiled, as soon as it is."""
+    ``on_result(index, results)`` is told of each job compiled, as soon as it is.
+    ``staging()``: where workers write the outputs themselves (``WorkerPool.compile``),
+    asked for only when a job goes to a worker."""
     session: dict[str, Any] = {CACHE_FILES: cache_files}
     # Spreading every kind over workers pays only when they are forks: fresh interpreters
     # (when other threads run, as in watch) spend their start importing what a fork shares.
@@ -217,6 +220,7 @@ def compile_all(
                 local_work=local_work(),
                 fallback=compile_here,
                 on_result=told,
+                staging=staging() if staging is not None else None,
             )
         finally:
             if own_pool:

@@ -239,8 +239,17 @@ class Run:
         def stage(index: int, per_org: list[CompiledSource]) -> None:
             self.early.write_compiled(jobs[index][1], per_org)
 
+        def staging() -> tuple[str, dict[str, str]] | None:
+            folder = self.early.folder()  # workers write their outputs there themselves
+            return (folder, self.early.elsewhere) if folder else None
+
         results = compile_all(
-            self.config, jobs, self.cache_files, pool=lambda: self.builder.workers, on_result=stage
+            self.config,
+            jobs,
+            self.cache_files,
+            pool=lambda: self.builder.workers,
+            on_result=stage,
+            staging=staging,
         )
         compiled: dict[Key, CompiledSource] = {}
         for (source, job_targets), per_org in zip(jobs, results, strict=True):
