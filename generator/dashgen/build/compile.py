@@ -13,6 +13,7 @@ afterwards whether any of it is written.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import sys
 import threading
@@ -239,8 +240,9 @@ def _preload(kinds: set[str]) -> None:
     """Import what the workers will need (grafanalib, the Jinja loader and jinja2) once
     before forking them, instead of once in every worker."""
     if JINJA in kinds:
-        import dashgen.sources.jinja  # noqa: F401
+        importlib.import_module("dashgen.sources.jinja")
     if PYTHON in kinds:
+        importlib.import_module("dashgen.sources.python")
         try:
             import grafanalib.core  # noqa: F401
         except ImportError:

@@ -38,6 +38,7 @@ from dashgen.model.validate import ERROR, Problem
 from dashgen.sources import PYTHON, Source, apply_changes, discover, selector
 from dashgen.sources.cache_pack import files_to_write
 from dashgen.sources.discovery import missing_sources_dir
+from dashgen.sources.kinds import GRAFANALIB_SUFFIX
 
 if TYPE_CHECKING:
     from dashgen.build import Builder
@@ -141,21 +142,20 @@ class Run:
         return sorted(builder.walked.values(), key=lambda source: source.rel)
 
     def _is_python_source(self, source: Source) -> bool:
+        if source.path.name.endswith(GRAFANALIB_SUFFIX):
+            return True  # by its name alone: nothing to read (a cold build reads none here)
         known = self.cache.python_kinds.get(source.rel)
         if known is not None and self.changed is not None and str(source.path) not in self.changed:
             return known[1]
         file_hash = self._hash(source.path)
         if known is not None and known[0] == file_hash:
             return known[1]
-        from dashgen.sources.python import GRAFANALIB_SUFFIX, is_source  # only when needed
+        data = read_bytes(source.path)
+        if data is None:
+            return True  # unreadable: compiled as a source, so that its loader says why
+        from dashgen.sources.python import is_source  # the Python loader, only when needed
 
-        if source.path.name.endswith(GRAFANALIB_SUFFIX):
-            verdict = True  # a source by its name alone: no need to read it again
-        else:
-            data = read_bytes(source.path)
-            if data is None:
-                return True  # unreadable: compiled as a source, so that its loader says why
-            verdict = is_source(source.path, data.decode("utf-8", errors="replace"))
+        verdict = is_source(source.path, data.decode("utf-8", errors="replace"))
         self.cache.python_kinds[source.rel] = (file_hash, verdict)
         self.builder.cache_dirty = True
         return verdict

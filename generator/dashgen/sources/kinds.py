@@ -26,6 +26,8 @@ REGISTRY: tuple[tuple[str, str, str], ...] = (
 )
 # Kinds whose output depends on the org (its vars); the others are loaded once per build.
 PER_ORG_KINDS = frozenset({JINJA})
+# grafanalib's naming: a Python file named so is a source by its name alone
+GRAFANALIB_SUFFIX = ".dashboard.py"
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ import orjson
 from dashgen.context import BuildContext, activated
 from dashgen.errors import SourceError
 from dashgen.sources import LoadContext, LoadedDocument, Source, relative_name
-from dashgen.sources.kinds import read_source_text
+from dashgen.sources.kinds import GRAFANALIB_SUFFIX, read_source_text
 from dashgen.sources.pyimport import (
     ImportCache,
     execute,
@@ -39,7 +39,6 @@ from dashgen.sources.pyimport import (
 )
 
 SOURCE_NAMES = ("dashboard", "dashboards")
-GRAFANALIB_SUFFIX = ".dashboard.py"
 _IMPORT_CACHE_KEY = "python.imports"
 _ASSIGNMENT = re.compile(r"^(?:dashboards?\s*(?::[^=\n]*)?=(?!=)|.*\bas\s+dashboards?\b)", re.M)
 _DEFINITION_LINE = re.compile(r"^dashboards?\b", re.M)
