@@ -195,9 +195,18 @@ def _grafanalib_script(name: str) -> str:
 
 def _generate_dashboards(source_dir: Path) -> measure.Measurement:
     _clean(source_dir)
+    _remove_grafanalib_outputs(source_dir)
     files = sorted(str(path) for path in source_dir.glob("*.dashboard.py"))
     command = [_grafanalib_script("generate-dashboards"), *files]
     return measure.run(command, env=_grafanalib_env(source_dir)).check()
+
+
+def _remove_grafanalib_outputs(source_dir: Path) -> None:
+    """Cold for grafanalib too: the JSON an earlier run wrote beside each source (which the
+    next run would overwrite in place, never creating a file) is removed, as dashgen's
+    output folder is before each of its cold builds."""
+    for path in source_dir.glob("*.dashboard.py"):
+        path.with_name(path.name.removesuffix(".dashboard.py") + ".json").unlink(missing_ok=True)
 
 
 def _generate_dashboard_each(source_dir: Path, sample: int) -> list[measure.Measurement]:
@@ -205,6 +214,7 @@ def _generate_dashboard_each(source_dir: Path, sample: int) -> list[measure.Meas
     step = max(1, len(files) // max(1, sample))
     script = _grafanalib_script("generate-dashboard")
     _clean(source_dir)
+    _remove_grafanalib_outputs(source_dir)
     env = _grafanalib_env(source_dir)
     return [
         measure.run([script, "-o", str(path.with_suffix(".json")), str(path)], env=env).check()

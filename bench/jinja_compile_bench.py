@@ -1,5 +1,6 @@
 """Where a cold Jinja source's compile goes, in one process: dashgen's environment beside
-stock Jinja (its own lexer and parser, dashgen's settings) on the same templates.
+stock Jinja (its own lexer, parser and code generator, dashgen's settings) on the same
+templates.
 
     .venv/bin/python bench/jinja_compile_bench.py [--count 300] [--repeat 5]
 
@@ -35,7 +36,9 @@ VARIABLES = {"environment": "bench", "prometheus_uid": "prom", "org": "o", "fold
 
 
 class StockJinja(RecordingEnvironment):
-    """dashgen's settings and filters; Jinja's own lexer and parser."""
+    """dashgen's settings and filters; Jinja's own lexer, parser and code generator."""
+
+    code_generator_class = jinja2.compiler.CodeGenerator
 
     def _tokenize(self, *args: Any, **kwargs: Any) -> jinja2.lexer.TokenStream:
         return jinja2.Environment._tokenize(self, *args, **kwargs)

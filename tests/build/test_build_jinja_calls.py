@@ -14,6 +14,7 @@ import jinja2
 import pytest
 from jinja_support import every_template
 
+from dashgen.sources import jinja_codegen
 from dashgen.sources.jinja import DeferredBytecodeCache, RecordingEnvironment
 from dashgen.sources.jinja_calls import ListTokenStream, literal_arguments
 from dashgen.sources.jinja_literals import LiteralParser
@@ -34,6 +35,16 @@ CALLS = [
     "{% if f(1, 2) %}{{ f('é', '\\n', \"q\\\"r\") }}{% endif %}{% with a = f(3, 4) %}{% endwith %}",
     "{{ f(\n  1,\n  'two',\n  x,\n) }}\n{{ g(1,\n 2) }}",
     "{{ f(" + "[" * 40 + "]" * 40 + ", 1) }}{{ f(" + "{'a': " * 40 + "1" + "}" * 40 + ", 2) }}",
+    # what the fused code generator's one walk looks for (dashgen.sources.jinja_codegen)
+    '{% extends "base.j2" %}{% block a %}{{ self.b() }}{{ super() }}{{ x | upper }}{% endblock %}',
+    "{% block a %}{% block b %}{{ 1 is odd }}{% endblock %}{% endblock %}{{ self.a() }}",
+    "{{ x | e }}{% if y is defined %}{{ y | int | abs }}{% endif %}{% block c %}{% endblock %}",
+    "{% set self = 1 %}{{ self }}{{ x | lower }}",
+    "{% for x in y %}{{ self }}{% endfor %}{% set self = 2 %}",
+    "{% macro m() %}{{ self }}{{ caller() | trim }}{% endmacro %}{% block d %}{{ self }}"
+    "{% endblock %}",
+    '{% if x %}{% extends "base.j2" %}{% endif %}{% block e %}{{ z is none }}{% endblock %}',
+    "{% block f %}{% endblock %}{% block f %}{% endblock %}",
     # errors: Jinja's parser reads these, so they fail as Jinja fails
     "{{ f(,) }}",
     "{{ f(1,,2) }}",
@@ -53,6 +64,8 @@ CALLS = [
 
 class _Stock(RecordingEnvironment):
     """dashgen's settings and filters, read and compiled by Jinja alone."""
+
+    code_generator_class = jinja2.compiler.CodeGenerator  # not dashgen's fused one
 
     def _tokenize(self, *args: Any, **kwargs: Any) -> jinja2.lexer.TokenStream:
         return jinja2.Environment._tokenize(self, *args, **kwargs)
@@ -81,7 +94,15 @@ def test_every_template_compiles_to_stock_jinjas_source_or_error(tmp_path: Path)
         expected = _compiled(stock, name, text)
         assert _compiled(ours, name, text) == expected, name
         errors += isinstance(expected, tuple)
-    assert errors >= 12  # the error cases above are compared, not skipped
+    assert errors >= 13  # the error cases above are compared, not skipped
+
+
+def test_the_fused_code_generator_is_used_only_for_the_jinja_it_was_written_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert RecordingEnvironment.code_generator_class is jinja_codegen.FusedCodeGenerator
+    monkeypatch.setattr(jinja_codegen, "_JINJA_SOURCES_SHA256", "0" * 64)  # another release
+    assert jinja_codegen.code_generator_class() is jinja2.compiler.CodeGenerator
 
 
 def test_the_fast_path_builds_the_parsers_own_tree(tmp_path: Path) -> None:

@@ -118,6 +118,8 @@ def test_generated_code_and_errors_are_jinjas(tmp_path: Path) -> None:
     ours = _environment(tmp_path)
 
     class Stock(RecordingEnvironment):
+        code_generator_class = jinja2.compiler.CodeGenerator
+
         def _tokenize(self, *args: Any, **kwargs: Any) -> jinja2.lexer.TokenStream:
             return jinja2.Environment._tokenize(self, *args, **kwargs)
 

@@ -38,7 +38,10 @@ SNIPPETS = [
 
 
 class _StockParsing(RecordingEnvironment):
-    """dashgen's environment (same filters, same settings) with Jinja's own parser."""
+    """dashgen's environment (same filters, same settings) with Jinja's own parser and
+    code generator."""
+
+    code_generator_class = jinja2.compiler.CodeGenerator  # not dashgen's fused one
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
         return jinja2.Environment._parse(self, source, name, filename)

@@ -172,6 +172,18 @@ def test_stale_tmp_and_staging_files_are_cleaned_by_the_next_good_build(built: P
     assert [p for p in theirs if not p.exists()] == []
 
 
+def test_a_deleted_output_is_written_again(project: Project) -> None:
+    for uid in ("a", "b"):
+        project.write(f"dashboards/{uid}.json", _dashboard(uid))
+    assert project.cli("build").exit_code == 0
+    built = project.outputs()
+    (project.root / "build" / "_default" / "a.json").unlink()
+
+    assert project.cli("build").exit_code == 0
+
+    assert project.outputs() == built  # the cache knew its bytes: they were still written
+
+
 def test_a_failed_build_does_not_clean_up(built: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     """Cleaning is a good build's job: a build with errors, or whose commit the disk
     refuses, changes nothing at all."""

@@ -14,6 +14,7 @@ import pytest
 from build_support import Project, assert_no_traceback, run_cli
 
 from dashgen.build import Builder, build
+from dashgen.build.early import EarlyStaging
 from dashgen.build.workers import POOL_MIN_JOBS
 from dashgen.config import load_config
 
@@ -247,3 +248,31 @@ def test_source_timeout_accepts_fractions(project: Project) -> None:
     result = project.cli("build")
     assert result.exit_code == 1
     assert "still running after 0.5 s" in result.output
+
+
+@pytest.mark.parametrize("fresh", [False, True], ids=["forked", "fresh interpreter"])
+def test_a_worker_writes_its_outputs_into_the_commit_itself(
+    built: Project, monkeypatch: pytest.MonkeyPatch, fresh: bool, request: pytest.FixtureRequest
+) -> None:
+    """The build's process only adopts the file a worker staged (same bytes, not written
+    again); what the build compiled here, it stages itself."""
+    if fresh:
+        request.getfixturevalue("a_thread_runs")
+    adopted: dict[str, str | None] = {}
+    original = EarlyStaging.take
+
+    def take(self: EarlyStaging, relative: str, data: bytes) -> str | None:
+        adopted[relative] = name = original(self, relative, data)
+        return name
+
+    monkeypatch.setattr(EarlyStaging, "take", take)
+    built.write("dashboards/good.py", "dashboard = {'uid': 'good', 'title': 'Staged'}\n")
+    built.write("dashboards/a.json", {"uid": "a", "title": "Here", "schemaVersion": 39})
+
+    assert build(load_config(built.root)).ok
+
+    assert (adopted["_default/good.json"] or "").startswith("w")  # w<pid>-<n>.early
+    assert (adopted["_default/a.json"] or "")[:1].isdigit()  # <n>.early, by this process
+    assert built.output("_default", "good")["title"] == "Staged"
+    assert built.output("_default", "a")["title"] == "Here"
+    assert not [p for p in (built.root / "build").iterdir() if p.name.startswith(".staging")]

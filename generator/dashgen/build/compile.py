@@ -13,6 +13,7 @@ afterwards whether any of it is written.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import sys
 import threading
@@ -78,7 +79,8 @@ def compile_source(
     """One source for each target. Jinja renders per org; a Python source is loaded once and
     shared unless it read ``dashgen.context`` (then once per org). ``guard`` wraps each
     org's compile (a worker's watchdog)."""
-    source_hash = hashlib.sha256(read_bytes(source.path) or b"").hexdigest()
+    data = read_bytes(source.path)  # hashed, then given to the loader: read once
+    source_hash = hashlib.sha256(data or b"").hexdigest()
     results: list[CompiledSource] = []
     shared: CompiledSource | None = None
     uses_org = source.kind in PER_ORG_KINDS
@@ -86,7 +88,7 @@ def compile_source(
         if shared is not None and not uses_org:
             results.append(shared)
             continue
-        ctx = LoadContext(config, target.org, target.variables, session=session)
+        ctx = LoadContext(config, target.org, target.variables, session=session, source_bytes=data)
         with guard():
             dashboards, problems = _compile_target(source, ctx)
         uses_org = uses_org or ctx.uses_org
@@ -177,13 +179,16 @@ def compile_all(
     *,
     pool: Callable[[], WorkerPool] | None = None,
     on_result: Callable[[int, list[CompiledSource]], None] | None = None,
+    staging: Callable[[], tuple[str, dict[str, str]] | None] | None = None,
 ) -> list[list[CompiledSource]]:
     """Compile each job's source for each of its targets (results in job order): Python
     sources in workers, the others here, or everything spread over workers for a large
     build. ``cache_files`` receives what loaders want written on success (compiled
     templates). ``pool`` gives the workers kept warm between builds (asked for, and the
     worker machinery imported, only when a job needs one); without it they end here.
-    ``on_result(index, results)`` is told of each job compiled, as soon as it is."""
+    ``on_result(index, results)`` is told of each job compiled, as soon as it is.
+    ``staging()``: where workers write the outputs themselves (``WorkerPool.compile``),
+    asked for only when a job goes to a worker."""
     session: dict[str, Any] = {CACHE_FILES: cache_files}
     # Spreading every kind over workers pays only when they are forks: fresh interpreters
     # (when other threads run, as in watch) spend their start importing what a fork shares.
@@ -220,6 +225,7 @@ def compile_all(
                 local_work=local_work(),
                 fallback=compile_here,
                 on_result=told,
+                staging=staging() if staging is not None else None,
             )
         finally:
             if own_pool:
@@ -238,10 +244,11 @@ def _preload(kinds: set[str]) -> None:
     """Import what the workers will need (grafanalib, the Jinja loader and jinja2, PyYAML) once
     before forking them, instead of once in every worker."""
     if JINJA in kinds:
-        import dashgen.sources.jinja
+        importlib.import_module("dashgen.sources.jinja")
     if YAML in kinds:
-        import dashgen.sources.yamldoc  # noqa: F401
+        importlib.import_module("dashgen.sources.yamldoc")
     if PYTHON in kinds:
+        importlib.import_module("dashgen.sources.python")
         try:
             import grafanalib.core  # noqa: F401
         except ImportError:

@@ -8,6 +8,11 @@ again. Nothing is visible before the commit point: the staging folder is hidden,
 that fails or writes nothing removes it (``discard``), and one killed meanwhile leaves it
 for the next good build to remove, as a killed commit does.
 
+Worker processes write the outputs of the sources they compile into the staging folder
+themselves (``folder()`` gives them its path; they say which file holds which output, in
+``elsewhere``), so that the build's own process, which also hands out the jobs, does not
+spend its time creating files while the workers wait for their next job.
+
 Best effort: a write that fails here is made (and reported) by the commit itself.
 """
 
@@ -29,10 +34,27 @@ class EarlyStaging:
         self.created_output = False  # the output folder did not exist before this build
         self._files: dict[str, tuple[str, bytes]] = {}  # relative path -> (staged name, bytes)
         self._failed = False
+        # outputs a worker staged itself: relative path -> the file's name in the folder
+        self.elsewhere: dict[str, str] = {}
+
+    def folder(self) -> str | None:
+        """The staging folder (made now if need be), for workers to write into; None when
+        it cannot be made."""
+        if self._failed:
+            return None
+        try:
+            return self.path or self._open()
+        except OSError:
+            self._failed = True
+            return None
 
     def write(self, relative: str, data: bytes) -> None:
         """Stage ``data`` as the future ``relative`` (``<org>/<uid>.json``)."""
         if self._failed:
+            return
+        name = self.elsewhere.pop(relative, None)
+        if name is not None and self.path is not None:  # a worker wrote exactly these bytes
+            self._files[relative] = (name, data)
             return
         try:
             staging = self.path or self._open()

@@ -36,7 +36,9 @@ from dashgen.build.problems import commit_problem, duplicate_uids, unwritable_ou
 from dashgen.build.result import BuildResult
 from dashgen.model.validate import ERROR, Problem
 from dashgen.sources import PYTHON, Source, apply_changes, discover, selector
+from dashgen.sources.cache_pack import files_to_write
 from dashgen.sources.discovery import missing_sources_dir
+from dashgen.sources.kinds import GRAFANALIB_SUFFIX
 
 if TYPE_CHECKING:
     from dashgen.build import Builder
@@ -140,6 +142,8 @@ class Run:
         return sorted(builder.walked.values(), key=lambda source: source.rel)
 
     def _is_python_source(self, source: Source) -> bool:
+        if source.path.name.endswith(GRAFANALIB_SUFFIX):
+            return True  # by its name alone: nothing to read (a cold build reads none here)
         known = self.cache.python_kinds.get(source.rel)
         if known is not None and self.changed is not None and str(source.path) not in self.changed:
             return known[1]
@@ -149,10 +153,9 @@ class Run:
         data = read_bytes(source.path)
         if data is None:
             return True  # unreadable: compiled as a source, so that its loader says why
-        text = data.decode("utf-8", errors="replace")
         from dashgen.sources.python import is_source  # the Python loader, only when needed
 
-        verdict = is_source(source.path, text)
+        verdict = is_source(source.path, data.decode("utf-8", errors="replace"))
         self.cache.python_kinds[source.rel] = (file_hash, verdict)
         self.builder.cache_dirty = True
         return verdict
@@ -200,6 +203,7 @@ class Run:
             try:
                 status = os.stat(path)
             except OSError:
+                self.unverified.add(path)  # gone: written again, whatever the cache says
                 return False
             stat = (status.st_size, status.st_mtime_ns)
             if record.output_stats.get(dashboard.uid) == stat:
@@ -235,8 +239,17 @@ class Run:
         def stage(index: int, per_org: list[CompiledSource]) -> None:
             self.early.write_compiled(jobs[index][1], per_org)
 
+        def staging() -> tuple[str, dict[str, str]] | None:
+            folder = self.early.folder()  # workers write their outputs there themselves
+            return (folder, self.early.elsewhere) if folder else None
+
         results = compile_all(
-            self.config, jobs, self.cache_files, pool=lambda: self.builder.workers, on_result=stage
+            self.config,
+            jobs,
+            self.cache_files,
+            pool=lambda: self.builder.workers,
+            on_result=stage,
+            staging=staging,
         )
         compiled: dict[Key, CompiledSource] = {}
         for (source, job_targets), per_org in zip(jobs, results, strict=True):
@@ -315,7 +328,7 @@ class Run:
                 output_path(self.out, k[0], d.uid) for k, ds in dashboards.items() for d in ds
             }
             stale |= json_files_in(self.out, self.target_orgs) - wanted
-        for relative, data in self.cache_files.items():
+        for relative, data in files_to_write(self.config.output_dir, self.cache_files).items():
             commit.write(relative, data)
         removed = sorted(Path(path) for path in stale if os.path.isfile(path))
         for path in removed:

@@ -65,6 +65,7 @@ class LoadContext:
     dependencies: set[Path] = field(default_factory=set)  # files read besides the source
     session: dict[str, Any] = field(default_factory=dict)  # caches shared within one build
     uses_org: bool = False  # the source read dashgen.context: build it once per org
+    source_bytes: bytes | None = None  # the source file's bytes, read (and hashed) by the build
 
 
 Loader = Callable[[Source, LoadContext], list[LoadedDocument]]

@@ -7,8 +7,9 @@ names are errors (``StrictUndefined``); ``tojson`` writes any value as JSON.
 
 Compiling a template costs about ten times as much as rendering it, so compiled code is
 cached in ``<output>/.cache/jinja/`` (keyed by name and checked against a checksum of the
-template text): after a macro edit only the macro is compiled again. New entries are
-handed to the build, which writes them only when the build succeeds.
+template text), in a few pack files (``cache_pack``), not one file per template: after a
+macro edit only the macro is compiled again. New entries are handed to the build, which
+writes them only when the build succeeds.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from jinja2.lexer import Lexer, TokenStream
 from dashgen.errors import SourceError
 from dashgen.model.problem import JsonPath
 from dashgen.sources import CACHE_FILES, LoadContext, LoadedDocument, Source, relative_name
+from dashgen.sources.cache_pack import PackReader, member
 from dashgen.sources.jinja_calls import ListTokenStream
+from dashgen.sources.jinja_codegen import code_generator_class
 from dashgen.sources.jinja_lexer import FastLexer, supports
 from dashgen.sources.jinja_literals import LiteralParser
 from dashgen.sources.jinja_trace import RenderMap, traced_render
@@ -40,28 +43,30 @@ BYTECODE_DIR = Path(".cache") / "jinja"
 
 
 class DeferredBytecodeCache(jinja2.BytecodeCache):
-    """Reads compiled templates from a folder; new ones wait in ``pending`` for the build."""
+    """Reads compiled templates from the packs in the output folder (``cache_pack``); new
+    ones wait in ``pending`` for the build."""
 
-    def __init__(self, directory: Path, pending: dict[str, bytes]) -> None:
-        self.directory = directory
+    def __init__(self, output_dir: Path, pending: dict[str, bytes]) -> None:
+        self.packs = PackReader(output_dir, BYTECODE_DIR)
         self.pending = pending
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        name = f"{bucket.key}.cache"
-        data = self.pending.get(str(BYTECODE_DIR / name))
+        data = self.pending.get(member(BYTECODE_DIR, bucket.key))
         if data is None:
-            try:
-                data = (self.directory / name).read_bytes()
-            except OSError:
-                return
-        bucket.bytecode_from_string(data)
+            data = self.packs.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        self.pending[str(BYTECODE_DIR / f"{bucket.key}.cache")] = bucket.bytecode_to_string()
+        self.pending[member(BYTECODE_DIR, bucket.key)] = bucket.bytecode_to_string()
 
 
 class RecordingEnvironment(jinja2.Environment):
     """Records the file of every template a render loads, cached or not."""
+
+    # Jinja's own, or the same code in fewer walks of the tree (see jinja_codegen); decided
+    # once per process, at import (so before the build forks its workers)
+    code_generator_class = code_generator_class()
 
     def __init__(self, search_path: list[Path], bytecode_cache: DeferredBytecodeCache) -> None:
         super().__init__(
@@ -121,7 +126,7 @@ class RecordingEnvironment(jinja2.Environment):
 
 def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
     environment = _environment(ctx)
-    text = read_source_text(source.path, source.rel)
+    text = read_source_text(source.path, source.rel, data=ctx.source_bytes)
     variables = {**ctx.variables, "org": ctx.org.name, "folder": ctx.org.folder}
     environment.loaded_files = ctx.dependencies
     try:
@@ -236,7 +241,7 @@ def _environment(ctx: LoadContext) -> RecordingEnvironment:
     if environment is None:
         search_path = [ctx.config.templates_dir, ctx.config.sources_dir]
         bytecode_cache = DeferredBytecodeCache(
-            ctx.config.output_dir / BYTECODE_DIR, ctx.session.setdefault(CACHE_FILES, {})
+            ctx.config.output_dir, ctx.session.setdefault(CACHE_FILES, {})
         )
         environment = RecordingEnvironment([p for p in search_path if p.is_dir()], bytecode_cache)
         ctx.session[_SESSION_KEY] = environment

@@ -29,6 +29,8 @@ REGISTRY: tuple[tuple[str, str, str], ...] = (
 )
 # Kinds whose output depends on the org (its vars); the others are loaded once per build.
 PER_ORG_KINDS = frozenset({JINJA})
+# grafanalib's naming: a Python file named so is a source by its name alone
+GRAFANALIB_SUFFIX = ".dashboard.py"
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,14 @@ def relative_name(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def read_source_text(path: Path, rel: str, *, errors: str = "strict") -> str:
-    """The text of a source file; ``SourceError`` saying why it cannot be read, and the fix."""
+def read_source_text(
+    path: Path, rel: str, *, errors: str = "strict", data: bytes | None = None
+) -> str:
+    """The text of a source file (``data``: its bytes, when the build read them already);
+    ``SourceError`` saying why it cannot be read, and the fix."""
     try:
-        data = path.read_bytes()
+        if data is None:
+            data = path.read_bytes()
     except PermissionError:
         raise SourceError(
             rel, "cannot read this file (permission denied): make it readable (chmod a+r)"

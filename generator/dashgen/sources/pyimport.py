@@ -55,11 +55,20 @@ class ImportCache:
 
 
 class _CachingLoader(importlib.machinery.SourceFileLoader):
-    """A source loader that reuses the code object of identical bytes within one build."""
+    """A source loader that reuses the code object of identical bytes within one build
+    (``data``: the file's bytes, when the caller read them already)."""
 
-    def __init__(self, fullname: str, path: str, cache: ImportCache) -> None:
+    def __init__(
+        self, fullname: str, path: str, cache: ImportCache, data: bytes | None = None
+    ) -> None:
         super().__init__(fullname, path)
         self.code_cache = cache.code
+        self._data = data
+
+    def get_data(self, path: str) -> bytes:
+        if self._data is not None and path == self.path:
+            return self._data
+        return super().get_data(path)
 
     def source_to_code(self, data: Any, path: Any, *, _optimize: int = -1) -> CodeType:
         key = (str(path), bytes(data))
@@ -100,10 +109,11 @@ def is_installed_code(path: Path) -> bool:
     return path.is_relative_to(_DASHGEN_DIR) or any(path.is_relative_to(d) for d in _INSTALL_DIRS)
 
 
-def execute(path: Path, cache: ImportCache) -> ModuleType:
-    """Run ``path`` as a new module with a unique name; returns the module."""
+def execute(path: Path, cache: ImportCache, data: bytes | None = None) -> ModuleType:
+    """Run ``path`` as a new module with a unique name (``data``: its bytes, when already
+    read); returns the module."""
     module_name = f"_dashgen_source_{next(_module_counter)}"
-    loader = _CachingLoader(module_name, str(path), cache)
+    loader = _CachingLoader(module_name, str(path), cache, data)
     spec = importlib.util.spec_from_file_location(module_name, path, loader=loader)
     if spec is None:
         raise ImportError(f"cannot import {path}")

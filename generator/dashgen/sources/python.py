@@ -30,7 +30,7 @@ import orjson
 from dashgen.context import BuildContext, activated
 from dashgen.errors import SourceError
 from dashgen.sources import LoadContext, LoadedDocument, Source, relative_name
-from dashgen.sources.kinds import read_source_text
+from dashgen.sources.kinds import GRAFANALIB_SUFFIX, read_source_text
 from dashgen.sources.pyimport import (
     ImportCache,
     execute,
@@ -39,7 +39,6 @@ from dashgen.sources.pyimport import (
 )
 
 SOURCE_NAMES = ("dashboard", "dashboards")
-GRAFANALIB_SUFFIX = ".dashboard.py"
 _IMPORT_CACHE_KEY = "python.imports"
 _ASSIGNMENT = re.compile(r"^(?:dashboards?\s*(?::[^=\n]*)?=(?!=)|.*\bas\s+dashboards?\b)", re.M)
 _DEFINITION_LINE = re.compile(r"^dashboards?\b", re.M)
@@ -65,7 +64,7 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
     if import_cache is None:
         import_cache = ctx.session[_IMPORT_CACHE_KEY] = ImportCache(ctx.config.root.resolve())
     root = import_cache.root
-    text = read_source_text(source.path, source.rel, errors="replace")
+    text = read_source_text(source.path, source.rel, errors="replace", data=ctx.source_bytes)
     match = _DEFINITION_LINE.search(text)
     line = text.count("\n", 0, match.start()) + 1 if match else None
     search_path = [str(source.path.parent), str(ctx.config.sources_dir)]
@@ -74,7 +73,7 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
     build_context = BuildContext(ctx.org.name, ctx.org.folder, ctx.variables)
     with fresh as loaded_files, redirect_stdout(sys.stderr), activated(build_context):
         try:
-            module = execute(source.path, import_cache)
+            module = execute(source.path, import_cache, ctx.source_bytes)
             values = _dashboard_values(module, source)
         except SourceError:
             raise

@@ -20,7 +20,7 @@ from dashgen.sources.positions import json_lines
 
 
 def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
-    text = read_source_text(source.path, source.rel)
+    text = read_source_text(source.path, source.rel, data=ctx.source_bytes)
     doc = parse_json(text, source.rel)
 
     def locate(pointers: list[JsonPath]) -> dict[JsonPath, tuple[str, int]]:

@@ -50,6 +50,7 @@ class WorkerPool:
         self.workers: list[Worker] = []
         self._builds = 0
         self._on_result: Callable[[int, list[CompiledSource]], None] = _ignore
+        self._staging: tuple[str, dict[str, str]] | None = None
 
     def compile(
         self,
@@ -62,13 +63,17 @@ class WorkerPool:
         local_work: Iterator[None],
         fallback: Callable[[Job], list[CompiledSource]],
         on_result: Callable[[int, list[CompiledSource]], None],
+        staging: tuple[str, dict[str, str]] | None = None,
     ) -> None:
         """Compile ``jobs`` (index into ``results``, job) on up to ``size`` workers; between
         checks on them, advance ``local_work`` (the jobs compiled in this process).
         ``fallback`` compiles a job here when no worker can be started at all;
-        ``on_result`` is told of each job a worker (or ``fallback``) compiled."""
+        ``on_result`` is told of each job a worker (or ``fallback``) compiled. ``staging``:
+        a folder the workers write the outputs into, and the dict told which file holds
+        which output (``<org>/<uid>.json``) before ``on_result`` is."""
         self._builds += 1
         self._on_result = on_result
+        self._staging = staging
         build_key = (os.getpid(), id(self), self._builds)
         waiting = deque(jobs)
         timeout_s = config.source_timeout_s
@@ -130,7 +135,8 @@ class WorkerPool:
                 return
             index, job = waiting.popleft()
             try:
-                worker.start(index, job, config, build_key, timeout_s)
+                folder = self._staging[0] if self._staging else None
+                worker.start(index, job, config, build_key, timeout_s, folder)
             except OSError:  # it died meanwhile: not this job's fault
                 waiting.appendleft((index, job))
                 self._lost(worker, waiting, results, config)
@@ -158,7 +164,9 @@ class WorkerPool:
                 continue
             running = worker.finished()
             if reply[0] == "done":
-                _, compiled, new_files, output = reply
+                _, compiled, new_files, output, staged = reply
+                if self._staging is not None:
+                    self._staging[1].update(staged)
                 results[running.index] = compiled
                 self._on_result(running.index, compiled)
                 cache_files.update(new_files)

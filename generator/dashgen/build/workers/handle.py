@@ -104,11 +104,20 @@ class Worker:
             env=env,
         )
 
-    def start(self, index: int, job: Job, config: Config, build_key: Any, timeout_s: float) -> None:
+    def start(
+        self,
+        index: int,
+        job: Job,
+        config: Config,
+        build_key: Any,
+        timeout_s: float,
+        staging: str | None = None,
+    ) -> None:
         source, targets = job
         # The config goes with a build's first job only: the worker keeps it for the rest.
         sent_config = config if build_key != self._build_key else None
-        self.conn.send(("compile", build_key, sent_config, source, targets, timeout_s))
+        message = ("compile", build_key, sent_config, source, targets, timeout_s, staging)
+        self.conn.send(message)
         self._build_key = build_key
         self.jobs.append(Running(index, job, timeout_s))
         if len(self.jobs) == 1:

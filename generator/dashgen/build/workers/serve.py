@@ -19,6 +19,7 @@ from __future__ import annotations
 import faulthandler
 import gc
 import io
+import itertools
 import os
 import signal
 from collections.abc import Callable, Iterator
@@ -41,9 +42,10 @@ def main(fd: str, stack_path: str) -> None:
 
 
 def serve(conn: Connection, stack_path: str) -> None:
-    """Answer ``("compile", build_key, config, source, targets, timeout_s)`` messages until
-    the connection closes (``config`` is None after a build's first message: the same
-    again); never returns."""
+    """Answer ``("compile", build_key, config, source, targets, timeout_s, staging)``
+    messages until the connection closes (``config`` is None after a build's first message:
+    the same again; ``staging``: the folder to write the outputs into, or None); never
+    returns."""
     _isolate()
     stack_file: BinaryIO = open(stack_path, "r+b", buffering=0)  # noqa: SIM115 (lives as long as the process)
     faulthandler.enable(file=stack_file, all_threads=True)
@@ -52,6 +54,7 @@ def serve(conn: Connection, stack_path: str) -> None:
     build_config: Any = None
     session: dict[str, Any] = {}
     sent: set[str] = set()
+    staged_count = itertools.count()
     while True:
         try:
             message = conn.recv()
@@ -59,7 +62,7 @@ def serve(conn: Connection, stack_path: str) -> None:
             break
         if not isinstance(message, tuple) or message[0] != "compile":
             break
-        _, key, config, source, targets, timeout_s = message
+        _, key, config, source, targets, timeout_s, staging = message
         if key != build_key:
             build_key, session, sent = key, {CACHE_FILES: {}}, set()
         if config is None:
@@ -73,7 +76,8 @@ def serve(conn: Connection, stack_path: str) -> None:
             cache_files = session[CACHE_FILES]
             new_files = {name: data for name, data in cache_files.items() if name not in sent}
             sent.update(new_files)
-            reply: tuple[Any, ...] = ("done", compiled, new_files, output.getvalue())
+            staged = _stage(staging, targets, compiled, staged_count) if staging else {}
+            reply: tuple[Any, ...] = ("done", compiled, new_files, output.getvalue(), staged)
         except BaseException as exc:  # dashgen's own failure, not the source's
             reply = ("error", f"{type(exc).__name__}: {exc}", output.getvalue())
         try:
@@ -83,6 +87,26 @@ def serve(conn: Connection, stack_path: str) -> None:
         except Exception as exc:  # the reply would not pickle
             conn.send(("error", f"cannot send the result back: {exc}", reply[-1]))
     REAL_EXIT(0)
+
+
+def _stage(
+    staging: str, targets: list[Any], compiled: list[Any], count: Iterator[int]
+) -> dict[str, str]:
+    """Write the outputs into the build's staging folder; which file holds which output
+    (``<org>/<uid>.json``). A write that fails leaves the rest to the build."""
+    staged: dict[str, str] = {}
+    for target, per_org in zip(targets, compiled, strict=True):
+        for dashboard in per_org.dashboards:
+            if dashboard.content is None:
+                continue
+            name = f"w{os.getpid()}-{next(count)}.early"  # never the build's own names
+            try:
+                with open(os.path.join(staging, name), "wb") as handle:
+                    handle.write(dashboard.content)
+            except OSError:
+                return staged
+            staged[f"{target.org.name}/{dashboard.uid}.json"] = name
+    return staged
 
 
 def _isolate() -> None:
