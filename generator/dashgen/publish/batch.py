@@ -71,7 +71,12 @@ def publish_batch(
         unchecked = {built.uid for built in settled}
         if lock is not None:
             lock.unchecked = unchecked  # checked before any write after all
-        checked = datasources.checked(session, [b for b in takes if b.uid not in unchecked])
+        to_check = [b for b in takes if b.uid not in unchecked]
+        # The classic first reads go out together now (datasources, settings, search, ...).
+        needs_datasources = datasources.referenced(session, to_check)
+        peek = lock.lock.peek if lock is not None else None
+        start_reads(session, takes, peek, datasources=needs_datasources)
+        checked = datasources.checked(session, to_check)
         report.warnings.extend(checked.warnings)
         for built, why in [*refused, *checked.refused]:
             settle(PublishEvent.failed(org, built, why))
@@ -112,7 +117,6 @@ def _dashboards(
     if not ready:
         return
     if session.org_failure.sentence is None:
-        start_reads(session, ready, lock.lock.peek if lock is not None else None)
         session.prepare(ready, create_folders=not dry_run, listed=listed)
     if dry_run:  # (on /apis the plan has Grafana validate each planned write: a dry run)
         plan_one = session.org_failure.guard(session.org, partial(dashboard.plan, session))
