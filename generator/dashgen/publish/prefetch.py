@@ -80,10 +80,17 @@ def start_reads(
     backend = session.backend
     if backend is None or backend.name != "classic" or session.org_failure.sentence is not None:
         return prefetch
+    # Under the publish-wide bound on requests in flight, like the dashboards (the login,
+    # which dashboards wait for while holding their own slots, goes out as it is).
+    run_bounded = session.bounded(lambda read: read())
+
+    def start(key: Hashable, read: Callable[[], Any]) -> None:
+        prefetch.start(key, partial(run_bounded, read))
+
     if session.needs_server_info():
-        prefetch.start("server", backend.server_info)
+        start("server", backend.server_info)
     if datasources:
-        prefetch.start("datasources", backend.datasources)
+        start("datasources", backend.datasources)
     if len(dashboards) >= SEARCH_MIN_DASHBOARDS:
         batch = {built.uid for built in dashboards}
 
@@ -93,10 +100,10 @@ def start_reads(
                 prefetch.start("login", backend.current_login)
             return existing
 
-        prefetch.start("search", search)
+        start("search", search)
     folders = {built.target_folder_uid for built in dashboards} - session.ready_folders
     for uid in sorted(uid for uid in folders if uid and uid != LOCK_FOLDER_UID):
-        prefetch.start(("folder", uid), partial(backend.folder_exists, uid))
+        start(("folder", uid), partial(backend.folder_exists, uid))
     if lock_peek is not None:
-        prefetch.start("lock", lock_peek)
+        start("lock", lock_peek)
     return prefetch
