@@ -23,9 +23,10 @@ from dashgen.publish import dashboard, datasources, schemas, stamped
 from dashgen.publish.events import Action, PlannedDashboard, PlanReport, PublishEvent, PublishReport
 from dashgen.publish.locked import WriteLock, publish_locked
 from dashgen.publish.prefetch import NOTHING, start_reads
-from dashgen.publish.prune import PruneOptions, PruneResult, prune
+from dashgen.publish.prune_options import PruneOptions
 
 if TYPE_CHECKING:
+    from dashgen.publish.prune import PruneResult
     from dashgen.publish.session import OrgSession
 
 
@@ -84,6 +85,8 @@ def publish_batch(
         try:
             _dashboards(session, ready, settle, dry_run=dry_run, lock=lock, listed=listed)
             if pruning is not None and session.org_failure.sentence is None:
+                from dashgen.publish.prune import prune  # only a publish that prunes
+
                 pruned = prune(
                     session, selected, pruning, dry_run=dry_run, failed=len(failed), lock=lock
                 )
@@ -172,6 +175,8 @@ def plan_batch(
         work = partial(dashboard.plan, session, with_documents=with_documents)
         items.extend(session.each(checked.ready, session.org_failure.guard(org, work)))
     if pruning is not None and session.org_failure.sentence is None:
+        from dashgen.publish.prune import prune
+
         failed = sum(1 for item in items if item.action is Action.FAILED)
         pruned = prune(session, selected, pruning, dry_run=True, failed=failed)
         report.prune.extend(session.org_failure.absorb(event) for event in pruned.events)

@@ -49,8 +49,8 @@ from dashgen.publish.events import PlanReport, PublishEvent, PublishReport
 from dashgen.publish.lock import LOCK_FOLDER_UID, RESERVED_FOLDER
 from dashgen.publish.org_failure import OrgFailure
 from dashgen.publish.prefetch import NOTHING
-from dashgen.publish.provenance import FROM_PROJECT, FromProject, git_short_sha
-from dashgen.publish.prune import PruneOptions
+from dashgen.publish.provenance import FROM_PROJECT, FromProject, SharedSha, git_short_sha
+from dashgen.publish.prune_options import PruneOptions
 from dashgen.publish.server_facts import ServerFacts
 from dashgen.tokens import resolve_token
 
@@ -139,6 +139,8 @@ class OrgSession(ServerFacts):
 
     @property
     def git_sha(self) -> str | None:
+        if isinstance(self._git_sha, SharedSha):
+            return self._git_sha.value()
         if isinstance(self._git_sha, FromProject):
             self._git_sha = git_short_sha(self.config.root)
         return self._git_sha
