@@ -128,9 +128,10 @@ class GrafanaClient:
             max_connections=max_connections, max_keepalive_connections=max_connections
         )
         tls = _tls_verification(verify)
-        if transport is None:
-            # What goes direct: http.client (dashgen.grafana.transport); a proxy from the
-            # environment is still mounted by httpx, with its own transport and these limits.
+        if transport is None and not _proxies_from_environment():
+            # Direct to Grafana: over http.client (dashgen.grafana.transport). With a proxy
+            # in the environment httpx keeps its own transports (it mounts the proxies only
+            # when it is not given a transport), exactly as before.
             transport = StdlibTransport(
                 ssl_context=partial(_ssl_context, tls), max_connections=max_connections
             )
@@ -337,6 +338,15 @@ def _tls_verification(verify: bool | str) -> bool | ssl.SSLContext:
                 f"cannot use CA bundle {verify}: {redact_exception(exc)}", retryable=False
             ) from None
     return verify
+
+
+def _proxies_from_environment() -> bool:
+    """Whether ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` (any case) name a proxy: what
+    httpx reads through ``urllib.request.getproxies``."""
+    from urllib.request import getproxies
+
+    proxies = getproxies()
+    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
 
 
 def _basic_header(user: str, password: str) -> str:

@@ -7,11 +7,12 @@ transport speaks HTTP/1.1 through ``http.client`` (written in Python too, but pa
 headers with the C-accelerated email parser and reading a body in one call), keeps up to
 ``max_connections`` keep-alive connections per origin, and raises httpx's own exceptions
 (``ConnectError``, ``ReadTimeout``, ``RemoteProtocolError`` ...), so the client's error
-translation (``dashgen.grafana.failures``), retries and redaction are unchanged. Proxies
-stay httpx's: ``httpx.Client`` mounts its proxy transports from the environment
-(``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``/``NO_PROXY``) and gives this one only what goes
-direct. TLS uses the context the client built (``--ca-cert``, ``--insecure``,
-``SSL_CERT_FILE``/``SSL_CERT_DIR`` as httpx reads them), created on the first https request.
+translation (``dashgen.grafana.failures``), retries and redaction are unchanged. It carries
+only what goes direct: with a proxy in the environment (``HTTPS_PROXY``/``HTTP_PROXY``/
+``ALL_PROXY``) the client leaves everything to httpx's own transports, proxies mounted as
+before (``GrafanaClient``). TLS uses the context the client built (``--ca-cert``,
+``--insecure``, ``SSL_CERT_FILE``/``SSL_CERT_DIR`` as httpx reads them), created on the
+first https request.
 
 As httpcore does, an idle connection the server has closed (readable before a request was
 sent) is discarded before use, so a write never goes out on a connection already known
