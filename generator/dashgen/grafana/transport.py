@@ -155,7 +155,7 @@ class StdlibTransport(httpx.BaseTransport):
         body = request.read()
         sock = connection.sock
         assert sock is not None
-        with _mapped(httpx.WriteTimeout, httpx.WriteError, "sending the request"):
+        with _mapped(httpx.WriteTimeout, httpx.WriteError):
             sock.settimeout(_seconds(timeouts.get("write")))
             try:
                 connection.putrequest(
@@ -166,7 +166,7 @@ class StdlibTransport(httpx.BaseTransport):
             except ValueError as exc:  # a header http.client refuses (a CR/LF in it ...)
                 raise httpx.LocalProtocolError(str(exc)) from exc
             connection.endheaders(body or None)
-        with _mapped(httpx.ReadTimeout, httpx.ReadError, "reading the answer"):
+        with _mapped(httpx.ReadTimeout, httpx.ReadError):
             sock.settimeout(_seconds(timeouts.get("read")))
             response = connection.getresponse()
             content = response.read()
@@ -182,9 +182,9 @@ class _mapped:
     """http.client and socket failures of one phase as httpx's exceptions."""
 
     def __init__(
-        self, timeout: type[httpx.TimeoutException], error: type[httpx.TransportError], doing: str
+        self, timeout: type[httpx.TimeoutException], error: type[httpx.TransportError]
     ) -> None:
-        self.timeout, self.error, self.doing = timeout, error, doing
+        self.timeout, self.error = timeout, error
 
     def __enter__(self) -> None:
         return None
@@ -212,10 +212,11 @@ def _usable(connection: http.client.HTTPConnection) -> bool:
     if sock is None:
         return False
     try:
-        readable, _, _ = select.select([sock], [], [], 0)
+        poller = select.poll()  # (select.select cannot watch a descriptor above 1023)
+        poller.register(sock, select.POLLIN)
+        return not poller.poll(0)
     except (OSError, ValueError):
         return False
-    return not readable
 
 
 def _seconds(value: Any) -> float | None:
