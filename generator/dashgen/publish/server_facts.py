@@ -6,6 +6,7 @@ on /apis when first needed (an unchanged republish never needs it)."""
 from __future__ import annotations
 
 import logging
+import threading
 
 from dashgen.grafana.backend import DashboardBackend
 from dashgen.model.normalize import DEFAULT_MIN_REFRESH_INTERVAL
@@ -19,6 +20,7 @@ class ServerFacts:
     prefetch: Prefetch
     _min_refresh_interval: str | None
     _server_version: str | None
+    _learning: threading.Lock  # one read of the server at a time
 
     @property
     def min_refresh_interval(self) -> str:
@@ -45,7 +47,13 @@ class ServerFacts:
 
     def _learn_server(self) -> None:
         """The server's version and ``min_refresh_interval`` (one request, never fails:
-        usually fetched with the batch's other first reads, ``dashgen.publish.prefetch``)."""
+        usually fetched with the batch's other first reads, ``dashgen.publish.prefetch``).
+        Dashboards that need it at once (/apis asks when first needed) wait for one read."""
+        with self._learning:
+            if self._min_refresh_interval is None:
+                self._read_server()
+
+    def _read_server(self) -> None:
         assert self.backend is not None
         info = self.prefetch.take("server", self.backend.server_info)
         self._server_version = info.version

@@ -102,6 +102,7 @@ class OrgSession(ServerFacts):
         self.api_description: str | None = None
         self.token_origin: str | None = None
         self._server_version: str | None = None
+        self._learning = threading.Lock()
         # What Grafana stores instead of a shorter refresh: read from the server with a
         # classic batch's first reads, or when first needed (/apis: an unchanged republish
         # never needs it).
