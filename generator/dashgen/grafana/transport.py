@@ -61,7 +61,8 @@ class StdlibTransport(httpx.BaseTransport):
             raise httpx.UnsupportedProtocol(
                 f"Request URL has an unsupported protocol '{scheme}://'."
             )
-        origin = (scheme, url.host, url.port or _DEFAULT_PORTS[scheme])
+        # raw_host: an internationalised name as its IDNA (punycode) form, as httpcore uses
+        origin = (scheme, url.raw_host.decode("ascii"), url.port or _DEFAULT_PORTS[scheme])
         timeouts = request.extensions.get("timeout", {})
         slots = self._slots_for(origin)
         if not slots.acquire(timeout=_seconds(timeouts.get("pool"))):
