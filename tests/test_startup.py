@@ -126,3 +126,6 @@ def test_publish_of_a_fresh_build_imports_nothing_of_the_compile_chain(
     assert actions.count("created") == 3, stdout
     assert "httpx" in modules
     assert _any_of(modules, COMPILE_CHAIN) == []
+    # no pruning without --prune; requests go over http.client when no proxy applies
+    assert _any_of(modules, ("dashgen.publish.prune", "dashgen.publish.deletes")) == []
+    assert _any_of(modules, ("httpcore", "h11")) == []

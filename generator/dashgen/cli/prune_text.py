@@ -12,7 +12,11 @@ from dashgen.config import Config
 from dashgen.errors import UsageError
 from dashgen.publish import PlanReport, PruneOptions
 from dashgen.publish.events import Action, PublishEvent
-from dashgen.publish.prune import DEFAULT_PRUNE_MAX, DEFAULT_PRUNE_SHARE, require_project
+from dashgen.publish.prune_options import (
+    DEFAULT_PRUNE_MAX,
+    DEFAULT_PRUNE_SHARE,
+    require_project,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -5,8 +5,9 @@ clearing every module, grafanalib's hundreds of classes included) costs more tha
 sources take to compile. A command whose open files are all closed and whose workers have
 ended (``build``) says so with ``allow()``; the process entry points (``python -m dashgen``,
 the ``dashgen`` script) then flush stdout and stderr and end with the command's exit code,
-skipping the teardown. Other commands (publish's HTTP clients, watch's and preview's
-servers) keep the ordinary exit, finalisers included. In-process callers (tests'
+skipping the teardown; ``publish`` does once its orgs' sessions (clients, threads) are
+closed. Other commands (watch's and preview's servers) keep the ordinary exit, finalisers
+included. In-process callers (tests'
 ``CliRunner``) never reach the entry points, so nothing changes for them.
 """
 

@@ -12,12 +12,14 @@ status, time in ms; never a header or a body): ``dashgen -v`` or ``DASHGEN_LOG=d
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import json as stdlib_json
 import logging
 import ssl
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -38,6 +40,8 @@ from dashgen.grafana import answers
 from dashgen.grafana.answers import ANY_JSON, Shape
 from dashgen.grafana.failures import translate
 from dashgen.grafana.retries import DEFAULT_RETRY, NO_RETRY, RetryPolicy, with_retries
+from dashgen.grafana.sender import Sender
+from dashgen.grafana.transport import StdlibTransport
 from dashgen.secrets import (
     Secret,
     redact,
@@ -115,24 +119,31 @@ class GrafanaClient:
                 "https, or pass --allow-insecure-http if this network is trusted"
             )
         headers = {"User-Agent": f"dashgen/{__version__}", "Accept": "application/json"}
-        auth: httpx.Auth | None = None
         if token is not None:
             headers["Authorization"] = f"Bearer {token.reveal()}"
         elif basic is not None:
             register_basic_auth(basic[0], basic[1].reveal())
-            auth = httpx.BasicAuth(basic[0], basic[1].reveal())
+            headers["Authorization"] = _basic_header(basic[0], basic[1].reveal())
         limits = httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
         )
+        tls = _tls_verification(verify)
+        if transport is None and not _proxies_from_environment():
+            # Direct to Grafana: over http.client (dashgen.grafana.transport). With a proxy
+            # in the environment httpx keeps its own transports (it mounts the proxies only
+            # when it is not given a transport), exactly as before.
+            transport = StdlibTransport(
+                ssl_context=partial(_ssl_context, tls), max_connections=max_connections
+            )
         self._http = httpx.Client(
             base_url=self.base_url,
             headers=headers,
-            auth=auth,
             transport=transport,
-            verify=_tls_verification(verify),
+            verify=tls,
             timeout=timeout_s,
             limits=limits,
         )
+        self._sender = Sender(self._http, self.base_url)
 
     def __enter__(self) -> GrafanaClient:
         return self
@@ -191,7 +202,7 @@ class GrafanaClient:
             if json is not None:
                 content = _encoded(json)
                 headers["Content-Type"] = "application/json"
-            response = self._http.request(
+            response = self._sender.send(
                 method, path, content=content, params=params, headers=headers
             )
         except Exception as exc:  # httpx, h11, ssl, codecs ...: translated and redacted
@@ -327,6 +338,30 @@ def _tls_verification(verify: bool | str) -> bool | ssl.SSLContext:
                 f"cannot use CA bundle {verify}: {redact_exception(exc)}", retryable=False
             ) from None
     return verify
+
+
+def _proxies_from_environment() -> bool:
+    """Whether ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` (any case) name a proxy: what
+    httpx reads through ``urllib.request.getproxies``."""
+    from urllib.request import getproxies
+
+    proxies = getproxies()
+    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
+
+
+def _basic_header(user: str, password: str) -> str:
+    """What ``httpx.BasicAuth`` sends (UTF-8 ``user:password``, base64)."""
+    userpass = f"{user}:{password}".encode()
+    return f"Basic {base64.b64encode(userpass).decode('ascii')}"
+
+
+def _ssl_context(verify: bool | ssl.SSLContext) -> ssl.SSLContext:
+    """The context httpx's own transport would use (``SSL_CERT_FILE``/``SSL_CERT_DIR`` and
+    certifi for True), made on the first https request: an http:// Grafana never pays for
+    loading the CA bundle."""
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    return httpx.create_ssl_context(verify=verify, trust_env=True)
 
 
 def _parse_retry_after(value: str | None) -> float | None:

@@ -119,7 +119,7 @@ def hash_canonical(d: dict[str, Any]) -> str:
     """``content_hash`` of a dashboard that already is canonical (``normalize``'s output),
     without normalising it again: the only place the hash is computed."""
     stored = {key: value for key, value in d.items() if key not in GRAFANA_OWNED_FIELDS}
-    return hashlib.sha256(dumps(stored).encode()).hexdigest()
+    return hashlib.sha256(dumps_bytes(stored)).hexdigest()
 
 
 # The top-level ``"id": null`` of canonical text: keys are indented by two spaces at the top

@@ -23,8 +23,8 @@ from dashgen.config import Config
 from dashgen.errors import UsageError
 from dashgen.grafana.client import Connection
 from dashgen.publish.events import Action, PlannedDashboard, PlanReport, PublishEvent, PublishReport
-from dashgen.publish.provenance import git_short_sha
-from dashgen.publish.prune import PruneOptions, require_project
+from dashgen.publish.provenance import SharedSha
+from dashgen.publish.prune_options import PruneOptions, require_project
 from dashgen.publish.session import (
     DEFAULT_CONCURRENCY,
     InFlight,
@@ -87,7 +87,7 @@ def publish(
     report = PublishReport(
         kept_is_expected=bool(prune and prune.keep_edited), skip_managed=skip_managed
     )
-    git_sha = git_short_sha(config.root)
+    git_sha = SharedSha(config.root)  # asked of git by the first write that needs it
     batches = list(_select(config, org_names, dashboards, only_uids))
     concurrent = len(batches) > 1
     # One bound for every org's dashboards in flight (each org's writes stay under its own

@@ -23,9 +23,10 @@ from dashgen.publish import dashboard, datasources, schemas, stamped
 from dashgen.publish.events import Action, PlannedDashboard, PlanReport, PublishEvent, PublishReport
 from dashgen.publish.locked import WriteLock, publish_locked
 from dashgen.publish.prefetch import NOTHING, start_reads
-from dashgen.publish.prune import PruneOptions, PruneResult, prune
+from dashgen.publish.prune_options import PruneOptions
 
 if TYPE_CHECKING:
+    from dashgen.publish.prune import PruneResult
     from dashgen.publish.session import OrgSession
 
 
@@ -71,7 +72,12 @@ def publish_batch(
         unchecked = {built.uid for built in settled}
         if lock is not None:
             lock.unchecked = unchecked  # checked before any write after all
-        checked = datasources.checked(session, [b for b in takes if b.uid not in unchecked])
+        to_check = [b for b in takes if b.uid not in unchecked]
+        # The classic first reads go out together now (datasources, settings, search, ...).
+        needs_datasources = datasources.referenced(session, to_check)
+        peek = lock.lock.peek if lock is not None else None
+        start_reads(session, takes, peek, datasources=needs_datasources)
+        checked = datasources.checked(session, to_check)
         report.warnings.extend(checked.warnings)
         for built, why in [*refused, *checked.refused]:
             settle(PublishEvent.failed(org, built, why))
@@ -79,6 +85,8 @@ def publish_batch(
         try:
             _dashboards(session, ready, settle, dry_run=dry_run, lock=lock, listed=listed)
             if pruning is not None and session.org_failure.sentence is None:
+                from dashgen.publish.prune import prune  # only a publish that prunes
+
                 pruned = prune(
                     session, selected, pruning, dry_run=dry_run, failed=len(failed), lock=lock
                 )
@@ -112,7 +120,6 @@ def _dashboards(
     if not ready:
         return
     if session.org_failure.sentence is None:
-        start_reads(session, ready, lock.lock.peek if lock is not None else None)
         session.prepare(ready, create_folders=not dry_run, listed=listed)
     if dry_run:  # (on /apis the plan has Grafana validate each planned write: a dry run)
         plan_one = session.org_failure.guard(session.org, partial(dashboard.plan, session))
@@ -168,6 +175,8 @@ def plan_batch(
         work = partial(dashboard.plan, session, with_documents=with_documents)
         items.extend(session.each(checked.ready, session.org_failure.guard(org, work)))
     if pruning is not None and session.org_failure.sentence is None:
+        from dashgen.publish.prune import prune
+
         failed = sum(1 for item in items if item.action is Action.FAILED)
         pruned = prune(session, selected, pruning, dry_run=True, failed=failed)
         report.prune.extend(session.org_failure.absorb(event) for event in pruned.events)

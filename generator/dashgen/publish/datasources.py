@@ -108,18 +108,25 @@ def checked(session: OrgSession, dashboards: Sequence[BuiltDashboard]) -> Checke
     return check_batch(session, dashboards, allow_missing=session.allow_missing_datasources)
 
 
+def referenced(session: OrgSession, dashboards: Sequence[BuiltDashboard]) -> bool:
+    """Whether any of ``dashboards`` references a datasource (the org's are then read)."""
+    return any(references_by_uid(session.config.output_dir, dashboards).values())
+
+
 def check_batch(
     session: OrgSession, dashboards: Sequence[BuiltDashboard], *, allow_missing: bool = False
 ) -> CheckedBatch:
-    """Bind and check every dashboard of one batch (one ``GET /api/datasources`` at most)."""
+    """Bind and check every dashboard of one batch (one ``GET /api/datasources`` at most,
+    perhaps already sent: ``dashgen.publish.prefetch``)."""
     checked = CheckedBatch()
     found = references_by_uid(session.config.output_dir, dashboards)
     if not any(found.values()):
         checked.ready.extend(dashboards)
         return checked
-    assert session.backend is not None
+    backend = session.backend
+    assert backend is not None
     try:
-        org = OrgDatasources(session.org, session.backend.datasources())
+        org = OrgDatasources(session.org, session.prefetch.take("datasources", backend.datasources))
     except DashgenError as error:
         doing = session.doing(f"reading the datasources of org {session.org!r}")
         why = session.explain(error, doing)

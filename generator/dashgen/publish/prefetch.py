@@ -1,12 +1,13 @@
 """The reads a batch makes before planning, sent together instead of one after another.
 
-Once the org is checked and its datasources are read, a classic batch needs the search for
-existing uids, each target folder's existence, a look at the publish lock and (when some of
-its dashboards exist: the unchanged check asks who saves dashgen's versions) the token's
-login. Each is one round trip the next did not depend on: they go out at once here, and
-each consumer takes its answer (or the error the read raised, handled as before) when it
-gets to it, or asks itself when nothing was fetched for it. Only reads are fetched, only
-after the org passed its checks, and nothing of a failed org (``OrgSession.org_failure``).
+Once the org is checked, a classic batch needs the server's settings, the org's datasources
+(when its dashboards reference some), the search for existing uids, each target folder's
+existence, a look at the publish lock and (when some of its dashboards exist: the unchanged
+check asks who saves dashgen's versions) the token's login. Each is one round trip the next
+did not depend on: they go out at once here, and each consumer takes its answer (or the
+error the read raised, handled as before) when it gets to it, or asks itself when nothing
+was fetched for it. Only reads are fetched, only after the org passed its checks, and
+nothing of a failed org (``OrgSession.org_failure``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from dashgen.publish.session import OrgSession
 
 T = TypeVar("T")
-MAX_PARALLEL_READS = 4
+MAX_PARALLEL_READS = 8
 
 
 class Prefetch:
@@ -63,10 +64,15 @@ NOTHING = Prefetch()  # for sessions between batches: every take() reads itself
 
 
 def start_reads(
-    session: OrgSession, dashboards: Sequence[BuiltDashboard], lock_peek: Callable[[], Any] | None
+    session: OrgSession,
+    dashboards: Sequence[BuiltDashboard],
+    lock_peek: Callable[[], Any] | None,
+    *,
+    datasources: bool = False,
 ) -> Prefetch:
-    """Start the reads ``session.prepare`` and the plan will make for ``dashboards`` (classic
-    only; /apis reads differently) and make them the session's ``prefetch``."""
+    """Start the reads the datasource check (with ``datasources``), ``session.prepare`` and
+    the plan will make for ``dashboards`` (classic only; /apis reads differently), and the
+    server's settings, and make them the session's ``prefetch``."""
     from dashgen.publish.lock import LOCK_FOLDER_UID
     from dashgen.publish.session import SEARCH_MIN_DASHBOARDS  # (tests lower it there)
 
@@ -74,6 +80,17 @@ def start_reads(
     backend = session.backend
     if backend is None or backend.name != "classic" or session.org_failure.sentence is not None:
         return prefetch
+    # Under the publish-wide bound on requests in flight, like the dashboards (the login,
+    # which dashboards wait for while holding their own slots, goes out as it is).
+    run_bounded = session.bounded(lambda read: read())
+
+    def start(key: Hashable, read: Callable[[], Any]) -> None:
+        prefetch.start(key, partial(run_bounded, read))
+
+    if session.needs_server_info():
+        start("server", backend.server_info)
+    if datasources:
+        start("datasources", backend.datasources)
     if len(dashboards) >= SEARCH_MIN_DASHBOARDS:
         batch = {built.uid for built in dashboards}
 
@@ -83,10 +100,10 @@ def start_reads(
                 prefetch.start("login", backend.current_login)
             return existing
 
-        prefetch.start("search", search)
+        start("search", search)
     folders = {built.target_folder_uid for built in dashboards} - session.ready_folders
     for uid in sorted(uid for uid in folders if uid and uid != LOCK_FOLDER_UID):
-        prefetch.start(("folder", uid), partial(backend.folder_exists, uid))
+        start(("folder", uid), partial(backend.folder_exists, uid))
     if lock_peek is not None:
-        prefetch.start("lock", lock_peek)
+        start("lock", lock_peek)
     return prefetch

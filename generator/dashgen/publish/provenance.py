@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import threading
 from pathlib import Path
 
 HASH_CHARS = 16
@@ -21,6 +22,24 @@ _PROJECT = re.compile(r"\sproject (\S+)")
 
 class FromProject:
     """``OrgSession``'s ``git_sha`` default: ask git about the project (once per session)."""
+
+
+class SharedSha(FromProject):
+    """The sessions of one publish share it: git is asked once, by the first write that
+    names the commit (an unchanged publish never runs git)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock = threading.Lock()
+        self._asked = False
+        self._sha: str | None = None
+
+    def value(self) -> str | None:
+        with self._lock:
+            if not self._asked:
+                self._sha = git_short_sha(self.root)
+                self._asked = True
+            return self._sha
 
 
 FROM_PROJECT = FromProject()

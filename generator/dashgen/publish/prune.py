@@ -36,14 +36,12 @@ plan). Backend-neutral: only the backend calls ``search_dashboards``, ``get``,
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from dashgen.build.manifest import BuiltDashboard
-from dashgen.config import Config
-from dashgen.errors import DashgenError, PermissionDeniedError, UsageError
+from dashgen.errors import DashgenError, PermissionDeniedError
 from dashgen.grafana.backend import SearchHit
 from dashgen.publish.deletes import (
     Target,
@@ -57,39 +55,20 @@ from dashgen.publish.events import Action, PublishEvent
 from dashgen.publish.lock import LOCK_FOLDER_UID
 from dashgen.publish.org_failure import is_org_wide
 from dashgen.publish.ownership import Ownership, evidence, history, maybe_ours
+from dashgen.publish.prune_options import (  # noqa: F401 (this module's names, as before)
+    DEFAULT_PRUNE_MAX,
+    DEFAULT_PRUNE_SHARE,
+    PruneOptions,
+    require_project,
+)
 
 if TYPE_CHECKING:
     from dashgen.publish.locked import WriteLock
     from dashgen.publish.session import OrgSession
 
-DEFAULT_PRUNE_MAX = 10
-DEFAULT_PRUNE_SHARE = 0.25
 NAMED_IN_REFUSAL = 5
 
 logger = logging.getLogger(__name__)
-
-
-def require_project(config: Config) -> None:
-    """Prune needs the project's name: it is how dashgen tells its dashboards apart."""
-    if not config.project:
-        where = config.config_file.name if config.config_file else "dashgen.toml"
-        raise UsageError(
-            f'--prune needs the project\'s name: add project = "<name>" to {where}. dashgen '
-            "writes it into every version message, so that prune deletes only what this "
-            "project published, never another project's dashboards in the same org"
-        )
-
-
-@dataclass(frozen=True)
-class PruneOptions:
-    max_deletions: int | None = None  # --prune-max; None: max(10, 25% of the project's)
-    yes: bool = False  # --yes: go beyond the limit
-    keep_edited: bool = False  # --prune-keep-edited: kept dashboards do not fail the run
-
-    def limit(self, built: int, deleting: int) -> int:
-        if self.max_deletions is not None:
-            return self.max_deletions
-        return max(DEFAULT_PRUNE_MAX, math.floor(DEFAULT_PRUNE_SHARE * (built + deleting)))
 
 
 @dataclass

@@ -38,7 +38,6 @@ from dashgen.grafana.classic import ClassicDashboards
 from dashgen.grafana.client import Connection, GrafanaClient
 from dashgen.grafana.discovery import ApiUnavailableError, api_choice, choose_backend
 from dashgen.messages import Doing, explain, token_hint
-from dashgen.model.normalize import DEFAULT_MIN_REFRESH_INTERVAL
 from dashgen.publish.batch import plan_batch, publish_batch
 from dashgen.publish.bounds import (
     DEFAULT_CONCURRENCY,
@@ -50,8 +49,9 @@ from dashgen.publish.events import PlanReport, PublishEvent, PublishReport
 from dashgen.publish.lock import LOCK_FOLDER_UID, RESERVED_FOLDER
 from dashgen.publish.org_failure import OrgFailure
 from dashgen.publish.prefetch import NOTHING
-from dashgen.publish.provenance import FROM_PROJECT, FromProject, git_short_sha
-from dashgen.publish.prune import PruneOptions
+from dashgen.publish.provenance import FROM_PROJECT, FromProject, SharedSha, git_short_sha
+from dashgen.publish.prune_options import PruneOptions
+from dashgen.publish.server_facts import ServerFacts
 from dashgen.tokens import resolve_token
 
 T = TypeVar("T")
@@ -60,7 +60,7 @@ R = TypeVar("R")
 logger = logging.getLogger(__name__)
 
 
-class OrgSession:
+class OrgSession(ServerFacts):
     """One org: its token, its pooled client and backend, its folders, each dashboard.
 
     Batches run one at a time; ``close()`` (or leaving the ``with`` block, or the session
@@ -102,8 +102,10 @@ class OrgSession:
         self.api_description: str | None = None
         self.token_origin: str | None = None
         self._server_version: str | None = None
-        # What Grafana stores instead of a shorter refresh: read from the server on open
-        # (classic), or when first needed (/apis: an unchanged republish never needs it).
+        self._learning = threading.Lock()
+        # What Grafana stores instead of a shorter refresh: read from the server with a
+        # classic batch's first reads, or when first needed (/apis: an unchanged republish
+        # never needs it).
         self._min_refresh_interval: str | None = None
         self.known_uids: set[str] | None = None  # None: unknown, read every dashboard
         self.folder_errors: dict[str | None, str] = {}
@@ -138,6 +140,8 @@ class OrgSession:
 
     @property
     def git_sha(self) -> str | None:
+        if isinstance(self._git_sha, SharedSha):
+            return self._git_sha.value()
         if isinstance(self._git_sha, FromProject):
             self._git_sha = git_short_sha(self.config.root)
         return self._git_sha
@@ -186,44 +190,7 @@ class OrgSession:
         self.api_description = chosen.describe()
         logger.info("org %s: dashboards through %s", self.org, self.api_description)
         self._min_refresh_interval = None
-        if chosen.backend.name == "classic":
-            self._learn_server()
         return None
-
-    @property
-    def min_refresh_interval(self) -> str:
-        if self._min_refresh_interval is None:
-            if self.backend is None:
-                return DEFAULT_MIN_REFRESH_INTERVAL
-            self._learn_server()
-        assert self._min_refresh_interval is not None
-        return self._min_refresh_interval
-
-    @property
-    def server_version(self) -> str | None:
-        """e.g. "12.0.0"; None before open, or when Grafana does not say."""
-        if self._min_refresh_interval is None and self.backend is not None:
-            self._learn_server()
-        return self._server_version
-
-    def lazy_min_refresh_interval(self) -> str:
-        return self.min_refresh_interval
-
-    def _learn_server(self) -> None:
-        """The server's version and ``min_refresh_interval`` (one request, never fails)."""
-        assert self.backend is not None
-        info = self.backend.server_info()
-        self._server_version = info.version
-        self._min_refresh_interval = DEFAULT_MIN_REFRESH_INTERVAL
-        if info.min_refresh_interval is not None:
-            self._min_refresh_interval = info.min_refresh_interval
-        else:
-            logger.warning(
-                "Grafana at %s does not say its min_refresh_interval; assuming Grafana's "
-                "default %s (a dashboard refreshing more often is stored with that refresh)",
-                self.backend.display_url,
-                DEFAULT_MIN_REFRESH_INTERVAL,
-            )
 
     def close(self) -> None:
         with self._lock:
@@ -297,8 +264,11 @@ class OrgSession:
     def prepare(
         self, dashboards: Sequence[BuiltDashboard], *, create_folders: bool, listed: bool = False
     ) -> None:
-        """Search a large batch (/apis: a LIST of every object) unless ``listed``; folders."""
+        """Search a large batch (/apis: a LIST of every object) unless ``listed``; folders;
+        classic: the server's settings."""
         assert self.backend is not None
+        if self.backend.name == "classic" and self._min_refresh_interval is None:
+            self._learn_server()
         if not listed:
             self.backend.forget()
             try:

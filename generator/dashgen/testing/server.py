@@ -218,6 +218,11 @@ class EmulatorServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    def close_idle_connections(self) -> None:
+        """Close every open connection, as a Grafana (or a proxy) ending idle keep-alive
+        connections does: a client must not send its next request on one of them."""
+        self._server.close_open_connections()
+
     def start(self) -> EmulatorServer:
         if self._thread is None:
             self._thread = threading.Thread(
