@@ -15,7 +15,10 @@ def test_s4_2_metadata_list_has_the_full_objects_metadata_and_no_spec(k8s: K8s) 
     k8s.create(resource("mem", "Memory"))
     full = k8s.list().json()
     partial = k8s.list(headers={"Accept": f"{META}, application/json"}).json()
-    assert (partial["kind"], partial["apiVersion"]) == ("PartialObjectMetadataList", "meta.k8s.io/v1")
+    assert (partial["kind"], partial["apiVersion"]) == (
+        "PartialObjectMetadataList",
+        "meta.k8s.io/v1",
+    )
     assert [item["kind"] for item in partial["items"]] == ["PartialObjectMetadata"] * 2
     assert {item["apiVersion"] for item in partial["items"]} == {"meta.k8s.io/v1"}
     assert [item["metadata"] for item in partial["items"]] == [i["metadata"] for i in full["items"]]

@@ -13,6 +13,7 @@ What is specific to this API lives here (shapes in ``k8s_shapes``, folders in
 - message, saver and folder are annotations on the object: the drift guard reads no history;
 - ``existing_uids`` is one paged LIST (``limit`` 500, ``continue``) that keeps every object
   it read: the planner's ``get`` of each (once; later reads ask the server) sends nothing;
+  ``list_metadata`` the same LIST asking for metadata only, then ``complete`` (``k8s_lists``);
 - history is the LIST with the ``grafana.app/get-history=true`` label selector (§6);
 - ``save(dry_run=True)``: ``?dryRun=All``, never stored; a write is stamped (``k8s_stamp``);
 - a schema v2 dashboard (``expect_schemas``) is read and written on its version's path; a
@@ -41,10 +42,10 @@ from dashgen.grafana.classic import ClassicDashboards
 from dashgen.grafana.client import NO_RETRY, GrafanaClient
 from dashgen.grafana.datasources import Datasource
 from dashgen.grafana.k8s_folders import K8sFolders
+from dashgen.grafana.k8s_lists import LIST_LIMIT as LIST_LIMIT
+from dashgen.grafana.k8s_lists import Listed
 from dashgen.grafana.k8s_shapes import (
     FOLDER_ANNOTATION,
-    HISTORY_SELECTOR,
-    LIST,
     MESSAGE_ANNOTATION,
     MESSAGE_LIMIT,
     OBJECT,
@@ -52,6 +53,7 @@ from dashgen.grafana.k8s_shapes import (
     failed_conversion,
     generation,
     live_dashboard,
+    live_metadata,
     metadata,
     revision,
     version_record,
@@ -61,7 +63,6 @@ from dashgen.grafana.k8s_v2 import SchemaPaths, with_stored_spec
 from dashgen.grafana.server import ServerInfo
 
 DASHBOARD_GROUP = "dashboard.grafana.app"
-LIST_LIMIT = 500  # objects per LIST page
 VERSIONS_LIMIT = 100
 
 
@@ -100,8 +101,7 @@ class K8sDashboards:
         )
         self._guard = threading.Lock()
         self._revisions: dict[str, tuple[int, Revision]] = {}  # uid → generation read, its RV
-        self._kept: dict[str, LiveDashboard] = {}  # read by a LIST, not handed out yet
-        self._listed_folders: set[str] = set()  # folders that listed dashboards are in
+        self.listed = Listed(client, self.paths, self.base, self._remember, self._remember_meta)
         self.stamps = GenerationStamps()
 
     @property
@@ -153,19 +153,22 @@ class K8sDashboards:
             self._revisions[uid] = (generation(item), revision(item))
         return live
 
+    def _remember_meta(self, item: Mapping[str, Any]) -> LiveDashboard:
+        live = live_metadata(item, self.version)
+        with self._guard:
+            self._revisions[live.uid] = (generation(item), revision(item))
+        return live
+
     def forget(self) -> None:
         """Drop what earlier LISTs read (a new batch reads afresh)."""
-        with self._guard:
-            self._kept.clear()
-            self._listed_folders.clear()
+        self.listed.forget()
 
     def get(self, uid: str) -> LiveDashboard | None:
-        with self._guard:
-            kept = self._kept.pop(uid, None)
+        kept = self.listed.take(uid)
         return kept if kept is not None else self._fetch(uid)
 
     def peek(self, uid: str) -> LiveDashboard | None:  # kept from the last LIST, no request
-        return self._kept.get(uid)
+        return self.listed.peek(uid)
 
     def _fetch(self, uid: str) -> LiveDashboard | None:
         version = self.paths.version_of(uid)
@@ -187,41 +190,19 @@ class K8sDashboards:
         except ServerError as error:
             raise self.paths.unusable(self.display_url, version, error) from None
 
-    def _list(
-        self, params: Mapping[str, Any], limit: int | None = None, base: str | None = None
-    ) -> list[Mapping]:
-        """Every item of a LIST (all pages, or the first ``limit`` items)."""
-        items: list[Mapping] = []
-        token = ""
-        while True:
-            page_size = LIST_LIMIT if limit is None else min(LIST_LIMIT, limit - len(items))
-            query = {**params, "limit": page_size}
-            if token:
-                query["continue"] = token
-            answer = self.client.get(base or self.base, params=query, expect=LIST)
-            items.extend(answer.get("items") or [])
-            token = str((answer.get("metadata") or {}).get("continue") or "")
-            if not token or (limit is not None and len(items) >= limit):
-                return items
-
-    def _list_all(self) -> list[LiveDashboard]:
-        items = self._list({})
-        found = [self._remember(item) for item in items]
-        with self._guard:
-            # One the server could not convert to this version (§7.1) is read again, in
-            # the version it is stored in, when asked for.
-            self._kept = {
-                live.uid: live
-                for live, item in zip(found, items, strict=True)
-                if failed_conversion(item) is None and not self.paths.is_routed(live.uid)
-            }
-            self._listed_folders = {live.folder_uid for live in found if live.folder_uid}
-        return found
-
     def existing_uids(self) -> set[str]:
         """The uids of every dashboard of the namespace (one paged LIST); the objects are
         kept for the ``get`` that follows."""
-        return {live.uid for live in self._list_all()}
+        return {live.uid for live in self.listed.all()}
+
+    def list_metadata(self) -> set[str]:
+        """``existing_uids`` by a metadata-only LIST (``k8s_lists``): then ``complete``."""
+        return {live.uid for live in self.listed.metadata()}
+
+    def complete(self, proven: Mapping[str, str]) -> None:
+        """After ``list_metadata``: the listed dashboards not in ``proven`` (uid → title)
+        are read in full (``k8s_lists.Listed.complete``)."""
+        self.listed.complete(proven)
 
     def search_dashboards(self, folder_uids: list[str] | None = None) -> list[SearchHit]:
         """Every dashboard (one paged LIST), or those directly in ``folder_uids`` ("" or
@@ -236,19 +217,13 @@ class K8sDashboards:
                 folder_uid=live.folder_uid,
                 folder_title=None,
             )
-            for live in self._list_all()
+            for live in self.listed.all()
             if wanted is None or live.folder_uid in wanted
         ]
 
-    def _history(self, uid: str, limit: int | None) -> list[Mapping]:
-        params = {"labelSelector": HISTORY_SELECTOR, "fieldSelector": f"metadata.name={uid}"}
-        version = self.paths.version_of(uid)
-        self.paths.check_usable(version)
-        return self._list(params, limit, self.paths.base(version))
-
     def history(self, uid: str, version: int) -> VersionRecord | None:
         """The record of one version (its message and saver); None when missing."""
-        for item in self._history(uid, None):
+        for item in self.listed.history(uid, None):
             if generation(item) == int(version):
                 return version_record(item)
         return None
@@ -256,7 +231,7 @@ class K8sDashboards:
     def versions(self, uid: str, limit: int = VERSIONS_LIMIT) -> list[VersionRecord]:
         """The newest ``limit`` versions, newest first ([] when the dashboard is gone)."""
         try:
-            items = self._history(uid, int(limit))
+            items = self.listed.history(uid, int(limit))
         except NotFoundError:
             return []
         records = sorted((version_record(item) for item in items), key=lambda r: -r.version)
@@ -364,7 +339,7 @@ class K8sDashboards:
             return False
         with self._guard:
             self._revisions.pop(uid, None)
-            self._kept.pop(uid, None)
+        self.listed.drop(uid)
         return True
 
     # -- folders -----------------------------------------------------------------------
@@ -374,9 +349,8 @@ class K8sDashboards:
 
     def folder_exists(self, uid: str) -> bool:
         """A folder a listed dashboard is in exists (no request); else it is read."""
-        with self._guard:
-            if uid in self._listed_folders:
-                return True
+        if uid in self.listed.folders:
+            return True
         return self.folders.folder_exists(uid)
 
     def create_folder(self, uid: str, title: str) -> None:
@@ -395,6 +369,5 @@ class K8sDashboards:
         return self.folders.folder_is_empty(uid)
 
     def delete_folder(self, uid: str) -> bool:
-        with self._guard:
-            self._listed_folders.discard(uid)
+        self.listed.folders.discard(uid)
         return self.folders.delete_folder(uid)

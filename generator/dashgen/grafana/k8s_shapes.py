@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from dashgen.grafana.answers import Shape
@@ -144,6 +144,15 @@ def live_dashboard(item: Mapping[str, Any], read_as: str = "") -> LiveDashboard:
         stored_version=stored,
         name=name,
     )
+
+
+def live_metadata(item: Mapping[str, Any], read_as: str) -> LiveDashboard:
+    """One ``PartialObjectMetadata`` item (a metadata-only LIST, ``k8s_lists``): no spec,
+    no status, no title (``url`` is filled in when it is proven unchanged)."""
+    partial = {"metadata": metadata(item), "spec": {"title": ""}}
+    live = live_dashboard(partial, read_as)
+    live.dashboard.pop("title", None)
+    return replace(live, url="", partial=True)
 
 
 def stored_version(item: Mapping[str, Any]) -> str:

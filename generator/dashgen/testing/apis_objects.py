@@ -148,7 +148,11 @@ def dashboard_metadata(dashboard: Dashboard, namespace: str) -> dict[str, Any]:
         extra,
     )
     return _metadata(
-        dashboard, namespace, dashboard.k8s.resource_version, dashboard.version, dashboard.created,
+        dashboard,
+        namespace,
+        dashboard.k8s.resource_version,
+        dashboard.version,
+        dashboard.created,
         annotations,
     )
 

@@ -13,8 +13,8 @@ from typing import Any
 from dashgen.testing import (
     apis_access,
     apis_lists,
-    apis_partial,
     apis_objects,
+    apis_partial,
     apis_validate,
     apis_writes,
     gojson,
