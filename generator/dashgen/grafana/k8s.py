@@ -50,6 +50,7 @@ from dashgen.grafana.k8s_shapes import (
     MESSAGE_LIMIT,
     OBJECT,
     Revision,
+    annotations,
     failed_conversion,
     generation,
     live_dashboard,
@@ -154,9 +155,10 @@ class K8sDashboards:
         return live
 
     def _remember_meta(self, item: Mapping[str, Any]) -> LiveDashboard:
-        live = live_metadata(item, self.version)
+        notes = annotations(item)
+        live = live_metadata(item, self.version, notes)
         with self._guard:
-            self._revisions[live.uid] = (generation(item), revision(item))
+            self._revisions[live.uid] = (live.version, revision(item, notes))
         return live
 
     def forget(self) -> None:
@@ -198,6 +200,10 @@ class K8sDashboards:
     def list_metadata(self) -> set[str]:
         """``existing_uids`` by a metadata-only LIST (``k8s_lists``): then ``complete``."""
         return {live.uid for live in self.listed.metadata()}
+
+    def planned_offline(self, uid: str) -> bool:
+        """Whether planning ``uid`` sends nothing (kept and proven unchanged, ``complete``)."""
+        return self.listed.proven(uid)
 
     def complete(self, proven: Mapping[str, str]) -> None:
         """After ``list_metadata``: the listed dashboards not in ``proven`` (uid → title)

@@ -113,6 +113,10 @@ class Listed:
     def peek(self, uid: str) -> LiveDashboard | None:
         return self._kept.get(uid)
 
+    def proven(self, uid: str) -> bool:
+        """A metadata-only dashboard proven unchanged is kept: planning it sends nothing."""
+        return uid in self._proven and uid in self._kept
+
     def drop(self, uid: str) -> None:
         with self._guard:
             self._kept.pop(uid, None)

@@ -67,6 +67,8 @@ def publish_batch(
         takes, refused = schemas.accepted(session, selected)
         lock = WriteLock(session, report) if session.use_lock and not dry_run else None
         # /apis: a stamped unchanged dashboard needs no datasource read (checked if written)
+        if lock is not None and getattr(session.backend, "lists_objects", False):
+            lock.peek_early()  # (beside the LIST, not after it)
         settled, listed = stamped.presurvey(session, takes) if lock else ([], False)
         unchecked = {built.uid for built in settled}
         if lock is not None:

@@ -13,6 +13,7 @@ lock is handed back as the batch's last request. A whole-org failure
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
@@ -41,10 +42,20 @@ class WriteLock:
         self.held = False
         self.unusable = False  # the token cannot use it here: writes go ahead without it
         self.unchecked: set[str] = set()  # uids whose datasources are checked only if written
+        self.early_peek: Future[str | None] | None = None
 
     def peek(self) -> None:
-        """Before planning: a publisher holding the lock now is one this publish overlaps."""
-        self.session.concurrent_since = self.session.prefetch.take("lock", self.lock.peek)
+        """Before planning: a publisher holding the lock now is one this publish overlaps
+        (``early_peek``: the look already sent, beside the /apis LIST)."""
+        early, self.early_peek = self.early_peek, None
+        read = early.result if early is not None else self.lock.peek
+        self.session.concurrent_since = self.session.prefetch.take("lock", read)
+
+    def peek_early(self) -> None:
+        """Send the look at the lock now, on its own thread (taken by ``peek``)."""
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashgen-lock-peek")
+        self.early_peek = pool.submit(self.lock.peek)
+        pool.shutdown(wait=False)
 
     def take(self) -> tuple[bool, str | None]:
         """Before writing: (waited for another publisher, None) when writing may go ahead
@@ -90,7 +101,14 @@ def publish_locked(
     back (``lock.release()``) once the batch, prune included, is done."""
     lock.peek()
     plan_one = session.org_failure.guard(session.org, partial(dashboard.plan, session))
-    plans: list[PlannedDashboard] = list(session.each(selected, plan_one))
+    # /apis: a dashboard its listed metadata proves unchanged is planned with no request:
+    # here, not on a thread of the pool (starting threads cost more than planning those).
+    offline = getattr(session.backend, "planned_offline", None)
+    at_hand = [b for b in selected if offline is not None and offline(b.uid)]
+    plans: list[PlannedDashboard] = [plan_one(built) for built in at_hand]
+    if len(at_hand) < len(selected):
+        done = {built.uid for built in at_hand}
+        plans.extend(session.each([b for b in selected if b.uid not in done], plan_one))
     if any(p.action in dashboard.WRITES for p in plans):
         _, refusal = lock.take()
         if refusal is not None:

@@ -23,8 +23,9 @@ Datasources: the check runs before any write (``datasources``). A batch whose ev
 dashboard is already dashgen's stamped write of its build, binds no datasource by name and
 is not managed writes nothing, so the datasource read is skipped for those dashboards
 (``presurvey``, from a metadata-only LIST: ``dashgen.grafana.k8s_lists``; the dashboards
-it does not prove unchanged are then read in full); if one of them is to be written after all (another publisher changed it
-after the LIST), it is checked before the write (``checked_writes``).
+it does not prove unchanged are then read in full); if one of them is to be written after
+all (another publisher changed it after the LIST), it is checked before the write
+(``checked_writes``).
 """
 
 from __future__ import annotations
