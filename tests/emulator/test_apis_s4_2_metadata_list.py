@@ -5,7 +5,12 @@ an ``as=`` not served is 406 NotAcceptable unless a plain clause follows."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from apis_helpers import K8s, resource, status_of
+from emulator_api import MakeApi
+
+from dashgen.testing.profiles import profile_for
 
 META = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
 
@@ -86,3 +91,17 @@ def test_s4_2_history_list_negotiates_too(k8s: K8s) -> None:
     body = k8s.list(params=params, headers={"Accept": META}).json()
     assert body["kind"] == "PartialObjectMetadataList"
     assert body["items"][0]["metadata"]["annotations"]["grafana.app/message"] == "one"
+
+
+def test_s4_2_profile_can_ignore_or_refuse_the_metadata_list(make_api: MakeApi) -> None:
+    for mode, expected in (("ignored", 200), ("refused", 406)):
+        profile = replace(profile_for("13.0"), apis_metadata_lists=mode)
+        api = make_api("13.0", profile=profile)
+        k8s = K8s(api)
+        k8s.create(resource("cpu"))
+        for accept in (META, f"{META}, application/json"):
+            answer = k8s.list(headers={"Accept": accept})
+            assert answer.status_code == expected, (mode, accept)
+            if expected == 200:
+                assert answer.json()["kind"] == "DashboardList"
+        assert k8s.list(headers={"Accept": "application/json"}).json()["kind"] == "DashboardList"

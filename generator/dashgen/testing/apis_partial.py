@@ -48,11 +48,15 @@ def not_acceptable() -> ApiError:
     )
 
 
-def negotiated(accept: str | None) -> str:
+def negotiated(accept: str | None, mode: str = "served") -> str:
     """``FULL`` or the ``meta.k8s.io`` version of the metadata list asked for; raises the
-    406 ``ApiError`` when no clause of ``accept`` is served."""
-    if not accept or not accept.strip():
+    406 ``ApiError`` when no clause of ``accept`` is served. ``mode``: the profile's
+    ``apis_metadata_lists`` ("ignored": ``as=`` is not looked at; "refused": an ``as=`` in
+    any clause is 406, even with a plain clause after it)."""
+    if not accept or not accept.strip() or mode == "ignored":
         return FULL
+    if mode == "refused" and "as=" in accept.replace(" ", ""):
+        raise not_acceptable()
     for clause in accept.split(","):
         parts = [part.strip() for part in clause.split(";")]
         media = parts[0].lower()

@@ -120,7 +120,7 @@ def get_dto(ctx: Context) -> Response:
 def list_dashboards(ctx: Context) -> Response:
     caller, version = _enter(ctx, "list")
     apis_access.require_member(ctx, caller, DASHBOARD_KIND, "list")
-    served = apis_partial.negotiated(ctx.request.header("Accept"))
+    served = apis_partial.negotiated(ctx.request.header("Accept"), ctx.profile.apis_metadata_lists)
     labels = apis_lists.parse_labels(ctx.request.arg("labelSelector") or "")
     fields = apis_lists.parse_fields(ctx.request.arg("fieldSelector") or "")
     size = apis_lists.limit(ctx.request.arg("limit"))
