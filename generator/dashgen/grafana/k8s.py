@@ -2,20 +2,19 @@
 <ns>/dashboards``, grafana-apis.md §2-§6), behind the backend calls the publisher uses
 (``dashgen.grafana.backend.DashboardBackend``), beside ``dashgen.grafana.classic``.
 
-What is specific to this API lives here (shapes in ``k8s_shapes``, folders in
-``k8s_folders``):
+What is specific to this API lives here (shapes: ``k8s_shapes``, folders: ``k8s_folders``):
 
 - the namespace is ``default`` for org 1, ``org-<id>`` otherwise (§2.1);
 - a dashboard's version is ``metadata.generation``; a write is based on the
   ``resourceVersion`` of the version compared (remembered per generation read): a lost
   race answers 409 Conflict → ``VersionConflictError``, as does a create (a POST without
-  resourceVersion) answered 409 AlreadyExists;
-- message, saver and folder are annotations on the object: the drift guard reads no history;
+  resourceVersion) answered 409 AlreadyExists; message, saver, folder are annotations;
 - ``existing_uids`` is one paged LIST (``limit`` 500, ``continue``) that keeps every object
   it read: the planner's ``get`` of each (once; later reads ask the server) sends nothing;
   ``list_metadata`` the same LIST asking for metadata only, then ``complete`` (``k8s_lists``);
 - history is the LIST with the ``grafana.app/get-history=true`` label selector (§6);
-- ``save(dry_run=True)``: ``?dryRun=All``, never stored; a write is stamped (``k8s_stamp``);
+- ``save(dry_run=True)``: ``?dryRun=All``, never stored; a write is stamped with the
+  generation §3.1 gives it, worked out with no request (``k8s_stamp``);
 - a schema v2 dashboard (``expect_schemas``) is read and written on its version's path; a
   read answered with a failed conversion is read again as stored (``k8s_v2``).
 
@@ -26,10 +25,17 @@ datasource and library-panel calls are the classic API's (``/api``), as Grafana 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
-from dashgen.errors import ConflictError, NotFoundError, ServerError, VersionConflictError
+from dashgen.errors import (
+    ConflictError,
+    DashgenError,
+    NotFoundError,
+    ServerError,
+    VersionConflictError,
+)
 from dashgen.grafana import admin
 from dashgen.grafana.backend import (
     FolderInfo,
@@ -46,6 +52,7 @@ from dashgen.grafana.k8s_lists import LIST_LIMIT as LIST_LIMIT
 from dashgen.grafana.k8s_lists import Listed
 from dashgen.grafana.k8s_shapes import (
     FOLDER_ANNOTATION,
+    GENERATION_ANNOTATION,
     MESSAGE_ANNOTATION,
     MESSAGE_LIMIT,
     OBJECT,
@@ -57,7 +64,6 @@ from dashgen.grafana.k8s_shapes import (
     live_metadata,
     metadata,
     revision,
-    version_record,
 )
 from dashgen.grafana.k8s_stamp import GenerationStamps
 from dashgen.grafana.k8s_v2 import SchemaPaths, with_stored_spec
@@ -150,6 +156,7 @@ class K8sDashboards:
     def _remember(self, item: Mapping[str, Any], read_as: str = "") -> LiveDashboard:
         live = live_dashboard(item, read_as or self.version)
         uid = str(metadata(item)["name"])
+        self.stamps.seen(uid, item.get("spec"), live.folder_uid)
         with self._guard:
             self._revisions[uid] = (generation(item), revision(item))
         return live
@@ -157,6 +164,7 @@ class K8sDashboards:
     def _remember_meta(self, item: Mapping[str, Any]) -> LiveDashboard:
         notes = annotations(item)
         live = live_metadata(item, self.version, notes)
+        self.stamps.seen(live.uid, None, live.folder_uid)
         with self._guard:
             self._revisions[live.uid] = (live.version, revision(item, notes))
         return live
@@ -228,20 +236,10 @@ class K8sDashboards:
         ]
 
     def history(self, uid: str, version: int) -> VersionRecord | None:
-        """The record of one version (its message and saver); None when missing."""
-        for item in self.listed.history(uid, None):
-            if generation(item) == int(version):
-                return version_record(item)
-        return None
+        return self.listed.record(uid, version)
 
     def versions(self, uid: str, limit: int = VERSIONS_LIMIT) -> list[VersionRecord]:
-        """The newest ``limit`` versions, newest first ([] when the dashboard is gone)."""
-        try:
-            items = self.listed.history(uid, int(limit))
-        except NotFoundError:
-            return []
-        records = sorted((version_record(item) for item in items), key=lambda r: -r.version)
-        return records[: int(limit)]
+        return self.listed.records(uid, limit)
 
     # -- writing dashboards --------------------------------------------------------------
 
@@ -256,14 +254,26 @@ class K8sDashboards:
         overwrite: bool = False,
         dry_run: bool = False,
         build_hash: str | None = None,
+        message_for: Callable[[dict[str, Any]], str | None] | None = None,
     ) -> SaveResult:
         """POST (``base_version`` None) or PUT on the resourceVersion of generation
         ``base_version``; never retried here. ``overwrite`` has no meaning on /apis (no
         title uniqueness, no plugin dashboards). Raises ``VersionConflictError`` when the
-        live dashboard is no longer ``base_version`` (or, for a create, exists)."""
-        answer = self._write(document, uid, base_version, folder_uid, message, build_hash, dry_run)
+        live dashboard is no longer ``base_version`` (or, for a create, exists).
+        ``message_for``: the message the stored dashboard is to carry, if not ``message``."""
+        write = partial(self._write, document, uid, folder_uid=folder_uid)
+        answer, stamp = write(base_version, build_hash, dry_run, message=message)
         version = self.paths.version_of(uid)
         saved = live_dashboard(answer, version) if dry_run else self._remember(answer, version)
+        fix = None if dry_run else self.stamps.learn(document, saved.dashboard, message_for)
+        if fix is not None or (stamp is not None and stamp != saved.version):  # (k8s_stamp)
+            try:  # the same spec again: §3.1 keeps the generation, the stamp names it
+                again = write(
+                    saved.version, build_hash, False, saved.version, message=fix or message
+                )
+                saved = self._remember(again[0], version)
+            except DashgenError:
+                pass  # stays as it is: the next run compares in full
         return SaveResult(uid=uid, version=saved.version, url=saved.url)
 
     def would_store(
@@ -278,32 +288,42 @@ class K8sDashboards:
         """The dashboard as Grafana would store this write (``?dryRun=All``: v1 writes are
         migrated to the latest schemaVersion, §4.6), as ``get`` reads it; nothing is stored.
         Safe to retry. Raises what the write would raise."""
-        answer = self._write(document, uid, base_version, folder_uid, message, None, True)
+        answer, _ = self._write(
+            document, uid, base_version, None, True, folder_uid=folder_uid, message=message
+        )
         self.stamps.noted(uid, base_version, answer)
-        return live_dashboard(answer, self.paths.version_of(uid)).dashboard
+        stored = live_dashboard(answer, self.paths.version_of(uid)).dashboard
+        self.stamps.learn(document, stored, None)
+        return stored
 
     def _write(
         self,
         document: Mapping[str, Any],
         uid: str,
         base_version: int | None,
-        folder_uid: str | None,
-        message: str,
         build_hash: str | None,
         dry_run: bool,
-    ) -> Mapping[str, Any]:
+        stamp: int | None = None,
+        *,
+        folder_uid: str | None,
+        message: str,
+    ) -> tuple[Mapping[str, Any], int | None]:
+        """The answer, and the generation stamped (``stamp``, else ``k8s_stamp.expected``)."""
         version = self.paths.version_of(uid)
         self.paths.check_usable(version)
         params = {"dryRun": "All"} if dry_run else None
         retry = None if dry_run else NO_RETRY  # a dry run stores nothing: safe to repeat
         notes = {FOLDER_ANNOTATION: folder_uid or "", MESSAGE_ANNOTATION: message[:MESSAGE_LIMIT]}
-        if build_hash:  # a stored write is stamped too (dashgen.publish.stamped)
-            notes.update(self.stamps.annotations(uid, base_version, build_hash, not dry_run))
         meta: dict[str, Any] = {"name": uid, "annotations": notes}
         if base_version is not None:
             based_on = self._revision(uid, base_version)
             meta["resourceVersion"] = based_on.resource_version
             notes.update(based_on.kept_annotations)
+        if build_hash:  # a stored write is stamped too (dashgen.publish.stamped)
+            if stamp is None and not dry_run:
+                stamp = self.stamps.guess(uid, base_version, document, folder_uid)
+            notes.update(self.stamps.annotations(uid, base_version, build_hash, stamp))
+            stamp = int(notes.get(GENERATION_ANNOTATION) or 0) or None
         body = {
             "apiVersion": f"{DASHBOARD_GROUP}/{version}",
             "kind": "Dashboard",
@@ -315,9 +335,10 @@ class K8sDashboards:
                 method, path = "POST", self.paths.base(version)
             else:
                 method, path = "PUT", self._path(uid, version)
-            return self.client.request(
+            answer = self.client.request(
                 method, path, json=body, params=params, retry=retry, expect=OBJECT
             )
+            return answer, stamp
         except ConflictError as error:  # Conflict (stale RV) or AlreadyExists (create)
             raise VersionConflictError.of(error) from None
         except ServerError as error:

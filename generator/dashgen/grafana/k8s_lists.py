@@ -21,14 +21,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from dashgen.errors import GrafanaAPIError
-from dashgen.grafana.backend import LiveDashboard
+from dashgen.errors import GrafanaAPIError, NotFoundError
+from dashgen.grafana.backend import LiveDashboard, VersionRecord
 from dashgen.grafana.client import GrafanaClient
 from dashgen.grafana.k8s_shapes import (
     HISTORY_SELECTOR,
     LIST,
     failed_conversion,
+    generation,
     slug,
+    version_record,
 )
 from dashgen.grafana.k8s_v2 import SchemaPaths
 
@@ -94,6 +96,22 @@ class Listed:
         version = self.paths.version_of(uid)
         self.paths.check_usable(version)
         return self.pages(params, limit, self.paths.base(version))[0]
+
+    def record(self, uid: str, version: int) -> VersionRecord | None:
+        """The record of one version (its message and saver); None when missing."""
+        for item in self.history(uid, None):
+            if generation(item) == int(version):
+                return version_record(item)
+        return None
+
+    def records(self, uid: str, limit: int) -> list[VersionRecord]:
+        """The newest ``limit`` versions, newest first ([] when the dashboard is gone)."""
+        try:
+            items = self.history(uid, int(limit))
+        except NotFoundError:
+            return []
+        records = sorted((version_record(item) for item in items), key=lambda r: -r.version)
+        return records[: int(limit)]
 
     # -- what the last LIST read -------------------------------------------------------
 

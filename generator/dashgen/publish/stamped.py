@@ -45,6 +45,20 @@ if TYPE_CHECKING:
     from dashgen.publish.session import OrgSession
 
 
+def stamped_write(live: LiveDashboard) -> bool:
+    """Whether ``live`` is dashgen's stamped write of some build, untouched since: the stamp
+    names the live generation and the message names the build its annotation names (a
+    write with no server dry run before it names what it sent: Grafana may store a
+    migrated form of it, §4.6). The drift guard's evidence, as for ``stamped_build``."""
+    short = hash_in_message(live.message or "")
+    return (
+        live.stamped
+        and live.build_hash is not None
+        and short is not None
+        and live.build_hash.startswith(short)
+    )
+
+
 def stamped_build(live: LiveDashboard, built: BuiltDashboard) -> bool:
     """Whether ``live`` is dashgen's stamped write of ``built`` (see the module)."""
     return (
