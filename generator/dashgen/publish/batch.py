@@ -14,7 +14,7 @@ batch lock (``OrgSession.publish`` / ``OrgSession.plan``).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -73,13 +73,26 @@ def publish_batch(
         unchecked = {built.uid for built in settled}
         if lock is not None:
             lock.unchecked = unchecked  # checked before any write after all
-        checked = datasources.checked(session, [b for b in takes if b.uid not in unchecked])
+        # A dashboard missing a datasource fails only if it is to be written (deferred).
+        checked = datasources.checked(
+            session, [b for b in takes if b.uid not in unchecked], defer=True
+        )
+        if lock is not None:
+            lock.deferred = checked.deferred
         report.warnings.extend(checked.warnings)
         for built, why in [*refused, *checked.refused]:
             settle(PublishEvent.failed(org, built, why))
         ready = sorted([*checked.ready, *settled], key=lambda built: built.uid)
         try:
-            _dashboards(session, ready, settle, dry_run=dry_run, lock=lock, listed=listed)
+            _dashboards(
+                session,
+                ready,
+                settle,
+                dry_run=dry_run,
+                lock=lock,
+                listed=listed,
+                deferred=checked.deferred,
+            )
             if pruning is not None and session.org_failure.sentence is None:
                 pruned = prune(
                     session, selected, pruning, dry_run=dry_run, failed=len(failed), lock=lock
@@ -110,21 +123,24 @@ def _dashboards(
     dry_run: bool,
     lock: WriteLock | None,
     listed: bool = False,
+    deferred: Mapping[str, str] | None = None,
 ) -> None:
     if not ready:
         return
     if session.org_failure.sentence is None:
         start_reads(session, ready, lock.lock.peek if lock is not None else None)
-        session.prepare(ready, create_folders=not dry_run, listed=listed)
+        # (no folder is made for a dashboard that fails if it is to be written: deferred)
+        folders_for = [b for b in ready if b.uid not in (deferred or {})]
+        session.prepare(folders_for, create_folders=not dry_run, listed=listed)
     if dry_run:  # (on /apis the plan has Grafana validate each planned write: a dry run)
         plan_one = session.org_failure.guard(session.org, partial(dashboard.plan, session))
         for planned in session.each(ready, plan_one):
-            settle(planned.event())
+            settle(datasources.refused_if_written(planned, deferred or {}).event())
     elif lock is not None:
         publish_locked(session, ready, settle, lock)
     else:
         publish_one = session.org_failure.guard(
-            session.org, partial(dashboard.publish_one, session)
+            session.org, partial(dashboard.publish_one, session, deferred=deferred)
         )
         for outcome in session.each(ready, publish_one):
             settle(outcome.event() if isinstance(outcome, PlannedDashboard) else outcome)
@@ -158,7 +174,7 @@ def plan_batch(
         return report
     session.org_failure.reset()
     takes, refused = schemas.accepted(session, selected)
-    checked = datasources.checked(session, takes)
+    checked = datasources.checked(session, takes, defer=True)  # (as publish_batch)
     report.warnings.extend(checked.warnings)
     items = [
         PlannedDashboard(org, built, Action.FAILED, error=why)
@@ -168,7 +184,8 @@ def plan_batch(
         if session.org_failure.sentence is None:
             session.prepare(checked.ready, create_folders=False)
         work = partial(dashboard.plan, session, with_documents=with_documents)
-        items.extend(session.each(checked.ready, session.org_failure.guard(org, work)))
+        planned = session.each(checked.ready, session.org_failure.guard(org, work))
+        items.extend(datasources.refused_if_written(p, checked.deferred) for p in planned)
     if pruning is not None and session.org_failure.sentence is None:
         failed = sum(1 for item in items if item.action is Action.FAILED)
         pruned = prune(session, selected, pruning, dry_run=True, failed=failed)

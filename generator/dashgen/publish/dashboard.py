@@ -36,7 +36,7 @@ refused by Grafana and never followed by an overwrite.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -387,11 +387,15 @@ def _moment(text: str) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
-def publish_one(session: OrgSession, built: BuiltDashboard) -> PublishEvent:
-    """Plan and, if needed, write one dashboard (no lock: watch's path)."""
+def publish_one(
+    session: OrgSession, built: BuiltDashboard, deferred: Mapping[str, str] | None = None
+) -> PublishEvent:
+    """Plan and, if needed, write one dashboard (no lock: watch's path); one of
+    ``deferred`` (uid → its datasource refusal) fails instead of being written."""
+    from dashgen.publish.datasources import refused_if_written
     from dashgen.publish.writing import write
 
-    planned = plan(session, built, server_check=False)
+    planned = refused_if_written(plan(session, built, server_check=False), deferred or {})
     if planned.action not in WRITES:
         return planned.event()
     with session.write_slots:

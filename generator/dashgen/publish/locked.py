@@ -12,7 +12,7 @@ lock is handed back as the batch's last request. A whole-org failure
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.errors import DashgenError
 from dashgen.publish import dashboard
+from dashgen.publish.datasources import refused_if_written
 from dashgen.publish.events import Action, PlannedDashboard, PublishEvent, PublishReport
 from dashgen.publish.lock import LockTimeout, PublishLock
 from dashgen.publish.stamped import checked_writes
@@ -43,6 +44,7 @@ class WriteLock:
         self.unusable = False  # the token cannot use it here: writes go ahead without it
         self.unchecked: set[str] = set()  # uids whose datasources are checked only if written
         self.early_peek: Future[str | None] | None = None
+        self.deferred: Mapping[str, str] = {}  # uid → datasource refusal, if it is written
 
     def peek(self) -> None:
         """Before planning: a publisher holding the lock now is one this publish overlaps
@@ -111,6 +113,7 @@ def publish_locked(
     if len(at_hand) < len(selected):
         done = {built.uid for built in at_hand}
         plans.extend(session.each([b for b in selected if b.uid not in done], plan_one))
+    plans = [refused_if_written(p, lock.deferred) for p in plans]
     if any(p.action in dashboard.WRITES for p in plans):
         _, refusal = lock.take()
         if refusal is not None:
@@ -122,8 +125,11 @@ def publish_locked(
                 record(event)
             return
         if session.concurrent_since is not None:  # another publisher wrote meanwhile
-            session.prepare(selected, create_folders=True)
+            session.prepare(
+                [b for b in selected if b.uid not in lock.deferred], create_folders=True
+            )
             plans = list(session.each(selected, plan_one))
+            plans = [refused_if_written(p, lock.deferred) for p in plans]
     writes = [p for p in plans if p.action in dashboard.WRITES]
     writes = checked_writes(session, writes, lock.unchecked, record, lock.report.warnings)
     for planned in plans:
