@@ -64,6 +64,9 @@ class LiveDashboard:
     stored_version: str = ""
     # the uid when ``dashboard`` does not carry it (a schema v2 spec has no uid inside)
     name: str = ""
+    # /apis: read by a metadata-only LIST: ``dashboard`` holds only its uid and version
+    # (handed out only when its metadata proves it unchanged: ``dashgen.publish.stamped``)
+    partial: bool = False
 
     @property
     def uid(self) -> str:

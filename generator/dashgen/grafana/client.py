@@ -18,6 +18,7 @@ import json as stdlib_json
 import logging
 import ssl
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -164,6 +165,7 @@ class GrafanaClient:
         org_id: int | None = None,
         retry: RetryPolicy | None = None,
         expect: Shape = ANY_JSON,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Send one request (retrying per policy) and return the decoded JSON body.
 
@@ -176,7 +178,7 @@ class GrafanaClient:
             retry or self.retry,
             method,
             path,
-            lambda: self._send_once(method, path, json, params, org_id, expect),
+            lambda: self._send_once(method, path, json, params, org_id, expect, headers),
         )
 
     def get(self, path: str, **kwargs: Any) -> Any:
@@ -189,9 +191,16 @@ class GrafanaClient:
         return self.request("DELETE", path, **kwargs)
 
     def _send_once(
-        self, method: str, path: str, json: Any, params: Any, org_id: int | None, expect: Shape
+        self,
+        method: str,
+        path: str,
+        json: Any,
+        params: Any,
+        org_id: int | None,
+        expect: Shape,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
-        headers = {}
+        headers = dict(extra_headers) if extra_headers else {}
         effective_org = org_id if org_id is not None else self.org_id
         if effective_org is not None:
             headers["X-Grafana-Org-Id"] = str(effective_org)

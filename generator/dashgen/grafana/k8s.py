@@ -2,19 +2,19 @@
 <ns>/dashboards``, grafana-apis.md §2-§6), behind the backend calls the publisher uses
 (``dashgen.grafana.backend.DashboardBackend``), beside ``dashgen.grafana.classic``.
 
-What is specific to this API lives here (shapes in ``k8s_shapes``, folders in
-``k8s_folders``):
+What is specific to this API lives here (shapes: ``k8s_shapes``, folders: ``k8s_folders``):
 
 - the namespace is ``default`` for org 1, ``org-<id>`` otherwise (§2.1);
 - a dashboard's version is ``metadata.generation``; a write is based on the
   ``resourceVersion`` of the version compared (remembered per generation read): a lost
   race answers 409 Conflict → ``VersionConflictError``, as does a create (a POST without
-  resourceVersion) answered 409 AlreadyExists;
-- message, saver and folder are annotations on the object: the drift guard reads no history;
+  resourceVersion) answered 409 AlreadyExists; message, saver, folder are annotations;
 - ``existing_uids`` is one paged LIST (``limit`` 500, ``continue``) that keeps every object
   it read: the planner's ``get`` of each (once; later reads ask the server) sends nothing;
+  ``list_metadata`` the same LIST asking for metadata only, then ``complete`` (``k8s_lists``);
 - history is the LIST with the ``grafana.app/get-history=true`` label selector (§6);
-- ``save(dry_run=True)``: ``?dryRun=All``, never stored; a write is stamped (``k8s_stamp``);
+- ``save(dry_run=True)``: ``?dryRun=All``, never stored; a write is stamped with the
+  generation §3.1 gives it, worked out with no request (``k8s_stamp``);
 - a schema v2 dashboard (``expect_schemas``) is read and written on its version's path; a
   read answered with a failed conversion is read again as stored (``k8s_v2``).
 
@@ -25,10 +25,17 @@ datasource and library-panel calls are the classic API's (``/api``), as Grafana 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
-from dashgen.errors import ConflictError, NotFoundError, ServerError, VersionConflictError
+from dashgen.errors import (
+    ConflictError,
+    DashgenError,
+    NotFoundError,
+    ServerError,
+    VersionConflictError,
+)
 from dashgen.grafana import admin
 from dashgen.grafana.backend import (
     FolderInfo,
@@ -41,27 +48,28 @@ from dashgen.grafana.classic import ClassicDashboards
 from dashgen.grafana.client import NO_RETRY, GrafanaClient
 from dashgen.grafana.datasources import Datasource
 from dashgen.grafana.k8s_folders import K8sFolders
+from dashgen.grafana.k8s_lists import LIST_LIMIT as LIST_LIMIT
+from dashgen.grafana.k8s_lists import Listed
 from dashgen.grafana.k8s_shapes import (
     FOLDER_ANNOTATION,
-    HISTORY_SELECTOR,
-    LIST,
+    GENERATION_ANNOTATION,
     MESSAGE_ANNOTATION,
     MESSAGE_LIMIT,
     OBJECT,
     Revision,
+    annotations,
     failed_conversion,
     generation,
     live_dashboard,
+    live_metadata,
     metadata,
     revision,
-    version_record,
 )
 from dashgen.grafana.k8s_stamp import GenerationStamps
 from dashgen.grafana.k8s_v2 import SchemaPaths, with_stored_spec
 from dashgen.grafana.server import ServerInfo
 
 DASHBOARD_GROUP = "dashboard.grafana.app"
-LIST_LIMIT = 500  # objects per LIST page
 VERSIONS_LIMIT = 100
 
 
@@ -100,8 +108,7 @@ class K8sDashboards:
         )
         self._guard = threading.Lock()
         self._revisions: dict[str, tuple[int, Revision]] = {}  # uid → generation read, its RV
-        self._kept: dict[str, LiveDashboard] = {}  # read by a LIST, not handed out yet
-        self._listed_folders: set[str] = set()  # folders that listed dashboards are in
+        self.listed = Listed(client, self.paths, self.base, self._remember, self._remember_meta)
         self.stamps = GenerationStamps()
 
     @property
@@ -149,23 +156,29 @@ class K8sDashboards:
     def _remember(self, item: Mapping[str, Any], read_as: str = "") -> LiveDashboard:
         live = live_dashboard(item, read_as or self.version)
         uid = str(metadata(item)["name"])
+        self.stamps.seen(uid, item.get("spec"), live.folder_uid)
         with self._guard:
             self._revisions[uid] = (generation(item), revision(item))
         return live
 
+    def _remember_meta(self, item: Mapping[str, Any]) -> LiveDashboard:
+        notes = annotations(item)
+        live = live_metadata(item, self.version, notes)
+        self.stamps.seen(live.uid, None, live.folder_uid)
+        with self._guard:
+            self._revisions[live.uid] = (live.version, revision(item, notes))
+        return live
+
     def forget(self) -> None:
         """Drop what earlier LISTs read (a new batch reads afresh)."""
-        with self._guard:
-            self._kept.clear()
-            self._listed_folders.clear()
+        self.listed.forget()
 
     def get(self, uid: str) -> LiveDashboard | None:
-        with self._guard:
-            kept = self._kept.pop(uid, None)
+        kept = self.listed.take(uid)
         return kept if kept is not None else self._fetch(uid)
 
     def peek(self, uid: str) -> LiveDashboard | None:  # kept from the last LIST, no request
-        return self._kept.get(uid)
+        return self.listed.peek(uid)
 
     def _fetch(self, uid: str) -> LiveDashboard | None:
         version = self.paths.version_of(uid)
@@ -187,41 +200,23 @@ class K8sDashboards:
         except ServerError as error:
             raise self.paths.unusable(self.display_url, version, error) from None
 
-    def _list(
-        self, params: Mapping[str, Any], limit: int | None = None, base: str | None = None
-    ) -> list[Mapping]:
-        """Every item of a LIST (all pages, or the first ``limit`` items)."""
-        items: list[Mapping] = []
-        token = ""
-        while True:
-            page_size = LIST_LIMIT if limit is None else min(LIST_LIMIT, limit - len(items))
-            query = {**params, "limit": page_size}
-            if token:
-                query["continue"] = token
-            answer = self.client.get(base or self.base, params=query, expect=LIST)
-            items.extend(answer.get("items") or [])
-            token = str((answer.get("metadata") or {}).get("continue") or "")
-            if not token or (limit is not None and len(items) >= limit):
-                return items
-
-    def _list_all(self) -> list[LiveDashboard]:
-        items = self._list({})
-        found = [self._remember(item) for item in items]
-        with self._guard:
-            # One the server could not convert to this version (§7.1) is read again, in
-            # the version it is stored in, when asked for.
-            self._kept = {
-                live.uid: live
-                for live, item in zip(found, items, strict=True)
-                if failed_conversion(item) is None and not self.paths.is_routed(live.uid)
-            }
-            self._listed_folders = {live.folder_uid for live in found if live.folder_uid}
-        return found
-
     def existing_uids(self) -> set[str]:
         """The uids of every dashboard of the namespace (one paged LIST); the objects are
         kept for the ``get`` that follows."""
-        return {live.uid for live in self._list_all()}
+        return {live.uid for live in self.listed.all()}
+
+    def list_metadata(self) -> set[str]:
+        """``existing_uids`` by a metadata-only LIST (``k8s_lists``): then ``complete``."""
+        return {live.uid for live in self.listed.metadata()}
+
+    def planned_offline(self, uid: str) -> bool:
+        """Whether planning ``uid`` sends nothing (kept and proven unchanged, ``complete``)."""
+        return self.listed.proven(uid)
+
+    def complete(self, proven: Mapping[str, str]) -> None:
+        """After ``list_metadata``: the listed dashboards not in ``proven`` (uid → title)
+        are read in full (``k8s_lists.Listed.complete``)."""
+        self.listed.complete(proven)
 
     def search_dashboards(self, folder_uids: list[str] | None = None) -> list[SearchHit]:
         """Every dashboard (one paged LIST), or those directly in ``folder_uids`` ("" or
@@ -236,31 +231,15 @@ class K8sDashboards:
                 folder_uid=live.folder_uid,
                 folder_title=None,
             )
-            for live in self._list_all()
+            for live in self.listed.all()
             if wanted is None or live.folder_uid in wanted
         ]
 
-    def _history(self, uid: str, limit: int | None) -> list[Mapping]:
-        params = {"labelSelector": HISTORY_SELECTOR, "fieldSelector": f"metadata.name={uid}"}
-        version = self.paths.version_of(uid)
-        self.paths.check_usable(version)
-        return self._list(params, limit, self.paths.base(version))
-
     def history(self, uid: str, version: int) -> VersionRecord | None:
-        """The record of one version (its message and saver); None when missing."""
-        for item in self._history(uid, None):
-            if generation(item) == int(version):
-                return version_record(item)
-        return None
+        return self.listed.record(uid, version)
 
     def versions(self, uid: str, limit: int = VERSIONS_LIMIT) -> list[VersionRecord]:
-        """The newest ``limit`` versions, newest first ([] when the dashboard is gone)."""
-        try:
-            items = self._history(uid, int(limit))
-        except NotFoundError:
-            return []
-        records = sorted((version_record(item) for item in items), key=lambda r: -r.version)
-        return records[: int(limit)]
+        return self.listed.records(uid, limit)
 
     # -- writing dashboards --------------------------------------------------------------
 
@@ -275,14 +254,26 @@ class K8sDashboards:
         overwrite: bool = False,
         dry_run: bool = False,
         build_hash: str | None = None,
+        message_for: Callable[[dict[str, Any]], str | None] | None = None,
     ) -> SaveResult:
         """POST (``base_version`` None) or PUT on the resourceVersion of generation
         ``base_version``; never retried here. ``overwrite`` has no meaning on /apis (no
         title uniqueness, no plugin dashboards). Raises ``VersionConflictError`` when the
-        live dashboard is no longer ``base_version`` (or, for a create, exists)."""
-        answer = self._write(document, uid, base_version, folder_uid, message, build_hash, dry_run)
+        live dashboard is no longer ``base_version`` (or, for a create, exists).
+        ``message_for``: the message the stored dashboard is to carry, if not ``message``."""
+        write = partial(self._write, document, uid, folder_uid=folder_uid)
+        answer, stamp = write(base_version, build_hash, dry_run, message=message)
         version = self.paths.version_of(uid)
         saved = live_dashboard(answer, version) if dry_run else self._remember(answer, version)
+        fix = None if dry_run else self.stamps.learn(document, saved.dashboard, message_for)
+        if fix is not None or (stamp is not None and stamp != saved.version):  # (k8s_stamp)
+            try:  # the same spec again: §3.1 keeps the generation, the stamp names it
+                again = write(
+                    saved.version, build_hash, False, saved.version, message=fix or message
+                )
+                saved = self._remember(again[0], version)
+            except DashgenError:
+                pass  # stays as it is: the next run compares in full
         return SaveResult(uid=uid, version=saved.version, url=saved.url)
 
     def would_store(
@@ -297,32 +288,42 @@ class K8sDashboards:
         """The dashboard as Grafana would store this write (``?dryRun=All``: v1 writes are
         migrated to the latest schemaVersion, §4.6), as ``get`` reads it; nothing is stored.
         Safe to retry. Raises what the write would raise."""
-        answer = self._write(document, uid, base_version, folder_uid, message, None, True)
+        answer, _ = self._write(
+            document, uid, base_version, None, True, folder_uid=folder_uid, message=message
+        )
         self.stamps.noted(uid, base_version, answer)
-        return live_dashboard(answer, self.paths.version_of(uid)).dashboard
+        stored = live_dashboard(answer, self.paths.version_of(uid)).dashboard
+        self.stamps.learn(document, stored, None)
+        return stored
 
     def _write(
         self,
         document: Mapping[str, Any],
         uid: str,
         base_version: int | None,
-        folder_uid: str | None,
-        message: str,
         build_hash: str | None,
         dry_run: bool,
-    ) -> Mapping[str, Any]:
+        stamp: int | None = None,
+        *,
+        folder_uid: str | None,
+        message: str,
+    ) -> tuple[Mapping[str, Any], int | None]:
+        """The answer, and the generation stamped (``stamp``, else ``k8s_stamp.expected``)."""
         version = self.paths.version_of(uid)
         self.paths.check_usable(version)
         params = {"dryRun": "All"} if dry_run else None
         retry = None if dry_run else NO_RETRY  # a dry run stores nothing: safe to repeat
         notes = {FOLDER_ANNOTATION: folder_uid or "", MESSAGE_ANNOTATION: message[:MESSAGE_LIMIT]}
-        if build_hash:  # a stored write is stamped too (dashgen.publish.stamped)
-            notes.update(self.stamps.annotations(uid, base_version, build_hash, not dry_run))
         meta: dict[str, Any] = {"name": uid, "annotations": notes}
         if base_version is not None:
             based_on = self._revision(uid, base_version)
             meta["resourceVersion"] = based_on.resource_version
             notes.update(based_on.kept_annotations)
+        if build_hash:  # a stored write is stamped too (dashgen.publish.stamped)
+            if stamp is None and not dry_run:
+                stamp = self.stamps.guess(uid, base_version, document, folder_uid)
+            notes.update(self.stamps.annotations(uid, base_version, build_hash, stamp))
+            stamp = int(notes.get(GENERATION_ANNOTATION) or 0) or None
         body = {
             "apiVersion": f"{DASHBOARD_GROUP}/{version}",
             "kind": "Dashboard",
@@ -334,9 +335,10 @@ class K8sDashboards:
                 method, path = "POST", self.paths.base(version)
             else:
                 method, path = "PUT", self._path(uid, version)
-            return self.client.request(
+            answer = self.client.request(
                 method, path, json=body, params=params, retry=retry, expect=OBJECT
             )
+            return answer, stamp
         except ConflictError as error:  # Conflict (stale RV) or AlreadyExists (create)
             raise VersionConflictError.of(error) from None
         except ServerError as error:
@@ -364,7 +366,7 @@ class K8sDashboards:
             return False
         with self._guard:
             self._revisions.pop(uid, None)
-            self._kept.pop(uid, None)
+        self.listed.drop(uid)
         return True
 
     # -- folders -----------------------------------------------------------------------
@@ -374,9 +376,8 @@ class K8sDashboards:
 
     def folder_exists(self, uid: str) -> bool:
         """A folder a listed dashboard is in exists (no request); else it is read."""
-        with self._guard:
-            if uid in self._listed_folders:
-                return True
+        if uid in self.listed.folders:
+            return True
         return self.folders.folder_exists(uid)
 
     def create_folder(self, uid: str, title: str) -> None:
@@ -395,6 +396,5 @@ class K8sDashboards:
         return self.folders.folder_is_empty(uid)
 
     def delete_folder(self, uid: str) -> bool:
-        with self._guard:
-            self._listed_folders.discard(uid)
+        self.listed.folders.discard(uid)
         return self.folders.delete_folder(uid)

@@ -11,6 +11,7 @@ publisher compares the same document whichever API read it.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -110,8 +111,8 @@ def generation(item: Mapping[str, Any]) -> int:
     return int(value) if isinstance(value, int) else 0
 
 
-def revision(item: Mapping[str, Any]) -> Revision:
-    notes = annotations(item)
+def revision(item: Mapping[str, Any], notes: Mapping[str, str] | None = None) -> Revision:
+    notes = annotations(item) if notes is None else notes
     return Revision(
         resource_version=str(metadata(item).get("resourceVersion") or ""),
         kept_annotations={key: notes[key] for key in MANAGER_ANNOTATIONS if key in notes},
@@ -143,6 +144,32 @@ def live_dashboard(item: Mapping[str, Any], read_as: str = "") -> LiveDashboard:
         stamped=notes.get(GENERATION_ANNOTATION) == str(generation(item)),
         stored_version=stored,
         name=name,
+    )
+
+
+def live_metadata(
+    item: Mapping[str, Any], read_as: str, notes: Mapping[str, str] | None = None
+) -> LiveDashboard:
+    """One ``PartialObjectMetadata`` item (a metadata-only LIST, ``k8s_lists``; ``notes``:
+    its ``annotations``): no spec, no status, no title (``url`` is filled in when it is
+    proven unchanged)."""
+    name = str(metadata(item)["name"])
+    notes = annotations(item) if notes is None else notes
+    version = generation(item)
+    return LiveDashboard(
+        dashboard={"uid": name, "version": version},
+        version=version,
+        folder_uid=notes.get(FOLDER_ANNOTATION) or None,
+        updated_by=notes.get(UPDATED_BY_ANNOTATION) or notes.get(CREATED_BY_ANNOTATION, ""),
+        url="",
+        updated=notes.get(UPDATED_AT_ANNOTATION, ""),
+        manager=manager(notes),
+        message=notes.get(MESSAGE_ANNOTATION, ""),
+        build_hash=notes.get(BUILD_HASH_ANNOTATION) or None,
+        stamped=notes.get(GENERATION_ANNOTATION) == str(version),
+        stored_version=read_as,
+        name=name,
+        partial=True,
     )
 
 
@@ -205,6 +232,8 @@ def served_versions(discovery: Mapping[str, Any], group: str) -> list[str]:
 
 
 _OMITTED = frozenset(",\"'\n\r\x00?.()")
+_DROP_OMITTED = str.maketrans("", "", "".join(sorted(_OMITTED)))
+_PLAIN = re.compile(r"[a-z0-9_-]*")
 
 
 def slug(title: str) -> str:
@@ -212,8 +241,12 @@ def slug(title: str) -> str:
     lower case, spaces to ``-``, ``a-z 0-9 _ -`` kept, punctuation dropped, any other
     character as the hex of its UTF-8 bytes (Grafana transliterates some letters first);
     empty or longer than 50: the UUIDv5 of the title."""
+    lowered = title.strip().lower()
+    text = lowered.translate(_DROP_OMITTED).replace(" ", "-")
+    if _PLAIN.fullmatch(text):  # the common case, without the loop below
+        return text if text and len(text) <= 50 else str(uuid.uuid5(uuid.NAMESPACE_OID, title))
     out: list[str] = []
-    for char in title.strip().lower():
+    for char in lowered:
         if char in _OMITTED:
             continue
         if char == " ":

@@ -14,12 +14,12 @@ batch lock (``OrgSession.publish`` / ``OrgSession.plan``).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
 from dashgen.build.manifest import BuiltDashboard
-from dashgen.publish import dashboard, datasources, schemas, stamped
+from dashgen.publish import dashboard, datasources, schemas, stamped, writing
 from dashgen.publish.events import Action, PlannedDashboard, PlanReport, PublishEvent, PublishReport
 from dashgen.publish.locked import WriteLock, publish_locked
 from dashgen.publish.prefetch import NOTHING, start_reads
@@ -68,6 +68,8 @@ def publish_batch(
         takes, refused = schemas.accepted(session, selected)
         lock = WriteLock(session, report) if session.use_lock and not dry_run else None
         # /apis: a stamped unchanged dashboard needs no datasource read (checked if written)
+        if lock is not None and getattr(session.backend, "lists_objects", False):
+            lock.peek_early()  # (beside the LIST, not after it)
         settled, listed = stamped.presurvey(session, takes) if lock else ([], False)
         unchecked = {built.uid for built in settled}
         if lock is not None:
@@ -77,13 +79,24 @@ def publish_batch(
         needs_datasources = datasources.referenced(session, to_check)
         peek = lock.lock.peek if lock is not None else None
         start_reads(session, takes, peek, datasources=needs_datasources)
-        checked = datasources.checked(session, to_check)
+        # A dashboard missing a datasource fails only if it is to be written (deferred).
+        checked = datasources.checked(session, to_check, defer=True)
+        if lock is not None:
+            lock.deferred = checked.deferred
         report.warnings.extend(checked.warnings)
         for built, why in [*refused, *checked.refused]:
             settle(PublishEvent.failed(org, built, why))
         ready = sorted([*checked.ready, *settled], key=lambda built: built.uid)
         try:
-            _dashboards(session, ready, settle, dry_run=dry_run, lock=lock, listed=listed)
+            _dashboards(
+                session,
+                ready,
+                settle,
+                dry_run=dry_run,
+                lock=lock,
+                listed=listed,
+                deferred=checked.deferred,
+            )
             if pruning is not None and session.org_failure.sentence is None:
                 from dashgen.publish.prune import prune  # only a publish that prunes
 
@@ -116,20 +129,23 @@ def _dashboards(
     dry_run: bool,
     lock: WriteLock | None,
     listed: bool = False,
+    deferred: Mapping[str, str] | None = None,
 ) -> None:
     if not ready:
         return
     if session.org_failure.sentence is None:
-        session.prepare(ready, create_folders=not dry_run, listed=listed)
+        # (no folder is made for a dashboard that fails if it is to be written: deferred)
+        folders_for = [b for b in ready if b.uid not in (deferred or {})]
+        session.prepare(folders_for, create_folders=not dry_run, listed=listed)
     if dry_run:  # (on /apis the plan has Grafana validate each planned write: a dry run)
         plan_one = session.org_failure.guard(session.org, partial(dashboard.plan, session))
         for planned in session.each(ready, plan_one):
-            settle(planned.event())
+            settle(datasources.refused_if_written(planned, deferred or {}).event())
     elif lock is not None:
         publish_locked(session, ready, settle, lock)
     else:
         publish_one = session.org_failure.guard(
-            session.org, partial(dashboard.publish_one, session)
+            session.org, partial(writing.publish_one, session, deferred=deferred)
         )
         for outcome in session.each(ready, publish_one):
             settle(outcome.event() if isinstance(outcome, PlannedDashboard) else outcome)
@@ -163,7 +179,7 @@ def plan_batch(
         return report
     session.org_failure.reset()
     takes, refused = schemas.accepted(session, selected)
-    checked = datasources.checked(session, takes)
+    checked = datasources.checked(session, takes, defer=True)  # (as publish_batch)
     report.warnings.extend(checked.warnings)
     items = [
         PlannedDashboard(org, built, Action.FAILED, error=why)
@@ -173,7 +189,8 @@ def plan_batch(
         if session.org_failure.sentence is None:
             session.prepare(checked.ready, create_folders=False)
         work = partial(dashboard.plan, session, with_documents=with_documents)
-        items.extend(session.each(checked.ready, session.org_failure.guard(org, work)))
+        planned = session.each(checked.ready, session.org_failure.guard(org, work))
+        items.extend(datasources.refused_if_written(p, checked.deferred) for p in planned)
     if pruning is not None and session.org_failure.sentence is None:
         from dashgen.publish.prune import prune
 

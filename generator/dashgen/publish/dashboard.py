@@ -50,12 +50,11 @@ from dashgen.publish.events import (
     PUBLISHED_CONCURRENTLY,
     Action,
     PlannedDashboard,
-    PublishEvent,
 )
 from dashgen.publish.provenance import hash_in_message, version_message, wrote
 from dashgen.publish.pulled import was_pulled
 from dashgen.publish.schemas import schema_changes, schema_drift, schema_note
-from dashgen.publish.stamped import stamped_build
+from dashgen.publish.stamped import stamped_build, stamped_write
 
 if TYPE_CHECKING:
     from dashgen.publish.session import OrgSession
@@ -76,16 +75,18 @@ def plan(
     *,
     trust_search: bool = True,
     with_documents: bool = False,
+    server_check: bool = True,
 ) -> PlannedDashboard:
-    """Decide what to do with one dashboard: a read or two, never a write (on /apis a
-    planned write is also sent as a server dry run: what Grafana would store, or why it
-    would refuse it).
+    """Decide what to do with one dashboard: a read or two, never a write (on /apis, with
+    ``server_check``, a planned write is also sent as a server dry run: what Grafana would
+    store, or why it would refuse it; a publish, which writes at once, does not ask).
 
     ``with_documents`` (diff) keeps both sides for diffing and does not look for
     adoptions (they change no content)."""
     planned = _plan(session, built, trust_search=trust_search, with_documents=with_documents)
     assert session.backend is not None
-    if planned.action in WRITES and not with_documents and session.backend.validates_writes:
+    validates = session.backend.validates_writes and server_check
+    if planned.action in WRITES and not with_documents and validates:
         return server_checked(session, planned)
     return planned
 
@@ -183,6 +184,8 @@ def _drift(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -> s
     if was_pulled(session.config.root, session.org, built.uid, live.version, live_hash):
         return None  # untouched since `dashgen pull` read it (dashgen.publish.pulled)
     # A 403 here means the token cannot save either: let it fail with that sentence.
+    if stamped_write(live):
+        return None  # dashgen's stamped write, untouched since (dashgen.publish.stamped)
     record = live_record(session, built.uid, live)
     if record is not None and wrote(record.message, live_hash):
         session.learn_identity(live.updated_by)
@@ -381,14 +384,3 @@ def _moment(text: str) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else None
-
-
-def publish_one(session: OrgSession, built: BuiltDashboard) -> PublishEvent:
-    """Plan and, if needed, write one dashboard (no lock: watch's path)."""
-    from dashgen.publish.writing import write
-
-    planned = plan(session, built)
-    if planned.action not in WRITES:
-        return planned.event()
-    with session.write_slots:
-        return write(session, planned)

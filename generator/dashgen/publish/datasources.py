@@ -32,8 +32,8 @@ no dashboard of the batch is sent.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,7 @@ from dashgen.model.datasource_refs import Reference, bind, is_variable, referenc
 from dashgen.model.datasource_refs_v2 import bound_reference, references_v2
 from dashgen.model.normalize import content_hash
 from dashgen.publish import refs_store
+from dashgen.publish.events import Action, PlannedDashboard
 from dashgen.publish.org_failure import is_org_wide
 
 if TYPE_CHECKING:
@@ -70,6 +71,9 @@ class CheckedBatch:
     ready: list[BuiltDashboard] = field(default_factory=list)  # bound where they bind names
     refused: list[tuple[BuiltDashboard, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # With ``defer``: uid → why, for ready dashboards that reference a missing datasource:
+    # refused only if they are to be written (``refused_if_written``).
+    deferred: dict[str, str] = field(default_factory=dict)
 
 
 class OrgDatasources:
@@ -103,9 +107,12 @@ class OrgDatasources:
         return f"its {kind}datasources: {shown}"
 
 
-def checked(session: OrgSession, dashboards: Sequence[BuiltDashboard]) -> CheckedBatch:
+def checked(
+    session: OrgSession, dashboards: Sequence[BuiltDashboard], *, defer: bool = False
+) -> CheckedBatch:
     """``check_batch`` with the session's ``--allow-missing-datasources``."""
-    return check_batch(session, dashboards, allow_missing=session.allow_missing_datasources)
+    allow_missing = session.allow_missing_datasources
+    return check_batch(session, dashboards, allow_missing=allow_missing, defer=defer)
 
 
 def referenced(session: OrgSession, dashboards: Sequence[BuiltDashboard]) -> bool:
@@ -114,10 +121,16 @@ def referenced(session: OrgSession, dashboards: Sequence[BuiltDashboard]) -> boo
 
 
 def check_batch(
-    session: OrgSession, dashboards: Sequence[BuiltDashboard], *, allow_missing: bool = False
+    session: OrgSession,
+    dashboards: Sequence[BuiltDashboard],
+    *,
+    allow_missing: bool = False,
+    defer: bool = False,
 ) -> CheckedBatch:
     """Bind and check every dashboard of one batch (one ``GET /api/datasources`` at most,
-    perhaps already sent: ``dashgen.publish.prefetch``)."""
+    perhaps already sent: ``dashgen.publish.prefetch``). ``defer``: a dashboard whose only
+    fault is a missing datasource is ready, and refused only if it is to be written
+    (``deferred``): publish checks what it writes."""
     checked = CheckedBatch()
     found = references_by_uid(session.config.output_dir, dashboards)
     if not any(found.values()):
@@ -147,7 +160,7 @@ def check_batch(
                 checked.ready.append(built)
         return checked
     for built in dashboards:
-        _check_one(org, built, found[built.uid], checked, allow_missing)
+        _check_one(org, built, found[built.uid], checked, allow_missing, defer)
     return checked
 
 
@@ -157,6 +170,7 @@ def _check_one(
     refs: Sequence[Reference],
     checked: CheckedBatch,
     allow_missing: bool,
+    defer: bool = False,
 ) -> None:
     bound: dict[Any, dict[str, str]] = {}
     errors: list[str] = []
@@ -174,16 +188,27 @@ def _check_one(
     if missing:
         text = "; ".join(_missing(org, group) for group in _grouped(missing))
         if not allow_missing:
-            checked.refused.append(
-                (
-                    built,
-                    f"{_describe(built)} was not written: {text} (add the datasource to the org "
-                    "or fix the source; --allow-missing-datasources writes it anyway)",
-                )
+            why = (
+                f"{_describe(built)} was not written: {text} (add the datasource to the org "
+                "or fix the source; --allow-missing-datasources writes it anyway)"
             )
-            return
-        checked.warnings.append(f"{_describe(built)} in org {org.org!r}: {text}; written anyway")
+            if not defer:
+                checked.refused.append((built, why))
+                return
+            checked.deferred[built.uid] = why
+        else:
+            checked.warnings.append(
+                f"{_describe(built)} in org {org.org!r}: {text}; written anyway"
+            )
     checked.ready.append(_bound(built, bound) if bound else built)
+
+
+def refused_if_written(planned: PlannedDashboard, deferred: Mapping[str, str]) -> PlannedDashboard:
+    """``planned`` FAILED with its datasource refusal when it is a write (``deferred``)."""
+    why = deferred.get(planned.built.uid)
+    if why is None or planned.action not in (Action.WOULD_CREATE, Action.WOULD_UPDATE):
+        return planned
+    return replace(planned, action=Action.FAILED, error=why, note=None)
 
 
 def _bind(

@@ -12,7 +12,8 @@ lock is handed back as the batch's last request. A whole-org failure
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.errors import DashgenError
 from dashgen.publish import dashboard
+from dashgen.publish.datasources import refused_if_written
 from dashgen.publish.events import Action, PlannedDashboard, PublishEvent, PublishReport
 from dashgen.publish.lock import LockTimeout, PublishLock
 from dashgen.publish.stamped import checked_writes
@@ -41,10 +43,21 @@ class WriteLock:
         self.held = False
         self.unusable = False  # the token cannot use it here: writes go ahead without it
         self.unchecked: set[str] = set()  # uids whose datasources are checked only if written
+        self.early_peek: Future[str | None] | None = None
+        self.deferred: Mapping[str, str] = {}  # uid → datasource refusal, if it is written
 
     def peek(self) -> None:
-        """Before planning: a publisher holding the lock now is one this publish overlaps."""
-        self.session.concurrent_since = self.session.prefetch.take("lock", self.lock.peek)
+        """Before planning: a publisher holding the lock now is one this publish overlaps
+        (``early_peek``: the look already sent, beside the /apis LIST)."""
+        early, self.early_peek = self.early_peek, None
+        read = early.result if early is not None else self.lock.peek
+        self.session.concurrent_since = self.session.prefetch.take("lock", read)
+
+    def peek_early(self) -> None:
+        """Send the look at the lock now, on its own thread (taken by ``peek``)."""
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashgen-lock-peek")
+        self.early_peek = pool.submit(self.lock.peek)
+        pool.shutdown(wait=False)
 
     def take(self) -> tuple[bool, str | None]:
         """Before writing: (waited for another publisher, None) when writing may go ahead
@@ -89,8 +102,18 @@ def publish_locked(
     another publisher if need be, then planning again), write. The caller hands the lock
     back (``lock.release()``) once the batch, prune included, is done."""
     lock.peek()
-    plan_one = session.org_failure.guard(session.org, partial(dashboard.plan, session))
-    plans: list[PlannedDashboard] = list(session.each(selected, plan_one))
+    # No server dry run before a write (on /apis the write itself is validated).
+    plan = partial(dashboard.plan, session, server_check=False)
+    plan_one = session.org_failure.guard(session.org, plan)
+    # /apis: a dashboard its listed metadata proves unchanged is planned with no request:
+    # here, not on a thread of the pool (starting threads cost more than planning those).
+    offline = getattr(session.backend, "planned_offline", None)
+    at_hand = [b for b in selected if offline is not None and offline(b.uid)]
+    plans: list[PlannedDashboard] = [plan_one(built) for built in at_hand]
+    if len(at_hand) < len(selected):
+        done = {built.uid for built in at_hand}
+        plans.extend(session.each([b for b in selected if b.uid not in done], plan_one))
+    plans = [refused_if_written(p, lock.deferred) for p in plans]
     if any(p.action in dashboard.WRITES for p in plans):
         _, refusal = lock.take()
         if refusal is not None:
@@ -102,8 +125,11 @@ def publish_locked(
                 record(event)
             return
         if session.concurrent_since is not None:  # another publisher wrote meanwhile
-            session.prepare(selected, create_folders=True)
+            session.prepare(
+                [b for b in selected if b.uid not in lock.deferred], create_folders=True
+            )
             plans = list(session.each(selected, plan_one))
+            plans = [refused_if_written(p, lock.deferred) for p in plans]
     writes = [p for p in plans if p.action in dashboard.WRITES]
     writes = checked_writes(session, writes, lock.unchecked, record, lock.report.warnings)
     for planned in plans:

@@ -22,8 +22,10 @@ Anything else goes to the full comparison (``dashboard.is_built``), as before st
 Datasources: the check runs before any write (``datasources``). A batch whose every
 dashboard is already dashgen's stamped write of its build, binds no datasource by name and
 is not managed writes nothing, so the datasource read is skipped for those dashboards
-(``presurvey``); if one of them is to be written after all (another publisher changed it
-after the LIST), it is checked before the write (``checked_writes``).
+(``presurvey``, from a metadata-only LIST: ``dashgen.grafana.k8s_lists``; the dashboards
+it does not prove unchanged are then read in full); if one of them is to be written after
+all (another publisher changed it after the LIST), it is checked before the write
+(``checked_writes``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,20 @@ from dashgen.publish.provenance import hash_in_message
 
 if TYPE_CHECKING:
     from dashgen.publish.session import OrgSession
+
+
+def stamped_write(live: LiveDashboard) -> bool:
+    """Whether ``live`` is dashgen's stamped write of some build, untouched since: the stamp
+    names the live generation and the message names the build its annotation names (a
+    write with no server dry run before it names what it sent: Grafana may store a
+    migrated form of it, §4.6). The drift guard's evidence, as for ``stamped_build``."""
+    short = hash_in_message(live.message or "")
+    return (
+        live.stamped
+        and live.build_hash is not None
+        and short is not None
+        and live.build_hash.startswith(short)
+    )
 
 
 def stamped_build(live: LiveDashboard, built: BuiltDashboard) -> bool:
@@ -68,15 +84,19 @@ def presurvey(
     assert backend is not None
     backend.forget()
     try:
-        session.known_uids = backend.existing_uids()
+        # Metadata only (k8s_lists): the stamp rule needs nothing else.
+        session.known_uids = backend.list_metadata()  # type: ignore[attr-defined]
+        stamped = []
+        for built in dashboards:
+            live = backend.peek(built.uid)  # type: ignore[attr-defined]
+            if live is not None and live.manager is None and stamped_build(live, built):
+                stamped.append(built)
+        # The others are read in full, and compared as without stamps.
+        backend.complete({b.uid: b.title for b in stamped})  # type: ignore[attr-defined]
     except DashgenError:
         session.known_uids = None  # only a shortcut: every dashboard is read and checked
+        backend.forget()
         return [], True
-    stamped = []
-    for built in dashboards:
-        live = backend.peek(built.uid)  # type: ignore[attr-defined]
-        if live is not None and live.manager is None and stamped_build(live, built):
-            stamped.append(built)
     found = datasources.references_by_uid(session.config.output_dir, stamped)
     settled = [b for b in stamped if not any(ref.kind == "name" for ref in found[b.uid])]
     return settled, True

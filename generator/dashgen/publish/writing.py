@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from dashgen.errors import (
     ConflictError,
@@ -44,6 +45,7 @@ from dashgen.errors import (
 )
 from dashgen.grafana.classic import NOT_A_VERSION_CONFLICT
 from dashgen.messages import CHANGED_CONCURRENTLY
+from dashgen.model.normalize import content_hash
 from dashgen.publish.dashboard import (
     WRITES,
     by_another_publisher,
@@ -59,6 +61,9 @@ from dashgen.publish.events import PublishEvent as Event
 from dashgen.publish.provenance import hash_in_message, version_message, wrote
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from dashgen.build.manifest import BuiltDashboard
     from dashgen.publish.session import OrgSession
 
 _TRANSIENT = (GrafanaConnectionError, ServerError, RateLimitedError)
@@ -74,11 +79,21 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
     sent_hash = expected_hash  # what is sent; Grafana may store a migrated form of it
     message = version_message(expected_hash, session.git_sha, session.config.project)
     doing = session.doing(f"saving {describe(built)}", built)
-    if backend.validates_writes and planned.stored_hash is None:
-        planned = server_checked(session, planned)  # (the plan asks, unless a race stopped it)
-        if planned.action is Action.FAILED:
-            session.ready_folders.discard(built.target_folder_uid or "")
-            return planned.event()
+    extra: dict[str, Any] = {}
+    if planned.stored_hash is None and backend.validates_writes:
+        # /apis migrates what is sent (§4.6): the message names the form this server was
+        # seen to store (the first writes of a session ask with a dry run, the others do
+        # not); the save puts it right if that was wrong.
+        stamps = backend.stamps  # type: ignore[attr-defined]
+        if not stamps.learned:
+            planned = server_checked(session, planned)
+            if planned.action is Action.FAILED:
+                session.ready_folders.discard(built.target_folder_uid or "")
+                return planned.event()
+        if planned.stored_hash is None:
+            stored = stamps.as_stored(document)
+            planned = replace(planned, stored_hash=content_hash(stored))
+        extra["message_for"] = partial(_message_for, session, planned.stored_hash)
     if planned.stored_hash is not None and planned.stored_hash != expected_hash:
         # /apis may store a migrated form of what is sent: the message names what it stores.
         expected_hash = planned.stored_hash
@@ -98,13 +113,14 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
                 message=message,
                 overwrite=overwrite,
                 build_hash=sent_hash,
+                **extra,
             )
             return _done(session, planned, _written(base_version), saved.version, saved.url)
         except VersionConflictError:
             if base_version is None and not (planned.read or replanned or in_flight):
                 # The uid exists after all (search lags behind writes): decide again.
                 replanned = True
-                planned = plan(session, built, trust_search=False)
+                planned = plan(session, built, trust_search=False, server_check=False)
                 if planned.action not in WRITES:
                     return planned.event()
                 base_version = planned.live_version
@@ -140,6 +156,15 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
             # before the next batch.
             session.ready_folders.discard(built.target_folder_uid or "")
             return _fail(planned, session.explain(error, doing))
+
+
+def _message_for(session: OrgSession, named: str, stored: dict[str, Any]) -> str | None:
+    """The message a write stored as ``stored`` should carry, when not the one naming
+    ``named``."""
+    stored_hash = content_hash(stored)
+    if stored_hash == named:
+        return None
+    return version_message(stored_hash, session.git_sha, session.config.project)
 
 
 def _after_lost_answer(
@@ -233,3 +258,17 @@ def _done(
 
 def _fail(planned: PlannedDashboard, error: str) -> Event:
     return replace(planned.event(), action=Action.FAILED, error=error, note=None)
+
+
+def publish_one(
+    session: OrgSession, built: BuiltDashboard, deferred: Mapping[str, str] | None = None
+) -> Event:
+    """Plan and, if needed, write one dashboard (no lock: watch's path); one of
+    ``deferred`` (uid → its datasource refusal) fails instead of being written."""
+    from dashgen.publish.datasources import refused_if_written
+
+    planned = refused_if_written(plan(session, built, server_check=False), deferred or {})
+    if planned.action not in WRITES:
+        return planned.event()
+    with session.write_slots:
+        return write(session, planned)

@@ -88,10 +88,10 @@ def dashboard_object(
     )
 
 
-def encoded_dashboard(state: State, dashboard: Dashboard, version: str, namespace: str) -> bytes:
-    """``dashboard_object`` encoded, cached per revision: every write through either API
-    stamps a new resourceVersion; the other fields are in the key in case a seeding helper
-    changes them without one."""
+def _revision_cache(dashboard: Dashboard, version: str, namespace: str) -> dict[Any, Any]:
+    """The per-revision cache of ``dashboard``'s encodings read through ``version``: every
+    write through either API stamps a new resourceVersion; the other fields are in the key
+    in case a seeding helper changes them without one."""
     key = (
         version,
         namespace,
@@ -113,11 +113,69 @@ def encoded_dashboard(state: State, dashboard: Dashboard, version: str, namespac
     if cache.get("key") != key:
         cache.clear()
         cache["key"] = key
+    return cache
+
+
+def encoded_dashboard(state: State, dashboard: Dashboard, version: str, namespace: str) -> bytes:
+    """``dashboard_object`` encoded, cached per revision."""
+    cache = _revision_cache(dashboard, version, namespace)
+    if "bytes" not in cache:
         # Encoded straight from the stored data: a copy would only be thrown away (and
         # copying a page of dashboards was most of a LIST's time).
         answer = dashboard_object(state, dashboard, version, namespace, copied=False)
         cache["bytes"] = gojson.dumps(answer)
     return cache["bytes"]
+
+
+def encoded_metadata(dashboard: Dashboard, version: str, namespace: str) -> bytes:
+    """``{"metadata": …}`` of ``dashboard_object`` encoded (a metadata-only LIST item,
+    ``apis_partial``), cached per revision."""
+    cache = _revision_cache(dashboard, version, namespace)
+    if "metadata" not in cache:
+        cache["metadata"] = gojson.dumps({"metadata": dashboard_metadata(dashboard, namespace)})
+    return cache["metadata"]
+
+
+def dashboard_metadata(dashboard: Dashboard, namespace: str) -> dict[str, Any]:
+    """The ``metadata`` of ``dashboard_object`` (the current revision)."""
+    extra = {**dashboard.k8s.annotations, **_provisioning_annotations(dashboard)}
+    annotations = _annotations(
+        dashboard,
+        dashboard.folder_uid,
+        dashboard.message,
+        dashboard.updated,
+        dashboard.k8s.updated_by,
+        extra,
+    )
+    return _metadata(
+        dashboard,
+        namespace,
+        dashboard.k8s.resource_version,
+        dashboard.version,
+        dashboard.created,
+        annotations,
+    )
+
+
+def _metadata(
+    dashboard: Dashboard,
+    namespace: str,
+    resource_version: str,
+    generation: int,
+    created: str,
+    annotations: dict[str, str],
+) -> dict[str, Any]:
+    labels = {k8s_meta.INTERNAL_ID_LABEL: str(dashboard.id), **dashboard.k8s.labels}
+    return {
+        "name": dashboard.uid,
+        "namespace": namespace,
+        "uid": dashboard.k8s.uid,
+        "resourceVersion": resource_version,
+        "generation": generation,
+        "creationTimestamp": created,
+        "labels": dict(sorted(labels.items())),
+        "annotations": annotations,
+    }
 
 
 def history_object(
@@ -161,17 +219,7 @@ def _envelope(
     spec_of = data if is_v2(stored_version) else classic_spec(data)
     stored = gojson.clone(spec_of) if copied else spec_of
     spec, status = apis_convert.read_as(stored, stored_version, version)
-    labels = {k8s_meta.INTERNAL_ID_LABEL: str(dashboard.id), **dashboard.k8s.labels}
-    metadata: dict[str, Any] = {
-        "name": dashboard.uid,
-        "namespace": namespace,
-        "uid": dashboard.k8s.uid,
-        "resourceVersion": resource_version,
-        "generation": generation,
-        "creationTimestamp": created,
-        "labels": dict(sorted(labels.items())),
-        "annotations": annotations,
-    }
+    metadata = _metadata(dashboard, namespace, resource_version, generation, created, annotations)
     return {
         "kind": "Dashboard",
         "apiVersion": f"{DASHBOARD_GROUP}/{version}",

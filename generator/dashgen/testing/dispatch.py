@@ -135,6 +135,7 @@ class Dispatcher:
             org_id=identity.org_id if identity else None,
             status=status,
             fault=fault,
+            accept=request.header("Accept"),
         )
         with self.state.lock:
             self.state.request_log.append(entry)

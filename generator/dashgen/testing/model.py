@@ -307,6 +307,7 @@ class LoggedRequest:
     org_id: int | None
     status: int | None
     fault: str | None = None
+    accept: str | None = None  # the request's Accept header
 
     def __getitem__(self, key: str) -> Any:
         return getattr(self, key)

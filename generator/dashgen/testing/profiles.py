@@ -62,6 +62,11 @@ class GrafanaProfile:
     # The apiserver's request body limit (k8s's default MaxRequestBodyBytes, 3 MiB;
     # UNCONFIRMED for Grafana, §4.6): a larger /apis write is 413.
     apis_max_body_bytes: int = 3 * 1024 * 1024
+    # A LIST asking for metadata only (Accept ``as=PartialObjectMetadataList``, k8s's
+    # transform; UNCONFIRMED for Grafana, ``apis_partial``): "served" as k8s serves it,
+    # "ignored" (the full list whatever ``as=`` says) or "refused" (406 for an Accept with
+    # any ``as=``, a plain clause after it or not).
+    apis_metadata_lists: str = "served"
 
     @property
     def build_version(self) -> str:

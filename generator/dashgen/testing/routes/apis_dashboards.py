@@ -14,6 +14,7 @@ from dashgen.testing import (
     apis_access,
     apis_lists,
     apis_objects,
+    apis_partial,
     apis_validate,
     apis_writes,
     gojson,
@@ -119,6 +120,7 @@ def get_dto(ctx: Context) -> Response:
 def list_dashboards(ctx: Context) -> Response:
     caller, version = _enter(ctx, "list")
     apis_access.require_member(ctx, caller, DASHBOARD_KIND, "list")
+    served = apis_partial.negotiated(ctx.request.header("Accept"), ctx.profile.apis_metadata_lists)
     labels = apis_lists.parse_labels(ctx.request.arg("labelSelector") or "")
     fields = apis_lists.parse_fields(ctx.request.arg("fieldSelector") or "")
     size = apis_lists.limit(ctx.request.arg("limit"))
@@ -149,11 +151,17 @@ def list_dashboards(ctx: Context) -> Response:
             and apis_lists.matches(fields, _fields(caller, d))
         ]
         page_of, metadata = apis_lists.page(chosen, size, token, current_rv)
+        if served != apis_partial.FULL:  # metadata only (apis_partial)
+            partial = [apis_objects.encoded_metadata(d, version, caller.namespace) for d in page_of]
+            return apis_partial.partial_list(served, metadata, partial)
         # Only the page is built, each item from its encoding cached per revision.
         encoded = [
             apis_objects.encoded_dashboard(ctx.state, d, version, caller.namespace) for d in page_of
         ]
         return _list_answer(version, metadata, encoded)
+    if served != apis_partial.FULL:
+        partial = [gojson.dumps({"metadata": item["metadata"]}) for item in shown]
+        return apis_partial.partial_list(served, metadata, partial)
     return _list_answer(version, metadata, [gojson.dumps(item) for item in shown])
 
 
