@@ -31,6 +31,7 @@ from dashgen.build.manifest import (
     manifest_bytes,
     manifest_order,
 )
+from dashgen.build.next_manifest import new_manifest
 from dashgen.build.outputs import inside_any, json_files_in, output_path, read_bytes
 from dashgen.build.problems import commit_problem, duplicate_uids, unwritable_output
 from dashgen.build.result import BuildResult
@@ -333,7 +334,7 @@ class Run:
         removed = sorted(Path(path) for path in stale if os.path.isfile(path))
         for path in removed:
             commit.delete(os.path.relpath(path, self.out))
-        manifest = self._new_manifest(replaced, compiled, dashboards, full=wanted is not None)
+        manifest = new_manifest(self, replaced, compiled, dashboards, full=wanted is not None)
         if manifest is not None:
             commit.write(MANIFEST_NAME, manifest_bytes(manifest.values()))
         records = self.cache.records_after(replaced, compiled)
@@ -355,58 +356,3 @@ class Run:
         if manifest is not None:
             self.builder.manifest = manifest
         return removed
-
-    def _orphan(self, key: tuple[str, str], org: str, built: set[tuple[str, str]] | None) -> bool:
-        """Whether a manifest entry lists an output this build removes (or never had)."""
-        if org not in self.target_orgs:
-            return self.builder.requested_orgs is None  # an org no longer built
-        return built is not None and key not in built
-
-    def _new_manifest(
-        self,
-        replaced: set[Key],
-        compiled: dict[Key, CompiledSource],
-        dashboards: dict[Key, list[CompiledDashboard]],
-        *,
-        full: bool,
-    ) -> dict[tuple[str, str], BuiltDashboard] | None:
-        """The manifest after this build (None: the file holds it). A ``full`` build keeps
-        only the files of ``dashboards`` in the target orgs' folders: it lists just those."""
-        builder = self.builder
-        manifest_file = os.path.join(self.out, MANIFEST_NAME)
-        if not self.cache_trusted or not os.path.isfile(manifest_file):
-            # Rebuilt from every current output when the last state is unknown.
-            manifest = {
-                k: d
-                for k, d in builder.manifest.items()
-                if builder.requested_orgs is not None and d.org not in self.target_orgs
-            }
-            for key, built in dashboards.items():
-                for dashboard in built:
-                    manifest[(key[0], dashboard.uid)] = self.entries.of(key, dashboard)
-            changed = manifest != builder.manifest
-        else:
-            manifest = dict(builder.manifest)
-            for key in replaced:
-                record = self.cache.records.get(key)
-                for dashboard in record.dashboards if record else ():
-                    manifest.pop((key[0], dashboard.uid), None)
-            for key, outcome in compiled.items():
-                for dashboard in outcome.dashboards:
-                    manifest[(key[0], dashboard.uid)] = self.entries.of(key, dashboard)
-            changed = bool(replaced)
-            # Entries no record accounts for (kept by an --org build after the cache reset)
-            built = (
-                {(key[0], d.uid) for key, ds in dashboards.items() for d in ds} if full else None
-            )
-            orphans = [key for key, d in manifest.items() if self._orphan(key, d.org, built)]
-            for key in orphans:
-                del manifest[key]
-            changed = changed or bool(orphans)
-        if not changed and os.path.isfile(manifest_file):
-            return None
-        data = manifest_bytes(manifest.values())
-        if read_bytes(manifest_file) == data:
-            builder.manifest = manifest
-            return None
-        return manifest
