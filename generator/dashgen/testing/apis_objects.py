@@ -60,13 +60,10 @@ def _provisioning_annotations(dashboard: Dashboard) -> dict[str, str]:
     }
 
 
-def dashboard_object(
-    state: State, dashboard: Dashboard, version: str, namespace: str, *, copied: bool = True
-) -> dict[str, Any]:
-    """The current state of ``dashboard``, read through ``version`` (``copied`` False: the
-    spec is the stored data itself, for an answer encoded at once and never changed)."""
+def _current_annotations(dashboard: Dashboard) -> dict[str, str]:
+    """The annotations of ``dashboard``'s current revision."""
     extra = {**dashboard.k8s.annotations, **_provisioning_annotations(dashboard)}
-    annotations = _annotations(
+    return _annotations(
         dashboard,
         dashboard.folder_uid,
         dashboard.message,
@@ -74,6 +71,14 @@ def dashboard_object(
         dashboard.k8s.updated_by,
         extra,
     )
+
+
+def dashboard_object(
+    state: State, dashboard: Dashboard, version: str, namespace: str, *, copied: bool = True
+) -> dict[str, Any]:
+    """The current state of ``dashboard``, read through ``version`` (``copied`` False: the
+    spec is the stored data itself, for an answer encoded at once and never changed)."""
+    annotations = _current_annotations(dashboard)
     return _envelope(
         dashboard,
         version=version,
@@ -138,15 +143,7 @@ def encoded_metadata(dashboard: Dashboard, version: str, namespace: str) -> byte
 
 def dashboard_metadata(dashboard: Dashboard, namespace: str) -> dict[str, Any]:
     """The ``metadata`` of ``dashboard_object`` (the current revision)."""
-    extra = {**dashboard.k8s.annotations, **_provisioning_annotations(dashboard)}
-    annotations = _annotations(
-        dashboard,
-        dashboard.folder_uid,
-        dashboard.message,
-        dashboard.updated,
-        dashboard.k8s.updated_by,
-        extra,
-    )
+    annotations = _current_annotations(dashboard)
     return _metadata(
         dashboard,
         namespace,
