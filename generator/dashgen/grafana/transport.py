@@ -3,8 +3,8 @@ requests to Grafana when no proxy applies.
 
 httpx's default transport (httpcore and h11) costs about 1 ms of CPU per request; an
 unchanged republish is one GET per dashboard and is bound by that CPU, not by latency. This
-transport speaks HTTP/1.1 through ``http.client`` (written in Python too, but parsing
-headers with the C-accelerated email parser and reading a body in one call), keeps up to
+transport speaks HTTP/1.1 through ``http.client`` (in Python too, but with no per-request
+state machine to drive: it reads a body in one call), keeps up to
 ``max_connections`` keep-alive connections per origin, and raises httpx's own exceptions
 (``ConnectError``, ``ReadTimeout``, ``RemoteProtocolError`` ...), so the client's error
 translation (``dashgen.grafana.failures``), retries and redaction are unchanged. It carries

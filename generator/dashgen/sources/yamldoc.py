@@ -52,7 +52,7 @@ PROVISIONING_KEYS = (
 
 
 def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
-    text = read_source_text(source.path, source.rel)
+    text = read_source_text(source.path, source.rel, data=ctx.source_bytes)
     try:
         documents = [d for d in read_documents(text) if d.value is not None]
     except YamlProblem as problem:
