@@ -1,4 +1,4 @@
-from dashgen.cli.quick_exit import run
+from dashgen.entry import run
 
 if __name__ == "__main__":
     run()
