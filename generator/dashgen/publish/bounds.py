@@ -9,13 +9,14 @@ import threading
 # `dashgen publish` took 1.41-1.53 s at 8 writes at once, 1.27-1.69 s at 10 (gcx's
 # default), 1.12-1.16 s at 16, no better at 24 or 32 (the client's CPU is the limit there).
 DEFAULT_CONCURRENCY = 16
-# Reads run wider than writes, but not so wide that threads fight over the GIL: an
-# unchanged republish is bound by the CPU spent per GET (decode + hash), not by latency
-# (its CPU time was the same from 3 to 48 reads at once). Over the http.client transport
-# (dashgen.grafana.transport), an unchanged republish of 200 took 0.53-0.57 s at 16 reads,
-# 0.39-0.44 s at 32 and 0.39-0.46 s at 64 (whole processes, load ~3).
-READ_CONCURRENCY_FACTOR = 2
-MAX_READ_CONCURRENCY = 32
+# Reads run wider than writes: an unchanged republish is one GET per dashboard, bound by
+# latency until the client's CPU per GET (decode + hash) is. Over the http.client
+# transport (dashgen.grafana.transport) on a quiet machine, the 200 GETs of an unchanged
+# republish took 150-165 ms at 32 at once and 115-135 ms at 64 (20 ms latency; the whole
+# process 0.31 s against 0.28 s); 80 at once gained nothing more. Beyond that threads
+# only fight over the GIL (measured at load ~3: no gain from 32 to 64).
+READ_CONCURRENCY_FACTOR = 4
+MAX_READ_CONCURRENCY = 64
 # A batch this large starts with one search for the uids that exist (new dashboards then
 # cost no read); a smaller one reads each dashboard directly (the search lists the whole
 # org: ~40 ms at 1,000 dashboards, against a few ms per dashboard GET).

@@ -8,7 +8,7 @@ kept because it was edited in Grafana, a deleted folder (its uid and title in ``
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -71,7 +71,9 @@ class PublishEvent:
         return f"{self.action.value} ({self.note})" if self.note else self.action.value
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Every field is a scalar: a copy of the instance's dict is what ``asdict`` makes,
+        # without its recursive walk (a publish prints one event per dashboard).
+        data = dict(self.__dict__)
         data["action"] = self.action.value
         return data
 
