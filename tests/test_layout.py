@@ -34,6 +34,7 @@ STAGES: dict[str, int] = {
     "watch": 6,
     "cli": 7,
     "preview": 7,
+    "entry": 8,
     "__main__": 8,
 }
 

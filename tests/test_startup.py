@@ -129,3 +129,37 @@ def test_publish_of_a_fresh_build_imports_nothing_of_the_compile_chain(
     # no pruning without --prune; requests go over http.client when no proxy applies
     assert _any_of(modules, ("dashgen.publish.prune", "dashgen.publish.deletes")) == []
     assert _any_of(modules, ("httpcore", "h11")) == []
+
+
+THRESHOLD_AT_EXIT = """\
+import atexit, gc, sys
+before = gc.get_threshold()[0]
+atexit.register(lambda: print(before, gc.get_threshold()[0]))
+sys.argv = ["dashgen", "--help"]
+{call}
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "changed"),
+    [
+        ("from dashgen.entry import run; run()", True),  # the script and python -m dashgen
+        ("from dashgen.cli import main; main()", False),
+    ],
+    ids=["process-entry", "library-caller"],
+)
+def test_only_the_process_entry_changes_the_collector(call: str, changed: bool) -> None:
+    """``dashgen.entry`` raises the first generation's threshold for its own process; a
+    program that imports and calls the CLI keeps its collector as it was."""
+    from dashgen.entry import YOUNG_GENERATION_THRESHOLD
+
+    done = subprocess.run(
+        [sys.executable, "-c", THRESHOLD_AT_EXIT.format(call=call)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    before, at_exit = (int(word) for word in done.stdout.splitlines()[-1].split())
+    assert at_exit == (YOUNG_GENERATION_THRESHOLD if changed else before)
+    assert before != YOUNG_GENERATION_THRESHOLD

@@ -82,7 +82,7 @@ def org_selection(func: Any) -> Any:
     type=click.IntRange(1, 64),
     default=DEFAULT_CONCURRENCY,
     show_default=True,
-    help="Dashboards written at the same time (reads run wider).",
+    help="Dashboards written at the same time (reads run 4x wider, at most 64).",
 )
 @pruning_options(with_yes=True)
 @api_option
