@@ -9,6 +9,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from cli_run import Run, invoke
 from dashgen.testing import Emulator, EmulatorServer
 from dashgen.testing.model import LoggedRequest
@@ -72,6 +74,26 @@ class Setup:
             and fnmatchcase(e.path, pattern)
             and (dry_runs or "dryRun" not in e.query)
         ]
+
+    def object_path(self, uid: str = "") -> str:
+        """The org's dashboards on /apis (v1 on 13.x, v1beta1 on 12.x), or one of them."""
+        api_version = "v1" if self.emulator.version.startswith("13") else "v1beta1"
+        base = f"/apis/dashboard.grafana.app/{api_version}/namespaces/org-{self.org_id}/dashboards"
+        return f"{base}/{uid}" if uid else base
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        """A plain HTTP client of the server with ``token`` (dashgen's own by default)."""
+        headers = {"Authorization": f"Bearer {token or self.token}"}
+        return httpx.Client(base_url=self.server.url, headers=headers)
+
+    def edit_through_classic_api(self, uid: str, title: str) -> None:
+        """A person (another Editor token) saves version 1 of ``uid`` with a new title
+        through POST /api/dashboards/db, as Grafana's UI does."""
+        person = self.emulator.create_service_account_token(self.org_id, "Editor", name="alice")
+        edited = dict(dashboard(uid, title), version=1)
+        body = {"dashboard": edited, "folderUid": "platform", "message": "", "overwrite": False}
+        with self.client(person) as client:
+            client.post("/api/dashboards/db", json=body).raise_for_status()
 
 
 def make_setup(

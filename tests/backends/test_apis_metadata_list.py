@@ -11,7 +11,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from backends_support import K8S_DASHBOARDS, Setup, dashboard, make_setup
 
@@ -43,17 +42,6 @@ def _published(tmp_path: Path, make_server: MakeServer, version: str, mode: str)
     assert first.code == 0 and f"{COUNT} created" in first.stdout, first.output
     setup.emulator.clear_request_log()
     return setup
-
-
-def _path(setup: Setup, uid: str = "") -> str:
-    api_version = "v1" if setup.emulator.version.startswith("13") else "v1beta1"
-    base = f"/apis/dashboard.grafana.app/{api_version}/namespaces/org-{setup.org_id}/dashboards"
-    return f"{base}/{uid}" if uid else base
-
-
-def _client(setup: Setup, token: str | None = None) -> httpx.Client:
-    headers = {"Authorization": f"Bearer {token or setup.token}"}
-    return httpx.Client(base_url=setup.server.url, headers=headers)
 
 
 def _lists(setup: Setup) -> list[tuple[str | None, int | None]]:
@@ -91,11 +79,11 @@ def test_a_ui_like_edit_is_found(
     """Saved through /apis with every annotation it read (the stamp stays, generation +1)
     and without dashgen's message: read in full, drifted."""
     setup = _published(tmp_path, make_grafana_server, version, mode)
-    with _client(setup) as client:
-        live = client.get(_path(setup, "d05")).json()
+    with setup.client() as client:
+        live = client.get(setup.object_path("d05")).json()
         live["spec"]["title"] = "Edited in the UI"
         del live["metadata"]["annotations"]["grafana.app/message"]
-        client.put(_path(setup, "d05"), json=live).raise_for_status()
+        client.put(setup.object_path("d05"), json=live).raise_for_status()
     setup.emulator.clear_request_log()
 
     run = setup.publish("--api", "k8s")
@@ -112,11 +100,7 @@ def test_an_edit_through_the_classic_api_is_found(
     tmp_path: Path, make_grafana_server: MakeServer, version: str, mode: str
 ) -> None:
     setup = _published(tmp_path, make_grafana_server, version, mode)
-    person = setup.emulator.create_service_account_token(setup.org_id, "Editor", name="alice")
-    edited = dict(dashboard("d07", "Edited by a person"), version=1)
-    body = {"dashboard": edited, "folderUid": "platform", "message": "", "overwrite": False}
-    with _client(setup, person) as client:
-        client.post("/api/dashboards/db", json=body).raise_for_status()
+    setup.edit_through_classic_api("d07", "Edited by a person")
 
     run = setup.publish("--api", "k8s")
 
@@ -134,9 +118,9 @@ def test_stamps_that_lie_only_cost_the_full_comparison(
     annotations) proves nothing: those dashboards are read in full (one GET each when few,
     the full LIST when many) and found unchanged by the full comparison, not written."""
     setup = _published(tmp_path, make_grafana_server, version, mode)
-    with _client(setup) as client:
+    with setup.client() as client:
         for index in range(lying):
-            path = _path(setup, f"d{index:02d}")
+            path = setup.object_path(f"d{index:02d}")
             live = client.get(path).json()
             live["metadata"]["annotations"]["dashgen/generation"] = "7"
             client.put(path, json=live).raise_for_status()  # same spec: generation kept
@@ -157,10 +141,10 @@ def test_a_lying_stamp_over_a_changed_source_is_updated(
     tmp_path: Path, make_grafana_server: MakeServer, version: str, mode: str
 ) -> None:
     setup = _published(tmp_path, make_grafana_server, version, mode)
-    with _client(setup) as client:
-        live: dict[str, Any] = client.get(_path(setup, "d02")).json()
+    with setup.client() as client:
+        live: dict[str, Any] = client.get(setup.object_path("d02")).json()
         live["metadata"]["annotations"]["dashgen/generation"] = "9"
-        client.put(_path(setup, "d02"), json=live).raise_for_status()
+        client.put(setup.object_path("d02"), json=live).raise_for_status()
     setup.source(dashboard("d02", "Changed in the source"))
 
     run = setup.publish("--api", "k8s")

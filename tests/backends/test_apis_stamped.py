@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from backends_support import K8S_DASHBOARDS, Setup, dashboard, make_setup
 
@@ -36,20 +35,9 @@ def _published(tmp_path: Path, make_server: MakeServer, version: str, **extra: A
     return setup
 
 
-def _object_path(setup: Setup, uid: str) -> str:
-    api_version = "v1" if setup.emulator.version.startswith("13") else "v1beta1"
-    namespace = f"org-{setup.org_id}"
-    return f"/apis/dashboard.grafana.app/{api_version}/namespaces/{namespace}/dashboards/{uid}"
-
-
-def _client(setup: Setup, token: str) -> httpx.Client:
-    headers = {"Authorization": f"Bearer {token}"}
-    return httpx.Client(base_url=setup.server.url, headers=headers)
-
-
 def _read(setup: Setup, uid: str) -> dict[str, Any]:
-    with _client(setup, setup.token) as client:
-        answer = client.get(_object_path(setup, uid))
+    with setup.client() as client:
+        answer = client.get(setup.object_path(uid))
     answer.raise_for_status()
     return answer.json()
 
@@ -112,11 +100,7 @@ def test_a_classic_api_edit_after_a_dashgen_publish_is_found(
     tmp_path: Path, make_grafana_server: MakeServer, version: str
 ) -> None:
     setup = _published(tmp_path, make_grafana_server, version)
-    person = setup.emulator.create_service_account_token(setup.org_id, "Editor", name="alice")
-    edited = dict(dashboard("d07", "Edited by a person"), version=1)
-    body = {"dashboard": edited, "folderUid": "platform", "message": "", "overwrite": False}
-    with _client(setup, person) as client:
-        client.post("/api/dashboards/db", json=body).raise_for_status()
+    setup.edit_through_classic_api("d07", "Edited by a person")
 
     run = setup.publish("--api", "k8s")
 
@@ -139,8 +123,8 @@ def test_an_apis_edit_keeping_dashgens_annotations_is_found(
     live["spec"]["title"] = "Edited through /apis"
     if not keeps_message:
         del live["metadata"]["annotations"]["grafana.app/message"]
-    with _client(setup, setup.token) as client:
-        client.put(_object_path(setup, "d03"), json=live).raise_for_status()
+    with setup.client() as client:
+        client.put(setup.object_path("d03"), json=live).raise_for_status()
     annotations = _read(setup, "d03")["metadata"]["annotations"]
     assert annotations["dashgen/generation"] == "1"  # left behind: now names an old one
     assert ("grafana.app/message" in annotations) is keeps_message
