@@ -141,9 +141,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if response.status != 304 and self.command != "HEAD":
             self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if payload and self.command != "HEAD":
-            self.wfile.write(payload)
+        body = payload if payload and self.command != "HEAD" else b""
+        buffered = getattr(self, "_headers_buffer", None)  # (none for an HTTP/0.9 request)
+        if buffered is None or self.request_version == "HTTP/0.9":
+            self.end_headers()
+            if body:
+                self.wfile.write(body)
+            return
+        # Headers and body in one write, as Go's buffered writer sends a small answer: one
+        # segment, which a client reads in one call (the bytes are the same either way).
+        buffered.append(b"\r\n")
+        buffered.append(body)
+        self.flush_headers()
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # the emulator keeps its own request log
