@@ -307,9 +307,15 @@ def test_python_value_must_be_a_foundation_sdk_dashboard(project: Project) -> No
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("{'type': 'row', 'title': 'r', 'panels': []}", "this is a row's JSON, not a dashboard"),
-        ("{'type': 'stat', 'title': 'p', 'gridPos': {}}", "this is a single panel's JSON"),
-        ("{'title': 'r', 'height': 250, 'showTitle': True, 'panels': []}", "this is a row's JSON"),
+        (
+            "{'type': 'row', 'title': 'r', 'panels': []}",
+            "this is a row's Python value, not a dashboard",
+        ),
+        ("{'type': 'stat', 'title': 'p', 'gridPos': {}}", "this is a single panel's Python value"),
+        (
+            "{'title': 'r', 'height': 250, 'showTitle': True, 'panels': []}",
+            "this is a row's Python value",
+        ),
     ],
 )
 def test_python_dict_that_is_a_panel_or_row_is_refused(

@@ -107,6 +107,29 @@ def test_a_panel_problem_points_at_its_yaml_line(project: Project) -> None:
     assert f"dashboards/wide.yaml:{line_of(text, 'w: 30')}:" in result.output, result.output
 
 
+# Tagged !!str (or quoted, or a block scalar) is a string in YAML 1.1 and 1.2 alike.
+EXPLICIT_STRINGS = "a: !!str 1e3\nb: !!str 0o17\nc: '1e-05'\nd: |-\n  2.5\ne: 1e3\n"
+
+
+def test_a_string_tagged_or_quoted_stays_a_string_where_plain_it_is_a_number() -> None:
+    (document,) = yaml_reader.read_documents(EXPLICIT_STRINGS)
+    assert document.value == {"a": "1e3", "b": "0o17", "c": "1e-05", "d": "2.5", "e": 1000.0}
+
+
+def test_a_yaml_document_that_is_no_dashboard_is_called_a_yaml_document(project: Project) -> None:
+    project.write("dashboards/compose.yaml", "services:\n  web:\n    image: nginx\n")
+    project.write("dashboards/row.yml", "type: row\ntitle: R\npanels: []\n")
+    result = project.cli("build")
+    assert result.exit_code == 1
+    assert (
+        "dashboards/compose.yaml:1: error: this YAML document is not a Grafana dashboard model"
+        in result.output
+    ), result.output
+    assert "dashboards/row.yml:1: error: this is a row's YAML document, not a" in result.output
+    assert "JSON" not in result.output
+    assert_no_traceback(result.output)
+
+
 def test_without_libyaml_the_python_reader_reads_and_refuses_the_same(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -129,6 +152,6 @@ def test_without_libyaml_the_python_reader_reads_and_refuses_the_same(
             return (problem.message, problem.line)
 
     texts = [text for text, _, _ in FAULTS.values()]
-    texts += [GOOD, "a: 1e-05\nb: 0o17\nc: 2026-01-01\nd: 'yes'\n---\n- x\n"]
+    texts += [GOOD, "a: 1e-05\nb: 0o17\nc: 2026-01-01\nd: 'yes'\n---\n- x\n", EXPLICIT_STRINGS]
     for text in texts:
         assert outcome(python_reader, text) == outcome(yaml_reader, text), text

@@ -34,6 +34,7 @@ from dashgen.model.forms import (
     FormError,
     LibraryPanelsError,
     MissingInputsError,
+    NotADashboardError,
     export_inputs,
     library_panels_message,
     missing_inputs_message,
@@ -52,6 +53,7 @@ from dashgen.model.v2_validate import check_v2_uid, duplicate_element_keys, vali
 from dashgen.model.validate import ERROR, WARNING, Problem, validate
 from dashgen.sources import (
     CACHE_FILES,
+    DOCUMENT_NOUNS,
     JINJA,
     PER_ORG_KINDS,
     PYTHON,
@@ -277,7 +279,7 @@ def _dashboard_model(
     except FolderResource:
         return None, None
     except FormError as exc:
-        message = _form_error_message(exc, loaded, ctx, per_org)
+        message = _form_error_message(exc, loaded, ctx, per_org, source)
         path, line = _form_error_place(exc, loaded, source)
         raise SourceError(path, message, line) from None
     if not model.prefix:
@@ -300,7 +302,7 @@ def export_depends_on_org(config: Config, doc: Mapping[str, Any]) -> bool:
 
 
 def _form_error_message(
-    exc: FormError, loaded: LoadedDocument, ctx: LoadContext, per_org: bool
+    exc: FormError, loaded: LoadedDocument, ctx: LoadContext, per_org: bool, source: Source
 ) -> str:
     if isinstance(exc, MissingInputsError):
         config_file = ctx.config.config_file
@@ -313,6 +315,8 @@ def _form_error_message(
         )
     if isinstance(exc, LibraryPanelsError):
         return library_panels_message(exc.names)
+    if isinstance(exc, NotADashboardError):
+        exc = NotADashboardError(exc.form, DOCUMENT_NOUNS.get(source.kind, "JSON"))
     return f"{loaded.label}: {exc}" if loaded.label else str(exc)
 
 

@@ -80,9 +80,9 @@ class FormError(ValueError):
 
 
 class NotADashboardError(FormError):
-    def __init__(self, form: Form) -> None:
+    def __init__(self, form: Form, document: str = "JSON") -> None:
         self.form = form
-        super().__init__(form_message(form))
+        super().__init__(form_message(form, document))
 
 
 class ExportConversionError(FormError):
@@ -299,8 +299,9 @@ def _substitute(value: Any, replacements: Mapping[str, str]) -> Any:
 # -- messages ---------------------------------------------------------------------------
 
 
-def form_message(form: Form) -> str:
-    """The error for a document that is not a v1 dashboard model."""
+def form_message(form: Form, document: str = "JSON") -> str:
+    """The error for a document that is not a v1 dashboard model (``document``: what the
+    source holds, as its reader says it: "JSON", "YAML document" ...)."""
     if form is Form.K8S_RESOURCE:
         return (
             "this is a Kubernetes-style resource (apiVersion/kind/spec, the dashboard v2 "
@@ -308,15 +309,17 @@ def form_message(form: Form) -> str:
         )
     if form is Form.PANEL:
         return (
-            "this is a single panel's JSON, not a dashboard; put it in a dashboard's "
+            f"this is a single panel's {document}, not a dashboard; put it in a dashboard's "
             '"panels" list'
         )
     if form is Form.ROW:
         return (
-            "this is a row's JSON, not a dashboard; put it (with its panels) in a "
+            f"this is a row's {document}, not a dashboard; put it (with its panels) in a "
             'dashboard\'s "panels" list (a legacy row: in "rows")'
         )
-    return "this JSON is not a Grafana dashboard model (no title, panels, rows or templating)"
+    return (
+        f"this {document} is not a Grafana dashboard model (no title, panels, rows or templating)"
+    )
 
 
 def export_message(doc: Mapping[str, Any]) -> str:

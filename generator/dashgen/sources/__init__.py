@@ -22,6 +22,7 @@ from dashgen.errors import SourceError
 from dashgen.model.problem import JsonPath
 from dashgen.sources.discovery import apply_changes, discover, selector
 from dashgen.sources.kinds import (
+    DOCUMENT_NOUNS,
     JINJA,
     PER_ORG_KINDS,
     PYTHON,
@@ -85,6 +86,7 @@ def _loader(kind: str) -> Loader:
 
 __all__ = [
     "CACHE_FILES",
+    "DOCUMENT_NOUNS",
     "JINJA",
     "PER_ORG_KINDS",
     "PYTHON",

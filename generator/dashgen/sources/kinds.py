@@ -27,6 +27,8 @@ REGISTRY: tuple[tuple[str, str, str], ...] = (
     (".yaml", YAML, "dashgen.sources.yamldoc"),
     (".yml", YAML, "dashgen.sources.yamldoc"),
 )
+# What a kind's document is called in a message (the others hold JSON).
+DOCUMENT_NOUNS = {YAML: "YAML document", PYTHON: "Python value"}
 # Kinds whose output depends on the org (its vars); the others are loaded once per build.
 PER_ORG_KINDS = frozenset({JINJA})
 # grafanalib's naming: a Python file named so is a source by its name alone

@@ -36,6 +36,7 @@ _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null"))
 _SEQ, _MAP, _MERGE, _TIMESTAMP = (f"{_TAG}{t}" for t in ("seq", "map", "merge", "timestamp"))
 _SCALAR_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL})
+_PLAIN_STR = "tag:dashgen,2026:plain-str"  # an untagged plain scalar YAML 1.1 reads as a string
 # YAML 1.2 core schema numbers that YAML 1.1 (PyYAML) leaves as strings.
 _FLOAT_12 = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _OCTAL_12 = re.compile(r"0o[0-7]+")
@@ -57,7 +58,15 @@ _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_Base):  # type: ignore[misc,valid-type]
-    """The safe loader, without timestamps: a date stays the string JSON has."""
+    """The safe loader, without timestamps: a date stays the string JSON has. A plain
+    scalar without a tag that resolves to a string is tagged ``_PLAIN_STR``: only those may
+    be YAML 1.2 numbers (``!!str 1e3`` and ``'1e3'`` are strings in both)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        tag = str(super().resolve(kind, value, implicit))
+        if tag == _STR and kind is ScalarNode and implicit[0]:
+            return _PLAIN_STR
+        return tag
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -155,12 +164,14 @@ class _Values:
 
 def _scalar(node: ScalarNode) -> Any:
     tag, text = node.tag, node.value
-    if tag == _STR:  # most scalars: the text itself, unless YAML 1.2 reads a number there
-        if not node.style and text[:1] in _NUMBER_START:
+    if tag == _PLAIN_STR:  # most scalars: the text itself, unless YAML 1.2 reads a number
+        if text[:1] in _NUMBER_START:
             if _FLOAT_12.fullmatch(text):
                 return float(text)
             if _OCTAL_12.fullmatch(text):
                 return int(text[2:], 8)
+        return text
+    if tag == _STR:  # quoted, a block scalar, or tagged !!str
         return text
     if tag not in _SCALAR_TAGS:
         raise _tag_problem(node)
