@@ -7,8 +7,14 @@ the rest of the build still reports its own problems; build/ is left as it was.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from build_support import Project, assert_no_traceback, run_cli
@@ -276,3 +282,42 @@ def test_a_worker_writes_its_outputs_into_the_commit_itself(
     assert built.output("_default", "good")["title"] == "Staged"
     assert built.output("_default", "a")["title"] == "Here"
     assert not [p for p in (built.root / "build").iterdir() if p.name.startswith(".staging")]
+
+
+def _children(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
+def test_a_build_killed_while_its_worker_compiles_leaves_no_file_behind(
+    built: Project, tmp_path: Path
+) -> None:
+    """A worker's stack file has no name on disk: SIGKILL of the whole build (nothing of
+    dashgen's runs any more to clean up) leaves nothing in the temporary folder."""
+    built.write("dashgen.toml", "[build]\nsource_timeout_s = 60\n")
+    built.write("dashboards/sleeps.py", SLEEPS)
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DASHGEN_", "GRAFANA_"))}
+    env["TMPDIR"] = str(private_tmp)
+    command = [sys.executable, "-m", "dashgen", "-C", str(built.root), "build"]
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not _children(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _children(process.pid), "no worker was started"
+        time.sleep(0.5)  # the worker is inside sleeps.py by now (it sleeps for an hour)
+        assert process.poll() is None
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
+    assert sorted(p.name for p in private_tmp.iterdir()) == []

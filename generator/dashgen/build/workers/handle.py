@@ -50,8 +50,11 @@ class Worker:
     """One worker process and its connection."""
 
     def __init__(self) -> None:
-        handle, self.stack_path = tempfile.mkstemp(prefix="dashgen-worker-", suffix=".stack")
-        os.close(handle)
+        # Where the worker writes its stack when it dies: a file with no name on disk,
+        # shared with the worker, so that nothing is left behind however the build ends
+        # (killed with SIGKILL too).
+        self._stack_file = tempfile.TemporaryFile(prefix="dashgen-worker-", suffix=".stack")  # noqa: SIM115 (closed by close())
+        self.stack_fd = self._stack_file.fileno()
         parent, child = multiprocessing.Pipe()
         self._popen: subprocess.Popen[bytes] | None = None
         try:
@@ -62,7 +65,7 @@ class Worker:
                 self.pid = self._popen.pid
         except BaseException:
             parent.close()
-            os.unlink(self.stack_path)
+            self._stack_file.close()
             raise
         finally:
             child.close()
@@ -86,7 +89,7 @@ class Worker:
                 parent.close()
                 for other in list(_PARENT_ENDS):  # other workers' ends: theirs to close
                     other.close()
-                serve.serve(child, self.stack_path)
+                serve.serve(child, self.stack_fd)
             finally:
                 serve.REAL_EXIT(70)
         _PARENT_ENDS.add(parent)
@@ -98,8 +101,8 @@ class Worker:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
         fd = child.fileno()
         return subprocess.Popen(
-            [sys.executable, "-c", _BOOT, str(fd), self.stack_path],
-            pass_fds=(fd,),
+            [sys.executable, "-c", _BOOT, str(fd), str(self.stack_fd)],
+            pass_fds=(fd, self.stack_fd),
             stdin=subprocess.DEVNULL,
             env=env,
         )
@@ -169,9 +172,12 @@ class Worker:
             time.sleep(0.002)
 
     def stack(self) -> str:
+        """What the worker wrote to its stack file (read without moving the offset the
+        worker writes at)."""
         try:
-            return Path(self.stack_path).read_text(errors="replace")
-        except OSError:
+            size = os.fstat(self.stack_fd).st_size
+            return os.pread(self.stack_fd, size, 0).decode(errors="replace")
+        except (OSError, ValueError):
             return ""
 
     def ask_to_stop(self) -> None:
@@ -192,7 +198,4 @@ class Worker:
         if self.reap(1.0) is None:
             self.kill()
             self.reap(5.0)
-        try:
-            os.unlink(self.stack_path)
-        except OSError:
-            pass
+        self._stack_file.close()

@@ -36,18 +36,20 @@ TIMEOUT_MARK = "Timeout ("  # how faulthandler starts a dump made by its watchdo
 EXIT_MARK = "os._exit("
 
 
-def main(fd: str, stack_path: str) -> None:
-    """Entry point of a worker started as a fresh interpreter (``fd``: its connection)."""
-    serve(Connection(int(fd)), stack_path)
+def main(fd: str, stack_fd: str) -> None:
+    """Entry point of a worker started as a fresh interpreter (``fd``: its connection,
+    ``stack_fd``: its stack file)."""
+    serve(Connection(int(fd)), int(stack_fd))
 
 
-def serve(conn: Connection, stack_path: str) -> None:
+def serve(conn: Connection, stack_fd: int) -> None:
     """Answer ``("compile", build_key, config, source, targets, timeout_s, staging)``
     messages until the connection closes (``config`` is None after a build's first message:
     the same again; ``staging``: the folder to write the outputs into, or None); never
     returns."""
     _isolate()
-    stack_file: BinaryIO = open(stack_path, "r+b", buffering=0)  # noqa: SIM115 (lives as long as the process)
+    # (the build's unnamed file, shared: the build reads what is written here once it ends)
+    stack_file: BinaryIO = open(stack_fd, "r+b", buffering=0, closefd=False)  # noqa: SIM115 (lives as long as the process)
     faulthandler.enable(file=stack_file, all_threads=True)
     os._exit = _recording_exit(stack_file)
     build_key: Any = None
