@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import traceback
+from dataclasses import replace
 from http import HTTPStatus
 
 from dashgen.testing.auth import Identity, authenticate
@@ -18,6 +19,16 @@ from dashgen.testing.wire import ApiError, Request, Response
 # Pages of Grafana's app (answered for a signed-in identity; others go to the login page).
 APP_PAGES = ("/", "/dashboards", "/explore", "/alerting", "/connections", "/profile", "/org")
 APP_PAGE_PREFIXES = ("/d/", "/dashboards/", "/dashboard/", "/admin", "/org/", "/alerting/")
+# Grafana's AddDefaultResponseHeaders (pkg/middleware/middleware.go) with defaults.ini's
+# allow_embedding = false, x_content_type_options = true, x_xss_protection = true and
+# strict_transport_security = false: set (over the handler's) on every answer of its web
+# server, /api, /apis and pages alike, as Go's http.Header spells the names.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "deny",
+    "X-Xss-Protection": "1; mode=block",
+}
+CACHEABLE_PREFIXES = ("/public/plugins/", "/api/datasources/proxy/")
 
 
 class ConnectionDropped(Exception):
@@ -59,6 +70,7 @@ class Dispatcher:
             raise ConnectionDropped(request.path)
         if fault is not None and fault.kind == "commit_then_fail":
             response = Response(fault.status, {"message": reason(fault.status)})
+        response = with_default_headers(request.path, response)
         self._log(request, identity, response.status, fault.kind if fault else None)
         if request.method == "HEAD":  # the GET answer's status and headers, no body
             return Response(response.status, headers=dict(response.header_items()), raw=b"")
@@ -139,3 +151,14 @@ class Dispatcher:
         )
         with self.state.lock:
             self.state.request_log.append(entry)
+
+
+def with_default_headers(path: str, response: Response) -> Response:
+    """``response`` as Grafana's middleware sends it: no caching, and its security headers.
+    (A fault answered before Grafana, as a proxy's 502 is, carries none of them.)"""
+    headers = {**response.headers, **SECURITY_HEADERS}
+    if not path.startswith(CACHEABLE_PREFIXES):
+        headers["Cache-Control"] = "no-store"  # (addNoCacheHeaders also drops these two)
+        headers.pop("Pragma", None)
+        headers.pop("Expires", None)
+    return replace(response, headers=headers)
