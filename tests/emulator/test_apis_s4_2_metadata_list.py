@@ -105,3 +105,22 @@ def test_s4_2_profile_can_ignore_or_refuse_the_metadata_list(make_api: MakeApi) 
             if expected == 200:
                 assert answer.json()["kind"] == "DashboardList"
         assert k8s.list(headers={"Accept": "application/json"}).json()["kind"] == "DashboardList"
+
+
+def test_s4_2_the_folders_list_negotiates_as_every_list_does(k8s: K8s) -> None:
+    for uid in ("ops", "dev"):
+        created = k8s.api.post(
+            k8s.folders(), json={"metadata": {"name": uid}, "spec": {"title": uid.upper()}}
+        )
+        assert created.status_code in (200, 201), created.text
+    full = k8s.api.get(k8s.folders()).json()
+    assert full["kind"] == "FolderList"
+    partial = k8s.api.get(k8s.folders(), headers={"Accept": META}).json()
+    assert (partial["kind"], partial["apiVersion"]) == (
+        "PartialObjectMetadataList",
+        "meta.k8s.io/v1",
+    )
+    assert [item["metadata"] for item in partial["items"]] == [i["metadata"] for i in full["items"]]
+    assert all(set(item) == {"kind", "apiVersion", "metadata"} for item in partial["items"])
+    table = k8s.api.get(k8s.folders(), headers={"Accept": "application/json;as=Table;v=v1"})
+    assert status_of(table)[:2] == (406, "NotAcceptable")

@@ -12,7 +12,8 @@ or doc read shows it; grafana/grafanactl#252, an open PR, adds a ``get-meta`` co
 dashgen sends plain ``application/json`` as a fallback in the same header and checks the
 answer's ``kind``.
 
-Rules emulated (in 12.0 and 13.0 modes, the modes that serve /apis):
+Rules emulated (in 12.0 and 13.0 modes, the modes that serve /apis), for every LIST the
+emulator serves (dashboards, their history, folders), as the generic handlers do:
 
 - the clauses of ``Accept`` are tried in order (``q`` ignored); a clause of ``application/
   json``, ``application/*`` or ``*/*`` without ``as`` is the full ``DashboardList``;

@@ -19,9 +19,11 @@ from dashgen.testing import (
     apis_access,
     apis_lists,
     apis_objects,
+    apis_partial,
     apis_validate,
     apis_writes,
     folders,
+    gojson,
     k8s_meta,
     permissions,
 )
@@ -75,6 +77,8 @@ def get_folder(ctx: Context) -> Response:
 
 def list_folders(ctx: Context) -> Response:
     caller, version = _enter(ctx, "list")
+    # The same negotiation as every resource's LIST (k8s's generic handlers: apis_partial).
+    served = apis_partial.negotiated(ctx.request.header("Accept"), ctx.profile.apis_metadata_lists)
     labels = apis_lists.parse_labels(ctx.request.arg("labelSelector") or "")
     fields = apis_lists.parse_fields(ctx.request.arg("fieldSelector") or "")
     size = apis_lists.limit(ctx.request.arg("limit"))
@@ -95,6 +99,9 @@ def list_folders(ctx: Context) -> Response:
         chosen, size, ctx.request.arg("continue"), ctx.state.current_resource_version()
     )
     shown = [apis_objects.folder_object(ctx.state, f, version, caller.namespace) for f in page]
+    if served != apis_partial.FULL:
+        partial = [gojson.dumps({"metadata": item["metadata"]}) for item in shown]
+        return apis_partial.partial_list(served, metadata, partial)
     body = {
         "kind": "FolderList",
         "apiVersion": f"{apis_objects.FOLDER_GROUP}/{version}",
