@@ -134,12 +134,14 @@ class _Handler(StreamRequestHandler):
         stops sending and reads what is left for a moment, so that unread bytes do not turn
         the close into a reset that loses the answer (Go's closeWriteAndWait does this for
         431; for the others a Go client may see the reset, an emulator client does not)."""
+        deadline = time.monotonic() + _LINGER_S
         try:
             self.wfile.write(refused.answer())
             self.connection.shutdown(socket.SHUT_WR)
-            self.connection.settimeout(_LINGER_S)
-            while self.connection.recv(65536):
-                pass
+            while (left := deadline - time.monotonic()) > 0:
+                self.connection.settimeout(left)
+                if not self.connection.recv(65536):
+                    break  # the client read the answer and closed its side
         except OSError:
             pass  # gone, reset or quiet: the connection closes either way
 
