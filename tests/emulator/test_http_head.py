@@ -141,11 +141,14 @@ def test_http_client_sees_no_server_header(api: Api) -> None:
 
 
 def test_a_lower_case_method_is_a_method_without_routes_not_get(api: Api) -> None:
-    answer = api.raw(b"get /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+    """Grafana's router and its /api/health middleware compare methods case-sensitively; a
+    signed-in caller (Grafana's NotFound route requires one) gets the not-found answer."""
+    signed_in = b"Authorization: " + AUTH + b"\r\n\r\n"
+    answer = api.raw(b"get /api/health HTTP/1.1\r\nHost: x\r\n" + signed_in)
     status_line, _, rest = answer.partition(b"\r\n")
     assert status_line == b"HTTP/1.1 404 Not Found"
     assert json.loads(rest.partition(b"\r\n\r\n")[2]) == {"message": "Not found"}
-    head = api.raw(b"head /api/health HTTP/1.1\r\nHost: x\r\n\r\n")  # not HEAD: a body
+    head = api.raw(b"head /api/health HTTP/1.1\r\nHost: x\r\n" + signed_in)  # not HEAD: a body
     assert head.startswith(b"HTTP/1.1 404 ") and head.endswith(b'{"message":"Not found"}')
     assert [entry.method for entry in api.emulator.request_log] == ["get", "head"]
 
