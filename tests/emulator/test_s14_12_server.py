@@ -74,11 +74,15 @@ def test_clients_that_hang_up_early_print_no_traceback(
         address = (server.host, server.port)
         # 1. Half a body, then gone.
         with socket.create_connection(address) as sock:
-            sock.sendall(b"POST /api/dashboards/db HTTP/1.1\r\nContent-Length: 100\r\n\r\n{")
+            sock.sendall(
+                b"POST /api/dashboards/db HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"
+            )
         # 2. Asks for a large answer and resets the connection before reading it.
         sock = socket.create_connection(address)
         sock.sendall(
-            b"GET /api/dashboards/uid/big HTTP/1.1\r\nAuthorization: " + auth + b"\r\n\r\n"
+            b"GET /api/dashboards/uid/big HTTP/1.1\r\nHost: x\r\nAuthorization: "
+            + auth
+            + b"\r\n\r\n"
         )
         _wait_until(lambda: len(emulator.request_log) == 1)
         _reset(sock)

@@ -1,11 +1,12 @@
 """A real HTTP/1.1 server on 127.0.0.1 in front of an ``Emulator``: threaded, keep-alive.
 
-The request framing follows Go's ``net/http`` server, which Grafana runs on: bodies may be
-sent with ``Transfer-Encoding: chunked``; a ``Content-Length`` that is not a number (or
-two that disagree) is answered ``400 Bad Request`` in plain text and the connection is
-closed; any other transfer coding is ``501``. Every method reaches the router (HEAD is
-answered like GET without a body; OPTIONS has no route, as in Grafana). A client that
-goes away mid-request is not an error: nothing is printed.
+The request head is read as Go's ``net/http`` server reads it (``http_head``, which cites its
+sources); what it refuses is answered in Go's plain-text form and the connection is closed.
+Bodies may be sent with ``Transfer-Encoding: chunked`` (a broken chunk is a plain 400). Every
+method token reaches the router as sent: Go's methods are case-sensitive, so ``get`` is a
+method no route has (HEAD is answered like GET without a body; OPTIONS has no route, as in
+Grafana; ``OPTIONS *`` is answered by Go's own handler). Answers carry Date and no Server
+header, as Go's do. A client that goes away mid-request is not an error: nothing is printed.
 """
 
 from __future__ import annotations
@@ -14,85 +15,90 @@ import re
 import socket
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import time
+from email.utils import formatdate
+from socketserver import StreamRequestHandler, ThreadingTCPServer
 from types import TracebackType
-from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from dashgen.testing.app import Emulator
 from dashgen.testing.dispatch import ConnectionDropped
+from dashgen.testing.http_head import Head, HeadError, read_head, status_text
 from dashgen.testing.wire import Request, Response
 
-_DIGITS = re.compile(r"^[0-9]+$")
 _HEX = re.compile(rb"^[0-9a-fA-F]+$")
-MAX_LINE = 65536
-
-
-class _BadFraming(Exception):
-    """The request cannot be read; Go's server answers in plain text and hangs up."""
-
-    def __init__(self, status: int, text: str) -> None:
-        super().__init__(text)
-        self.status = status
-        self.text = text
+MAX_LINE = 65536  # of a chunk-size line
+_LINGER_S = 0.5  # Go's rstAvoidanceDelay: the refused client reads the answer before a reset
+_BAD_BODY = HeadError(400)
 
 
 class _ClientGone(Exception):
     """The client closed the connection before the whole request arrived."""
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive: clients pool connections as with Grafana
-    # Headers and body go out in two writes; with Nagle on, delayed ACKs add ~40 ms each.
+_date_cache: list[object] = [0, ""]
+
+
+def _tokens(value: str) -> set[str]:
+    return {part.strip(" \t").lower() for part in value.split(",")}
+
+
+def _date() -> str:
+    """Go's ``Date`` (``TimeFormat``), formatted once a second."""
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache[:] = [now, formatdate(now, usegmt=True)]
+    return str(_date_cache[1])
+
+
+class _Handler(StreamRequestHandler):
+    # Each answer goes out in one write; with Nagle on, delayed ACKs would add ~40 ms.
     disable_nagle_algorithm = True
     server: _Server
 
-    def __getattr__(self, name: str) -> Any:
-        # BaseHTTPRequestHandler looks up do_<METHOD>: send every method to the router.
-        if name.startswith("do_"):
-            return self._serve
-        raise AttributeError(name)
+    def handle(self) -> None:
+        after_post = False
+        while True:
+            try:
+                head = read_head(self.rfile, after_post)
+            except HeadError as refused:
+                self._refuse(refused)
+                return
+            if head is None:
+                return
+            after_post = head.method == "POST"
+            if not self._serve(head):
+                return
 
-    def _serve(self) -> None:
+    def _serve(self, head: Head) -> bool:
+        """Answer one request; False when the connection is to be closed."""
+        expect = head.fields.get("expect", ("",))[0]  # req.Header.get: the first value
+        if expect and "100-continue" not in _tokens(expect):
+            # sendExpectationFailed: through the normal writer, then the connection closes.
+            self._write(head, Response(417, raw=b"", headers={"Connection": "close"}))
+            return False
+        if expect and head.at_least_11() and head.body_length != 0:
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # as the body is read
         try:
-            body = self._read_body()
-        except _BadFraming as bad:
-            self._answer_plain(bad.status, bad.text)
-            return
-        except _ClientGone:
-            self.close_connection = True
-            return
-        parts = urlsplit(self.path)
-        request = Request.build(
-            self.command, unquote(parts.path), parts.query, dict(self.headers.items()), body
-        )
+            body = self._read_body(head.body_length)
+        except HeadError as refused:
+            self._refuse(refused)
+            return False
+        if head.method == "OPTIONS" and head.target == "*":
+            # Go's globalOptionsHandler answers it; Grafana's router never sees it.
+            return self._write(head, Response(200, raw=b"", headers={"Content-Length": "0"}))
+        request = Request.build(head.method, head.path, head.query, head.headers, body)
         try:
             response = self.server.emulator.handle(request)
         except ConnectionDropped:
-            self.close_connection = True
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass  # the client is gone already
-            return
-        self._write(response)
+            return False
+        return self._write(head, response)
 
-    def _read_body(self) -> bytes:
-        codings = [
-            coding.strip().lower()
-            for value in self.headers.get_all("Transfer-Encoding") or []
-            for coding in value.split(",")
-        ]
-        if codings:
-            if codings != ["chunked"]:
-                raise _BadFraming(501, "Unsupported transfer encoding")
-            return self._read_chunked()  # Content-Length is ignored with chunked framing
-        lengths = [v.strip(" \t") for v in self.headers.get_all("Content-Length") or []]
-        if not lengths or lengths[0] == "":
-            return b""
-        if any(length != lengths[0] for length in lengths) or not _DIGITS.match(lengths[0]):
-            raise _BadFraming(400, "Bad Request")
-        return self._read_exactly(int(lengths[0]))
+    def _read_body(self, length: int) -> bytes:
+        return self._read_chunked() if length < 0 else self._read_exactly(length)
 
     def _read_exactly(self, size: int) -> bytes:
         data = self.rfile.read(size) if size > 0 else b""
@@ -105,7 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not line:
             raise _ClientGone
         if len(line) > MAX_LINE or not line.endswith(b"\n"):
-            raise _BadFraming(400, "Bad Request")
+            raise _BAD_BODY
         return line.rstrip(b"\r\n")
 
     def _read_chunked(self) -> bytes:
@@ -113,7 +119,7 @@ class _Handler(BaseHTTPRequestHandler):
         while True:
             size_text = self._read_line().split(b";", 1)[0].strip()
             if not _HEX.match(size_text):
-                raise _BadFraming(400, "Bad Request")
+                raise _BAD_BODY
             size = int(size_text, 16)
             if size == 0:
                 while self._read_line():  # trailers, up to the blank line
@@ -121,44 +127,51 @@ class _Handler(BaseHTTPRequestHandler):
                 return b"".join(chunks)
             chunks.append(self._read_exactly(size))
             if self._read_line() != b"":
-                raise _BadFraming(400, "Bad Request")
+                raise _BAD_BODY
 
-    def _answer_plain(self, status: int, text: str) -> None:
-        """Go's answer to a request it cannot read: plain text, then the connection closes."""
-        payload = f"{status} {text}".encode()
-        self.close_connection = True
-        self.send_response(status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Connection", "close")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+    def _refuse(self, refused: HeadError) -> None:
+        """Go's answer to a request it cannot read, then the connection closes. The server
+        stops sending and reads what is left for a moment, so that unread bytes do not turn
+        the close into a reset that loses the answer (Go's closeWriteAndWait does this for
+        431; for the others a Go client may see the reset, an emulator client does not)."""
+        deadline = time.monotonic() + _LINGER_S
+        try:
+            self.wfile.write(refused.answer())
+            self.connection.shutdown(socket.SHUT_WR)
+            while (left := deadline - time.monotonic()) > 0:
+                self.connection.settimeout(left)
+                if not self.connection.recv(65536):
+                    break  # the client read the answer and closed its side
+        except OSError:
+            pass  # gone, reset or quiet: the connection closes either way
 
-    def _write(self, response: Response) -> None:
-        payload = response.encoded()
-        self.send_response(response.status)
-        for name, value in response.header_items():
-            self.send_header(name, value)
-        if response.status != 304 and self.command != "HEAD":
-            self.send_header("Content-Length", str(len(payload)))
-        body = payload if payload and self.command != "HEAD" else b""
-        buffered = getattr(self, "_headers_buffer", None)  # (none for an HTTP/0.9 request)
-        if buffered is None or self.request_version == "HTTP/0.9":
-            self.end_headers()
-            if body:
-                self.wfile.write(body)
-            return
-        # Headers and body in one write, as Go's buffered writer sends a small answer: one
-        # segment, which a client reads in one call (the bytes are the same either way).
-        buffered.append(b"\r\n")
-        buffered.append(body)
-        self.flush_headers()
+    def _write(self, head: Head, response: Response) -> bool:
+        """Go's response head (handler headers sorted, then Date, Content-Length,
+        Connection) and body in one write; False when the connection closes after it."""
+        status = response.status
+        items = sorted(response.header_items())
+        close = head.wants_close() or any(
+            name.lower() == "connection" and value.lower() == "close" for name, value in items
+        )
+        keep_10 = not close and not head.at_least_11()
+        parts = [f"HTTP/1.{1 if head.at_least_11() else 0} {status} {status_text(status)}\r\n"]
+        parts.extend(f"{name}: {value}\r\n" for name, value in items)
+        parts.append(f"Date: {_date()}\r\n")
+        payload = b"" if head.method == "HEAD" else response.encoded()
+        no_body = status == 304 or status == 204 or 100 <= status < 200 or head.method == "HEAD"
+        if not no_body and not any(name.lower() == "content-length" for name, _ in items):
+            parts.append(f"Content-Length: {len(payload)}\r\n")
+        if close and head.at_least_11() and not any(n.lower() == "connection" for n, _ in items):
+            parts.append("Connection: close\r\n")
+        elif keep_10:
+            parts.append("Connection: keep-alive\r\n")
+        parts.append("\r\n")
+        self.wfile.write("".join(parts).encode("latin-1") + payload)
+        return not close
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass  # the emulator keeps its own request log
 
-
-class _Server(ThreadingHTTPServer):
+class _Server(ThreadingTCPServer):
+    allow_reuse_address = True
     daemon_threads = True
     block_on_close = False
     request_queue_size = 128

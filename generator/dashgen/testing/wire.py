@@ -27,7 +27,7 @@ class Request:
         body: bytes = b"",
     ) -> Request:
         return cls(
-            method=method.upper(),
+            method=method,  # Go's methods are case-sensitive: `get` is not GET
             path=path,
             query=parse_qs(query_string, keep_blank_values=True),
             headers={k.lower(): v for k, v in (headers or {}).items()},
