@@ -32,8 +32,28 @@ def test_s14_12_paths_outside_api_answer_the_html_index(api: Api) -> None:
 
 
 def test_s14_12_unknown_api_paths_stay_json(api: Api) -> None:
-    response = api.get("/api/nope", user=None)
+    response = api.get("/api/nope")
     assert (response.status_code, response.json()) == (404, {"message": "Not found"})
+
+
+def test_unknown_routes_need_a_signed_in_caller_as_grafanas_not_found_route_does(
+    api: Api,
+) -> None:
+    """``web.NotFound(..., middleware.ReqSignedIn, hs.NotFoundHandler)`` (http_server.go):
+    anonymous callers and bad tokens get the 401 of any signed-in route on /api and /apis,
+    and pages send them to the login page; a signed-in caller gets the 404."""
+    for path in ("/api/nope", "/apis/nope.grafana.app/v1"):
+        anonymous = api.get(path, user=None)
+        assert anonymous.status_code == 401, path
+        assert anonymous.json()["message"] == "Unauthorized", path
+        bad_token = api.get(path, user=None, headers={"Authorization": "Bearer glsa_nope"})
+        assert bad_token.status_code == 401, path
+        assert api.get(path).status_code == 404, path
+    for method in ("GET", "POST"):
+        page = api.call(method, "/no/such/page", user=None)
+        assert (page.status_code, page.headers["location"]) == (302, "/login"), method
+        assert api.call(method, "/no/such/page").status_code == 404, method
+    assert api.get("/login", user=None).status_code == 200
 
 
 def test_head_is_answered_like_get_without_a_body(api: Api) -> None:

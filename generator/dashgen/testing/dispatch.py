@@ -97,14 +97,21 @@ class Dispatcher:
     def _dispatch(self, request: Request) -> tuple[Response, Identity | None]:
         found = self.router.find(request.method, request.path)
         if found is None:
+            if not request.path.startswith("/api"):
+                return self._web_page(request)
+            # Grafana's NotFoundHandler runs behind ReqSignedIn (pkg/api/http_server.go,
+            # applyRoutes), as /apis's catch-all route does: a caller who is not signed in
+            # gets the 401 any signed-in route answers.
+            with self.state.lock:
+                try:
+                    identity = authenticate(request, self.state, self.profile)
+                except ApiError as error:
+                    return error.response, None
             if self.profile.serves_apis and (
                 request.path == "/apis" or request.path.startswith("/apis/")
             ):
-                return apis_discovery.not_found().response, None
-            # Grafana's NotFoundHandler, reached before any authentication check.
-            if request.path.startswith("/api"):
-                return Response(404, {"message": "Not found"}), None
-            return self._web_page(request)
+                return apis_discovery.not_found().response, identity
+            return Response(404, {"message": "Not found"}), identity
         route, params = found
         ctx = Context(request=request, state=self.state, profile=self.profile, params=params)
         with self.state.lock:
@@ -120,20 +127,22 @@ class Dispatcher:
                 return Response(500, {"message": "Internal Server Error"}), ctx.identity
 
     def _web_page(self, request: Request) -> tuple[Response, Identity | None]:
-        """Outside ``/api`` Grafana serves its single-page app: the login page, the app's
-        pages (a redirect to the login page when not signed in), else the index with 404."""
+        """Outside ``/api`` Grafana serves its single-page app: the login page; for a
+        signed-in caller the app's pages, else the index with 404; for anyone else a
+        redirect to the login page."""
         ctx = Context(request=request, state=self.state, profile=self.profile)
         path = request.path.rstrip("/") or "/"
-        if request.method not in ("GET", "HEAD"):
-            return site.index_page(ctx, 404), None
-        if path == "/login":
+        reads = request.method in ("GET", "HEAD")
+        if path == "/login" and reads:
             return site.index_page(ctx, 200), None
-        if path in APP_PAGES or path.startswith(APP_PAGE_PREFIXES):
-            identity = self._identify(request)
-            if identity is None:
-                return Response(302, raw=b"", headers={"Location": "/login"}), None
+        # The app's pages, and the not-found page (ReqSignedIn, as for /api), need a
+        # signed-in caller: anyone else is sent to the login page, whatever the method.
+        identity = self._identify(request)
+        if identity is None:
+            return Response(302, raw=b"", headers={"Location": "/login"}), None
+        if reads and (path in APP_PAGES or path.startswith(APP_PAGE_PREFIXES)):
             return site.index_page(ctx, 200), identity
-        return site.index_page(ctx, 404), None
+        return site.index_page(ctx, 404), identity
 
     def _log(
         self, request: Request, identity: Identity | None, status: int | None, fault: str | None
