@@ -89,7 +89,7 @@ class Emulator:
             request = request_from_environ(environ)
         except BadFraming:
             return write_response(bad_request(), start_response)
-        return write_response(self.handle(request), start_response)
+        return write_response(self.handle(request), start_response, request.method)
 
     def handle(self, request: Request) -> Response:
         """Answer one request; raises ``ConnectionDropped`` when a fault drops it."""

@@ -72,8 +72,7 @@ class Dispatcher:
             response = Response(fault.status, {"message": reason(fault.status)})
         response = with_default_headers(request.path, response)
         self._log(request, identity, response.status, fault.kind if fault else None)
-        if request.method == "HEAD":  # the GET answer's status and headers, no body
-            return Response(response.status, headers=dict(response.header_items()), raw=b"")
+        # (HEAD: the GET answer; the server sends its head only, framed for that body)
         return response
 
     def _answer_fault_first(self, request: Request, fault: Fault) -> Response:

@@ -22,6 +22,7 @@ from types import TracebackType
 
 from dashgen.testing.app import Emulator
 from dashgen.testing.dispatch import ConnectionDropped
+from dashgen.testing.go_framing import Framing, chunked, framing
 from dashgen.testing.http_head import Head, HeadError, read_head, status_text
 from dashgen.testing.wire import Request, Response
 
@@ -157,15 +158,24 @@ class _Handler(StreamRequestHandler):
         parts = [f"HTTP/1.{1 if head.at_least_11() else 0} {status} {status_text(status)}\r\n"]
         parts.extend(f"{name}: {value}\r\n" for name, value in items)
         parts.append(f"Date: {_date()}\r\n")
-        payload = b"" if head.method == "HEAD" else response.encoded()
-        no_body = status == 304 or status == 204 or 100 <= status < 200 or head.method == "HEAD"
-        if not no_body and not any(name.lower() == "content-length" for name, _ in items):
-            parts.append(f"Content-Length: {len(payload)}\r\n")
+        payload = response.encoded()  # (HEAD: the GET body, framed for but not sent)
+        framed = Framing.LENGTH
+        if not any(name.lower() == "content-length" for name, _ in items):
+            framed = framing(head.method, status, len(payload), http_11=head.at_least_11())
+            if framed is Framing.LENGTH:
+                parts.append(f"Content-Length: {len(payload)}\r\n")
+        if framed is Framing.CLOSE:  # HTTP/1.0 and a body of unknown length
+            close, keep_10 = True, False
         if close and head.at_least_11() and not any(n.lower() == "connection" for n, _ in items):
             parts.append("Connection: close\r\n")
         elif keep_10:
             parts.append("Connection: keep-alive\r\n")
+        if framed is Framing.CHUNKED:
+            parts.append("Transfer-Encoding: chunked\r\n")
+            payload = chunked(payload)
         parts.append("\r\n")
+        if head.method == "HEAD" or framed is Framing.NONE:
+            payload = b""
         self.wfile.write("".join(parts).encode("latin-1") + payload)
         return not close
 

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from dashgen.testing.dispatch import ConnectionDropped, reason
+from dashgen.testing.go_framing import Framing, framing
 from dashgen.testing.wire import Request, Response
 
 StartResponse = Callable[..., Any]
@@ -54,13 +55,23 @@ def bad_request() -> Response:
     return Response(400, raw=b"400 Bad Request", headers=headers)
 
 
-def write_response(response: Response, start_response: StartResponse) -> Iterable[bytes]:
+def write_response(
+    response: Response, start_response: StartResponse, method: str = "GET"
+) -> Iterable[bytes]:
+    """The answer with the headers Go's server would add (the chunking itself is the
+    transport's business: only which length header there is, as ``go_framing`` says)."""
     body = response.encoded()
-    headers = [*response.header_items(), ("Content-Length", str(len(body)))]
+    headers = response.header_items()
     # Every Grafana answer carries Date (Go's net/http adds it), as the real server's do.
     headers.append(("Date", formatdate(usegmt=True)))
+    if not any(name.lower() == "content-length" for name, _ in headers):
+        framed = framing(method, response.status, len(body))
+        if framed is Framing.LENGTH:
+            headers.append(("Content-Length", str(len(body))))
+        elif framed is Framing.CHUNKED:
+            headers.append(("Transfer-Encoding", "chunked"))
     start_response(f"{response.status} {reason(response.status)}", headers)
-    return [body]
+    return [b"" if method == "HEAD" else body]
 
 
 class InProcessTransport(httpx.WSGITransport):
