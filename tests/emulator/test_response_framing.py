@@ -116,3 +116,23 @@ def test_in_process_answers_carry_the_same_length_headers() -> None:
     assert big.json()["dashboard"]["title"] == "B"
     assert small.headers["content-length"] == str(len(small.content))
     assert head.headers["content-length"] == str(len(small.content)) and head.content == b""
+
+
+def test_apis_json_ends_with_the_newline_of_k8s_encoder_and_classic_json_does_not() -> None:
+    emulator = Emulator(version="12.0")
+    token = emulator.create_service_account_token(1, "Editor")
+    auth = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url="http://grafana.localhost", transport=emulator.transport()) as c:
+        listed = c.get(
+            "/apis/dashboard.grafana.app/v1beta1/namespaces/default/dashboards", headers=auth
+        )
+        missing = c.get(
+            "/apis/dashboard.grafana.app/v1beta1/namespaces/default/dashboards/x", headers=auth
+        )
+        anonymous = c.get("/apis/dashboard.grafana.app/v1beta1/namespaces/default/dashboards")
+        classic = c.get("/api/search", headers=auth)
+    assert listed.status_code == 200 and listed.content.endswith(b"}\n")
+    assert missing.status_code == 404 and missing.content.endswith(b"}\n")
+    # Grafana's own answers (its authentication, the classic API): json.Marshal, no newline
+    assert anonymous.status_code == 401 and anonymous.content.endswith(b"}")
+    assert classic.status_code == 200 and classic.content.endswith(b"]")

@@ -1,9 +1,9 @@
 """Who may do what on ``/apis``: authentication, namespaces and the authorizer (grafana-apis.md §2).
 
 Authentication is the classic one (same tokens, same org selection, grafana-api.md §1); its
-errors are answered as a ``Status`` with the classic message (the 401 body on ``/apis`` is
-UNCONFIRMED, §2.2). The namespace authorizer then compares the URL's namespace with the
-request's org:
+errors are answered in the classic JSON (§2.2 leaves the 401 body UNCONFIRMED; Grafana
+registers /apis behind ``middleware.ReqSignedIn``, which answers before the k8s handler).
+The namespace authorizer then compares the URL's namespace with the request's org:
 
 - ``default`` is org 1, ``org-<n>`` org n (n > 1); ``org-1``, ``org-0``, ``org-abc`` answer
   500 text/plain (``Internal Server Error: "<uri>": use default rather than org-1``);
@@ -78,14 +78,12 @@ class Caller:
 
 
 def identify(ctx: Context) -> Identity:
-    """The request's identity (the log records it), errors as a Status. A context that
-    already has one (seeding, ``apis_seeding``) keeps it."""
-    if ctx.identity is not None:
-        return ctx.identity
-    try:
+    """The request's identity (the log records it). A context that already has one
+    (seeding, ``apis_seeding``) keeps it. Its errors are Grafana's classic JSON, not a
+    Status: /apis is a route group of Grafana's web server behind ``ReqSignedIn``
+    (pkg/services/apiserver/service.go), whose 401 is written before the k8s handler runs."""
+    if ctx.identity is None:
         ctx.identity = authenticate(ctx.request, ctx.state, ctx.profile)
-    except ApiError as error:
-        raise k8s_status.as_status(error) from None
     return ctx.identity
 
 

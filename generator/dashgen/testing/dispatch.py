@@ -117,13 +117,19 @@ class Dispatcher:
             try:
                 if not route.public:
                     ctx.identity = authenticate(request, self.state, self.profile)
-                return route.handler(ctx), ctx.identity
+            except ApiError as error:  # Grafana's authentication: its own JSON
+                return error.response, None
+            try:
+                response = route.handler(ctx)
             except ApiError as error:
-                return error.response, ctx.identity
+                response = error.response
             except Exception:
                 # An emulator bug: say so loudly, answer as Grafana's fallback would.
                 traceback.print_exc()
                 return Response(500, {"message": "Internal Server Error"}), ctx.identity
+        if request.path == "/apis" or request.path.startswith("/apis/"):
+            response = k8s_encoded(response)
+        return response, ctx.identity
 
     def _web_page(self, request: Request) -> tuple[Response, Identity | None]:
         """Outside ``/api`` Grafana serves its single-page app: the login page; for a
@@ -170,3 +176,16 @@ def with_default_headers(path: str, response: Response) -> Response:
         headers.pop("Pragma", None)
         headers.pop("Expires", None)
     return replace(response, headers=headers)
+
+
+def k8s_encoded(response: Response) -> Response:
+    """A JSON answer of the k8s handlers behind /apis ends with a newline: their JSON
+    serializer writes with ``json.NewEncoder(w).Encode`` (k8s.io/apimachinery
+    ``serializer/json/json.go``, ``doEncode``, when not pretty-printing)."""
+    content_type = dict(response.header_items()).get("Content-Type", "")
+    if not content_type.startswith("application/json") or response.status == 304:
+        return response
+    encoded = response.encoded()
+    if not encoded.startswith(b'{"kind":') or encoded.endswith(b"\n"):
+        return response  # (Grafana's own JSON: its authentication's 401, say)
+    return replace(response, raw=encoded + b"\n", body=None, headers=dict(response.header_items()))
