@@ -62,6 +62,12 @@ class User:
         """A stable uid for identity references (``user:<uid>``, grafana-apis.md §3.1)."""
         return "u" + hashlib.sha256(str(self.id).encode()).hexdigest()[:13]
 
+    @property
+    def avatar_url(self) -> str:
+        """``dtos.GetGravatarUrl``: ``/avatar/`` + the md5 of the trimmed, lower-cased email."""
+        digest = hashlib.md5(self.email.strip().lower().encode(), usedforsecurity=False)
+        return "/avatar/" + digest.hexdigest()
+
 
 @dataclass
 class Token:

@@ -26,6 +26,10 @@ class GrafanaProfile:
     id_with_new_uid_renames: bool
     # Wrong basic-auth password: 401 (UNCONFIRMED; the 10.x+ code may answer 400).
     bad_password_status: int = 401
+    # DELETE /api/orgs/:orgId of the caller's own current org: 400 with this message (the
+    # 11.x handler's; 12.x answers "Cannot delete your active organization" per
+    # grafana-client's integration tests against Grafana >= 12, UNCONFIRMED in source).
+    delete_active_org_message: str = "Can not delete org for current user"
     # GET /api/dashboards/uid/:uid/versions: {"continueToken", "versions"} (12.x code and docs),
     # or the bare array of the 11.x handler.
     versions_as_object: bool = True
@@ -90,6 +94,7 @@ PROFILES: dict[str, GrafanaProfile] = {
     ),
     "12.0": GrafanaProfile(
         version="12.0",
+        delete_active_org_message="Cannot delete your active organization",
         unique_titles=False,
         api_keys_enabled=False,
         stale_save_status=412,
@@ -102,6 +107,7 @@ PROFILES: dict[str, GrafanaProfile] = {
     ),
     "13.0": GrafanaProfile(
         version="13.0",
+        delete_active_org_message="Cannot delete your active organization",
         unique_titles=False,
         api_keys_enabled=False,
         stale_save_status=409,

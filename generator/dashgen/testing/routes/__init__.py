@@ -6,6 +6,7 @@ from dashgen.testing.profiles import GrafanaProfile
 from dashgen.testing.router import Route
 from dashgen.testing.routes import (
     accounts,
+    admin_users,
     apis_dashboards,
     apis_discovery,
     apis_folders,
@@ -28,6 +29,7 @@ def all_routes(profile: GrafanaProfile) -> tuple[Route, ...]:
         site.ROUTES
         + orgs.ROUTES
         + users.ROUTES
+        + admin_users.ROUTES
         + accounts.ROUTES
         + dashboards.ROUTES
         + permissions.ROUTES
