@@ -181,6 +181,7 @@ class VersionRecord:
     folder_uid: str | None = None
     api_version: str = "v1"  # the version the dashboard was stored in
     annotations: dict[str, str] = field(default_factory=dict)
+    restored_from: int = 0  # the version a restore copied (0: a plain save)
 
     @property
     def updated_by(self) -> str:

@@ -41,7 +41,7 @@ def all_routes(profile: GrafanaProfile) -> tuple[Route, ...]:
         + datasources.ROUTES
     )
     if profile.id_routes:
-        routes = routes + versions.ID_ROUTES + datasources.ID_ROUTES
+        routes = routes + versions.ID_ROUTES + datasources.ID_ROUTES + folders.ID_ROUTES
     if profile.serves_apis:  # grafana-apis.md §1: 11.2 answers /apis with 404
         routes = routes + apis_dashboards.ROUTES + apis_folders.ROUTES + apis_discovery.ROUTES
     return tuple(routes)
