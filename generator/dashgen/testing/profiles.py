@@ -30,6 +30,10 @@ class GrafanaProfile:
     # 11.x handler's; 12.x answers "Cannot delete your active organization" per
     # grafana-client's integration tests against Grafana >= 12, UNCONFIRMED in source).
     delete_active_org_message: str = "Can not delete org for current user"
+    # GET /api/library-elements/:uid/connections of a missing element: 404 (11.x), or the
+    # RBAC deny of 12.x's scope resolver (403 library.panels:read; grafana-client's
+    # integration tests against Grafana >= 12).
+    library_missing_denied: bool = False
     # GET /api/dashboards/uid/:uid/versions: {"continueToken", "versions"} (12.x code and docs),
     # or the bare array of the 11.x handler.
     versions_as_object: bool = True
@@ -95,6 +99,7 @@ PROFILES: dict[str, GrafanaProfile] = {
     "12.0": GrafanaProfile(
         version="12.0",
         delete_active_org_message="Cannot delete your active organization",
+        library_missing_denied=True,
         unique_titles=False,
         api_keys_enabled=False,
         stale_save_status=412,
@@ -108,6 +113,7 @@ PROFILES: dict[str, GrafanaProfile] = {
     "13.0": GrafanaProfile(
         version="13.0",
         delete_active_org_message="Cannot delete your active organization",
+        library_missing_denied=True,
         unique_titles=False,
         api_keys_enabled=False,
         stale_save_status=409,
