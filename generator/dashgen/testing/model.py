@@ -77,7 +77,7 @@ class Token:
     name: str
     hashed: str
     created: str
-    expires_at: float | None  # epoch seconds
+    expires_at: float | None  # epoch seconds (whole seconds, as Grafana's int64 `expires`)
     revoked: bool = False
 
 

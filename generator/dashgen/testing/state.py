@@ -233,7 +233,7 @@ class State:
                 name=name,
                 hashed=credentials.hash_secret(clear),
                 created=now_iso(),
-                expires_at=time.time() + seconds_to_live if seconds_to_live > 0 else None,
+                expires_at=int(time.time()) + seconds_to_live if seconds_to_live > 0 else None,
             )
             account.tokens.append(token)
             return token, clear
@@ -259,7 +259,7 @@ class State:
                 name=name,
                 role=role,
                 hashed=credentials.hash_secret(decoded.secret),
-                expires_at=time.time() + seconds_to_live if seconds_to_live > 0 else None,
+                expires_at=int(time.time()) + seconds_to_live if seconds_to_live > 0 else None,
             )
             self.api_keys[key.id] = key
             return key, clear
