@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from apis_helpers import K8s
 from emulator_api import Api, MakeApi
+from grafana_client import GrafanaApi
+from third_party_support import OPENED, Clients, admin_url
 
-from dashgen.testing import EmulatorServer
+from dashgen.testing import Emulator, EmulatorServer
 
 
 @pytest.fixture
@@ -78,3 +80,21 @@ def serve() -> Iterator[Callable[..., str]]:
         process.send_signal(stop)
         assert process.wait(timeout=10) == 0
         assert process.stderr is not None and process.stderr.read() == ""
+
+
+@pytest.fixture
+def clients(make_grafana_server: Callable[..., EmulatorServer]) -> Iterator[Clients]:
+    """``clients(version)``: an admin ``GrafanaApi`` on a fresh server and its emulator;
+    every client's session is closed at teardown."""
+    made: list[GrafanaApi] = []
+
+    def make(version: str = "12.0", **options: Any) -> tuple[GrafanaApi, Emulator]:
+        server = make_grafana_server(version=version, **options)
+        api = GrafanaApi.from_url(admin_url(server))
+        made.append(api)
+        return api, server.emulator
+
+    yield make
+    for api in [*made, *OPENED]:
+        api.client.s.close()
+    OPENED.clear()

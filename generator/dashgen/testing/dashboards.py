@@ -36,6 +36,7 @@ class SaveCommand:
     folder_id: int | None = None
     overwrite: bool = False
     message: str = ""
+    restored_from: int = 0  # POST …/restore: the version whose data is saved again
 
 
 @dataclass(frozen=True)
@@ -270,6 +271,7 @@ def _store(
             folder_uid=folder_uid,
             api_version=existing.api_version,
             annotations=dict(existing.k8s.annotations),
+            restored_from=cmd.restored_from,
         )
     )
     state.dashboards[(existing.org_id, existing.uid)] = existing

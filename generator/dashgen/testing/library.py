@@ -1,7 +1,6 @@
-"""Library elements (library panels): the records behind ``/api/library-elements``.
-
-Only what dashgen reads: an element by uid, in the org of the caller. Callers hold
-``state.lock``. Shapes follow Grafana's library element API docs (``GET
+"""Library elements (library panels and variables): the records behind
+``/api/library-elements``, in the org of the caller. Callers hold ``state.lock``. Shapes
+follow Grafana's library element API docs and ``pkg/services/libraryelements`` (``GET
 /api/library-elements/:uid`` answers ``{"result": {...}}``; a missing element is 404
 ``{"message": "library element could not be found"}``).
 """
@@ -16,8 +15,9 @@ from dashgen.testing.model import now_iso
 from dashgen.testing.state import State
 from dashgen.testing.wire import message
 
-PANEL_KIND = 1
+PANEL_KIND, VARIABLE_KIND = 1, 2
 NOT_FOUND = "library element could not be found"
+EXISTS = "library element with that name or UID already exists"
 
 
 @dataclass
@@ -32,9 +32,12 @@ class LibraryElement:
     created: str
     created_by: str
     version: int = 1
+    updated: str = ""  # "": never changed since it was created
+    updated_by: str = ""
 
     def dto(self, folder_title: str | None, folder_id: int) -> dict[str, Any]:
         user = {"id": 1, "name": self.created_by, "avatarUrl": "/avatar/0"}
+        editor = {"id": 1, "name": self.updated_by or self.created_by, "avatarUrl": "/avatar/0"}
         return {
             "id": self.id,
             "orgId": self.org_id,
@@ -52,9 +55,9 @@ class LibraryElement:
                 "folderUid": self.folder_uid or "",
                 "connectedDashboards": 0,
                 "created": self.created,
-                "updated": self.created,
+                "updated": self.updated or self.created,
                 "createdBy": user,
-                "updatedBy": user,
+                "updatedBy": editor,
             },
         }
 
@@ -69,19 +72,38 @@ def create_panel(
     folder_uid: str | None = None,
     created_by: str = "admin",
 ) -> LibraryElement:
-    if any(
+    model = {**copy.deepcopy(model), "libraryPanel": {"uid": uid, "name": name}}
+    return create(state, org_id, uid, name, model, PANEL_KIND, folder_uid, created_by)
+
+
+def taken(state: State, org_id: int, uid: str, name: str, folder_uid: str | None) -> bool:
+    """The store's unique keys: (org, uid) and (org, folder, name, kind)."""
+    return any(
         e.org_id == org_id and (e.uid == uid or (e.name == name and e.folder_uid == folder_uid))
         for e in state.library_elements.values()
-    ):
-        raise message(400, "library element with that name or UID already exists")
+    )
+
+
+def create(
+    state: State,
+    org_id: int,
+    uid: str,
+    name: str,
+    model: dict[str, Any],
+    kind: int,
+    folder_uid: str | None,
+    created_by: str,
+) -> LibraryElement:
+    if taken(state, org_id, uid, name, folder_uid):
+        raise message(400, EXISTS)
     element = LibraryElement(
-        id=len(state.library_elements) + 1,
+        id=max((e.id for e in state.library_elements.values()), default=0) + 1,
         uid=uid,
         org_id=org_id,
         folder_uid=folder_uid,
         name=name,
-        kind=PANEL_KIND,
-        model={**copy.deepcopy(model), "libraryPanel": {"uid": uid, "name": name}},
+        kind=kind,
+        model=copy.deepcopy(model),
         created=now_iso(),
         created_by=created_by,
     )

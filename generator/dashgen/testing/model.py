@@ -62,6 +62,12 @@ class User:
         """A stable uid for identity references (``user:<uid>``, grafana-apis.md §3.1)."""
         return "u" + hashlib.sha256(str(self.id).encode()).hexdigest()[:13]
 
+    @property
+    def avatar_url(self) -> str:
+        """``dtos.GetGravatarUrl``: ``/avatar/`` + the md5 of the trimmed, lower-cased email."""
+        digest = hashlib.md5(self.email.strip().lower().encode(), usedforsecurity=False)
+        return "/avatar/" + digest.hexdigest()
+
 
 @dataclass
 class Token:
@@ -71,7 +77,7 @@ class Token:
     name: str
     hashed: str
     created: str
-    expires_at: float | None  # epoch seconds
+    expires_at: float | None  # epoch seconds (whole seconds, as Grafana's int64 `expires`)
     revoked: bool = False
 
 
@@ -175,6 +181,7 @@ class VersionRecord:
     folder_uid: str | None = None
     api_version: str = "v1"  # the version the dashboard was stored in
     annotations: dict[str, str] = field(default_factory=dict)
+    restored_from: int = 0  # the version a restore copied (0: a plain save)
 
     @property
     def updated_by(self) -> str:

@@ -26,6 +26,14 @@ class GrafanaProfile:
     id_with_new_uid_renames: bool
     # Wrong basic-auth password: 401 (UNCONFIRMED; the 10.x+ code may answer 400).
     bad_password_status: int = 401
+    # DELETE /api/orgs/:orgId of the caller's own current org: 400 with this message (the
+    # 11.x handler's; 12.x answers "Cannot delete your active organization" per
+    # grafana-client's integration tests against Grafana >= 12, UNCONFIRMED in source).
+    delete_active_org_message: str = "Can not delete org for current user"
+    # GET /api/library-elements/:uid/connections of a missing element: 404 (11.x), or the
+    # RBAC deny of 12.x's scope resolver (403 library.panels:read; grafana-client's
+    # integration tests against Grafana >= 12).
+    library_missing_denied: bool = False
     # GET /api/dashboards/uid/:uid/versions: {"continueToken", "versions"} (12.x code and docs),
     # or the bare array of the 11.x handler.
     versions_as_object: bool = True
@@ -90,6 +98,8 @@ PROFILES: dict[str, GrafanaProfile] = {
     ),
     "12.0": GrafanaProfile(
         version="12.0",
+        delete_active_org_message="Cannot delete your active organization",
+        library_missing_denied=True,
         unique_titles=False,
         api_keys_enabled=False,
         stale_save_status=412,
@@ -102,6 +112,8 @@ PROFILES: dict[str, GrafanaProfile] = {
     ),
     "13.0": GrafanaProfile(
         version="13.0",
+        delete_active_org_message="Cannot delete your active organization",
+        library_missing_denied=True,
         unique_titles=False,
         api_keys_enabled=False,
         stale_save_status=409,

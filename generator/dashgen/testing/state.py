@@ -161,6 +161,38 @@ class State:
     def role_in(self, org_id: int, user_id: int) -> str | None:
         return self.memberships.get((org_id, user_id))
 
+    def delete_user(self, user_id: int) -> None:
+        """``DeleteUserCommand``: the user, their memberships, stars and managed permissions."""
+        with self.lock:
+            del self.users[user_id]
+            for key in [k for k in self.memberships if k[1] == user_id]:
+                del self.memberships[key]
+            self.stars = {star for star in self.stars if star[1] != f"user:{user_id}"}
+            for resource in [*self.folders.values(), *self.dashboards.values()]:
+                resource.acl = [entry for entry in resource.acl if entry.user_id != user_id]
+
+    def delete_org(self, org_id: int) -> None:
+        """``DeleteOrgCommand``: the org and everything in it (members, service accounts and
+        their tokens, API keys, folders, dashboards, library elements, data sources, stars).
+        A user whose current org it was moves to another of their orgs (0: none left)."""
+        with self.lock:
+            del self.orgs[org_id]
+            members = [u for (o, u) in self.memberships if o == org_id]
+            for user_id in members:
+                del self.memberships[(org_id, user_id)]
+            for user_id in members:
+                user = self.users.get(user_id)
+                if user is not None and user.current_org_id == org_id:
+                    left = sorted(o for (o, u) in self.memberships if u == user_id)
+                    user.current_org_id = left[0] if left else 0
+            for table in (self.service_accounts, self.api_keys, self.datasources):
+                for key in [k for k, v in table.items() if v.org_id == org_id]:
+                    del table[key]
+            for table in (self.folders, self.dashboards, self.library_elements):
+                for key in [k for k in table if k[0] == org_id]:
+                    del table[key]
+            self.stars = {star for star in self.stars if star[0] != org_id}
+
     # service accounts, tokens, API keys -------------------------------------------------------
     def create_service_account(
         self, org_id: int, name: str, role: str, is_disabled: bool = False
@@ -201,7 +233,7 @@ class State:
                 name=name,
                 hashed=credentials.hash_secret(clear),
                 created=now_iso(),
-                expires_at=time.time() + seconds_to_live if seconds_to_live > 0 else None,
+                expires_at=int(time.time()) + seconds_to_live if seconds_to_live > 0 else None,
             )
             account.tokens.append(token)
             return token, clear
@@ -227,7 +259,7 @@ class State:
                 name=name,
                 role=role,
                 hashed=credentials.hash_secret(decoded.secret),
-                expires_at=time.time() + seconds_to_live if seconds_to_live > 0 else None,
+                expires_at=int(time.time()) + seconds_to_live if seconds_to_live > 0 else None,
             )
             self.api_keys[key.id] = key
             return key, clear

@@ -6,6 +6,7 @@ from dashgen.testing.profiles import GrafanaProfile
 from dashgen.testing.router import Route
 from dashgen.testing.routes import (
     accounts,
+    admin_users,
     apis_dashboards,
     apis_discovery,
     apis_folders,
@@ -28,6 +29,7 @@ def all_routes(profile: GrafanaProfile) -> tuple[Route, ...]:
         site.ROUTES
         + orgs.ROUTES
         + users.ROUTES
+        + admin_users.ROUTES
         + accounts.ROUTES
         + dashboards.ROUTES
         + permissions.ROUTES
@@ -39,7 +41,7 @@ def all_routes(profile: GrafanaProfile) -> tuple[Route, ...]:
         + datasources.ROUTES
     )
     if profile.id_routes:
-        routes = routes + versions.ID_ROUTES + datasources.ID_ROUTES
+        routes = routes + versions.ID_ROUTES + datasources.ID_ROUTES + folders.ID_ROUTES
     if profile.serves_apis:  # grafana-apis.md §1: 11.2 answers /apis with 404
         routes = routes + apis_dashboards.ROUTES + apis_folders.ROUTES + apis_discovery.ROUTES
     return tuple(routes)

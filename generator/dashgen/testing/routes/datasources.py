@@ -68,6 +68,11 @@ def get_by_id(ctx: Context) -> Response:
     return Response(200, datasources.full(_found(ctx, lambda ds: ds.id == int(raw))))
 
 
+def get_id_by_name(ctx: Context) -> Response:
+    """GET /api/datasources/id/:name (``GetDataSourceIdByName``): ``{"id": N}``."""
+    return Response(200, {"id": _by_name(ctx).id})
+
+
 def add_datasource(ctx: Context) -> Response:
     require_role(ctx.caller, "Admin", "datasources:create", ctx.state)
     body = bind(ctx.request.body, ADD_FIELDS)
@@ -115,6 +120,21 @@ def delete_by_name(ctx: Context) -> Response:
     return _delete(ctx, _by_name(ctx))
 
 
+def delete_by_id(ctx: Context) -> Response:
+    """DELETE /api/datasources/:id (deprecated; ``DeleteDataSourceById`` answers
+    ``response.Success``, a message without the id)."""
+    require_role(ctx.caller, "Admin", "datasources:delete", ctx.state)
+    raw = ctx.params["ds_id"]
+    try:
+        wanted = int(raw)
+    except ValueError:
+        raise message(400, "id is invalid") from None
+    if wanted <= 0:
+        raise message(400, "Missing valid datasource id")
+    _delete(ctx, _found(ctx, lambda ds: ds.id == wanted))
+    return Response(200, {"message": "Data source deleted"})
+
+
 ROUTES = [
     Route("GET", "/api/datasources", list_datasources),
     Route("POST", "/api/datasources", add_datasource),
@@ -122,5 +142,9 @@ ROUTES = [
     Route("DELETE", "/api/datasources/uid/{uid}", delete_by_uid),
     Route("GET", "/api/datasources/name/{name}", get_by_name),
     Route("DELETE", "/api/datasources/name/{name}", delete_by_name),
+    Route("GET", "/api/datasources/id/{name}", get_id_by_name),
 ]
-ID_ROUTES = [Route("GET", "/api/datasources/{ds_id}", get_by_id)]
+ID_ROUTES = [
+    Route("GET", "/api/datasources/{ds_id}", get_by_id),
+    Route("DELETE", "/api/datasources/{ds_id}", delete_by_id),
+]

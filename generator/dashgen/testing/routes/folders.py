@@ -117,6 +117,18 @@ def get_folder(ctx: Context) -> Response:
     return Response(200, folder_dto(ctx.state, folder, ctx.caller))
 
 
+def get_folder_by_id(ctx: Context) -> Response:
+    """GET /api/folders/id/:id (deprecated, gone with the other id routes in 13.0)."""
+    raw = ctx.params.pop("folder_id")
+    try:
+        folder_id = int(raw)
+    except ValueError:
+        raise message(400, "id is invalid") from None
+    found = ctx.state.folder_by_id(ctx.caller.org_id, folder_id)
+    ctx.params["uid"] = found.uid if found else ""
+    return get_folder(ctx)
+
+
 def put_folder(ctx: Context) -> Response:
     """Title, uid and description are each optional (§14.9); the version is checked."""
     folder = existing_folder(ctx, EDIT, "folders:write")
@@ -169,3 +181,4 @@ ROUTES = [
     Route("POST", "/api/folders/{uid}/move", move_folder),
     Route("GET", "/api/folders/{uid}/counts", folder_counts),
 ]
+ID_ROUTES = [Route("GET", "/api/folders/id/{folder_id}", get_folder_by_id)]

@@ -138,7 +138,16 @@ def _other_admins(ctx: Context, org_id: int, user_id: int) -> list[int]:
 
 def update_org_user(ctx: Context) -> Response:
     """PATCH /api/orgs/:orgId/users/:userId (``updateOrgUserHelper`` in pkg/api/org_users.go)."""
-    org_id = _org_from_url(ctx, "org.users:write")
+    return _update_member(ctx, _org_from_url(ctx, "org.users:write"))
+
+
+def update_current_org_user(ctx: Context) -> Response:
+    """PATCH /api/org/users/:userId: the same helper for the request's org (an org Admin)."""
+    require_role(ctx.caller, "Admin", "org.users:write", ctx.state)
+    return _update_member(ctx, ctx.caller.org_id)
+
+
+def _update_member(ctx: Context, org_id: int) -> Response:
     role = bind(ctx.request.body, UPDATE_USER_FIELDS)["role"]
     if role not in ASSIGNABLE_ROLES:
         raise message(400, "Invalid role specified")
@@ -156,7 +165,16 @@ def update_org_user(ctx: Context) -> Response:
 def remove_org_user(ctx: Context) -> Response:
     """DELETE /api/orgs/:orgId/users/:userId (``removeOrgUserHelper``): an unknown user is
     the store's ErrUserNotFound (a 500); a user who is not a member is removed from nothing."""
-    org_id = _org_from_url(ctx, "org.users:remove")
+    return _remove_member(ctx, _org_from_url(ctx, "org.users:remove"))
+
+
+def remove_current_org_user(ctx: Context) -> Response:
+    """DELETE /api/org/users/:userId: the same helper for the request's org (an org Admin)."""
+    require_role(ctx.caller, "Admin", "org.users:remove", ctx.state)
+    return _remove_member(ctx, ctx.caller.org_id)
+
+
+def _remove_member(ctx: Context, org_id: int) -> Response:
     user_id = _user_id_param(ctx)
     user = ctx.state.users.get(user_id)
     if user is None:
@@ -169,6 +187,19 @@ def remove_org_user(ctx: Context) -> Response:
         remaining = sorted(o for (o, u) in ctx.state.memberships if u == user_id)
         user.current_org_id = remaining[0] if remaining else 0
     return Response(200, {"message": "User removed from organization"})
+
+
+def delete_org(ctx: Context) -> Response:
+    """DELETE /api/orgs/:orgId (``DeleteOrgByID``, pkg/api/org.go; ``orgs:delete`` is a
+    server admin's): not the caller's current org (400), an unknown id is 404."""
+    require_server_admin(ctx.caller, "orgs:delete", ctx.state)
+    org_id = _org_id_param(ctx)
+    if org_id == ctx.caller.org_id:
+        raise message(400, ctx.profile.delete_active_org_message)
+    if org_id not in ctx.state.orgs:
+        raise message(404, "Failed to delete organization. ID not found")
+    ctx.state.delete_org(org_id)
+    return Response(200, {"message": "Organization deleted"})
 
 
 def add_user_to_current_org(ctx: Context) -> Response:
@@ -210,6 +241,7 @@ ROUTES = [
     Route("GET", "/api/orgs/name/{name}", get_org_by_name),
     Route("GET", "/api/orgs/{org_id}", get_org_by_id),
     Route("PUT", "/api/orgs/{org_id}", update_org),
+    Route("DELETE", "/api/orgs/{org_id}", delete_org),
     Route("POST", "/api/orgs/{org_id}/users", add_user_to_org),
     Route("GET", "/api/orgs/{org_id}/users", list_org_users),
     Route("PATCH", "/api/orgs/{org_id}/users/{user_id}", update_org_user),
@@ -218,4 +250,6 @@ ROUTES = [
     Route("PUT", "/api/org", update_current_org),
     Route("POST", "/api/org/users", add_user_to_current_org),
     Route("GET", "/api/org/users", list_current_org_users),
+    Route("PATCH", "/api/org/users/{user_id}", update_current_org_user),
+    Route("DELETE", "/api/org/users/{user_id}", remove_current_org_user),
 ]

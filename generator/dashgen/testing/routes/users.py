@@ -34,10 +34,10 @@ def switch_org(ctx: Context) -> Response:
     return Response(200, {"message": "Active organization changed"})
 
 
-def _user_profile(user: User) -> dict[str, Any]:
+def user_profile(user: User) -> dict[str, Any]:
     return {
         "id": user.id,
-        "uid": f"u{user.id:013d}",
+        "uid": user.uid,
         "email": user.email,
         "name": user.name,
         "login": user.login,
@@ -47,7 +47,7 @@ def _user_profile(user: User) -> dict[str, Any]:
         "isDisabled": user.is_disabled,
         "isExternal": False,
         "authLabels": [],
-        "avatarUrl": f"/avatar/{user.id}",
+        "avatarUrl": user.avatar_url,
     }
 
 
@@ -87,7 +87,7 @@ def _token_profile(ctx: Context, caller: Identity) -> dict[str, Any]:
 def get_signed_in_user(ctx: Context) -> Response:
     caller = ctx.caller
     if caller.is_user:
-        return Response(200, _user_profile(ctx.state.users[caller.id]))
+        return Response(200, user_profile(ctx.state.users[caller.id]))
     return Response(200, _token_profile(ctx, caller))
 
 
@@ -100,6 +100,12 @@ def list_signed_in_user_orgs(ctx: Context) -> Response:
         if user_id == ctx.caller.id
     ]
     return Response(200, orgs)
+
+
+def list_signed_in_user_teams(ctx: Context) -> Response:
+    """GET /api/user/teams: teams are not emulated, so nobody is in one."""
+    ctx.caller  # noqa: B018  (signed in: the route is not public)
+    return Response(200, [])
 
 
 def create_user(ctx: Context) -> Response:
@@ -116,12 +122,13 @@ def create_user(ctx: Context) -> Response:
         )
     except ApiError:
         raise message(412, "User with same email address or login already exists") from None
-    return Response(200, {"id": user.id, "uid": f"u{user.id:013d}", "message": "User created"})
+    return Response(200, {"id": user.id, "uid": user.uid, "message": "User created"})
 
 
 ROUTES = [
     Route("POST", "/api/user/using/{org_id}", switch_org),
     Route("GET", "/api/user", get_signed_in_user),
     Route("GET", "/api/user/orgs", list_signed_in_user_orgs),
+    Route("GET", "/api/user/teams", list_signed_in_user_teams),
     Route("POST", "/api/admin/users", create_user),
 ]

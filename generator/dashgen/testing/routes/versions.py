@@ -1,13 +1,20 @@
-"""Dashboard version history: GET /api/dashboards/uid/:uid/versions[/:version]."""
+"""Dashboard version history: ``GET /api/dashboards/uid/:uid/versions[/:version]``,
+``POST /api/dashboards/uid/:uid/restore``, and the deprecated ``/api/dashboards/id/:id/…``
+routes (versions, one version, restore, permissions; gone in 13.0)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dashgen.testing import permissions
+from dashgen.testing import dashboards, permissions
+from dashgen.testing.binding import INT, Field, bind
+from dashgen.testing.dashboards import SaveCommand
 from dashgen.testing.model import Dashboard, VersionRecord
-from dashgen.testing.router import Context, Route
+from dashgen.testing.router import Context, Handler, Route
+from dashgen.testing.routes import permissions as permission_routes
 from dashgen.testing.wire import Response, message
+
+RESTORE_FIELDS = (Field("version", INT),)  # dtos.RestoreDashboardVersionCommand
 
 
 def version_dto(dashboard: Dashboard, record: VersionRecord) -> dict[str, Any]:
@@ -16,7 +23,7 @@ def version_dto(dashboard: Dashboard, record: VersionRecord) -> dict[str, Any]:
         "dashboardId": dashboard.id,
         "uid": dashboard.uid,
         "parentVersion": record.parent_version,
-        "restoredFrom": 0,
+        "restoredFrom": record.restored_from,
         "version": record.version,
         "created": record.created,
         "message": record.message,
@@ -28,7 +35,9 @@ def version_dto(dashboard: Dashboard, record: VersionRecord) -> dict[str, Any]:
 def listed_version_dto(ctx: Context, dashboard: Dashboard, record: VersionRecord) -> dict[str, Any]:
     """The list shows "Initial save" for a first version, whatever message it was saved with."""
     dto = version_dto(dashboard, record)
-    if record.parent_version == 0:
+    if record.restored_from > 0:
+        dto["message"] = f"Restored from version {record.restored_from}"
+    elif record.parent_version == 0:
         dto["message"] = "Initial save"
     if ctx.profile.versions_list_data:
         dto["data"] = dict(record.data)
@@ -69,16 +78,6 @@ def list_versions(ctx: Context) -> Response:
     return _versions_body(ctx, _savable_dashboard(ctx, dashboard))
 
 
-def list_versions_by_id(ctx: Context) -> Response:
-    """The deprecated id route (gone in 13.0)."""
-    permissions.require_member(ctx.state, ctx.caller, "dashboards:write")
-    wanted = ctx.params["dashboard_id"]
-    if not wanted.isdigit():
-        raise message(400, "dashboardId is invalid")
-    dashboard = ctx.state.dashboard_by_id(ctx.caller.org_id, int(wanted))
-    return _versions_body(ctx, _savable_dashboard(ctx, dashboard))
-
-
 def get_version(ctx: Context) -> Response:
     permissions.require_member(ctx.state, ctx.caller, "dashboards:write")
     dashboard = _savable_dashboard(ctx, ctx.state.dashboard(ctx.caller.org_id, ctx.params["uid"]))
@@ -95,9 +94,61 @@ def _as_number(raw: str) -> int:
     return int(raw) if raw.isdigit() else 0
 
 
+def restore_version(ctx: Context) -> Response:
+    """``RestoreDashboardVersion`` (pkg/api/dashboard.go): the version's data is saved again
+    over the current version, in the dashboard's folder, with the message ``Restored from
+    version N``; the answer is the save's. An unknown version is 404."""
+    permissions.require_member(ctx.state, ctx.caller, "dashboards:write")
+    wanted = bind(ctx.request.body, RESTORE_FIELDS)["version"]
+    dashboard = _savable_dashboard(ctx, ctx.state.dashboard(ctx.caller.org_id, ctx.params["uid"]))
+    record = next((r for r in dashboard.versions if r.version == wanted), None)
+    if record is None:
+        raise message(404, "Dashboard version not found")
+    data = dict(record.data) | {"version": dashboard.version, "uid": dashboard.uid}
+    saved = dashboards.save(
+        ctx.state,
+        ctx.profile,
+        SaveCommand(
+            org_id=ctx.caller.org_id,
+            dashboard=data,
+            saved_by=ctx.caller.saved_by,
+            identity=ctx.caller,
+            folder_uid=dashboard.folder_uid,
+            message=f"Restored from version {record.version}",
+            restored_from=record.version,
+        ),
+    )
+    return Response(200, dashboards.save_response(saved))
+
+
+def by_id(handler: Handler) -> Handler:
+    """A uid route's handler behind its deprecated ``/api/dashboards/id/:dashboardId`` twin:
+    a non-number is 400 ``dashboardId is invalid``, an unknown id 404."""
+
+    def resolved(ctx: Context) -> Response:
+        wanted = ctx.params.pop("dashboard_id")
+        if not wanted.isdigit():
+            raise message(400, "dashboardId is invalid")
+        dashboard = ctx.state.dashboard_by_id(ctx.caller.org_id, int(wanted))
+        if dashboard is None:
+            raise message(404, "Dashboard not found")
+        ctx.params["uid"] = dashboard.uid
+        return handler(ctx)
+
+    return resolved
+
+
 ROUTES = [
     Route("GET", "/api/dashboards/uid/{uid}/versions", list_versions),
     Route("GET", "/api/dashboards/uid/{uid}/versions/{version}", get_version),
+    Route("POST", "/api/dashboards/uid/{uid}/restore", restore_version),
 ]
-# The deprecated id-based route, gone in 13.0.
-ID_ROUTES = [Route("GET", "/api/dashboards/id/{dashboard_id}/versions", list_versions_by_id)]
+# The deprecated id-based routes, gone in 13.0.
+_ID = "/api/dashboards/id/{dashboard_id}"
+ID_ROUTES = [
+    Route("GET", _ID + "/versions", by_id(list_versions)),
+    Route("GET", _ID + "/versions/{version}", by_id(get_version)),
+    Route("POST", _ID + "/restore", by_id(restore_version)),
+    Route("GET", _ID + "/permissions", by_id(permission_routes.get_dashboard_permissions)),
+    Route("POST", _ID + "/permissions", by_id(permission_routes.post_dashboard_permissions)),
+]
