@@ -56,6 +56,24 @@ def test_unknown_routes_need_a_signed_in_caller_as_grafanas_not_found_route_does
     assert api.get("/login", user=None).status_code == 200
 
 
+def test_a_page_redirects_to_login_as_go_and_grafana_write_it(api: Api) -> None:
+    """``notAuthorized`` sets the ``redirect_to`` cookie, then Go's ``http.Redirect`` writes
+    a small HTML body for GET (HTML type for HEAD too, no body for other methods)."""
+    page = api.get("/d/abc/some-slug", user=None, params={"orgId": "1"})
+    assert page.status_code == 302 and page.headers["location"] == "/login"
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert page.text == '<a href="/login">Found</a>.\n\n'
+    cookie = page.headers["set-cookie"]
+    assert (
+        cookie == "redirect_to=%2Fd%2Fabc%2Fsome-slug%3ForgId%3D1; Path=/; HttpOnly; SameSite=Lax"
+    )
+    home = api.get("/", user=None)
+    assert home.status_code == 302 and "set-cookie" not in home.headers  # none for "/"
+    posted = api.post("/somewhere", user=None)
+    assert posted.status_code == 302 and posted.content == b""
+    assert "content-type" not in posted.headers
+
+
 def test_head_is_answered_like_get_without_a_body(api: Api) -> None:
     api.save({"title": "x", "uid": "h"})
     found = api.call("HEAD", "/api/dashboards/uid/h")

@@ -6,6 +6,7 @@ import time
 import traceback
 from dataclasses import replace
 from http import HTTPStatus
+from urllib.parse import quote
 
 from dashgen.testing.auth import Identity, authenticate
 from dashgen.testing.faults import Fault, Faults
@@ -144,7 +145,7 @@ class Dispatcher:
         # signed-in caller: anyone else is sent to the login page, whatever the method.
         identity = self._identify(request)
         if identity is None:
-            return Response(302, raw=b"", headers={"Location": "/login"}), None
+            return login_redirect(request), None
         if reads and (path in APP_PAGES or path.startswith(APP_PAGE_PREFIXES)):
             return site.index_page(ctx, 200), identity
         return site.index_page(ctx, 404), identity
@@ -189,3 +190,18 @@ def k8s_encoded(response: Response) -> Response:
     if not encoded.startswith(b'{"kind":') or encoded.endswith(b"\n"):
         return response  # (Grafana's own JSON: its authentication's 401, say)
     return replace(response, raw=encoded + b"\n", body=None, headers=dict(response.header_items()))
+
+
+def login_redirect(request: Request) -> Response:
+    """``notAuthorized`` for a page (pkg/middleware/auth.go): the ``redirect_to`` cookie
+    (``writeRedirectCookie``: the request URI, query-escaped; none for ``/``), then Go's
+    ``http.Redirect`` to the login page: HTML for GET and HEAD, a body for GET."""
+    headers = {"Location": "/login"}
+    query = "&".join(f"{k}={v}" for k, values in request.query.items() for v in values)
+    uri = request.path + (f"?{query}" if query else "")
+    if uri != "/":
+        headers["Set-Cookie"] = f"redirect_to={quote(uri, safe='')}; Path=/; HttpOnly; SameSite=Lax"
+    if request.method not in ("GET", "HEAD"):
+        return Response(302, raw=b"", headers=headers)
+    headers["Content-Type"] = "text/html; charset=utf-8"
+    return Response(302, raw=b'<a href="/login">Found</a>.\n\n', headers=headers)
