@@ -20,6 +20,7 @@ STAGES: dict[str, int] = {
     "secrets": 0,
     "urls": 0,
     "config": 1,
+    "config_file": 1,
     "tokens": 1,
     "context": 1,
     "model": 2,

@@ -9,19 +9,22 @@ from __future__ import annotations
 import json
 import math
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dashgen.config_file import (  # noqa: F401 (re-exported: where the config lives)
+    CONFIG_FILE_NAME,
+    CONFIG_FILE_NAMES,
+    PYPROJECT_FILE_NAME,
+    check_paths,
+    find_config_table,
+    path_setting,
+)
 from dashgen.errors import ConfigError
 from dashgen.urls import clean_grafana_url, grafana_url_problem
 
-CONFIG_FILE_NAME = "dashgen.toml"
-PYPROJECT_FILE_NAME = "pyproject.toml"
-# Where a project's config may live, in the order they are looked for.
-CONFIG_FILE_NAMES = (CONFIG_FILE_NAME, PYPROJECT_FILE_NAME)
 DEFAULT_ORG = "_default"
 
 _TOP_LEVEL_KEYS = {"grafana_url", "grafana", "project", "paths", "vars", "orgs", "build", "inputs"}
@@ -37,6 +40,9 @@ API_CHOICES = ("auto", "classic", "k8s")
 API_ENV = "DASHGEN_API"
 MAX_TIMEOUT_S = 3600.0
 # `project`: goes into every version message (one word), so prune tells projects apart.
+# Grafana's rule for a folder's uid (the one of dashboards): [orgs.X] folder_uid, folders.
+FOLDER_UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+ORG_NAME_MAX = 190
 PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -128,7 +134,7 @@ def load_config(root: Path) -> Config:
     root = Path(root).resolve()
     if not root.is_dir():
         raise ConfigError([f"project root {root} is not a directory"])
-    found = _find_config_table(root)
+    found = find_config_table(root)
     if found is None:
         return default_config(root)
     config_file, table, prefix = found
@@ -137,31 +143,6 @@ def load_config(root: Path) -> Config:
     if problems:
         raise ConfigError(problems, config_file)
     return config
-
-
-def _find_config_table(root: Path) -> tuple[Path, dict[str, Any], str] | None:
-    dashgen_toml = root / CONFIG_FILE_NAME
-    if dashgen_toml.is_file():
-        return dashgen_toml, _read_toml(dashgen_toml), ""
-    pyproject = root / PYPROJECT_FILE_NAME
-    if pyproject.is_file():
-        tool = _read_toml(pyproject).get("tool", {})
-        if isinstance(tool, dict) and "dashgen" in tool:
-            table = tool["dashgen"]
-            if not isinstance(table, dict):
-                raise ConfigError(["tool.dashgen must be a table"], pyproject)
-            return pyproject, table, "tool.dashgen."
-    return None
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"invalid TOML: {exc}"], path) from exc
-    except OSError as exc:
-        raise ConfigError([f"cannot read: {exc.strerror}"], path) from exc
 
 
 def _parse(
@@ -173,7 +154,10 @@ def _parse(
     paths = _table(table, "paths", prefix, problems)
     _reject_unknown(paths, set(_PATH_KEYS), f"{prefix}paths.", problems)
     dirs = {
-        key: root / (_optional_str(paths, key, f"{prefix}paths.", problems) or default)
+        key: root
+        / path_setting(
+            _optional_str(paths, key, f"{prefix}paths.", problems), default, key, prefix, problems
+        )
         for key, default in _PATH_KEYS.items()
     }
     global_vars = _table(table, "vars", prefix, problems)
@@ -181,7 +165,7 @@ def _parse(
     _reject_unknown(build, _BUILD_KEYS, f"{prefix}build.", problems)
     convert_legacy_rows = _optional_bool(build, "convert_legacy_rows", f"{prefix}build.", problems)
     source_timeout_s = _timeout(build, "source_timeout_s", f"{prefix}build.", problems)
-    _reject_overlapping_paths(root, dirs, f"{prefix}paths.", problems)
+    check_paths(root, dirs, f"{prefix}paths.", problems)
     inputs = _string_table(table, "inputs", prefix, problems)
     grafana = _parse_grafana(
         _table(table, "grafana", prefix, problems), f"{prefix}grafana.", problems
@@ -255,6 +239,12 @@ def _parse_grafana(table: dict[str, Any], prefix: str, problems: list[str]) -> G
 def _parse_org(name: str, value: Any, key: str, problems: list[str]) -> OrgConfig:
     if not name or name.startswith((".", "_")) or "/" in name or "\\" in name:
         problems.append(f"{key}: org name must not be empty, start with '.' or '_', or hold '/'")
+    elif len(name) > ORG_NAME_MAX or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        # (Grafana's column is 190 characters; build/<org>/ must be a folder name too)
+        shown = key if len(key) <= 70 else f"{key[:70]}…"
+        problems.append(
+            f"{shown}: org name must be at most {ORG_NAME_MAX} characters with no control character"
+        )
     if not isinstance(value, dict):
         problems.append(f"{key} must be a table, got {_type_name(value)}")
         return OrgConfig(name=name)
@@ -266,7 +256,9 @@ def _parse_org(name: str, value: Any, key: str, problems: list[str]) -> OrgConfi
     return OrgConfig(
         name=name,
         folder=_optional_str(value, "folder", f"{key}.", problems),
-        folder_uid=_optional_str(value, "folder_uid", f"{key}.", problems),
+        folder_uid=_folder_uid(
+            _optional_str(value, "folder_uid", f"{key}.", problems), f"{key}.folder_uid", problems
+        ),
         sources=tuple(sources),
         vars=_table(value, "vars", f"{key}.", problems),
         inputs=_string_table(value, "inputs", f"{key}.", problems),
@@ -290,10 +282,20 @@ def _folders(table: dict[str, Any], prefix: str, problems: list[str]) -> dict[st
             if not isinstance(title, str) or not (uid is None or isinstance(uid, str)):
                 problems.append(f"{key}: title and uid must be strings")
                 continue
-            folders[name] = FolderSetting(title=title, uid=uid or None)
+            folders[name] = FolderSetting(title=title, uid=_folder_uid(uid, f"{key}.uid", problems))
         else:
             problems.append(f'{key} must be a folder title or {{ title = "...", uid = "..." }}')
     return folders
+
+
+def _folder_uid(uid: str | None, key: str, problems: list[str]) -> str | None:
+    """A folder uid as Grafana takes one (the rule of dashboard uids); None when unset."""
+    if uid and not FOLDER_UID.match(uid):
+        problems.append(
+            f"{key} {uid!r} is not a folder uid: at most 40 letters, digits, '-' and '_'"
+        )
+        return None
+    return uid or None
 
 
 def _reject_unknown(table: dict[str, Any], known: set[str], prefix: str, problems: list[str]):
@@ -338,34 +340,6 @@ def _timeout(table: dict[str, Any], key: str, prefix: str, problems: list[str]) 
         )
         return DEFAULT_SOURCE_TIMEOUT_S
     return float(value)
-
-
-def _reject_overlapping_paths(
-    root: Path, dirs: dict[str, Path], prefix: str, problems: list[str]
-) -> None:
-    """The output folder may neither be, nor sit inside, nor hold the sources folder: a
-    build would read its own output as sources, or remove sources as stale outputs."""
-    output, sources = dirs["output"].resolve(), dirs["sources"].resolve()
-    if output == sources:
-        relation = "is the sources folder"
-    elif output.is_relative_to(sources):
-        relation = "is inside the sources folder"
-    elif sources.is_relative_to(output):
-        relation = "holds the sources folder"
-    else:
-        return
-    problems.append(
-        f"{prefix}output ({_shown(output, root)}) {relation} ({_shown(sources, root)}): "
-        f'give the output a folder of its own outside the sources, such as "build"'
-    )
-
-
-def _shown(path: Path, root: Path) -> str:
-    try:
-        relative = path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
-    return f"{relative}/" if relative != "." else "the project root"
 
 
 def _table(table: dict[str, Any], key: str, prefix: str, problems: list[str]) -> dict[str, Any]:

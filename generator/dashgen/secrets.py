@@ -179,14 +179,23 @@ def unsafe_character(value: str) -> str | None:
 # -- URLs ---------------------------------------------------------------------------------
 
 
+_USERINFO = re.compile(r"^(?P<head>[^:/?#]*://[^:@/?#]*):[^/?#]*@")
+
+
 def redact_url(url: str) -> str:
-    """Drop the password (and keep the user) of credentials embedded in a URL."""
-    parts = urlsplit(url)
-    if parts.password is None and "@" not in parts.netloc:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    """Drop the password (and keep the user) of credentials embedded in a URL; never raises
+    (a URL too broken to parse, "http://u:p@[::1" or a bad port, loses its password by
+    pattern: this runs on error paths)."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None and "@" not in parts.netloc:
+            return url
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return _USERINFO.sub(r"\g<head>:***@", url)
+    if port:
+        host = f"{host}:{port}"
     user = parts.username or ""
     netloc = f"{user}:***@{host}" if parts.password is not None else f"{user}@{host}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

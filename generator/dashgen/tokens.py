@@ -280,18 +280,27 @@ class TokenStore:
     # -- internals ----------------------------------------------------------------------
 
     def _read(self) -> dict[str, Any]:
-        try:
-            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        try:  # (O_NONBLOCK: a named pipe in its place must not wait for a writer)
+            flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+            fd = os.open(self.path, flags)
         except FileNotFoundError:
             return {"version": STORE_FORMAT_VERSION, "grafana": {}}
         except OSError as error:
             raise TokenStoreError(f"cannot read token store {self}: {error.strerror}") from None
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            what = "a folder" if stat.S_ISDIR(info.st_mode) else "no regular file"
+            raise MalformedTokenStoreError(
+                f"token store {self} is {what}: remove it (or point DASHGEN_TOKEN_STORE at "
+                "a file) and run `dashgen token create` again"
+            )
         with os.fdopen(fd, "rb") as handle:
-            self._check_private(os.fstat(handle.fileno()))
+            self._check_private(info)
             raw = handle.read()
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested past Python's limit
             raise MalformedTokenStoreError(
                 f"token store {self} is not valid JSON; fix or remove it and run "
                 "`dashgen token create` again"

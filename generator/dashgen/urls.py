@@ -61,12 +61,17 @@ def grafana_url_problem(url: str, *, credentials: Credentials = "refuse") -> str
             return f"{shown!r} has no host after {scheme}://"
         count = "a single slash" if slashes == "/" else "no slashes"
         return f"{shown!r} has {count} after '{scheme}:': write {lowered}://{rest}"
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # "http://[::1": an IPv6 address without its closing bracket
+        return f"{shown!r} has an invalid host (an IPv6 address is written in [brackets])"
     if not parts.hostname:
         return f"{shown!r} has no host"
     try:
-        parts.port  # noqa: B018 (urlsplit checks the port when it is read)
+        port = parts.port  # (urlsplit checks the port when it is read)
     except ValueError:
+        port = 0
+    if port == 0:
         return f"{shown!r} has an invalid port (a number from 1 to 65535 after the host)"
     has_credentials = parts.username is not None or parts.password is not None
     if credentials == "refuse" and (has_credentials or "@" in parts.netloc):

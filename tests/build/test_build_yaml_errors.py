@@ -32,6 +32,17 @@ FAULTS = {
     "binary": ("title: !!binary aGVsbG8=\n", "title:", "the YAML tag !!binary is not read"),
     "timestamp tag": ("title: A\nt: !!timestamp 2026-01-01\n", "t: !!", "the YAML tag !!timestamp"),
     "infinity": ("title: A\nmax: .inf\n", "max: .inf", ".inf is not a JSON number"),
+    "huge integer": (
+        "title: A\nmax: " + "9" * 5000 + "\n",
+        "max: 999",
+        "a number of 5000 digits is",
+    ),
+    "huge tagged integer": (
+        "title: A\nmax: !!int " + "9" * 5000 + "\n",
+        "max: !!",
+        "a number of 5000 digits",
+    ),
+    "float overflow": ("title: A\nmax: 1e999\n", "max: 1e999", "1e999 is not a JSON number"),
 }
 
 

@@ -81,8 +81,9 @@ def test_folder_uid_that_would_leave_its_directory_is_an_error(project: Project)
     project.write("dashgen.toml", '[orgs.prod]\nfolder = "Up"\nfolder_uid = "../up"\n')
     project.dashboard("api.json", "api")
     result = project.cli("export", "--format", "git-sync")
-    assert result.exit_code == 1
-    assert "folder uid '../up' cannot name a file" in result.output
+    # refused with the config already (not a folder uid Grafana takes), before any export
+    assert result.exit_code == 2
+    assert "orgs.prod.folder_uid '../up' is not a folder uid" in result.output
     assert not (project.root / "git-sync").exists()
     assert not (project.root / "up").exists()
 

@@ -39,6 +39,9 @@ MALFORMED = [
     ("https://", ("no host",)),
     ("http://127.0.0.1:30x0", ("invalid port",)),
     ("http://127.0.0.1:99999", ("invalid port",)),
+    ("http://127.0.0.1:0", ("invalid port",)),
+    ("http://[::1", ("invalid host", "[brackets]")),
+    ("https://[fe80::1:3000/", ("invalid host",)),
     ("http://grafana example.com", ("a space",)),
     ("https://grafana.example.com/?orgId=1", ("query or fragment", "https://grafana.example.com")),
     ("https://grafana.example.com/d/abc/node?orgId=1", ("page", "use https://grafana.example.com")),
@@ -183,3 +186,15 @@ def test_dashboard_links_under_a_sub_path_are_not_doubled(cli: Cli, grafana: Gra
     assert urls and all(u.startswith(f"{plain.url}/d/") for u in urls), urls
     other_urls = [r["url"] for r in other.json_lines() if "uid" in r]
     assert other_urls == [f"{with_sub_path.url}/d/x/x"] * 3
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://admin:{pw}@[::1", "http://admin:{pw}@127.0.0.1:99999", "http://admin:{pw}@h:0"],
+)
+def test_a_url_too_broken_to_parse_still_loses_its_password(cli: Cli, url: str) -> None:
+    url = url.format(pw=CANARY_PASSWORD)
+    for args in (("org", "create", ORG), ("publish", "--org", ORG)):
+        run = cli(*args, "--grafana-url", url)
+        assert_one_sentence(run, code=2, contains=("from --grafana-url",))
+        assert CANARY_PASSWORD not in run.output and "internal error" not in run.output

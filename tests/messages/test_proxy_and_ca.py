@@ -52,3 +52,26 @@ def test_ssl_cert_file_names_the_ca_to_trust(cli: Cli) -> None:
     assert run.code == 1 and "new" in run.stdout, run.output
     assert "not trusted" not in run.output
     assert "/api/org" in [seen.path for seen in server.requests]
+
+
+def test_a_proxy_variable_that_cannot_be_used_is_one_sentence_and_exit_2(cli: Cli) -> None:
+    from messages_support import assert_one_sentence
+
+    grafana = f"http://127.0.0.1:{_closed_port()}"
+    for env, words in (
+        ({"HTTP_PROXY": "::::"}, "is not a proxy URL"),
+        ({"ALL_PROXY": "socks5://127.0.0.1:1"}, "names a SOCKS proxy"),
+        ({"HTTPS_PROXY": "http://proxy-user:Proxy-Passw0rd@[::1"}, "is not a proxy URL"),
+    ):
+        run = cli(
+            "diff", "--org", ORG, "--grafana-url", grafana, env={TOKEN_ENV: CANARY_TOKEN, **env}
+        )
+        assert_one_sentence(run, code=2, contains=("HTTPS_PROXY, HTTP_PROXY or ALL_PROXY", words))
+        assert "internal error" not in run.output and "Proxy-Passw0rd" not in run.output
+
+
+def test_a_timeout_that_is_not_a_number_of_seconds_is_a_usage_error(cli: Cli) -> None:
+    for value in ("nan", "-nan", "inf"):
+        run = cli("diff", "--org", ORG, "--grafana-url", "http://127.0.0.1:1", "--timeout", value)
+        assert run.code == 2, run.output
+        assert "--timeout" in run.output and "could not send" not in run.output

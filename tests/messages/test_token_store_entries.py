@@ -109,3 +109,37 @@ def test_expiry_without_time_zone_is_utc_and_an_expired_one_is_said(
     expired = cli("diff", "--org", ORG, "--grafana-url", grafana.url)
     assert expired.code == 1 and "expired at 2001-01-01" in expired.stderr
     assert "--rotate" in expired.stderr
+
+
+def _folder(path: Any) -> None:
+    path.mkdir()
+
+
+def _fifo(path: Any) -> None:
+    os.mkfifo(path)
+
+
+def _deep(path: Any) -> None:
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    os.chmod(path, 0o600)
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (_folder, "is a folder"),
+        (_fifo, "is no regular file"),  # (reading it would wait for a writer forever)
+        (_deep, "is not valid JSON"),
+    ],
+)
+def test_a_store_that_is_no_json_file_is_one_sentence(
+    cli: Cli, grafana: Grafana, home: Home, make: Any, words: str
+) -> None:
+    home.store_path.parent.mkdir(mode=0o700, exist_ok=True)
+    make(home.store_path)
+    for run in (
+        cli("publish", "--org", ORG, "--grafana-url", grafana.url),
+        cli("token", "list"),
+    ):
+        assert_one_sentence(run, code=2, contains=("tokens.json", words))
+        assert "internal error" not in run.output

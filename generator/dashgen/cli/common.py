@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -146,6 +147,7 @@ def grafana_connection_options(func: F) -> F:
             "--timeout",
             "timeout_s",
             type=click.FloatRange(min=0, min_open=True, max=3600),
+            callback=_finite_seconds,
             metavar="SECONDS",
             help="Seconds to wait for each answer from Grafana (default: [grafana] timeout_s "
             "in the config, else 30).",
@@ -154,6 +156,13 @@ def grafana_connection_options(func: F) -> F:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+def _finite_seconds(ctx: click.Context, param: click.Parameter, value: float | None) -> Any:
+    """``nan`` passes every range check (no comparison with it is true): refuse it here."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of seconds", ctx, param)
+    return value
 
 
 API_META_KEY = "dashgen.api"

@@ -39,7 +39,7 @@ from dashgen.errors import (
 )
 from dashgen.grafana import answers
 from dashgen.grafana.answers import ANY_JSON, Shape
-from dashgen.grafana.failures import translate
+from dashgen.grafana.failures import proxy_setting_error, translate
 from dashgen.grafana.retries import DEFAULT_RETRY, NO_RETRY, RetryPolicy, with_retries
 from dashgen.grafana.sender import Sender
 from dashgen.grafana.transport import StdlibTransport
@@ -136,14 +136,17 @@ class GrafanaClient:
             transport = StdlibTransport(
                 ssl_context=partial(_ssl_context, tls), max_connections=max_connections
             )
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            headers=headers,
-            transport=transport,
-            verify=tls,
-            timeout=timeout_s,
-            limits=limits,
-        )
+        try:
+            self._http = httpx.Client(
+                base_url=self.base_url,
+                headers=headers,
+                transport=transport,
+                verify=tls,
+                timeout=timeout_s,
+                limits=limits,
+            )
+        except (httpx.InvalidURL, ValueError, ImportError) as error:  # the proxy variables
+            raise proxy_setting_error(error) from None
         self._sender = Sender(self._http, self.base_url)
 
     def __enter__(self) -> GrafanaClient:

@@ -13,7 +13,12 @@ import ssl
 
 import httpx
 
-from dashgen.errors import GrafanaConnectionError, GrafanaError, GrafanaRequestError
+from dashgen.errors import (
+    GrafanaConnectionError,
+    GrafanaError,
+    GrafanaRequestError,
+    UsageError,
+)
 from dashgen.secrets import redact, redact_exception
 
 _TLS_CA_HINT = "pass --ca-cert FILE with the CA that signed it, or --insecure on a trusted network"
@@ -78,3 +83,17 @@ def translate(error: Exception, method: str, where: str) -> GrafanaError:
     return GrafanaRequestError(
         f"{method} {where}: dashgen could not send the request ({redact_exception(error)})"
     )
+
+
+PROXY_VARIABLES = "HTTPS_PROXY, HTTP_PROXY or ALL_PROXY"
+
+
+def proxy_setting_error(error: Exception) -> UsageError:
+    """httpx could not set up the proxy the environment names (it reads the proxy variables
+    when the client is made): a malformed proxy URL, or a SOCKS proxy, which needs a package
+    dashgen does not install. A setting to fix, so exit 2."""
+    if isinstance(error, ImportError):
+        reason = "names a SOCKS proxy, which dashgen cannot use: use an HTTP(S) proxy"
+    else:
+        reason = f"is not a proxy URL ({redact_exception(error)}): write http://host:port"
+    return UsageError(f"env {PROXY_VARIABLES} {reason} (or unset it; NO_PROXY lists exceptions)")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import signal
 import sys
 import traceback
 from collections.abc import Iterator
@@ -78,7 +79,7 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
         except SourceError:
             raise
         except BaseException as exc:
-            if isinstance(exc, KeyboardInterrupt):
+            if _interrupted(exc):
                 raise
             raise _source_error(exc, source, root) from None
         # Converting runs user code too (to_json_data, build()): same error handling, but
@@ -120,7 +121,7 @@ def _document(
     except SourceError as exc:
         return LoadedDocument(None, source.name, line=line, label=label, error=exc)
     except BaseException as exc:
-        if isinstance(exc, KeyboardInterrupt):
+        if _interrupted(exc):
             raise
         error = _source_error(exc, source, root)
         return LoadedDocument(None, source.name, line=line, label=label, error=error)
@@ -274,6 +275,15 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, set | frozenset):
         return sorted(value)
     raise _NotSerializable(f"{type(value).__name__} is not JSON serializable")
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """A Ctrl-C, which stops the build; not a ``raise KeyboardInterrupt`` of the source's own
+    where Ctrl-C cannot reach (a build worker ignores SIGINT: the build stops it)."""
+    return isinstance(exc, KeyboardInterrupt) and signal.getsignal(signal.SIGINT) not in (
+        signal.SIG_IGN,
+        None,
+    )
 
 
 def _source_error(exc: BaseException, source: Source, root: Path) -> SourceError:

@@ -163,6 +163,19 @@ class _Values:
 
 
 def _scalar(node: ScalarNode) -> Any:
+    try:
+        value = _scalar_value(node)
+    except YamlProblem:
+        raise
+    except ValueError:  # an integer past Python's 4300 digits of int()
+        value = math.inf
+    if isinstance(value, float) and not math.isfinite(value):
+        shown = node.value if len(node.value) <= 40 else f"a number of {len(node.value)} digits"
+        raise YamlProblem(f"{shown} is not a JSON number: write a finite number", _line(node))
+    return value
+
+
+def _scalar_value(node: ScalarNode) -> Any:
     tag, text = node.tag, node.value
     if tag == _PLAIN_STR:  # most scalars: the text itself, unless YAML 1.2 reads a number
         if text[:1] in _NUMBER_START:
@@ -182,10 +195,7 @@ def _scalar(node: ScalarNode) -> Any:
             raise _ambiguous(node, "a number in YAML 1.1, a string in YAML 1.2", "the number")
         if tag == _INT and _OCTAL_11.fullmatch(text):
             raise _ambiguous(node, "octal in YAML 1.1, decimal in YAML 1.2", "the number")
-    value = _Loader.yaml_constructors[tag](_CONSTRUCTOR, node)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise YamlProblem(f"{text} is not a JSON number: write a finite number", _line(node))
-    return value
+    return _Loader.yaml_constructors[tag](_CONSTRUCTOR, node)
 
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()

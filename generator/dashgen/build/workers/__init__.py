@@ -174,7 +174,8 @@ class WorkerPool:
             else:
                 _, message, output = reply
                 _relay(output)
-                problem = Problem(ERROR, f"internal error: {message}", Path(running.job[0].rel))
+                label = "" if reply[0] == "source" else "internal error: "
+                problem = Problem(ERROR, f"{label}{message}", Path(running.job[0].rel))
                 results[running.index] = _failed(running, problem)
         now = time.monotonic()
         for worker in self._busy():

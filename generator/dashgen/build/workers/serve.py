@@ -86,8 +86,13 @@ def serve(conn: Connection, stack_fd: int) -> None:
             conn.send(reply)
         except (EOFError, OSError):
             break
-        except Exception as exc:  # the reply would not pickle
-            conn.send(("error", f"cannot send the result back: {exc}", reply[-1]))
+        except Exception as exc:  # the reply would not pickle: the source broke this process
+            printed = reply[3] if reply[0] == "done" else reply[-1]
+            message = (
+                f"its result cannot be sent back from the process that compiled it ({exc}): "
+                "does it change sys.modules or other interpreter state?"
+            )
+            conn.send(("source", message, printed))
     REAL_EXIT(0)
 
 
