@@ -14,7 +14,7 @@ import click
 
 from dashgen import __version__
 from dashgen.cli.common import CliContext, verbose_option
-from dashgen.cli.output import internal_error, redacted_output
+from dashgen.cli.output import file_system_error, internal_error, redacted_output
 
 # command name -> the module (in dashgen.cli) whose COMMANDS list defines it
 COMMAND_MODULES: dict[str, str] = {
@@ -81,6 +81,10 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except OSError as error:
+            # The machine said no (a loop of links, a full disk, a folder where a file
+            # goes ...) somewhere no one expected: that sentence, naming the path, exit 1.
+            raise file_system_error(error) from None
         except Exception as error:
             raise internal_error(error) from None
 

@@ -171,3 +171,14 @@ def internal_error(error: Exception) -> InternalError:
         f"internal error: {type(error).__name__}: {error} (this is a bug in dashgen; "
         "re-run with -v for the traceback and report it)"
     )
+
+
+def file_system_error(error: OSError) -> DashgenError:
+    """An ``OSError`` no part of dashgen turned into its own message: what the system said
+    and the path(s) it named (the traceback with ``-v``)."""
+    if is_verbose():
+        sys.stderr.write(redact("".join(traceback.format_exception(error))))
+    why = error.strerror or str(error) or type(error).__name__
+    paths = [str(p) for p in (error.filename, error.filename2) if p not in (None, "")]
+    where = " -> ".join(paths)
+    return DashgenError(f"{where}: {why}" if where else why)
