@@ -321,3 +321,24 @@ def test_a_build_killed_while_its_worker_compiles_leaves_no_file_behind(
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=60)
     assert sorted(p.name for p in private_tmp.iterdir()) == []
+
+
+FORKS = (
+    "import os\n\npid = os.fork()\ndashboard = {'title': 'F', 'uid': 'f', 'schemaVersion': 39}\n"
+)
+
+
+def test_a_source_that_forks_fails_at_its_line_and_leaves_no_process(built: Project) -> None:
+    built.write("dashboards/forks.py", FORKS)
+    built.write(
+        "dashboards/runs.py",
+        "import subprocess, sys\n"
+        "out = subprocess.run([sys.executable, '-c', 'print(7)'], capture_output=True, text=True)\n"
+        "dashboard = {'title': 'Run ' + out.stdout.strip(), 'uid': 'runs'}\n",
+    )
+    result = built.cli("build")
+    assert result.exit_code == 1, result.output
+    assert "dashboards/forks.py:3: error:" in result.output
+    assert "may not fork" in result.output
+    assert "dashboards/runs.py:3: error" not in result.output  # subprocess runs programs
+    assert_no_traceback(result.output)

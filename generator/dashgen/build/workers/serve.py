@@ -48,6 +48,7 @@ def serve(conn: Connection, stack_fd: int) -> None:
     the same again; ``staging``: the folder to write the outputs into, or None); never
     returns."""
     _isolate()
+    _refuse_forks()
     # (the build's unnamed file, shared: the build reads what is written here once it ends)
     stack_file: BinaryIO = open(stack_fd, "r+b", buffering=0, closefd=False)  # noqa: SIM115 (lives as long as the process)
     faulthandler.enable(file=stack_file, all_threads=True)
@@ -125,6 +126,23 @@ def _isolate() -> None:
     os.dup2(devnull, 0)
     os.close(devnull)
     os.dup2(2, 1)
+
+
+def _refuse_forks() -> None:
+    """A source that forks would leave a copy of this worker behind (reading the build's
+    jobs, holding its output open) that nothing ends: ``os.fork`` raises instead, so the
+    source fails at its line. ``subprocess`` still runs programs (it does not call it)."""
+
+    def refused(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError(
+            "dashboard sources run in dashgen's build workers, which may not fork "
+            "(os.fork, or multiprocessing with fork): compute the dashboard in this "
+            "process, or run a program with subprocess"
+        )
+
+    os.fork = refused
+    if hasattr(os, "forkpty"):
+        os.forkpty = refused
 
 
 @contextmanager
