@@ -40,6 +40,7 @@ from dashgen.model.forms import (
     missing_inputs_message,
     unwrap,
 )
+from dashgen.model.json_duplicates import duplicate_keys
 from dashgen.model.legacy_rows import convert_legacy_rows_in_place
 from dashgen.model.normalize import (
     derive_uid,
@@ -347,6 +348,8 @@ def _finish(
         data = convert_legacy_rows_in_place(data)
     data = normalize_in_place(data, source=loaded.name)
     problems = placed(validate(data), loaded, source, line, model.prefix)
+    if loaded.json_text is not None:  # (paths in the text, from its root)
+        problems.extend(placed(duplicate_keys(loaded.json_text), loaded, source, line, ()))
     uid = str(data.get("uid") or "")
     title = data["title"] if isinstance(data.get("title"), str) else ""
     return _compiled(data, uid, title, line, model), problems
