@@ -40,9 +40,6 @@ NOT_PUBLISHED = {
     "powerwall__mysql-readme-LIBPANELS-export.json": "an export with library panels",
 }
 V2_RESOURCE = "grafana__all-colapsed-rows-v2-RESOURCE.json"
-# schemaVersion 1: below the backend migrator's minimum, so /apis answers 422
-# (apps/dashboard/pkg/migration/migrate.go: NewMinimumVersionError; mutate.go: Invalid).
-SCHEMA_V1 = "grafana__v2.panels-and-services.json"
 
 # Datasources the View JSON files name literally (by name or uid), beside the inputs.
 LITERAL_DATASOURCES = (

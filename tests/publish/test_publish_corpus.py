@@ -5,7 +5,8 @@ Grafana over HTTP, on each release dashgen supports (11.2 classic; 12.0 and 13.0
 (nothing to change), pulled back (the same dashboards), then one source edited (one write).
 
 What a release cannot store is published apart and must be refused with its sentence: the
-schema v2 resource where no /apis v2 is served, the schemaVersion 1 dashboard on /apis."""
+schema v2 resource where no /apis v2 is served; on /apis a schemaVersion below the
+migrator's minimum (1) or above its latest (42 on 12.0, whose latest is 41)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from corpus_project import (
     NOT_PUBLISHED,
     ORGS,
     REFUSED_ORG,
-    SCHEMA_V1,
     V2_RESOURCE,
     CorpusProject,
     lay_out,
@@ -31,7 +31,7 @@ from publish_support import issued, posts, stored_writes
 from scenario import BackendMode
 
 from cli_run import Run, invoke
-from dashgen.testing import EmulatorServer
+from dashgen.testing import EmulatorServer, profile_for
 from dashgen.tokens import env_var_name
 
 pytestmark = pytest.mark.corpus
@@ -56,13 +56,23 @@ def through_apis(mode: BackendMode) -> bool:
     return mode.api == "auto" and mode.grafana_version >= "12"
 
 
-def refused_by(mode: BackendMode) -> dict[str, str]:
-    """The corpus files this release cannot store, with a phrase of dashgen's sentence."""
+def refused_by(mode: BackendMode, corpus_dir: Path) -> dict[str, str]:
+    """The corpus files this release cannot store, with a phrase of dashgen's sentence: a
+    v2 resource where /apis v2 is not served; on /apis a schemaVersion below the migrator's
+    minimum or above its latest (422, apps/dashboard/pkg/migration/migrate.go)."""
     refused = {}
     if not (through_apis(mode) and mode.grafana_version >= "13"):
         refused[V2_RESOURCE] = "is a schema v2 dashboard"
     if through_apis(mode):
-        refused[SCHEMA_V1] = "dashboard schema version 1 cannot be migrated"
+        profile = profile_for(mode.grafana_version)
+        for row in manifest(corpus_dir):
+            if row["file"] in NOT_PUBLISHED or not row["schemaVersion"].isdigit():
+                continue
+            version = int(row["schemaVersion"])
+            if version < profile.schema_minimum:
+                refused[row["file"]] = f"dashboard schema version {version} cannot be migrated"
+            elif version > profile.schema_latest:
+                refused[row["file"]] = "newer than this Grafana knows"
     return refused
 
 
@@ -98,7 +108,7 @@ def published(
     make_grafana_server: Callable[..., EmulatorServer],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Published:
-    project = lay_out(corpus_dir, tmp_path / "project", set(refused_by(backend_mode)))
+    project = lay_out(corpus_dir, tmp_path / "project", set(refused_by(backend_mode, corpus_dir)))
     state = Published(project, make_grafana_server(version=backend_mode.grafana_version))
     emulator = state.server.emulator
     for org, org_id in state.org_ids.items():
@@ -110,7 +120,7 @@ def published(
 
 def test_every_corpus_file_is_published_or_refused_for_a_reason(corpus_dir: Path) -> None:
     names = {row["file"] for row in manifest(corpus_dir)}
-    assert set(NOT_PUBLISHED) | {V2_RESOURCE, SCHEMA_V1} <= names
+    assert set(NOT_PUBLISHED) | {V2_RESOURCE} <= names
     assert len(names) >= 27
 
 
@@ -216,14 +226,15 @@ def _built(root: Path, org: str, uid: str) -> dict[str, Any]:
 
 
 def test_what_a_release_cannot_store_is_refused_with_its_reason(
-    published: Published, backend_mode: BackendMode
+    published: Published, backend_mode: BackendMode, corpus_dir: Path
 ) -> None:
-    refused = refused_by(backend_mode)
+    refused = refused_by(backend_mode, corpus_dir)
     run = published.publish("--output", "json", orgs=(REFUSED_ORG,))
     assert run.code == 1, run.output
     events = published.events(run)
     assert {e["action"] for e in events.values()} == {"failed"}
     assert len(events) == len(refused)
-    for phrase in refused.values():
-        assert any(phrase in (e.get("error") or "") for e in events.values()), (phrase, events)
+    errors = {Path(e["source"]).name: e.get("error") or "" for e in events.values()}
+    for name, phrase in refused.items():
+        assert phrase in errors[name], (name, errors[name])
     assert published.server.emulator.dashboards(published.org_ids[REFUSED_ORG]) == []
