@@ -142,6 +142,9 @@ def test_corpus_publishes_once_then_never_again(
     assert {e["action"] for e in events.values()} == {"created"}, first.stdout
     writes = [(e.method, e.path.rsplit("/", 1)[-1], e.status) for e in posts(emulator)]
     assert len(writes) == len(project.published), writes
+    # (no 5xx either: a classic save showing a library panel the org lacks is stored, then
+    # answered 500, and dashgen, finding its write in place, would still say "created")
+    assert [e.path for e in emulator.request_log if (e.status or 0) >= 500] == []
     for (org, uid), _ in events.items():
         assert emulator.dashboard(published.org_ids[org], uid) is not None, uid
 
