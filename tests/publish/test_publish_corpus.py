@@ -241,3 +241,8 @@ def test_what_a_release_cannot_store_is_refused_with_its_reason(
     for name, phrase in refused.items():
         assert phrase in errors[name], (name, errors[name])
     assert published.server.emulator.dashboards(published.org_ids[REFUSED_ORG]) == []
+    # diff says the same (it asks Grafana's dry run for new dashboards too)
+    url = published.server.url
+    diff = published.cli("diff", "--org", REFUSED_ORG, "--grafana-url", url, "--output", "json")
+    assert diff.code == 1, diff.output
+    assert {r["status"] for r in diff.json_lines() if "uid" in r} == {"failed"}, diff.stdout
