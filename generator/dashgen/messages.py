@@ -146,6 +146,14 @@ def _explain(error: Exception, doing: Doing) -> str:
         if "title" in text or "name" in text:
             return f"{doing.what}: {refused}: it refused the title; fix it{source_hint}"
         return f"{doing.what}: {refused}: it refused the request; fix it{source_hint}"
+    if error.status == 422 and "not migrated to target version" in error.grafana_message:
+        # Above the server's latest: no migration step leads down to it (migrate.go).
+        return (
+            f"{doing.what}: Grafana answered 422{grafana_says}: /apis migrates a dashboard "
+            "to its latest schemaVersion, and this dashboard's is newer than this Grafana "
+            f"knows: lower its schemaVersion to this Grafana's{source_hint}, or publish with "
+            "--api classic"
+        )
     if error.status == 422 and "schema version" in error.grafana_message.lower():
         return (
             f"{doing.what}: Grafana answered 422{grafana_says}: /apis migrates a dashboard "

@@ -109,3 +109,19 @@ def test_s3_3_a_non_numeric_id_is_not_a_change(k8s: K8s) -> None:
     created = k8s.create(resource("cpu", id=None)).json()
     created["spec"]["id"] = None
     assert k8s.put("cpu", created).json()["metadata"]["generation"] == 1
+
+
+def test_s4_6_schema_version_above_the_latest_is_422(k8s: K8s) -> None:
+    """migrate.go: no step leads down to the target, so ``GetSchemaVersion != target`` is a
+    MigrationError (a 42 dashboard, as 12.2+ saves them, on a Grafana whose latest is 41)."""
+    latest = k8s.api.emulator.profile.schema_latest
+    response = k8s.create(resource("new", schemaVersion=latest + 1))
+    code, reason, text = status_of(response)
+    assert (code, reason) == (422, "Invalid")
+    assert (
+        f"schema migration from version {latest + 1} to {latest} failed: "
+        "schema version not migrated to target version"
+    ) in text
+    assert k8s.create(resource("latest", schemaVersion=latest)).status_code == 201
+    newer = resource("n2", schemaVersion=latest + 1)
+    assert k8s.create(newer, params={"fieldValidation": "Ignore"}).status_code == 201

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from emulator_api import Api
+from emulator_api import Api, MakeApi
 
 MODEL = {"type": "stat", "title": "Total cost", "targets": [{"refId": "A"}]}
 
@@ -50,3 +50,37 @@ def test_library_element_general_folder_meta(api: Api) -> None:
     api.emulator.create_library_panel(1, "cost", "Total cost", MODEL)
     result = api.get("/api/library-elements/cost").json()["result"]
     assert result["folderUid"] == "" and result["meta"]["folderName"] == "General"
+
+
+# -- a classic save connects the library panels it shows (postDashboard, after the store) --
+
+LINKED = {"id": 1, "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0}}
+
+
+def _linked(uid: str, *, in_row: bool = False) -> dict:
+    panel = {**LINKED, "libraryPanel": {"uid": uid, "name": "Total cost"}}
+    if in_row:
+        panel = {"id": 2, "type": "row", "collapsed": True, "panels": [panel], "gridPos": {}}
+    return {"uid": "with-lib", "title": "With a library panel", "panels": [panel]}
+
+
+def test_save_showing_an_existing_library_panel_is_200(api: Api) -> None:
+    api.emulator.create_library_panel(1, "cost", "Total cost", MODEL)
+    assert api.save(_linked("cost")).status_code == 200
+    assert api.save(_linked("cost", in_row=True), body={"overwrite": True}).status_code == 200
+
+
+def test_save_showing_a_missing_library_panel_is_500_but_stored(make_api: MakeApi) -> None:
+    for version in ("11.2", "12.0", "13.0"):
+        api = make_api(version)
+        for in_row in (False, True):
+            response = api.save(_linked("nope", in_row=in_row), body={"overwrite": True})
+            assert response.status_code == 500, (version, response.text)
+            assert response.json() == {"message": "Error while connecting library panels"}
+            assert api.emulator.dashboard(1, "with-lib") is not None
+
+
+def test_library_panel_header_without_uid_is_500(api: Api) -> None:
+    dashboard = _linked("x")
+    dashboard["panels"][0]["libraryPanel"] = {"name": "no uid"}
+    assert api.save(dashboard).status_code == 500

@@ -223,7 +223,8 @@ def diff(
 
     With --prune also what publish --prune would delete ("would delete"), and what it
     would keep because it was edited in Grafana. Datasources are checked as publish
-    checks them: a dashboard publish would refuse is shown as failed.
+    checks them: a dashboard publish would refuse is shown as failed (on /apis, with
+    Grafana's dry run of each new or changed one, as publish --dry-run asks it).
     """
     cli: CliContext = ctx.find_object(CliContext)
     config = load_config(cli.project_root)

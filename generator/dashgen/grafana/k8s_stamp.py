@@ -85,9 +85,12 @@ class GenerationStamps:
         before, after = sent.get("schemaVersion"), stored.get("schemaVersion")
         if isinstance(before, int) and isinstance(after, int):
             with self._guard:
-                self.learned = True
-                if after > before:
+                # A v1 write is migrated to the latest schemaVersion, and one already above
+                # it is refused (migrate.go): stored as sent, it was at the latest already.
+                # (Set before ``learned``, which writers read without the lock.)
+                if after >= before:
                     self.migrates_to = max(after, self.migrates_to or 0)
+                self.learned = True
         return message_for(stored) if message_for is not None else None
 
     def as_stored(self, document: dict[str, Any]) -> dict[str, Any]:

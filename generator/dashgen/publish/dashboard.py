@@ -86,7 +86,10 @@ def plan(
     planned = _plan(session, built, trust_search=trust_search, with_documents=with_documents)
     assert session.backend is not None
     validates = session.backend.validates_writes and server_check
-    if planned.action in WRITES and not with_documents and validates:
+    # (a diff asks too for a new dashboard, so that it shows one Grafana would refuse as
+    # failed, as a dry run does; a changed one was asked by ``_matches_as_stored``)
+    creates = not with_documents or planned.action is Action.WOULD_CREATE
+    if planned.action in WRITES and creates and validates:
         return server_checked(session, planned)
     return planned
 
@@ -153,6 +156,8 @@ def _plan(
         matches = is_built(live, built, session.lazy_min_refresh_interval)
         if not matches and with_documents and backend.validates_writes:
             matches, planned = _matches_as_stored(session, planned, live)
+            if planned.action is Action.FAILED:
+                return planned  # Grafana would refuse the write: diff says so
         if matches:
             return _as_built(session, planned, live, concurrent, with_documents)
         if concurrent:
@@ -254,6 +259,12 @@ def _matches_as_stored(
     then diffs that stored form (/apis migrates v1 writes to the latest schemaVersion)."""
     built = planned.built
     stored = _as_stored_by_server(session, built, live)
+    if isinstance(stored, DashgenError):  # a publish's write will say why; a diff says now
+        if planned.desired is None or isinstance(stored, VersionConflictError):
+            return False, planned
+        doing = session.doing(f"Grafana's dry run of saving {describe(built)}", built)
+        why = session.explain(stored, doing)
+        return False, replace(planned, action=Action.FAILED, error=f"would be refused: {why}")
     if stored is None:
         return False, planned
     if planned.desired is not None:
@@ -264,7 +275,7 @@ def _matches_as_stored(
 
 def _as_stored_by_server(
     session: OrgSession, built: BuiltDashboard, live: LiveDashboard
-) -> dict[str, Any] | None:
+) -> dict[str, Any] | DashgenError | None:
     """The build as this server would store it over ``live`` (/apis migrates v1 writes:
     a dry run says how), None when it cannot tell; a changed dashboard costs this one read."""
     assert session.backend is not None
@@ -277,8 +288,8 @@ def _as_stored_by_server(
             folder_uid=built.target_folder_uid,
             message=version_message(build_hash, session.git_sha, session.config.project),
         )
-    except DashgenError:
-        return None  # the write will say why, if it comes to one
+    except DashgenError as error:
+        return error  # why it would be refused
 
 
 def live_record(session: OrgSession, uid: str, live: LiveDashboard) -> VersionRecord | None:

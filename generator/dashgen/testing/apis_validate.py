@@ -197,6 +197,17 @@ def mutate(
                 k8s_status.DASHBOARD_KIND, name, [("spec", "Invalid value", f"{shown}: {detail}")]
             )
         return spec
+    if current > profile.schema_latest and strict:
+        # No migration step reaches the latest version from above it (migrate.go: "schema
+        # version not migrated to target version", MigrationError.Error()'s wording).
+        detail = (
+            f"schema migration from version {current} to {profile.schema_latest} failed: "
+            "schema version not migrated to target version"
+        )
+        shown = gojson.dumps(name).decode()
+        raise k8s_status.invalid(
+            k8s_status.DASHBOARD_KIND, name, [("spec", "Invalid value", f"{shown}: {detail}")]
+        )
     if current < profile.schema_latest:
         spec["schemaVersion"] = profile.schema_latest
     return spec

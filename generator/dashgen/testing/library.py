@@ -116,3 +116,33 @@ def get(state: State, org_id: int, uid: str) -> LibraryElement:
     if element is None:
         raise message(404, NOT_FOUND)
     return element
+
+
+CONNECT_FAILED = "Error while connecting library panels"
+
+
+def connect(state: State, org_id: int, dashboard: Any) -> None:
+    """After a classic save, as ``postDashboard`` does once the dashboard is stored
+    (``ConnectLibraryPanelsForDashboard``, pkg/services/librarypanels/librarypanels.go):
+    every ``libraryPanel`` of the panels, row panels' own included, must name an element of
+    the org, else 500 ``Error while connecting library panels`` (the dashboard stays saved).
+    A ``libraryPanel`` without a uid fails the same way (``errLibraryPanelHeaderUIDMissing``)."""
+    panels = dashboard.get("panels") if isinstance(dashboard, dict) else None
+    for uid in _library_uids(panels if isinstance(panels, list) else []):
+        if not uid or (org_id, uid) not in state.library_elements:
+            raise message(500, CONNECT_FAILED)
+
+
+def _library_uids(panels: list[Any]) -> list[str]:
+    uids: list[str] = []
+    for panel in panels:
+        if not isinstance(panel, dict):
+            continue
+        if panel.get("type") == "row":
+            inner = panel.get("panels")
+            uids.extend(_library_uids(inner if isinstance(inner, list) else []))
+        elif panel.get("libraryPanel") is not None:
+            header = panel["libraryPanel"]
+            uid = header.get("uid") if isinstance(header, dict) else None
+            uids.append(uid if isinstance(uid, str) else "")
+    return uids

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashgen.testing import dashboards, permissions
+from dashgen.testing import dashboards, library, permissions
 from dashgen.testing.binding import ANY, BOOL, INT, STRING, TIME, Field, bind
 from dashgen.testing.dashboards import SaveCommand
 from dashgen.testing.model import Dashboard
@@ -48,7 +48,9 @@ def parse_save_body(ctx: Context) -> SaveCommand:
 def post_dashboard(ctx: Context) -> Response:
     level = permissions.level_anywhere(ctx.state, ctx.caller, ctx.caller.org_id)
     permissions.require(ctx.state, level, EDIT, SAVE_EVALUATOR)
-    saved = dashboards.save(ctx.state, ctx.profile, parse_save_body(ctx))
+    command = parse_save_body(ctx)
+    saved = dashboards.save(ctx.state, ctx.profile, command)
+    library.connect(ctx.state, command.org_id, command.dashboard)  # (stored even if it fails)
     return Response(200, dashboards.save_response(saved))
 
 

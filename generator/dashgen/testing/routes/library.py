@@ -2,7 +2,8 @@
 get by uid or name, list, create, update (PATCH), delete, connections.
 
 Any org member reads (Grafana checks ``library.panels:read`` on the element's folder); an
-Editor writes. The emulator never connects elements to dashboards, so connections are empty
+Editor writes. The emulator never records connections (a classic save only checks that the
+elements it shows exist, `library.connect`), so connections are empty
 and nothing blocks a delete.
 """
 

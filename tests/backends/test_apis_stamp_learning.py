@@ -1,0 +1,55 @@
+"""The first /apis write of a publish teaches dashgen the schemaVersion this server migrates
+v1 writes to (§4.6; the writes that follow name what will be stored in their message,
+``GenerationStamps.as_stored``). A first write already at the server's latest schemaVersion
+is stored as sent, and teaches it too: it used to count as "this server does not migrate",
+and every older dashboard written after it then needed a second write to put its message
+right (seen on the corpus, whose first answer came at random from a dashboard at 41 or 39).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from backends_support import K8S_DASHBOARDS, dashboard, make_setup
+
+from dashgen.grafana.k8s_stamp import GenerationStamps
+from dashgen.testing import EmulatorServer, profile_for
+
+
+@pytest.mark.parametrize("stored", [41, 42])
+def test_a_write_stored_as_sent_teaches_the_latest_schema_version(stored: int) -> None:
+    stamps = GenerationStamps()
+    stamps.learn({"schemaVersion": stored}, {"schemaVersion": stored}, None)
+
+    assert stamps.learned
+    assert stamps.as_stored({"schemaVersion": 39})["schemaVersion"] == stored
+    assert stamps.as_stored({"schemaVersion": stored + 1})["schemaVersion"] == stored + 1
+
+
+def test_a_migrated_write_teaches_the_version_it_was_migrated_to() -> None:
+    stamps = GenerationStamps()
+    stamps.learn({"schemaVersion": 39}, {"schemaVersion": 41}, None)
+    stamps.learn({"schemaVersion": 41}, {"schemaVersion": 41}, None)
+
+    assert stamps.as_stored({"schemaVersion": 16})["schemaVersion"] == 41
+
+
+@pytest.mark.parametrize("version", ["12.0", "13.0"])
+def test_latest_and_older_dashboards_are_each_written_once(
+    tmp_path: Path, make_grafana_server: Callable[..., EmulatorServer], version: str
+) -> None:
+    setup = make_setup(tmp_path, make_grafana_server, version=version)
+    latest = profile_for(version).schema_latest
+    for index in range(4):
+        setup.source(dashboard(f"latest-{index}", schemaVersion=latest))
+        setup.source(dashboard(f"older-{index}", schemaVersion=39))
+
+    run = setup.publish("--api", "k8s")
+
+    assert run.code == 0 and "8 created" in run.stdout, run.output
+    assert len(setup.requests("POST", K8S_DASHBOARDS)) == 8
+    assert setup.requests("PUT", f"{K8S_DASHBOARDS}/*") == [], run.output
+    again = setup.publish("--api", "k8s")
+    assert again.code == 0 and "8 unchanged" in again.stdout, again.output
