@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
 from dashgen.build.manifest import BuiltDashboard
-from dashgen.publish import dashboard, datasources, schemas, stamped, writing
+from dashgen.publish import dashboard, datasources, library_panels, schemas, stamped, writing
 from dashgen.publish.events import Action, PlannedDashboard, PlanReport, PublishEvent, PublishReport
 from dashgen.publish.locked import WriteLock, publish_locked
 from dashgen.publish.prefetch import NOTHING, start_reads
@@ -140,7 +141,12 @@ def _dashboards(
     if dry_run:  # (on /apis the plan has Grafana validate each planned write: a dry run)
         plan_one = session.org_failure.guard(session.org, partial(dashboard.plan, session))
         for planned in session.each(ready, plan_one):
-            settle(datasources.refused_if_written(planned, deferred or {}).event())
+            planned = datasources.refused_if_written(planned, deferred or {})
+            if planned.action in dashboard.WRITES:  # (a library panel the org lacks)
+                refusal = library_panels.missing(session, planned.built)
+                if refusal is not None:
+                    planned = replace(planned, action=Action.FAILED, error=refusal, note=None)
+            settle(planned.event())
     elif lock is not None:
         publish_locked(session, ready, settle, lock)
     else:

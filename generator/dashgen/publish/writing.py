@@ -46,6 +46,7 @@ from dashgen.errors import (
 from dashgen.grafana.classic import NOT_A_VERSION_CONFLICT
 from dashgen.messages import CHANGED_CONCURRENTLY
 from dashgen.model.normalize import content_hash
+from dashgen.publish import library_panels
 from dashgen.publish.dashboard import (
     WRITES,
     by_another_publisher,
@@ -73,6 +74,9 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
     backend = session.backend
     assert backend is not None
     built = planned.built
+    refusal = library_panels.missing(session, built)
+    if refusal is not None:  # (a library panel the org lacks: never sent)
+        return replace(planned.event(), action=Action.FAILED, error=refusal, note=None)
     # What Grafana will store (a too short refresh raised to the server's minimum): what is
     # sent, and what the version message's hash names.
     document, expected_hash = stored_form(session, built)

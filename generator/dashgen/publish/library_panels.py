@@ -1,0 +1,79 @@
+"""A dashboard that shows a library panel is written only where the org has that panel.
+
+dashgen does not create library panels (a dashboard refers to one by ``libraryPanel.uid``).
+A classic save of a dashboard naming one the org lacks is stored, then answered 500 "Error
+while connecting library panels" (``postDashboard``'s ``ConnectLibraryPanelsForDashboard``,
+pkg/api/dashboard.go): a dashboard half saved, whose panel shows nothing. So before the first
+write of a dashboard, each library panel uid it shows is read once per session (``GET
+/api/library-elements/:uid``, on /apis too); one the org lacks fails the dashboard, unsent.
+A read that fails for another reason refuses nothing: the write then says what is wrong.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from dashgen.build.manifest import BuiltDashboard
+from dashgen.errors import DashgenError
+
+if TYPE_CHECKING:
+    from dashgen.publish.session import OrgSession
+
+_known: weakref.WeakKeyDictionary[OrgSession, dict[str, bool | None]] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def shown(document: Any) -> dict[str, str]:
+    """The library panels ``document`` shows: uid → name (panels, rows' panels, legacy rows)."""
+    found: dict[str, str] = {}
+    for panel in _panels(document):
+        library = panel.get("libraryPanel")
+        if isinstance(library, dict) and isinstance(library.get("uid"), str) and library["uid"]:
+            found.setdefault(library["uid"], str(library.get("name") or library["uid"]))
+    return found
+
+
+def _panels(document: Any) -> Iterator[dict[str, Any]]:
+    if not isinstance(document, dict):
+        return
+    stack = [document.get("panels"), *[r.get("panels") for r in _dicts(document.get("rows"))]]
+    while stack:
+        for panel in _dicts(stack.pop()):
+            yield panel
+            stack.append(panel.get("panels"))  # a row panel's collapsed children
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def missing(session: OrgSession, built: BuiltDashboard) -> str | None:
+    """Why ``built`` may not be written to this org (a library panel it lacks), else None."""
+    wanted = {} if built.is_v2 else shown(built.load())
+    absent = [(uid, name) for uid, name in wanted.items() if _exists(session, uid) is False]
+    if not absent:
+        return None
+    named = ", ".join(f"{name!r} (uid {uid})" for uid, name in absent)
+    return (
+        f"dashboard {built.title!r} (uid {built.uid}) shows library panel(s) {named} that org "
+        f"{session.org!r} does not have; not written: create them in Grafana first (dashgen "
+        "does not create library panels), or put the panel's own model in the source"
+    )
+
+
+def _exists(session: OrgSession, uid: str) -> bool | None:
+    with _lock:
+        known = _known.setdefault(session, {})
+        if uid in known:
+            return known[uid]
+    assert session.backend is not None
+    try:
+        found: bool | None = session.backend.library_element(uid) is not None
+    except DashgenError:
+        found = None  # cannot tell: the write will say what is wrong
+    with _lock:
+        known[uid] = found
+    return found
