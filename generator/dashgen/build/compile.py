@@ -344,12 +344,12 @@ def _finish(
     config: Config,
 ) -> tuple[CompiledDashboard, list[Problem]]:
     data = model.dashboard
+    twice = duplicate_keys(loaded.json_text, data) if loaded.json_text is not None else []
     if config.convert_legacy_rows:  # before normalising: ids and flow layout cover the result
         data = convert_legacy_rows_in_place(data)
     data = normalize_in_place(data, source=loaded.name)
     problems = placed(validate(data), loaded, source, line, model.prefix)
-    if loaded.json_text is not None:  # (paths in the text, from its root)
-        problems.extend(placed(duplicate_keys(loaded.json_text), loaded, source, line, ()))
+    problems.extend(placed(twice, loaded, source, line, ()))  # (paths from the text's root)
     uid = str(data.get("uid") or "")
     title = data["title"] if isinstance(data.get("title"), str) else ""
     return _compiled(data, uid, title, line, model), problems

@@ -2,9 +2,9 @@
 
 Every JSON parser here (and Go's, in Grafana) keeps the last of two equal keys, so the
 first value vanishes without a word: a second ``"panels"`` written further down replaces
-every panel above it. The build warns where that happens. Counting is cheap (a regex over
-the text against the keys the parse kept); only a text that writes more keys than its
-objects hold is parsed again, slowly, to say which ones.
+every panel above it. The build warns where that happens. Counting is cheap: the key ends
+(``":``) in the text against those in the compact form of what was parsed from it; only a
+text that writes more keys than its objects hold is parsed again, slowly, to say which.
 """
 
 from __future__ import annotations
@@ -17,19 +17,17 @@ import orjson
 
 from dashgen.model.problem import WARNING, JsonPath, Problem
 
-# Every JSON string, in order; a key is one followed by a colon (a string's own text can
-# hold neither an unescaped quote nor start a match, so matches never overlap wrongly).
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"(\s*:)?')
+# A key ends with a quote and a colon. Outside strings that is all "": a string's own text
+# can hold a quote only escaped, so `\\":` counts as a key only after an even run of
+# backslashes (the quote closes the string). Keys spaced from their colon are rare.
+_SPACED_KEY_END = re.compile(r'"[ \t\r\n]+:')  # (a literal first: the scan stays in C)
 
 
-def duplicate_keys(json_text: str) -> list[Problem]:
-    """A warning for each key written more than once in one object, pointing at it."""
-    try:
-        parsed = orjson.loads(json_text)
-    except orjson.JSONDecodeError:
-        return []  # (the loader said what is wrong, or it was not read as JSON)
-    written = sum(1 for match in _STRING.finditer(json_text) if match.group(1))
-    if written <= _kept_keys(parsed):
+def duplicate_keys(json_text: str, parsed: Any) -> list[Problem]:
+    """A warning for each key written more than once in one object of ``json_text``,
+    pointing at it. ``parsed``: what was read from it (a subtree, or a converted form, only
+    costs the slow path)."""
+    if _written_keys(json_text) <= _written_keys(_compact(parsed), spaced=False):
         return []
     return [
         Problem(
@@ -43,16 +41,32 @@ def duplicate_keys(json_text: str) -> list[Problem]:
     ]
 
 
-def _kept_keys(value: Any) -> int:
-    count, stack = 0, [value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            count += len(node)
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
+def _written_keys(text: str, *, spaced: bool = True) -> int:
+    """The keys ``text`` writes (``spaced``: some may stand apart from their colon)."""
+    count = text.count('":')
+    if '\\":' in text:  # (rare: inside a string, or a key ending in a backslash)
+        at = text.find('\\":')
+        while at >= 0:
+            count -= _escaped(text, at + 1)
+            at = text.find('\\":', at + 1)
+    for match in _SPACED_KEY_END.finditer(text) if spaced else ():
+        count += 1 - _escaped(text, match.start())
     return count
+
+
+def _escaped(text: str, quote: int) -> int:
+    """1 when the quote at ``quote`` is escaped (an odd run of backslashes before it)."""
+    start = quote
+    while start > 0 and text[start - 1] == "\\":
+        start -= 1
+    return (quote - start) % 2
+
+
+def _compact(parsed: Any) -> str:
+    try:
+        return orjson.dumps(parsed).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return ""  # (nothing here is not JSON; if it were, the slow path decides)
 
 
 def _written_twice(json_text: str) -> list[tuple[JsonPath, str, int]]:
