@@ -28,7 +28,7 @@ converted between v1 and v2.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,7 @@ from dashgen.model.forms import (
     unwrap,
 )
 from dashgen.model.legacy_rows import convert_legacy_rows_in_place, has_legacy_rows
-from dashgen.model.normalize import normalize
+from dashgen.model.normalize import iter_panel_lists, normalize
 from dashgen.model.problem import JsonPath
 from dashgen.model.resources import (
     FOLDER_ANNOTATION,
@@ -238,31 +238,6 @@ def _v2(resource: DashboardResource, origin: str, inline: bool) -> Adoptable:
         resource=envelope,
         folder_uid=resource.folder_uid,
     )
-
-
-def iter_panel_lists(dashboard: dict[str, Any]) -> Iterator[list[Any]]:
-    """Every list of panels: top level, nested in row panels, inside legacy rows."""
-    panels = dashboard.get("panels")
-    if isinstance(panels, list):
-        yield panels
-        for panel in panels:
-            if isinstance(panel, dict) and isinstance(panel.get("panels"), list):
-                yield panel["panels"]
-    rows = dashboard.get("rows")
-    if isinstance(rows, list):
-        for row in rows:
-            if isinstance(row, dict) and isinstance(row.get("panels"), list):
-                yield row["panels"]
-
-
-def library_references(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
-    """The panels of ``dashboard`` that refer to a library panel."""
-    return [
-        panel
-        for panels in iter_panel_lists(dashboard)
-        for panel in panels
-        if isinstance(panel, dict) and isinstance(panel.get("libraryPanel"), dict)
-    ]
 
 
 def _elements(raw: Any) -> dict[str, dict[str, Any]]:

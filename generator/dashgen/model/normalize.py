@@ -47,6 +47,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -189,6 +190,31 @@ def iter_panels(panels: list[Any]) -> list[dict[str, Any]]:
         if panel.get("type") == "row" and isinstance(nested, list):
             found.extend(p for p in nested if isinstance(p, dict))
     return found
+
+
+def iter_panel_lists(dashboard: dict[str, Any]) -> Iterator[list[Any]]:
+    """Every list of panels: top level, nested in row panels, inside legacy rows."""
+    panels = dashboard.get("panels")
+    if isinstance(panels, list):
+        yield panels
+        for panel in panels:
+            if isinstance(panel, dict) and isinstance(panel.get("panels"), list):
+                yield panel["panels"]
+    rows = dashboard.get("rows")
+    if isinstance(rows, list):
+        for row in rows:
+            if isinstance(row, dict) and isinstance(row.get("panels"), list):
+                yield row["panels"]
+
+
+def library_references(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
+    """The panels of ``dashboard`` that refer to a library panel."""
+    return [
+        panel
+        for panels in iter_panel_lists(dashboard)
+        for panel in panels
+        if isinstance(panel, dict) and isinstance(panel.get("libraryPanel"), dict)
+    ]
 
 
 def _assign_panel_ids(panels: list[Any]) -> None:

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.errors import DashgenError
+from dashgen.model.normalize import library_references
 
 if TYPE_CHECKING:
     from dashgen.publish.session import OrgSession
@@ -29,25 +29,11 @@ _lock = threading.Lock()
 def shown(document: Any) -> dict[str, str]:
     """The library panels ``document`` shows: uid → name (panels, rows' panels, legacy rows)."""
     found: dict[str, str] = {}
-    for panel in _panels(document):
-        library = panel.get("libraryPanel")
-        if isinstance(library, dict) and isinstance(library.get("uid"), str) and library["uid"]:
-            found.setdefault(library["uid"], str(library.get("name") or library["uid"]))
+    for panel in library_references(document) if isinstance(document, dict) else ():
+        uid = panel["libraryPanel"].get("uid")
+        if isinstance(uid, str) and uid:
+            found.setdefault(uid, str(panel["libraryPanel"].get("name") or uid))
     return found
-
-
-def _panels(document: Any) -> Iterator[dict[str, Any]]:
-    if not isinstance(document, dict):
-        return
-    stack = [document.get("panels"), *[r.get("panels") for r in _dicts(document.get("rows"))]]
-    while stack:
-        for panel in _dicts(stack.pop()):
-            yield panel
-            stack.append(panel.get("panels"))  # a row panel's collapsed children
-
-
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def missing(session: OrgSession, built: BuiltDashboard) -> str | None:

@@ -39,8 +39,7 @@ def namespace_for(org_id: int) -> str:
 
 
 def _uri(ctx: Context) -> str:
-    query = "&".join(f"{k}={v}" for k, values in ctx.request.query.items() for v in values)
-    return ctx.request.path + (f"?{query}" if query else "")
+    return ctx.request.uri()
 
 
 def parse_namespace(ctx: Context, namespace: str) -> int | None:

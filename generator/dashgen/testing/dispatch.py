@@ -153,7 +153,7 @@ class Dispatcher:
     def _log(
         self, request: Request, identity: Identity | None, status: int | None, fault: str | None
     ) -> None:
-        query = "&".join(f"{k}={v}" for k, values in request.query.items() for v in values)
+        query = request.query_text()
         entry = LoggedRequest(
             method=request.method,
             path=request.path,
@@ -197,8 +197,7 @@ def login_redirect(request: Request) -> Response:
     (``writeRedirectCookie``: the request URI, query-escaped; none for ``/``), then Go's
     ``http.Redirect`` to the login page: HTML for GET and HEAD, a body for GET."""
     headers = {"Location": "/login"}
-    query = "&".join(f"{k}={v}" for k, values in request.query.items() for v in values)
-    uri = request.path + (f"?{query}" if query else "")
+    uri = request.uri()
     if uri != "/":
         headers["Set-Cookie"] = f"redirect_to={quote(uri, safe='')}; Path=/; HttpOnly; SameSite=Lax"
     if request.method not in ("GET", "HEAD"):

@@ -37,6 +37,15 @@ class Request:
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
 
+    def query_text(self) -> str:
+        """The query as ``key=value`` pairs joined by ``&`` (decoded: for messages and logs)."""
+        return "&".join(f"{k}={v}" for k, values in self.query.items() for v in values)
+
+    def uri(self) -> str:
+        """The path and query, as Go's ``Request.RequestURI`` names them (decoded)."""
+        query = self.query_text()
+        return self.path + (f"?{query}" if query else "")
+
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
         return values[0] if values else default
