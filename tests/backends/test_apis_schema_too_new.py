@@ -1,7 +1,7 @@
 """A dashboard whose schemaVersion is newer than the Grafana's latest (a 42 dashboard, as
 12.2+ saves them, sent to a 12.0/12.1 whose latest is 41) is refused by /apis with 422: no
 migration step leads down to the latest (apps/dashboard/pkg/migration/migrate.go). dashgen
-says so, and does not ask for "13 or above" as it does for one below the minimum; ``diff``
+says so, and does not ask for "12 or above" as it does for one below the minimum; ``diff``
 shows such a dashboard as failed, as ``publish --dry-run`` does, new or changed."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def test_too_new_a_schema_version_is_refused_with_its_reason(
     assert run.code == 1, run.output
     assert "1 failed, 1 created" in run.stdout, run.output
     assert "newer than this Grafana knows" in run.output
-    assert "13 or above" not in run.output
+    assert "12 or above" not in run.output
     assert "--api classic" in run.output
     assert [d.uid for d in setup.emulator.dashboards(setup.org_id)] == ["older"]
 

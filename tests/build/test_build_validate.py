@@ -19,15 +19,15 @@ def test_schema_version_missing_or_below_the_apis_minimum_is_a_warning() -> None
         (
             "warning",
             "dashboard has no schemaVersion (Grafana's /apis reads that as 0): Grafana 12 and "
-            "later refuse it over /apis (422); set schemaVersion to 13 or above, or publish "
+            "later refuse it over /apis (422); set schemaVersion to 12 or above, or publish "
             "with --api classic",
         )
     ]
     assert missing[0].pointer == ()
-    low = validate(normalize({"title": "x", "uid": "x", "schemaVersion": 12}))
-    assert [p.message.split(":")[0] for p in low] == ["dashboard has schemaVersion 12"]
+    low = validate(normalize({"title": "x", "uid": "x", "schemaVersion": 11}))
+    assert [p.message.split(":")[0] for p in low] == ["dashboard has schemaVersion 11"]
     assert low[0].pointer == ("schemaVersion",)
-    assert _schema_messages({"title": "x", "uid": "x", "schemaVersion": 13}) == []
+    assert _schema_messages({"title": "x", "uid": "x", "schemaVersion": 12}) == []
     assert _schema_messages({"title": "x", "uid": "x", "schemaVersion": 42}) == []
     # Not an integer: one error from the structure check, no warning on top.
     assert [

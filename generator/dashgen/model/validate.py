@@ -27,9 +27,10 @@ _VARIABLE_REF = re.compile(r"^(?:\$\{(\w+)(?::[^}]*)?\}|\$(\w+)|\[\[(\w+)(?::[^\
 _BUILTIN_VARIABLES = frozenset({"__all", "__dashboard", "__org", "__user", "__interval"})
 GRID_COLUMNS = 24  # Grafana's GRID_COLUMN_COUNT
 # Grafana's /apis migrates every v1 write to the latest schemaVersion and refuses (422) one
-# it cannot migrate from; a missing schemaVersion reads as 0 (grafana-apis.md §4.6). 13 is
-# at or above the migrators' minimum in 12.x (12) and 13.x (9).
-APIS_MIN_SCHEMA_VERSION = 13
+# it cannot migrate from (``inputVersion < MIN_VERSION``, migrate.go); a missing
+# schemaVersion reads as 0 (grafana-apis.md §4.6). 12 is the highest of the migrators'
+# minimums: 12.x's (12) and 13.x's (9); the emulator's profiles hold the same values.
+APIS_MIN_SCHEMA_VERSION = 12
 
 
 def validate(dashboard: dict[str, Any]) -> list[Problem]:
