@@ -8,6 +8,7 @@ from dataclasses import replace
 from http import HTTPStatus
 from urllib.parse import quote
 
+from dashgen.testing import k8s_wire
 from dashgen.testing.auth import Identity, authenticate
 from dashgen.testing.faults import Fault, Faults
 from dashgen.testing.model import LoggedRequest
@@ -110,7 +111,8 @@ class Dispatcher:
             if self.profile.serves_apis and (
                 request.path == "/apis" or request.path.startswith("/apis/")
             ):
-                return apis_discovery.not_found().response, identity
+                answer = apis_discovery.not_found().response
+                return k8s_wire.encoded(request, answer), identity
             return Response(404, {"message": "Not found"}), identity
         route, params = found
         ctx = Context(request=request, state=self.state, profile=self.profile, params=params)
@@ -129,7 +131,7 @@ class Dispatcher:
                 traceback.print_exc()
                 return Response(500, {"message": "Internal Server Error"}), ctx.identity
         if request.path == "/apis" or request.path.startswith("/apis/"):
-            response = k8s_encoded(response)
+            response = k8s_wire.encoded(request, response)
         return response, ctx.identity
 
     def _web_page(self, request: Request) -> tuple[Response, Identity | None]:
@@ -177,19 +179,6 @@ def with_default_headers(path: str, response: Response) -> Response:
         headers.pop("Pragma", None)
         headers.pop("Expires", None)
     return replace(response, headers=headers)
-
-
-def k8s_encoded(response: Response) -> Response:
-    """A JSON answer of the k8s handlers behind /apis ends with a newline: their JSON
-    serializer writes with ``json.NewEncoder(w).Encode`` (k8s.io/apimachinery
-    ``serializer/json/json.go``, ``doEncode``, when not pretty-printing)."""
-    content_type = dict(response.header_items()).get("Content-Type", "")
-    if not content_type.startswith("application/json") or response.status == 304:
-        return response
-    encoded = response.encoded()
-    if not encoded.startswith(b'{"kind":') or encoded.endswith(b"\n"):
-        return response  # (Grafana's own JSON: its authentication's 401, say)
-    return replace(response, raw=encoded + b"\n", body=None, headers=dict(response.header_items()))
 
 
 def login_redirect(request: Request) -> Response:

@@ -20,6 +20,7 @@ from dashgen.testing import (
     apis_lists,
     apis_objects,
     apis_partial,
+    apis_table,
     apis_validate,
     apis_writes,
     folders,
@@ -28,6 +29,7 @@ from dashgen.testing import (
     permissions,
 )
 from dashgen.testing.apis_access import Caller
+from dashgen.testing.apis_table import FOLDER_COLUMNS, folder_cells
 from dashgen.testing.apis_validate import Written
 from dashgen.testing.k8s_status import (
     FOLDER_KIND,
@@ -72,7 +74,13 @@ def _render(ctx: Context, caller: Caller, folder: Folder, version: str) -> Respo
 def get_folder(ctx: Context) -> Response:
     name = ctx.params["name"]
     caller, version = _enter(ctx, "get", name)
-    return _render(ctx, caller, _existing(ctx, caller, name, permissions.VIEW, "get"), version)
+    target = apis_partial.negotiated(ctx.request.header("Accept"), ctx.profile.apis_metadata_lists)
+    answer = _render(ctx, caller, _existing(ctx, caller, name, permissions.VIEW, "get"), version)
+    if target.full:
+        return answer
+    return apis_table.answer_object(
+        ctx.request, target, answer.body, FOLDER_COLUMNS, folder_cells, f"*{version}.Folder"
+    )
 
 
 def list_folders(ctx: Context) -> Response:
@@ -99,9 +107,19 @@ def list_folders(ctx: Context) -> Response:
         chosen, size, ctx.request.arg("continue"), ctx.state.current_resource_version()
     )
     shown = [apis_objects.folder_object(ctx.state, f, version, caller.namespace) for f in page]
-    if served != apis_partial.FULL:
+    if served.kind == apis_partial.PARTIAL_LIST:
         partial = [gojson.dumps({"metadata": item["metadata"]}) for item in shown]
-        return apis_partial.partial_list(served, metadata, partial)
+        return apis_partial.partial_list(served.version, metadata, partial)
+    if not served.full:
+        return apis_table.answer_list(
+            ctx.request,
+            served,
+            lambda: shown,
+            metadata,
+            FOLDER_COLUMNS,
+            folder_cells,
+            f"*{version}.FolderList",
+        )
     body = {
         "kind": "FolderList",
         "apiVersion": f"{apis_objects.FOLDER_GROUP}/{version}",
