@@ -73,7 +73,8 @@ class Dispatcher:
         if fault is not None and fault.kind == "commit_then_fail":
             response = Response(fault.status, {"message": reason(fault.status)})
         response = with_default_headers(request.path, response)
-        self._log(request, identity, response.status, fault.kind if fault else None)
+        encoding = response.headers.get("Content-Encoding")
+        self._log(request, identity, response.status, fault.kind if fault else None, encoding)
         # (HEAD: the GET answer; the server sends its head only, framed for that body)
         return response
 
@@ -153,7 +154,12 @@ class Dispatcher:
         return site.index_page(ctx, 404), identity
 
     def _log(
-        self, request: Request, identity: Identity | None, status: int | None, fault: str | None
+        self,
+        request: Request,
+        identity: Identity | None,
+        status: int | None,
+        fault: str | None,
+        encoding: str | None = None,
     ) -> None:
         query = request.query_text()
         entry = LoggedRequest(
@@ -165,6 +171,7 @@ class Dispatcher:
             status=status,
             fault=fault,
             accept=request.header("Accept"),
+            encoding=encoding,
         )
         with self.state.lock:
             self.state.request_log.append(entry)
