@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dashgen.testing import gojson, k8s_meta, k8s_status
+from dashgen.testing import apis_fields, gojson, k8s_meta, k8s_status
 from dashgen.testing.k8s_status import Kind
 from dashgen.testing.profiles import GrafanaProfile
 from dashgen.testing.refresh import parse_grafana_duration
@@ -94,6 +94,7 @@ def decode(ctx: Context, kind: Kind, version: str) -> dict[str, Any]:
         raise k8s_status.bad_request(f"error decoding body: {error}") from None
     if not isinstance(body, dict):
         raise k8s_status.bad_request("the body of the request was in an unknown format")
+    apis_fields.check(ctx, body, kind, version)
     expected = f"{kind.group}/{version}"
     sent = body.get("apiVersion")
     if sent not in (None, "") and sent != expected:

@@ -132,7 +132,7 @@ class Dispatcher:
                 traceback.print_exc()
                 return Response(500, {"message": "Internal Server Error"}), ctx.identity
         if request.path == "/apis" or request.path.startswith("/apis/"):
-            response = k8s_wire.encoded(request, response)
+            response = k8s_wire.with_warnings(k8s_wire.encoded(request, response), ctx.warnings)
         return response, ctx.identity
 
     def _web_page(self, request: Request) -> tuple[Response, Identity | None]:

@@ -106,3 +106,18 @@ def encoded(request: Request, response: Response) -> Response:
         headers["Content-Encoding"] = "gzip"
         headers["Vary"] = "Accept-Encoding"
     return replace(response, raw=raw, body=None, headers=headers)
+
+
+def warning_header(text: str) -> str:
+    """``net.NewWarningHeader(299, "-", text)``: ``"`` and ``\\`` escaped, nothing else."""
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'299 - "{quoted}"'
+
+
+def with_warnings(response: Response, warnings: list[str]) -> Response:
+    """``response`` with a ``Warning`` header per warning (joined with ``, `` here, which
+    a header list means the same as repeated lines; client-go parses both), each once."""
+    if not warnings:
+        return response
+    shown = ", ".join(warning_header(text) for text in dict.fromkeys(warnings))
+    return replace(response, headers={**response.headers, "Warning": shown})
