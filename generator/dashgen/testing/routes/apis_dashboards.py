@@ -12,6 +12,7 @@ from typing import Any
 
 from dashgen.testing import (
     apis_access,
+    apis_delete,
     apis_lists,
     apis_objects,
     apis_partial,
@@ -283,9 +284,13 @@ def delete_dashboard(ctx: Context) -> Response:
     if existing is None:
         raise not_found(DASHBOARD_KIND, name)
     apis_writes.check_can_write(ctx, caller, existing, "delete")
-    write = _write(ctx, caller, version, "DeleteOptions")
+    options = apis_delete.read(ctx)
     body = _render(ctx, caller, existing, version)
-    apis_writes.delete(ctx, write, existing)
+    meta = body["metadata"]
+    apis_delete.check_preconditions(
+        options, DASHBOARD_KIND, name, meta["uid"], meta["resourceVersion"]
+    )
+    apis_writes.delete(ctx, options, existing)
     return Response(200, body)
 
 

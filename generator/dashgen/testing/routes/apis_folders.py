@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from dashgen.testing import (
     apis_access,
+    apis_delete,
     apis_lists,
     apis_objects,
     apis_partial,
@@ -241,11 +242,15 @@ def delete_folder(ctx: Context) -> Response:
     name = ctx.params["name"]
     caller, version = _enter(ctx, "delete", name)
     folder = _existing(ctx, caller, name, permissions.EDIT, "delete")
-    dry_run, _ = apis_validate.options(ctx, "DeleteOptions")
+    options = apis_delete.read(ctx)
+    response = _render(ctx, caller, folder, version)
+    meta = response.body["metadata"]
+    apis_delete.check_preconditions(
+        options, FOLDER_KIND, name, meta["uid"], meta["resourceVersion"]
+    )
     if k8s_meta.is_repo_managed(folder):
         raise internal_error(apis_writes.REPO_MANAGED)
-    response = _render(ctx, caller, folder, version)
-    if not dry_run:
+    if not options.dry_run:
         folders.delete_folder(ctx.state, folder)
     return response
 
