@@ -131,6 +131,7 @@ _CAUSE_REASONS = {
     "Required value": "FieldValueRequired",
     "Invalid value": "FieldValueInvalid",
     "Unsupported value": "FieldValueNotSupported",
+    "Forbidden": "FieldValueForbidden",
 }
 
 

@@ -135,6 +135,7 @@ def list_dashboards(ctx: Context) -> Response:
     go_type = f"*{version}.DashboardList"
     labels = apis_lists.parse_labels(ctx.request.arg("labelSelector") or "")
     fields = apis_lists.parse_fields(ctx.request.arg("fieldSelector") or "")
+    apis_lists.validate_options(ctx.request)
     size = apis_lists.limit(ctx.request.arg("limit"))
     token = ctx.request.arg("continue")
     visible = sorted(

@@ -90,6 +90,7 @@ def list_folders(ctx: Context) -> Response:
     served = apis_partial.negotiated(ctx.request.header("Accept"), ctx.profile.apis_metadata_lists)
     labels = apis_lists.parse_labels(ctx.request.arg("labelSelector") or "")
     fields = apis_lists.parse_fields(ctx.request.arg("fieldSelector") or "")
+    apis_lists.validate_options(ctx.request)
     size = apis_lists.limit(ctx.request.arg("limit"))
     chosen = sorted(
         (
