@@ -73,7 +73,8 @@ def options(ctx: Context, options_kind: str) -> tuple[bool, bool]:
 
 def decode(ctx: Context, kind: Kind, version: str) -> dict[str, Any]:
     """The JSON body. No ``Content-Type`` is taken as JSON (k8s's default); another type is
-    415 (YAML and protobuf, which Grafana accepts, are not emulated)."""
+    415 (YAML and protobuf, which Grafana accepts, are not emulated), worded as
+    ``negotiation.NewUnsupportedMediaTypeError`` words it (no type named)."""
     limit = ctx.profile.apis_max_body_bytes
     if len(ctx.request.body) > limit:
         raise k8s_status.status_error(
@@ -84,7 +85,7 @@ def decode(ctx: Context, kind: Kind, version: str) -> dict[str, Any]:
         raise k8s_status.status_error(
             415,
             "UnsupportedMediaType",
-            f'the body of the request was in an unknown format ("{content_type}") - accepted '
+            "the body of the request was in an unknown format - accepted "
             "media types include: application/json, application/yaml, "
             "application/vnd.kubernetes.protobuf",
         )

@@ -16,6 +16,7 @@ from dashgen.testing import (
     apis_lists,
     apis_objects,
     apis_partial,
+    apis_patch,
     apis_table,
     apis_validate,
     apis_writes,
@@ -295,11 +296,23 @@ def delete_dashboard(ctx: Context) -> Response:
     return Response(200, body)
 
 
+def patch_dashboard(ctx: Context) -> Response:
+    """PATCH (``apis_patch``): the patched object is PUT."""
+    name = ctx.params["name"]
+    caller, version = _enter(ctx, "patch", name)
+    kind = apis_patch.patch_type(ctx)
+    existing = _readable(ctx, caller, name, "patch")
+    apis_writes.check_can_write(ctx, caller, existing, "patch")
+    current = _render(ctx, caller, existing, version)
+    return apis_patch.through_put(ctx, kind, current, put_dashboard)
+
+
 ROUTES = [
     Route("GET", BASE, list_dashboards, public=True),
     Route("POST", BASE, post_dashboard, public=True),
     Route("GET", BASE + "/{name}", get_dashboard, public=True),
     Route("GET", BASE + "/{name}/dto", get_dto, public=True),
     Route("PUT", BASE + "/{name}", put_dashboard, public=True),
+    Route("PATCH", BASE + "/{name}", patch_dashboard, public=True),
     Route("DELETE", BASE + "/{name}", delete_dashboard, public=True),
 ]

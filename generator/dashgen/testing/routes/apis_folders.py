@@ -21,6 +21,7 @@ from dashgen.testing import (
     apis_lists,
     apis_objects,
     apis_partial,
+    apis_patch,
     apis_table,
     apis_validate,
     apis_writes,
@@ -256,10 +257,21 @@ def delete_folder(ctx: Context) -> Response:
     return response
 
 
+def patch_folder(ctx: Context) -> Response:
+    """PATCH (``apis_patch``): the patched object is PUT."""
+    name = ctx.params["name"]
+    caller, version = _enter(ctx, "patch", name)
+    kind = apis_patch.patch_type(ctx)
+    folder = _existing(ctx, caller, name, permissions.EDIT, "patch")
+    current = _render(ctx, caller, folder, version).body
+    return apis_patch.through_put(ctx, kind, current, put_folder)
+
+
 ROUTES = [
     Route("GET", BASE, list_folders, public=True),
     Route("POST", BASE, post_folder, public=True),
     Route("GET", BASE + "/{name}", get_folder, public=True),
     Route("PUT", BASE + "/{name}", put_folder, public=True),
+    Route("PATCH", BASE + "/{name}", patch_folder, public=True),
     Route("DELETE", BASE + "/{name}", delete_folder, public=True),
 ]
