@@ -57,3 +57,24 @@ def test_s4_6_a_folders_spec_is_typed(k8s: K8s) -> None:
     warned = k8s.api.post(k8s.folders(), json=body)
     assert warned.status_code == 201
     assert warned.headers["Warning"] == '299 - "unknown field \\"spec.colour\\""'
+
+
+def test_s4_6_write_options_are_validated_together(k8s: K8s) -> None:
+    params = {"fieldValidation": "Loose", "dryRun": "Some", "fieldManager": "a\nb"}
+    answer = k8s.create(resource("cpu"), params=params)
+    code, reason, message = status_of(answer)
+    assert (code, reason) == (422, "Invalid")
+    assert message == (
+        'CreateOptions.meta.k8s.io "" is invalid: ['
+        'fieldManager: Invalid value: "a\\nb": invalid character U+000A (at position 1), '
+        'dryRun: Unsupported value: []string{"Some"}: supported values: "All", '
+        'fieldValidation: Unsupported value: "Loose": supported values: "", "Ignore", "Strict", '
+        '"Warn"]'
+    )
+    long = k8s.put("cpu", resource("cpu"), params={"fieldManager": "m" * 129})
+    code, _, message = status_of(long)
+    assert code == 422 and message == (
+        'UpdateOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than '
+        "128 bytes"
+    )
+    assert k8s.create(resource("cpu"), params={"fieldManager": "kubectl-edit"}).status_code == 201

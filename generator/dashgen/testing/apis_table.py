@@ -16,7 +16,10 @@ transform is, see ``apis_partial``):
   empty list (Go's nil slice: ``"rows":null``);
 - k8s's ``asTable`` (``handlers/response.go``) then sets each row's ``object`` by
   ``?includeObject=``: ``Metadata`` (the default) a ``PartialObjectMetadata``, ``Object`` the
-  full object, ``None`` null; another value is 400 ``unrecognized includeObject value: "x"``.
+  full object, ``None`` null (a ``RawExtension`` with nothing marshals as ``null``: UNCONFIRMED
+  at runtime); another value is 400 ``Unable to convert to Table as requested:
+  includeObject: Invalid value: "x": must be 'Metadata', 'Object', 'None', or empty``
+  (``optionsForTransform``, ``ValidateTableOptions``).
 """
 
 from __future__ import annotations
@@ -94,10 +97,14 @@ def folder_cells(item: dict[str, Any]) -> list[Any]:
 
 
 def include_object(raw: str | None) -> str:
-    """``TableOptions.IncludeObject``; raises asTable's 400 for an unknown value."""
+    """``TableOptions.IncludeObject``; raises ``optionsForTransform``'s 400 for an unknown
+    value (``ValidateTableOptions``, before asTable's own check)."""
     value = raw or "Metadata"
     if value not in INCLUDE_OBJECT:
-        raise bad_request(f'unrecognized includeObject value: "{raw}"')
+        raise bad_request(
+            f'Unable to convert to Table as requested: includeObject: Invalid value: "{raw}": '
+            "must be 'Metadata', 'Object', 'None', or empty"
+        )
     return value
 
 

@@ -132,6 +132,7 @@ _CAUSE_REASONS = {
     "Invalid value": "FieldValueInvalid",
     "Unsupported value": "FieldValueNotSupported",
     "Forbidden": "FieldValueForbidden",
+    "Too long": "FieldValueTooLong",
 }
 
 
