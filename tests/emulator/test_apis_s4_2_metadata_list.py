@@ -1,7 +1,8 @@
 """LIST content negotiation (``Accept``) as k8s.io/apiserver's handlers do it, which the
 contract leaves unsaid (grafana-apis.md §4.2; UNCONFIRMED for Grafana, see
 ``dashgen.testing.apis_partial``): ``as=PartialObjectMetadataList`` answers metadata only,
-an ``as=`` not served is 406 NotAcceptable unless a plain clause follows."""
+an ``as=`` not served is 406 NotAcceptable unless a plain clause follows. The Table and the
+single-object forms are ``test_apis_s4_1_negotiation``."""
 
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ def test_s4_2_metadata_list_sees_a_classic_save(k8s: K8s) -> None:
 
 def test_s4_2_an_as_not_served_is_406_not_acceptable(k8s: K8s) -> None:
     for accept in (
-        "application/json;as=Table;g=meta.k8s.io;v=v1",  # Table: not emulated
+        "application/json;as=Table;g=meta.k8s.io;v=v2",
+        "application/json;as=Dashboard;g=dashboard.grafana.app;v=v1",
         "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v2",
         "application/json;as=Nonsense",
         "text/html",
@@ -76,7 +78,7 @@ def test_s4_2_an_as_not_served_is_406_not_acceptable(k8s: K8s) -> None:
 
 def test_s4_2_a_plain_clause_after_one_not_served_is_the_full_list(k8s: K8s) -> None:
     k8s.create(resource("cpu"))
-    accept = "application/json;as=Table;g=meta.k8s.io;v=v1, application/json"
+    accept = "application/json;as=Table;g=meta.k8s.io;v=v2, application/json"
     body = k8s.list(headers={"Accept": accept}).json()
     assert body["kind"] == "DashboardList" and body["items"][0]["spec"]["title"] == "CPU"
     assert k8s.list(headers={"Accept": "*/*"}).json()["kind"] == "DashboardList"
@@ -123,4 +125,4 @@ def test_s4_2_the_folders_list_negotiates_as_every_list_does(k8s: K8s) -> None:
     assert [item["metadata"] for item in partial["items"]] == [i["metadata"] for i in full["items"]]
     assert all(set(item) == {"kind", "apiVersion", "metadata"} for item in partial["items"])
     table = k8s.api.get(k8s.folders(), headers={"Accept": "application/json;as=Table;v=v1"})
-    assert status_of(table)[:2] == (406, "NotAcceptable")
+    assert status_of(table)[:2] == (406, "NotAcceptable")  # (no g=meta.k8s.io)

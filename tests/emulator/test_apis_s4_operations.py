@@ -257,17 +257,28 @@ def test_s4_5_unknown_dry_run_value_is_422(k8s: K8s) -> None:
     assert status_of(k8s.create(resource("cpu"), params={"dryRun": "Yes"}))[:2] == (422, "Invalid")
 
 
-def test_s4_5_patch_is_not_served(k8s: K8s) -> None:
+def test_s4_5_patch_needs_a_patch_content_type(k8s: K8s) -> None:
+    """PATCH is served (``apis_patch``; test_apis_s4_5_patch), with a patch type only."""
     k8s.create(resource("cpu"))
-    response = k8s.api.patch(k8s.dashboard("cpu"), json={})
-    assert response.status_code == 404
+    code, reason, message = status_of(k8s.api.patch(k8s.dashboard("cpu"), json={}))
+    assert (code, reason) == (415, "UnsupportedMediaType")
+    assert message == (
+        "the body of the request was in an unknown format - accepted media types include: "
+        "application/json-patch+json, application/merge-patch+json, "
+        "application/strategic-merge-patch+json"
+    )
 
 
 def test_s4_non_json_body_is_415(k8s: K8s) -> None:
     response = k8s.api.post(
         k8s.dashboards(), content=b"title: x", headers={"Content-Type": "text/plain"}
     )
-    assert status_of(response)[:2] == (415, "UnsupportedMediaType")
+    assert status_of(response) == (
+        415,
+        "UnsupportedMediaType",
+        "the body of the request was in an unknown format - accepted media types include: "
+        "application/json, application/yaml, application/vnd.kubernetes.protobuf",
+    )
 
 
 def test_s4_invalid_json_is_400(k8s: K8s) -> None:

@@ -13,6 +13,9 @@
   token of the offset and the list's ``resourceVersion``; the last page has no
   ``continue``; a page with more after it carries ``remainingItemCount``. A token that does
   not decode is 400. ``limit`` absent or 0 means everything.
+- ``resourceVersionMatch`` and ``sendInitialEvents`` are validated as k8s does
+  (``validate_options``: 422); a ``resourceVersion`` does not change what a LIST answers
+  (UNCONFIRMED what Grafana's unified storage does with an old or future one).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from dashgen.testing import k8s_status
+from dashgen.testing.k8s_status import Kind
+from dashgen.testing.wire import Request
 
 HISTORY_LABEL = "grafana.app/get-history"
 TRASH_LABEL = "grafana.app/get-trash"
@@ -149,3 +154,33 @@ def page(
         metadata["continue"] = _token(end, resource_version)
         metadata["remainingItemCount"] = len(items) - end
     return chosen, metadata
+
+
+LIST_OPTIONS = Kind("", "meta.k8s.io", "ListOptions")
+
+
+def validate_options(request: Request) -> None:
+    """``ValidateListOptions`` of a LIST (not a watch), after the query is decoded (the
+    selectors' 400s come first): 422 ``ListOptions.meta.k8s.io "" is invalid``
+    (apimachinery ``apis/meta/internalversion/validation/validation.go``)."""
+    match = request.arg("resourceVersionMatch") or ""
+    resource_version = request.arg("resourceVersion") or ""
+    causes = []
+    if match:
+        field, forbidden = "resourceVersionMatch", "Forbidden"
+        if not resource_version:
+            causes.append(
+                (field, forbidden, f"{field} is forbidden unless resourceVersion is provided")
+            )
+        if request.arg("continue"):
+            causes.append((field, forbidden, f"{field} is forbidden when continue is provided"))
+        if match not in ("Exact", "NotOlderThan"):
+            supported = 'supported values: "Exact", "NotOlderThan", ""'
+            causes.append((field, "Unsupported value", f'"{match}": {supported}'))
+        if match == "Exact" and resource_version == "0":
+            detail = f'{field} "exact" is forbidden for resourceVersion "0"'
+            causes.append((field, forbidden, detail))
+    if request.arg("sendInitialEvents"):
+        causes.append(("sendInitialEvents", "Forbidden", "sendInitialEvents is forbidden for list"))
+    if causes:
+        raise k8s_status.invalid(LIST_OPTIONS, "", causes)

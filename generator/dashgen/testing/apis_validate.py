@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dashgen.testing import gojson, k8s_meta, k8s_status
+from dashgen.testing import apis_fields, gojson, k8s_meta, k8s_status
 from dashgen.testing.k8s_status import Kind
 from dashgen.testing.profiles import GrafanaProfile
 from dashgen.testing.refresh import parse_grafana_duration
@@ -33,6 +33,7 @@ LAYOUT_KINDS = ("GridLayout", "RowsLayout", "TabsLayout", "AutoGridLayout")
 MAX_TITLE = 5000
 MAX_MESSAGE = 500
 MAX_NAME = 40
+FIELD_MANAGER_MAX = 128  # validation.FieldManagerMaxLength
 
 
 @dataclass(frozen=True)
@@ -53,27 +54,47 @@ class Written:
 
 
 def options(ctx: Context, options_kind: str) -> tuple[bool, bool]:
-    """``(dry_run, strict)`` from ``?dryRun=`` and ``?fieldValidation=``."""
+    """``(dry_run, strict)`` from ``?dryRun=`` and ``?fieldValidation=``, after
+    ``ValidateCreateOptions``/``ValidateUpdateOptions`` (apimachinery
+    ``apis/meta/v1/validation/validation.go``: one 422 ``<Kind>.meta.k8s.io "" is invalid``
+    for a bad ``fieldManager``, ``dryRun`` or ``fieldValidation``). ``strict`` is Grafana's
+    reading of the directive for migration errors: empty is ``Strict`` (§4.6); the k8s
+    decoder's own reading (empty is ``Warn``) is ``apis_fields``."""
     dry_run = ctx.request.args("dryRun")
+    validation = ctx.request.arg("fieldValidation") or ""
+    manager = ctx.request.arg("fieldManager") or ""
+    causes = []
+    if len(manager.encode()) > FIELD_MANAGER_MAX:
+        causes.append(
+            ("fieldManager", "Too long", f"may not be more than {FIELD_MANAGER_MAX} bytes")
+        )
+    for index, char in enumerate(manager):
+        if not char.isprintable():
+            detail = f"invalid character U+{ord(char):04X} (at position {index})"
+            causes.append(
+                ("fieldManager", "Invalid value", f"{gojson.dumps(manager).decode()}: {detail}")
+            )
     if any(value != "All" for value in dry_run):
         shown = "[]string{" + ", ".join(f'"{v}"' for v in dry_run) + "}"
-        raise k8s_status.invalid(
-            Kind("", "meta.k8s.io", options_kind),
-            "",
-            [("dryRun", "Unsupported value", f'{shown}: supported values: "All"')],
+        causes.append(("dryRun", "Unsupported value", f'{shown}: supported values: "All"'))
+    if validation not in ("", "Strict", "Warn", "Ignore"):
+        supported = 'supported values: "", "Ignore", "Strict", "Warn"'
+        causes.append(
+            (
+                "fieldValidation",
+                "Unsupported value",
+                f"{gojson.dumps(validation).decode()}: {supported}",
+            )
         )
-    validation = ctx.request.arg("fieldValidation") or "Strict"
-    if validation not in ("Strict", "Warn", "Ignore"):
-        raise k8s_status.bad_request(
-            f"fieldValidation parameter unsupported: {validation}, "
-            "must be one of: Ignore, Warn, Strict"
-        )
-    return bool(dry_run), validation == "Strict"
+    if causes:
+        raise k8s_status.invalid(Kind("", "meta.k8s.io", options_kind), "", causes)
+    return bool(dry_run), validation in ("", "Strict")
 
 
 def decode(ctx: Context, kind: Kind, version: str) -> dict[str, Any]:
     """The JSON body. No ``Content-Type`` is taken as JSON (k8s's default); another type is
-    415 (YAML and protobuf, which Grafana accepts, are not emulated)."""
+    415 (YAML and protobuf, which Grafana accepts, are not emulated), worded as
+    ``negotiation.NewUnsupportedMediaTypeError`` words it (no type named)."""
     limit = ctx.profile.apis_max_body_bytes
     if len(ctx.request.body) > limit:
         raise k8s_status.status_error(
@@ -84,7 +105,7 @@ def decode(ctx: Context, kind: Kind, version: str) -> dict[str, Any]:
         raise k8s_status.status_error(
             415,
             "UnsupportedMediaType",
-            f'the body of the request was in an unknown format ("{content_type}") - accepted '
+            "the body of the request was in an unknown format - accepted "
             "media types include: application/json, application/yaml, "
             "application/vnd.kubernetes.protobuf",
         )
@@ -94,6 +115,7 @@ def decode(ctx: Context, kind: Kind, version: str) -> dict[str, Any]:
         raise k8s_status.bad_request(f"error decoding body: {error}") from None
     if not isinstance(body, dict):
         raise k8s_status.bad_request("the body of the request was in an unknown format")
+    apis_fields.check(ctx, body, kind, version)
     expected = f"{kind.group}/{version}"
     sent = body.get("apiVersion")
     if sent not in (None, "") and sent != expected:

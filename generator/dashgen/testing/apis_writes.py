@@ -36,6 +36,7 @@ from typing import Any
 
 from dashgen.testing import apis_objects, apis_validate, k8s_meta, k8s_status, permissions
 from dashgen.testing.apis_access import Caller, deny
+from dashgen.testing.apis_delete import DeleteOptions
 from dashgen.testing.apis_validate import Written
 from dashgen.testing.k8s_status import DASHBOARD_KIND, FOLDER_KIND
 from dashgen.testing.model import Dashboard, ResourceMeta, VersionRecord, now_iso
@@ -274,13 +275,12 @@ def _copy(dashboard: Dashboard) -> Dashboard:
     )
 
 
-def delete(ctx: Context, write: Write, existing: Dashboard) -> Dashboard:
-    grace = ctx.request.arg("gracePeriodSeconds")
-    if existing.provisioned_external_id is not None and grace != "0":
+def delete(ctx: Context, options: DeleteOptions, existing: Dashboard) -> Dashboard:
+    if existing.provisioned_external_id is not None and options.grace_period != "0":
         raise k8s_status.bad_request("provisioned dashboard cannot be deleted")
     if k8s_meta.is_repo_managed(existing):
         raise k8s_status.internal_error(REPO_MANAGED)
-    if not write.dry_run:
+    if not options.dry_run:
         del ctx.state.dashboards[(existing.org_id, existing.uid)]
     return existing
 

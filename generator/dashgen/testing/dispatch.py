@@ -8,6 +8,7 @@ from dataclasses import replace
 from http import HTTPStatus
 from urllib.parse import quote
 
+from dashgen.testing import k8s_wire
 from dashgen.testing.auth import Identity, authenticate
 from dashgen.testing.faults import Fault, Faults
 from dashgen.testing.model import LoggedRequest
@@ -72,7 +73,8 @@ class Dispatcher:
         if fault is not None and fault.kind == "commit_then_fail":
             response = Response(fault.status, {"message": reason(fault.status)})
         response = with_default_headers(request.path, response)
-        self._log(request, identity, response.status, fault.kind if fault else None)
+        encoding = response.headers.get("Content-Encoding")
+        self._log(request, identity, response.status, fault.kind if fault else None, encoding)
         # (HEAD: the GET answer; the server sends its head only, framed for that body)
         return response
 
@@ -110,7 +112,8 @@ class Dispatcher:
             if self.profile.serves_apis and (
                 request.path == "/apis" or request.path.startswith("/apis/")
             ):
-                return apis_discovery.not_found().response, identity
+                answer = apis_discovery.not_found().response
+                return k8s_wire.encoded(request, answer), identity
             return Response(404, {"message": "Not found"}), identity
         route, params = found
         ctx = Context(request=request, state=self.state, profile=self.profile, params=params)
@@ -129,7 +132,7 @@ class Dispatcher:
                 traceback.print_exc()
                 return Response(500, {"message": "Internal Server Error"}), ctx.identity
         if request.path == "/apis" or request.path.startswith("/apis/"):
-            response = k8s_encoded(response)
+            response = k8s_wire.with_warnings(k8s_wire.encoded(request, response), ctx.warnings)
         return response, ctx.identity
 
     def _web_page(self, request: Request) -> tuple[Response, Identity | None]:
@@ -151,7 +154,12 @@ class Dispatcher:
         return site.index_page(ctx, 404), identity
 
     def _log(
-        self, request: Request, identity: Identity | None, status: int | None, fault: str | None
+        self,
+        request: Request,
+        identity: Identity | None,
+        status: int | None,
+        fault: str | None,
+        encoding: str | None = None,
     ) -> None:
         query = request.query_text()
         entry = LoggedRequest(
@@ -163,6 +171,7 @@ class Dispatcher:
             status=status,
             fault=fault,
             accept=request.header("Accept"),
+            encoding=encoding,
         )
         with self.state.lock:
             self.state.request_log.append(entry)
@@ -177,19 +186,6 @@ def with_default_headers(path: str, response: Response) -> Response:
         headers.pop("Pragma", None)
         headers.pop("Expires", None)
     return replace(response, headers=headers)
-
-
-def k8s_encoded(response: Response) -> Response:
-    """A JSON answer of the k8s handlers behind /apis ends with a newline: their JSON
-    serializer writes with ``json.NewEncoder(w).Encode`` (k8s.io/apimachinery
-    ``serializer/json/json.go``, ``doEncode``, when not pretty-printing)."""
-    content_type = dict(response.header_items()).get("Content-Type", "")
-    if not content_type.startswith("application/json") or response.status == 304:
-        return response
-    encoded = response.encoded()
-    if not encoded.startswith(b'{"kind":') or encoded.endswith(b"\n"):
-        return response  # (Grafana's own JSON: its authentication's 401, say)
-    return replace(response, raw=encoded + b"\n", body=None, headers=dict(response.header_items()))
 
 
 def login_redirect(request: Request) -> Response:

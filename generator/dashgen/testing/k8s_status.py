@@ -131,6 +131,8 @@ _CAUSE_REASONS = {
     "Required value": "FieldValueRequired",
     "Invalid value": "FieldValueInvalid",
     "Unsupported value": "FieldValueNotSupported",
+    "Forbidden": "FieldValueForbidden",
+    "Too long": "FieldValueTooLong",
 }
 
 

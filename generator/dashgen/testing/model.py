@@ -315,6 +315,7 @@ class LoggedRequest:
     status: int | None
     fault: str | None = None
     accept: str | None = None  # the request's Accept header
+    encoding: str | None = None  # the answer's Content-Encoding (gzip: k8s_wire)
 
     def __getitem__(self, key: str) -> Any:
         return getattr(self, key)

@@ -19,6 +19,7 @@ class Context:
     profile: GrafanaProfile
     identity: Identity | None = None
     params: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # /apis: Warning headers (k8s_wire)
 
     @property
     def caller(self) -> Identity:

@@ -12,15 +12,19 @@ from typing import Any
 
 from dashgen.testing import (
     apis_access,
+    apis_delete,
     apis_lists,
     apis_objects,
     apis_partial,
+    apis_patch,
+    apis_table,
     apis_validate,
     apis_writes,
     gojson,
     permissions,
 )
 from dashgen.testing.apis_access import Caller
+from dashgen.testing.apis_table import DASHBOARD_COLUMNS, dashboard_cells
 from dashgen.testing.apis_writes import Write
 from dashgen.testing.k8s_meta import INTERNAL_ID_LABEL
 from dashgen.testing.k8s_status import (
@@ -81,15 +85,23 @@ def _readable(ctx: Context, caller: Caller, name: str, verb: str = "get") -> Das
 def get_dashboard(ctx: Context) -> Response:
     name = ctx.params["name"]
     caller, version = _enter(ctx, "get", name)
+    target = apis_partial.negotiated(ctx.request.header("Accept"), ctx.profile.apis_metadata_lists)
     dashboard = _readable(ctx, caller, name)
     wanted = ctx.request.arg("resourceVersion") or ""
+    body = None
     if wanted in ("", "0", dashboard.k8s.resource_version):
-        return Response(200, _render(ctx, caller, dashboard, version))
-    for record in dashboard.versions:
+        body = _render(ctx, caller, dashboard, version)
+    for record in dashboard.versions if body is None else ():
         if record.resource_version == wanted:
             body = apis_objects.history_object(dashboard, record, version, caller.namespace)
-            return Response(200, body)
-    raise not_found(DASHBOARD_KIND, name)
+            break
+    if body is None:
+        raise not_found(DASHBOARD_KIND, name)
+    if target.full:
+        return Response(200, body)
+    return apis_table.answer_object(
+        ctx.request, target, body, DASHBOARD_COLUMNS, dashboard_cells, f"*{version}.Dashboard"
+    )
 
 
 def get_dto(ctx: Context) -> Response:
@@ -121,8 +133,10 @@ def list_dashboards(ctx: Context) -> Response:
     caller, version = _enter(ctx, "list")
     apis_access.require_member(ctx, caller, DASHBOARD_KIND, "list")
     served = apis_partial.negotiated(ctx.request.header("Accept"), ctx.profile.apis_metadata_lists)
+    go_type = f"*{version}.DashboardList"
     labels = apis_lists.parse_labels(ctx.request.arg("labelSelector") or "")
     fields = apis_lists.parse_fields(ctx.request.arg("fieldSelector") or "")
+    apis_lists.validate_options(ctx.request)
     size = apis_lists.limit(ctx.request.arg("limit"))
     token = ctx.request.arg("continue")
     visible = sorted(
@@ -151,17 +165,37 @@ def list_dashboards(ctx: Context) -> Response:
             and apis_lists.matches(fields, _fields(caller, d))
         ]
         page_of, metadata = apis_lists.page(chosen, size, token, current_rv)
-        if served != apis_partial.FULL:  # metadata only (apis_partial)
+        if served.kind == apis_partial.PARTIAL_LIST:  # metadata only (apis_partial)
             partial = [apis_objects.encoded_metadata(d, version, caller.namespace) for d in page_of]
-            return apis_partial.partial_list(served, metadata, partial)
+            return apis_partial.partial_list(served.version, metadata, partial)
+        if not served.full:
+            return apis_table.answer_list(
+                ctx.request,
+                served,
+                lambda: [_render(ctx, caller, d, version) for d in page_of],
+                metadata,
+                DASHBOARD_COLUMNS,
+                dashboard_cells,
+                go_type,
+            )
         # Only the page is built, each item from its encoding cached per revision.
         encoded = [
             apis_objects.encoded_dashboard(ctx.state, d, version, caller.namespace) for d in page_of
         ]
         return _list_answer(version, metadata, encoded)
-    if served != apis_partial.FULL:
+    if served.kind == apis_partial.PARTIAL_LIST:
         partial = [gojson.dumps({"metadata": item["metadata"]}) for item in shown]
-        return apis_partial.partial_list(served, metadata, partial)
+        return apis_partial.partial_list(served.version, metadata, partial)
+    if not served.full:
+        return apis_table.answer_list(
+            ctx.request,
+            served,
+            lambda: shown,
+            metadata,
+            DASHBOARD_COLUMNS,
+            dashboard_cells,
+            go_type,
+        )
     return _list_answer(version, metadata, [gojson.dumps(item) for item in shown])
 
 
@@ -252,10 +286,25 @@ def delete_dashboard(ctx: Context) -> Response:
     if existing is None:
         raise not_found(DASHBOARD_KIND, name)
     apis_writes.check_can_write(ctx, caller, existing, "delete")
-    write = _write(ctx, caller, version, "DeleteOptions")
+    options = apis_delete.read(ctx)
     body = _render(ctx, caller, existing, version)
-    apis_writes.delete(ctx, write, existing)
+    meta = body["metadata"]
+    apis_delete.check_preconditions(
+        options, DASHBOARD_KIND, name, meta["uid"], meta["resourceVersion"]
+    )
+    apis_writes.delete(ctx, options, existing)
     return Response(200, body)
+
+
+def patch_dashboard(ctx: Context) -> Response:
+    """PATCH (``apis_patch``): the patched object is PUT."""
+    name = ctx.params["name"]
+    caller, version = _enter(ctx, "patch", name)
+    kind = apis_patch.patch_type(ctx)
+    existing = _readable(ctx, caller, name, "patch")
+    apis_writes.check_can_write(ctx, caller, existing, "patch")
+    current = _render(ctx, caller, existing, version)
+    return apis_patch.through_put(ctx, kind, current, put_dashboard)
 
 
 ROUTES = [
@@ -264,5 +313,6 @@ ROUTES = [
     Route("GET", BASE + "/{name}", get_dashboard, public=True),
     Route("GET", BASE + "/{name}/dto", get_dto, public=True),
     Route("PUT", BASE + "/{name}", put_dashboard, public=True),
+    Route("PATCH", BASE + "/{name}", patch_dashboard, public=True),
     Route("DELETE", BASE + "/{name}", delete_dashboard, public=True),
 ]

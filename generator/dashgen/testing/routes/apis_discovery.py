@@ -4,8 +4,8 @@ The groups are ``dashboard.grafana.app`` and ``folder.grafana.app`` with the ver
 profile serves, the first being the preferred one; other App Platform groups are not
 emulated. Resource lists name only what the emulator implements (the real lists also have
 ``librarypanels``, ``search``, ``dashboards/history``…, UNCONFIRMED per version), with the
-verbs it implements (no ``patch``, ``watch``, ``deletecollection``). Discovery needs an
-authenticated caller (k8s: ``system:authenticated``).
+verbs it implements (``patch`` too, ``apis_patch``; no ``watch``, ``deletecollection``).
+Discovery needs an authenticated caller (k8s: ``system:authenticated``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dashgen.testing.profiles import GrafanaProfile
 from dashgen.testing.router import Context, Route
 from dashgen.testing.wire import ApiError, Response
 
-VERBS = ["create", "delete", "get", "list", "update"]
+VERBS = ["create", "delete", "get", "list", "patch", "update"]
 
 
 def group_versions(profile: GrafanaProfile, group: str) -> tuple[str, ...]:

@@ -17,9 +17,12 @@ from dataclasses import replace
 
 from dashgen.testing import (
     apis_access,
+    apis_delete,
     apis_lists,
     apis_objects,
     apis_partial,
+    apis_patch,
+    apis_table,
     apis_validate,
     apis_writes,
     folders,
@@ -28,6 +31,7 @@ from dashgen.testing import (
     permissions,
 )
 from dashgen.testing.apis_access import Caller
+from dashgen.testing.apis_table import FOLDER_COLUMNS, folder_cells
 from dashgen.testing.apis_validate import Written
 from dashgen.testing.k8s_status import (
     FOLDER_KIND,
@@ -72,7 +76,13 @@ def _render(ctx: Context, caller: Caller, folder: Folder, version: str) -> Respo
 def get_folder(ctx: Context) -> Response:
     name = ctx.params["name"]
     caller, version = _enter(ctx, "get", name)
-    return _render(ctx, caller, _existing(ctx, caller, name, permissions.VIEW, "get"), version)
+    target = apis_partial.negotiated(ctx.request.header("Accept"), ctx.profile.apis_metadata_lists)
+    answer = _render(ctx, caller, _existing(ctx, caller, name, permissions.VIEW, "get"), version)
+    if target.full:
+        return answer
+    return apis_table.answer_object(
+        ctx.request, target, answer.body, FOLDER_COLUMNS, folder_cells, f"*{version}.Folder"
+    )
 
 
 def list_folders(ctx: Context) -> Response:
@@ -81,6 +91,7 @@ def list_folders(ctx: Context) -> Response:
     served = apis_partial.negotiated(ctx.request.header("Accept"), ctx.profile.apis_metadata_lists)
     labels = apis_lists.parse_labels(ctx.request.arg("labelSelector") or "")
     fields = apis_lists.parse_fields(ctx.request.arg("fieldSelector") or "")
+    apis_lists.validate_options(ctx.request)
     size = apis_lists.limit(ctx.request.arg("limit"))
     chosen = sorted(
         (
@@ -99,9 +110,19 @@ def list_folders(ctx: Context) -> Response:
         chosen, size, ctx.request.arg("continue"), ctx.state.current_resource_version()
     )
     shown = [apis_objects.folder_object(ctx.state, f, version, caller.namespace) for f in page]
-    if served != apis_partial.FULL:
+    if served.kind == apis_partial.PARTIAL_LIST:
         partial = [gojson.dumps({"metadata": item["metadata"]}) for item in shown]
-        return apis_partial.partial_list(served, metadata, partial)
+        return apis_partial.partial_list(served.version, metadata, partial)
+    if not served.full:
+        return apis_table.answer_list(
+            ctx.request,
+            served,
+            lambda: shown,
+            metadata,
+            FOLDER_COLUMNS,
+            folder_cells,
+            f"*{version}.FolderList",
+        )
     body = {
         "kind": "FolderList",
         "apiVersion": f"{apis_objects.FOLDER_GROUP}/{version}",
@@ -223,13 +244,27 @@ def delete_folder(ctx: Context) -> Response:
     name = ctx.params["name"]
     caller, version = _enter(ctx, "delete", name)
     folder = _existing(ctx, caller, name, permissions.EDIT, "delete")
-    dry_run, _ = apis_validate.options(ctx, "DeleteOptions")
+    options = apis_delete.read(ctx)
+    response = _render(ctx, caller, folder, version)
+    meta = response.body["metadata"]
+    apis_delete.check_preconditions(
+        options, FOLDER_KIND, name, meta["uid"], meta["resourceVersion"]
+    )
     if k8s_meta.is_repo_managed(folder):
         raise internal_error(apis_writes.REPO_MANAGED)
-    response = _render(ctx, caller, folder, version)
-    if not dry_run:
+    if not options.dry_run:
         folders.delete_folder(ctx.state, folder)
     return response
+
+
+def patch_folder(ctx: Context) -> Response:
+    """PATCH (``apis_patch``): the patched object is PUT."""
+    name = ctx.params["name"]
+    caller, version = _enter(ctx, "patch", name)
+    kind = apis_patch.patch_type(ctx)
+    folder = _existing(ctx, caller, name, permissions.EDIT, "patch")
+    current = _render(ctx, caller, folder, version).body
+    return apis_patch.through_put(ctx, kind, current, put_folder)
 
 
 ROUTES = [
@@ -237,5 +272,6 @@ ROUTES = [
     Route("POST", BASE, post_folder, public=True),
     Route("GET", BASE + "/{name}", get_folder, public=True),
     Route("PUT", BASE + "/{name}", put_folder, public=True),
+    Route("PATCH", BASE + "/{name}", patch_folder, public=True),
     Route("DELETE", BASE + "/{name}", delete_folder, public=True),
 ]
