@@ -5,21 +5,18 @@ and library panels the dashboards name created in each org before publishing."""
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import orjson
 from corpus_project import input_uid
 
-from dashgen.model.forms import Form, export_inputs, unwrap
+from dashgen.model.forms import Form, export_inputs
 from dashgen.model.normalize import iter_panels
 from dashgen.testing import Emulator
+from real_fixtures import REAL_DIR, body_of, names
 
-REAL_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "real"
 REAL_ORG = "real"
 # What a release cannot store, published on its own to check the refusal.
 REFUSED_ORG = "refused"
@@ -36,30 +33,6 @@ LITERAL_DATASOURCES = (
     ("default-ds-uid", "prometheus", "default-ds-uid"),
     ("loki-uid", "loki", "loki-uid"),
 )
-
-
-def sources() -> list[dict[str, str]]:
-    with (REAL_DIR / "SOURCES.tsv").open() as handle:
-        return list(csv.DictReader(handle, delimiter="\t"))
-
-
-def names() -> list[str]:
-    return [row["file"] for row in sources()]
-
-
-def body_of(name: str) -> tuple[Form, dict[str, Any]]:
-    return unwrap(orjson.loads((REAL_DIR / name).read_bytes()))
-
-
-def is_v2(name: str) -> bool:
-    document = orjson.loads((REAL_DIR / name).read_bytes())
-    return isinstance(document, dict) and "/v2" in str(document.get("apiVersion", ""))
-
-
-def schema_version(name: str) -> int | None:
-    form, body = body_of(name)
-    version = body.get("schemaVersion") if form is not Form.K8S_RESOURCE else None
-    return version if isinstance(version, int) else None
 
 
 @dataclass

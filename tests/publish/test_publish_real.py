@@ -19,24 +19,13 @@ from typing import Any
 
 import pytest
 from publish_support import issued, posts, stored_writes
-from real_project import (
-    NOT_SOURCES,
-    ORGS,
-    REAL_DIR,
-    REAL_ORG,
-    REFUSED_ORG,
-    RealProject,
-    is_v2,
-    lay_out,
-    names,
-    schema_version,
-    sources,
-)
+from real_project import NOT_SOURCES, ORGS, REAL_ORG, REFUSED_ORG, RealProject, lay_out
 from scenario import BackendMode
 
 from cli_run import Run, invoke
 from dashgen.testing import EmulatorServer, profile_for
 from dashgen.tokens import env_var_name
+from real_fixtures import REAL_DIR, is_v2, names, schema_version, sources
 
 pytestmark = pytest.mark.corpus
 
