@@ -32,6 +32,10 @@ LITERAL_DATASOURCES = (
     ("test-uid", "grafana-testdata-datasource", "test-uid"),
     ("default-ds-uid", "prometheus", "default-ds-uid"),
     ("loki-uid", "loki", "loki-uid"),
+    ("gdev-elasticsearch-v2-metrics", "elasticsearch", "es-v2-metrics"),
+    ("gdev-elasticsearch-v2-logs", "elasticsearch", "es-v2-logs"),
+    ("Elastic 5 Logs", "elasticsearch", "es-5-logs"),
+    ("tempo", "tempo", "tempo-uid"),
 )
 
 
