@@ -13,6 +13,12 @@ import orjson
 from dashgen.model.forms import Form, unwrap
 
 REAL_DIR = Path(__file__).resolve().parent / "fixtures" / "real"
+# Fixtures that are no dashgen source, with a phrase of the sentence the build and the
+# import refuse each with (naming the file and its line, exit 1, no traceback).
+NOT_SOURCES = {
+    # a jsonnet-bundler manifest, as it sits beside a mixin's dashboards
+    "loki__jsonnetfile-NOT-DASHBOARD.json": "is not a Grafana dashboard model",
+}
 
 
 def sources() -> list[dict[str, str]]:
@@ -22,6 +28,11 @@ def sources() -> list[dict[str, str]]:
 
 def names() -> list[str]:
     return [row["file"] for row in sources()]
+
+
+def dashboards() -> list[str]:
+    """The fixtures that are dashboard sources."""
+    return [name for name in names() if name not in NOT_SOURCES]
 
 
 def body_of(name: str) -> tuple[Form, dict[str, Any]]:

@@ -5,26 +5,21 @@ and library panels the dashboards name created in each org before publishing."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus_project import input_uid
-
 from dashgen.model.forms import Form, export_inputs
 from dashgen.model.normalize import iter_panels
 from dashgen.testing import Emulator
-from real_fixtures import REAL_DIR, body_of, names
+from real_fixtures import REAL_DIR, body_of, dashboards
 
 REAL_ORG = "real"
 # What a release cannot store, published on its own to check the refusal.
 REFUSED_ORG = "refused"
 ORGS = (REAL_ORG, REFUSED_ORG)
-
-# Fixtures that are no dashgen source, with the phrase of the build's sentence for each
-# (the build names the file, exits 1, no traceback).
-NOT_SOURCES: dict[str, str] = {}
 
 # Datasources the View JSON files name literally (by name or uid): (name, plugin, uid).
 LITERAL_DATASOURCES = (
@@ -37,6 +32,15 @@ LITERAL_DATASOURCES = (
     ("Elastic 5 Logs", "elasticsearch", "es-5-logs"),
     ("tempo", "tempo", "tempo-uid"),
 )
+
+
+def input_uid(name: str) -> str:
+    """A datasource uid for an ``__inputs`` name: its ASCII letters and digits
+    (``DS_GDEV-TESTDATA`` → ``ds-gdev-testdata``), a hash of it when it has none of them
+    beyond ``DS`` (``DS_蓝鲸监控_-_指标数据``): Grafana's uids are ``[a-zA-Z0-9_-]``."""
+    words = "".join(c if c.isascii() and c.isalnum() else " " for c in name.lower()).split()
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return "-".join(words) if len(words) > 1 else f"{'-'.join(words)}-{digest}"
 
 
 @dataclass
@@ -75,9 +79,7 @@ class RealProject:
 
 def lay_out(root: Path, refused: set[str]) -> RealProject:
     project = RealProject(root)
-    for name in names():
-        if name in NOT_SOURCES:
-            continue
+    for name in dashboards():
         form, body = body_of(name)
         if form is Form.EXPORT:
             for item in export_inputs(body):

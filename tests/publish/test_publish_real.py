@@ -19,13 +19,13 @@ from typing import Any
 
 import pytest
 from publish_support import issued, posts, stored_writes
-from real_project import NOT_SOURCES, ORGS, REAL_ORG, REFUSED_ORG, RealProject, lay_out
+from real_project import ORGS, REAL_ORG, REFUSED_ORG, RealProject, lay_out
 from scenario import BackendMode
 
 from cli_run import Run, invoke
 from dashgen.testing import EmulatorServer, profile_for
 from dashgen.tokens import env_var_name
-from real_fixtures import REAL_DIR, is_v2, names, schema_version, sources
+from real_fixtures import REAL_DIR, dashboards, is_v2, names, schema_version, sources
 
 pytestmark = pytest.mark.corpus
 
@@ -52,9 +52,7 @@ def refused_by(mode: BackendMode) -> dict[str, str]:
     """The fixtures this release cannot store, with a phrase of dashgen's sentence."""
     refused: dict[str, str] = {}
     v2_served = through_apis(mode) and mode.grafana_version >= "13"
-    for name in names():
-        if name in NOT_SOURCES:
-            continue
+    for name in dashboards():
         if is_v2(name):
             if not v2_served:
                 refused[name] = "is a schema v2 dashboard"
