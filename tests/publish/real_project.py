@@ -31,6 +31,7 @@ LITERAL_DATASOURCES = (
     ("gdev-elasticsearch-v2-logs", "elasticsearch", "es-v2-logs"),
     ("Elastic 5 Logs", "elasticsearch", "es-5-logs"),
     ("tempo", "tempo", "tempo-uid"),
+    ("TestData", "grafana-testdata-datasource", "PD8C576611E62080A"),
 )
 
 
