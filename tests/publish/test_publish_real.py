@@ -213,3 +213,27 @@ def test_what_a_release_cannot_store_is_refused_with_its_reason(
     for name, phrase in refused.items():
         assert phrase in errors[name], (name, errors[name])
     assert published.server.emulator.dashboards(published.org_ids[REFUSED_ORG]) == []
+
+
+def test_a_real_dashboard_with_the_auto_refresh_is_stored_as_it_is(
+    published: Published,
+) -> None:
+    """``"refresh": "auto"`` (the refresh picker's "Auto", Grafana 10.1+) is no duration,
+    yet Grafana's save lets it through as it is, below any ``min_refresh_interval``
+    (``validateDashboardRefreshInterval``: ``refresh == "" || refresh == "auto"`` is valid,
+    grafana/grafana#85581, in 10.4.2, 11.0.x and later; the /apis check has the same): it
+    is sent and stored as written, and republishing writes nothing."""
+    emulator = published.server.emulator
+    source = published.project.source(EDITED)
+    document = json.loads(source.read_text())
+    document["refresh"] = "auto"
+    source.write_text(json.dumps(document, indent=2))
+    first = published.publish("--output", "json")
+    assert first.code == 0, first.output
+    stored = emulator.dashboard(published.org_ids[REAL_ORG], document["uid"])
+    assert stored is not None and stored.data["refresh"] == "auto"
+    emulator.clear_request_log()
+    again = published.publish("--output", "json")
+    assert again.code == 0, again.output
+    assert {e["action"] for e in published.events(again).values()} == {"unchanged"}
+    assert stored_writes(emulator) == [], [(e.method, e.path) for e in stored_writes(emulator)]
