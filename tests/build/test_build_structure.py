@@ -220,7 +220,6 @@ def test_a_panel_without_grid_pos_is_still_placed(project: Project) -> None:
         (_dashboard(links={}), '"links"', "links must be a list of objects, got an object"),
         (_dashboard(time={"from": 6, "to": "now"}), '"from"', "time.from must be a string"),
         (_dashboard(time="now-6h"), '"time"', 'time must be an object with "from" and "to"'),
-        (_dashboard(refresh=30), '"refresh"', 'refresh must be a string such as "30s"'),
         (_dashboard(schemaVersion="39"), '"schemaVersion"', "schemaVersion must be an integer"),
         (_dashboard(rows={}), '"rows"', "rows must be a list of row objects, got an object"),
     ],

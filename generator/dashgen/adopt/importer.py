@@ -32,7 +32,7 @@ from dashgen.build.manifest import BuiltDashboard
 from dashgen.build.outputs import read_bytes, write_atomically
 from dashgen.config import DEFAULT_ORG, Config, FolderSetting
 from dashgen.errors import BuildError, UsageError
-from dashgen.model.normalize import normalize
+from dashgen.model.normalize import derive_uid, normalize
 from dashgen.sources import selector
 
 log = logging.getLogger(__name__)
@@ -170,6 +170,7 @@ class _Run:
         if item.folder is None and found.folder_uid:
             item = dataclasses.replace(item, folder=("", found.folder_uid))
         name = self._name(item)
+        _keep_json_uid(found, name, self.options.suffix)
         text, variables = self._text(found, item.described or f"imported from {item.origin}")
         self._verify(found, name, text, variables)
         action = self._check_destination(found, item, name, text)
@@ -366,6 +367,19 @@ def _relative_dir(config: Config, destination: Path) -> str:
         )
     relative = os.path.relpath(target, sources)
     return "" if relative == "." else relative.replace(os.sep, "/")
+
+
+def _keep_json_uid(found: Adoptable, name: str, suffix: str) -> None:
+    """A dashboard without uid gets the one its file would give it as ``.json``: a name of
+    over 40 characters derives a uid ending in a hash of the file name, suffix included
+    (``model.normalize.derive_uid``), so ``--as jinja``/``python`` would otherwise make it a
+    new dashboard in Grafana. The uid is then written into the source."""
+    if found.is_v2 or found.dashboard.get("uid") or suffix == ".json":
+        return
+    as_json = derive_uid(name[: -len(suffix)] + ".json")
+    if as_json != derive_uid(name):
+        found.dashboard["uid"] = as_json
+        found.notes.append(f"uid {as_json!r} written in: the one {name} would have as .json")
 
 
 def _siblings(name: str, suffix: str) -> list[str]:

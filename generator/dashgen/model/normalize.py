@@ -31,9 +31,9 @@ a comparison must expect what it stores:
 - ``title`` and ``uid`` are stored trimmed: ``normalize`` trims them, so the build output
   already is what Grafana keeps (a uid ``" abc "`` builds as ``abc``, as Grafana saves it);
 - a ``refresh`` shorter than the server's ``min_refresh_interval`` (or one that is not a
-  duration) is stored as that minimum. The build cannot know the server's setting, so the
-  build output keeps the refresh as written and ``as_stored(d, minimum)`` applies the
-  rewrite for a given server: publish reads the minimum from Grafana
+  duration, but ``"auto"``) is stored as that minimum. The build cannot know the server's
+  setting, so the build output keeps the refresh as written and ``as_stored(d, minimum)``
+  applies the rewrite for a given server: publish reads the minimum from Grafana
   (``/api/frontend/settings``), sends the rewritten dashboard and compares the live copy
   with it (``dashgen.publish.dashboard``). Building with an assumed minimum instead would
   still drift on every server configured above it, and would raise refreshes that a
@@ -340,8 +340,10 @@ def duration_seconds(text: str) -> float | None:
 
 def stored_refresh(refresh: Any, min_refresh_interval: str) -> Any:
     """The ``refresh`` Grafana stores when sent ``refresh``: the minimum instead of a string
-    that is shorter than it or not a duration; anything else unchanged."""
-    if not min_refresh_interval or not isinstance(refresh, str) or not refresh:
+    that is shorter than it or not a duration; anything else unchanged, ``"auto"`` (the
+    refresh picker's "Auto", an interval from the time range) included: the save takes it
+    as it is since grafana/grafana#85581 (10.4.2, 11.0.x and later)."""
+    if not min_refresh_interval or not isinstance(refresh, str) or refresh in ("", "auto"):
         return refresh
     floor = duration_seconds(min_refresh_interval)
     seconds = duration_seconds(refresh)

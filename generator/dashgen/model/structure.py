@@ -13,7 +13,12 @@ columns, ``x`` below 24; everything else here is what its frontend expects of th
   panel reaching past column 24 is a warning of ``model.validate``: Grafana moves it back);
 - ``templating.list`` and ``annotations.list`` lists of objects, every variable named;
   ``tags`` a list of strings, ``links`` a list of objects, ``time`` an object with string
-  ``from``/``to``, ``refresh`` a string (or false), ``schemaVersion`` an integer.
+  ``from``/``to``, ``schemaVersion`` an integer.
+
+``refresh`` of another type than a string (or false), such as ``60`` or ``true``, is a
+warning, not an error: Grafana takes it (the classic save stores it as it is, its refresh
+check reading it as ""; the schema 40 migration, frontend and /apis, makes it ""), and it
+means no auto-refresh (apps/dashboard/pkg/migration/schemaversion/v40.go).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from dashgen.model.problem import ERROR, JsonPath, Problem
+from dashgen.model.problem import ERROR, WARNING, JsonPath, Problem
 
 GRID_COLUMNS = 24
 _GRID_KEYS = ("x", "y", "w", "h")
@@ -234,8 +239,11 @@ def _check_scalars(dashboard: dict[str, Any]) -> Iterator[Problem]:
                     yield Problem(ERROR, message, pointer=("time", key))
     refresh = dashboard.get("refresh")
     if refresh is not None and not isinstance(refresh, str) and refresh is not False:
-        message = f'refresh must be a string such as "30s" (or false), got {shown(refresh)}'
-        yield Problem(ERROR, message, pointer=("refresh",))
+        message = (
+            f'refresh is {shown(refresh)}, not a string such as "30s": Grafana reads it as no '
+            'auto-refresh (its schema 40 migration makes it "")'
+        )
+        yield Problem(WARNING, message, pointer=("refresh",))
     version = dashboard.get("schemaVersion")
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
         message = f"schemaVersion must be an integer, got {shown(version)}"

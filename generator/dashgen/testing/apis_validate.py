@@ -23,7 +23,7 @@ from typing import Any
 from dashgen.testing import apis_fields, gojson, k8s_meta, k8s_status
 from dashgen.testing.k8s_status import Kind
 from dashgen.testing.profiles import GrafanaProfile
-from dashgen.testing.refresh import parse_grafana_duration
+from dashgen.testing.refresh import NOT_CHECKED, parse_grafana_duration
 from dashgen.testing.router import Context
 from dashgen.testing.wire import ApiError
 
@@ -289,7 +289,7 @@ def validate_basic(profile: GrafanaProfile, name: str, written: Written, min_ref
 def _check_refresh(profile: GrafanaProfile, holder: dict[str, Any], key: str, minimum: str) -> None:
     """``ValidateDashboardRefreshInterval``: rejected (§4.6), or raised as the classic save."""
     refresh = holder.get(key)
-    if not minimum or not isinstance(refresh, str) or not refresh:
+    if not minimum or not isinstance(refresh, str) or refresh in NOT_CHECKED:
         return
     if profile.apis_short_refresh == "raise":
         floor, seconds = parse_grafana_duration(minimum), parse_grafana_duration(refresh)

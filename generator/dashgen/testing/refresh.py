@@ -3,7 +3,9 @@
 A dashboard whose ``refresh`` is a string that does not parse as a Grafana duration, or
 parses shorter than the server's ``min_refresh_interval``, is stored with
 ``refresh = min_refresh_interval``. A missing, empty or non-string ``refresh`` is left
-alone, and so is everything when the setting is empty.
+alone, and so is ``"auto"`` (``validateDashboardRefreshInterval``: ``refresh == "" ||
+refresh == "auto"`` is valid, grafana/grafana#85581, in 10.4.2, 11.0.x and later), and
+everything when the setting is empty.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import re
 from typing import Any
 
 DEFAULT_MIN_REFRESH_INTERVAL = "5s"
+# Refresh values the save's refresh check lets through as they are (no refresh; "Auto").
+NOT_CHECKED = ("", "auto")
 # time.ParseDuration units, in seconds (both spellings of the micro sign).
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
 _COMPONENT = re.compile(r"([0-9]*)(\.[0-9]*)?([^0-9.]*)")
@@ -54,7 +58,7 @@ def parse_grafana_duration(text: str) -> float | None:
 def stored_refresh(dashboard: dict[str, Any], minimum: str) -> None:
     """Rewrite ``dashboard["refresh"]`` in place as Grafana's save does."""
     refresh = dashboard.get("refresh")
-    if not minimum or not isinstance(refresh, str) or not refresh:
+    if not minimum or not isinstance(refresh, str) or refresh in NOT_CHECKED:
         return
     floor = parse_grafana_duration(minimum)
     seconds = parse_grafana_duration(refresh)
