@@ -21,6 +21,7 @@ from dashgen.config_file import (  # noqa: F401 (re-exported: where the config l
     check_paths,
     find_config_table,
     path_setting,
+    with_lines,
 )
 from dashgen.errors import ConfigError
 from dashgen.urls import clean_grafana_url, grafana_url_problem
@@ -141,7 +142,7 @@ def load_config(root: Path) -> Config:
     problems: list[str] = []
     config = _parse(root, config_file, table, prefix, problems)
     if problems:
-        raise ConfigError(problems, config_file)
+        raise ConfigError(with_lines(problems, config_file), config_file)
     return config
 
 
