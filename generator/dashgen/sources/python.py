@@ -262,13 +262,16 @@ def _plain_json(value: Any, source: Source, label: str, line: int | None) -> Any
     conversions = Conversions()
     default = conversions.recording(_json_default)
     try:
-        data = orjson.loads(orjson.dumps(value, default=default))
+        dumped = orjson.dumps(value, default=default)
+        data = orjson.loads(dumped)
+        suspect = b"null" in dumped  # orjson writes NaN and Infinity as null
     except orjson.JSONEncodeError:
         # Again with json: it takes integers beyond 64 bits, and when a to_json_data()
         # fails it keeps the traceback (orjson drops it), so the error names the line.
         conversions.clear()
         data = json.loads(json.dumps(value, default=default))
-    found = non_finite(value, conversions)
+        suspect = True
+    found = non_finite(value, conversions) if suspect else None
     if found is not None:
         message = f"{label}: {found}, which is not a JSON number: write a finite number"
         raise SourceError(source.rel, message, line)
