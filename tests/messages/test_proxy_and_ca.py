@@ -101,3 +101,20 @@ def test_a_proxy_that_cannot_be_reached_is_named_not_just_grafana(cli: Cli) -> N
     )
     assert "(env HTTP_PROXY)" in run.output and "Proxy-Passw0rd" not in run.output
     assert direct.code == 1 and "new" in direct.stdout, direct.output  # NO_PROXY: direct
+
+
+def test_insecure_and_a_ca_bundle_together_are_a_usage_error(cli: Cli) -> None:
+    # which would hold? one switches verification off, the other names what to trust
+    run = cli(
+        "diff",
+        "--org",
+        ORG,
+        "--grafana-url",
+        "https://127.0.0.1:1",
+        "--insecure",
+        "--ca-cert",
+        str(CERT_FILE),
+        env={TOKEN_ENV: CANARY_TOKEN},
+    )
+    assert run.code == 2, run.output
+    assert "use either --insecure or --ca-cert FILE, not both" in run.output
