@@ -97,3 +97,20 @@ def test_a_problem_of_no_key_in_the_file_has_no_line(tmp_path: Path) -> None:
 )
 def test_key_lines_skip_what_toml_skips(text: str, key: tuple[str, ...], line: int) -> None:
     assert key_lines(text)[key] == line
+
+
+def test_vars_that_json_cannot_hold_are_config_errors_at_their_line(tmp_path: Path) -> None:
+    # a TOML date, or nan/inf, failed every source using them ("Object of type date is not
+    # JSON serializable", or output with NaN in it)
+    text = (
+        '[vars]\nok = "x"\nday = 1979-05-27\n'
+        "[orgs.a.vars]\nlimits = [1.5, { max = inf }]\nat = 07:32:00\n"
+    )
+    root = _root(tmp_path, text)
+    (root / "dashboards/d.json.j2").write_text('{"uid": "d", "title": {{ day | tojson }}}\n')
+    result = invoke(root, "build")
+    assert result.code == 2, result.output
+    assert "line 3: vars.day is a TOML date, which JSON has not: quote it" in result.output
+    assert "line 5: orgs.a.vars.limits[1].max = inf is not a JSON number" in result.output
+    assert "line 6: orgs.a.vars.at is a TOML time" in result.output
+    assert "vars.ok" not in result.output and "Traceback" not in result.output
