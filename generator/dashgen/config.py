@@ -21,6 +21,7 @@ from dashgen.config_file import (  # noqa: F401 (re-exported: where the config l
     check_paths,
     find_config_table,
     path_setting,
+    with_lines,
 )
 from dashgen.errors import ConfigError
 from dashgen.urls import clean_grafana_url, grafana_url_problem
@@ -141,7 +142,7 @@ def load_config(root: Path) -> Config:
     problems: list[str] = []
     config = _parse(root, config_file, table, prefix, problems)
     if problems:
-        raise ConfigError(problems, config_file)
+        raise ConfigError(with_lines(problems, config_file), config_file)
     return config
 
 
@@ -160,7 +161,7 @@ def _parse(
         )
         for key, default in _PATH_KEYS.items()
     }
-    global_vars = _table(table, "vars", prefix, problems)
+    global_vars = _vars(table, prefix, problems)
     build = _table(table, "build", prefix, problems)
     _reject_unknown(build, _BUILD_KEYS, f"{prefix}build.", problems)
     convert_legacy_rows = _optional_bool(build, "convert_legacy_rows", f"{prefix}build.", problems)
@@ -260,7 +261,7 @@ def _parse_org(name: str, value: Any, key: str, problems: list[str]) -> OrgConfi
             _optional_str(value, "folder_uid", f"{key}.", problems), f"{key}.folder_uid", problems
         ),
         sources=tuple(sources),
-        vars=_table(value, "vars", f"{key}.", problems),
+        vars=_vars(value, f"{key}.", problems),
         inputs=_string_table(value, "inputs", f"{key}.", problems),
         folders=_folders(value, f"{key}.", problems),
     )
@@ -348,6 +349,26 @@ def _table(table: dict[str, Any], key: str, prefix: str, problems: list[str]) ->
         problems.append(f"{prefix}{key} must be a table, got {_type_name(value)}")
         return {}
     return value
+
+
+def _vars(table: dict[str, Any], prefix: str, problems: list[str]) -> dict[str, Any]:
+    """``[vars]``: values that JSON can hold (sources write them into dashboards); a TOML
+    date or time, or nan and inf, would fail every source that uses them."""
+    values = _table(table, "vars", prefix, problems)
+    stack: list[tuple[str, Any]] = [(f"{prefix}vars.{k}", v) for k, v in values.items()]
+    for key, value in stack:  # grows while read: every nested value, in the file's order
+        if isinstance(value, dict):
+            stack.extend((f"{key}.{k}", v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{key}[{i}]", v) for i, v in enumerate(value))
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append(f"{key} = {value} is not a JSON number: write a finite number")
+        elif not isinstance(value, str | int | float):
+            problems.append(
+                f"{key} is a TOML {type(value).__name__}, which JSON has not: quote it to "
+                "make it a string"
+            )
+    return values
 
 
 def _string_table(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import tomllib
 from pathlib import Path
@@ -166,3 +167,174 @@ def _shown(path: Path, root: Path) -> str:
     except ValueError:
         return path.as_posix()
     return f"{relative}/" if relative != "." else "the project root"
+
+
+# --- where a key is: tomllib gives no positions, so the text is scanned for them --------
+
+_BARE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def key_lines(text: str) -> dict[tuple[str, ...], int]:
+    """The line of each key and table of a TOML text (what defines it first: its ``key =``,
+    its ``[header]``, or the first header or dotted key under it). The text is valid TOML
+    (tomllib read it); strings, comments and arrays are skipped as TOML reads them."""
+    scanner = _Scanner(text)
+    lines: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    while scanner.skip_space(newlines=True):
+        if scanner.peek() == "[":
+            scanner.position += 2 if scanner.text.startswith("[[", scanner.position) else 1
+            table = scanner.key()
+            _define(lines, table, scanner.line)
+            scanner.skip_line()
+        else:
+            start = scanner.position
+            scanner.assignment(table, lines)
+            scanner.position = max(scanner.position, start + 1)
+    return lines
+
+
+def _define(lines: dict[tuple[str, ...], int], path: tuple[str, ...], line: int) -> None:
+    for end in range(1, len(path) + 1):
+        lines.setdefault(path[:end], line)
+
+
+class _Scanner:
+    def __init__(self, text: str) -> None:
+        self.text, self.position, self.line = text, 0, 1
+
+    def peek(self) -> str:
+        return self.text[self.position : self.position + 1]
+
+    def skip_space(self, *, newlines: bool) -> bool:
+        """Past blanks (and comments and line breaks, ``newlines``); False at the end."""
+        while self.position < len(self.text):
+            char = self.text[self.position]
+            if char == "#":
+                end = self.text.find("\n", self.position)
+                self.position = len(self.text) if end < 0 else end
+            elif char == "\n" and newlines:
+                self.line += 1
+                self.position += 1
+            elif char in " \t\r" or (char == "\n" and newlines):
+                self.position += 1
+            else:
+                return True
+        return False
+
+    def skip_line(self) -> None:
+        end = self.text.find("\n", self.position)
+        self.position = len(self.text) if end < 0 else end
+
+    def key(self) -> tuple[str, ...]:
+        parts: list[str] = []
+        while True:
+            self.skip_space(newlines=False)
+            char = self.peek()
+            if char in ('"', "'"):
+                parts.append(self.string())
+            else:
+                start = self.position
+                while self.peek() and self.peek() in _BARE:
+                    self.position += 1
+                parts.append(self.text[start : self.position])
+            self.skip_space(newlines=False)
+            if self.peek() != ".":
+                return tuple(parts)
+            self.position += 1
+
+    def string(self) -> str:
+        """A string at the position (its value for a key; skipped past either way)."""
+        quote = self.text[self.position]
+        triple = quote * 3
+        if self.text.startswith(triple, self.position):
+            end = self.text.find(triple, self.position + 3)
+            while quote == '"' and end > 0 and _escaped(self.text, end):
+                end = self.text.find(triple, end + 1)
+            end = len(self.text) if end < 0 else end
+            while self.text.startswith(quote, end + 3):  # up to two quotes may end it
+                end += 1
+            self.line += self.text.count("\n", self.position, end)
+            self.position = end + 3
+            return ""
+        end = self.text.find(quote, self.position + 1)
+        while quote == '"' and end > 0 and _escaped(self.text, end):
+            end = self.text.find(quote, end + 1)
+        end = len(self.text) if end < 0 else end
+        raw = self.text[self.position + 1 : end]
+        self.position = end + 1
+        if quote == '"' and "\\" in raw:
+            try:
+                return str(tomllib.loads(f'k = "{raw}"')["k"])
+            except tomllib.TOMLDecodeError:
+                return raw
+        return raw
+
+    def assignment(self, table: tuple[str, ...], lines: dict[tuple[str, ...], int]) -> None:
+        path = (*table, *self.key())
+        _define(lines, path, self.line)
+        self.skip_space(newlines=False)
+        if self.peek() == "=":
+            self.position += 1
+        self.value(path, lines)
+
+    def value(self, path: tuple[str, ...], lines: dict[tuple[str, ...], int]) -> None:
+        self.skip_space(newlines=False)
+        char = self.peek()
+        if char in ('"', "'"):
+            self.string()
+        elif char == "{":  # an inline table: its keys, on this line
+            self.position += 1
+            while self.skip_space(newlines=True) and self.peek() != "}":
+                if self.peek() == ",":
+                    self.position += 1
+                    continue
+                self.assignment(path, lines)
+            self.position += 1
+        elif char == "[":  # an array: its items (inline tables in it are not keys here)
+            self.position += 1
+            while self.skip_space(newlines=True) and self.peek() != "]":
+                if self.peek() == ",":
+                    self.position += 1
+                else:
+                    self.value((*path, "[]"), {})
+            self.position += 1
+        else:  # a number, date, boolean: up to a separator
+            while self.peek() and self.peek() not in ",]}\n#":
+                self.position += 1
+
+
+def _escaped(text: str, index: int) -> bool:
+    backslashes = 0
+    while index - 1 - backslashes >= 0 and text[index - 1 - backslashes] == "\\":
+        backslashes += 1
+    return backslashes % 2 == 1
+
+
+def with_lines(problems: list[str], path: Path) -> list[str]:
+    """Each problem that starts with (or is the ``unknown key`` of) a key of the text, as
+    ``line N: problem``: the longest key its words start with, as the messages spell keys
+    (``orgs.prod.folder``, ``inputs."DS PROM"``)."""
+    try:
+        lines = key_lines(read_config_bytes(path).removeprefix(_BOM).decode("utf-8"))
+    except (ConfigError, UnicodeDecodeError):  # changed since it was read: no lines then
+        return problems
+    # each part as it is, or quoted (messages quote what is no bare key, or no identifier)
+    spelled = sorted(
+        (
+            (
+                re.compile(
+                    r"\.".join(f'(?:{re.escape(p)}|"{re.escape(p)}")' for p in path) + r"(?![\w.-])"
+                ),
+                line,
+            )
+            for path, line in lines.items()
+        ),
+        key=lambda item: -len(item[0].pattern),
+    )
+    located = []
+    for problem in problems:
+        words = problem.removeprefix("unknown key ")
+        line = next((line for key, line in spelled if key.match(words)), None)
+        located.append(f"line {line}: {problem}" if line else problem)
+    return located

@@ -367,3 +367,21 @@ def test_several_orgs_need_org_to_name_the_variables(project: Project) -> None:
     result = project.dashgen("import", str(source), "--as", "jinja")
     assert result.code == 2 and "--org NAME" in result.stderr
     assert project.dashgen("import", str(source)).code == 0  # plain View JSON needs no org
+
+
+def test_a_target_that_cannot_be_written_is_named_not_its_temporary(project: Project) -> None:
+    # (a folder where the source file goes: as root, the one write that always fails)
+    first = project.write("a.json", dashboard("a"))
+    second = project.write("b.json", dashboard("b"))
+    (project.root / "dashboards/team/b.json").mkdir(parents=True)
+    result = project.dashgen("import", str(first), str(second), "--to", "dashboards/team")
+    assert result.code == 1, result.output
+    assert (
+        "cannot write dashboards/team/b.json: Is a directory; written before it: "
+        "dashboards/team/a.json (the config was not changed)" in result.stderr
+    )
+    assert ".tmp" not in result.output and "internal error" not in result.output
+    assert sorted(p.name for p in (project.root / "dashboards/team").iterdir()) == [
+        "a.json",
+        "b.json",
+    ]

@@ -245,3 +245,19 @@ def test_pull_of_a_missing_folder_is_refused(project: Project, grafana: Grafana)
     result = pull(project, grafana, "--folder", "nope", "--folder", "db")
     assert result.code == 1 and "apiorg/nope: no folder with this uid" in result.stderr
     assert project.sources() == ["apiorg/databases/service-pg.json"]
+
+
+@pytest.mark.parametrize(
+    ("option", "uid"),
+    [("--uid", "../../api/org"), ("--uid", "a/b"), ("--uid", ""), ("--folder", "x?y=1")],
+)
+def test_a_uid_that_is_no_uid_is_a_usage_error_before_any_request(
+    project: Project, grafana: Grafana, option: str, uid: str
+) -> None:
+    # it would go into a request path: "a/b" or "../x" names another resource
+    before = len(grafana.emulator.request_log)
+    result = pull(project, grafana, option, uid)
+    assert result.code == 2, result.output
+    assert f"{option} {uid!r} is not a uid: 1 to 40 letters, digits" in result.stderr
+    assert len(grafana.emulator.request_log) == before
+    assert project.sources() == []

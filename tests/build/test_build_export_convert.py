@@ -457,3 +457,18 @@ def test_an_export_rendered_by_jinja_without_values_names_the_missing_inputs(
     assert "--input DS_PROMETHEUS=..." in result.output
     after = project.outputs(hidden=True) if (project.root / "build").exists() else {}
     assert after == before
+
+
+@pytest.mark.parametrize("how", ["config", "flag"])
+def test_an_empty_datasource_input_is_missing(project: Project, how: str) -> None:
+    # DS_PROMETHEUS = "" would build panels that name no datasource (uid "")
+    project.write("dashboards/exp.json", export_doc())
+    if how == "config":
+        write_config(project, '[inputs]\nDS_PROMETHEUS = " "\n')
+        result = project.cli("build")
+    else:
+        result = project.cli("build", "--input", "DS_PROMETHEUS=")
+    assert result.exit_code == 1, result.output
+    assert "dashboards/exp.json:2: error:" in result.output
+    assert "missing: DS_PROMETHEUS." in result.output
+    assert not (project.root / "build").exists()

@@ -160,3 +160,51 @@ def test_filter_error_in_a_macro_names_the_dashboard(templated: Project) -> None
     assert "templates/macros.j2:9: error: rendering failed: ZeroDivisionError" in result.output
     assert "(while rendering dashboards/f.json.j2 line 6)" in result.output
     assert_no_traceback(result.output)
+
+
+def test_a_macro_the_imported_template_lacks_names_what_it_has(templated: Project) -> None:
+    templated.write("dashboards/u.json.j2", _dashboard("u", '    {{ m.pannel("x", 3) }}'))
+    result = templated.cli("build")
+    assert result.exit_code == 1
+    assert (
+        "dashboards/u.json.j2:6: error: undefined variable: macros.j2 defines no macro or "
+        "variable 'pannel' (it defines: broken, panel, sized)" in result.output
+    )
+    assert "TemplateModule" not in result.output
+
+
+def test_a_missing_key_of_a_mapping_names_its_keys(templated: Project) -> None:
+    text = '{% set d = {"a": 1, "b": 2} %}\n{"uid": "k", "title": "{{ d.c }}"}\n'
+    templated.write("dashboards/k.json.j2", text)
+    result = templated.cli("build")
+    assert result.exit_code == 1
+    assert (
+        "dashboards/k.json.j2:2: error: undefined variable: this mapping has no key 'c' "
+        "(its keys: 'a', 'b')" in result.output
+    )
+
+
+@pytest.mark.parametrize(
+    ("template", "body"),
+    [
+        ("loop.j2", '{% include "loop.j2" %}'),
+        ("loop.j2", '{% import "loop.j2" as again %}{{ again.x }}'),
+        ("loop.j2", '{% extends "loop.j2" %}'),
+        ("loop.j2", "{% macro r(n) %}{{ r(n) }}{% endmacro %}{{ r(1) }}"),
+    ],
+)
+def test_templates_that_recurse_without_end_say_so(
+    templated: Project, template: str, body: str
+) -> None:
+    before = templated.outputs(hidden=True)
+    templated.write(f"templates/{template}", body + "\n")
+    templated.write("dashboards/r.json.j2", '{% include "loop.j2" %}\n')
+    result = templated.cli("build")
+    assert result.exit_code == 1, result.output
+    assert f"templates/{template}:1: error: rendering failed: the templates recurse" in (
+        result.output
+    )
+    assert "(while rendering dashboards/r.json.j2 line 1)" in result.output
+    assert "RecursionError" not in result.output
+    assert_no_traceback(result.output)
+    assert templated.outputs(hidden=True) == before

@@ -75,3 +75,46 @@ def test_a_timeout_that_is_not_a_number_of_seconds_is_a_usage_error(cli: Cli) ->
         run = cli("diff", "--org", ORG, "--grafana-url", "http://127.0.0.1:1", "--timeout", value)
         assert run.code == 2, run.output
         assert "--timeout" in run.output and "could not send" not in run.output
+
+
+def test_a_proxy_that_cannot_be_reached_is_named_not_just_grafana(cli: Cli) -> None:
+    # Grafana is fine; the proxy from HTTP_PROXY is not there: the message names it (and
+    # not the password of its URL), not only "could not reach Grafana"
+    with FakeServer(_grafana) as grafana:
+        proxy = f"http://proxy-user:Proxy-Passw0rd@127.0.0.1:{_closed_port()}"
+        env = {TOKEN_ENV: CANARY_TOKEN, "HTTP_PROXY": proxy}
+        run = cli("diff", "--org", ORG, "--grafana-url", grafana.url, "--api", "classic", env=env)
+        direct = cli(
+            "diff",
+            "--org",
+            ORG,
+            "--grafana-url",
+            grafana.url,
+            "--api",
+            "classic",
+            env={**env, "NO_PROXY": "127.0.0.1"},
+        )
+
+    assert run.code == 1, run.output
+    assert "could not reach Grafana through the proxy http://proxy-user:***@127.0.0.1:" in (
+        run.output
+    )
+    assert "(env HTTP_PROXY)" in run.output and "Proxy-Passw0rd" not in run.output
+    assert direct.code == 1 and "new" in direct.stdout, direct.output  # NO_PROXY: direct
+
+
+def test_insecure_and_a_ca_bundle_together_are_a_usage_error(cli: Cli) -> None:
+    # which would hold? one switches verification off, the other names what to trust
+    run = cli(
+        "diff",
+        "--org",
+        ORG,
+        "--grafana-url",
+        "https://127.0.0.1:1",
+        "--insecure",
+        "--ca-cert",
+        str(CERT_FILE),
+        env={TOKEN_ENV: CANARY_TOKEN},
+    )
+    assert run.code == 2, run.output
+    assert "use either --insecure or --ca-cert FILE, not both" in run.output

@@ -56,7 +56,7 @@ def test_preview_opens_the_browser_and_stops_cleanly(
 def test_server_options_of_watch_need_preview(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["-C", str(project(tmp_path)), "watch", "--port", "9000"])
     assert result.exit_code == 2
-    assert "--port only apply with --preview" in result.output
+    assert "--port only applies with --preview" in result.output
 
 
 def test_a_busy_port_is_an_error_without_a_traceback(tmp_path: Path) -> None:

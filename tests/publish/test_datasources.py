@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from publish_support import ORG, OTHER_ORG
-from scenario import Scenario, dashboard
+from scenario import CONFIG, Scenario, dashboard
 
 from dashgen.model.normalize import content_hash
 from dashgen.publish.events import Action
@@ -246,3 +246,25 @@ def test_unreadable_datasources_skip_the_check_but_not_the_bindings(scenario: Sc
     actions = {e.uid: e.action for e in report.events}
     assert actions == {"plain": Action.CREATED, "bound": Action.FAILED}
     assert any("were not checked" in w for w in report.warnings)
+
+
+def test_a_uid_of_a_datasource_of_another_type_is_refused(scenario: Scenario) -> None:
+    # A Share > Export input mapped to a Loki uid for a Prometheus panel: Grafana would run
+    # the panel's PromQL on Loki. The reference's type and the datasource's must agree.
+    seed_datasources(scenario)
+    scenario.write_config(CONFIG + '[inputs]\nDS_PROM = "L1"\n')
+    exported = with_datasource("exp", {"type": "prometheus", "uid": "${DS_PROM}"})
+    exported["__inputs"] = [
+        {"name": "DS_PROM", "type": "datasource", "pluginId": "prometheus", "label": "Prom"}
+    ]
+    scenario.write_source(f"{ORG}/exp.json", exported)
+
+    run = scenario.publish()
+
+    assert run.code == 1, run.output
+    assert (
+        "datasource uid 'L1' (prometheus) of panel 1 \"Errors\" is 'Loki' (uid L1) in org "
+        "'apiorg', a loki datasource, not prometheus (its prometheus datasources: "
+        "'Prometheus' (uid P1), 'Thanos' (uid T1))"
+    ) in run.stderr
+    assert scenario.uids() == []

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from watch_helpers import TIMEOUT_S, view_json
 
 from dashgen.testing.server import EmulatorServer
@@ -87,3 +88,26 @@ def test_the_cli_publishes_each_rebuild_and_prints_the_urls(
             process.wait()
     stored = emulator.dashboard(org_id, "alpha")
     assert stored is not None and stored.title == "Alpha v2"
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (["--allow-missing-datasources"], "--allow-missing-datasources only applies with"),
+        (["--insecure", "--timeout", "3"], "--insecure, --timeout only apply with --publish"),
+        (["--grafana-url", "http://127.0.0.1:1"], "--grafana-url only applies with --publish"),
+    ],
+)
+def test_publish_options_without_publish_are_a_usage_error(
+    project: Path, options: list[str], said: str
+) -> None:
+    # they would be ignored: watch sends nothing to Grafana without --publish (a watch
+    # that starts instead runs until the timeout, which fails the test)
+    completed = subprocess.run(
+        [sys.executable, "-m", "dashgen", "-C", str(project), "watch", *options],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert completed.returncode == 2, completed.stderr
+    assert said in completed.stderr and "Traceback" not in completed.stderr

@@ -31,7 +31,7 @@ from dashgen.build import read_manifest
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.build.outputs import read_bytes, write_atomically
 from dashgen.config import DEFAULT_ORG, Config, FolderSetting
-from dashgen.errors import BuildError, UsageError
+from dashgen.errors import BuildError, DashgenError, UsageError
 from dashgen.model.normalize import derive_uid, normalize
 from dashgen.sources import selector
 
@@ -277,9 +277,14 @@ class _Run:
         return selector(self.config.orgs[built.org].sources)(name)
 
     def finish(self) -> None:
+        written: list[str] = []
         for name, text in self.texts.items():
             if not any(a.name == name and a.action == "unchanged" for a in self.report.adopted):
-                write_atomically(self.config.sources_dir / name, text.encode())
+                try:
+                    write_atomically(self.config.sources_dir / name, text.encode())
+                except OSError as error:
+                    raise _unwritable(self._shown(name), error, written) from None
+                written.append(self._shown(name))
         changes = self._config_changes()
         if not changes:
             return
@@ -386,6 +391,14 @@ def _siblings(name: str, suffix: str) -> list[str]:
     """The same file name with the other source suffixes import writes."""
     stem = name[: -len(suffix)]
     return [stem + other for other in _SUFFIXES.values() if other != suffix]
+
+
+def _unwritable(shown: str, error: OSError, written: list[str]) -> DashgenError:
+    before = f"; written before it: {', '.join(written)}" if written else "; nothing was written"
+    return DashgenError(
+        f"cannot write {shown}: {error.strerror or error}{before} (the config was not "
+        "changed); fix that and import again"
+    )
 
 
 def _posix(path: Path | str) -> str:

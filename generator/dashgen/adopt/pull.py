@@ -33,7 +33,7 @@ from typing import Any
 
 from dashgen.adopt.importer import AdoptOptions, AdoptReport, Incoming, adopt
 from dashgen.adopt.messages import AdoptError
-from dashgen.config import Config
+from dashgen.config import FOLDER_UID, Config
 from dashgen.errors import DashgenError, GrafanaAPIError, UsageError
 from dashgen.grafana.backend import DashboardBackend, LiveDashboard, SearchHit
 from dashgen.grafana.client import Connection
@@ -71,6 +71,14 @@ class Selection:
         chosen = sum(bool(x) for x in (self.uids, self.folder_uids, self.everything))
         if chosen != 1:
             raise UsageError("choose what to pull: --uid UID ..., --folder UID ... or --all")
+        # A uid goes into a request path: "a/b" or "../x" would name another resource.
+        for option, values in (("--uid", self.uids), ("--folder", self.folder_uids)):
+            for uid in values:
+                if not FOLDER_UID.match(uid):
+                    raise UsageError(
+                        f"{option} {uid!r} is not a uid: 1 to 40 letters, digits, '-' and '_' "
+                        "(as Grafana shows it in the dashboard's or folder's URL)"
+                    )
 
 
 def pull(

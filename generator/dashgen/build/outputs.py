@@ -36,8 +36,11 @@ def write_atomically(path: Path, data: bytes) -> None:
     try:
         temporary.write_bytes(data)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.filename == str(temporary):
+            # name the file being written, not the temporary name nobody asked for
+            raise OSError(error.errno, error.strerror, str(path)) from None
         raise
 
 

@@ -187,9 +187,16 @@ def api_option(func: F) -> F:
     )(func)
 
 
+def only_with(options: list[str]) -> str:
+    """``--a only applies with`` / ``--a, --b only apply with`` (the caller adds the option)."""
+    return f"{', '.join(options)} only {'applies' if len(options) == 1 else 'apply'} with"
+
+
 def tls_verify(ca_cert: Path | None, insecure: bool) -> bool | str:
     """What the Grafana client verifies TLS against: --insecure (warned), a CA bundle, or the
-    system store."""
+    system store; not both (which one would hold?)."""
+    if insecure and ca_cert:
+        raise UsageError("use either --insecure or --ca-cert FILE, not both")
     if insecure:
         click.echo("Warning: TLS certificate verification is off (--insecure).", err=True)
         return False

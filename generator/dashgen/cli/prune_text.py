@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from dashgen.cli.common import only_with
 from dashgen.config import Config
 from dashgen.errors import UsageError
 from dashgen.publish import PlanReport, PruneOptions
@@ -88,7 +89,7 @@ def prune_options(
                 )
                 if given
             ]
-            raise UsageError(f"{', '.join(used)} only apply with --prune")
+            raise UsageError(f"{only_with(used)} --prune")
         return None
     require_project(config)
     return PruneOptions(max_deletions=prune_max, yes=yes, keep_edited=keep_edited)

@@ -13,6 +13,7 @@ from dashgen.cli.common import (
     CliContext,
     api_option,
     grafana_connection_options,
+    only_with,
     parse_vars,
     publish_connection,
     var_option,
@@ -29,6 +30,15 @@ from dashgen.errors import UsageError
 from dashgen.publish.session import OrgSession
 from dashgen.watch import watch as run_watch
 from dashgen.watch.changes import AUTHORING_TIMING, Timing
+
+_PUBLISH_OPTIONS = (
+    ("allow_missing_datasources", "--allow-missing-datasources"),
+    ("grafana_url", "--grafana-url"),
+    ("ca_cert", "--ca-cert"),
+    ("insecure", "--insecure"),
+    ("allow_insecure_http", "--allow-insecure-http"),
+    ("timeout_s", "--timeout"),
+)
 
 
 @click.command()
@@ -114,7 +124,18 @@ def watch(
         if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT
     ]
     if given and not with_preview:
-        raise UsageError(f"{', '.join(given)} only apply with --preview")
+        raise UsageError(f"{only_with(given)} --preview")
+    # what only a publish uses (-v shows its requests too: nothing else sends any)
+    unused = [
+        option
+        for name, option in _PUBLISH_OPTIONS
+        if name in ctx.params
+        and ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT
+    ]
+    if unused and not publish:
+        raise UsageError(
+            f"{only_with(unused)} --publish (watch sends nothing to Grafana without it)"
+        )
     publisher = None
     if publish and org:
         connection = publish_connection(

@@ -10,6 +10,7 @@ speak TLS) is marked so and never retried.
 from __future__ import annotations
 
 import ssl
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -19,7 +20,7 @@ from dashgen.errors import (
     GrafanaRequestError,
     UsageError,
 )
-from dashgen.secrets import redact, redact_exception
+from dashgen.secrets import redact, redact_exception, redact_url
 
 _TLS_CA_HINT = "pass --ca-cert FILE with the CA that signed it, or --insecure on a trusted network"
 
@@ -75,6 +76,12 @@ def translate(error: Exception, method: str, where: str) -> GrafanaError:
         if tls is not None:
             return GrafanaConnectionError(f"{method} {where}: {tls}", url=where, retryable=False)
         reason = f"could not reach Grafana ({redact_exception(error)})"
+        proxy = proxy_for(where)
+        if proxy is not None:  # it was the proxy that could not be reached, most likely
+            reason = (
+                f"could not reach Grafana through the proxy {proxy} "
+                f"({redact_exception(error)}); check {PROXY_VARIABLES} and NO_PROXY"
+            )
         return GrafanaConnectionError(f"{method} {where}: {reason}", url=where)
     if isinstance(error, httpx.TooManyRedirects):
         return GrafanaRequestError(f"{method} {where}: too many redirects")
@@ -86,6 +93,23 @@ def translate(error: Exception, method: str, where: str) -> GrafanaError:
 
 
 PROXY_VARIABLES = "HTTPS_PROXY, HTTP_PROXY or ALL_PROXY"
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy the environment sends ``url`` through (as httpx reads it: the scheme's
+    variable, else ALL_PROXY, unless NO_PROXY lists the host), named with its variable and
+    without credentials; None when it goes direct."""
+    from urllib.request import getproxies, proxy_bypass
+
+    parts = urlsplit(url)
+    proxies = getproxies()
+    for scheme in (parts.scheme, "all"):
+        value = proxies.get(scheme)
+        if value:
+            if parts.hostname and proxy_bypass(parts.hostname):
+                return None
+            return f"{redact_url(value)} (env {scheme.upper()}_PROXY)"
+    return None
 
 
 def proxy_setting_error(error: Exception) -> UsageError:

@@ -276,7 +276,9 @@ def _replacements(
 def _value_for(entry: dict[str, Any], values: Mapping[str, str]) -> str | None:
     name = str(entry.get("name", ""))
     if name in values:
-        return str(values[name])
+        value = str(values[name])
+        # an empty datasource uid is no value: the panels would name no datasource
+        return None if entry.get("type") == "datasource" and not value.strip() else value
     if entry.get("pluginId") == EXPRESSION_DATASOURCE:
         return EXPRESSION_DATASOURCE
     if entry.get("type") != "datasource" and entry.get("value") is not None:

@@ -83,6 +83,7 @@ class OrgDatasources:
         self.org = org
         self.items = list(items)
         self._uids = {d.uid for d in self.items}
+        self._by_uid = {d.uid: d for d in self.items}
         self._names = {d.name for d in self.items}
         self._types = {d.type for d in self.items}
 
@@ -90,6 +91,15 @@ class OrgDatasources:
         if reference.kind == "type":
             return reference.value in self._types
         return reference.value in self._uids or reference.value in self._names
+
+    def of_another_type(self, reference: Reference) -> Datasource | None:
+        """The datasource a by-uid reference names when it is not of the type the reference
+        says (a Share > Export input mapped to a Loki uid for a Prometheus panel): Grafana
+        would run the panel's queries on it."""
+        if reference.kind != "uid" or not reference.type:
+            return None
+        found = self._by_uid.get(reference.value)
+        return found if found is not None and found.type != reference.type else None
 
     def by_name(self, name: str) -> list[Datasource]:
         exact = [d for d in self.items if d.name == name]
@@ -185,8 +195,12 @@ def _check_one(
         checked.refused.append((built, f"{_describe(built)} was not written: {'; '.join(errors)}"))
         return
     missing = [ref for ref in refs if ref.kind != "name" and not org.has(ref)]
-    if missing:
-        text = "; ".join(_missing(org, group) for group in _grouped(missing))
+    mistyped = [ref for ref in refs if org.of_another_type(ref) is not None]
+    if missing or mistyped:
+        text = "; ".join(
+            [_missing(org, group) for group in _grouped(missing)]
+            + [_mistyped(org, group) for group in _grouped(mistyped)]
+        )
         if not allow_missing:
             why = (
                 f"{_describe(built)} was not written: {text} (add the datasource to the org "
@@ -247,15 +261,30 @@ def _bind(
 
 def _missing(org: OrgDatasources, group: list[Reference]) -> str:
     first = group[0]
+    places = _places(group)
+    if first.kind == "type":
+        return f"{places} needs {first.describe()}, and org {org.org!r} has none"
+    return f"{first.describe()} of {places} is not in org {org.org!r} ({org.listing(first.type)})"
+
+
+def _mistyped(org: OrgDatasources, group: list[Reference]) -> str:
+    first = group[0]
+    found = org.of_another_type(first)
+    assert found is not None
+    return (
+        f"{first.describe()} of {_places(group)} is {found.describe()} in org {org.org!r}, a "
+        f"{found.type} datasource, not {first.type} ({org.listing(first.type)})"
+    )
+
+
+def _places(group: list[Reference]) -> str:
     named = list(dict.fromkeys(ref.location.describe() for ref in group))
     # A panel and its targets naming one uid: the panel says it all.
     named = [n for n in named if not any(n.startswith(f"{m} target ") for m in named)]
     places = ", ".join(named[:3])
     if len(named) > 3:
         places += f" and {len(named) - 3} more"
-    if first.kind == "type":
-        return f"{places} needs {first.describe()}, and org {org.org!r} has none"
-    return f"{first.describe()} of {places} is not in org {org.org!r} ({org.listing(first.type)})"
+    return places
 
 
 def _grouped(missing: Sequence[Reference]) -> list[list[Reference]]:

@@ -61,6 +61,30 @@ class DeferredBytecodeCache(jinja2.BytecodeCache):
         self.pending[member(BYTECODE_DIR, bucket.key)] = bucket.bytecode_to_string()
 
 
+class _Undefined(jinja2.StrictUndefined):
+    """Names what an imported template defines when ``m.nope`` is none of it (Jinja says
+    "'jinja2.environment.TemplateModule object' has no attribute 'nope'")."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        owner = self._undefined_obj
+        if isinstance(owner, jinja2.environment.TemplateModule):
+            defined = sorted(k for k in vars(owner) if not k.startswith("_"))
+            return (
+                f"{owner.__name__} defines no macro or variable {self._undefined_name!r} "
+                f"(it defines: {', '.join(defined) or 'nothing'})"
+            )
+        if isinstance(owner, dict) and isinstance(self._undefined_name, str):
+            keys = [repr(k) for k in list(owner)[:10]] + (["..."] if len(owner) > 10 else [])
+            return (
+                f"this mapping has no key {self._undefined_name!r} "
+                f"(its keys: {', '.join(keys) or 'none'})"
+            )
+        return super()._undefined_message
+
+
 class RecordingEnvironment(jinja2.Environment):
     """Records the file of every template a render loads, cached or not."""
 
@@ -71,7 +95,7 @@ class RecordingEnvironment(jinja2.Environment):
     def __init__(self, search_path: list[Path], bytecode_cache: DeferredBytecodeCache) -> None:
         super().__init__(
             loader=jinja2.FileSystemLoader([str(p) for p in search_path]),
-            undefined=jinja2.StrictUndefined,
+            undefined=_Undefined,
             keep_trailing_newline=True,
             autoescape=False,
             bytecode_cache=bytecode_cache,
@@ -154,6 +178,12 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
     except Exception as exc:  # a filter or test raised while rendering
         path, line, called = _template_location(exc.__traceback__, ctx, source)
         message = f"rendering failed: {type(exc).__name__}: {exc}"
+        if isinstance(exc, RecursionError):
+            message = (
+                "rendering failed: the templates recurse without end (a template that "
+                "includes, imports or extends itself, or a macro that calls itself with no "
+                "way out; Python's recursion limit stopped it)"
+            )
         raise _error(path, message, line, source, called) from None
     finally:
         environment.loaded_files = None
