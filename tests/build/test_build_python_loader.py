@@ -227,3 +227,38 @@ def test_namespace_helper_package_does_not_leak_into_the_next_project(tmp_path) 
         result = Builder(load_config(built.root)).build()
         assert result.ok, result.problems
     assert "lib" not in sys.modules
+
+
+def test_non_finite_numbers_are_written_as_grafana_saves_them(project: Project) -> None:
+    # JSON has no NaN or Infinity; Grafana's frontend saves them as null (JSON.stringify),
+    # and null is how a threshold's base step says -Infinity. orjson writes the same, so a
+    # Python source's -math.inf base step is what Grafana would store, not an error.
+    project.write(
+        "dashboards/steps.py",
+        """
+        import math
+
+        dashboard = {
+            "uid": "steps",
+            "title": "Steps",
+            "schemaVersion": 39,
+            "panels": [{
+                "id": 1, "type": "stat", "title": "Up",
+                "gridPos": {"x": 0, "y": 0, "w": 6, "h": 4},
+                "fieldConfig": {"defaults": {"max": math.nan, "thresholds": {"mode": "absolute",
+                    "steps": [{"color": "green", "value": -math.inf},
+                              {"color": "red", "value": 80}]}}},
+            }],
+        }
+        """,
+    )
+
+    result = project.cli("build")
+
+    assert result.exit_code == 0, result.output
+    defaults = project.output("_default", "steps")["panels"][0]["fieldConfig"]["defaults"]
+    assert defaults["max"] is None
+    assert defaults["thresholds"]["steps"] == [
+        {"color": "green", "value": None},
+        {"color": "red", "value": 80},
+    ]

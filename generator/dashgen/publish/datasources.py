@@ -95,7 +95,10 @@ class OrgDatasources:
     def of_another_type(self, reference: Reference) -> Datasource | None:
         """The datasource a by-uid reference names when it is not of the type the reference
         says (a Share > Export input mapped to a Loki uid for a Prometheus panel): Grafana
-        would run the panel's queries on it."""
+        would run the panel's queries on it. Only worth a warning: a plugin that changed its
+        id (``postgres`` is ``grafana-postgresql-datasource`` since Grafana 11, ``testdata``
+        ``grafana-testdata-datasource``) keeps the old id as an alias, so such a panel still
+        works."""
         if reference.kind != "uid" or not reference.type:
             return None
         found = self._by_uid.get(reference.value)
@@ -194,13 +197,13 @@ def _check_one(
     if errors:
         checked.refused.append((built, f"{_describe(built)} was not written: {'; '.join(errors)}"))
         return
-    missing = [ref for ref in refs if ref.kind != "name" and not org.has(ref)]
     mistyped = [ref for ref in refs if org.of_another_type(ref) is not None]
-    if missing or mistyped:
-        text = "; ".join(
-            [_missing(org, group) for group in _grouped(missing)]
-            + [_mistyped(org, group) for group in _grouped(mistyped)]
-        )
+    if mistyped:  # a warning: Grafana uses the uid's datasource (a renamed plugin's id works)
+        text = "; ".join(_mistyped(org, group) for group in _grouped(mistyped))
+        checked.warnings.append(f"{_describe(built)} in org {org.org!r}: {text}")
+    missing = [ref for ref in refs if ref.kind != "name" and not org.has(ref)]
+    if missing:
+        text = "; ".join(_missing(org, group) for group in _grouped(missing))
         if not allow_missing:
             why = (
                 f"{_describe(built)} was not written: {text} (add the datasource to the org "

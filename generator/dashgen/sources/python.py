@@ -31,7 +31,6 @@ import orjson
 from dashgen.context import BuildContext, activated
 from dashgen.errors import SourceError
 from dashgen.sources import LoadContext, LoadedDocument, Source, relative_name
-from dashgen.sources.finite import Conversions, non_finite
 from dashgen.sources.kinds import GRAFANALIB_SUFFIX, read_source_text
 from dashgen.sources.pyimport import (
     ImportCache,
@@ -198,7 +197,7 @@ def _to_dict(value: Any, source: Source, label: str, line: int | None) -> dict[s
     if wrong is not None:
         raise SourceError(source.rel, f"{label} {wrong}", line)
     try:
-        data = _plain_json(value, source, label, line)
+        data = _plain_json(value)
     except _NotSerializable as exc:
         raise SourceError(source.rel, f"{label} cannot be turned into JSON: {exc}", line) from exc
     except RecursionError:
@@ -256,26 +255,14 @@ class _NotSerializable(TypeError):
     pass
 
 
-def _plain_json(value: Any, source: Source, label: str, line: int | None) -> Any:
-    """``value`` as plain JSON data, calling to_json_data()/to_json() on the way; a NaN or
-    Infinity in it (orjson would write null) is an error naming its JSON path."""
-    conversions = Conversions()
-    default = conversions.recording(_json_default)
+def _plain_json(value: Any) -> Any:
+    """``value`` as plain JSON data, calling to_json_data()/to_json() on the way."""
     try:
-        dumped = orjson.dumps(value, default=default)
-        data = orjson.loads(dumped)
-        suspect = b"null" in dumped  # orjson writes NaN and Infinity as null
+        return orjson.loads(orjson.dumps(value, default=_json_default))
     except orjson.JSONEncodeError:
         # Again with json: it takes integers beyond 64 bits, and when a to_json_data()
         # fails it keeps the traceback (orjson drops it), so the error names the line.
-        conversions.clear()
-        data = json.loads(json.dumps(value, default=default))
-        suspect = True
-    found = non_finite(value, conversions) if suspect else None
-    if found is not None:
-        message = f"{label}: {found}, which is not a JSON number: write a finite number"
-        raise SourceError(source.rel, message, line)
-    return data
+        return json.loads(json.dumps(value, default=_json_default))
 
 
 def _json_default(value: Any) -> Any:
