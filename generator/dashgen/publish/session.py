@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.config import Config
-from dashgen.errors import AuthenticationError, DashgenError
+from dashgen.errors import AuthenticationError, DashgenError, DeadlineError
 from dashgen.grafana.backend import DashboardBackend
 from dashgen.grafana.classic import ClassicDashboards
 from dashgen.grafana.client import Connection, GrafanaClient
@@ -336,6 +336,10 @@ class OrgSession(ServerFacts):
         if isinstance(error, AuthenticationError):
             self.token_rejected = True
         sentence = explain(error, doing)
+        deadline = self.connection.deadline
+        if isinstance(error, DeadlineError) and error.sent and deadline is not None:
+            if deadline.command == "publish":  # (a read or folder the dashboard waited for)
+                sentence = f"not sent: {sentence}"
         org_doing = self.doing(f"publishing to org {self.org!r}")
         self.org_failure.note(error, sentence, lambda: explain(error, org_doing))
         return sentence

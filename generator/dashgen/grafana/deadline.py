@@ -1,0 +1,160 @@
+"""One bound on a whole command's talk with Grafana (``--deadline``, ``[grafana] deadline``).
+
+Each request has its own timeout and retries wait as Grafana's ``Retry-After`` says, but
+nothing bounded the whole: a Grafana (or a proxy) answering 429/503 with a long
+``Retry-After`` to every save, or merely slow, could keep a publish running until CI
+killed it. A ``Deadline`` is shared by every client of one command (``Connection``):
+
+- no request starts once it has passed (``DeadlineError``, ``sent`` False: "not sent");
+- a request in flight gets at most the time left (its timeouts are cut to it); one whose
+  answer did not come back in that time raises ``DeadlineError`` with ``sent`` True (a
+  write's outcome is then unknown: the publish says "unknown: check Grafana");
+- no wait (a retry's backoff, ``Retry-After``, the publish lock's polls) sleeps past it:
+  a wait longer than the time left is not waited, the request fails now with a sentence
+  saying so (``DeadlineError`` with the answer that asked for the wait as ``cause``).
+
+Handing the publish lock back is the one request allowed after the deadline
+(``after_deadline``: a few seconds of its own), so that a publish stopped by its deadline
+never leaves the lock for others to wait out.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+
+from dashgen.errors import DeadlineError, GrafanaAPIError, RateLimitedError
+
+# The default for the commands that talk to Grafana: above the publish lock's longest wait
+# (10 min, dashgen.publish.lock.MAX_WAIT_S) plus a large publish, below the job timeouts of
+# CI runners that kill a job silently (GitLab's default: 60 min).
+DEFAULT_DEADLINE_S = 900.0
+MAX_DEADLINE_S = 24 * 3600.0
+_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(s|m|h|)\s*", re.IGNORECASE)
+_grace = threading.local()  # after_deadline(): this thread's end of grace (monotonic)
+
+
+def parse_duration(value: object) -> float | None:
+    """Seconds from ``900``, ``"900"``, ``"90s"``, ``"15m"``, ``"1h"``; 0 or ``"none"``:
+    no deadline (None). Raises ``ValueError`` with a sentence for anything else."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and value.strip().lower() in ("none", "off"):
+        return None
+    elif isinstance(value, str) and (match := _DURATION.fullmatch(value)):
+        seconds = float(match[1]) * _UNITS[match[2].lower()]
+    else:
+        raise ValueError(f"{value!r} is not a duration (e.g. 900, 90s, 15m, 1h, or none)")
+    if not math.isfinite(seconds) or seconds < 0 or seconds > MAX_DEADLINE_S:
+        raise ValueError(f"{value!r} is not a duration between 0 and 24h")
+    return seconds or None
+
+
+def label(seconds: float) -> str:
+    """``30s``, ``15m``, ``1.5s``: as a person wrote it."""
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g}m"
+    return f"{seconds:g}s"
+
+
+class Deadline:
+    """The end of one command's time with Grafana (monotonic); thread-safe."""
+
+    def __init__(self, seconds: float, command: str = "publish") -> None:
+        self.seconds = seconds
+        self.command = command
+        self._ends = time.monotonic() + seconds
+
+    @property
+    def name(self) -> str:
+        """``the publish deadline (30s)``."""
+        return f"the {self.command} deadline ({label(self.seconds)})"
+
+    def remaining(self) -> float:
+        now = time.monotonic()
+        left = self._ends - now
+        grace = getattr(_grace, "ends", None)
+        if grace is not None:
+            left = max(left, grace - now)
+        return left
+
+    def passed(self) -> bool:
+        return self.remaining() <= 0
+
+    def not_sent(self) -> DeadlineError:
+        return DeadlineError(f"not sent: {self.name} passed", sent=False)
+
+    def check(self) -> None:
+        """Before a request: raise "not sent" once the deadline has passed."""
+        if self.passed():
+            raise self.not_sent()
+
+    def cut(self, timeout_s: float) -> tuple[float, bool]:
+        """The timeout a request may use now, and whether the deadline cut it."""
+        left = self.remaining()
+        if left <= 0:
+            raise self.not_sent()
+        return (left, True) if left < timeout_s else (timeout_s, False)
+
+    def in_flight_failure(self, exc: BaseException) -> DeadlineError | None:
+        """What a transport failure of a request the deadline cut means: None when it is
+        not the deadline's doing (the request's own error stands)."""
+        if isinstance(exc, httpx.PoolTimeout | httpx.ConnectTimeout):
+            return DeadlineError(f"not sent: {self.name} passed", sent=False)
+        if isinstance(exc, httpx.TimeoutException):
+            return DeadlineError(f"{self.name} passed before Grafana answered", sent=True)
+        return None
+
+    def wait(self, seconds: float, error: BaseException | None = None) -> None:
+        """Sleep ``seconds`` before another attempt, or raise now when that would pass the
+        deadline (saying what asked for the wait)."""
+        left = self.remaining()
+        if seconds >= left:
+            raise self.too_long(seconds, left, error)
+        if seconds > 0:
+            time.sleep(seconds)
+
+    def too_long(
+        self, seconds: float, left: float, error: BaseException | None
+    ) -> DeadlineError:
+        asked = _what_asked(error)
+        left_text = f"{max(0.0, left):.0f} s left" if left > 0 else "no time left"
+        return DeadlineError(
+            f"{asked}; waiting {seconds:.0f} s more would pass {self.name} ({left_text}): "
+            "not retried",
+            sent=True,
+            cause=error,
+        )
+
+
+def _what_asked(error: BaseException | None) -> str:
+    if isinstance(error, RateLimitedError):
+        after = error.retry_after
+        wait = f" with Retry-After {after:g} s" if after is not None else ""
+        return f"Grafana answered 429 (rate limited){wait}"
+    if isinstance(error, GrafanaAPIError):
+        return f"Grafana answered {error.status}"
+    if error is not None:
+        return f"the request failed ({getattr(error, 'message', None) or type(error).__name__})"
+    return "a wait was needed"
+
+
+@contextmanager
+def after_deadline(seconds: float) -> Iterator[None]:
+    """Requests of this thread may run for ``seconds`` more, even past the deadline (the
+    publish lock's hand-back)."""
+    previous = getattr(_grace, "ends", None)
+    _grace.ends = time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _grace.ends = previous
