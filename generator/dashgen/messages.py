@@ -14,8 +14,8 @@ from typing import Literal
 from dashgen.errors import (
     AuthenticationError,
     ConflictError,
-    GrafanaAPIError,
     DeadlineError,
+    GrafanaAPIError,
     GrafanaConnectionError,
     GrafanaRequestError,
     NotFoundError,

@@ -14,6 +14,7 @@ from dashgen.cli import quick_exit
 from dashgen.cli.common import (
     CliContext,
     api_option,
+    deadline_option,
     fresh_build,
     grafana_connection_options,
     output_option,
@@ -86,6 +87,7 @@ def org_selection(func: Any) -> Any:
 )
 @pruning_options(with_yes=True)
 @api_option
+@deadline_option
 @skip_managed_option
 @pass_cli
 def publish(
@@ -199,6 +201,7 @@ def publish(
 @output_option
 @pruning_options(with_yes=False)
 @api_option
+@deadline_option
 @skip_managed_option
 @click.pass_context
 def diff(

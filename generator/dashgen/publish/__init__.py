@@ -145,7 +145,7 @@ def deadline_note(report: PublishReport, name: str) -> str | None:
     unknown = f", {counted['unknown']} unknown (check Grafana)" if counted["unknown"] else ""
     return (
         f"{name} passed: {counted['written']} written, {counted['not sent']} not sent"
-        f"{unknown}; each is listed under \"Not published:\" (exit 1)"
+        f'{unknown}; each is listed under "Not published:" (exit 1)'
     )
 
 
