@@ -46,6 +46,10 @@ class Deadline:
         """``the publish deadline (30s)``."""
         return f"the {self.command} deadline ({label(self.seconds)})"
 
+    def end_now(self) -> None:
+        """Let it pass now: no request starts any more (what is in flight keeps its cut)."""
+        self._ends = min(self._ends, time.monotonic())
+
     def remaining(self) -> float:
         now = time.monotonic()
         left = self._ends - now
