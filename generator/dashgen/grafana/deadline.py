@@ -96,10 +96,9 @@ class Deadline:
 
     def too_long(self, seconds: float, left: float, error: BaseException | None) -> DeadlineError:
         asked = _what_asked(error)
-        left_text = f"{max(0.0, left):.0f} s left" if left > 0 else "no time left"
+        away = f"which is {left:.0f} s away" if left >= 0.5 else "which has come"
         return DeadlineError(
-            f"{asked}; waiting {seconds:.0f} s more would pass {self.name} ({left_text}): "
-            "not retried",
+            f"{asked}; waiting {seconds:.0f} s would pass {self.name}, {away}: not retried",
             sent=True,
             cause=error,
         )
