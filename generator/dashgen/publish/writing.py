@@ -175,7 +175,9 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
                     sentence = deadline.too_long(wait, deadline.remaining(), error).message
                     if refused:  # a 429 stored nothing: not written
                         return _fail(planned, f"not written: {sentence}")
-                    return _out_of_time(session, planned, base_version, expected_hash, sentence)
+                    return _out_of_time(
+                        session, planned, base_version, expected_hash, sentence, error
+                    )
                 time.sleep(wait)
                 outcome = _after_lost_answer(session, planned, base_version, expected_hash)
             except DeadlineError as read_error:  # the save may have landed: nobody can tell
@@ -198,14 +200,20 @@ def _out_of_time(
     base_version: int | None,
     expected_hash: str,
     sentence: str,
+    error: DashgenError,
 ) -> Event:
-    """A save's answer was lost and waiting to try again would pass the deadline: one read
-    (if time is left) tells whether it landed; if it cannot, nobody knows."""
+    """A save failed and waiting to try again would pass the deadline: one read (if time is
+    left) tells whether it landed; if it cannot, nobody knows. A save that got no answer at
+    all and is not in place yet may still land (a slow Grafana): unknown too."""
     try:
         landed = _landed(session, planned, base_version, expected_hash)
     except DashgenError as read_error:
         return _unknown(planned, read_error)
-    return landed or _fail(planned, f"not written: {sentence}")
+    if landed is not None:
+        return landed
+    if isinstance(error, GrafanaConnectionError):
+        return _unknown(planned, DeadlineError(f"{sentence}; it is not in place yet", sent=True))
+    return _fail(planned, f"not written: {sentence}")
 
 
 def _unknown(planned: PlannedDashboard, error: DashgenError | None = None) -> Event:
