@@ -146,8 +146,11 @@ def publish(
     when it holds the same content). Writes are always based on the version that was
     read (--force too), so a lost race is never followed by an overwrite.
 
+    --deadline (default 15m) bounds the whole run: once it passes no request starts, and each
+    dashboard is reported written, not sent, or unknown (sent, no answer in time).
+
     Exit codes: 0 every dashboard published, unchanged or pruned, 1 any failed,
-    drifted or kept, a prune refused (or an org failed), 2 usage or configuration
+    drifted, kept or unknown, a prune refused (or an org failed), 2 usage or configuration
     errors (also a token that cannot be sent or a malformed token store entry).
     `dashgen --help` lists every environment variable.
     """
