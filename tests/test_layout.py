@@ -19,6 +19,7 @@ STAGES: dict[str, int] = {
     "errors": 0,
     "secrets": 0,
     "urls": 0,
+    "durations": 0,
     "config": 1,
     "config_file": 1,
     "tokens": 1,

@@ -23,6 +23,7 @@ from dashgen.config_file import (  # noqa: F401 (re-exported: where the config l
     path_setting,
     with_lines,
 )
+from dashgen.durations import parse_duration
 from dashgen.errors import ConfigError
 from dashgen.urls import clean_grafana_url, grafana_url_problem
 
@@ -35,7 +36,7 @@ _BUILD_KEYS = {"convert_legacy_rows", "source_timeout_s"}
 # [build] source_timeout_s: how long one source may run (one org's load of it) before it is
 # stopped and reported; Python sources run in worker processes that can be stopped.
 DEFAULT_SOURCE_TIMEOUT_S = 60.0
-_GRAFANA_KEYS = {"timeout_s", "api"}
+_GRAFANA_KEYS = {"timeout_s", "api", "deadline"}
 # [grafana] api, --api, env DASHGEN_API: which dashboard API publishes (grafana-apis.md §9).
 API_CHOICES = ("auto", "classic", "k8s")
 API_ENV = "DASHGEN_API"
@@ -54,6 +55,9 @@ class GrafanaSettings:
     # Seconds to wait for each answer (connect, read, write); None: the client's default.
     timeout_s: float | None = None
     api: str | None = None  # one of API_CHOICES; None: not set (auto)
+    # A command's whole time with Grafana (dashgen.grafana.deadline); None: not set (the
+    # default), 0: no deadline.
+    deadline_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -234,7 +238,15 @@ def _parse_grafana(table: dict[str, Any], prefix: str, problems: list[str]) -> G
     if api is not None and api not in API_CHOICES:
         problems.append(f"{prefix}api must be one of {', '.join(API_CHOICES)}, got {api!r}")
         api = None
-    return GrafanaSettings(timeout_s=float(timeout) if timeout is not None else None, api=api)
+    deadline_s = None
+    if "deadline" in table:
+        try:
+            deadline_s = parse_duration(table["deadline"]) or 0.0
+        except ValueError as error:
+            problems.append(f"{prefix}deadline: {error}")
+    return GrafanaSettings(
+        timeout_s=float(timeout) if timeout is not None else None, api=api, deadline_s=deadline_s
+    )
 
 
 def _parse_org(name: str, value: Any, key: str, problems: list[str]) -> OrgConfig:

@@ -143,6 +143,17 @@ class GrafanaRequestError(GrafanaError):
     """The request could not be sent at all (a header or URL httpx refuses); not retried."""
 
 
+class DeadlineError(GrafanaError):
+    """The command's deadline (``--deadline``) stopped a request. ``sent`` False: it never
+    started; True: it was sent and its answer did not come back in time, or (``cause``) a
+    retry it needed would have waited past the deadline. Never retried."""
+
+    def __init__(self, message: str, *, sent: bool, cause: BaseException | None = None) -> None:
+        self.sent = sent
+        self.cause = cause
+        super().__init__(message)
+
+
 class UnexpectedResponseError(GrafanaError):
     """An answer that is not what Grafana's API gives there: an HTML page (a proxy's login
     page, a wrong sub-path, Grafana's own web app), a redirect, an empty body, or JSON of

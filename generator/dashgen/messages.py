@@ -14,6 +14,7 @@ from typing import Literal
 from dashgen.errors import (
     AuthenticationError,
     ConflictError,
+    DeadlineError,
     GrafanaAPIError,
     GrafanaConnectionError,
     GrafanaRequestError,
@@ -63,6 +64,8 @@ def explain(error: Exception, doing: Doing) -> str:
 
 
 def _explain(error: Exception, doing: Doing) -> str:
+    if isinstance(error, DeadlineError):  # "not sent: the publish deadline (30s) passed"
+        return error.message if not error.sent else f"{doing.what}: {error.message}"
     if isinstance(error, GrafanaConnectionError):
         if not error.retryable:  # TLS: the error says what to do
             return f"{doing.what}: {error.message}"

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from dashgen.build import BuiltDashboard
     from dashgen.config import Config
     from dashgen.grafana.client import Connection
+    from dashgen.grafana.deadline import Deadline
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -192,6 +193,56 @@ def only_with(options: list[str]) -> str:
     return f"{', '.join(options)} only {'applies' if len(options) == 1 else 'apply'} with"
 
 
+DEADLINE_META_KEY = "dashgen.deadline"
+
+
+def _remember_deadline(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    from dashgen.durations import parse_duration
+
+    try:
+        ctx.meta[DEADLINE_META_KEY] = None if value is None else parse_duration(value) or 0.0
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+
+
+def deadline_option(func: F) -> F:
+    """``--deadline DURATION``: the bound on the command's whole time with Grafana (read by
+    ``command_deadline``, after it ``[grafana] deadline``, else 15 minutes)."""
+    return click.option(
+        "--deadline",
+        expose_value=False,
+        callback=_remember_deadline,
+        metavar="DURATION",
+        help="Bound on the whole command's time with Grafana, from its start: 300, 90s, 15m, "
+        "1h; 0 or none: no bound (default: [grafana] deadline in the config, else 15m). Once "
+        "it passes no request starts and no retry waits past it; the report says what was "
+        "written, what was not sent and what is unknown (exit 1).",
+    )(func)
+
+
+def command_deadline(config: Config | None) -> Deadline | None:
+    """The running command's deadline, started now: None for a command without
+    ``--deadline`` (watch), or when it is 0/none."""
+    from dashgen.durations import DEFAULT_DEADLINE_S
+    from dashgen.grafana.deadline import Deadline
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or DEADLINE_META_KEY not in ctx.meta:
+        return None
+    seconds = ctx.meta[DEADLINE_META_KEY]
+    if seconds is None and config is not None:
+        seconds = config.grafana.deadline_s
+    if seconds is None:
+        seconds = DEFAULT_DEADLINE_S
+    if not seconds:
+        return None
+    names, level = [], ctx
+    while level.parent is not None:  # "org create": the command's words, not the program's
+        names.insert(0, level.info_name or "")
+        level = level.parent
+    return Deadline(seconds, " ".join(names) or "command")
+
+
 def tls_verify(ca_cert: Path | None, insecure: bool) -> bool | str:
     """What the Grafana client verifies TLS against: --insecure (warned), a CA bundle, or the
     system store; not both (which one would hold?)."""
@@ -228,6 +279,7 @@ def publish_connection(
         allow_insecure_http=allow_insecure_http,
         timeout_s=timeout_s or config.grafana.timeout_s or DEFAULT_TIMEOUT_S,
         api=api_choice(option, os.environ, config),
+        deadline=command_deadline(config),
     )
 
 

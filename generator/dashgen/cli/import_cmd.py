@@ -19,6 +19,7 @@ from dashgen.adopt import (
 from dashgen.cli.common import (
     CliContext,
     api_option,
+    deadline_option,
     grafana_connection_options,
     parse_vars,
     pass_cli,
@@ -169,6 +170,7 @@ def import_command(
 @adopt_options
 @grafana_connection_options
 @api_option
+@deadline_option
 @pass_cli
 def pull_command(
     cli: CliContext,

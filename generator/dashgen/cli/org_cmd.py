@@ -16,6 +16,8 @@ import click
 from dashgen import orgs
 from dashgen.cli.common import (
     CliContext,
+    command_deadline,
+    deadline_option,
     grafana_connection_options,
     grafana_url_from,
     pass_cli,
@@ -145,6 +147,7 @@ def _admin_target(
         timeout_s=connection["timeout_s"]
         or (config.grafana.timeout_s if config is not None else None)
         or DEFAULT_TIMEOUT_S,
+        deadline=command_deadline(config),
     )
     return target, orgs.AdminCredentials(user, password)
 
@@ -229,6 +232,7 @@ def org() -> None:
 @click.argument("name")
 @admin_options
 @grafana_connection_options
+@deadline_option
 @pass_cli
 def org_create(
     cli: CliContext, name: str, admin_user: str | None, admin_password: str | None, **kwargs: Any
@@ -268,6 +272,7 @@ def token() -> None:
 @token_request_options
 @admin_options
 @grafana_connection_options
+@deadline_option
 @pass_cli
 def token_create(
     cli: CliContext,
@@ -342,6 +347,7 @@ def token_delete(
 @token_request_options
 @admin_options
 @grafana_connection_options
+@deadline_option
 @pass_cli
 def bootstrap(
     cli: CliContext,

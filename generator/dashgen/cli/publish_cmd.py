@@ -14,6 +14,7 @@ from dashgen.cli import quick_exit
 from dashgen.cli.common import (
     CliContext,
     api_option,
+    deadline_option,
     fresh_build,
     grafana_connection_options,
     output_option,
@@ -86,6 +87,7 @@ def org_selection(func: Any) -> Any:
 )
 @pruning_options(with_yes=True)
 @api_option
+@deadline_option
 @skip_managed_option
 @pass_cli
 def publish(
@@ -144,8 +146,11 @@ def publish(
     when it holds the same content). Writes are always based on the version that was
     read (--force too), so a lost race is never followed by an overwrite.
 
+    --deadline (default 15m) bounds the whole run: once it passes no request starts, and each
+    dashboard is reported written, not sent, or unknown (sent, no answer in time).
+
     Exit codes: 0 every dashboard published, unchanged or pruned, 1 any failed,
-    drifted or kept, a prune refused (or an org failed), 2 usage or configuration
+    drifted, kept or unknown, a prune refused (or an org failed), 2 usage or configuration
     errors (also a token that cannot be sent or a malformed token store entry).
     `dashgen --help` lists every environment variable.
     """
@@ -199,6 +204,7 @@ def publish(
 @output_option
 @pruning_options(with_yes=False)
 @api_option
+@deadline_option
 @skip_managed_option
 @click.pass_context
 def diff(

@@ -68,7 +68,9 @@ def print_json_event(event: PublishEvent) -> None:
 
 def is_prune_event(event: PublishEvent) -> bool:
     """Prune's events: deletions, kept dashboards, failed deletions (they carry no source)."""
-    return event.action in PRUNE_ACTIONS or (event.action is Action.FAILED and event.source is None)
+    return event.action in PRUNE_ACTIONS or (
+        event.action in (Action.FAILED, Action.UNKNOWN) and event.source is None
+    )
 
 
 def print_changes(report: PublishReport) -> None:
@@ -145,11 +147,15 @@ def _failure_summary(report: PublishReport) -> str:
         parts.append(f"{plural(counted[Action.FAILED], 'dashboard')} failed")
     if counted[Action.DRIFTED]:
         parts.append(f"{plural(counted[Action.DRIFTED], 'dashboard')} drifted")
+    if counted[Action.UNKNOWN]:  # sent, no answer before the deadline
+        parts.append(f"{plural(counted[Action.UNKNOWN], 'dashboard')} unknown (check Grafana)")
     pruned = Counter(e.action for e in failures if is_prune_event(e))
     if pruned[Action.KEPT]:
         parts.append(f"{plural(pruned[Action.KEPT], 'removed dashboard')} kept (edited)")
     if pruned[Action.FAILED]:
         parts.append(f"{plural(pruned[Action.FAILED], 'deletion')} failed")
+    if pruned[Action.UNKNOWN]:
+        parts.append(f"{plural(pruned[Action.UNKNOWN], 'deletion')} unknown (check Grafana)")
     if report.org_errors:
         orgs = ", ".join(sorted(report.org_errors))
         parts.append(f"nothing was published to org {orgs}")

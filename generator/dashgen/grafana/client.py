@@ -54,6 +54,7 @@ from dashgen.secrets import (
 from dashgen.urls import grafana_url_problem
 
 if TYPE_CHECKING:
+    from dashgen.grafana.deadline import Deadline
     from dashgen.grafana.discovery import ApiChoice
 
 log = logging.getLogger(__name__)
@@ -94,8 +95,11 @@ class GrafanaClient:
         retry: RetryPolicy = DEFAULT_RETRY,
         max_connections: int = 8,
         allow_insecure_http: bool = False,
+        deadline: Deadline | None = None,
     ) -> None:
         self.base_url = base_url.strip().rstrip("/")
+        self.deadline = deadline  # the command's bound on its time with Grafana, if any
+        self.timeout_s = timeout_s
         self.display_url = redact_url(self.base_url)
         self.org_id = org_id
         # The Date header of the latest answer: Grafana's clock, to compare with the times
@@ -182,6 +186,7 @@ class GrafanaClient:
             method,
             path,
             lambda: self._send_once(method, path, json, params, org_id, expect, headers),
+            self.deadline,
         )
 
     def get(self, path: str, **kwargs: Any) -> Any:
@@ -208,17 +213,20 @@ class GrafanaClient:
         if effective_org is not None:
             headers["X-Grafana-Org-Id"] = str(effective_org)
         where = f"{self.display_url}{path}"
+        deadline, cut, limit = self.deadline, False, None
+        if deadline is not None:  # not sent once it passed; else at most the time left
+            limit, cut = deadline.cut(self.timeout_s)
         started = time.perf_counter()
         try:
             content = None
             if json is not None:
                 content = _encoded(json)
                 headers["Content-Type"] = "application/json"
-            response = self._sender.send(
-                method, path, content=content, params=params, headers=headers
-            )
+            send = partial(self._sender.send, content=content, params=params, headers=headers)
+            response = send(method, path, timeout_s=limit if cut else None)
         except Exception as exc:  # httpx, h11, ssl, codecs ...: translated and redacted
-            error = translate(exc, method, where)
+            stopped = deadline.in_flight_failure(exc) if cut and deadline else None
+            error = stopped or translate(exc, method, where)
             log.debug("%s %s failed after %s: %s", method, path, _ms(started), error.message)
             raise error from None
         if log.isEnabledFor(logging.DEBUG):  # (redacting the path costs every request)
@@ -290,6 +298,7 @@ class Connection:
     timeout_s: float = DEFAULT_TIMEOUT_S
     transport: httpx.BaseTransport | None = None
     api: ApiChoice | None = None
+    deadline: Deadline | None = None  # the command's (``dashgen.grafana.deadline``)
 
     @property
     def display_url(self) -> str:
@@ -311,6 +320,7 @@ class Connection:
             timeout_s=self.timeout_s,
             retry=self.retry,
             allow_insecure_http=self.allow_insecure_http,
+            deadline=self.deadline,
             **credentials,
         )
 

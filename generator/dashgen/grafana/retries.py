@@ -11,12 +11,15 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from dashgen.errors import GrafanaConnectionError, RateLimitedError, ServerError
 
 if TYPE_CHECKING:
     import tenacity
+
+    from dashgen.grafana.deadline import Deadline
 
 log = logging.getLogger("dashgen.grafana.client")
 RETRYABLE = (GrafanaConnectionError, ServerError, RateLimitedError)
@@ -54,8 +57,15 @@ NO_RETRY = RetryPolicy(attempts=1)
 DEFAULT_RETRY = RetryPolicy()
 
 
-def with_retries(policy: RetryPolicy, method: str, path: str, send: Callable[[], T]) -> T:
-    """``send()``, retried per ``policy`` while it fails with a retryable error."""
+def with_retries(
+    policy: RetryPolicy,
+    method: str,
+    path: str,
+    send: Callable[[], T],
+    deadline: Deadline | None = None,
+) -> T:
+    """``send()``, retried per ``policy`` while it fails with a retryable error; with
+    ``deadline``, a wait that would pass it is not waited (``DeadlineError`` now)."""
     try:
         return send()
     except RETRYABLE as error:
@@ -63,6 +73,10 @@ def with_retries(policy: RetryPolicy, method: str, path: str, send: Callable[[],
             raise
         first_failure: BaseException | None = error
     import tenacity
+
+    wait: Callable[[tenacity.RetryCallState], float] = policy.wait_seconds
+    if deadline is not None:
+        wait = partial(_within, deadline, policy)
 
     def attempt() -> T:
         nonlocal first_failure
@@ -73,12 +87,23 @@ def with_retries(policy: RetryPolicy, method: str, path: str, send: Callable[[],
 
     retrying = tenacity.Retrying(
         stop=tenacity.stop_after_attempt(policy.attempts),
-        wait=policy.wait_seconds,
+        wait=wait,
         retry=tenacity.retry_if_exception(_retryable),
         before_sleep=_log_retry(method, path, policy),
         reraise=True,
     )
     return retrying(attempt)
+
+
+def _within(deadline: Deadline, policy: RetryPolicy, state: tenacity.RetryCallState) -> float:
+    """The wait before the next attempt, or ``DeadlineError`` when it would pass the
+    deadline (raised out of tenacity as it is: nothing more is sent)."""
+    seconds = policy.wait_seconds(state)
+    left = deadline.remaining()
+    if seconds >= left:
+        error = state.outcome.exception() if state.outcome else None
+        raise deadline.too_long(seconds, left, error)
+    return seconds
 
 
 def _log_retry(method: str, path: str, policy: RetryPolicy) -> Any:

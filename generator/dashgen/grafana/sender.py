@@ -37,8 +37,13 @@ class Sender:
         content: bytes | None,
         params: Any,
         headers: dict[str, str],
+        timeout_s: float | None = None,
     ) -> httpx.Response:
-        """The answer, read and closed (httpx's exceptions as the transport raised them)."""
+        """The answer, read and closed (httpx's exceptions as the transport raised them);
+        ``timeout_s`` cuts each of the client's timeouts (the time left before a deadline)."""
+        timeout = self._timeout
+        if timeout_s is not None:
+            timeout = {k: timeout_s if v is None else min(v, timeout_s) for k, v in timeout.items()}
         merged = self.http.headers.copy()
         merged.update(headers)
         request = httpx.Request(
@@ -47,7 +52,7 @@ class Sender:
             params=params,
             headers=merged,
             content=content,
-            extensions={"timeout": self._timeout},
+            extensions={"timeout": timeout},
         )
         cookies = self.http.cookies
         if cookies:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import queue
 import time
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
@@ -120,7 +121,32 @@ def publish(
         report.merge(part)
     report.events.sort(key=lambda event: (event.org, event.uid))
     report.duration_s = time.monotonic() - started
+    if connection.deadline is not None:
+        note = deadline_note(report, connection.deadline.name)
+        if note is not None:
+            report.notes.append(note)
     return report
+
+
+def deadline_note(report: PublishReport, name: str) -> str | None:
+    """What the deadline stopped, in one sentence (None: it stopped nothing)."""
+    counted = Counter(
+        "unknown"
+        if event.action is Action.UNKNOWN
+        else "not sent"
+        if event.action is Action.FAILED and name in (event.error or "")
+        else "written"
+        if event.action in (Action.CREATED, Action.UPDATED, Action.DELETED)
+        else ""
+        for event in report.events
+    )
+    if not counted["unknown"] and not counted["not sent"]:
+        return None
+    unknown = f", {counted['unknown']} unknown (check Grafana)" if counted["unknown"] else ""
+    return (
+        f"{name} passed: {counted['written']} written, {counted['not sent']} not sent"
+        f'{unknown}; each is listed under "Not published:" (exit 1)'
+    )
 
 
 def plan(

@@ -59,7 +59,11 @@ def publish_batch(
     error = session.open()
     if session.api_description is not None:
         report.backends[org] = session.api_description
-    if error is not None:
+    deadline = session.connection.deadline
+    if error is not None and deadline is not None and deadline.name in error:
+        for built in selected:  # (each named: the deadline, not the org, stopped them)
+            record(PublishEvent.failed(org, built, deadline.not_sent().message))
+    elif error is not None:
         report.org_errors[org] = error
         report.org_exit_codes[org] = session.open_exit_code
         for built in selected:

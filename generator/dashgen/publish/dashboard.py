@@ -113,8 +113,7 @@ def server_checked(session: OrgSession, planned: PlannedDashboard) -> PlannedDas
     except VersionConflictError:
         return planned
     except DashgenError as error:
-        why = session.explain(error, doing)
-        return replace(planned, action=Action.FAILED, error=f"would be refused: {why}")
+        return replace(planned, action=Action.FAILED, error=session.refusal(error, doing))
     stored_hash = content_hash(stored) if stored is not None else sent_hash
     return replace(planned, stored_hash=stored_hash)
 
@@ -263,8 +262,7 @@ def _matches_as_stored(
         if planned.desired is None or isinstance(stored, VersionConflictError):
             return False, planned
         doing = session.doing(f"Grafana's dry run of saving {describe(built)}", built)
-        why = session.explain(stored, doing)
-        return False, replace(planned, action=Action.FAILED, error=f"would be refused: {why}")
+        return False, replace(planned, action=Action.FAILED, error=session.refusal(stored, doing))
     if stored is None:
         return False, planned
     if planned.desired is not None:

@@ -7,7 +7,9 @@ gone is done, unchanged is sent again (bounded, the client's backoff), changed i
 (``dashgen.publish.prune`` says which), never the publish lock's folder
 (``dashgen.publish.lock``: created by the same identity, held by a publisher). Once the org
 fails as a whole (``dashgen.publish.org_failure``), no delete is sent: what was not sent
-carries the org's failure, said once.
+carries the org's failure, said once. Under the command's deadline, a delete whose answer
+did not come back before it (or that may have landed before a re-read could tell) is
+``unknown``, never "deleted" or "failed"; one not sent once it passed is failed, "not sent".
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.errors import (
     DashgenError,
+    DeadlineError,
     GrafanaConnectionError,
     RateLimitedError,
     ServerError,
@@ -93,7 +96,22 @@ def _delete_dashboard(session: OrgSession, target: Target) -> PublishEvent:
     why = _delete_safely(session, lambda: backend.delete(uid), still_there, doing, subject)
     if why is None:
         return event(session.org, target, Action.DELETED)
-    return event(session.org, target, Action.FAILED, error=why)
+    return event(session.org, target, _failed_or_unknown(why), error=why)
+
+
+class Unknown(str):
+    """Why a delete's outcome is not known (sent; the deadline came before the answer)."""
+
+
+def _failed_or_unknown(why: str) -> Action:
+    return Action.UNKNOWN if isinstance(why, Unknown) else Action.FAILED
+
+
+def _unknown(subject: str, error: DeadlineError) -> Unknown:
+    return Unknown(
+        f"unknown: deleting {subject} was sent but its outcome is not known ({error.message}): "
+        "check Grafana"
+    )
 
 
 def _delete_safely(
@@ -114,12 +132,22 @@ def _delete_safely(
         try:
             delete()  # False (404) is success too: it is gone
             return None
+        except DeadlineError as error:
+            if error.sent or attempt > 1:
+                return _unknown(subject, error)
+            return error.message
         except _TRANSIENT as error:
             if attempt >= policy.attempts:
                 return session.explain(error, doing)
-            time.sleep(policy.backoff(attempt, error))
+            wait = policy.backoff(attempt, error)
+            deadline = session.connection.deadline
+            if deadline is not None and wait >= deadline.remaining():
+                return _unknown(subject, deadline.too_long(wait, deadline.remaining(), error))
+            time.sleep(wait)
             try:
                 state = still_there()
+            except DeadlineError as read_error:
+                return _unknown(subject, read_error)
             except DashgenError as read_error:
                 return session.explain(read_error, doing)
             if state is None:
@@ -185,7 +213,7 @@ def prune_folders(
             why = _delete_safely(
                 session, lambda u=uid: backend.delete_folder(u), still_empty, doing, subject
             )
-        action = Action.FOLDER_DELETED if why is None else Action.FAILED
+        action = Action.FOLDER_DELETED if why is None else _failed_or_unknown(why)
         events.append(PublishEvent(session.org, uid, info.title, action, error=why))
     return events
 

@@ -22,6 +22,8 @@ class Action(StrEnum):
     DRIFTED = "drifted"  # changed in Grafana since dashgen last wrote it; skipped (no --force)
     SKIPPED = "skipped"  # managed by Git Sync: never written (a problem unless --skip-managed)
     FAILED = "failed"
+    # sent, but the command's deadline passed before the answer came: check Grafana
+    UNKNOWN = "unknown"
     WOULD_CREATE = "would-create"
     WOULD_UPDATE = "would-update"
     # prune: the source is gone
@@ -33,7 +35,7 @@ class Action(StrEnum):
 
 
 # Actions that make publish exit 1 (KEPT too, unless --prune-keep-edited).
-PROBLEMS = frozenset({Action.FAILED, Action.DRIFTED})
+PROBLEMS = frozenset({Action.FAILED, Action.DRIFTED, Action.UNKNOWN})
 PRUNE_ACTIONS = frozenset(
     {
         Action.DELETED,

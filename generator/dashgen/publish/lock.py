@@ -15,6 +15,11 @@ other change of hands is a ``PUT /api/folders/:uid`` with the version that was r
 (``overwrite: false``), so two publishers can never both take it: one of them gets 412.
 Between publishes the folder does not exist.
 
+Under the command's deadline (``dashgen.grafana.deadline``) a wait for another publisher
+ends when the next look would pass it ("not sent: the publish deadline (Ns) passed while
+... held the publish lock"), and handing the lock back is allowed ``HANDBACK_S`` past it:
+a publish stopped by its deadline never leaves its lock behind.
+
 It cannot stay stale: the holder renews it (the same PUT, so its version moves) every
 ``HEARTBEAT_S``. A waiter that sees neither its version nor its title move for
 ``STALE_AFTER_S`` by its own monotonic clock (no comparison of clocks across machines)
@@ -39,8 +44,9 @@ import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
-from dashgen.errors import DashgenError, VersionConflictError
+from dashgen.errors import DashgenError, DeadlineError, VersionConflictError
 from dashgen.grafana.backend import DashboardBackend
+from dashgen.grafana.deadline import Deadline, after_deadline
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +63,7 @@ HEARTBEAT_S = 10.0
 STALE_AFTER_S = 45.0
 MAX_WAIT_S = 600.0
 POLL_S = (0.1, 1.0)  # first and longest pause between two looks at a held lock
+HANDBACK_S = 5.0  # how long handing the lock back may take once the deadline has passed
 
 
 class LockTimeout(DashgenError):
@@ -95,8 +102,9 @@ class Acquired:
 class PublishLock:
     """The lock of one org, through that org's backend."""
 
-    def __init__(self, backend: DashboardBackend) -> None:
+    def __init__(self, backend: DashboardBackend, deadline: Deadline | None = None) -> None:
         self.backend = backend
+        self.deadline = deadline
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self._title = ""
         self._version: int | None = None
@@ -157,6 +165,13 @@ class PublishLock:
                             f"another dashgen publish ({held['holder']}) has held the publish "
                             f"lock since {held['since']}; gave up after {MAX_WAIT_S:.0f} s"
                         )
+                    deadline = self.deadline
+                    if deadline is not None and pause >= deadline.remaining():
+                        raise DeadlineError(
+                            f"not sent: {deadline.name} passed while another dashgen publish "
+                            f"({held['holder']}) held the publish lock (since {held['since']})",
+                            sent=False,
+                        )
                     time.sleep(pause)
                     pause = min(POLL_S[1], pause * 2)
                     continue
@@ -173,6 +188,10 @@ class PublishLock:
             if self._version is None:
                 return
             self._version = None
+        with after_deadline(HANDBACK_S):  # (the one request allowed past the deadline)
+            self._hand_back()
+
+    def _hand_back(self) -> None:
         try:
             folder = self.backend.get_folder(LOCK_FOLDER_UID)
             if folder is None or folder.get("title") != self._title:

@@ -19,7 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from dashgen.build.manifest import BuiltDashboard
-from dashgen.errors import DashgenError
+from dashgen.errors import DashgenError, DeadlineError
 from dashgen.publish import dashboard
 from dashgen.publish.datasources import refused_if_written
 from dashgen.publish.events import Action, PlannedDashboard, PublishEvent, PublishReport
@@ -39,7 +39,7 @@ class WriteLock:
         assert session.backend is not None
         self.session = session
         self.report = report
-        self.lock = PublishLock(session.backend)
+        self.lock = PublishLock(session.backend, session.connection.deadline)
         self.held = False
         self.unusable = False  # the token cannot use it here: writes go ahead without it
         self.unchecked: set[str] = set()  # uids whose datasources are checked only if written
@@ -68,7 +68,7 @@ class WriteLock:
         session = self.session
         try:
             acquired = self.lock.acquire()
-        except LockTimeout as error:
+        except (LockTimeout, DeadlineError) as error:  # (never written without the lock)
             return False, error.message
         except DashgenError as error:
             doing = session.doing(f"taking the publish lock of org {session.org!r}")
@@ -120,7 +120,7 @@ def publish_locked(
             for planned in plans:
                 event = planned.event()
                 if planned.action in dashboard.WRITES:
-                    error = f"not written: {refusal}"
+                    error = refusal if refusal.startswith("not ") else f"not written: {refusal}"
                     event = replace(event, action=Action.FAILED, error=error, note=None)
                 record(event)
             return

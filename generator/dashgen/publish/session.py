@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.config import Config
-from dashgen.errors import AuthenticationError, DashgenError
+from dashgen.errors import AuthenticationError, DashgenError, DeadlineError
 from dashgen.grafana.backend import DashboardBackend
 from dashgen.grafana.classic import ClassicDashboards
 from dashgen.grafana.client import Connection, GrafanaClient
@@ -336,9 +336,18 @@ class OrgSession(ServerFacts):
         if isinstance(error, AuthenticationError):
             self.token_rejected = True
         sentence = explain(error, doing)
+        deadline = self.connection.deadline
+        publishing = deadline is not None and deadline.command == "publish"
+        if isinstance(error, DeadlineError) and error.sent and publishing:
+            sentence = f"not sent: {sentence}"  # (a read or folder the dashboard waited for)
         org_doing = self.doing(f"publishing to org {self.org!r}")
         self.org_failure.note(error, sentence, lambda: explain(error, org_doing))
         return sentence
+
+    def refusal(self, error: DashgenError, doing: Doing) -> str:
+        """Why Grafana's dry run refuses a write; the deadline is not a refusal."""
+        why = self.explain(error, doing)
+        return why if isinstance(error, DeadlineError) else f"would be refused: {why}"
 
     def doing(self, what: str, built: BuiltDashboard | None = None) -> Doing:
         return Doing(

@@ -23,6 +23,13 @@ based on that version (so if the first attempt lands later after all, one of the
 refused and no duplicate version appears); anything else is a concurrent change as above.
 When the attempts are used up, one last read decides between "in place" and "failed".
 
+Under the command's deadline (``dashgen.grafana.deadline``) a save is not sent once it has
+passed ("not sent: the publish deadline (Ns) passed"); a save whose answer did not come
+back before it, or one that may have landed before a re-read could tell, is ``unknown``
+("check Grafana"), never "failed" or "written"; a 429 whose Retry-After is longer than the
+time left is not waited (Grafana stored nothing), another lost answer gets one last read
+(if time is left) instead of the wait.
+
 ``--force`` takes over a same-titled dashboard (≤ 11.2's ``name-exists``) or a plugin's
 dashboard by repeating that one refused save with ``overwrite: true``.
 """
@@ -37,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from dashgen.errors import (
     ConflictError,
     DashgenError,
+    DeadlineError,
     GrafanaConnectionError,
     PreconditionFailedError,
     RateLimitedError,
@@ -109,6 +117,10 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
     while True:
         attempt += 1
         try:
+            deadline = session.connection.deadline
+            if deadline is not None and deadline.passed():
+                passed = deadline.not_sent()
+                return _unknown(planned, passed) if in_flight else _fail(planned, passed.message)
             saved = backend.save(
                 document,
                 uid=built.uid,
@@ -121,20 +133,29 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
             )
             return _done(session, planned, _written(base_version), saved.version, saved.url)
         except VersionConflictError:
-            if base_version is None and not (planned.read or replanned or in_flight):
-                # The uid exists after all (search lags behind writes): decide again.
-                replanned = True
-                planned = plan(session, built, trust_search=False, server_check=False)
-                if planned.action not in WRITES:
-                    return planned.event()
-                base_version = planned.live_version
-                if planned.stored_hash is not None:
-                    expected_hash = planned.stored_hash
-                    message = version_message(
-                        expected_hash, session.git_sha, session.config.project
-                    )
-                continue
-            return _after_lost_race(session, planned, base_version, in_flight, expected_hash)
+            try:  # (refused: nothing of this attempt landed)
+                if base_version is None and not (planned.read or replanned or in_flight):
+                    # The uid exists after all (search lags behind writes): decide again.
+                    replanned = True
+                    planned = plan(session, built, trust_search=False, server_check=False)
+                    if planned.action not in WRITES:
+                        return planned.event()
+                    base_version = planned.live_version
+                    if planned.stored_hash is not None:
+                        expected_hash = planned.stored_hash
+                        message = version_message(
+                            expected_hash, session.git_sha, session.config.project
+                        )
+                    continue
+                return _after_lost_race(session, planned, base_version, in_flight, expected_hash)
+            except DeadlineError as read_error:
+                if in_flight:  # an earlier attempt may have landed
+                    return _unknown(planned, read_error)
+                return _fail(planned, f"not written: {read_error.message}")
+        except DeadlineError as error:
+            if in_flight or error.sent:  # the save (or an earlier attempt) may have landed
+                return _unknown(planned, error)
+            return _fail(planned, error.message)
         except (PreconditionFailedError, ConflictError) as error:
             if session.force and not overwrite and error.status_text in NOT_A_VERSION_CONFLICT:
                 overwrite = True  # --force: take the same-titled or plugin dashboard over
@@ -148,8 +169,19 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
                     return _landed(session, planned, base_version, expected_hash) or _fail(
                         planned, session.explain(error, doing)
                     )
-                time.sleep(policy.backoff(attempt, error))
+                wait = policy.backoff(attempt, error)
+                if deadline is not None and wait >= deadline.remaining():
+                    refused = attempt == 1 and isinstance(error, RateLimitedError)
+                    sentence = deadline.too_long(wait, deadline.remaining(), error).message
+                    if refused:  # a 429 stored nothing: not written
+                        return _fail(planned, f"not written: {sentence}")
+                    return _out_of_time(
+                        session, planned, base_version, expected_hash, sentence, error
+                    )
+                time.sleep(wait)
                 outcome = _after_lost_answer(session, planned, base_version, expected_hash)
+            except DeadlineError as read_error:  # the save may have landed: nobody can tell
+                return _unknown(planned, read_error)
             except DashgenError as read_error:
                 return _fail(planned, session.explain(read_error, doing))
             if isinstance(outcome, Event):
@@ -160,6 +192,39 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
             # before the next batch.
             session.ready_folders.discard(built.target_folder_uid or "")
             return _fail(planned, session.explain(error, doing))
+
+
+def _out_of_time(
+    session: OrgSession,
+    planned: PlannedDashboard,
+    base_version: int | None,
+    expected_hash: str,
+    sentence: str,
+    error: DashgenError,
+) -> Event:
+    """A save failed and waiting to try again would pass the deadline: one read (if time is
+    left) tells whether it landed; if it cannot, nobody knows. A save that got no answer at
+    all and is not in place yet may still land (a slow Grafana): unknown too."""
+    try:
+        landed = _landed(session, planned, base_version, expected_hash)
+    except DashgenError as read_error:
+        return _unknown(planned, read_error)
+    if landed is not None:
+        return landed
+    if isinstance(error, GrafanaConnectionError):
+        return _unknown(planned, DeadlineError(f"{sentence}; it is not in place yet", sent=True))
+    return _fail(planned, f"not written: {sentence}")
+
+
+def _unknown(planned: PlannedDashboard, error: DashgenError | None = None) -> Event:
+    """Sent, and the deadline came before Grafana's answer (or before a read could tell)."""
+    why = f" ({error.message})" if error is not None else ""
+    return replace(
+        planned.event(),
+        action=Action.UNKNOWN,
+        error=f"unknown: the save was sent but its outcome is not known{why}: check Grafana",
+        note=None,
+    )
 
 
 def _message_for(session: OrgSession, named: str, stored: dict[str, Any]) -> str | None:

@@ -37,6 +37,16 @@ class ConnectionDropped(Exception):
     """The emulator decided to close the connection without answering."""
 
 
+class AnswerHangs(ConnectionDropped):
+    """The answer stops halfway for ``hang_s`` (a server hanging mid-answer); where only
+    a whole answer can be given (the in-process transport) the connection drops instead."""
+
+    def __init__(self, path: str, response: Response, hang_s: float) -> None:
+        super().__init__(path)
+        self.response = response
+        self.hang_s = hang_s
+
+
 def build_router(profile: GrafanaProfile) -> Router:
     return Router(all_routes(profile))
 
@@ -70,6 +80,10 @@ class Dispatcher:
         if fault is not None and fault.kind == "commit_then_drop":
             self._log(request, identity, None, fault.kind)
             raise ConnectionDropped(request.path)
+        if fault is not None and fault.kind == "commit_then_hang":
+            response = with_default_headers(request.path, response)
+            self._log(request, identity, response.status, fault.kind)
+            raise AnswerHangs(request.path, response, fault.hang_s)
         if fault is not None and fault.kind == "commit_then_fail":
             response = Response(fault.status, {"message": reason(fault.status)})
         response = with_default_headers(request.path, response)

@@ -14,7 +14,17 @@ import random
 import threading
 from dataclasses import dataclass
 
-KINDS = ("status", "retry_after", "delay", "drop", "commit_then_fail", "commit_then_drop")
+KINDS = (
+    "status",
+    "retry_after",
+    "delay",
+    "drop",
+    "commit_then_fail",
+    "commit_then_drop",
+    # the route runs, then the answer stops halfway (head and half the body) for ``hang_s``
+    # (or until the client hangs up), then the connection closes: over real HTTP only
+    "commit_then_hang",
+)
 
 
 @dataclass
@@ -28,6 +38,7 @@ class Fault:
     delay_ms: int = 0
     probability: float = 1.0
     hits: int = 0
+    hang_s: float = 60.0
     # Whether the fault also hits /apis server dry runs (?dryRun=All): a test of what a real
     # write meets says False (a client may validate each write with a dry run first).
     dry_runs: bool = True
@@ -65,6 +76,7 @@ class Faults:
         delay_ms: int = 0,
         probability: float = 1.0,
         dry_runs: bool = True,
+        hang_s: float = 60.0,
     ) -> Fault:
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; choose one of {', '.join(KINDS)}")
@@ -79,6 +91,7 @@ class Faults:
             delay_ms=delay_ms,
             probability=probability,
             dry_runs=dry_runs,
+            hang_s=hang_s,
         )
         with self._lock:
             self._faults.append(fault)

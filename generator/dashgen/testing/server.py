@@ -21,7 +21,7 @@ from socketserver import StreamRequestHandler, ThreadingTCPServer
 from types import TracebackType
 
 from dashgen.testing.app import Emulator
-from dashgen.testing.dispatch import ConnectionDropped
+from dashgen.testing.dispatch import AnswerHangs, ConnectionDropped
 from dashgen.testing.go_framing import Framing, chunked, framing
 from dashgen.testing.http_head import Head, HeadError, read_head, status_text
 from dashgen.testing.wire import Request, Response
@@ -90,6 +90,9 @@ class _Handler(StreamRequestHandler):
         request = Request.build(head.method, head.path, head.query, head.headers, body)
         try:
             response = self.server.emulator.handle(request)
+        except AnswerHangs as hangs:
+            self._hang(head, hangs)
+            return False
         except ConnectionDropped:
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -146,9 +149,35 @@ class _Handler(StreamRequestHandler):
         except OSError:
             pass  # gone, reset or quiet: the connection closes either way
 
+    def _hang(self, head: Head, hangs: AnswerHangs) -> None:
+        """The answer's head and half its body, then nothing for ``hang_s`` (or until the
+        client hangs up), then the connection closes."""
+        data, _ = self._framed(head, hangs.response)
+        cut = max(1, len(hangs.response.encoded()) // 2)
+        deadline = time.monotonic() + hangs.hang_s
+        try:
+            self.wfile.write(data[:-cut])
+            self.wfile.flush()
+            while (left := deadline - time.monotonic()) > 0:
+                self.connection.settimeout(min(left, 0.5))
+                try:
+                    if not self.connection.recv(65536):
+                        break  # the client gave up and closed its side
+                except TimeoutError:
+                    continue
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # the client is gone already
+
     def _write(self, head: Head, response: Response) -> bool:
         """Go's response head (handler headers sorted, then Date, Content-Length,
         Connection) and body in one write; False when the connection closes after it."""
+        data, keep_open = self._framed(head, response)
+        self.wfile.write(data)
+        return keep_open
+
+    def _framed(self, head: Head, response: Response) -> tuple[bytes, bool]:
+        """The bytes of one answer, and whether the connection stays open after it."""
         status = response.status
         items = sorted(response.header_items())
         close = head.wants_close() or any(
@@ -176,8 +205,7 @@ class _Handler(StreamRequestHandler):
         parts.append("\r\n")
         if head.method == "HEAD" or framed is Framing.NONE:
             payload = b""
-        self.wfile.write("".join(parts).encode("latin-1") + payload)
-        return not close
+        return "".join(parts).encode("latin-1") + payload, not close
 
 
 class _Server(ThreadingTCPServer):
