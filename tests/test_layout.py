@@ -22,6 +22,7 @@ STAGES: dict[str, int] = {
     "durations": 0,
     "config": 1,
     "config_file": 1,
+    "config_values": 1,
     "tokens": 1,
     "context": 1,
     "model": 2,

@@ -23,6 +23,15 @@ from dashgen.config_file import (  # noqa: F401 (re-exported: where the config l
     path_setting,
     with_lines,
 )
+from dashgen.config_values import (
+    optional_bool,
+    optional_str,
+    reject_unknown,
+    string_table,
+    sub_table,
+    type_name,
+    vars_table,
+)
 from dashgen.durations import parse_duration
 from dashgen.errors import ConfigError
 from dashgen.urls import clean_grafana_url, grafana_url_problem
@@ -153,29 +162,29 @@ def load_config(root: Path) -> Config:
 def _parse(
     root: Path, config_file: Path, table: dict[str, Any], prefix: str, problems: list[str]
 ) -> Config:
-    _reject_unknown(table, _TOP_LEVEL_KEYS, prefix, problems)
+    reject_unknown(table, _TOP_LEVEL_KEYS, prefix, problems)
     grafana_url = _grafana_url(table, prefix, problems)
     project = _project(table, prefix, problems)
-    paths = _table(table, "paths", prefix, problems)
-    _reject_unknown(paths, set(_PATH_KEYS), f"{prefix}paths.", problems)
+    paths = sub_table(table, "paths", prefix, problems)
+    reject_unknown(paths, set(_PATH_KEYS), f"{prefix}paths.", problems)
     dirs = {
         key: root
         / path_setting(
-            _optional_str(paths, key, f"{prefix}paths.", problems), default, key, prefix, problems
+            optional_str(paths, key, f"{prefix}paths.", problems), default, key, prefix, problems
         )
         for key, default in _PATH_KEYS.items()
     }
-    global_vars = _vars(table, prefix, problems)
-    build = _table(table, "build", prefix, problems)
-    _reject_unknown(build, _BUILD_KEYS, f"{prefix}build.", problems)
-    convert_legacy_rows = _optional_bool(build, "convert_legacy_rows", f"{prefix}build.", problems)
+    global_vars = vars_table(table, prefix, problems)
+    build = sub_table(table, "build", prefix, problems)
+    reject_unknown(build, _BUILD_KEYS, f"{prefix}build.", problems)
+    convert_legacy_rows = optional_bool(build, "convert_legacy_rows", f"{prefix}build.", problems)
     source_timeout_s = _timeout(build, "source_timeout_s", f"{prefix}build.", problems)
     check_paths(root, dirs, f"{prefix}paths.", problems)
-    inputs = _string_table(table, "inputs", prefix, problems)
+    inputs = string_table(table, "inputs", prefix, problems)
     grafana = _parse_grafana(
-        _table(table, "grafana", prefix, problems), f"{prefix}grafana.", problems
+        sub_table(table, "grafana", prefix, problems), f"{prefix}grafana.", problems
     )
-    orgs_table = _table(table, "orgs", prefix, problems)
+    orgs_table = sub_table(table, "orgs", prefix, problems)
     orgs = {
         name: _parse_org(name, value, f"{prefix}orgs.{name}", problems)
         for name, value in orgs_table.items()
@@ -200,7 +209,7 @@ def _parse(
 def _grafana_url(table: dict[str, Any], prefix: str, problems: list[str]) -> str | None:
     """``grafana_url``: checked like --grafana-url, and never with credentials (no secrets
     belong in the config)."""
-    url = _optional_str(table, "grafana_url", prefix, problems)
+    url = optional_str(table, "grafana_url", prefix, problems)
     if url is None:
         return None
     problem = grafana_url_problem(url)
@@ -211,7 +220,7 @@ def _grafana_url(table: dict[str, Any], prefix: str, problems: list[str]) -> str
 
 
 def _project(table: dict[str, Any], prefix: str, problems: list[str]) -> str | None:
-    project = _optional_str(table, "project", prefix, problems)
+    project = optional_str(table, "project", prefix, problems)
     if project is not None and not PROJECT_NAME.match(project):
         problems.append(
             f"{prefix}project must be one word of letters, digits, '.', '_' or '-' (at most 64), "
@@ -222,7 +231,7 @@ def _project(table: dict[str, Any], prefix: str, problems: list[str]) -> str | N
 
 
 def _parse_grafana(table: dict[str, Any], prefix: str, problems: list[str]) -> GrafanaSettings:
-    _reject_unknown(table, _GRAFANA_KEYS, prefix, problems)
+    reject_unknown(table, _GRAFANA_KEYS, prefix, problems)
     timeout = table.get("timeout_s")
     if timeout is not None and (
         isinstance(timeout, bool)
@@ -259,22 +268,22 @@ def _parse_org(name: str, value: Any, key: str, problems: list[str]) -> OrgConfi
             f"{shown}: org name must be at most {ORG_NAME_MAX} characters with no control character"
         )
     if not isinstance(value, dict):
-        problems.append(f"{key} must be a table, got {_type_name(value)}")
+        problems.append(f"{key} must be a table, got {type_name(value)}")
         return OrgConfig(name=name)
-    _reject_unknown(value, _ORG_KEYS, f"{key}.", problems)
+    reject_unknown(value, _ORG_KEYS, f"{key}.", problems)
     sources = value.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         problems.append(f"{key}.sources must be a list of glob strings")
         sources = []
     return OrgConfig(
         name=name,
-        folder=_optional_str(value, "folder", f"{key}.", problems),
+        folder=optional_str(value, "folder", f"{key}.", problems),
         folder_uid=_folder_uid(
-            _optional_str(value, "folder_uid", f"{key}.", problems), f"{key}.folder_uid", problems
+            optional_str(value, "folder_uid", f"{key}.", problems), f"{key}.folder_uid", problems
         ),
         sources=tuple(sources),
-        vars=_vars(value, f"{key}.", problems),
-        inputs=_string_table(value, "inputs", f"{key}.", problems),
+        vars=vars_table(value, f"{key}.", problems),
+        inputs=string_table(value, "inputs", f"{key}.", problems),
         folders=_folders(value, f"{key}.", problems),
     )
 
@@ -282,7 +291,7 @@ def _parse_org(name: str, value: Any, key: str, problems: list[str]) -> OrgConfi
 def _folders(table: dict[str, Any], prefix: str, problems: list[str]) -> dict[str, FolderSetting]:
     """``[orgs.<org>.folders]``: ``"dir" = "Title"`` or ``"dir" = { title = "…", uid = "…" }``."""
     folders: dict[str, FolderSetting] = {}
-    for directory, value in _table(table, "folders", prefix, problems).items():
+    for directory, value in sub_table(table, "folders", prefix, problems).items():
         key = f"{prefix}folders.{json.dumps(directory)}"
         name = directory.strip("/")
         if not name or name.startswith(".") or "\\" in name or ".." in name.split("/"):
@@ -311,91 +320,16 @@ def _folder_uid(uid: str | None, key: str, problems: list[str]) -> str | None:
     return uid or None
 
 
-def _reject_unknown(table: dict[str, Any], known: set[str], prefix: str, problems: list[str]):
-    for key in table:
-        if key not in known:
-            expected = ", ".join(sorted(known))
-            problems.append(f"unknown key {prefix}{key} (expected one of: {expected})")
-
-
-def _optional_str(table: dict[str, Any], key: str, prefix: str, problems: list[str]) -> str | None:
-    value = table.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        problems.append(f"{prefix}{key} must be a string, got {_type_name(value)}")
-        return None
-    return value
-
-
-def _optional_bool(
-    table: dict[str, Any], key: str, prefix: str, problems: list[str]
-) -> bool | None:
-    value = table.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, bool):
-        problems.append(f"{prefix}{key} must be a boolean, got {_type_name(value)}")
-        return None
-    return value
-
-
 def _timeout(table: dict[str, Any], key: str, prefix: str, problems: list[str]) -> float:
     value = table.get(key)
     if value is None:
         return DEFAULT_SOURCE_TIMEOUT_S
     valid = isinstance(value, int | float) and not isinstance(value, bool)
     if not valid or not math.isfinite(value) or value <= 0:
-        shown = repr(value) if valid else _type_name(value)
+        shown = repr(value) if valid else type_name(value)
         problems.append(
             f"{prefix}{key} must be a number of seconds greater than 0 "
             f"(default {DEFAULT_SOURCE_TIMEOUT_S:g}), got {shown}"
         )
         return DEFAULT_SOURCE_TIMEOUT_S
     return float(value)
-
-
-def _table(table: dict[str, Any], key: str, prefix: str, problems: list[str]) -> dict[str, Any]:
-    value = table.get(key, {})
-    if not isinstance(value, dict):
-        problems.append(f"{prefix}{key} must be a table, got {_type_name(value)}")
-        return {}
-    return value
-
-
-def _vars(table: dict[str, Any], prefix: str, problems: list[str]) -> dict[str, Any]:
-    """``[vars]``: values that JSON can hold (sources write them into dashboards); a TOML
-    date or time, or nan and inf, would fail every source that uses them."""
-    values = _table(table, "vars", prefix, problems)
-    stack: list[tuple[str, Any]] = [(f"{prefix}vars.{k}", v) for k, v in values.items()]
-    for key, value in stack:  # grows while read: every nested value, in the file's order
-        if isinstance(value, dict):
-            stack.extend((f"{key}.{k}", v) for k, v in value.items())
-        elif isinstance(value, list):
-            stack.extend((f"{key}[{i}]", v) for i, v in enumerate(value))
-        elif isinstance(value, float) and not math.isfinite(value):
-            problems.append(f"{key} = {value} is not a JSON number: write a finite number")
-        elif not isinstance(value, str | int | float):
-            problems.append(
-                f"{key} is a TOML {type(value).__name__}, which JSON has not: quote it to "
-                "make it a string"
-            )
-    return values
-
-
-def _string_table(
-    table: dict[str, Any], key: str, prefix: str, problems: list[str]
-) -> dict[str, str]:
-    """A table of string values whose keys are free (``[inputs]``: names from ``__inputs``)."""
-    values = _table(table, key, prefix, problems)
-    for name, value in values.items():
-        if not isinstance(value, str):
-            shown = name if name.replace("_", "").replace("-", "").isalnum() else f'"{name}"'
-            problems.append(f"{prefix}{key}.{shown} must be a string, got {_type_name(value)}")
-    return {name: value for name, value in values.items() if isinstance(value, str)}
-
-
-def _type_name(value: Any) -> str:
-    return {str: "a string", int: "an integer", float: "a float", bool: "a boolean"}.get(
-        type(value), f"a {type(value).__name__}"
-    )

@@ -46,7 +46,7 @@ from dashgen.model.forms import (
     unwrap,
 )
 from dashgen.model.legacy_rows import convert_legacy_rows_in_place, has_legacy_rows
-from dashgen.model.normalize import iter_panel_lists, normalize
+from dashgen.model.normalize import derive_uid, iter_panel_lists, normalize
 from dashgen.model.problem import JsonPath
 from dashgen.model.resources import (
     FOLDER_ANNOTATION,
@@ -299,3 +299,16 @@ def _inlined(model: dict[str, Any], stub: dict[str, Any]) -> dict[str, Any]:
         else:
             panel.pop(key, None)
     return panel
+
+
+def keep_json_uid(found: Adoptable, name: str, suffix: str) -> None:
+    """A dashboard without uid gets the one its file would give it as ``.json``: a name of
+    over 40 characters derives a uid ending in a hash of the file name, suffix included
+    (``model.normalize.derive_uid``), so ``--as jinja``/``python`` would otherwise make it a
+    new dashboard in Grafana. The uid is then written into the source."""
+    if found.is_v2 or found.dashboard.get("uid") or suffix == ".json":
+        return
+    as_json = derive_uid(name[: -len(suffix)] + ".json")
+    if as_json != derive_uid(name):
+        found.dashboard["uid"] = as_json
+        found.notes.append(f"uid {as_json!r} written in: the one {name} would have as .json")

@@ -21,8 +21,8 @@ from typing import Any
 
 from dashgen.adopt.config_edit import ConfigChanges, suggestion, write_changes
 from dashgen.adopt.datasources import DatasourceVariable, VariableNames, templated
-from dashgen.adopt.documents import Adoptable, LibraryLookup, adoptable
-from dashgen.adopt.messages import AdoptError
+from dashgen.adopt.documents import Adoptable, LibraryLookup, adoptable, keep_json_uid
+from dashgen.adopt.messages import AdoptError, unwritable
 from dashgen.adopt.python_source import python_module
 from dashgen.adopt.resource_files import Locator
 from dashgen.adopt.text import jinja_template, view_json
@@ -31,8 +31,8 @@ from dashgen.build import read_manifest
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.build.outputs import read_bytes, write_atomically
 from dashgen.config import DEFAULT_ORG, Config, FolderSetting
-from dashgen.errors import BuildError, DashgenError, UsageError
-from dashgen.model.normalize import derive_uid, normalize
+from dashgen.errors import BuildError, UsageError
+from dashgen.model.normalize import normalize
 from dashgen.sources import selector
 
 log = logging.getLogger(__name__)
@@ -170,7 +170,7 @@ class _Run:
         if item.folder is None and found.folder_uid:
             item = dataclasses.replace(item, folder=("", found.folder_uid))
         name = self._name(item)
-        _keep_json_uid(found, name, self.options.suffix)
+        keep_json_uid(found, name, self.options.suffix)
         text, variables = self._text(found, item.described or f"imported from {item.origin}")
         self._verify(found, name, text, variables)
         action = self._check_destination(found, item, name, text)
@@ -283,7 +283,7 @@ class _Run:
                 try:
                     write_atomically(self.config.sources_dir / name, text.encode())
                 except OSError as error:
-                    raise _unwritable(self._shown(name), error, written) from None
+                    raise unwritable(self._shown(name), error, written) from None
                 written.append(self._shown(name))
         changes = self._config_changes()
         if not changes:
@@ -374,31 +374,10 @@ def _relative_dir(config: Config, destination: Path) -> str:
     return "" if relative == "." else relative.replace(os.sep, "/")
 
 
-def _keep_json_uid(found: Adoptable, name: str, suffix: str) -> None:
-    """A dashboard without uid gets the one its file would give it as ``.json``: a name of
-    over 40 characters derives a uid ending in a hash of the file name, suffix included
-    (``model.normalize.derive_uid``), so ``--as jinja``/``python`` would otherwise make it a
-    new dashboard in Grafana. The uid is then written into the source."""
-    if found.is_v2 or found.dashboard.get("uid") or suffix == ".json":
-        return
-    as_json = derive_uid(name[: -len(suffix)] + ".json")
-    if as_json != derive_uid(name):
-        found.dashboard["uid"] = as_json
-        found.notes.append(f"uid {as_json!r} written in: the one {name} would have as .json")
-
-
 def _siblings(name: str, suffix: str) -> list[str]:
     """The same file name with the other source suffixes import writes."""
     stem = name[: -len(suffix)]
     return [stem + other for other in _SUFFIXES.values() if other != suffix]
-
-
-def _unwritable(shown: str, error: OSError, written: list[str]) -> DashgenError:
-    before = f"; written before it: {', '.join(written)}" if written else "; nothing was written"
-    return DashgenError(
-        f"cannot write {shown}: {error.strerror or error}{before} (the config was not "
-        "changed); fix that and import again"
-    )
 
 
 def _posix(path: Path | str) -> str:

@@ -43,3 +43,12 @@ def _hint(item: ExportInput) -> str:
     if item.type == "datasource":
         return f"<{item.plugin + ' ' if item.plugin else ''}datasource uid>"
     return "<value>"
+
+
+def unwritable(shown: str, error: OSError, written: Sequence[str]) -> DashgenError:
+    """A source file import cannot write, and what it wrote before it."""
+    before = f"; written before it: {', '.join(written)}" if written else "; nothing was written"
+    return DashgenError(
+        f"cannot write {shown}: {error.strerror or error}{before} (the config was not "
+        "changed); fix that and import again"
+    )
