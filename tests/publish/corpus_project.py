@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,12 +94,23 @@ class CorpusProject:
 
     def seed(self, emulator: Emulator, org_id: int) -> None:
         """The datasources every dashboard names and the library panels it shows."""
-        for uid, (label, plugin) in self.datasources.items():
-            emulator.create_datasource(org_id, label, plugin, uid=uid)
-        for name, plugin, uid in LITERAL_DATASOURCES:
-            emulator.create_datasource(org_id, name, plugin, uid=uid)
+        seed_datasources(emulator, org_id, self.datasources, LITERAL_DATASOURCES)
         for uid, (name, model) in self.library_panels.items():
             emulator.create_library_panel(org_id, uid, name, model)
+
+
+def seed_datasources(
+    emulator: Emulator,
+    org_id: int,
+    by_uid: Mapping[str, tuple[str, str]],
+    literal: Sequence[tuple[str, str, str]],
+) -> None:
+    """The inputs' datasources (uid → name, plugin) and those the files name literally
+    ((name, plugin, uid)), made in the org."""
+    for uid, (label, plugin) in by_uid.items():
+        emulator.create_datasource(org_id, label, plugin, uid=uid)
+    for name, plugin, uid in literal:
+        emulator.create_datasource(org_id, name, plugin, uid=uid)
 
 
 def lay_out(corpus_dir: Path, root: Path, refused: set[str]) -> CorpusProject:

@@ -11,6 +11,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from corpus_project import seed_datasources
+
 from dashgen.model.forms import Form, export_inputs
 from dashgen.model.normalize import iter_panels
 from dashgen.testing import Emulator
@@ -69,10 +71,7 @@ class RealProject:
         return "\n".join(lines) + "\n"
 
     def seed(self, emulator: Emulator, org_id: int) -> None:
-        for uid, (label, plugin) in self.datasources.items():
-            emulator.create_datasource(org_id, label, plugin, uid=uid)
-        for name, plugin, uid in LITERAL_DATASOURCES:
-            emulator.create_datasource(org_id, name, plugin, uid=uid)
+        seed_datasources(emulator, org_id, self.datasources, LITERAL_DATASOURCES)
         for uid, name in self.library_panels.items():
             model = {"type": "text", "title": name, "options": {"content": name}}
             emulator.create_library_panel(org_id, uid, name, model)

@@ -27,6 +27,7 @@ from corpus_project import (
     lay_out,
     manifest,
 )
+from publish_steps import nothing_to_change, one_edit_one_write
 from publish_support import issued, posts, stored_writes
 from scenario import BackendMode
 
@@ -157,26 +158,10 @@ def test_corpus_publishes_once_then_never_again(
     assert stored_writes(emulator) == [], [(e.method, e.path) for e in stored_writes(emulator)]
 
     # 3. diff and a dry run see nothing to change, and write nothing
-    orgs = ("--org", CORPUS_ORG, "--org", HISTORY_ORG)
-    diff = published.cli("diff", *orgs, "--grafana-url", published.server.url, "--output", "json")
-    assert diff.code == 0, diff.output
-    assert {r["status"] for r in diff.json_lines() if "uid" in r} == {"unchanged"}, diff.stdout
-    dry = published.publish("--dry-run", "--output", "json")
-    assert dry.code == 0, dry.output
-    assert {e["action"] for e in published.events(dry).values()} == {"unchanged"}
-    assert stored_writes(emulator) == []
+    nothing_to_change(published, emulator, (CORPUS_ORG, HISTORY_ORG))
 
     # 4. one source edited: exactly one write
-    source = project.source(EDITED)
-    document = json.loads(source.read_text())
-    document["title"] += " (edited)"
-    source.write_text(json.dumps(document))
-    emulator.clear_request_log()
-    edited = published.publish("--output", "json")
-    assert edited.code == 0, edited.output
-    actions = [e["action"] for e in published.events(edited).values()]
-    assert sorted(set(actions)) == ["unchanged", "updated"] and actions.count("updated") == 1
-    assert len(posts(emulator)) == 1, [(e.method, e.path) for e in posts(emulator)]
+    one_edit_one_write(published, emulator, project.source(EDITED))
 
 
 def test_pulled_corpus_builds_to_what_was_published(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from publish_steps import nothing_to_change, one_edit_one_write
 from publish_support import issued, posts, stored_writes
 from real_project import ORGS, REAL_ORG, REFUSED_ORG, RealProject, lay_out
 from scenario import BackendMode
@@ -144,25 +145,8 @@ def test_real_dashboards_publish_once_then_never_again(published: Published) -> 
     assert {e["action"] for e in published.events(again).values()} == {"unchanged"}, again.stdout
     assert stored_writes(emulator) == [], [(e.method, e.path) for e in stored_writes(emulator)]
 
-    url = published.server.url
-    diff = published.cli("diff", "--org", REAL_ORG, "--grafana-url", url, "--output", "json")
-    assert diff.code == 0, diff.output
-    assert {r["status"] for r in diff.json_lines() if "uid" in r} == {"unchanged"}, diff.stdout
-    dry = published.publish("--dry-run", "--output", "json")
-    assert dry.code == 0, dry.output
-    assert {e["action"] for e in published.events(dry).values()} == {"unchanged"}
-    assert stored_writes(emulator) == []
-
-    source = project.source(EDITED)
-    document = json.loads(source.read_text())
-    document["title"] += " (edited)"
-    source.write_text(json.dumps(document))
-    emulator.clear_request_log()
-    edited = published.publish("--output", "json")
-    assert edited.code == 0, edited.output
-    actions = [e["action"] for e in published.events(edited).values()]
-    assert sorted(set(actions)) == ["unchanged", "updated"] and actions.count("updated") == 1
-    assert len(posts(emulator)) == 1, [(e.method, e.path) for e in posts(emulator)]
+    nothing_to_change(published, emulator, (REAL_ORG,))
+    one_edit_one_write(published, emulator, project.source(EDITED))
 
 
 def test_pulled_real_dashboards_build_to_what_was_published(

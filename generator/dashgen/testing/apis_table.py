@@ -27,12 +27,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from dashgen.testing import gojson
 from dashgen.testing.apis_partial import (
     META_GROUP,
     PARTIAL,
+    PARTIAL_LIST,
     TABLE,
     Target,
     check_fits,
+    partial_list,
     partial_object,
 )
 from dashgen.testing.k8s_meta import FOLDER as FOLDER_ANNOTATION
@@ -171,3 +174,22 @@ def answer_list(
     check_fits(target, go_type, listing=True)
     include = include_object(request.arg("includeObject"))
     return table(target, items(), metadata, columns, cells, include)
+
+
+def transformed_list(
+    request: Request,
+    target: Target,
+    items: list[dict[str, Any]],
+    metadata: dict[str, Any],
+    columns: list[dict[str, Any]],
+    cells: Callable[[dict[str, Any]], list[Any]],
+    go_type: str,
+) -> Response | None:
+    """A LIST page of built objects as ``target`` asks when it is not the full list
+    (metadata only, or a Table); None for the full list."""
+    if target.kind == PARTIAL_LIST:
+        partial = [gojson.dumps({"metadata": item["metadata"]}) for item in items]
+        return partial_list(target.version, metadata, partial)
+    if not target.full:
+        return answer_list(request, target, lambda: items, metadata, columns, cells, go_type)
+    return None

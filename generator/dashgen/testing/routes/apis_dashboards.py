@@ -183,19 +183,11 @@ def list_dashboards(ctx: Context) -> Response:
             apis_objects.encoded_dashboard(ctx.state, d, version, caller.namespace) for d in page_of
         ]
         return _list_answer(version, metadata, encoded)
-    if served.kind == apis_partial.PARTIAL_LIST:
-        partial = [gojson.dumps({"metadata": item["metadata"]}) for item in shown]
-        return apis_partial.partial_list(served.version, metadata, partial)
-    if not served.full:
-        return apis_table.answer_list(
-            ctx.request,
-            served,
-            lambda: shown,
-            metadata,
-            DASHBOARD_COLUMNS,
-            dashboard_cells,
-            go_type,
-        )
+    transformed = apis_table.transformed_list(
+        ctx.request, served, shown, metadata, DASHBOARD_COLUMNS, dashboard_cells, go_type
+    )
+    if transformed is not None:
+        return transformed
     return _list_answer(version, metadata, [gojson.dumps(item) for item in shown])
 
 

@@ -26,7 +26,6 @@ from dashgen.testing import (
     apis_validate,
     apis_writes,
     folders,
-    gojson,
     k8s_meta,
     permissions,
 )
@@ -110,19 +109,11 @@ def list_folders(ctx: Context) -> Response:
         chosen, size, ctx.request.arg("continue"), ctx.state.current_resource_version()
     )
     shown = [apis_objects.folder_object(ctx.state, f, version, caller.namespace) for f in page]
-    if served.kind == apis_partial.PARTIAL_LIST:
-        partial = [gojson.dumps({"metadata": item["metadata"]}) for item in shown]
-        return apis_partial.partial_list(served.version, metadata, partial)
-    if not served.full:
-        return apis_table.answer_list(
-            ctx.request,
-            served,
-            lambda: shown,
-            metadata,
-            FOLDER_COLUMNS,
-            folder_cells,
-            f"*{version}.FolderList",
-        )
+    transformed = apis_table.transformed_list(
+        ctx.request, served, shown, metadata, FOLDER_COLUMNS, folder_cells, f"*{version}.FolderList"
+    )
+    if transformed is not None:
+        return transformed
     body = {
         "kind": "FolderList",
         "apiVersion": f"{apis_objects.FOLDER_GROUP}/{version}",
