@@ -105,7 +105,8 @@ Environment variables:
                           proxies for requests to Grafana (as curl reads them)
   SSL_CERT_FILE, SSL_CERT_DIR
                           CA certificates to trust (like --ca-cert)
-  DASHGEN_TEST_FAULT      a test seam (tests only): pauses or fails a build's commit
+  DASHGEN_TEST_FAULT      a test seam (tests only): pauses or fails a build's commit,
+                          lengthens an interrupted publish's grace
 """
 
 

@@ -222,7 +222,8 @@ def deadline_option(func: F) -> F:
 
 def command_deadline(config: Config | None) -> Deadline | None:
     """The running command's deadline, started now: None for a command without
-    ``--deadline`` (watch), or when it is 0/none."""
+    ``--deadline`` (watch); an endless one when it is 0/none (an interrupt still ends it:
+    ``dashgen.cli.interrupt``)."""
     from dashgen.durations import DEFAULT_DEADLINE_S
     from dashgen.grafana.deadline import Deadline
 
@@ -234,13 +235,11 @@ def command_deadline(config: Config | None) -> Deadline | None:
         seconds = config.grafana.deadline_s
     if seconds is None:
         seconds = DEFAULT_DEADLINE_S
-    if not seconds:
-        return None
     names, level = [], ctx
     while level.parent is not None:  # "org create": the command's words, not the program's
         names.insert(0, level.info_name or "")
         level = level.parent
-    return Deadline(seconds, " ".join(names) or "command")
+    return Deadline(seconds or math.inf, " ".join(names) or "command")
 
 
 def tls_verify(ca_cert: Path | None, insecure: bool) -> bool | str:

@@ -23,6 +23,7 @@ from dashgen.cli.common import (
     publish_connection,
     var_option,
 )
+from dashgen.cli.interrupt import interruptible
 from dashgen.cli.prune_text import prune_options, pruning_options
 from dashgen.cli.publish_text import (
     event_printer,
@@ -173,28 +174,30 @@ def publish(
         allow_missing_datasources=allow_missing_datasources,
         skip_managed=skip_managed,
     )
-    if show_bar:
-        label = "Planning" if dry_run else "Publishing"
-        with click.progressbar(length=going_out, label=label, file=sys.stderr) as bar:
-            report = publish_dashboards(
-                config,
-                orgs,
-                on_event=lambda event: is_prune_event(event) or bar.update(1),
-                **options,
+    # From here on Ctrl-C and SIGTERM stop the publish cleanly (dashgen.cli.interrupt).
+    with interruptible(connection.deadline) as interrupt:
+        if show_bar:
+            label = "Planning" if dry_run else "Publishing"
+            with click.progressbar(length=going_out, label=label, file=sys.stderr) as bar:
+                report = publish_dashboards(
+                    config,
+                    orgs,
+                    on_event=lambda event: is_prune_event(event) or bar.update(1),
+                    **options,
+                )
+            print_changes(report)
+        else:
+            kept_is_expected = bool(pruning and pruning.keep_edited)
+            printer = (
+                print_json_event
+                if output_format == "json"
+                else event_printer(kept_is_expected, skip_managed)
             )
-        print_changes(report)
-    else:
-        kept_is_expected = bool(pruning and pruning.keep_edited)
-        printer = (
-            print_json_event
-            if output_format == "json"
-            else event_printer(kept_is_expected, skip_managed)
-        )
-        report = publish_dashboards(config, orgs, on_event=printer, **options)
-    # Every org's session (its client, its threads) is closed, the build's workers ended:
-    # skip the interpreter's teardown (~50 ms after a publish).
-    quick_exit.allow()
-    finish(report, output_format)
+            report = publish_dashboards(config, orgs, on_event=printer, **options)
+        # Every org's session (its client, its threads) is closed, the build's workers
+        # ended: skip the interpreter's teardown (~50 ms after a publish).
+        quick_exit.allow()
+        finish(report, output_format, interrupt)
 
 
 @click.command()
@@ -240,19 +243,22 @@ def diff(
     )
     pruning = _pruning(config, uids, prune, prune_max, prune_keep_edited, yes=False)
     dashboards = _only(_fresh_build(config, orgs, parse_vars(var_items)), orgs, uids)
-    planned = plan(
-        config,
-        orgs,
-        connection=connection,
-        dashboards=dashboards,
-        prune=pruning,
-        allow_missing_datasources=allow_missing_datasources,
-        skip_managed=skip_managed,
-    )
-    if output_format == "json":
-        print_plan_json(planned)
-    else:
-        print_plan_text(planned)
+    with interruptible(connection.deadline) as interrupt:  # (reads only: nothing to hand back)
+        planned = plan(
+            config,
+            orgs,
+            connection=connection,
+            dashboards=dashboards,
+            prune=pruning,
+            allow_missing_datasources=allow_missing_datasources,
+            skip_managed=skip_managed,
+        )
+        if output_format == "json":
+            print_plan_json(planned, interrupt.name)
+        else:
+            print_plan_text(planned)
+    if interrupt.exit_code is not None:
+        ctx.exit(interrupt.exit_code)
     if planned.org_exit_codes:
         ctx.exit(max(planned.org_exit_codes.values()))
     ctx.exit(1 if planned.has_changes else 0)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 import click
 
+from dashgen.cli.interrupt import Interrupt
 from dashgen.cli.prune_text import (
     DIFF_PRUNE_STATUS,
     print_notes,
@@ -90,7 +91,9 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def finish(report: PublishReport, output_format: str) -> None:
+def finish(report: PublishReport, output_format: str, interrupt: Interrupt | None = None) -> None:
+    """The summary, then the exit: 0, the report's code, or an interrupt's (130, 143)."""
+    interrupted = interrupt.exit_code if interrupt is not None else None
     if output_format == "json":
         summary = {
             "summary": report.counts(),
@@ -100,6 +103,8 @@ def finish(report: PublishReport, output_format: str) -> None:
             "warnings": report.warnings,
             "backends": report.backends,
         }
+        if interrupt is not None and interrupt.name is not None:
+            summary["interrupted"] = interrupt.name
         click.echo(json.dumps(summary, sort_keys=True))
     else:
         for note in report.notes:
@@ -120,8 +125,10 @@ def finish(report: PublishReport, output_format: str) -> None:
         _print_grouped("Not pruned:", [e for e in failures if is_prune_event(e)])
     if not report.ok:
         error = PublishError(_failure_summary(report))
-        error.exit_code = report.exit_code
+        error.exit_code = interrupted or report.exit_code
         raise error
+    if interrupted is not None:
+        raise click.exceptions.Exit(interrupted)
 
 
 def _print_grouped(heading: str, failures: Sequence[PublishEvent]) -> None:
@@ -204,7 +211,10 @@ def print_plan_text(planned: PlanReport) -> None:
     click.echo(", ".join(parts) or "nothing")
 
 
-def print_plan_json(planned: PlanReport) -> None:
+def print_plan_json(planned: PlanReport, interrupted: str | None = None) -> None:
+    """One line per dashboard (and per org failure, per deletion); an interrupted diff
+    (its dashboards not compared "not sent: interrupted ...") ends with
+    ``{"interrupted": "SIGINT"}``."""
     for item in planned.items:
         summary, text = _changes(item)
         record = {
@@ -223,3 +233,5 @@ def print_plan_json(planned: PlanReport) -> None:
     for org, error in planned.org_errors.items():
         click.echo(json.dumps({"org": org, "status": "failed", "error": error}, sort_keys=True))
     print_prune_plan_json(planned)
+    if interrupted is not None:
+        click.echo(json.dumps({"interrupted": interrupted}))

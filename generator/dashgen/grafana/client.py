@@ -140,6 +140,8 @@ class GrafanaClient:
             transport = StdlibTransport(
                 ssl_context=partial(_ssl_context, tls), max_connections=max_connections
             )
+            if deadline is not None:  # an interrupt cuts what is in flight after its grace
+                deadline.attach(transport)
         try:
             self._http = httpx.Client(
                 base_url=self.base_url,
@@ -216,7 +218,7 @@ class GrafanaClient:
         deadline, cut, limit = self.deadline, False, None
         if deadline is not None:  # not sent once it passed; else at most the time left
             limit, cut = deadline.cut(self.timeout_s)
-        started = time.perf_counter()
+        started, sent_at = time.perf_counter(), time.monotonic()
         try:
             content = None
             if json is not None:
@@ -225,7 +227,7 @@ class GrafanaClient:
             send = partial(self._sender.send, content=content, params=params, headers=headers)
             response = send(method, path, timeout_s=limit if cut else None)
         except Exception as exc:  # httpx, h11, ssl, codecs ...: translated and redacted
-            stopped = deadline.in_flight_failure(exc) if cut and deadline else None
+            stopped = deadline.in_flight_failure(exc, cut, sent_at) if deadline else None
             error = stopped or translate(exc, method, where)
             log.debug("%s %s failed after %s: %s", method, path, _ms(started), error.message)
             raise error from None

@@ -16,14 +16,23 @@ killed it. A ``Deadline`` is shared by every client of one command (``Connection
 Handing the publish lock back is the one request allowed after the deadline
 (``after_deadline``: a few seconds of its own), so that a publish stopped by its deadline
 never leaves the lock for others to wait out.
+
+An interrupt (Ctrl-C, SIGTERM: ``dashgen.cli.interrupt``) ends the same deadline now
+(``interrupt``), with its reason ("interrupted (SIGTERM)") in every sentence instead of the
+deadline's: nothing new starts, waits end at once, and the requests in flight get a short
+grace; those still unanswered then are cut (their connections shut by the transports that
+registered with ``on_cut``) and fail as sent with no answer ("unknown").
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 
@@ -34,21 +43,81 @@ _grace = threading.local()  # after_deadline(): this thread's end of grace (mono
 
 
 class Deadline:
-    """The end of one command's time with Grafana (monotonic); thread-safe."""
+    """The end of one command's time with Grafana (monotonic); thread-safe. ``seconds`` may
+    be ``math.inf`` (no bound: only an interrupt ends it)."""
 
     def __init__(self, seconds: float, command: str = "publish") -> None:
         self.seconds = seconds
         self.command = command
         self._ends = time.monotonic() + seconds
+        self._ended = threading.Event()  # set once it has been ended early (waits end)
+        self.reason: str | None = None  # "interrupted (SIGTERM)": what ended it, if not time
+        self._interrupted_at: float | None = None  # monotonic
+        self._cut = False  # the requests in flight at the interrupt were cut
+        self._cutters: list[Callable[[float], None]] = []
+        self._watch = threading.Lock()
+        # What an immediate stop (a second signal) would leave unknown: "org/uid" of the
+        # saves and deletes in flight, and the orgs whose publish lock is held.
+        self.writes_in_flight: set[str] = set()
+        self.locks_held: set[str] = set()
 
     @property
     def name(self) -> str:
         """``the publish deadline (30s)``."""
-        return f"the {self.command} deadline ({label(self.seconds)})"
+        seconds = label(self.seconds) if math.isfinite(self.seconds) else "none"
+        return f"the {self.command} deadline ({seconds})"
+
+    @property
+    def stopped_by(self) -> str:
+        """What every sentence of it names: ``the publish deadline (30s) passed`` or the
+        interrupt's reason."""
+        return self.reason or f"{self.name} passed"
+
+    @property
+    def interrupted(self) -> bool:
+        return self.reason is not None
 
     def end_now(self) -> None:
         """Let it pass now: no request starts any more (what is in flight keeps its cut)."""
         self._ends = min(self._ends, time.monotonic())
+        self._ended.set()
+
+    def interrupt(self, reason: str, grace_s: float) -> None:
+        """End it now because of ``reason``; the requests in flight get ``grace_s`` seconds
+        for their answer, then are cut. A deadline already passed keeps its own words."""
+        with self._watch:
+            if self._interrupted_at is not None:
+                return
+            if not self.passed():
+                self.reason = reason
+            self._interrupted_at = time.monotonic()
+        self.end_now()
+        timer = threading.Timer(grace_s, self.cut_in_flight)
+        timer.daemon = True
+        timer.start()
+
+    def cut_in_flight(self) -> None:
+        """Shut the connections of the requests sent before the interrupt (not the lock's
+        hand-back, sent after it)."""
+        with self._watch:
+            if self._interrupted_at is None or self._cut:
+                return
+            self._cut = True
+            cutters = list(self._cutters)
+        for cut in cutters:
+            cut(self._interrupted_at)
+
+    def attach(self, transport: Any) -> None:
+        """A transport that can cut its exchanges (``StdlibTransport``): nothing goes out
+        on it once this has passed, and an interrupt's cut shuts what it carries."""
+        transport.may_send = lambda: not self.passed()
+        with self._watch:
+            self._cutters.append(_weak(transport.cut_before))
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep, ending early when it is ended early (an interrupt)."""
+        if seconds > 0:
+            self._ended.wait(seconds)
 
     def remaining(self) -> float:
         now = time.monotonic()
@@ -62,7 +131,18 @@ class Deadline:
         return self.remaining() <= 0
 
     def not_sent(self) -> DeadlineError:
-        return DeadlineError(f"not sent: {self.name} passed", sent=False)
+        return DeadlineError(f"not sent: {self.stopped_by}", sent=False)
+
+    def no_answer(self) -> str:
+        """Why a request sent in time is not known to have done anything."""
+        if self.reason is not None:
+            return f"the answer did not come back before the interrupt ({self._signal})"
+        return f"{self.name} passed before Grafana answered"
+
+    @property
+    def _signal(self) -> str:
+        reason = self.reason or ""
+        return reason[reason.find("(") + 1 : -1] if "(" in reason else reason
 
     def check(self) -> None:
         """Before a request: raise "not sent" once the deadline has passed."""
@@ -76,14 +156,24 @@ class Deadline:
             raise self.not_sent()
         return (left, True) if left < timeout_s else (timeout_s, False)
 
-    def in_flight_failure(self, exc: BaseException) -> DeadlineError | None:
-        """What a transport failure of a request the deadline cut means: None when it is
-        not the deadline's doing (the request's own error stands)."""
-        if isinstance(exc, httpx.PoolTimeout | httpx.ConnectTimeout):
-            return DeadlineError(f"not sent: {self.name} passed", sent=False)
-        if isinstance(exc, httpx.TimeoutException):
-            return DeadlineError(f"{self.name} passed before Grafana answered", sent=True)
-        return None
+    def in_flight_failure(
+        self, exc: BaseException, cut: bool, sent_at: float
+    ) -> DeadlineError | None:
+        """What a transport failure of a request sent at ``sent_at`` (monotonic) means: the
+        deadline's doing when it ``cut`` the request's timeouts, an interrupt's when it shut
+        the connection; None when neither (the request's own error stands)."""
+        if cut and isinstance(exc, httpx.PoolTimeout | httpx.ConnectTimeout):
+            return self.not_sent()
+        if cut and isinstance(exc, httpx.TimeoutException):
+            return DeadlineError(self.no_answer(), sent=True)
+        if isinstance(exc, httpx.PoolTimeout) and self.passed():  # (``may_send``)
+            return self.not_sent()
+        at = self._interrupted_at
+        if not self._cut or at is None or sent_at >= at:
+            return None
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+            return self.not_sent()
+        return DeadlineError(self.no_answer(), sent=True)
 
     def wait(self, seconds: float, error: BaseException | None = None) -> None:
         """Sleep ``seconds`` before another attempt, or raise now when that would pass the
@@ -91,17 +181,33 @@ class Deadline:
         left = self.remaining()
         if seconds >= left:
             raise self.too_long(seconds, left, error)
-        if seconds > 0:
-            time.sleep(seconds)
+        self.sleep(seconds)
+        if self.reason is not None:  # interrupted during the wait: no other attempt
+            raise self.too_long(seconds, 0, error)
 
     def too_long(self, seconds: float, left: float, error: BaseException | None) -> DeadlineError:
         asked = _what_asked(error)
+        if self.reason is not None:
+            return DeadlineError(f"{asked}; {self.reason}: not retried", sent=True, cause=error)
         away = f"which is {left:.0f} s away" if left >= 0.5 else "which has come"
         return DeadlineError(
             f"{asked}; waiting {seconds:.0f} s would pass {self.name}, {away}: not retried",
             sent=True,
             cause=error,
         )
+
+
+def _weak(method: Callable[[float], None]) -> Callable[[float], None]:
+    """``method`` held weakly: a closed client's transport is not kept alive by the
+    deadline."""
+    ref = weakref.WeakMethod(method)  # type: ignore[arg-type]
+
+    def call(at: float) -> None:
+        target = ref()
+        if target is not None:
+            target(at)
+
+    return call
 
 
 def _what_asked(error: BaseException | None) -> str:

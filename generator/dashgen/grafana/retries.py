@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -75,8 +76,9 @@ def with_retries(
     import tenacity
 
     wait: Callable[[tenacity.RetryCallState], float] = policy.wait_seconds
-    if deadline is not None:
-        wait = partial(_within, deadline, policy)
+    sleep: Callable[[float], None] = time.sleep
+    if deadline is not None:  # (a wait an interrupt ends: the next attempt is not sent)
+        wait, sleep = partial(_within, deadline, policy), deadline.sleep
 
     def attempt() -> T:
         nonlocal first_failure
@@ -90,6 +92,7 @@ def with_retries(
         wait=wait,
         retry=tenacity.retry_if_exception(_retryable),
         before_sleep=_log_retry(method, path, policy),
+        sleep=sleep,
         reraise=True,
     )
     return retrying(attempt)

@@ -17,6 +17,11 @@ first https request.
 As httpcore does, an idle connection the server has closed (readable before a request was
 sent) is discarded before use, so a write never goes out on a connection already known
 dead; nothing is ever re-sent here (retries are the client's, and never for a write).
+
+An interrupted command (``dashgen.grafana.deadline``) cuts what is still in flight after
+its grace: ``cut_before(t)`` shuts the connections of the exchanges started before ``t``
+(their reads end at once: the request fails with no answer); ``may_send``, asked after a
+pool slot was waited for, keeps a request from going out once the command has stopped.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import select
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -51,6 +57,9 @@ class StdlibTransport(httpx.BaseTransport):
         self._idle: dict[Origin, list[http.client.HTTPConnection]] = {}
         self._slots: dict[Origin, threading.BoundedSemaphore] = {}
         self._closed = False
+        # connections carrying an exchange now, with when it started (monotonic)
+        self._busy: dict[int, tuple[http.client.HTTPConnection, float]] = {}
+        self.may_send: Callable[[], bool] | None = None
 
     # -- httpx.BaseTransport ---------------------------------------------------------------
 
@@ -68,7 +77,12 @@ class StdlibTransport(httpx.BaseTransport):
         if not slots.acquire(timeout=_seconds(timeouts.get("pool"))):
             raise httpx.PoolTimeout("Timed out waiting for a connection from the pool.")
         try:
+            if self.may_send is not None and not self.may_send():
+                raise httpx.PoolTimeout("The command stopped while waiting for a connection.")
             connection = self._connection(origin, timeouts)
+            busy = id(connection)
+            with self._lock:
+                self._busy[busy] = (connection, time.monotonic())
             try:
                 status, reason, headers, body, reusable = self._exchange(
                     connection, request, timeouts
@@ -76,6 +90,9 @@ class StdlibTransport(httpx.BaseTransport):
             except BaseException:
                 connection.close()
                 raise
+            finally:
+                with self._lock:
+                    self._busy.pop(busy, None)
             if reusable and not self._closed:
                 with self._lock:
                     self._idle.setdefault(origin, []).append(connection)
@@ -98,6 +115,21 @@ class StdlibTransport(httpx.BaseTransport):
         for connections in idle.values():
             for connection in connections:
                 connection.close()
+
+    def cut_before(self, started: float) -> None:
+        """Shut the connections of the exchanges started before ``started`` (monotonic):
+        their reads and writes end now (an interrupted command's grace is over)."""
+        with self._lock:
+            cut = [conn for conn, since in self._busy.values() if since < started]
+        for connection in cut:
+            sock = connection.sock
+            if sock is None:
+                continue
+            try:  # (the socket's own shutdown: an SSLSocket's would drop its TLS state
+                # under the thread reading it)
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass  # closed meanwhile
 
     # -- connections -----------------------------------------------------------------------
 

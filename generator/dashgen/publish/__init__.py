@@ -121,32 +121,35 @@ def publish(
         report.merge(part)
     report.events.sort(key=lambda event: (event.org, event.uid))
     report.duration_s = time.monotonic() - started
-    if connection.deadline is not None:
-        note = deadline_note(report, connection.deadline.name)
+    deadline = connection.deadline
+    if deadline is not None:
+        note = deadline_note(report, deadline.stopped_by, deadline.interrupted)
         if note is not None:
             report.notes.append(note)
     return report
 
 
-def deadline_note(report: PublishReport, name: str) -> str | None:
-    """What the deadline stopped, in one sentence (None: it stopped nothing)."""
+def deadline_note(report: PublishReport, stopped_by: str, interrupted: bool) -> str | None:
+    """What the deadline (or an interrupt) stopped, in one sentence (None: it stopped
+    nothing, and nothing was interrupted)."""
     counted = Counter(
         "unknown"
         if event.action is Action.UNKNOWN
         else "not sent"
-        if event.action is Action.FAILED and name in (event.error or "")
+        if event.action is Action.FAILED and stopped_by in (event.error or "")
         else "written"
         if event.action in (Action.CREATED, Action.UPDATED, Action.DELETED)
         else ""
         for event in report.events
     )
-    if not counted["unknown"] and not counted["not sent"]:
+    if not counted["unknown"] and not counted["not sent"] and not interrupted:
         return None
     unknown = f", {counted['unknown']} unknown (check Grafana)" if counted["unknown"] else ""
-    return (
-        f"{name} passed: {counted['written']} written, {counted['not sent']} not sent"
-        f'{unknown}; each is listed under "Not published:" (exit 1)'
-    )
+    listed = ""
+    if counted["unknown"] or counted["not sent"]:
+        listed = '; each is listed under "Not published:"' + ("" if interrupted else " (exit 1)")
+    written, not_sent = counted["written"], counted["not sent"]
+    return f"{stopped_by}: {written} written, {not_sent} not sent{unknown}{listed}"
 
 
 def plan(

@@ -60,7 +60,7 @@ def publish_batch(
     if session.api_description is not None:
         report.backends[org] = session.api_description
     deadline = session.connection.deadline
-    if error is not None and deadline is not None and deadline.name in error:
+    if error is not None and deadline is not None and deadline.stopped_by in error:
         for built in selected:  # (each named: the deadline, not the org, stopped them)
             record(PublishEvent.failed(org, built, deadline.not_sent().message))
     elif error is not None:

@@ -36,6 +36,7 @@ from dashgen.publish.org_failure import is_org_wide
 from dashgen.publish.ownership import Evidence
 
 if TYPE_CHECKING:
+    from dashgen.grafana.deadline import Deadline
     from dashgen.publish.session import OrgSession
 
 CHANGED_CONCURRENTLY = (
@@ -93,7 +94,14 @@ def _delete_dashboard(session: OrgSession, target: Target) -> PublishEvent:
             session.org, target, Action.FAILED, error=f"{describe(target)} {CHANGED_CONCURRENTLY}"
         )
     subject = describe(target)
-    why = _delete_safely(session, lambda: backend.delete(uid), still_there, doing, subject)
+    deadline, key = session.connection.deadline, f"{session.org}/{uid}"
+    if deadline is not None:  # (what a second interrupt may leave unknown)
+        deadline.writes_in_flight.add(key)
+    try:
+        why = _delete_safely(session, lambda: backend.delete(uid), still_there, doing, subject)
+    finally:
+        if deadline is not None:
+            deadline.writes_in_flight.discard(key)
     if why is None:
         return event(session.org, target, Action.DELETED)
     return event(session.org, target, _failed_or_unknown(why), error=why)
@@ -107,7 +115,9 @@ def _failed_or_unknown(why: str) -> Action:
     return Action.UNKNOWN if isinstance(why, Unknown) else Action.FAILED
 
 
-def _unknown(subject: str, error: DeadlineError) -> Unknown:
+def _unknown(subject: str, error: DeadlineError, deadline: Deadline | None = None) -> Unknown:
+    if deadline is not None and deadline.interrupted:
+        return Unknown(f"unknown: deleting {subject}: {deadline.no_answer()}; check Grafana")
     return Unknown(
         f"unknown: deleting {subject} was sent but its outcome is not known ({error.message}): "
         "check Grafana"
@@ -126,6 +136,7 @@ def _delete_safely(
     ``still_there`` reads the target again after a lost answer: None gone, True unchanged
     (send again), False changed by someone else (stop)."""
     policy = session.connection.retry
+    deadline = session.connection.deadline
     attempt = 0
     while True:
         attempt += 1
@@ -134,20 +145,20 @@ def _delete_safely(
             return None
         except DeadlineError as error:
             if error.sent or attempt > 1:
-                return _unknown(subject, error)
+                return _unknown(subject, error, deadline)
             return error.message
         except _TRANSIENT as error:
             if attempt >= policy.attempts:
                 return session.explain(error, doing)
             wait = policy.backoff(attempt, error)
-            deadline = session.connection.deadline
             if deadline is not None and wait >= deadline.remaining():
-                return _unknown(subject, deadline.too_long(wait, deadline.remaining(), error))
-            time.sleep(wait)
+                too_long = deadline.too_long(wait, deadline.remaining(), error)
+                return _unknown(subject, too_long, deadline)
+            (deadline.sleep if deadline is not None else time.sleep)(wait)
             try:
                 state = still_there()
             except DeadlineError as read_error:
-                return _unknown(subject, read_error)
+                return _unknown(subject, read_error, deadline)
             except DashgenError as read_error:
                 return session.explain(read_error, doing)
             if state is None:

@@ -64,6 +64,9 @@ STALE_AFTER_S = 45.0
 MAX_WAIT_S = 600.0
 POLL_S = (0.1, 1.0)  # first and longest pause between two looks at a held lock
 HANDBACK_S = 5.0  # how long handing the lock back may take once the deadline has passed
+# ... and after an interrupt: with the in-flight grace (``dashgen.cli.interrupt``) it
+# stays under the 7.5 s GitHub Actions gives a step between SIGINT and SIGTERM
+INTERRUPTED_HANDBACK_S = 3.0
 
 
 class LockTimeout(DashgenError):
@@ -168,11 +171,11 @@ class PublishLock:
                     deadline = self.deadline
                     if deadline is not None and pause >= deadline.remaining():
                         raise DeadlineError(
-                            f"not sent: {deadline.name} passed while another dashgen publish "
+                            f"not sent: {deadline.stopped_by} while another dashgen publish "
                             f"({held['holder']}) held the publish lock (since {held['since']})",
                             sent=False,
                         )
-                    time.sleep(pause)
+                    (deadline.sleep if deadline is not None else time.sleep)(pause)
                     pause = min(POLL_S[1], pause * 2)
                     continue
             if self._take(version, now):
@@ -188,7 +191,9 @@ class PublishLock:
             if self._version is None:
                 return
             self._version = None
-        with after_deadline(HANDBACK_S):  # (the one request allowed past the deadline)
+        interrupted = self.deadline is not None and self.deadline.interrupted
+        # (the one request allowed past the deadline; shorter after an interrupt: CI kills)
+        with after_deadline(INTERRUPTED_HANDBACK_S if interrupted else HANDBACK_S):
             self._hand_back()
 
     def _hand_back(self) -> None:

@@ -80,6 +80,8 @@ class WriteLock:
             self.unusable = True
             return False, None
         self.held = True
+        if session.connection.deadline is not None:  # (named by a second interrupt)
+            session.connection.deadline.locks_held.add(session.org)
         session.concurrent_since = acquired.since if acquired.waited_for else None
         note = acquired.note(session.org)
         if note:
@@ -90,6 +92,8 @@ class WriteLock:
         if self.held:
             self.held = False
             self.lock.release()
+            if self.session.connection.deadline is not None:
+                self.session.connection.deadline.locks_held.discard(self.session.org)
 
 
 def publish_locked(

@@ -73,12 +73,25 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from dashgen.build.manifest import BuiltDashboard
+    from dashgen.grafana.deadline import Deadline
     from dashgen.publish.session import OrgSession
 
 _TRANSIENT = (GrafanaConnectionError, ServerError, RateLimitedError)
 
 
 def write(session: OrgSession, planned: PlannedDashboard) -> Event:
+    deadline = session.connection.deadline
+    if deadline is None:
+        return _write(session, planned)
+    key = f"{session.org}/{planned.built.uid}"
+    deadline.writes_in_flight.add(key)  # (what a second interrupt may leave unknown)
+    try:
+        return _write(session, planned)
+    finally:
+        deadline.writes_in_flight.discard(key)
+
+
+def _write(session: OrgSession, planned: PlannedDashboard) -> Event:
     backend = session.backend
     assert backend is not None
     built = planned.built
@@ -116,11 +129,13 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
     attempt = 0
     while True:
         attempt += 1
+        deadline = session.connection.deadline
         try:
-            deadline = session.connection.deadline
             if deadline is not None and deadline.passed():
                 passed = deadline.not_sent()
-                return _unknown(planned, passed) if in_flight else _fail(planned, passed.message)
+                if in_flight:
+                    return _unknown(planned, passed, deadline)
+                return _fail(planned, passed.message)
             saved = backend.save(
                 document,
                 uid=built.uid,
@@ -150,11 +165,11 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
                 return _after_lost_race(session, planned, base_version, in_flight, expected_hash)
             except DeadlineError as read_error:
                 if in_flight:  # an earlier attempt may have landed
-                    return _unknown(planned, read_error)
+                    return _unknown(planned, read_error, deadline)
                 return _fail(planned, f"not written: {read_error.message}")
         except DeadlineError as error:
             if in_flight or error.sent:  # the save (or an earlier attempt) may have landed
-                return _unknown(planned, error)
+                return _unknown(planned, error, deadline)
             return _fail(planned, error.message)
         except (PreconditionFailedError, ConflictError) as error:
             if session.force and not overwrite and error.status_text in NOT_A_VERSION_CONFLICT:
@@ -178,10 +193,10 @@ def write(session: OrgSession, planned: PlannedDashboard) -> Event:
                     return _out_of_time(
                         session, planned, base_version, expected_hash, sentence, error
                     )
-                time.sleep(wait)
+                (deadline.sleep if deadline is not None else time.sleep)(wait)
                 outcome = _after_lost_answer(session, planned, base_version, expected_hash)
             except DeadlineError as read_error:  # the save may have landed: nobody can tell
-                return _unknown(planned, read_error)
+                return _unknown(planned, read_error, deadline)
             except DashgenError as read_error:
                 return _fail(planned, session.explain(read_error, doing))
             if isinstance(outcome, Event):
@@ -205,26 +220,29 @@ def _out_of_time(
     """A save failed and waiting to try again would pass the deadline: one read (if time is
     left) tells whether it landed; if it cannot, nobody knows. A save that got no answer at
     all and is not in place yet may still land (a slow Grafana): unknown too."""
+    deadline = session.connection.deadline
     try:
         landed = _landed(session, planned, base_version, expected_hash)
     except DashgenError as read_error:
-        return _unknown(planned, read_error)
+        return _unknown(planned, read_error, deadline)
     if landed is not None:
         return landed
     if isinstance(error, GrafanaConnectionError):
-        return _unknown(planned, DeadlineError(f"{sentence}; it is not in place yet", sent=True))
+        late = DeadlineError(f"{sentence}; it is not in place yet", sent=True)
+        return _unknown(planned, late, deadline)
     return _fail(planned, f"not written: {sentence}")
 
 
-def _unknown(planned: PlannedDashboard, error: DashgenError | None = None) -> Event:
-    """Sent, and the deadline came before Grafana's answer (or before a read could tell)."""
+def _unknown(
+    planned: PlannedDashboard, error: DashgenError | None, deadline: Deadline | None
+) -> Event:
+    """Sent, and the deadline (or an interrupt) came before Grafana's answer (or before a
+    read could tell)."""
     why = f" ({error.message})" if error is not None else ""
-    return replace(
-        planned.event(),
-        action=Action.UNKNOWN,
-        error=f"unknown: the save was sent but its outcome is not known{why}: check Grafana",
-        note=None,
-    )
+    sentence = f"unknown: the save was sent but its outcome is not known{why}: check Grafana"
+    if deadline is not None and deadline.interrupted:
+        sentence = f"unknown: {deadline.no_answer()}; check Grafana"
+    return replace(planned.event(), action=Action.UNKNOWN, error=sentence, note=None)
 
 
 def _message_for(session: OrgSession, named: str, stored: dict[str, Any]) -> str | None:
