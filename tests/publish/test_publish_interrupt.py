@@ -78,12 +78,18 @@ class Run:
     """``dashgen publish`` in a process of its own; stderr read as it comes."""
 
     def __init__(
-        self, root: Path, server: EmulatorServer, tokens: dict[str, str], *args: str, **env: str
+        self,
+        root: Path,
+        server: EmulatorServer,
+        tokens: dict[str, str],
+        *args: str,
+        command: str = "publish",
+        **env: str,
     ) -> None:
-        command = [sys.executable, "-m", "dashgen", "-C", str(root), "publish"]
+        dashgen = [sys.executable, "-m", "dashgen", "-C", str(root), command]
         self.tokens = tokens
         self.process = subprocess.Popen(
-            [*command, "--grafana-url", server.url, *args],
+            [*dashgen, "--grafana-url", server.url, *args],
             env=_env(root, tokens, **env),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -366,3 +372,27 @@ def test_a_signal_during_prune(tmp_path: Path, emulator: Emulator) -> None:
         (deleted,) = [uid for uid in gone if actions[uid] == "deleted"]
         assert stored == {"keep", *gone} - {deleted}
         assert _lock_free(emulator, ids[ORG])
+
+
+@WAITING_MODES
+def test_a_signal_during_diff(tmp_path: Path, emulator: Emulator) -> None:
+    """diff, its reads held after the first: Ctrl-C ends it with every dashboard once (new,
+    or failed: not compared), the JSON lines ending with the interrupt; exit 130."""
+    _, tokens = _seed(emulator, ORG)
+    uids = [f"d{n}" for n in range(4)]
+    _project(tmp_path, {ORG: uids})
+    with EmulatorServer(emulator) as server:
+        held = _hold_saves(emulator, answered=1, path=("GET", "/api/dashboards/uid/*"))
+        args = ("--org", ORG, "--output", "json")
+        run = Run(tmp_path, server, tokens, *args, command="diff")
+        run.until(lambda: sum(f.hits for f in held) >= 1, "a read was held")
+        run.process.send_signal(signal.SIGINT)
+        code = run.finish()
+    assert code == 130, run.stdout + run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert lines[-1] == {"interrupted": "SIGINT"}
+    items = {line["uid"]: line for line in lines if "uid" in line}
+    assert sorted(items) == uids and len(lines) == len(uids) + 1
+    assert {item["status"] for item in items.values()} <= {"new", "failed"}
+    assert any("interrupt" in (item["error"] or "") for item in items.values())
+    assert not any(e.method == "POST" for e in emulator.request_log if "dryRun" not in e.query)

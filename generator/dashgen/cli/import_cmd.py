@@ -25,7 +25,9 @@ from dashgen.cli.common import (
     pass_cli,
     publish_connection,
 )
+from dashgen.cli.interrupt import interruptible
 from dashgen.config import load_config
+from dashgen.errors import DashgenError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -211,7 +213,7 @@ def pull_command(
       dashgen pull --org apiorg --uid node-overview --as python --overwrite
 
     Exit codes: 0 all pulled, 1 any refused or Grafana errors, 2 usage or
-    configuration errors.
+    configuration errors, 130/143 interrupted by Ctrl-C/SIGTERM (what was written stays).
     """
     config = load_config(cli.project_root)
     selection = Selection(uids=uids, folder_uids=folder_uids, everything=everything)
@@ -229,14 +231,21 @@ def pull_command(
         template_datasources=template_datasources,
         write_config=write_config,
     )
-    report = pull(config, org, selection, options, connection=connection)
-    _print_report(report, config.root)
+    # Ctrl-C/SIGTERM: no read starts any more; what was written stays (each file is
+    # replaced atomically); exit 130/143 (dashgen.cli.interrupt).
+    with interruptible(connection.deadline) as interrupt:
+        try:
+            report = pull(config, org, selection, options, connection=connection)
+        except DashgenError as error:
+            error.exit_code = interrupt.exit_code or error.exit_code
+            raise
+        _print_report(report, config.root, interrupt.exit_code)
 
 
 COMMANDS: list[click.Command] = [import_command, pull_command]
 
 
-def _print_report(report: AdoptReport, root: Path) -> None:
+def _print_report(report: AdoptReport, root: Path, interrupted: int | None = None) -> None:
     for adopted in report.adopted:
         title = f'  "{adopted.title}"' if adopted.title else ""
         click.echo(f"{adopted.action:<10} {adopted.path}  uid {adopted.uid}{title}")
@@ -258,8 +267,8 @@ def _print_report(report: AdoptReport, root: Path) -> None:
         click.echo("    " + report.config_suggestion.replace("\n", "\n    "))
     if report.pulled_file is not None:
         click.echo(f"Recorded what was pulled in {_shown(report.pulled_file, root)}: commit it.")
-    if not report.ok:
-        raise SystemExit(1)
+    if interrupted is not None or not report.ok:
+        raise SystemExit(interrupted or 1)
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -150,9 +150,14 @@ def publish(
     --deadline (default 15m) bounds the whole run: once it passes no request starts, and each
     dashboard is reported written, not sent, or unknown (sent, no answer in time).
 
+    Ctrl-C or SIGTERM stops it cleanly: no request starts, those in flight get 3 s, the
+    lock is handed back, each dashboard is reported written, not sent or unknown; a
+    second one stops at once.
+
     Exit codes: 0 every dashboard published, unchanged or pruned, 1 any failed,
     drifted, kept or unknown, a prune refused (or an org failed), 2 usage or configuration
-    errors (also a token that cannot be sent or a malformed token store entry).
+    errors (also a token that cannot be sent or a malformed token store entry), 130/143
+    interrupted by Ctrl-C/SIGTERM.
     `dashgen --help` lists every environment variable.
     """
     config = load_config(cli.project_root)
