@@ -75,7 +75,7 @@ def test_a_request_in_flight_is_cut_after_the_grace(
         assert not thread.is_alive()
     (error,) = outcome
     assert isinstance(error, DeadlineError) and error.sent
-    assert error.message == "the answer did not come back before the interrupt (SIGTERM)"
+    assert error.message == "interrupted (SIGTERM) before Grafana answered"
     assert refused.value.message == "not sent: interrupted (SIGTERM)"
     assert not refused.value.sent
     assert deadline.stopped_by == "interrupted (SIGTERM)"

@@ -65,7 +65,7 @@ class Interrupt:
             self.stop_now(signum)
             return
         self.signum = signum
-        _say(FIRST_LINE)
+        _say(FIRST_LINE, after_echo=signum == signal.SIGINT)
         if self.deadline is not None:
             self.deadline.interrupt(f"interrupted ({_NAMES.get(signum, 'signal')})", _grace())
 
@@ -90,7 +90,7 @@ class Interrupt:
                 stream.flush()
             except (OSError, ValueError, RuntimeError):
                 pass  # a closed pipe, or the main thread was flushing it
-        _say(line)
+        _say(line, after_echo=signum == signal.SIGINT)
         os._exit(128 + signum)
 
 
@@ -107,8 +107,11 @@ def _grace() -> float:
     return GRACE_S
 
 
-def _say(line: str) -> None:
-    """One line to stderr now, even from a signal handler that interrupted a write."""
+def _say(line: str, *, after_echo: bool = False) -> None:
+    """One line to stderr now, even from a signal handler that interrupted a write; on a
+    terminal after Ctrl-C, on a line of its own (not after the "^C" it echoed)."""
+    if after_echo and _is_tty():
+        line = f"\n{line}"
     try:
         click.echo(line, err=True)
         sys.stderr.flush()
@@ -117,6 +120,13 @@ def _say(line: str) -> None:
             os.write(2, f"{line}\n".encode())
         except OSError:
             pass
+
+
+def _is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 @contextmanager

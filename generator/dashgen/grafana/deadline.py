@@ -55,7 +55,7 @@ class Deadline:
         self._interrupted_at: float | None = None  # monotonic
         self._cut = False  # the requests in flight at the interrupt were cut
         self._cutters: list[Callable[[float], None]] = []
-        self._watch = threading.Lock()
+        self._watch = threading.RLock()  # (a signal handler may take it)
         # What an immediate stop (a second signal) would leave unknown: "org/uid" of the
         # saves and deletes in flight, and the orgs whose publish lock is held.
         self.writes_in_flight: set[str] = set()
@@ -134,10 +134,13 @@ class Deadline:
         return DeadlineError(f"not sent: {self.stopped_by}", sent=False)
 
     def no_answer(self) -> str:
-        """Why a request sent in time is not known to have done anything."""
-        if self.reason is not None:
-            return f"the answer did not come back before the interrupt ({self._signal})"
-        return f"{self.name} passed before Grafana answered"
+        """Why a request sent in time is not known to have done anything (it names what
+        stopped it, as every sentence of it does)."""
+        return f"{self.stopped_by} before Grafana answered"
+
+    def unknown(self) -> str:
+        """Why a write is unknown, in an interrupt's words (the report's)."""
+        return f"the answer did not come back before the interrupt ({self._signal})"
 
     @property
     def _signal(self) -> str:

@@ -117,7 +117,7 @@ def _failed_or_unknown(why: str) -> Action:
 
 def _unknown(subject: str, error: DeadlineError, deadline: Deadline | None = None) -> Unknown:
     if deadline is not None and deadline.interrupted:
-        return Unknown(f"unknown: deleting {subject}: {deadline.no_answer()}; check Grafana")
+        return Unknown(f"unknown: deleting {subject}: {deadline.unknown()}; check Grafana")
     return Unknown(
         f"unknown: deleting {subject} was sent but its outcome is not known ({error.message}): "
         "check Grafana"

@@ -241,7 +241,7 @@ def _unknown(
     why = f" ({error.message})" if error is not None else ""
     sentence = f"unknown: the save was sent but its outcome is not known{why}: check Grafana"
     if deadline is not None and deadline.interrupted:
-        sentence = f"unknown: {deadline.no_answer()}; check Grafana"
+        sentence = f"unknown: {deadline.unknown()}; check Grafana"
     return replace(planned.event(), action=Action.UNKNOWN, error=sentence, note=None)
 
 
