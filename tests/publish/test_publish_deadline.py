@@ -13,57 +13,28 @@ hold a publish without the deadline).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from publish_support import ORG, add_fault, issued, make_dashboard, posts
-from scenario import BACKEND_MODES
+from cli_project import NO_HANG_S, WAITING_MODES, cli_env, seed_orgs, write_project
+from publish_support import ORG, add_fault, posts
 
 from dashgen.publish.lock import LOCK_FOLDER_UID
 from dashgen.testing import Emulator, EmulatorServer
-from dashgen.tokens import env_var_name
 
 WRITE = ("POST", "/api/dashboards/db")
-# Without the deadline these faults would hold a publish for minutes (each held request
-# gets its --timeout, then the retries): a run that ends within this did not wait them out.
-NO_HANG_S = 90
-
-
-# The tests that wait for their deadline run on the classic API and on /apis of 13.0 (the
-# /apis of 12.0 takes the same path: a third run would only add its seconds). They are not
-# generated for it at all (overriding the conftest's parametrised ``backend_mode``).
-WAITING_MODES = [
-    mode for mode in BACKEND_MODES if not (mode.api == "k8s" and mode.grafana_version == "12.0")
-]
 ONE_APIS_MODE = pytest.mark.parametrize("backend_mode", WAITING_MODES, ids=lambda mode: mode.name)
-
-
-def _project(root: Path, orgs: dict[str, list[str]], extra: str = "") -> None:
-    (root / "dashboards").mkdir(parents=True, exist_ok=True)
-    config = [extra]
-    for org, uids in orgs.items():
-        config.append(f'[orgs.{org}]\nfolder = "Platform"\nsources = ["{org}/**"]\n')
-        (root / "dashboards" / org).mkdir(parents=True, exist_ok=True)
-        for uid in uids:
-            document = make_dashboard(uid, f"Dashboard {uid}")
-            (root / "dashboards" / org / f"{uid}.json").write_text(json.dumps(document))
-    (root / "dashgen.toml").write_text("\n".join(config))
 
 
 def _publish(
     root: Path, server: EmulatorServer, tokens: dict[str, str], *args: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DASHGEN_", "GRAFANA_"))}
-    env["DASHGEN_API"] = os.environ.get("DASHGEN_API", "auto")
-    env["DASHGEN_TOKEN_STORE"] = str(root / "store.json")
-    env |= {env_var_name(org): token for org, token in tokens.items()}
     command = [sys.executable, "-m", "dashgen", "-C", str(root), "publish"]
     run = subprocess.run(
         [*command, "--grafana-url", server.url, *args],
-        env=env,
+        env=cli_env(root, tokens),
         capture_output=True,
         text=True,
         timeout=NO_HANG_S,
@@ -71,15 +42,6 @@ def _publish(
     assert not any(token in run.stdout + run.stderr for token in tokens.values())
     assert "Traceback" not in run.stderr, run.stderr
     return run
-
-
-def _seed(emulator: Emulator, *orgs: str) -> tuple[dict[str, int], dict[str, str]]:
-    ids = {org: emulator.create_org(org) for org in orgs}
-    tokens = {
-        org: issued(emulator.create_service_account_token(org_id, "Editor"))
-        for org, org_id in ids.items()
-    }
-    return ids, tokens
 
 
 def _events(run: subprocess.CompletedProcess[str]) -> dict[str, dict]:
@@ -96,9 +58,9 @@ def test_a_retry_after_longer_than_the_time_left_is_not_waited(
 ) -> None:
     """Every save answers 429 with Retry-After 600: each is sent once and fails at once,
     saying why; nothing is stored, the lock is handed back, exit 1."""
-    ids, tokens = _seed(emulator, ORG)
+    ids, tokens = seed_orgs(emulator, ORG)
     uids = ["a", "b", "c"]
-    _project(tmp_path, {ORG: uids})
+    write_project(tmp_path, {ORG: uids})
     with EmulatorServer(emulator) as server:
         add_fault(emulator, *WRITE, kind="retry_after", retry_after_s=600, times=None)
         run = _publish(tmp_path, server, tokens, "--org", ORG, "--deadline", "20")
@@ -122,8 +84,8 @@ def test_a_save_hanging_mid_answer_is_unknown_and_the_rest_not_sent(
     """The first save is stored, then its answer stops halfway; at the deadline it is
     "unknown: check Grafana" (it is in Grafana after all), the two others are not sent, and
     the lock is handed back after the deadline."""
-    ids, tokens = _seed(emulator, ORG)
-    _project(tmp_path, {ORG: ["a", "b", "c"]})
+    ids, tokens = seed_orgs(emulator, ORG)
+    write_project(tmp_path, {ORG: ["a", "b", "c"]})
     with EmulatorServer(emulator) as server:
         add_fault(emulator, *WRITE, kind="commit_then_hang", hang_s=600, times=1)
         args = ("--org", ORG, "--deadline", "6", "--timeout", "300", "--concurrency", "1")
@@ -152,9 +114,9 @@ def test_a_save_hanging_mid_answer_is_unknown_and_the_rest_not_sent(
 def test_a_slow_server_is_cut_at_the_deadline_mid_batch(tmp_path: Path, emulator: Emulator) -> None:
     """The first two saves are answered, every later one is held 120 s (a slow Grafana):
     two written, the held one unknown, the others not sent, each named in the text report."""
-    ids, tokens = _seed(emulator, ORG)
+    ids, tokens = seed_orgs(emulator, ORG)
     uids = [f"d{n}" for n in range(6)]
-    _project(tmp_path, {ORG: uids})
+    write_project(tmp_path, {ORG: uids})
     with EmulatorServer(emulator) as server:
         add_fault(emulator, *WRITE, kind="delay", delay_ms=0, times=2)
         add_fault(emulator, *WRITE, kind="delay", delay_ms=120_000, times=None)
@@ -183,8 +145,8 @@ def test_the_deadline_mid_batch_with_several_orgs(tmp_path: Path, emulator: Emul
     stored; each org has at most one unknown; every other dashboard is not sent and not
     stored; every org's lock is handed back."""
     orgs = ["alpha", "beta", "gamma"]
-    ids, tokens = _seed(emulator, *orgs)
-    _project(tmp_path, {org: [f"{org}-{n}" for n in range(4)] for org in orgs})
+    ids, tokens = seed_orgs(emulator, *orgs)
+    write_project(tmp_path, {org: [f"{org}-{n}" for n in range(4)] for org in orgs})
     with EmulatorServer(emulator) as server:
         add_fault(emulator, *WRITE, kind="delay", delay_ms=0, times=3)
         add_fault(emulator, *WRITE, kind="delay", delay_ms=120_000, times=None)
@@ -215,8 +177,8 @@ def test_the_deadline_mid_batch_with_several_orgs(tmp_path: Path, emulator: Emul
 def test_deadline_in_the_config_and_none(tmp_path: Path, emulator: Emulator) -> None:
     """``[grafana] deadline`` applies unless --deadline says otherwise; "none" turns it off;
     a bad value is a configuration error (exit 2)."""
-    ids, tokens = _seed(emulator, ORG)
-    _project(tmp_path, {ORG: ["a"]}, extra='[grafana]\ndeadline = "1s"\n')
+    ids, tokens = seed_orgs(emulator, ORG)
+    write_project(tmp_path, {ORG: ["a"]}, extra='[grafana]\ndeadline = "1s"\n')
     with EmulatorServer(emulator) as server:
         emulator.faults.add("GET", "/api/org", kind="delay", delay_ms=3000, times=1)
         by_config = _publish(tmp_path, server, tokens, "--org", ORG)
@@ -226,7 +188,7 @@ def test_deadline_in_the_config_and_none(tmp_path: Path, emulator: Emulator) -> 
         unbounded = _publish(tmp_path, server, tokens, "--org", ORG, "--deadline", "none")
         assert unbounded.returncode == 0, unbounded.stdout + unbounded.stderr
         assert _stored(emulator, ids[ORG]) == {"a"}
-        _project(tmp_path, {ORG: ["a"]}, extra='[grafana]\ndeadline = "soon"\n')
+        write_project(tmp_path, {ORG: ["a"]}, extra='[grafana]\ndeadline = "soon"\n')
         bad = _publish(tmp_path, server, tokens, "--org", ORG)
     assert bad.returncode == 2 and "deadline" in bad.stderr, bad.stderr
     assert "Traceback" not in by_config.stderr + unbounded.stderr + bad.stderr
@@ -236,8 +198,8 @@ def test_deadline_in_the_config_and_none(tmp_path: Path, emulator: Emulator) -> 
 def test_a_prune_delete_hanging_is_unknown(tmp_path: Path, emulator: Emulator) -> None:
     """--prune: the delete of a removed source is applied, then its answer hangs: at the
     deadline it is an unknown deletion (it is gone after all), listed under "Not pruned:"."""
-    ids, tokens = _seed(emulator, ORG)
-    _project(tmp_path, {ORG: ["keep", "gone"]}, extra='project = "deadline"\n')
+    ids, tokens = seed_orgs(emulator, ORG)
+    write_project(tmp_path, {ORG: ["keep", "gone"]}, extra='project = "deadline"\n')
     with EmulatorServer(emulator) as server:
         assert _publish(tmp_path, server, tokens, "--org", ORG).returncode == 0
         (tmp_path / "dashboards" / ORG / "gone.json").unlink()
@@ -259,8 +221,8 @@ def test_a_wait_for_another_publishers_lock_ends_at_the_deadline(
 ) -> None:
     """Another publisher holds the org's lock (and would for 45 s more before it counts as
     stale): the wait ends at the deadline, nothing is written, its lock is left alone."""
-    ids, tokens = _seed(emulator, ORG)
-    _project(tmp_path, {ORG: ["a", "b"]})
+    ids, tokens = seed_orgs(emulator, ORG)
+    write_project(tmp_path, {ORG: ["a", "b"]})
     holder = "dashgen publish lock: held by ci-runner:42:abcdef since 2026-12-03T08:00:00Z"
     emulator.create_folder(ids[ORG], holder, uid=LOCK_FOLDER_UID)
     with EmulatorServer(emulator) as server:

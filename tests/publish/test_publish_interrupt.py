@@ -13,7 +13,6 @@ is not sent.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -23,55 +22,23 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from publish_support import ORG, issued, make_dashboard, posts, routes, stored_json
-from scenario import BACKEND_MODES
+from cli_project import NO_HANG_S, WAITING_MODES, cli_env, seed_orgs, write_project
+from publish_support import ORG, make_dashboard, posts, routes, stored_json
 
 from dashgen.cli.interrupt import FIRST_LINE
 from dashgen.publish.lock import LOCK_FOLDER_UID
 from dashgen.testing import Emulator, EmulatorServer
 from dashgen.testing.faults import Fault
-from dashgen.tokens import env_var_name
 
 WRITE = ("POST", "/api/dashboards/db")
 HOLD_MS = 300_000  # a held save: answered long after every test here is over
-NO_HANG_S = 90  # a run that ends within this did not wait for a held save
 CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 WORDS = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
 
-# classic and /apis of 13.0 (the /apis of 12.0 takes the same path)
-MODES = [m for m in BACKEND_MODES if not (m.api == "k8s" and m.grafana_version == "12.0")]
-WAITING_MODES = pytest.mark.parametrize("backend_mode", MODES, ids=lambda mode: mode.name)
+WAITING = pytest.mark.parametrize("backend_mode", WAITING_MODES, ids=lambda mode: mode.name)
 BOTH_SIGNALS = pytest.mark.parametrize(
     "signum", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"]
 )
-
-
-def _project(root: Path, orgs: dict[str, list[str]], extra: str = "") -> None:
-    (root / "dashboards").mkdir(parents=True, exist_ok=True)
-    config = [extra]
-    for org, uids in orgs.items():
-        config.append(f'[orgs.{org}]\nfolder = "Platform"\nsources = ["{org}/**"]\n')
-        (root / "dashboards" / org).mkdir(parents=True, exist_ok=True)
-        for uid in uids:
-            document = make_dashboard(uid, f"Dashboard {uid}")
-            (root / "dashboards" / org / f"{uid}.json").write_text(json.dumps(document))
-    (root / "dashgen.toml").write_text("\n".join(config))
-
-
-def _seed(emulator: Emulator, *orgs: str) -> tuple[dict[str, int], dict[str, str]]:
-    ids = {org: emulator.create_org(org) for org in orgs}
-    tokens = {
-        org: issued(emulator.create_service_account_token(org_id, "Editor"))
-        for org, org_id in ids.items()
-    }
-    return ids, tokens
-
-
-def _env(root: Path, tokens: dict[str, str], **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DASHGEN_", "GRAFANA_"))}
-    env["DASHGEN_API"] = os.environ.get("DASHGEN_API", "auto")
-    env["DASHGEN_TOKEN_STORE"] = str(root / "store.json")
-    return env | {env_var_name(org): token for org, token in tokens.items()} | extra
 
 
 class Run:
@@ -90,7 +57,7 @@ class Run:
         self.tokens = tokens
         self.process = subprocess.Popen(
             [*dashgen, "--grafana-url", server.url, *args],
-            env=_env(root, tokens, **env),
+            env=cli_env(root, tokens, **env),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -198,7 +165,7 @@ def _republish_finishes(
     return second, third
 
 
-@WAITING_MODES
+@WAITING
 @BOTH_SIGNALS
 def test_a_signal_mid_batch_stops_cleanly_and_reports_every_dashboard(
     tmp_path: Path, emulator: Emulator, signum: int
@@ -208,9 +175,9 @@ def test_a_signal_mid_batch_stops_cleanly_and_reports_every_dashboard(
     1 unknown, 3 not sent), the summary line last with the note; what is stored is what the
     report says (with the built content), the lock is free: a publish right away writes the
     four others, the next one nothing."""
-    ids, tokens = _seed(emulator, ORG)
+    ids, tokens = seed_orgs(emulator, ORG)
     uids = [f"d{n}" for n in range(6)]
-    _project(tmp_path, {ORG: uids})
+    write_project(tmp_path, {ORG: uids})
     word = WORDS[signum]
     with EmulatorServer(emulator) as server:
         held = _hold_saves(emulator, answered=2)
@@ -258,13 +225,13 @@ def test_a_signal_mid_batch_stops_cleanly_and_reports_every_dashboard(
     assert {e["uid"] for e in events if e["action"] == "unchanged"} == stored
 
 
-@WAITING_MODES
+@WAITING
 def test_a_signal_mid_batch_in_text(tmp_path: Path, emulator: Emulator) -> None:
     """The text report: each dashboard's line once, the not-sent ones together under "Not
     published:", the note and the error line; exit 143."""
-    ids, tokens = _seed(emulator, ORG)
+    ids, tokens = seed_orgs(emulator, ORG)
     uids = [f"d{n}" for n in range(5)]
-    _project(tmp_path, {ORG: uids})
+    write_project(tmp_path, {ORG: uids})
     with EmulatorServer(emulator) as server:
         held = _hold_saves(emulator, answered=1)
         run = Run(tmp_path, server, tokens, "--org", ORG, "--concurrency", "1", "--timeout", "300")
@@ -286,13 +253,13 @@ def test_a_signal_mid_batch_in_text(tmp_path: Path, emulator: Emulator) -> None:
     assert _lock_free(emulator, ids[ORG])
 
 
-@WAITING_MODES
+@WAITING
 def test_a_second_signal_stops_at_once(tmp_path: Path, emulator: Emulator) -> None:
     """Ctrl-C, then Ctrl-C again while the held save is still in its grace (lengthened by
     the test seam, so the second one certainly comes first): exit 130 at once, no
     traceback, one line naming the lock left to expire and the save that may be unknown."""
-    _, tokens = _seed(emulator, ORG)
-    _project(tmp_path, {ORG: ["a", "b", "c"]})
+    _, tokens = seed_orgs(emulator, ORG)
+    write_project(tmp_path, {ORG: ["a", "b", "c"]})
     with EmulatorServer(emulator) as server:
         held = _hold_saves(emulator, answered=1)
         args = ("--org", ORG, "--concurrency", "1", "--timeout", "300")
@@ -311,14 +278,14 @@ def test_a_second_signal_stops_at_once(tmp_path: Path, emulator: Emulator) -> No
     assert "created " in run.stdout  # what was printed before the stop is not lost
 
 
-@WAITING_MODES
+@WAITING
 def test_a_signal_during_all_orgs(tmp_path: Path, emulator: Emulator) -> None:
     """--all-orgs with two orgs at once, one save each in flight (held) when SIGTERM comes:
     every dashboard of both orgs once; the two answered saves are the only ones stored, one
     unknown per org, the others not sent; both locks free; a publish right away finishes."""
     orgs = ["alpha", "beta"]
-    ids, tokens = _seed(emulator, *orgs)
-    _project(tmp_path, {org: [f"{org}-{n}" for n in range(4)] for org in orgs})
+    ids, tokens = seed_orgs(emulator, *orgs)
+    write_project(tmp_path, {org: [f"{org}-{n}" for n in range(4)] for org in orgs})
     with EmulatorServer(emulator) as server:
         held = _hold_saves(emulator, answered=2)
         args = ("--all-orgs", "--concurrency", "1", "--timeout", "300", "--output", "json")
@@ -345,13 +312,13 @@ def test_a_signal_during_all_orgs(tmp_path: Path, emulator: Emulator) -> None:
         _republish_finishes(tmp_path, server, emulator, tokens, "all")
 
 
-@WAITING_MODES
+@WAITING
 def test_a_signal_during_prune(tmp_path: Path, emulator: Emulator) -> None:
     """--prune, three removed sources: the first delete answered, the second held when
     SIGTERM comes: one deleted, one unknown deletion, one not sent; the lock is free."""
-    ids, tokens = _seed(emulator, ORG)
+    ids, tokens = seed_orgs(emulator, ORG)
     gone = ["gone-1", "gone-2", "gone-3"]
-    _project(tmp_path, {ORG: ["keep", *gone]}, extra='project = "interrupt"\n')
+    write_project(tmp_path, {ORG: ["keep", *gone]}, extra='project = "interrupt"\n')
     with EmulatorServer(emulator) as server:
         assert _run(tmp_path, server, tokens, "--org", ORG).process.returncode == 0
         for uid in gone:
@@ -374,13 +341,13 @@ def test_a_signal_during_prune(tmp_path: Path, emulator: Emulator) -> None:
         assert _lock_free(emulator, ids[ORG])
 
 
-@WAITING_MODES
+@WAITING
 def test_a_signal_during_diff(tmp_path: Path, emulator: Emulator) -> None:
     """diff, its reads held after the first: Ctrl-C ends it with every dashboard once (new,
     or failed: not compared), the JSON lines ending with the interrupt; exit 130."""
-    _, tokens = _seed(emulator, ORG)
+    _, tokens = seed_orgs(emulator, ORG)
     uids = [f"d{n}" for n in range(4)]
-    _project(tmp_path, {ORG: uids})
+    write_project(tmp_path, {ORG: uids})
     with EmulatorServer(emulator) as server:
         held = _hold_saves(emulator, answered=1, path=("GET", "/api/dashboards/uid/*"))
         args = ("--org", ORG, "--output", "json")
