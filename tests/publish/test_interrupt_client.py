@@ -66,7 +66,7 @@ def test_a_request_in_flight_is_cut_after_the_grace(
     with EmulatorServer(emulator) as server, _client(server, token, deadline) as client:
         thread, outcome = _in_flight(client, "/api/search")
         _arrived(held, thread)
-        deadline.interrupt("interrupted (SIGTERM)", grace_s=0.2)
+        deadline.interrupt("SIGTERM", grace_s=0.2)
         with pytest.raises(DeadlineError) as refused:
             client.get("/api/org")  # nothing new starts
         with after_deadline(5):  # (the lock's hand-back) is not cut
@@ -89,7 +89,7 @@ def test_an_answer_in_the_grace_stands(emulator_token: tuple[Emulator, str]) -> 
     with EmulatorServer(emulator) as server, _client(server, token, deadline) as client:
         thread, outcome = _in_flight(client, "/api/org")
         _arrived(held, thread)
-        deadline.interrupt("interrupted (Ctrl-C)", grace_s=120)
+        deadline.interrupt("Ctrl-C", grace_s=120)
         thread.join(60)
     assert outcome[0]["name"] == "interrupt"
 
@@ -105,7 +105,7 @@ def test_a_retry_wait_ends_at_the_interrupt(emulator_token: tuple[Emulator, str]
             if emulator.request_log:
                 break
             thread.join(0.01)
-        deadline.interrupt("interrupted (Ctrl-C)", grace_s=120)
+        deadline.interrupt("Ctrl-C", grace_s=120)
         thread.join(60)
         assert not thread.is_alive()
     (error,) = outcome
@@ -119,5 +119,5 @@ def test_a_retry_wait_ends_at_the_interrupt(emulator_token: tuple[Emulator, str]
 def test_a_passed_deadline_keeps_its_words(emulator_token: tuple[Emulator, str]) -> None:
     deadline = Deadline(600, "publish")
     deadline.end_now()
-    deadline.interrupt("interrupted (SIGTERM)", grace_s=0)
+    deadline.interrupt("SIGTERM", grace_s=0)
     assert deadline.not_sent().message == "not sent: the publish deadline (600s) passed"

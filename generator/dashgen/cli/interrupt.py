@@ -67,7 +67,7 @@ class Interrupt:
         self.signum = signum
         _say(FIRST_LINE, after_echo=signum == signal.SIGINT)
         if self.deadline is not None:
-            self.deadline.interrupt(f"interrupted ({_NAMES.get(signum, 'signal')})", _grace())
+            self.deadline.interrupt(_NAMES.get(signum, "signal"), _grace())
 
     def stop_now(self, signum: int) -> None:
         """The second signal: one line, then the process ends (nothing more is waited for)."""

@@ -52,6 +52,7 @@ class Deadline:
         self._ends = time.monotonic() + seconds
         self._ended = threading.Event()  # set once it has been ended early (waits end)
         self.reason: str | None = None  # "interrupted (SIGTERM)": what ended it, if not time
+        self._signal = ""  # "SIGTERM" / "Ctrl-C": the interrupt's, for the report's unknown
         self._interrupted_at: float | None = None  # monotonic
         self._cut = False  # the requests in flight at the interrupt were cut
         self._cutters: list[Callable[[float], None]] = []
@@ -82,14 +83,16 @@ class Deadline:
         self._ends = min(self._ends, time.monotonic())
         self._ended.set()
 
-    def interrupt(self, reason: str, grace_s: float) -> None:
-        """End it now because of ``reason``; the requests in flight get ``grace_s`` seconds
-        for their answer, then are cut. A deadline already passed keeps its own words."""
+    def interrupt(self, signal_word: str, grace_s: float) -> None:
+        """End it now because of ``signal_word`` ("Ctrl-C", "SIGTERM"): the requests in flight
+        get ``grace_s`` seconds for their answer, then are cut. A deadline already passed
+        keeps its own words."""
         with self._watch:
             if self._interrupted_at is not None:
                 return
             if not self.passed():
-                self.reason = reason
+                self.reason = f"interrupted ({signal_word})"
+                self._signal = signal_word
             self._interrupted_at = time.monotonic()
         self.end_now()
         timer = threading.Timer(grace_s, self.cut_in_flight)
@@ -141,11 +144,6 @@ class Deadline:
     def unknown(self) -> str:
         """Why a write is unknown, in an interrupt's words (the report's)."""
         return f"the answer did not come back before the interrupt ({self._signal})"
-
-    @property
-    def _signal(self) -> str:
-        reason = self.reason or ""
-        return reason[reason.find("(") + 1 : -1] if "(" in reason else reason
 
     def check(self) -> None:
         """Before a request: raise "not sent" once the deadline has passed."""
