@@ -201,21 +201,29 @@ def test_row_panels_ids_repeat_and_collapse() -> None:
         )
     )
     closed, repeated, second = converted["panels"]  # ordered by gridPos, as Grafana does
+    # Grafana's ids (public/app/features/dashboard/state/DashboardMigrator.ts
+    # upgradeToGridLayout: ``maxPanelId = max([...rowPanelIds, ...topLevelPanelIds])``,
+    # ``nextRowId = maxPanelId + 1``, ``rowPanel.id = nextRowId; nextRowId++`` per row that
+    # is not a repeatIteration; apps/dashboard/pkg/migration/schemaversion/v16.go
+    # getMaxPanelID/nextRowID the same), and DashboardModel.ensurePanelsHaveUniqueIds
+    # (``if (!panel.id ...) panel.id = nextPanelId++`` over panelIterator, from max id + 1):
+    # max over 7, 2 and 3 (the repeat iteration's id counts) is 7; row "Closed" is 8, row
+    # "host" 9; then the panel without an id gets max(7, 2, 8, 9) + 1 = 10.
     assert closed == {
-        "id": 9,
+        "id": 8,
         "type": "row",
         "title": "Closed",
         "collapsed": True,
         "panels": [
             {"id": 7, "gridPos": {"x": 0, "y": 1, "w": 24, "h": 7}},
-            {"id": 8, "title": "no id", "gridPos": {"x": 0, "y": 8, "w": 8, "h": 7}},
+            {"id": 10, "title": "no id", "gridPos": {"x": 0, "y": 8, "w": 8, "h": 7}},
         ],
         "gridPos": {"x": 0, "y": 0, "w": 24, "h": 1},
     }
     # As in Grafana, a collapsed row's hidden panels still move the next row down.
     assert second == {"id": 2, "gridPos": {"x": 0, "y": 9, "w": 24, "h": 7}}
     assert repeated == {
-        "id": 10,
+        "id": 9,
         "type": "row",
         "repeat": "host",
         "panels": [],
@@ -241,7 +249,40 @@ def test_panels_already_at_top_level_stay_above_the_converted_rows() -> None:
     assert _grids(converted) == [
         (5, {"x": 0, "y": 0, "w": 24, "h": 3}),
         (1, {"x": 0, "y": 3, "w": 24, "h": 7}),
-        (6, {"x": 0, "y": 10, "w": 24, "h": 7}),
+        # An id of the wrong type is kept (Grafana's ``!panel.id`` keeps a non-empty string
+        # too): the build's structure check reports it, nothing replaces it silently.
+        ("bad", {"x": 0, "y": 10, "w": 24, "h": 7}),
+    ]
+
+
+def test_ids_as_grafana_gives_them_top_level_and_missing_ids() -> None:
+    """Grafana's rule (DashboardMigrator.ts upgradeToGridLayout: ``maxPanelId`` over the rows'
+    and the top-level panels' ids, ``nextRowId = maxPanelId + 1`` per shown row; then
+    DashboardModel.ensurePanelsHaveUniqueIds: a panel without an id gets ``nextPanelId++``
+    from max id + 1, in panelIterator order over the panels sorted by gridPos)."""
+    dashboard = _legacy(
+        _row({"title": "a"}, {"id": 4, "span": 6}, title="One", showTitle=True),
+        _row({"title": "b"}, collapse=True, title="Two"),
+        panels=[{"id": 6, "title": "top", "gridPos": {"x": 0, "y": 0, "w": 24, "h": 3}}],
+    )
+    converted = convert_legacy_rows(dashboard)
+    # max(4, 6) = 6: row "One" 7, row "Two" 8; then, in sorted order (top, One, a, 4, Two,
+    # Two's nested b), "a" gets max(6, 7, 4, 8) + 1 = 9 and "b" 10.
+    order = [(p.get("title"), p["id"]) for p in converted["panels"]]
+    assert order == [("top", 6), ("One", 7), ("a", 9), (None, 4), ("Two", 8)]
+    assert [(p["title"], p["id"]) for p in converted["panels"][-1]["panels"]] == [("b", 10)]
+
+
+def test_ids_without_row_panels() -> None:
+    """No row collapsed, titled or repeated: no row panels, so the missing ids start at
+    max id + 1 (ensurePanelsHaveUniqueIds), in the sorted order (y, then x)."""
+    converted = convert_legacy_rows(
+        _legacy(_row({"title": "a", "span": 6}, {"id": 3, "span": 6}), _row({"title": "b"}))
+    )
+    assert [(p.get("title"), p["id"]) for p in converted["panels"]] == [
+        ("a", 4),
+        (None, 3),
+        ("b", 5),
     ]
 
 

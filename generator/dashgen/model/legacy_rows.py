@@ -17,7 +17,12 @@ layout Grafana itself would give it:
   id, its ``title`` and ``repeat`` (when set), ``collapsed`` (when the old row said) and
   ``panels``: a collapsed row keeps its panels nested there, positioned as if it were open;
 - rows that are repeat iterations (``repeatIteration``) are dropped, ``span`` is removed,
-  ``minSpan`` becomes ``min(24, minSpan * 2)``, panels without an id get the next free one;
+  ``minSpan`` becomes ``min(24, minSpan * 2)``;
+- ids as Grafana gives them: row panels take max id + 1, + 2, ... in row order (the max over
+  the ids in every row, repeat iterations included, and the top-level panels:
+  ``upgradeToGridLayout``'s ``nextRowId``); a panel without an id is left alone by the
+  migration and gets the next free id from ``ensurePanelsHaveUniqueIds`` afterwards, in
+  the order of the sorted panels (a collapsed row's nested panels right after it);
 - the panels are ordered top to bottom, left to right, as Grafana orders them on load;
 - ``rows`` is deleted and ``schemaVersion`` becomes 16 when it was lower (or missing).
 
@@ -39,7 +44,13 @@ import math
 import re
 from typing import Any
 
-from dashgen.model.normalize import copy_json, flow_layout, has_grid_pos, is_panel_id
+from dashgen.model.normalize import (
+    _assign_panel_ids,
+    copy_json,
+    flow_layout,
+    has_grid_pos,
+    is_panel_id,
+)
 
 GRID_COLUMN_COUNT = 24
 GRID_CELL_HEIGHT = 30
@@ -96,11 +107,6 @@ def _upgrade_to_grid_layout(rows: list[Any], panels: list[Any]) -> None:
         row_height = _grid_height(_pixels(row.get("height")) or DEFAULT_ROW_HEIGHT)
         collapsed = _truthy(row.get("collapse"))
         row_panels = [p for p in _list(row.get("panels")) if isinstance(p, dict)]
-        for panel in row_panels:
-            if not is_panel_id(panel.get("id")):
-                panel["id"] = next_id
-                next_id += 1
-
         row_panel: dict[str, Any] | None = None
         if show_rows:
             row_panel = {"id": next_id, "type": "row", "panels": []}
@@ -138,6 +144,10 @@ def _upgrade_to_grid_layout(rows: list[Any], panels: list[Any]) -> None:
             y_pos += row_height
     # Grafana's DashboardModel.sortPanelsByGridPos: a row panel goes before its panels.
     panels.sort(key=_grid_order)
+    # The migration leaves a panel without an id as it is; Grafana's ensurePanelsHaveUniqueIds
+    # then gives it max id + 1 in panelIterator order (each panel, then a row's nested ones),
+    # row panels' ids included: what normalize's id pass does on the sorted list.
+    _assign_panel_ids(panels)
 
 
 class _RowArea:
