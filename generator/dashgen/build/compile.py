@@ -40,6 +40,7 @@ from dashgen.model.forms import (
     missing_inputs_message,
     unwrap,
 )
+from dashgen.model.integers import integral_ints_in_place
 from dashgen.model.json_duplicates import duplicate_keys
 from dashgen.model.legacy_rows import convert_legacy_rows_in_place
 from dashgen.model.normalize import (
@@ -346,7 +347,7 @@ def _finish(
     data = model.dashboard
     twice = duplicate_keys(loaded.json_text, data) if loaded.json_text is not None else []
     if config.convert_legacy_rows:  # before normalising: ids and flow layout cover the result
-        data = convert_legacy_rows_in_place(data)
+        data = convert_legacy_rows_in_place(integral_ints_in_place(data))
     data = normalize_in_place(data, source=loaded.name)
     problems = placed(validate(data), loaded, source, line, model.prefix)
     problems.extend(placed(twice, loaded, source, line, ()))  # (paths from the text's root)

@@ -52,6 +52,8 @@ from typing import Any
 
 import orjson
 
+from dashgen.model.integers import integral_ints_in_place
+
 UID_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")
 UID_MAX_LENGTH = 40
 GRID_COLUMNS = 24
@@ -71,6 +73,7 @@ def normalize(d: dict[str, Any], *, source: str | None = None) -> dict[str, Any]
 
 def normalize_in_place(d: dict[str, Any], *, source: str | None = None) -> dict[str, Any]:
     """``normalize`` for a dict the caller owns (the loaders' fresh output): no copy."""
+    integral_ints_in_place(d)  # 12.0 → 12 (dashgen.model.integers)
     d["id"] = None
     d.pop("version", None)
     d.pop("__requires", None)
