@@ -167,3 +167,24 @@ def test_an_invalid_metadata_name(project: Project) -> None:
     assert f"dashboards/v2.json:{line}: error: metadata.name: uid 'not a uid!' is invalid" in (
         result.output
     )
+
+
+def test_integral_floats_in_v2_grid_items_and_ids_build_as_ints(project: Project) -> None:
+    """12.0 is 12 (Grafana parses JSON numbers as one number type); 2.5 stays an error."""
+    spec = v2_spec()
+    items = grid(spec)
+    items[0]["spec"]["width"] = float(items[0]["spec"]["width"])
+    items[0]["spec"]["y"] = 0.0
+    first = next(iter(spec["elements"].values()))
+    first["spec"]["id"] = float(first["spec"]["id"])
+    output, _text = build_one(project, spec)
+    assert "0 errors, 0 warnings" in output, output
+    (built,) = [
+        doc
+        for doc in (json.loads(content) for content in project.outputs().values())
+        if isinstance(doc, dict) and "elements" in doc
+    ]
+    built_items = grid(built)
+    assert all(type(built_items[0]["spec"][k]) is int for k in ("x", "y", "width", "height"))
+    built_first = next(iter(built["elements"].values()))
+    assert type(built_first["spec"]["id"]) is int

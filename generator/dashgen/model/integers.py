@@ -58,3 +58,26 @@ def _panels(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
             if type(nested) is list:
                 found.extend(p for p in nested if type(p) is dict)
     return found
+
+
+_V2_GRID_KEYS = ("x", "y", "width", "height")
+
+
+def integral_ints_v2_in_place(spec: dict[str, Any]) -> dict[str, Any]:
+    """The same for a schema v2 spec: every element's ``spec.id`` and every
+    ``GridLayoutItem``'s ``x``, ``y``, ``width``, ``height``, at any depth of the layout."""
+    elements = spec.get("elements")
+    if type(elements) is dict:
+        for element in elements.values():
+            if type(element) is dict and type(element.get("spec")) is dict:
+                _fix(element["spec"], ("id",))
+    pending: list[Any] = [spec.get("layout")]
+    while pending:
+        node = pending.pop()
+        if type(node) is list:
+            pending.extend(node)
+        elif type(node) is dict:
+            if node.get("kind") == "GridLayoutItem" and type(node.get("spec")) is dict:
+                _fix(node["spec"], _V2_GRID_KEYS)
+            pending.extend(node.values())
+    return spec

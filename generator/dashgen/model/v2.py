@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dashgen.model.integers import integral_ints_v2_in_place
 from dashgen.model.normalize import copy_json
 
 SCHEMA_V1 = "v1"  # the classic model, what a v0alpha1/v1beta1/v1 resource builds as
@@ -39,7 +40,7 @@ def is_v2_spec(doc: Any) -> bool:
 
 def normalize_v2(spec: dict[str, Any]) -> dict[str, Any]:
     """The canonical copy of a v2 spec (key order is the serialiser's: sorted)."""
-    return copy_json(spec)
+    return integral_ints_v2_in_place(copy_json(spec))  # 12.0 → 12 (dashgen.model.integers)
 
 
 def v2_title(spec: dict[str, Any]) -> str:
