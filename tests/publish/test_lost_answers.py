@@ -1,0 +1,55 @@
+"""A write whose answer was lost and whose re-read failed too may have landed: it is
+``unknown`` ("check Grafana"), never plainly ``failed``; a run without faults converges."""
+
+from __future__ import annotations
+
+import pytest
+from lost_answers import after_first
+from publish_support import ORG
+from scenario import Scenario, dashboard
+
+from dashgen.publish.events import Action
+
+LOST = ["commit_then_fail", "commit_then_drop"]
+READ_FAULTS = [("status", 503), ("drop", None)]
+
+
+def reads_fail(scenario: Scenario, uid: str, kind: str, status: int | None) -> None:
+    extra = {"status": status} if status else {}
+    scenario.emulator.faults.add(
+        method="GET", path=scenario.mode.dashboard(uid), kind=kind, times=None, **extra
+    )
+
+
+@pytest.mark.parametrize("read", READ_FAULTS, ids=lambda r: r[0])
+@pytest.mark.parametrize("lost", LOST)
+@pytest.mark.parametrize("existing", [False, True], ids=["create", "update"])
+def test_a_lost_save_answer_then_failed_reads_is_unknown(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch, lost: str, read: tuple, existing: bool
+) -> None:
+    emulator = scenario.emulator
+    if existing:
+        scenario.write_source(f"{ORG}/a.json", dashboard("a"))
+        assert scenario.library_publish().ok
+    scenario.write_source(f"{ORG}/a.json", dashboard("a", title="Changed a"))
+    scenario.mode.add_write_fault(emulator, kind=lost, times=1, dry_runs=False)
+    after_first(
+        monkeypatch,
+        "POST" if not existing or not scenario.mode.is_k8s else "PUT",
+        [p for _, p in scenario.mode.dashboard_write],
+        lambda: reads_fail(scenario, "a", *read),
+    )
+
+    report = scenario.library_publish()
+
+    stored = scenario.stored("a")
+    assert stored is not None and stored.data["title"] == "Changed a"  # it landed
+    (event,) = [e for e in report.events if e.uid == "a"]
+    assert event.action is Action.UNKNOWN, event
+    assert event.error.startswith("unknown:") and "check Grafana" in event.error
+    assert report.exit_code == 1
+
+    emulator.faults.clear()
+    again = scenario.library_publish()
+    assert [(e.uid, e.action) for e in again.events] == [("a", Action.UNCHANGED)], again.events
+    assert again.ok
