@@ -53,3 +53,38 @@ def test_a_lost_save_answer_then_failed_reads_is_unknown(
     again = scenario.library_publish()
     assert [(e.uid, e.action) for e in again.events] == [("a", Action.UNCHANGED)], again.events
     assert again.ok
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_the_cli_reports_it_unknown_and_exits_1(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch, output: str
+) -> None:
+    scenario.write_source(f"{ORG}/a.json", dashboard("a"))
+    scenario.mode.add_write_fault(scenario.emulator, kind="commit_then_fail", dry_runs=False)
+    after_first(
+        monkeypatch,
+        "POST",
+        [p for _, p in scenario.mode.dashboard_write],
+        lambda: reads_fail(scenario, "a", "status", 503),
+    )
+
+    run = scenario.publish("--output", output)
+
+    assert run.code == 1, run.output
+    assert scenario.stored("a") is not None  # it landed, its answer lost
+    if output == "json":
+        event, summary = run.json_lines()
+        assert (event["uid"], event["action"]) == ("a", "unknown"), run.output
+        assert "deadline" not in run.output, run.output  # (it did not pass)
+        assert "check Grafana" in event["error"], event
+        assert summary["summary"] == {"unknown": 1}, summary
+    else:
+        assert f"unknown      {ORG}/a" in run.stdout, run.output
+        assert "1 dashboard unknown (check Grafana)" in run.stderr, run.output
+        assert "dashboard failed" not in run.stderr, run.output
+        assert "deadline" not in run.output, run.output  # (it did not pass)
+
+    scenario.emulator.faults.clear()
+    again = scenario.publish("--output", "json")
+    assert again.code == 0, again.output
+    assert [(e["uid"], e["action"]) for e in again.json_lines()[:-1]] == [("a", "unchanged")]
