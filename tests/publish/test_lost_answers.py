@@ -88,3 +88,34 @@ def test_the_cli_reports_it_unknown_and_exits_1(
     again = scenario.publish("--output", "json")
     assert again.code == 0, again.output
     assert [(e["uid"], e["action"]) for e in again.json_lines()[:-1]] == [("a", "unchanged")]
+
+
+@pytest.mark.parametrize("lost", LOST)
+def test_a_folder_create_whose_answer_was_lost_then_failed_reads(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch, lost: str
+) -> None:
+    """The folder may exist: its dashboards are not written (failed, nothing sent), and the
+    sentence says the folder may have been created; a fault-free run converges."""
+    mode, emulator = scenario.mode, scenario.emulator
+    scenario.write_source(f"{ORG}/a.json", dashboard("a"))
+    method, create = mode.folder_create
+    emulator.faults.add(method=method, path=create, kind=lost, times=1)
+    after_first(
+        monkeypatch,
+        method,
+        [create],
+        lambda: emulator.faults.add(
+            method="GET", path=mode.folder("platform"), kind="status", times=None
+        ),
+    )
+
+    report = scenario.library_publish()
+
+    assert "platform" in emulator.folder_uids(scenario.org_id)  # it landed
+    (event,) = report.events
+    assert event.action is Action.FAILED, event
+    assert scenario.stored("a") is None and mode.writes(emulator) == []
+    assert "may have been created" in event.error and "check Grafana" in event.error, event
+    emulator.faults.clear()
+    again = scenario.library_publish()
+    assert [(e.uid, e.action) for e in again.events] == [("a", Action.CREATED)], again.events
