@@ -8,6 +8,7 @@ from lost_answers import after_first
 from publish_support import ORG
 from scenario import Scenario, dashboard
 
+from dashgen.publish import PruneOptions
 from dashgen.publish.events import Action
 
 LOST = ["commit_then_fail", "commit_then_drop"]
@@ -119,3 +120,60 @@ def test_a_folder_create_whose_answer_was_lost_then_failed_reads(
     emulator.faults.clear()
     again = scenario.library_publish()
     assert [(e.uid, e.action) for e in again.events] == [("a", Action.CREATED)], again.events
+
+
+@pytest.mark.parametrize("lost", LOST)
+def test_a_prune_delete_whose_answer_was_lost_then_failed_reads_is_unknown(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch, lost: str
+) -> None:
+    mode, emulator = scenario.mode, scenario.emulator
+    for uid in ("keep", "gone"):
+        scenario.write_source(f"{ORG}/{uid}.json", dashboard(uid))
+    assert scenario.library_publish().ok
+    scenario.remove_source(f"{ORG}/gone.json")
+    emulator.faults.add(method="DELETE", path=mode.dashboard("gone"), kind=lost, times=1)
+    after_first(
+        monkeypatch,
+        "DELETE",
+        [mode.dashboard("gone")],
+        lambda: reads_fail(scenario, "gone", "status", 503),
+    )
+
+    report = scenario.library_publish(prune=PruneOptions())
+
+    assert scenario.uids() == ["keep"]  # it landed
+    (event,) = [e for e in report.events if e.uid == "gone"]
+    assert event.action is Action.UNKNOWN, event
+    assert event.error.startswith("unknown:") and "check Grafana" in event.error, event
+    assert report.exit_code == 1
+    emulator.faults.clear()
+    again = scenario.library_publish(prune=PruneOptions())
+    assert again.ok and [(e.uid, e.action) for e in again.events] == [("keep", Action.UNCHANGED)]
+
+
+def test_a_prune_folder_delete_whose_answer_was_lost_then_failed_reads_is_unknown(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mode, emulator = scenario.mode, scenario.emulator
+    scenario.write_source(f"{ORG}/keep.json", dashboard("keep"))
+    scenario.write_source(f"{ORG}/team-a/gone.json", dashboard("gone"))
+    assert scenario.library_publish().ok
+    scenario.remove_source(f"{ORG}/team-a/gone.json")
+    folder = mode.folder("team-a")
+    emulator.faults.add(method="DELETE", path=folder, kind="commit_then_fail", times=1)
+    after_first(
+        monkeypatch,
+        "DELETE",
+        [folder],
+        lambda: emulator.faults.add(method="GET", path=f"{folder}*", kind="status", times=None),
+    )
+
+    report = scenario.library_publish(prune=PruneOptions())
+
+    assert "team-a" not in emulator.folder_uids(scenario.org_id)  # it landed
+    (event,) = [e for e in report.events if e.uid == "team-a"]
+    assert event.action is Action.UNKNOWN, event
+    assert "check Grafana" in event.error, event
+    emulator.faults.clear()
+    again = scenario.library_publish(prune=PruneOptions())
+    assert again.ok and [(e.uid, e.action) for e in again.events] == [("keep", Action.UNCHANGED)]
