@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 from lost_answers import after_first
-from publish_support import ORG
+from publish_support import ORG, OTHER_ORG
 from scenario import Scenario, dashboard
 
 from dashgen.publish import PruneOptions
 from dashgen.publish.events import Action
+from dashgen.publish.lock import LOCK_FOLDER_UID
 
 LOST = ["commit_then_fail", "commit_then_drop"]
 READ_FAULTS = [("status", 503), ("drop", None)]
@@ -177,3 +178,46 @@ def test_a_prune_folder_delete_whose_answer_was_lost_then_failed_reads_is_unknow
     emulator.faults.clear()
     again = scenario.library_publish(prune=PruneOptions())
     assert again.ok and [(e.uid, e.action) for e in again.events] == [("keep", Action.UNCHANGED)]
+
+
+def test_a_lock_claim_whose_answer_was_lost_is_held_and_handed_back(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock folder was created in this publish's name: it holds the lock (read again),
+    writes under it and hands it back, instead of publishing without it and leaving it to
+    go stale for every other publisher."""
+    mode, emulator = scenario.mode, scenario.emulator
+    scenario.write_source(f"{OTHER_ORG}/a.json", dashboard("a"))
+    method, create = mode.folder_create
+    emulator.faults.add(method=method, path=create, kind="commit_then_fail", times=1)
+
+    report = scenario.library_publish(OTHER_ORG)
+
+    assert [(e.uid, e.action) for e in report.events] == [("a", Action.CREATED)], report.events
+    assert not any("without the publish lock" in note for note in report.notes), report.notes
+    assert LOCK_FOLDER_UID not in emulator.folder_uids(scenario.other_org_id)  # handed back
+    assert len(mode.lock_deletes(emulator)) == 1
+
+
+def test_a_lock_claim_whose_answer_was_lost_then_failed_reads_says_it_may_be_left(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mode, emulator = scenario.mode, scenario.emulator
+    scenario.write_source(f"{OTHER_ORG}/a.json", dashboard("a"))
+    method, create = mode.folder_create
+    emulator.faults.add(method=method, path=create, kind="commit_then_fail", times=1)
+    after_first(
+        monkeypatch,
+        method,
+        [create],
+        lambda: emulator.faults.add(
+            method="GET", path=mode.folder(LOCK_FOLDER_UID), kind="status", times=None
+        ),
+    )
+
+    report = scenario.library_publish(OTHER_ORG)
+
+    assert [(e.uid, e.action) for e in report.events] == [("a", Action.CREATED)], report.events
+    assert LOCK_FOLDER_UID in emulator.folder_uids(scenario.other_org_id)  # it landed
+    (note,) = [n for n in report.notes if "without the publish lock" in n]
+    assert "may be left held" in note, note

@@ -44,7 +44,13 @@ import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
-from dashgen.errors import DashgenError, DeadlineError, VersionConflictError
+from dashgen.errors import (
+    DashgenError,
+    DeadlineError,
+    GrafanaConnectionError,
+    ServerError,
+    VersionConflictError,
+)
 from dashgen.grafana.backend import DashboardBackend
 from dashgen.grafana.deadline import Deadline, after_deadline
 
@@ -143,12 +149,22 @@ class PublishLock:
         seen_at = started
         waited_for, since = self._seen_holder or (None, None)
         pause = POLL_S[0]
+        claimed: DashgenError | None = None  # a claim sent (it may have landed, answer lost)
         while True:
-            folder = self.backend.get_folder(LOCK_FOLDER_UID)
+            try:
+                folder = self.backend.get_folder(LOCK_FOLDER_UID)
+            except DashgenError as read_error:
+                if claimed is None:
+                    raise
+                raise self._maybe_left(claimed, read_error) from None
             now = _iso(self.backend.server_date())
             if folder is None:
                 title = self._held_title(now)
-                created = self.backend.claim_folder(LOCK_FOLDER_UID, title)
+                claimed = DashgenError("a claim of the lock was answered 409")
+                try:
+                    created = self.backend.claim_folder(LOCK_FOLDER_UID, title)
+                except (GrafanaConnectionError, ServerError) as error:
+                    created = self._claimed_after_all(title, error)
                 if created is not None and self._hold(title, created):
                     waited = time.monotonic() - started if waited_for else 0.0
                     return Acquired(waited, waited_for, since)
@@ -181,6 +197,26 @@ class PublishLock:
             if self._take(version, now):
                 waited = time.monotonic() - started if waited_for else 0.0
                 return Acquired(waited, waited_for, since, took_over=stale)
+
+    def _claimed_after_all(self, title: str, error: DashgenError) -> dict | None:
+        """The claim's answer was lost, so it may have created the lock in this publish's
+        name: read it again. Ours → the folder (held); another's → None (look again); not
+        there → ``error`` (not created: the lock cannot be used); unreadable → nobody can
+        tell, and a lock of ours would stay until it goes stale: said so."""
+        try:
+            folder = self.backend.get_folder(LOCK_FOLDER_UID)
+        except DashgenError as read_error:
+            raise self._maybe_left(error, read_error) from None
+        if folder is None:
+            raise error
+        return folder if folder.get("title") == title else None
+
+    def _maybe_left(self, error: DashgenError, read_error: DashgenError) -> DashgenError:
+        return DashgenError(
+            f"{error.message}; the lock may be left held by {self.holder} until it goes stale "
+            f"({STALE_AFTER_S:.0f} s without renewal): reading it again failed "
+            f"({read_error.message})"
+        )
 
     def release(self) -> None:
         """Hand the lock back (best effort: if this fails, it goes stale for others)."""
