@@ -221,3 +221,27 @@ def test_a_lock_claim_whose_answer_was_lost_then_failed_reads_says_it_may_be_lef
     assert LOCK_FOLDER_UID in emulator.folder_uids(scenario.other_org_id)  # it landed
     (note,) = [n for n in report.notes if "without the publish lock" in n]
     assert "may be left held" in note, note
+
+
+def test_an_unknown_write_that_landed_is_ours_when_the_build_moves_on(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The landed write carries dashgen's message: the next build updates it, never refuses
+    it as edited by someone else."""
+    scenario.write_source(f"{ORG}/a.json", dashboard("a"))
+    scenario.mode.add_write_fault(scenario.emulator, kind="commit_then_drop", dry_runs=False)
+    after_first(
+        monkeypatch,
+        "POST",
+        [p for _, p in scenario.mode.dashboard_write],
+        lambda: reads_fail(scenario, "a", "drop", None),
+    )
+    assert [e.action for e in scenario.library_publish().events] == [Action.UNKNOWN]
+    scenario.emulator.faults.clear()
+    scenario.write_source(f"{ORG}/a.json", dashboard("a", title="Next a"))
+
+    report = scenario.library_publish()
+
+    assert [(e.uid, e.action) for e in report.events] == [("a", Action.UPDATED)], report.events
+    stored = scenario.stored("a")
+    assert stored is not None and stored.data["title"] == "Next a"
