@@ -48,7 +48,8 @@ def test_a_lost_save_answer_then_failed_reads_is_unknown(
     assert stored is not None and stored.data["title"] == "Changed a"  # it landed
     (event,) = [e for e in report.events if e.uid == "a"]
     assert event.action is Action.UNKNOWN, event
-    assert event.error.startswith("unknown:") and "check Grafana" in event.error
+    assert event.error.startswith("unknown: the save was sent and may have been written")
+    assert "check Grafana" in event.error
     assert report.exit_code == 1
 
     emulator.faults.clear()

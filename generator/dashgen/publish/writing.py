@@ -30,6 +30,11 @@ back before it, or one that may have landed before a re-read could tell, is ``un
 time left is not waited (Grafana stored nothing), another lost answer gets one last read
 (if time is left) instead of the wait.
 
+Without a deadline too, a save whose answer was lost (a connection error or a 5xx: it may
+have been stored) and whose re-read then failed is ``unknown`` ("the save was sent and may
+have been written ...: check Grafana"), never plain "failed"; a re-run reads it and finds
+dashgen's own message on it if it landed.
+
 ``--force`` takes over a same-titled dashboard (≤ 11.2's ``name-exists``) or a plugin's
 dashboard by repeating that one refused save with ``overwrite: true``.
 """
@@ -250,15 +255,20 @@ def _unknown(
     read could tell)."""
     why = f" ({error.message})" if error is not None else ""
     sentence = f"unknown: the save was sent but its outcome is not known{why}: check Grafana"
+    if isinstance(error, _Unread):
+        sentence = f"unknown: the save was sent and may have been written{why}: check Grafana"
     if deadline is not None and deadline.interrupted:
         sentence = f"unknown: {deadline.unknown()}; check Grafana"
     return replace(planned.event(), action=Action.UNKNOWN, error=sentence, note=None)
 
 
-def _unread(lost: DashgenError | None, read_error: DashgenError) -> DashgenError:
+class _Unread(DashgenError):
     """Why a save whose answer was lost is unknown: reading the dashboard again failed."""
+
+
+def _unread(lost: DashgenError | None, read_error: DashgenError) -> DashgenError:
     answer = f"its answer was lost: {lost.message}; " if lost is not None else ""
-    return DashgenError(f"{answer}reading it again failed: {read_error.message}")
+    return _Unread(f"{answer}reading it again failed: {read_error.message}")
 
 
 def _message_for(session: OrgSession, named: str, stored: dict[str, Any]) -> str | None:
