@@ -246,3 +246,35 @@ def test_an_unknown_write_that_landed_is_ours_when_the_build_moves_on(
     assert [(e.uid, e.action) for e in report.events] == [("a", Action.UPDATED)], report.events
     stored = scenario.stored("a")
     assert stored is not None and stored.data["title"] == "Next a"
+
+
+def test_a_refused_retry_after_a_lost_answer_then_a_failed_read_is_unknown(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first save's answer is lost (a 503), the read finds it not landed, someone saves
+    the dashboard meanwhile, the second save is refused (version moved) and the read that
+    would tell who moved it fails: the first save may have landed late, nobody can tell."""
+    mode, emulator = scenario.mode, scenario.emulator
+    scenario.write_source(f"{ORG}/a.json", dashboard("a"))
+    assert scenario.library_publish().ok
+    scenario.write_source(f"{ORG}/a.json", dashboard("a", title="Changed a"))
+    writes = [p for _, p in mode.dashboard_write]
+    write_method = "PUT" if mode.is_k8s else "POST"
+    mode.add_write_fault(emulator, kind="status", status=503, times=1, dry_runs=False)
+
+    def someone_saves() -> None:
+        scenario.edit_in_ui("a", lambda data: data.update(title="Alice's a"))
+        reads_fail(scenario, "a", "status", 503)
+
+    def after_the_lost_save() -> None:  # the next read of "a" succeeds, then alice saves
+        after_first(monkeypatch, "GET", [mode.dashboard("a")], someone_saves)
+
+    after_first(monkeypatch, write_method, writes, after_the_lost_save)
+
+    report = scenario.library_publish()
+
+    (event,) = report.events
+    assert event.action is Action.UNKNOWN, event
+    assert "check Grafana" in event.error, event
+    stored = scenario.stored("a")
+    assert stored is not None and stored.data["title"] == "Alice's a"  # never overwritten
