@@ -278,3 +278,28 @@ def test_a_refused_retry_after_a_lost_answer_then_a_failed_read_is_unknown(
     assert "check Grafana" in event.error, event
     stored = scenario.stored("a")
     assert stored is not None and stored.data["title"] == "Alice's a"  # never overwritten
+
+
+def test_a_refused_first_save_then_a_failed_read_is_failed_not_written(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused (the version moved after the plan read it), nothing of it landed: failed,
+    "not written", even when the read that would say who moved it fails (before: its
+    error escaped publish())."""
+    mode = scenario.mode
+    scenario.write_source(f"{ORG}/a.json", dashboard("a"))
+    assert scenario.library_publish().ok
+    scenario.write_source(f"{ORG}/a.json", dashboard("a", title="Changed a"))
+
+    def someone_saves() -> None:
+        scenario.edit_in_ui("a", lambda data: data.update(title="Alice's a"))
+        reads_fail(scenario, "a", "status", 503)
+
+    after_first(monkeypatch, "GET", [mode.dashboard("a")], someone_saves)
+
+    report = scenario.library_publish()
+
+    (event,) = report.events
+    assert event.action is Action.FAILED and event.error.startswith("not written:"), event
+    stored = scenario.stored("a")
+    assert stored is not None and stored.data["title"] == "Alice's a"
