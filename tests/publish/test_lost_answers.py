@@ -303,3 +303,20 @@ def test_a_refused_first_save_then_a_failed_read_is_failed_not_written(
     assert event.action is Action.FAILED and event.error.startswith("not written:"), event
     stored = scenario.stored("a")
     assert stored is not None and stored.data["title"] == "Alice's a"
+
+
+@pytest.mark.parametrize("lost", ["status", "drop", *LOST])
+def test_a_lock_hand_back_whose_answer_was_lost_is_read_again(
+    scenario: Scenario, lost: str
+) -> None:
+    """Landed or not, the lock is gone after the publish: the next one need not wait for
+    it to go stale."""
+    mode, emulator = scenario.mode, scenario.emulator
+    scenario.write_source(f"{OTHER_ORG}/a.json", dashboard("a"))
+    lock = mode.folder(LOCK_FOLDER_UID)
+    emulator.faults.add(method="DELETE", path=lock, kind=lost, times=1)
+
+    report = scenario.library_publish(OTHER_ORG)
+
+    assert [(e.uid, e.action) for e in report.events] == [("a", Action.CREATED)], report.events
+    assert LOCK_FOLDER_UID not in emulator.folder_uids(scenario.other_org_id)

@@ -233,17 +233,25 @@ class PublishLock:
             self._hand_back()
 
     def _hand_back(self) -> None:
-        try:
-            folder = self.backend.get_folder(LOCK_FOLDER_UID)
-            if folder is None or folder.get("title") != self._title:
-                return  # taken over meanwhile: not ours to hand back
-            if self.backend.folder_is_empty(LOCK_FOLDER_UID):
-                self.backend.delete_folder(LOCK_FOLDER_UID)
-            else:
-                version = int(folder.get("version") or 0)
-                self.backend.update_folder(LOCK_FOLDER_UID, FREE_TITLE, version)
-        except DashgenError as error:
-            log.debug("publish lock not handed back: %s", error)
+        """Delete (or free) the lock folder while it is still ours; after a lost answer it
+        is read again once: gone or freed is done, still ours is sent again (else the
+        next publish would wait ``STALE_AFTER_S`` for it)."""
+        for attempt in (1, 2):
+            try:
+                folder = self.backend.get_folder(LOCK_FOLDER_UID)
+                if folder is None or folder.get("title") != self._title:
+                    return  # taken over meanwhile (or handed back): not ours to hand back
+                if self.backend.folder_is_empty(LOCK_FOLDER_UID):
+                    self.backend.delete_folder(LOCK_FOLDER_UID)
+                else:
+                    version = int(folder.get("version") or 0)
+                    self.backend.update_folder(LOCK_FOLDER_UID, FREE_TITLE, version)
+                return
+            except (GrafanaConnectionError, ServerError) as error:
+                log.debug("publish lock not handed back (attempt %d): %s", attempt, error)
+            except DashgenError as error:
+                log.debug("publish lock not handed back: %s", error)
+                return
 
     def _held_title(self, now: str) -> str:
         return f"dashgen publish lock: held by {self.holder} since {now}"
