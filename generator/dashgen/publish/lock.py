@@ -13,7 +13,9 @@ deletes it (after checking that nothing was put inside: deleting a folder delete
 holds; a folder someone filled is only retitled ``dashgen publish lock: free``). Every
 other change of hands is a ``PUT /api/folders/:uid`` with the version that was read
 (``overwrite: false``), so two publishers can never both take it: one of them gets 412.
-Between publishes the folder does not exist.
+Between publishes the folder does not exist. A create or a hand-back whose answer was lost
+(it may have landed) is read again: a lock found in this publish's name is held (or handed
+back again); one that cannot be read is said to be possibly left until it goes stale.
 
 Under the command's deadline (``dashgen.grafana.deadline``) a wait for another publisher
 ends when the next look would pass it ("not sent: the publish deadline (Ns) passed while
