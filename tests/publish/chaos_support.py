@@ -3,7 +3,8 @@ project it publishes, and what the emulator holds, to check the report against.
 
 A seed picks the backend (even: the classic API on 11.2; odd: ``--api auto`` on 12.0 or
 13.0, which picks /apis there: v1beta1 and v1 are stable) and 1-3 faults, each a random
-kind, route (dashboard writes and reads weigh more), ``times`` and probability. Every
+kind, route (dashboard writes and reads weigh more), ``times``, ``after`` (how many
+matching requests pass before it starts) and probability. Every
 check compares the report with the emulator's stored state before and after the run, and
 with the sources written (never a hand-written outcome).
 """
@@ -87,6 +88,7 @@ def schedule_of(seed: int) -> list[dict[str, Any]]:
             "times": rng.choice([1, 2, 4, None, None]),
             "probability": rng.choice([1.0, 0.5, 0.3]),
             "dry_runs": rng.choice([True, False]),
+            "after": rng.choice([0, 0, 6, 20]),  # (a read may fail only after the writes)
         }
         if kind == "status":
             fault["status"] = rng.choice([500, 502, 503])
