@@ -1,7 +1,9 @@
 """Seeded chaos: 10 seeds, each a random schedule of 1-3 emulator faults over publish's
 routes, one publish through the real CLI (``--output json``, a short ``--deadline``), then
 two fault-free runs. The invariants compare the report with what the emulator holds
-(``chaos_support``); a failing seed's assertion names the seed and its schedule."""
+(``chaos_support``); a failing seed's assertion names the seed and its schedule. (A seed
+fixes the schedule and the emulator's RNG; which request meets a probabilistic fault still
+follows the order concurrent requests arrive in, so a seed's hits may vary between runs.)"""
 
 from __future__ import annotations
 
