@@ -110,3 +110,10 @@ def test_faulted_requests_log_who_sent_them(api: Api) -> None:
         429,
         "retry_after",
     )
+
+
+def test_a_fault_after_n_lets_the_first_n_pass(api: Api) -> None:
+    api.emulator.faults.add(method="GET", path="/api/search", status=503, times=2, after=1)
+    statuses = [api.get("/api/search").status_code for _ in range(4)]
+    assert statuses == [200, 503, 503, 200]
+    assert [e.fault for e in api.emulator.request_log] == [None, "status", "status", None]

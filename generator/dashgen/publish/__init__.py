@@ -123,18 +123,25 @@ def publish(
     report.duration_s = time.monotonic() - started
     deadline = connection.deadline
     if deadline is not None:
-        note = deadline_note(report, deadline.stopped_by, deadline.interrupted)
+        note = deadline_note(report, deadline.stopped_by, deadline.interrupted, deadline.name)
         if note is not None:
             report.notes.append(note)
     return report
 
 
-def deadline_note(report: PublishReport, stopped_by: str, interrupted: bool) -> str | None:
-    """What the deadline (or an interrupt) stopped, in one sentence (None: it stopped
-    nothing, and nothing was interrupted)."""
+def deadline_note(
+    report: PublishReport, stopped_by: str, interrupted: bool, name: str = ""
+) -> str | None:
+    """What the deadline (``name``) or an interrupt stopped, in one sentence (None: it
+    stopped nothing, and nothing was interrupted). An unknown of its own (a save whose
+    answer was lost and whose re-read failed) is not the deadline's."""
+
+    def by_deadline(error: str) -> bool:
+        return stopped_by in error or bool(name and name in error) or "interrupt" in error
+
     counted = Counter(
         "unknown"
-        if event.action is Action.UNKNOWN
+        if event.action is Action.UNKNOWN and by_deadline(event.error or "")
         else "not sent"
         if event.action is Action.FAILED and stopped_by in (event.error or "")
         else "written"

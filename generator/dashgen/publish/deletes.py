@@ -108,14 +108,15 @@ def _delete_dashboard(session: OrgSession, target: Target) -> PublishEvent:
 
 
 class Unknown(str):
-    """Why a delete's outcome is not known (sent; the deadline came before the answer)."""
+    """Why a delete's outcome is not known (sent; the deadline came before the answer, or
+    its answer was lost and reading the target again failed)."""
 
 
 def _failed_or_unknown(why: str) -> Action:
     return Action.UNKNOWN if isinstance(why, Unknown) else Action.FAILED
 
 
-def _unknown(subject: str, error: DeadlineError, deadline: Deadline | None = None) -> Unknown:
+def _unknown(subject: str, error: DashgenError, deadline: Deadline | None = None) -> Unknown:
     if deadline is not None and deadline.interrupted:
         return Unknown(f"unknown: deleting {subject}: {deadline.unknown()}; check Grafana")
     return Unknown(
@@ -148,23 +149,31 @@ def _delete_safely(
                 return _unknown(subject, error, deadline)
             return error.message
         except _TRANSIENT as error:
-            if attempt >= policy.attempts:
+            lost = not isinstance(error, RateLimitedError)  # (a 429 deleted nothing)
+            last = attempt >= policy.attempts
+            if last and not lost:
                 return session.explain(error, doing)
-            wait = policy.backoff(attempt, error)
-            if deadline is not None and wait >= deadline.remaining():
-                too_long = deadline.too_long(wait, deadline.remaining(), error)
-                return _unknown(subject, too_long, deadline)
-            (deadline.sleep if deadline is not None else time.sleep)(wait)
+            if not last:
+                wait = policy.backoff(attempt, error)
+                if deadline is not None and wait >= deadline.remaining():
+                    too_long = deadline.too_long(wait, deadline.remaining(), error)
+                    return _unknown(subject, too_long, deadline)
+                (deadline.sleep if deadline is not None else time.sleep)(wait)
             try:
                 state = still_there()
             except DeadlineError as read_error:
                 return _unknown(subject, read_error, deadline)
             except DashgenError as read_error:
+                if lost:  # the delete may have landed: nobody can tell
+                    why = f"its answer was lost: {error.message}; reading it again failed"
+                    return _unknown(subject, DashgenError(f"{why}: {read_error.message}"))
                 return session.explain(read_error, doing)
             if state is None:
                 return None
             if not state:
                 return f"{subject} {CHANGED_CONCURRENTLY}"
+            if last:  # still there after the last attempt: it did not land
+                return session.explain(error, doing)
         except DashgenError as error:
             return session.explain(error, doing)
 

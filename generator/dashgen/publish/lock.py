@@ -13,7 +13,9 @@ deletes it (after checking that nothing was put inside: deleting a folder delete
 holds; a folder someone filled is only retitled ``dashgen publish lock: free``). Every
 other change of hands is a ``PUT /api/folders/:uid`` with the version that was read
 (``overwrite: false``), so two publishers can never both take it: one of them gets 412.
-Between publishes the folder does not exist.
+Between publishes the folder does not exist. A create or a hand-back whose answer was lost
+(it may have landed) is read again: a lock found in this publish's name is held (or handed
+back again); one that cannot be read is said to be possibly left until it goes stale.
 
 Under the command's deadline (``dashgen.grafana.deadline``) a wait for another publisher
 ends when the next look would pass it ("not sent: the publish deadline (Ns) passed while
@@ -44,7 +46,13 @@ import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
-from dashgen.errors import DashgenError, DeadlineError, VersionConflictError
+from dashgen.errors import (
+    DashgenError,
+    DeadlineError,
+    GrafanaConnectionError,
+    ServerError,
+    VersionConflictError,
+)
 from dashgen.grafana.backend import DashboardBackend
 from dashgen.grafana.deadline import Deadline, after_deadline
 
@@ -143,12 +151,22 @@ class PublishLock:
         seen_at = started
         waited_for, since = self._seen_holder or (None, None)
         pause = POLL_S[0]
+        claimed: DashgenError | None = None  # a claim sent (it may have landed, answer lost)
         while True:
-            folder = self.backend.get_folder(LOCK_FOLDER_UID)
+            try:
+                folder = self.backend.get_folder(LOCK_FOLDER_UID)
+            except DashgenError as read_error:
+                if claimed is None:
+                    raise
+                raise self._maybe_left(claimed, read_error) from None
             now = _iso(self.backend.server_date())
             if folder is None:
                 title = self._held_title(now)
-                created = self.backend.claim_folder(LOCK_FOLDER_UID, title)
+                claimed = DashgenError("a claim of the lock was answered 409")
+                try:
+                    created = self.backend.claim_folder(LOCK_FOLDER_UID, title)
+                except (GrafanaConnectionError, ServerError) as error:
+                    created = self._claimed_after_all(title, error)
                 if created is not None and self._hold(title, created):
                     waited = time.monotonic() - started if waited_for else 0.0
                     return Acquired(waited, waited_for, since)
@@ -182,6 +200,26 @@ class PublishLock:
                 waited = time.monotonic() - started if waited_for else 0.0
                 return Acquired(waited, waited_for, since, took_over=stale)
 
+    def _claimed_after_all(self, title: str, error: DashgenError) -> dict | None:
+        """The claim's answer was lost, so it may have created the lock in this publish's
+        name: read it again. Ours → the folder (held); another's → None (look again); not
+        there → ``error`` (not created: the lock cannot be used); unreadable → nobody can
+        tell, and a lock of ours would stay until it goes stale: said so."""
+        try:
+            folder = self.backend.get_folder(LOCK_FOLDER_UID)
+        except DashgenError as read_error:
+            raise self._maybe_left(error, read_error) from None
+        if folder is None:
+            raise error
+        return folder if folder.get("title") == title else None
+
+    def _maybe_left(self, error: DashgenError, read_error: DashgenError) -> DashgenError:
+        return DashgenError(
+            f"{error.message}; the lock may be left held by {self.holder} until it goes stale "
+            f"({STALE_AFTER_S:.0f} s without renewal): reading it again failed "
+            f"({read_error.message})"
+        )
+
     def release(self) -> None:
         """Hand the lock back (best effort: if this fails, it goes stale for others)."""
         self._stop.set()
@@ -197,17 +235,25 @@ class PublishLock:
             self._hand_back()
 
     def _hand_back(self) -> None:
-        try:
-            folder = self.backend.get_folder(LOCK_FOLDER_UID)
-            if folder is None or folder.get("title") != self._title:
-                return  # taken over meanwhile: not ours to hand back
-            if self.backend.folder_is_empty(LOCK_FOLDER_UID):
-                self.backend.delete_folder(LOCK_FOLDER_UID)
-            else:
-                version = int(folder.get("version") or 0)
-                self.backend.update_folder(LOCK_FOLDER_UID, FREE_TITLE, version)
-        except DashgenError as error:
-            log.debug("publish lock not handed back: %s", error)
+        """Delete (or free) the lock folder while it is still ours; after a lost answer it
+        is read again once: gone or freed is done, still ours is sent again (else the
+        next publish would wait ``STALE_AFTER_S`` for it)."""
+        for attempt in (1, 2):
+            try:
+                folder = self.backend.get_folder(LOCK_FOLDER_UID)
+                if folder is None or folder.get("title") != self._title:
+                    return  # taken over meanwhile (or handed back): not ours to hand back
+                if self.backend.folder_is_empty(LOCK_FOLDER_UID):
+                    self.backend.delete_folder(LOCK_FOLDER_UID)
+                else:
+                    version = int(folder.get("version") or 0)
+                    self.backend.update_folder(LOCK_FOLDER_UID, FREE_TITLE, version)
+                return
+            except (GrafanaConnectionError, ServerError) as error:
+                log.debug("publish lock not handed back (attempt %d): %s", attempt, error)
+            except DashgenError as error:
+                log.debug("publish lock not handed back: %s", error)
+                return
 
     def _held_title(self, now: str) -> str:
         return f"dashgen publish lock: held by {self.holder} since {now}"

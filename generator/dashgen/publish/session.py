@@ -32,7 +32,13 @@ from urllib.parse import urlsplit
 
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.config import Config
-from dashgen.errors import AuthenticationError, DashgenError, DeadlineError
+from dashgen.errors import (
+    AuthenticationError,
+    DashgenError,
+    DeadlineError,
+    GrafanaConnectionError,
+    ServerError,
+)
 from dashgen.grafana.backend import DashboardBackend
 from dashgen.grafana.classic import ClassicDashboards
 from dashgen.grafana.client import Connection, GrafanaClient
@@ -55,6 +61,13 @@ from dashgen.publish.server_facts import ServerFacts
 from dashgen.tokens import resolve_token
 
 T = TypeVar("T")
+# A folder create (retried: its fixed uid makes that safe) that ended in one of these may
+# have been stored all the same (an answer lost, then a failed read or retry).
+MAYBE_LANDED = (GrafanaConnectionError, ServerError, DeadlineError)
+FOLDER_MAY_EXIST = (
+    "the folder may have been created all the same (an answer was lost): check Grafana"
+)
+
 R = TypeVar("R")
 
 logger = logging.getLogger(__name__)
@@ -300,6 +313,8 @@ class OrgSession(ServerFacts):
                     self.ready_folders.add(uid)
             except DashgenError as error:
                 self.folder_errors[uid] = self.explain(error, doing)
+                if create and isinstance(error, MAYBE_LANDED) and getattr(error, "sent", True):
+                    self.folder_errors[uid] += f"; {FOLDER_MAY_EXIST}"
 
     def each(self, items: Sequence[T], work: Callable[[T], R]) -> Iterable[R]:
         """Run ``work`` for every item concurrently; yield results as they finish."""

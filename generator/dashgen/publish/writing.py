@@ -30,6 +30,11 @@ back before it, or one that may have landed before a re-read could tell, is ``un
 time left is not waited (Grafana stored nothing), another lost answer gets one last read
 (if time is left) instead of the wait.
 
+Without a deadline too, a save whose answer was lost (a connection error or a 5xx: it may
+have been stored) and whose re-read then failed is ``unknown`` ("the save was sent and may
+have been written ...: check Grafana"), never plain "failed"; a re-run reads it and finds
+dashgen's own message on it if it landed.
+
 ``--force`` takes over a same-titled dashboard (≤ 11.2's ``name-exists``) or a plugin's
 dashboard by repeating that one refused save with ``overwrite: true``.
 """
@@ -126,6 +131,8 @@ def _write(session: OrgSession, planned: PlannedDashboard) -> Event:
     policy = session.connection.retry
     base_version = planned.live_version
     replanned = overwrite = in_flight = False
+    maybe_landed = False  # a save's answer was lost (not a 429's): it may have landed
+    lost: DashgenError | None = None
     attempt = 0
     while True:
         attempt += 1
@@ -167,6 +174,10 @@ def _write(session: OrgSession, planned: PlannedDashboard) -> Event:
                 if in_flight:  # an earlier attempt may have landed
                     return _unknown(planned, read_error, deadline)
                 return _fail(planned, f"not written: {read_error.message}")
+            except DashgenError as read_error:
+                if maybe_landed:  # an earlier attempt may have landed: nobody can tell
+                    return _unknown(planned, _unread(lost, read_error), deadline)
+                return _fail(planned, f"not written: {session.explain(read_error, doing)}")
         except DeadlineError as error:
             if in_flight or error.sent:  # the save (or an earlier attempt) may have landed
                 return _unknown(planned, error, deadline)
@@ -179,6 +190,8 @@ def _write(session: OrgSession, planned: PlannedDashboard) -> Event:
             return _fail(planned, session.explain(error, doing))
         except _TRANSIENT as error:
             in_flight = True
+            if not isinstance(error, RateLimitedError):  # (a 429 stored nothing)
+                maybe_landed, lost = True, error
             try:
                 if attempt >= policy.attempts:
                     return _landed(session, planned, base_version, expected_hash) or _fail(
@@ -198,6 +211,8 @@ def _write(session: OrgSession, planned: PlannedDashboard) -> Event:
             except DeadlineError as read_error:  # the save may have landed: nobody can tell
                 return _unknown(planned, read_error, deadline)
             except DashgenError as read_error:
+                if maybe_landed:  # the save's answer was lost and the read failed too
+                    return _unknown(planned, _unread(lost, read_error), deadline)
                 return _fail(planned, session.explain(read_error, doing))
             if isinstance(outcome, Event):
                 return outcome
@@ -240,9 +255,20 @@ def _unknown(
     read could tell)."""
     why = f" ({error.message})" if error is not None else ""
     sentence = f"unknown: the save was sent but its outcome is not known{why}: check Grafana"
+    if isinstance(error, _Unread):
+        sentence = f"unknown: the save was sent and may have been written{why}: check Grafana"
     if deadline is not None and deadline.interrupted:
         sentence = f"unknown: {deadline.unknown()}; check Grafana"
     return replace(planned.event(), action=Action.UNKNOWN, error=sentence, note=None)
+
+
+class _Unread(DashgenError):
+    """Why a save whose answer was lost is unknown: reading the dashboard again failed."""
+
+
+def _unread(lost: DashgenError | None, read_error: DashgenError) -> DashgenError:
+    answer = f"its answer was lost: {lost.message}; " if lost is not None else ""
+    return _Unread(f"{answer}reading it again failed: {read_error.message}")
 
 
 def _message_for(session: OrgSession, named: str, stored: dict[str, Any]) -> str | None:

@@ -3,8 +3,9 @@
     emulator.faults.add(method="POST", path="/api/dashboards/db", kind="status", times=2)
 
 ``path`` is an exact path or an ``fnmatch`` pattern (``/api/dashboards/uid/*``); ``times``
-is how many matching requests the fault hits (None = every one). ``probability`` < 1 draws
-from an RNG seeded with the emulator's ``seed``, so a run with a fixed seed is repeatable.
+is how many matching requests the fault hits (None = every one), ``after`` how many pass
+untouched before it starts. ``probability`` < 1 draws from an RNG seeded with the
+emulator's ``seed``, so a run with a fixed seed is repeatable.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ class Fault:
     # Whether the fault also hits /apis server dry runs (?dryRun=All): a test of what a real
     # write meets says False (a client may validate each write with a dry run first).
     dry_runs: bool = True
+    # How many matching requests pass untouched before the fault starts (a read that fails
+    # only after the write it follows).
+    after: int = 0
+    passed: int = 0
 
     def matches(self, method: str, path: str, dry_run: bool = False) -> bool:
         if dry_run and not self.dry_runs:
@@ -77,6 +82,7 @@ class Faults:
         probability: float = 1.0,
         dry_runs: bool = True,
         hang_s: float = 60.0,
+        after: int = 0,
     ) -> Fault:
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; choose one of {', '.join(KINDS)}")
@@ -92,6 +98,7 @@ class Faults:
             probability=probability,
             dry_runs=dry_runs,
             hang_s=hang_s,
+            after=after,
         )
         with self._lock:
             self._faults.append(fault)
@@ -106,6 +113,9 @@ class Faults:
         with self._lock:
             for fault in self._faults:
                 if not fault.matches(method, path, dry_run):
+                    continue
+                if fault.passed < fault.after:  # (not started yet: this one passes)
+                    fault.passed += 1
                     continue
                 if fault.probability < 1.0 and self._rng.random() >= fault.probability:
                     continue
