@@ -186,6 +186,21 @@ def test_a_builder_keeps_its_worker_warm(built: Project) -> None:
     assert built.output("_default", "good")["title"] == "Again"
 
 
+def test_a_worker_waiting_between_builds_outlives_the_limit(built: Project) -> None:
+    """Its watchdog stays armed from job to job, but not while it waits for a build."""
+    built.write("dashgen.toml", "[build]\nsource_timeout_s = 0.2\n")
+    built.write("dashboards/good.py", "dashboard = {'uid': 'good', 'title': 'First'}\n")
+    with Builder(load_config(built.root)) as builder:
+        assert builder.build().ok
+        pids = [w.pid for w in builder.workers.workers]
+        time.sleep(1.0)  # five times the limit, idle (not a measurement)
+        built.write("dashboards/good.py", "dashboard = {'uid': 'good', 'title': 'Again'}\n")
+        second = builder.build([built.root / "dashboards/good.py"])
+        assert second.ok, [p.line_text() for p in second.problems]
+        assert [w.pid for w in builder.workers.workers] == pids and len(pids) == 1
+    assert built.output("_default", "good")["title"] == "Again"
+
+
 def test_a_worker_that_died_is_replaced_between_builds(built: Project) -> None:
     with Builder(load_config(built.root)) as builder:
         built.write("dashboards/exits.py", EXITS)

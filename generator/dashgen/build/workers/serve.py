@@ -5,7 +5,8 @@ Runs in a process of its own (forked from the build, or a fresh interpreter star
 down. What it does about that, so the build can say what happened and where:
 
 - each org's compile of a source runs under a watchdog (``faulthandler``): past the time
-  limit it writes every thread's stack to the worker's stack file and ends the process;
+  limit (at most a quarter of it, and a second, later) it writes every thread's stack to
+  the worker's stack file and ends the process;
 - ``os._exit()`` first writes ``os._exit(<status>)`` and the caller's stack there;
 - a fatal signal (SIGSEGV, SIGABRT from ``os.abort()``, ...) writes the stack too.
 
@@ -22,6 +23,7 @@ import io
 import itertools
 import os
 import signal
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from functools import partial
@@ -58,7 +60,10 @@ def serve(conn: Connection, stack_fd: int) -> None:
     session: dict[str, Any] = {}
     sent: set[str] = set()
     staged_count = itertools.count()
+    watchdog = _Watchdog(stack_file)
     while True:
+        if not conn.poll():  # nothing sent ahead: the wait may be long
+            watchdog.disarm()
         try:
             message = conn.recv()
         except (EOFError, OSError):
@@ -72,7 +77,7 @@ def serve(conn: Connection, stack_fd: int) -> None:
             config = build_config
         build_config = config
         output = io.StringIO()
-        guard = partial(_watchdog, stack_file, timeout_s)
+        guard = partial(watchdog.guard, timeout_s)
         try:
             with redirect_stdout(output), redirect_stderr(output):
                 compiled = compile_source(config, source, targets, session, guard=guard)
@@ -145,17 +150,49 @@ def _refuse_forks() -> None:
         os.forkpty = refused
 
 
-@contextmanager
-def _watchdog(stack_file: BinaryIO, timeout_s: float) -> Iterator[None]:
-    """Past ``timeout_s``, write every thread's stack to the stack file and end the process."""
-    fd = stack_file.fileno()
-    os.ftruncate(fd, 0)
-    os.lseek(fd, 0, os.SEEK_SET)
-    faulthandler.dump_traceback_later(timeout_s, exit=True, file=stack_file)
-    try:
-        yield
-    finally:
-        faulthandler.cancel_dump_traceback_later()
+class _Watchdog:
+    """Past the time limit, write every thread's stack to the stack file and end the process.
+
+    faulthandler's watchdog is a thread of C code: it fires even while a source holds the
+    interpreter in C code. Arming it starts that thread and disarming joins it, which took
+    0.3-0.7 ms of wall time per job on a busy machine (the worker waits for the thread to be
+    scheduled): more than many sources take to compile. So it stays armed from job to job:
+    an org's compile reuses the armed limit when it fires between ``timeout_s`` and
+    ``timeout_s`` plus the slack from now, and arms it again otherwise; it is disarmed when
+    less than ``timeout_s`` is left after a compile (the reply and the next job then never
+    run under less than the limit) and before the worker waits for a job not yet sent."""
+
+    def __init__(self, stack_file: BinaryIO) -> None:
+        self.stack_file = stack_file
+        self.fires_at: float | None = None  # monotonic; the thread fires no earlier
+
+    @contextmanager
+    def guard(self, timeout_s: float) -> Iterator[None]:
+        fd = self.stack_file.fileno()
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        now = time.monotonic()
+        span = timeout_s + slack_s(timeout_s)
+        fires_at = self.fires_at
+        if fires_at is None or not now + timeout_s <= fires_at <= now + span:
+            faulthandler.dump_traceback_later(span, exit=True, file=self.stack_file)
+            fires_at = self.fires_at = now + span
+        try:
+            yield
+        finally:
+            if fires_at - time.monotonic() < timeout_s:
+                self.disarm()
+
+    def disarm(self) -> None:
+        if self.fires_at is not None:
+            faulthandler.cancel_dump_traceback_later()
+            self.fires_at = None
+
+
+def slack_s(timeout_s: float) -> float:
+    """How much later than its limit a compile may be stopped (so that one arming of the
+    watchdog serves many compiles)."""
+    return min(1.0, timeout_s / 4)
 
 
 def _recording_exit(stack_file: BinaryIO) -> Callable[[int], Any]:
