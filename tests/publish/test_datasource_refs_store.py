@@ -5,6 +5,7 @@ file written by other code is ignored (the real CLI against an emulator server).
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,59 @@ def test_an_unreadable_store_is_only_a_missed_shortcut(scenario: Scenario, conte
 
     assert run.code == 1
     assert "datasource uid 'gone-uid' (prometheus)" in run.stderr
+
+
+def _count_loads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Path]]:
+    """Each read of the store: by which thread, of which folder."""
+    loads: list[tuple[str, Path]] = []
+    real_load = refs_store.load
+
+    def counted(output_dir: Path) -> dict[str, tuple[datasources.Reference, ...]]:
+        loads.append((threading.current_thread().name, output_dir))
+        return real_load(output_dir)
+
+    monkeypatch.setattr(refs_store, "load", counted)
+    return loads
+
+
+def test_a_publish_reads_the_store_once_ahead_of_the_org_check(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_datasources(scenario)
+    scenario.write_source(f"{ORG}/good.json", with_datasource("good", {"uid": "P1"}))
+    assert scenario.publish().code == 0
+    _claim_missing_uid(scenario, "good", refs_store.code_digest())
+    loads = _count_loads(monkeypatch)
+
+    run = scenario.publish("--allow-missing-datasources")
+
+    # Read once (by the preload the publish starts before its org check), and what it read
+    # is what decided: the claimed missing uid is reported.
+    assert loads == [("dashgen-refs", scenario.root / "build")]
+    assert run.code == 0, run.output
+    assert "datasource uid 'not-in-the-org'" in run.stderr
+    assert not datasources._pending
+
+
+def test_a_preloaded_store_is_what_references_by_uid_returns(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashgen.build.manifest import read_manifest
+
+    seed_datasources(scenario)
+    scenario.write_source(f"{ORG}/good.json", with_datasource("good", {"uid": "P1"}))
+    assert scenario.publish().code == 0
+    output_dir = scenario.root / "build"
+    built = read_manifest(output_dir)
+    datasources._stored.clear()
+    expected = datasources.references_by_uid(output_dir, built)
+    datasources._stored.clear()
+    loads = _count_loads(monkeypatch)
+
+    datasources.preload_references(output_dir)
+    assert datasources.references_by_uid(output_dir, built) == expected
+    assert datasources.references_by_uid(output_dir, built) == expected  # from memory now
+    datasources.preload_references(output_dir)  # already in memory: nothing is read
+
+    assert loads == [("dashgen-refs", output_dir)]
+    assert not datasources._pending

@@ -23,6 +23,7 @@ from dashgen.build.manifest import BuiltDashboard, read_manifest
 from dashgen.config import Config
 from dashgen.errors import UsageError
 from dashgen.grafana.client import Connection
+from dashgen.publish.datasources import preload_references
 from dashgen.publish.events import Action, PlannedDashboard, PlanReport, PublishEvent, PublishReport
 from dashgen.publish.provenance import SharedSha
 from dashgen.publish.prune_options import PruneOptions, require_project
@@ -90,6 +91,8 @@ def publish(
     )
     git_sha = SharedSha(config.root)  # asked of git by the first write that needs it
     batches = list(_select(config, org_names, dashboards, only_uids))
+    if batches:  # read while the first org is checked (each batch's datasource check needs it)
+        preload_references(config.output_dir)
     concurrent = len(batches) > 1
     # One bound for every org's dashboards in flight (each org's writes stay under its own
     # ``concurrency``); every org keeps its own session: its own token, its own client.

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -315,6 +316,49 @@ _lock = threading.Lock()
 # process found since (watch and repeated batches read each version of a dashboard once);
 # written back when a batch found new references.
 _stored: dict[Path, dict[str, tuple[Reference, ...]]] = {}
+# A read of that file started ahead of need (``preload_references``), by output folder.
+_pending: dict[Path, Future[dict[str, tuple[Reference, ...]]]] = {}
+
+
+def preload_references(output_dir: Path) -> None:
+    """Start reading ``output_dir``'s stored references in a thread of its own, so that the
+    read (~10-30 ms of CPU for 200 dashboards) overlaps the org check's round trip instead
+    of following it; ``references_by_uid`` takes what it read (the same as reading it then:
+    the file is only ever a shortcut, keyed by content). Nothing when already in memory."""
+    future: Future[dict[str, tuple[Reference, ...]]] = Future()
+    with _lock:
+        if output_dir in _stored:
+            return
+        _pending[output_dir] = future
+
+    def read() -> None:
+        try:
+            future.set_result(refs_store.load(output_dir))
+        except BaseException as error:  # taken by references_by_uid, as if it had read
+            future.set_exception(error)
+
+    threading.Thread(target=read, name="dashgen-refs", daemon=True).start()
+
+
+def _stored_references(output_dir: Path) -> dict[str, tuple[Reference, ...]]:
+    with _lock:
+        stored = _stored.get(output_dir)
+        pending = _pending.get(output_dir) if stored is None else None
+    if pending is not None:
+        try:
+            loaded = pending.result()
+        finally:
+            with _lock:
+                if _pending.get(output_dir) is pending:
+                    del _pending[output_dir]
+        with _lock:
+            stored = _stored.setdefault(output_dir, loaded)
+    if stored is None:
+        with _lock:
+            stored = _stored.get(output_dir)
+            if stored is None:
+                stored = _stored[output_dir] = refs_store.load(output_dir)
+    return stored
 
 
 def references_by_uid(
@@ -324,10 +368,7 @@ def references_by_uid(
     build (``dashgen.publish.refs_store``), else read from its output file (and stored).
     The content hash names the content. A schema v2 dashboard (rare) is read and walked
     with ``dashgen.model.datasource_refs_v2`` each time: the store holds v1 references."""
-    with _lock:
-        stored = _stored.get(output_dir)
-        if stored is None:
-            stored = _stored[output_dir] = refs_store.load(output_dir)
+    stored = _stored_references(output_dir)
     found: dict[str, tuple[Reference, ...]] = {}
     added = False
     for built in dashboards:
