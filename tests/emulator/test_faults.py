@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import socket
+
 import httpx
 import pytest
 from emulator_api import Api
 
-from dashgen.testing import Emulator
+from dashgen.testing import Emulator, EmulatorServer
 
 
 def test_status_fault_fails_next_n_then_recovers(api: Api) -> None:
@@ -117,3 +120,38 @@ def test_a_fault_after_n_lets_the_first_n_pass(api: Api) -> None:
     statuses = [api.get("/api/search").status_code for _ in range(4)]
     assert statuses == [200, 503, 503, 200]
     assert [e.fault for e in api.emulator.request_log] == [None, "status", "status", None]
+
+
+def test_trickle_sends_the_whole_answer_a_few_bytes_at_a_time() -> None:
+    """Over real HTTP: the answer comes in pieces (``trickle_bytes`` every interval: a
+    whole answer is one write, read at once), and is whole in the end (the route ran: the
+    fault is in the log with its status)."""
+    emulator = Emulator()
+    emulator.faults.add(
+        path="/api/health", kind="trickle", trickle_bytes=50, trickle_interval_s=0.05
+    )
+    with EmulatorServer(emulator) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: grafana\r\nConnection: close\r\n\r\n")
+            pieces = []
+            while piece := sock.recv(65536):
+                pieces.append(piece)
+    answer = b"".join(pieces)
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+    _head, body = answer.split(b"\r\n\r\n", 1)
+    assert json.loads(body)["database"] == "ok"
+    assert len(answer) > 100 and len(pieces) >= 2
+    assert [(e.fault, e.status) for e in emulator.request_log] == [("trickle", 200)]
+
+
+def test_trickle_in_process_answers_whole() -> None:
+    emulator = Emulator()
+    emulator.faults.add(path="/api/health", kind="trickle", trickle_interval_s=60)
+    client = httpx.Client(base_url="http://grafana", transport=emulator.transport())
+    assert client.get("/api/health").json()["database"] == "ok"
+
+
+def test_trickle_needs_a_byte_an_interval() -> None:
+    with pytest.raises(ValueError, match="at least 1 byte"):
+        Emulator().faults.add(kind="trickle", trickle_bytes=0)

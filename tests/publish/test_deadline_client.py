@@ -8,9 +8,10 @@ import pytest
 from publish_support import issued
 
 from dashgen.durations import parse_duration
-from dashgen.errors import DeadlineError, RateLimitedError
+from dashgen.errors import DeadlineError, GrafanaConnectionError, RateLimitedError
 from dashgen.grafana.client import GrafanaClient
 from dashgen.grafana.deadline import Deadline, after_deadline
+from dashgen.grafana.retries import RetryPolicy
 from dashgen.secrets import Secret
 from dashgen.testing import Emulator, EmulatorServer
 
@@ -85,6 +86,51 @@ def test_an_answer_hanging_mid_way_is_cut_at_the_deadline(
         client.get("/api/search")
     assert raised.value.sent is True
     assert raised.value.message == "the diff deadline (2s) passed before Grafana answered"
+
+
+def test_a_trickled_answer_is_cut_at_the_deadline(emulator_token: tuple[Emulator, str]) -> None:
+    """--timeout 300, the answer comes a byte a second (each read in time): the deadline (2 s)
+    ends the whole request, not only a read."""
+    emulator, token = emulator_token
+    emulator.faults.add("GET", "/api/search", kind="trickle", trickle_interval_s=1, times=1)
+    with (
+        EmulatorServer(emulator) as server,
+        _client(server, token, Deadline(2, "diff")) as client,
+        pytest.raises(DeadlineError) as raised,
+    ):
+        client.get("/api/search")
+    assert raised.value.sent is True
+    assert raised.value.message == "the diff deadline (2s) passed before Grafana answered"
+
+
+def test_a_trickled_answer_is_cut_at_the_timeout(emulator_token: tuple[Emulator, str]) -> None:
+    """No deadline, --timeout 2: the whole request is bounded by it (a GET is retried, and
+    the retry is answered at once); the connection cut is not reused."""
+    emulator, token = emulator_token
+    emulator.faults.add("GET", "/api/search", kind="trickle", trickle_interval_s=1, times=1)
+    with (
+        EmulatorServer(emulator) as server,
+        GrafanaClient(server.url, token=Secret(token), timeout_s=2) as client,
+    ):
+        assert client.get("/api/search") == []
+        assert client.get("/api/org")["name"] == "deadline"
+    assert [entry.fault for entry in emulator.request_log] == ["trickle", None, None]
+
+
+def test_a_trickled_answer_not_retried_says_it_timed_out(
+    emulator_token: tuple[Emulator, str],
+) -> None:
+    emulator, token = emulator_token
+    emulator.faults.add("GET", "/api/org", kind="trickle", trickle_interval_s=1, times=None)
+    with (
+        EmulatorServer(emulator) as server,
+        GrafanaClient(
+            server.url, token=Secret(token), timeout_s=2, retry=RetryPolicy(attempts=1)
+        ) as client,
+        pytest.raises(GrafanaConnectionError) as raised,
+    ):
+        client.get("/api/org")
+    assert "Grafana did not answer in time (ReadTimeout)" in raised.value.message
 
 
 @pytest.mark.parametrize(

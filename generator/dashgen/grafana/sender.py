@@ -40,10 +40,14 @@ class Sender:
         timeout_s: float | None = None,
     ) -> httpx.Response:
         """The answer, read and closed (httpx's exceptions as the transport raised them);
-        ``timeout_s`` cuts each of the client's timeouts (the time left before a deadline)."""
+        ``timeout_s`` cuts each of the client's timeouts (the time left before a deadline).
+        The longest of them (``--timeout``, or that time left) also bounds the whole request
+        (``total_timeout``: the transport's watchdog cuts an answer that trickles in)."""
         timeout = self._timeout
         if timeout_s is not None:
             timeout = {k: timeout_s if v is None else min(v, timeout_s) for k, v in timeout.items()}
+        bounds = [v for v in timeout.values() if v is not None]
+        total = max(bounds) if bounds else None
         merged = self.http.headers.copy()
         merged.update(headers)
         request = httpx.Request(
@@ -52,7 +56,7 @@ class Sender:
             params=params,
             headers=merged,
             content=content,
-            extensions={"timeout": timeout},
+            extensions={"timeout": timeout, "total_timeout": total},
         )
         cookies = self.http.cookies
         if cookies:

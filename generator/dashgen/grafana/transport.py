@@ -22,6 +22,12 @@ An interrupted command (``dashgen.grafana.deadline``) cuts what is still in flig
 its grace: ``cut_before(t)`` shuts the connections of the exchanges started before ``t``
 (their reads end at once: the request fails with no answer); ``may_send``, asked after a
 pool slot was waited for, keeps a request from going out once the command has stopped.
+
+A socket timeout bounds each read, not the answer: a request's ``total_timeout`` extension
+(``Sender``: ``--timeout``, or the time left before the deadline) bounds the whole of it,
+from the pool wait to the answer's last byte. An exchange still running then is cut by the
+watchdog (``dashgen.grafana.watchdog``) and fails as ``httpx.ReadTimeout``, so a server
+that trickles its answer a byte at a time cannot outlast ``--timeout`` or the deadline.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+
+from dashgen.grafana.watchdog import Watchdog, shut
 
 Origin = tuple[str, str, int]
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -60,6 +68,7 @@ class StdlibTransport(httpx.BaseTransport):
         # connections carrying an exchange now, with when it started (monotonic)
         self._busy: dict[int, tuple[http.client.HTTPConnection, float]] = {}
         self.may_send: Callable[[], bool] | None = None
+        self._watchdog = Watchdog()
 
     # -- httpx.BaseTransport ---------------------------------------------------------------
 
@@ -73,6 +82,8 @@ class StdlibTransport(httpx.BaseTransport):
         # raw_host: an internationalised name as its IDNA (punycode) form, as httpcore uses
         origin = (scheme, url.raw_host.decode("ascii"), url.port or _DEFAULT_PORTS[scheme])
         timeouts = request.extensions.get("timeout", {})
+        total = _seconds(request.extensions.get("total_timeout"))
+        ends = None if total is None else time.monotonic() + total
         slots = self._slots_for(origin)
         if not slots.acquire(timeout=_seconds(timeouts.get("pool"))):
             raise httpx.PoolTimeout("Timed out waiting for a connection from the pool.")
@@ -81,18 +92,30 @@ class StdlibTransport(httpx.BaseTransport):
                 raise httpx.PoolTimeout("The command stopped while waiting for a connection.")
             connection = self._connection(origin, timeouts)
             busy = id(connection)
+            if ends is not None and ends <= time.monotonic():  # (the pool wait and connect)
+                connection.close()
+                raise httpx.ConnectTimeout(f"no time left to send it ({total:g} s in total)")
             with self._lock:
                 self._busy[busy] = (connection, time.monotonic())
+            if ends is not None:
+                self._watchdog.watch(busy, connection, ends)
+            overdue = False
             try:
                 status, reason, headers, body, reusable = self._exchange(
                     connection, request, timeouts
                 )
-            except BaseException:
+            except BaseException as exc:
                 connection.close()
-                raise
+                overdue = ends is not None and self._watchdog.unwatch(busy)
+                if not overdue or not isinstance(exc, Exception):
+                    raise
             finally:
                 with self._lock:
                     self._busy.pop(busy, None)
+            if overdue:  # (raised here, not in the handler: no chained transport error)
+                raise httpx.ReadTimeout(f"no whole answer within {total:g} s")
+            if ends is not None and self._watchdog.unwatch(busy):
+                reusable = False  # answered as its end came: the connection was shut
             if reusable and not self._closed:
                 with self._lock:
                     self._idle.setdefault(origin, []).append(connection)
@@ -122,14 +145,7 @@ class StdlibTransport(httpx.BaseTransport):
         with self._lock:
             cut = [conn for conn, since in self._busy.values() if since < started]
         for connection in cut:
-            sock = connection.sock
-            if sock is None:
-                continue
-            try:  # (the socket's own shutdown: an SSLSocket's would drop its TLS state
-                # under the thread reading it)
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-            except OSError:
-                pass  # closed meanwhile
+            shut(connection)
 
     # -- connections -----------------------------------------------------------------------
 

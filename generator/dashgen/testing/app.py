@@ -19,7 +19,7 @@ from dashgen.testing import (
     library,
 )
 from dashgen.testing.dashboards import SaveCommand
-from dashgen.testing.dispatch import ConnectionDropped, Dispatcher
+from dashgen.testing.dispatch import AnswerTrickles, ConnectionDropped, Dispatcher
 from dashgen.testing.faults import Faults
 from dashgen.testing.model import (
     ANONYMOUS,
@@ -89,7 +89,11 @@ class Emulator:
             request = request_from_environ(environ)
         except BadFraming:
             return write_response(bad_request(), start_response)
-        return write_response(self.handle(request), start_response, request.method)
+        try:
+            response = self.handle(request)
+        except AnswerTrickles as trickles:  # (in-process there is nothing to read slowly)
+            response = trickles.response
+        return write_response(response, start_response, request.method)
 
     def handle(self, request: Request) -> Response:
         """Answer one request; raises ``ConnectionDropped`` when a fault drops it."""

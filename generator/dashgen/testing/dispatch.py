@@ -47,6 +47,18 @@ class AnswerHangs(ConnectionDropped):
         self.hang_s = hang_s
 
 
+class AnswerTrickles(ConnectionDropped):
+    """The whole answer goes out ``fault.trickle_bytes`` bytes every
+    ``fault.trickle_interval_s`` seconds (a server, or a proxy, sending slowly enough that
+    no single read times out); only over real HTTP (in-process it is answered whole)."""
+
+    def __init__(self, path: str, response: Response, fault: Fault) -> None:
+        super().__init__(path)
+        self.response = response
+        self.chunk = fault.trickle_bytes
+        self.interval_s = fault.trickle_interval_s
+
+
 def build_router(profile: GrafanaProfile) -> Router:
     return Router(all_routes(profile))
 
@@ -84,6 +96,10 @@ class Dispatcher:
             response = with_default_headers(request.path, response)
             self._log(request, identity, response.status, fault.kind)
             raise AnswerHangs(request.path, response, fault.hang_s)
+        if fault is not None and fault.kind == "trickle":
+            response = with_default_headers(request.path, response)
+            self._log(request, identity, response.status, fault.kind)
+            raise AnswerTrickles(request.path, response, fault)
         if fault is not None and fault.kind == "commit_then_fail":
             response = Response(fault.status, {"message": reason(fault.status)})
         response = with_default_headers(request.path, response)

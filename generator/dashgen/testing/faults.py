@@ -25,6 +25,10 @@ KINDS = (
     # the route runs, then the answer stops halfway (head and half the body) for ``hang_s``
     # (or until the client hangs up), then the connection closes: over real HTTP only
     "commit_then_hang",
+    # the route runs, then the whole answer (head and body) goes out ``trickle_bytes`` bytes
+    # every ``trickle_interval_s`` seconds (each read of a client answered well within its
+    # read timeout, the answer never done in time); over real HTTP only, in-process whole
+    "trickle",
 )
 
 
@@ -40,6 +44,8 @@ class Fault:
     probability: float = 1.0
     hits: int = 0
     hang_s: float = 60.0
+    trickle_bytes: int = 1
+    trickle_interval_s: float = 1.0
     # Whether the fault also hits /apis server dry runs (?dryRun=All): a test of what a real
     # write meets says False (a client may validate each write with a dry run first).
     dry_runs: bool = True
@@ -83,9 +89,13 @@ class Faults:
         dry_runs: bool = True,
         hang_s: float = 60.0,
         after: int = 0,
+        trickle_bytes: int = 1,
+        trickle_interval_s: float = 1.0,
     ) -> Fault:
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; choose one of {', '.join(KINDS)}")
+        if trickle_bytes < 1 or trickle_interval_s < 0:
+            raise ValueError("a trickle sends at least 1 byte every interval of 0 s or more")
         default_status = {"retry_after": 429, "commit_then_fail": 500}.get(kind, 503)
         fault = Fault(
             kind=kind,
@@ -99,6 +109,8 @@ class Faults:
             dry_runs=dry_runs,
             hang_s=hang_s,
             after=after,
+            trickle_bytes=trickle_bytes,
+            trickle_interval_s=trickle_interval_s,
         )
         with self._lock:
             self._faults.append(fault)

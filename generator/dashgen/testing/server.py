@@ -21,7 +21,7 @@ from socketserver import StreamRequestHandler, ThreadingTCPServer
 from types import TracebackType
 
 from dashgen.testing.app import Emulator
-from dashgen.testing.dispatch import AnswerHangs, ConnectionDropped
+from dashgen.testing.dispatch import AnswerHangs, AnswerTrickles, ConnectionDropped
 from dashgen.testing.go_framing import Framing, chunked, framing
 from dashgen.testing.http_head import Head, HeadError, read_head, status_text
 from dashgen.testing.wire import Request, Response
@@ -93,6 +93,8 @@ class _Handler(StreamRequestHandler):
         except AnswerHangs as hangs:
             self._hang(head, hangs)
             return False
+        except AnswerTrickles as trickles:
+            return self._trickle(head, trickles)
         except ConnectionDropped:
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -168,6 +170,20 @@ class _Handler(StreamRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass  # the client is gone already
+
+    def _trickle(self, head: Head, trickles: AnswerTrickles) -> bool:
+        """The whole answer, ``chunk`` bytes every ``interval_s`` seconds; False when the
+        connection closes after it (or the client hung up meanwhile)."""
+        data, keep_open = self._framed(head, trickles.response)
+        try:
+            for at in range(0, len(data), trickles.chunk):
+                if at:
+                    time.sleep(trickles.interval_s)
+                self.wfile.write(data[at : at + trickles.chunk])
+                self.wfile.flush()
+        except OSError:
+            return False  # the client gave up
+        return keep_open
 
     def _write(self, head: Head, response: Response) -> bool:
         """Go's response head (handler headers sorted, then Date, Content-Length,
