@@ -104,14 +104,17 @@ def test_an_unchanged_republish_is_one_list_per_500_dashboards(
     assert again.code == 0 and "520 unchanged" in again.stdout, again.output
     sent = [(e.method, e.path, e.query) for e in setup.emulator.request_log]
     lists = [q for m, p, q in sent if m == "GET" and p.endswith("/dashboards")]
+    assert lists[0] == "limit=1"  # the choice's check that /apis lists this org's dashboards
+    lists = lists[1:]
     assert len(lists) == 2 and all("limit=500" in q for q in lists)  # 2 pages of 500
     assert "continue=" in lists[1]
-    # ceil(520 / 500) + 3: the org check, the discovery, a look at the publish lock (is
-    # another publisher running?), the two pages. No datasource is referenced here; the
-    # folder is known from the listed dashboards; no write, so no lock taken.
+    # ceil(520 / 500) + 4: the org check, the discovery and its check (a LIST of one), a
+    # look at the publish lock (is another publisher running?), the two pages. No
+    # datasource is referenced here; the folder is known from the listed dashboards; no
+    # write, so no lock taken.
     others = [p.rsplit("/", 1)[-1] for _, p, _ in sent if not p.endswith("/dashboards")]
     assert others == ["org", "apis", "dashgen-publish-lock"]
-    assert len(sent) == 2 + 3
+    assert len(sent) == 2 + 4
 
 
 def test_a_schema_v2_dashboard_is_not_flattened_without_force(

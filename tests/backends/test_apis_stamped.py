@@ -70,10 +70,10 @@ def test_unchanged_republish_reads_no_datasource_and_writes_nothing(
     assert again.code == 0 and f"{COUNT} unchanged" in again.stdout, again.output
     paths = [e.path for e in setup.emulator.request_log]
     assert "/api/datasources" not in paths
-    # The org check, the discovery, one LIST page (metadata only) and, beside it, a look
-    # at the publish lock; no write.
-    assert paths[:2] == ["/api/org", "/apis"]
-    assert sorted(path.rsplit("/", 1)[-1] for path in paths[2:]) == [
+    # The org check, the discovery and its check (a LIST of one), one LIST page (metadata
+    # only) and, beside it, a look at the publish lock; no write.
+    assert paths[:3] == ["/api/org", "/apis", setup.object_path()]
+    assert sorted(path.rsplit("/", 1)[-1] for path in paths[3:]) == [
         "dashboards",
         "dashgen-publish-lock",
     ]

@@ -189,13 +189,20 @@ def is_save(request: httpx.Request) -> bool:
     return any(request.method == m and fnmatchcase(request.url.path, p) for m, p in _WRITES)
 
 
+def is_probe(entry: Any) -> bool:
+    """The ``GET …/dashboards?limit=1`` with which choosing /apis checks that it lists the
+    org's dashboards (``dashgen.grafana.fallback``): once per session, not a search."""
+    return entry.method == "GET" and entry.query == "limit=1" and entry.path.endswith("/dashboards")
+
+
 def requests_of(emulator: Emulator, method: str, path: str) -> list[Any]:
-    """Logged requests on the current API's route(s) for classic ``method path``."""
+    """Logged requests on the current API's route(s) for classic ``method path`` (not the
+    check of /apis made when choosing it, ``is_probe``)."""
     wanted = routes(method, path)
     return [
         e
         for e in emulator.request_log
-        if any(e.method == m and fnmatchcase(e.path, p) for m, p in wanted)
+        if any(e.method == m and fnmatchcase(e.path, p) for m, p in wanted) and not is_probe(e)
     ]
 
 

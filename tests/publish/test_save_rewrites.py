@@ -17,6 +17,7 @@ from publish_support import (
     ORG,
     Project,
     Seeded,
+    is_probe,
     issued,
     make_dashboard,
     on_k8s,
@@ -147,8 +148,11 @@ def test_session_learns_the_version_in_one_request_and_logs_it(
         assert session.server_version == f"{backend_mode.grafana_version}.0"
         assert session.min_refresh_interval == "5s"
     paths = [entry.path for entry in seeded.emulator.request_log]
-    # (choosing /apis asks its discovery first; the settings are then read when needed)
-    assert paths == ["/api/org", *(["/apis"] if on_k8s() else []), "/api/frontend/settings"]
+    # (choosing /apis asks its discovery first, then checks that it lists the org's
+    # dashboards; the settings are then read when needed)
+    apis = ["/apis", *(e.path for e in seeded.emulator.request_log if is_probe(e))]
+    assert paths == ["/api/org", *(apis if on_k8s() else []), "/api/frontend/settings"]
+    assert len(apis) == (2 if on_k8s() else 1)
     assert f"Grafana {backend_mode.grafana_version}.0 at http://localhost:3000" in caplog.text
 
 

@@ -51,8 +51,9 @@ class ClassicDashboards(ClassicFolders):
     name = "classic"
     validates_writes = False  # the classic API has no dry run
 
-    def __init__(self, client: GrafanaClient) -> None:
+    def __init__(self, client: GrafanaClient, server_info: ServerInfo | None = None) -> None:
         self.client = client
+        self._server_info = server_info  # already read (the choice of API): not asked again
 
     def describe(self) -> str:
         return "the classic API (/api/dashboards)"
@@ -82,7 +83,8 @@ class ClassicDashboards(ClassicFolders):
 
     def server_info(self) -> ServerInfo:
         """The Grafana version and ``min_refresh_interval`` (one request; never raises)."""
-        return read_server_info(self.client)
+        info, self._server_info = self._server_info, None
+        return info if info is not None else read_server_info(self.client)
 
     def current_login(self) -> str | None:
         """``GET /api/user``: the login Grafana shows as the saver of this token's writes

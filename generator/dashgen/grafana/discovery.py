@@ -27,12 +27,14 @@ from dashgen.errors import (
     UnexpectedResponseError,
     UsageError,
 )
+from dashgen.grafana import fallback
 from dashgen.grafana.backend import DashboardBackend
 from dashgen.grafana.classic import ClassicDashboards
 from dashgen.grafana.client import GrafanaClient
 from dashgen.grafana.k8s import DASHBOARD_GROUP, K8sDashboards
 from dashgen.grafana.k8s_folders import FOLDER_GROUP
 from dashgen.grafana.k8s_shapes import DISCOVERY, served_versions
+from dashgen.grafana.server import read_server_info
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +72,10 @@ class ApiUnavailableError(GrafanaError):
     """``k8s`` was asked for, and this Grafana does not serve a stable dashboard API."""
 
 
+class ApiRefusedError(GrafanaError):
+    """``k8s`` was asked for, and /apis refuses this token the org's dashboards (403)."""
+
+
 @dataclass(frozen=True)
 class Chosen:
     backend: DashboardBackend
@@ -78,11 +84,23 @@ class Chosen:
     def describe(self) -> str:
         return f"{self.backend.describe()}; {self.why}"
 
+    def switch_from(self, earlier: str | None, org: str) -> str | None:
+        """Why this choice must not be used when the same org's session chose the backend
+        ``earlier`` in this run (a reopen): never a silent mix of APIs within one run."""
+        if earlier is None or earlier == self.backend.name:
+            return None
+        return (
+            f"org {org!r} went through the {earlier} dashboard API earlier in this run, now "
+            f"{self.describe()}: not switching APIs within one run; run dashgen again"
+        )
 
-def choose_backend(client: GrafanaClient, org_id: int, choice: ApiChoice) -> Chosen:
+
+def choose_backend(client: GrafanaClient, org_id: int, choice: ApiChoice, org: str = "") -> Chosen:
     """The backend for one org's client (the org check has passed: ``org_id`` is the
     token's org). Raises ``ApiUnavailableError`` for ``k8s`` on a Grafana without a stable
-    ``/apis``, and the client's errors when the discovery cannot be read (but 404)."""
+    ``/apis``, ``ApiRefusedError`` for ``k8s`` when /apis refuses this token (403), and the
+    client's errors when the discovery cannot be read (but 404). ``auto`` falls back to the
+    classic API when /apis does not work (``dashgen.grafana.fallback``), before any write."""
     said = f"api {choice.value} ({choice.origin})"
     if choice.value == "classic":
         return Chosen(ClassicDashboards(client), said)
@@ -100,7 +118,12 @@ def choose_backend(client: GrafanaClient, org_id: int, choice: ApiChoice) -> Cho
                 f"{said}: {seen}; use api auto or classic for this Grafana (Grafana 12.0.1 "
                 "or later serves /apis/dashboard.grafana.app)"
             )
-        return Chosen(ClassicDashboards(client), f"{said}: {seen}")
+        info = read_server_info(client) if absent else None  # (kept for the classic API)
+        if info is not None and fallback.says_apis(info):  # something in between has no /apis
+            answers = absent.removeprefix("it ")
+            why = f"GET {DISCOVERY_PATH} {answers}, although Grafana {info.version} serves it"
+            fallback.warn_fallback(org, said, why)
+        return Chosen(ClassicDashboards(client, server_info=info), f"{said}: {seen}")
     folder_version = next((v for v in STABLE_VERSIONS if v in folder_versions), None)
     backend = K8sDashboards(
         client,
@@ -109,6 +132,16 @@ def choose_backend(client: GrafanaClient, org_id: int, choice: ApiChoice) -> Cho
         folder_version=folder_version,
         served=tuple(versions),
     )
+    refused = fallback.probe_dashboards(client, backend.base)
+    if refused is not None:
+        if choice.value == "k8s":
+            error = ApiUnavailableError if refused.status != 403 else ApiRefusedError
+            raise error(
+                f"{said}: {DISCOVERY_PATH} lists {DASHBOARD_GROUP} {write_version}, but "
+                f"{refused.text}; use api auto or classic for this Grafana and token"
+            )
+        fallback.warn_fallback(org, said, refused.text)
+        return Chosen(ClassicDashboards(client), f"{said}: {refused.text}")
     return Chosen(
         backend, f"{said}: {DISCOVERY_PATH} serves {DASHBOARD_GROUP} {', '.join(versions)}"
     )
@@ -126,5 +159,6 @@ def _discover(client: GrafanaClient) -> tuple[list[str], list[str], str]:
         return [], [], f"it answers {error.status}"  # 404: no App Platform; 403: a proxy
     except UnexpectedResponseError as error:
         # Grafana < 12 answers with its web app; anything but a k8s group list is no /apis.
-        return [], [], f"it answers {error.problem or 'something else'} there"
+        what = error.problem or error.content_type or "something else"
+        return [], [], f"it answers {error.status} ({what})"
     return served_versions(groups, DASHBOARD_GROUP), served_versions(groups, FOLDER_GROUP), ""

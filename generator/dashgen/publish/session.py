@@ -113,6 +113,7 @@ class OrgSession(ServerFacts):
         self.backend: DashboardBackend | None = None
         # Which API the backend speaks and why (--verbose, --output json); None until open.
         self.api_description: str | None = None
+        self.api_name: str | None = None  # the backend chosen first: kept for the whole run
         self.token_origin: str | None = None
         self._server_version: str | None = None
         self._learning = threading.Lock()
@@ -193,13 +194,16 @@ class OrgSession(ServerFacts):
             )
         choice = self.connection.api or api_choice(None, os.environ, self.config)
         try:
-            chosen = choose_backend(client, actual.id, choice)
+            chosen = choose_backend(client, actual.id, choice, self.org)
         except DashgenError as error:
             self._close_backend()
             if isinstance(error, ApiUnavailableError):
                 self.open_exit_code = 2
             return explain(error, self.doing(f"choosing the dashboard API of org {self.org!r}"))
-        self.backend = chosen.backend
+        if (switched := chosen.switch_from(self.api_name, self.org)) is not None:
+            self._close_backend()
+            return switched
+        self.backend, self.api_name = chosen.backend, chosen.backend.name
         self.api_description = chosen.describe()
         logger.info("org %s: dashboards through %s", self.org, self.api_description)
         self._min_refresh_interval = None

@@ -127,6 +127,10 @@ class Dispatcher:
                 return None
 
     def _dispatch(self, request: Request) -> tuple[Response, Identity | None]:
+        if self.profile.apis_failure == "proxy" and (
+            request.path == "/apis" or request.path.startswith("/apis/")
+        ):
+            return proxy_not_found(), None  # the proxy answers: Grafana never sees it
         found = self.router.find(request.method, request.path)
         if found is None:
             if not request.path.startswith("/api"):
@@ -205,6 +209,19 @@ class Dispatcher:
         )
         with self.state.lock:
             self.state.request_log.append(entry)
+
+
+# nginx's own 404 page (ngx_http_special_response.c), as a proxy that forwards only /api
+# answers every other path.
+PROXY_404 = (
+    b"<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n"
+    b"<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    b"</body>\r\n</html>\r\n"
+)
+
+
+def proxy_not_found() -> Response:
+    return Response(404, headers={"Content-Type": "text/html"}, raw=PROXY_404)
 
 
 def with_default_headers(path: str, response: Response) -> Response:

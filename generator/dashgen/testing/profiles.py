@@ -75,6 +75,16 @@ class GrafanaProfile:
     # "ignored" (the full list whatever ``as=`` says) or "refused" (406 for an Accept with
     # any ``as=``, a plain clause after it or not).
     apis_metadata_lists: str = "served"
+    # How /apis fails on a Grafana that serves it (deployment states, not versions: what
+    # ``--api auto`` falls back from, dashgen.grafana.fallback): "" (it works); "proxy" (a
+    # reverse proxy that forwards only /api: every /apis path answers the proxy's own 404,
+    # nginx's HTML page, before Grafana sees it); "denied" (the authorizer denies the
+    # dashboards of dashboard.grafana.app to every caller: the k8s Forbidden of
+    # grafana-apis.md §0, ``User "<login>" cannot <verb> resource "dashboards" in API group
+    # …``); "unregistered" (discovery lists the group, but its dashboards resource is not
+    # registered, as with a feature flag off: the k8s 404 "the server could not find the
+    # requested resource"). UNCONFIRMED which 12.x flag states give the last one.
+    apis_failure: str = ""
 
     @property
     def build_version(self) -> str:

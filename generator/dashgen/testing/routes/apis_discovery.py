@@ -5,7 +5,9 @@ profile serves, the first being the preferred one; other App Platform groups are
 emulated. Resource lists name only what the emulator implements (the real lists also have
 ``librarypanels``, ``search``, ``dashboards/history``…, UNCONFIRMED per version), with the
 verbs it implements (``patch`` too, ``apis_patch``; no ``watch``, ``deletecollection``).
-Discovery needs an authenticated caller (k8s: ``system:authenticated``).
+Discovery needs an authenticated caller (k8s: ``system:authenticated``). The profile's
+``apis_failure`` "denied" and "unregistered" answer the dashboards resource with a 403 or
+404 while discovery still lists the group.
 """
 
 from __future__ import annotations
@@ -53,7 +55,12 @@ def enter_served(
     if version not in group_versions(ctx.profile, group):
         apis_access.identify(ctx)
         raise not_found()
+    if group == DASHBOARD_GROUP and ctx.profile.apis_failure == "unregistered":
+        apis_access.identify(ctx)
+        raise not_found()
     caller = apis_access.enter_namespace(ctx, kind, verb, name, ctx.params["namespace"])
+    if group == DASHBOARD_GROUP and ctx.profile.apis_failure == "denied":
+        raise k8s_status.denied(kind, name, caller.login, verb, caller.namespace, "")
     return caller, version
 
 
