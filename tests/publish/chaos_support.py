@@ -20,6 +20,7 @@ from publish_support import ORG
 from scenario import K8S_DASHBOARDS, K8S_FOLDERS, BackendMode, Scenario, dashboard
 
 from dashgen.testing import Emulator
+from dashgen.testing.faults import KINDS as FAULT_KINDS
 
 CLASSIC_11 = BackendMode("classic", "11.2")
 AUTO_12 = BackendMode("auto-12.0", "12.0", api="auto")
@@ -44,15 +45,8 @@ K8S_ROUTES = (
     ("PUT", f"{K8S_FOLDERS}/*"),
     ("DELETE", f"{K8S_FOLDERS}/*"),
 )
-KINDS = (
-    "status",
-    "retry_after",
-    "delay",
-    "drop",
-    "commit_then_fail",
-    "commit_then_drop",
-    "commit_then_hang",
-)
+# (a trickle only waits out the deadline)
+KINDS = tuple(kind for kind in FAULT_KINDS if kind != "trickle")
 LOSING = ("status", "drop", "commit_then_fail", "commit_then_drop")  # (weigh more)
 
 # uid -> source path under dashboards/ (apiorg: Platform; apiorg/team-a: Team A)

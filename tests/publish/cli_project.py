@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from publish_support import issued, make_dashboard
 from scenario import BACKEND_MODES
 
-from dashgen.testing import Emulator
+from dashgen.testing import Emulator, EmulatorServer
 from dashgen.tokens import env_var_name
 
 # A run that ends within this did not wait out a held or slow request (the faults would
@@ -56,3 +58,27 @@ def cli_env(root: Path, tokens: dict[str, str], **extra: str) -> dict[str, str]:
     env["DASHGEN_API"] = os.environ.get("DASHGEN_API", "auto")
     env["DASHGEN_TOKEN_STORE"] = str(root / "store.json")
     return env | {env_var_name(org): token for org, token in tokens.items()} | extra
+
+
+def run_publish(
+    root: Path, server: EmulatorServer, tokens: dict[str, str], *args: str
+) -> subprocess.CompletedProcess[str]:
+    """``dashgen publish`` in a process of its own against ``server``: no token in what it
+    printed, no traceback."""
+    command = [sys.executable, "-m", "dashgen", "-C", str(root), "publish"]
+    run = subprocess.run(
+        [*command, "--grafana-url", server.url, *args],
+        env=cli_env(root, tokens),
+        capture_output=True,
+        text=True,
+        timeout=NO_HANG_S,
+    )
+    assert not any(token in run.stdout + run.stderr for token in tokens.values())
+    assert "Traceback" not in run.stderr, run.stderr
+    return run
+
+
+def json_events(run: subprocess.CompletedProcess[str]) -> dict[str, dict]:
+    """The dashboard events of a ``--output json`` run, by ``org/uid``."""
+    lines = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    return {f"{e['org']}/{e['uid']}": e for e in lines if "uid" in e}

@@ -13,12 +13,10 @@ hold a publish without the deadline).
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from cli_project import NO_HANG_S, WAITING_MODES, cli_env, seed_orgs, write_project
+from cli_project import WAITING_MODES, json_events, run_publish, seed_orgs, write_project
 from publish_support import ORG, add_fault, posts
 
 from dashgen.publish.lock import LOCK_FOLDER_UID
@@ -26,27 +24,6 @@ from dashgen.testing import Emulator, EmulatorServer
 
 WRITE = ("POST", "/api/dashboards/db")
 ONE_APIS_MODE = pytest.mark.parametrize("backend_mode", WAITING_MODES, ids=lambda mode: mode.name)
-
-
-def _publish(
-    root: Path, server: EmulatorServer, tokens: dict[str, str], *args: str
-) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "dashgen", "-C", str(root), "publish"]
-    run = subprocess.run(
-        [*command, "--grafana-url", server.url, *args],
-        env=cli_env(root, tokens),
-        capture_output=True,
-        text=True,
-        timeout=NO_HANG_S,
-    )
-    assert not any(token in run.stdout + run.stderr for token in tokens.values())
-    assert "Traceback" not in run.stderr, run.stderr
-    return run
-
-
-def _events(run: subprocess.CompletedProcess[str]) -> dict[str, dict]:
-    lines = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
-    return {f"{e['org']}/{e['uid']}": e for e in lines if "uid" in e}
 
 
 def _stored(emulator: Emulator, org_id: int) -> set[str]:
@@ -63,7 +40,7 @@ def test_a_retry_after_longer_than_the_time_left_is_not_waited(
     write_project(tmp_path, {ORG: uids})
     with EmulatorServer(emulator) as server:
         add_fault(emulator, *WRITE, kind="retry_after", retry_after_s=600, times=None)
-        run = _publish(tmp_path, server, tokens, "--org", ORG, "--deadline", "20")
+        run = run_publish(tmp_path, server, tokens, "--org", ORG, "--deadline", "20")
     output = run.stdout + run.stderr
     assert run.returncode == 1, output
     assert "Traceback" not in output
@@ -89,10 +66,10 @@ def test_a_save_hanging_mid_answer_is_unknown_and_the_rest_not_sent(
     with EmulatorServer(emulator) as server:
         add_fault(emulator, *WRITE, kind="commit_then_hang", hang_s=600, times=1)
         args = ("--org", ORG, "--deadline", "6", "--timeout", "300", "--concurrency", "1")
-        run = _publish(tmp_path, server, tokens, *args, "--output", "json")
+        run = run_publish(tmp_path, server, tokens, *args, "--output", "json")
     output = run.stdout + run.stderr
     assert run.returncode == 1, output
-    events = _events(run)
+    events = json_events(run)
     actions = sorted(e["action"] for e in events.values())
     assert actions == ["failed", "failed", "unknown"], events  # (in the order saves go out)
     (held,) = [key for key, e in events.items() if e["action"] == "unknown"]
@@ -121,7 +98,7 @@ def test_a_slow_server_is_cut_at_the_deadline_mid_batch(tmp_path: Path, emulator
         add_fault(emulator, *WRITE, kind="delay", delay_ms=0, times=2)
         add_fault(emulator, *WRITE, kind="delay", delay_ms=120_000, times=None)
         args = ("--org", ORG, "--deadline", "6", "--concurrency", "1", "--timeout", "300")
-        run = _publish(tmp_path, server, tokens, *args)
+        run = run_publish(tmp_path, server, tokens, *args)
         stored = _stored(emulator, ids[ORG])
     output = run.stdout + run.stderr
     assert run.returncode == 1, output
@@ -151,11 +128,11 @@ def test_the_deadline_mid_batch_with_several_orgs(tmp_path: Path, emulator: Emul
         add_fault(emulator, *WRITE, kind="delay", delay_ms=0, times=3)
         add_fault(emulator, *WRITE, kind="delay", delay_ms=120_000, times=None)
         args = ("--all-orgs", "--deadline", "6", "--concurrency", "1", "--timeout", "300")
-        run = _publish(tmp_path, server, tokens, *args, "--output", "json")
+        run = run_publish(tmp_path, server, tokens, *args, "--output", "json")
         stored = {org: _stored(emulator, ids[org]) for org in orgs}
     output = run.stdout + run.stderr
     assert run.returncode == 1, output
-    events = _events(run)
+    events = json_events(run)
     assert len(events) == 12
     by_action: dict[str, set[str]] = {}
     for key, event in events.items():
@@ -181,15 +158,15 @@ def test_deadline_in_the_config_and_none(tmp_path: Path, emulator: Emulator) -> 
     write_project(tmp_path, {ORG: ["a"]}, extra='[grafana]\ndeadline = "1s"\n')
     with EmulatorServer(emulator) as server:
         emulator.faults.add("GET", "/api/org", kind="delay", delay_ms=3000, times=1)
-        by_config = _publish(tmp_path, server, tokens, "--org", ORG)
+        by_config = run_publish(tmp_path, server, tokens, "--org", ORG)
         assert by_config.returncode == 1, by_config.stdout + by_config.stderr
         assert "the publish deadline (1s) passed" in by_config.stdout + by_config.stderr
         emulator.faults.add("GET", "/api/org", kind="delay", delay_ms=1500, times=1)
-        unbounded = _publish(tmp_path, server, tokens, "--org", ORG, "--deadline", "none")
+        unbounded = run_publish(tmp_path, server, tokens, "--org", ORG, "--deadline", "none")
         assert unbounded.returncode == 0, unbounded.stdout + unbounded.stderr
         assert _stored(emulator, ids[ORG]) == {"a"}
         write_project(tmp_path, {ORG: ["a"]}, extra='[grafana]\ndeadline = "soon"\n')
-        bad = _publish(tmp_path, server, tokens, "--org", ORG)
+        bad = run_publish(tmp_path, server, tokens, "--org", ORG)
     assert bad.returncode == 2 and "deadline" in bad.stderr, bad.stderr
     assert "Traceback" not in by_config.stderr + unbounded.stderr + bad.stderr
 
@@ -201,11 +178,11 @@ def test_a_prune_delete_hanging_is_unknown(tmp_path: Path, emulator: Emulator) -
     ids, tokens = seed_orgs(emulator, ORG)
     write_project(tmp_path, {ORG: ["keep", "gone"]}, extra='project = "deadline"\n')
     with EmulatorServer(emulator) as server:
-        assert _publish(tmp_path, server, tokens, "--org", ORG).returncode == 0
+        assert run_publish(tmp_path, server, tokens, "--org", ORG).returncode == 0
         (tmp_path / "dashboards" / ORG / "gone.json").unlink()
         add_fault(emulator, "DELETE", "/api/dashboards/uid/*", kind="commit_then_hang", hang_s=600)
         args = ("--org", ORG, "--prune", "--deadline", "6", "--timeout", "300")
-        run = _publish(tmp_path, server, tokens, *args)
+        run = run_publish(tmp_path, server, tokens, *args)
         stored = _stored(emulator, ids[ORG])
     assert run.returncode == 1, run.stdout + run.stderr
     assert stored == {"keep"}  # what "unknown" stood for
@@ -226,7 +203,7 @@ def test_a_wait_for_another_publishers_lock_ends_at_the_deadline(
     holder = "dashgen publish lock: held by ci-runner:42:abcdef since 2026-12-03T08:00:00Z"
     emulator.create_folder(ids[ORG], holder, uid=LOCK_FOLDER_UID)
     with EmulatorServer(emulator) as server:
-        run = _publish(tmp_path, server, tokens, "--org", ORG, "--deadline", "4")
+        run = run_publish(tmp_path, server, tokens, "--org", ORG, "--deadline", "4")
     output = run.stdout + run.stderr
     assert run.returncode == 1, output
     assert (

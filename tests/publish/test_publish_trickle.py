@@ -11,12 +11,10 @@ generous subprocess timeout (``NO_HANG_S``, far below what the trickle would tak
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from cli_project import NO_HANG_S, WAITING_MODES, cli_env, seed_orgs, write_project
+from cli_project import WAITING_MODES, json_events, run_publish, seed_orgs, write_project
 from publish_support import ORG, add_fault, posts
 
 from dashgen.publish.lock import LOCK_FOLDER_UID
@@ -26,27 +24,6 @@ WRITE = ("POST", "/api/dashboards/db")
 ONE_APIS_MODE = pytest.mark.parametrize("backend_mode", WAITING_MODES, ids=lambda mode: mode.name)
 # one byte a second: the answer (head and body, some hundreds of bytes) takes minutes
 TRICKLE = {"kind": "trickle", "trickle_bytes": 1, "trickle_interval_s": 1.0, "times": 1}
-
-
-def _publish(
-    root: Path, server: EmulatorServer, tokens: dict[str, str], *args: str
-) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "dashgen", "-C", str(root), "publish"]
-    run = subprocess.run(
-        [*command, "--grafana-url", server.url, *args, "--output", "json"],
-        env=cli_env(root, tokens),
-        capture_output=True,
-        text=True,
-        timeout=NO_HANG_S,
-    )
-    assert not any(token in run.stdout + run.stderr for token in tokens.values())
-    assert "Traceback" not in run.stderr, run.stderr
-    return run
-
-
-def _events(run: subprocess.CompletedProcess[str]) -> dict[str, dict]:
-    lines = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
-    return {f"{e['org']}/{e['uid']}": e for e in lines if "uid" in e}
 
 
 @ONE_APIS_MODE
@@ -59,10 +36,10 @@ def test_a_trickled_answer_is_cut_at_the_deadline(tmp_path: Path, emulator: Emul
     with EmulatorServer(emulator) as server:
         add_fault(emulator, *WRITE, **TRICKLE)
         args = ("--org", ORG, "--deadline", "6", "--timeout", "300", "--concurrency", "1")
-        run = _publish(tmp_path, server, tokens, *args)
+        run = run_publish(tmp_path, server, tokens, *args, "--output", "json")
     output = run.stdout + run.stderr
     assert run.returncode == 1, output
-    events = _events(run)
+    events = json_events(run)
     assert sorted(e["action"] for e in events.values()) == ["failed", "failed", "unknown"]
     (held,) = [key for key, e in events.items() if e["action"] == "unknown"]
     assert "the publish deadline (6s) passed before Grafana answered" in events[held]["error"]
@@ -89,10 +66,10 @@ def test_a_trickled_answer_is_cut_at_the_timeout(tmp_path: Path, emulator: Emula
     with EmulatorServer(emulator) as server:
         add_fault(emulator, *WRITE, **TRICKLE)
         args = ("--org", ORG, "--deadline", "none", "--timeout", "4", "--concurrency", "1")
-        run = _publish(tmp_path, server, tokens, *args)
+        run = run_publish(tmp_path, server, tokens, *args, "--output", "json")
     output = run.stdout + run.stderr
     assert run.returncode == 0, output
-    events = _events(run)
+    events = json_events(run)
     assert sorted(e["action"] for e in events.values()) == ["created"] * 3, events
     assert [e.fault for e in emulator.request_log if e.fault] == ["trickle"]
     assert len(posts(emulator)) == 3  # the trickled one was not sent again
