@@ -23,7 +23,7 @@ from dashgen.build.manifest import BuiltDashboard, read_manifest
 from dashgen.config import Config
 from dashgen.errors import UsageError
 from dashgen.grafana.client import Connection
-from dashgen.publish.datasources import preload_references
+from dashgen.publish.datasources import forget_preload, preload_references
 from dashgen.publish.events import Action, PlannedDashboard, PlanReport, PublishEvent, PublishReport
 from dashgen.publish.provenance import SharedSha
 from dashgen.publish.prune_options import PruneOptions, require_project
@@ -116,10 +116,13 @@ def publish(
         ) as session:
             return session.publish(selected, on_event=notify, dry_run=dry_run, prune=prune)
 
-    if concurrent:
-        parts = _concurrently(batches, publish_org, on_event, in_flight)
-    else:
-        parts = [publish_org(org, selected, on_event) for org, selected in batches]
+    try:
+        if concurrent:
+            parts = _concurrently(batches, publish_org, on_event, in_flight)
+        else:
+            parts = [publish_org(org, selected, on_event) for org, selected in batches]
+    finally:  # (an org that failed before its datasource check never took it)
+        forget_preload(config.output_dir)
     for part in parts:
         report.merge(part)
     report.events.sort(key=lambda event: (event.org, event.uid))

@@ -340,6 +340,12 @@ def preload_references(output_dir: Path) -> None:
     threading.Thread(target=read, name="dashgen-refs", daemon=True).start()
 
 
+def forget_preload(output_dir: Path) -> None:
+    """Drop a preload of ``output_dir`` nobody took (its publish ended first)."""
+    with _lock:
+        _pending.pop(output_dir, None)
+
+
 def _stored_references(output_dir: Path) -> dict[str, tuple[Reference, ...]]:
     with _lock:
         stored = _stored.get(output_dir)
