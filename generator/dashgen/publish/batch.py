@@ -83,7 +83,7 @@ def publish_batch(
         # The classic first reads go out together now (datasources, settings, search, ...).
         needs_datasources = datasources.referenced(session, to_check)
         peek = lock.lock.peek if lock is not None else None
-        start_reads(session, takes, peek, datasources=needs_datasources)
+        start_reads(session, to_check, peek, datasources=needs_datasources)
         # A dashboard missing a datasource fails only if it is to be written (deferred).
         checked = datasources.checked(session, to_check, defer=True)
         if lock is not None:

@@ -124,6 +124,7 @@ class PublishLock:
         self._renewer: threading.Thread | None = None
         self.lost = False  # someone took it over while this publish held it
         self._seen_holder: tuple[str, str] | None = None  # (holder, since) seen by peek()
+        self._seen_absent = False  # peek() read no lock folder: acquire() claims at once
 
     @property
     def held(self) -> bool:
@@ -137,6 +138,7 @@ class PublishLock:
             folder = self.backend.get_folder(LOCK_FOLDER_UID)
         except DashgenError:
             return None
+        self._seen_absent = folder is None
         held = _HELD.fullmatch(str((folder or {}).get("title") or ""))
         if held is None or held["holder"] == self.holder:
             return None
@@ -152,9 +154,13 @@ class PublishLock:
         waited_for, since = self._seen_holder or (None, None)
         pause = POLL_S[0]
         claimed: DashgenError | None = None  # a claim sent (it may have landed, answer lost)
+        # The peek found no lock: claim it without reading it again (the create is the
+        # atomic step either way; a 409 means someone was quicker, and the loop reads it).
+        unread, self._seen_absent = self._seen_absent, False
         while True:
             try:
-                folder = self.backend.get_folder(LOCK_FOLDER_UID)
+                folder = None if unread else self.backend.get_folder(LOCK_FOLDER_UID)
+                unread = False
             except DashgenError as read_error:
                 if claimed is None:
                     raise

@@ -8,6 +8,11 @@ did not depend on: they go out at once here, and each consumer takes its answer 
 error the read raised, handled as before) when it gets to it, or asks itself when nothing
 was fetched for it. Only reads are fetched, only after the org passed its checks, and
 nothing of a failed org (``OrgSession.org_failure``).
+
+On /apis the LIST and the look at the lock went out before (``stamped.presurvey``,
+``WriteLock.peek_early``); the dashboards the LIST did not prove unchanged still need the
+datasources, their folders and, when one of them is to be created, the server's settings:
+those go out together the same way (none for an unchanged republish).
 """
 
 from __future__ import annotations
@@ -71,14 +76,13 @@ def start_reads(
     datasources: bool = False,
 ) -> Prefetch:
     """Start the reads the datasource check (with ``datasources``), ``session.prepare`` and
-    the plan will make for ``dashboards`` (classic only; /apis reads differently), and the
-    server's settings, and make them the session's ``prefetch``."""
-    from dashgen.publish.lock import LOCK_FOLDER_UID
+    the plan will make for ``dashboards`` (those still to check), and the server's
+    settings, and make them the session's ``prefetch``."""
     from dashgen.publish.session import SEARCH_MIN_DASHBOARDS  # (tests lower it there)
 
     prefetch = session.prefetch = Prefetch()
     backend = session.backend
-    if backend is None or backend.name != "classic" or session.org_failure.sentence is not None:
+    if backend is None or session.org_failure.sentence is not None:
         return prefetch
     # Under the publish-wide bound on requests in flight, like the dashboards (the login,
     # which dashboards wait for while holding their own slots, goes out as it is).
@@ -87,10 +91,19 @@ def start_reads(
     def start(key: Hashable, read: Callable[[], Any]) -> None:
         prefetch.start(key, partial(run_bounded, read))
 
-    if session.needs_server_info():
+    classic = backend.name == "classic"
+    if not classic and not dashboards:
+        return prefetch  # /apis: the LIST proved every dashboard unchanged
+    if session.needs_server_info() and classic:
         start("server", backend.server_info)
+    elif session.needs_server_info() and _creates(session, dashboards):
+        # (taken by the first write, which holds its own slot: sent as it is, as the login)
+        prefetch.start("server", backend.server_info)
     if datasources:
         start("datasources", backend.datasources)
+    if not classic:  # /apis: the LIST and the look at the lock went out already
+        _start_folder_reads(session, dashboards, start)
+        return prefetch
     if len(dashboards) >= SEARCH_MIN_DASHBOARDS:
         batch = {built.uid for built in dashboards}
 
@@ -101,9 +114,28 @@ def start_reads(
             return existing
 
         start("search", search)
-    folders = {built.target_folder_uid for built in dashboards} - session.ready_folders
-    for uid in sorted(uid for uid in folders if uid and uid != LOCK_FOLDER_UID):
-        start(("folder", uid), partial(backend.folder_exists, uid))
+    _start_folder_reads(session, dashboards, start)
     if lock_peek is not None:
         start("lock", lock_peek)
     return prefetch
+
+
+def _creates(session: OrgSession, dashboards: Sequence[BuiltDashboard]) -> bool:
+    """/apis: some dashboard is not in the org's LIST, so a write will need the server's
+    settings (an unchanged one, compared only, usually does not: they are not asked)."""
+    known = session.known_uids
+    return known is not None and any(built.uid not in known for built in dashboards)
+
+
+def _start_folder_reads(
+    session: OrgSession,
+    dashboards: Sequence[BuiltDashboard],
+    start: Callable[[Hashable, Callable[[], Any]], None],
+) -> None:
+    from dashgen.publish.lock import LOCK_FOLDER_UID
+
+    backend = session.backend
+    assert backend is not None
+    folders = {built.target_folder_uid for built in dashboards} - session.ready_folders
+    for uid in sorted(uid for uid in folders if uid and uid != LOCK_FOLDER_UID):
+        start(("folder", uid), partial(backend.folder_exists, uid))
