@@ -32,12 +32,14 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from dashgen.durations import label
 from dashgen.errors import DeadlineError, GrafanaAPIError, RateLimitedError
+
+T = TypeVar("T")
 
 _grace = threading.local()  # after_deadline(): this thread's end of grace (monotonic)
 
@@ -233,3 +235,19 @@ def after_deadline(seconds: float) -> Iterator[None]:
         yield
     finally:
         _grace.ends = previous
+
+
+def with_grace(work: Callable[[], T]) -> Callable[[], T]:
+    """``work`` to run on another thread with this thread's ``after_deadline`` grace."""
+    ends = getattr(_grace, "ends", None)
+    if ends is None:
+        return work
+
+    def graced() -> T:
+        _grace.ends = ends
+        try:
+            return work()
+        finally:
+            _grace.ends = None
+
+    return graced

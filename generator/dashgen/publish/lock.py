@@ -43,8 +43,10 @@ import secrets
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from functools import partial
 
 from dashgen.errors import (
     DashgenError,
@@ -54,7 +56,7 @@ from dashgen.errors import (
     VersionConflictError,
 )
 from dashgen.grafana.backend import DashboardBackend
-from dashgen.grafana.deadline import Deadline, after_deadline
+from dashgen.grafana.deadline import Deadline, after_deadline, with_grace
 
 log = logging.getLogger(__name__)
 
@@ -244,16 +246,20 @@ class PublishLock:
         """Delete (or free) the lock folder while it is still ours; after a lost answer it
         is read again once: gone or freed is done, still ours is sent again (else the
         next publish would wait ``STALE_AFTER_S`` for it)."""
+        count = with_grace(partial(self.backend.folder_is_empty, LOCK_FOLDER_UID))
         for attempt in (1, 2):
             try:
-                folder = self.backend.get_folder(LOCK_FOLDER_UID)
-                if folder is None or folder.get("title") != self._title:
-                    return  # taken over meanwhile (or handed back): not ours to hand back
-                if self.backend.folder_is_empty(LOCK_FOLDER_UID):
-                    self.backend.delete_folder(LOCK_FOLDER_UID)
-                else:
-                    version = int(folder.get("version") or 0)
-                    self.backend.update_folder(LOCK_FOLDER_UID, FREE_TITLE, version)
+                # (the count goes out beside the read; it counts only if the lock is ours)
+                with ThreadPoolExecutor(1, thread_name_prefix="dashgen-lock-count") as pool:
+                    empty = pool.submit(count)
+                    folder = self.backend.get_folder(LOCK_FOLDER_UID)
+                    if folder is None or folder.get("title") != self._title:
+                        return  # taken over meanwhile (or handed back): not ours to hand back
+                    if empty.result():
+                        self.backend.delete_folder(LOCK_FOLDER_UID)
+                    else:
+                        version = int(folder.get("version") or 0)
+                        self.backend.update_folder(LOCK_FOLDER_UID, FREE_TITLE, version)
                 return
             except (GrafanaConnectionError, ServerError) as error:
                 log.debug("publish lock not handed back (attempt %d): %s", attempt, error)

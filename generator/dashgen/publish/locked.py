@@ -119,7 +119,15 @@ def publish_locked(
         plans.extend(session.each([b for b in selected if b.uid not in done], plan_one))
     plans = [refused_if_written(p, lock.deferred) for p in plans]
     if any(p.action in dashboard.WRITES for p in plans):
-        _, refusal = lock.take()
+        first_dry_run = _first_dry_run(session, plans)
+        try:
+            _, refusal = lock.take()
+        finally:
+            checked = _dry_run_answer(first_dry_run)
+        if checked is not None and session.concurrent_since is None:
+            plans = [checked if p.built.uid == checked.built.uid else p for p in plans]
+            if checked.action is Action.FAILED:  # (as a write's own dry run would)
+                session.ready_folders.discard(checked.built.target_folder_uid or "")
         if refusal is not None:
             for planned in plans:
                 event = planned.event()
@@ -141,6 +149,36 @@ def publish_locked(
             record(planned.event())
     for event in session.each(writes, partial(_write, session)):
         record(event)
+
+
+def _first_dry_run(
+    session: OrgSession, plans: Sequence[PlannedDashboard]
+) -> Future[PlannedDashboard] | None:
+    """/apis, before this session's first write: the server dry run of one planned write,
+    sent while the lock is being taken. What it answers tells how this server migrates
+    what is sent (``GenerationStamps.learn``), so the writes that follow need none of
+    their own (``dashgen.publish.writing``): one dry run, not one per write in flight."""
+    backend = session.backend
+    stamps = getattr(backend, "stamps", None)
+    if backend is None or stamps is None or stamps.learned or not backend.validates_writes:
+        return None
+    planned = next(
+        (p for p in plans if p.action in dashboard.WRITES and p.stored_hash is None), None
+    )
+    if planned is None:
+        return None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashgen-dry-run")
+    try:
+        return pool.submit(dashboard.server_checked, session, planned)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _dry_run_answer(first_dry_run: Future[PlannedDashboard] | None) -> PlannedDashboard | None:
+    """The planned write with what its dry run said (a refusal: FAILED), once it is back."""
+    if first_dry_run is None:
+        return None
+    return first_dry_run.result()  # (server_checked says a failure, never raises it)
 
 
 def _write(session: OrgSession, planned: PlannedDashboard) -> PublishEvent:
