@@ -73,7 +73,7 @@ def build(
         strict=strict,
         convert_legacy_rows=convert_legacy_rows,
     ) as builder:
-        return builder.build()
+        return builder.build(last=True)
 
 
 class Builder:
@@ -107,6 +107,7 @@ class Builder:
         # identity of the cache and manifest files after this Builder's last build
         self.disk_state: tuple[tuple[int, int, int] | None, ...] = ()
         self._workers: WorkerPool | None = None
+        self.last = False  # the build running is this Builder's last (see ``build``)
 
     @property
     def workers(self) -> WorkerPool:
@@ -117,6 +118,11 @@ class Builder:
             self._workers = WorkerPool()
             weakref.finalize(self, self._workers.close)  # when dropped, or at exit
         return self._workers
+
+    def release_workers(self) -> None:
+        """Ask the worker processes to end, without waiting for them (``close`` does)."""
+        if self._workers is not None:
+            self._workers.release()
 
     def close(self) -> None:
         """End the worker processes (the next build starts new ones)."""
@@ -129,9 +135,14 @@ class Builder:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def build(self, changed_paths: Iterable[Path] | None = None) -> BuildResult:
-        """Build; with ``changed_paths``, recompile only what those files affect."""
+    def build(
+        self, changed_paths: Iterable[Path] | None = None, *, last: bool = False
+    ) -> BuildResult:
+        """Build; with ``changed_paths``, recompile only what those files affect. ``last``:
+        no other build follows on this Builder, so its workers end once they have compiled
+        (while this build commits) instead of waiting warm for the next one."""
         started = time.perf_counter()
+        self.last = last
         changed = None if changed_paths is None else {os.path.realpath(p) for p in changed_paths}
         if changed is not None and self._config_changed(changed):
             self.config = self._with_overrides(load_config(self.config.root))

@@ -26,13 +26,14 @@ Files are not fsync'ed: this protects against interrupted processes, not power l
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
 import signal
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,12 +76,13 @@ class Commit:
     """What one build changes in ``output_dir`` (paths relative to it, ``/``-separated)."""
 
     output_dir: Path
-    writes: dict[str, bytes] = field(default_factory=dict)
+    writes: dict[str, bytes | None] = field(default_factory=dict)
     deletions: list[str] = field(default_factory=list)
     stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # written: (size, mtime_ns)
     early: EarlyStaging | None = None  # outputs already staged while the build compiled
 
-    def write(self, relative: str, data: bytes) -> None:
+    def write(self, relative: str, data: bytes | None) -> None:
+        """``data`` None: the file staged early for ``relative`` (``early.take``)."""
         self.writes[relative] = data
 
     def delete(self, relative: str) -> None:
@@ -139,7 +141,9 @@ class Commit:
 
     # -- steps ------------------------------------------------------------------------------
 
-    def _stage(self, staging: str, files: dict[str, bytes], first: int = 0) -> list[list[str]]:
+    def _stage(
+        self, staging: str, files: Mapping[str, bytes | None], first: int = 0
+    ) -> list[list[str]]:
         moves: list[list[str]] = []
         for index, (relative, data) in enumerate(files.items(), start=first):
             name = self.early.take(relative, data) if self.early is not None else None
@@ -147,6 +151,8 @@ class Commit:
             try:
                 fault_point("stage", index, staged, _never)
                 if name is None:
+                    if data is None:  # staged early, then lost: never an empty output
+                        raise FileNotFoundError(errno.ENOENT, "staged output missing", staged)
                     with open(staged, "wb") as handle:
                         handle.write(data)
             except OSError as error:

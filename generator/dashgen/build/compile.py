@@ -253,10 +253,9 @@ def _preload(kinds: set[str]) -> None:
         importlib.import_module("dashgen.sources.yamldoc")
     if PYTHON in kinds:
         importlib.import_module("dashgen.sources.python")
-        try:
-            import grafanalib.core  # noqa: F401
-        except ImportError:
-            pass
+        from dashgen.sources.attrs_code import preload_grafanalib
+
+        preload_grafanalib()
 
 
 def safe_to_fork() -> bool:

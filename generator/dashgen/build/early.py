@@ -32,7 +32,8 @@ class EarlyStaging:
         self.output_dir = output_dir
         self.path: str | None = None
         self.created_output = False  # the output folder did not exist before this build
-        self._files: dict[str, tuple[str, bytes]] = {}  # relative path -> (staged name, bytes)
+        # relative path -> (staged name, bytes; None: a worker's, bytes not here)
+        self._files: dict[str, tuple[str, bytes | None]] = {}
         self._failed = False
         # outputs a worker staged itself: relative path -> the file's name in the folder
         self.elsewhere: dict[str, str] = {}
@@ -67,14 +68,19 @@ class EarlyStaging:
         self._files[relative] = (name, data)
 
     def write_compiled(self, targets: list[Target], per_org: list[CompiledSource]) -> None:
-        """Stage the outputs of one source compiled for ``targets`` (``per_org``: theirs)."""
+        """Stage the outputs of one source compiled for ``targets`` (``per_org``: theirs).
+        An output without its bytes is one a worker staged (and kept the bytes of)."""
         for target, compiled in zip(targets, per_org, strict=True):
             for dashboard in compiled.dashboards:
+                relative = f"{target.org.name}/{dashboard.uid}.json"
                 if dashboard.content is not None:
-                    self.write(f"{target.org.name}/{dashboard.uid}.json", dashboard.content)
+                    self.write(relative, dashboard.content)
+                elif self.path is not None and relative in self.elsewhere:
+                    self._files[relative] = (self.elsewhere.pop(relative), None)
 
-    def take(self, relative: str, data: bytes) -> str | None:
-        """The staged name of ``relative`` if exactly ``data`` (the same object) is staged."""
+    def take(self, relative: str, data: bytes | None) -> str | None:
+        """The staged name of ``relative`` if exactly ``data`` (the same object; None: the
+        bytes a worker staged) is staged."""
         found = self._files.get(relative)
         return found[0] if found is not None and found[1] is data else None
 

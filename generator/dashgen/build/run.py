@@ -252,6 +252,8 @@ class Run:
             on_result=stage,
             staging=staging,
         )
+        if self.builder.last:
+            self.builder.release_workers()  # they end while this build commits
         compiled: dict[Key, CompiledSource] = {}
         for (source, job_targets), per_org in zip(jobs, results, strict=True):
             for target, outcome in zip(job_targets, per_org, strict=True):
@@ -315,8 +317,9 @@ class Run:
                 known = self._hash(path)  # a file the cache does not know about
             if known != dashboard.file_hash:
                 relative = f"{key[0]}/{dashboard.uid}.json"
-                # one bytes object, however many orgs share the dashboard
-                commit.write(relative, dashboard.content or b"")
+                # one bytes object, however many orgs share the dashboard; None: the bytes
+                # of the file a worker staged (``EarlyStaging.write_compiled``)
+                commit.write(relative, dashboard.content)
                 written[relative] = (key, dashboard.uid)
         stale = set(previous) - set(fresh)
         if building_all:

@@ -48,6 +48,7 @@ class WorkerPool:
 
     def __init__(self) -> None:
         self.workers: list[Worker] = []
+        self._released: list[Worker] = []  # asked to end (``release``), not yet reaped
         self._builds = 0
         self._on_result: Callable[[int, list[CompiledSource]], None] = _ignore
         self._staging: tuple[str, dict[str, str]] | None = None
@@ -92,12 +93,22 @@ class WorkerPool:
             self.close()
             raise
 
-    def close(self) -> None:
+    def release(self) -> None:
+        """Ask the workers to end now, without waiting for them (``close`` does): a build
+        that no other follows lets them end while it commits. A later compile starts new
+        ones."""
         for worker in self.workers:
+            worker.ask_to_stop()
+        self._released += self.workers
+        self.workers = []
+
+    def close(self) -> None:
+        workers, self._released = self._released + self.workers, []
+        for worker in workers:
             if worker.jobs:
                 worker.kill()
             worker.ask_to_stop()
-        for worker in self.workers:
+        for worker in workers:
             worker.close()
         self.workers = []
 

@@ -106,7 +106,9 @@ def _stage(
     staging: str, targets: list[Any], compiled: list[Any], count: Iterator[int]
 ) -> dict[str, str]:
     """Write the outputs into the build's staging folder; which file holds which output
-    (``<org>/<uid>.json``). A write that fails leaves the rest to the build."""
+    (``<org>/<uid>.json``). A write that fails leaves the rest to the build. When all are
+    written, their bytes stay here: the reply would carry each output to the build again
+    (~100 kB a dashboard), which reads them only to find the file they are in."""
     staged: dict[str, str] = {}
     for target, per_org in zip(targets, compiled, strict=True):
         for dashboard in per_org.dashboards:
@@ -119,6 +121,9 @@ def _stage(
             except OSError:
                 return staged
             staged[f"{target.org.name}/{dashboard.uid}.json"] = name
+    for per_org in compiled:  # (an org's results may be another's: the same objects)
+        for dashboard in per_org.dashboards:
+            dashboard.content = None
     return staged
 
 
