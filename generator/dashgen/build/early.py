@@ -25,6 +25,18 @@ from dashgen.build.commit import STAGING_PREFIX, remove_empty, remove_tree
 from dashgen.build.compiled import CompiledSource, Target
 
 
+class StagedBytes(bytes):
+    """The bytes of an output a worker wrote into the staging folder, as the name of that
+    file there (no bytes: the commit moves the file into place, it never writes these)."""
+
+    name: str
+
+    def __new__(cls, name: str) -> StagedBytes:
+        staged = super().__new__(cls)
+        staged.name = name
+        return staged
+
+
 class EarlyStaging:
     """The staging folder of one build's commit, and the outputs already written there."""
 
@@ -67,14 +79,21 @@ class EarlyStaging:
         self._files[relative] = (name, data)
 
     def write_compiled(self, targets: list[Target], per_org: list[CompiledSource]) -> None:
-        """Stage the outputs of one source compiled for ``targets`` (``per_org``: theirs)."""
+        """Stage the outputs of one source compiled for ``targets`` (``per_org``: theirs).
+        An output a worker staged comes without its bytes: its record's ``content`` becomes
+        a ``StagedBytes`` naming the file that holds them."""
         for target, compiled in zip(targets, per_org, strict=True):
             for dashboard in compiled.dashboards:
+                relative = f"{target.org.name}/{dashboard.uid}.json"
                 if dashboard.content is not None:
-                    self.write(f"{target.org.name}/{dashboard.uid}.json", dashboard.content)
+                    self.write(relative, dashboard.content)
+                elif relative in self.elsewhere:
+                    dashboard.content = StagedBytes(self.elsewhere.pop(relative))
 
     def take(self, relative: str, data: bytes) -> str | None:
         """The staged name of ``relative`` if exactly ``data`` (the same object) is staged."""
+        if isinstance(data, StagedBytes):
+            return data.name
         found = self._files.get(relative)
         return found[0] if found is not None and found[1] is data else None
 

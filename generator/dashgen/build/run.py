@@ -316,7 +316,8 @@ class Run:
             if known != dashboard.file_hash:
                 relative = f"{key[0]}/{dashboard.uid}.json"
                 # one bytes object, however many orgs share the dashboard
-                commit.write(relative, dashboard.content or b"")
+                content = dashboard.content  # (a StagedBytes is empty, yet the file's)
+                commit.write(relative, content if content is not None else b"")
                 written[relative] = (key, dashboard.uid)
         stale = set(previous) - set(fresh)
         if building_all:

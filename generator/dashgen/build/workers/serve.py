@@ -106,8 +106,11 @@ def _stage(
     staging: str, targets: list[Any], compiled: list[Any], count: Iterator[int]
 ) -> dict[str, str]:
     """Write the outputs into the build's staging folder; which file holds which output
-    (``<org>/<uid>.json``). A write that fails leaves the rest to the build."""
+    (``<org>/<uid>.json``). A write that fails leaves the rest to the build; once all are
+    written, their bytes are dropped from the records (the reply would carry them back for
+    nothing), unless a record is not one file of its own (one ``content`` names one file)."""
     staged: dict[str, str] = {}
+    written = 0
     for target, per_org in zip(targets, compiled, strict=True):
         for dashboard in per_org.dashboards:
             if dashboard.content is None:
@@ -119,6 +122,12 @@ def _stage(
             except OSError:
                 return staged
             staged[f"{target.org.name}/{dashboard.uid}.json"] = name
+            written += 1
+    # each record one file of its own: no org shares a record, no two outputs one path
+    if len(staged) == written and len({id(per_org) for per_org in compiled}) == len(compiled):
+        for per_org in compiled:
+            for dashboard in per_org.dashboards:
+                dashboard.content = None
     return staged
 
 
