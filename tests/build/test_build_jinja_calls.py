@@ -135,6 +135,9 @@ def test_the_fast_path_builds_the_parsers_own_tree(tmp_path: Path) -> None:
         slow = LiteralParser(env, text, name, name)
         slow.stream = jinja2.lexer.TokenStream(list(tokens), name, name)  # no looking ahead
         assert fast == slow.parse(), name
+        # every node has the environment, as Jinja's parse gives it (parse_quickly)
+        assert all(node.environment is env for node in fast.find_all(jinja2.nodes.Node)), name
+        assert fast.environment is env
     assert read_ahead > 100
 
 

@@ -31,7 +31,7 @@ from dashgen.model.problem import JsonPath
 from dashgen.sources import CACHE_FILES, LoadContext, LoadedDocument, Source, relative_name
 from dashgen.sources.cache_pack import PackReader, member
 from dashgen.sources.jinja_calls import ListTokenStream
-from dashgen.sources.jinja_codegen import code_generator_class
+from dashgen.sources.jinja_codegen import FusedCodeGenerator, code_generator_class
 from dashgen.sources.jinja_lexer import FastLexer, supports
 from dashgen.sources.jinja_literals import LiteralParser
 from dashgen.sources.jinja_trace import RenderMap, traced_render
@@ -132,7 +132,10 @@ class RecordingEnvironment(jinja2.Environment):
     def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
         # Same generated code as Jinja's own parser, in a fraction of the time for templates
         # made of literal arguments (see jinja_literals).
-        return LiteralParser(self, source, name, filename).parse()
+        parser = LiteralParser(self, source, name, filename)
+        if self.code_generator_class is FusedCodeGenerator:  # the Jinja both were written from
+            return parser.parse_quickly()
+        return parser.parse()
 
     def _load_template(
         self, name: str, globals: MutableMapping[str, Any] | None

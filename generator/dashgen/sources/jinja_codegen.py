@@ -22,16 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import compiler, nodes, visitor
+from jinja2 import compiler, nodes, parser, visitor
 from jinja2.compiler import CodeGenerator, EvalContext, Frame, find_undeclared
 
-# sha256 of the source of the Jinja functions this module replaces or relies on, as in
-# Jinja 3.1.6 (see _jinja_sources)
-_JINJA_SOURCES_SHA256 = "137bc630f202e7158cde45154e91150ddf765ad4f87bf2b98d31dd7335ddea5f"
+# sha256 of the source of the Jinja functions this module (and
+# jinja_literals.LiteralParser.parse_quickly) replaces or relies on, as in Jinja 3.1.6 (see
+# _jinja_sources)
+_JINJA_SOURCES_SHA256 = "5e48cfaa8255836c227e460500f64bcf590264e5908b908888345de0107f0d56"
 # sha256 of Jinja 3.1.6's files that hold those functions (see _jinja_files): when the
 # installed ones are these, so are the functions, and reading them out one by one (~10 ms
 # at every start: ``inspect`` tokenizes each function to find its end) is not needed
-_JINJA_FILES_SHA256 = "991f4046fe4b7b75fc17de779c89f27c3e674c22f8b6e96ce926b65127fd0ff4"
+_JINJA_FILES_SHA256 = "4896d7581271f83a6f7f6a9bd1ee9d69b33be767474da2d383404c7500c4c3c7"
 
 
 @dataclass
@@ -236,6 +237,8 @@ def _jinja_parts() -> list[Any]:
         visitor.NodeVisitor.get_visitor,
         visitor.NodeVisitor.visit,
         visitor.NodeVisitor.generic_visit,
+        parser.Parser.parse,  # jinja_literals.LiteralParser.parse_quickly
+        nodes.Node.set_environment,
     ]
 
 
@@ -243,7 +246,7 @@ def _jinja_files() -> str | None:
     """sha256 of the files of Jinja's modules that hold its functions ``_jinja_sources``
     reads, if every one of those functions is still defined in them (none replaced at run
     time by another's); else None."""
-    files = [module.__file__ for module in (compiler, nodes, visitor)]
+    files = [module.__file__ for module in (compiler, nodes, parser, visitor)]
     for part in _jinja_parts():
         code = getattr(part, "__code__", None)
         if inspect.isfunction(part) and (code is None or code.co_filename not in files):

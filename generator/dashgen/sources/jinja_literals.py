@@ -49,6 +49,26 @@ _ENDS = frozenset({"comma", "rparen", "rbracket", "rbrace", "colon", "variable_e
 
 
 class LiteralParser(Parser):
+    def parse_quickly(self) -> nodes.Template:
+        """Jinja 3.1's ``Parser.parse``, its ``set_environment`` walk made without generators
+        (every node gets the environment, as there); only for the Jinja it was written from
+        (``jinja_codegen.matches_jinja``)."""
+        result = nodes.Template(self.subparse(), lineno=1)
+        stack: list[nodes.Node] = [result]
+        while stack:
+            node = stack.pop()
+            node.environment = self.environment
+            for name in node.fields:  # as Node.iter_child_nodes
+                try:
+                    item = getattr(node, name)
+                except AttributeError:
+                    continue
+                if isinstance(item, list):
+                    stack.extend(n for n in item if isinstance(n, nodes.Node))
+                elif isinstance(item, nodes.Node):
+                    stack.append(item)
+        return result
+
     def parse_expression(self, with_condexpr: bool = True) -> nodes.Expr:
         token = self.stream.current
         if token.type in SCALAR_TOKENS:
