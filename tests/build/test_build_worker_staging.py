@@ -1,6 +1,7 @@
 """Outputs a worker writes into the commit's staging folder travel back as the name of their
 file, not their bytes (``workers.serve._stage``, ``early.StagedBytes``): when each record
-is one file of its own. The outputs are the same as a build in this process writes."""
+is one file of its own. The outputs, and the compiled templates cached, are the same as a
+build in this process writes."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dashgen.build.compiled import CompiledDashboard, CompiledSource, Target
 from dashgen.build.early import EarlyStaging, StagedBytes
 from dashgen.build.workers import POOL_MIN_JOBS, serve
 from dashgen.config import OrgConfig, load_config
+from dashgen.sources.cache_pack import read_pack
 
 TWO_ORGS = '[orgs.a]\nfolder = "A"\n[orgs.a.vars]\nname = "for a"\n[orgs.b]\nfolder = "B"\n'
 PER_ORG = '{"uid": "UID", "title": {{ (name | default("plain")) | tojson }}}\n'
@@ -110,3 +112,7 @@ def test_two_orgs_built_by_the_pool_as_in_this_process(
     assert pool == here
     assert b'"for a"' in pool["a/j0.json"] and b'"plain"' in pool["b/j0.json"]
     assert not [p for p in (two_org_project.root / "build").iterdir() if p.name.startswith(".st")]
+    # every template's code came back from the workers, once (the second org reuses it)
+    for project in (two_org_project, in_process):
+        packs = sorted((project.root / "build" / ".cache" / "jinja").glob("*.pack"))
+        assert sum(len(read_pack(pack)) for pack in packs) == POOL_MIN_JOBS
