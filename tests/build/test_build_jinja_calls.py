@@ -138,6 +138,8 @@ def test_the_fast_path_builds_the_parsers_own_tree(tmp_path: Path) -> None:
         # every node has the environment, as Jinja's parse gives it (parse_quickly)
         assert all(node.environment is env for node in fast.find_all(jinja2.nodes.Node)), name
         assert fast.environment is env
+        # what the code generator looks for, found in that walk, as its own walk finds it
+        assert getattr(fast, jinja_codegen.FACTS) == jinja_codegen._facts(fast), name
     assert read_ahead > 100
 
 

@@ -45,13 +45,27 @@ class _Facts:
     tests: set[str] = field(default_factory=set)
 
 
-def _facts(template: nodes.Template) -> _Facts:
-    """What the five walks find, in one pre-order walk (the order ``find_all`` yields)."""
+# the attribute of a parsed Template holding its _Facts, taken by its code generation
+FACTS = "_dashgen_facts"
+
+
+def parsed_with_facts(template: nodes.Template, environment: Any) -> nodes.Template:
+    """``template`` with its nodes given ``environment`` (as ``Node.set_environment``
+    does) and its facts found in the same walk, for its code generation to take."""
+    setattr(template, FACTS, _facts(template, environment))
+    return template
+
+
+def _facts(template: nodes.Template, environment: Any = None) -> _Facts:
+    """What the five walks find, in one pre-order walk (the order ``find_all`` yields);
+    every node given ``environment`` on the way, if one is given."""
     facts = _Facts()
     tracking_self = True  # UndeclaredNameVisitor({"self"}): still listening for a load of it
     stack: list[tuple[nodes.Node, bool]] = [(template, False)]  # (node, a Block or inside one)
     while stack:
         node, in_block = stack.pop()
+        if environment is not None:
+            node.environment = environment
         if node is not template:
             if isinstance(node, nodes.Extends):
                 facts.has_extends = True
@@ -105,7 +119,8 @@ class FusedCodeGenerator(CodeGenerator):
         self.writeline("from jinja2.runtime import " + ", ".join(exported_names))
 
         envenv = "" if self.defer_init else ", environment=environment"
-        facts = _facts(node)
+        # found while parsing (parsed_with_facts), once: a tree generated again is walked
+        facts = node.__dict__.pop(FACTS, None) or _facts(node)
         have_extends = facts.has_extends
 
         for block in facts.blocks:
@@ -237,7 +252,7 @@ def _jinja_parts() -> list[Any]:
         visitor.NodeVisitor.get_visitor,
         visitor.NodeVisitor.visit,
         visitor.NodeVisitor.generic_visit,
-        parser.Parser.parse,  # jinja_literals.LiteralParser.parse_quickly
+        parser.Parser.parse,  # jinja_literals.LiteralParser.parse_quickly, parsed_with_facts
         nodes.Node.set_environment,
     ]
 

@@ -42,6 +42,7 @@ from dashgen.sources.jinja_calls import (
     literal_arguments,
     python_text,
 )
+from dashgen.sources.jinja_codegen import parsed_with_facts
 
 # What may follow a lone literal for it to be the whole expression (no filter, test,
 # operator, attribute, call, ``if``, or an adjacent string it would be joined with).
@@ -50,24 +51,10 @@ _ENDS = frozenset({"comma", "rparen", "rbracket", "rbrace", "colon", "variable_e
 
 class LiteralParser(Parser):
     def parse_quickly(self) -> nodes.Template:
-        """Jinja 3.1's ``Parser.parse``, its ``set_environment`` walk made without generators
-        (every node gets the environment, as there); only for the Jinja it was written from
-        (``jinja_codegen.matches_jinja``)."""
-        result = nodes.Template(self.subparse(), lineno=1)
-        stack: list[nodes.Node] = [result]
-        while stack:
-            node = stack.pop()
-            node.environment = self.environment
-            for name in node.fields:  # as Node.iter_child_nodes
-                try:
-                    item = getattr(node, name)
-                except AttributeError:
-                    continue
-                if isinstance(item, list):
-                    stack.extend(n for n in item if isinstance(n, nodes.Node))
-                elif isinstance(item, nodes.Node):
-                    stack.append(item)
-        return result
+        """Jinja 3.1's ``Parser.parse``, its ``set_environment`` walk also finding what the
+        code generator looks for (``jinja_codegen.parsed_with_facts``); only for the Jinja
+        both were written from (``jinja_codegen.matches_jinja``)."""
+        return parsed_with_facts(nodes.Template(self.subparse(), lineno=1), self.environment)
 
     def parse_expression(self, with_condexpr: bool = True) -> nodes.Expr:
         token = self.stream.current
