@@ -7,6 +7,7 @@ parser builds without it."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,22 @@ def test_the_fused_code_generator_is_used_only_for_the_jinja_it_was_written_from
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert RecordingEnvironment.code_generator_class is jinja_codegen.FusedCodeGenerator
+    monkeypatch.setattr(jinja_codegen, "_JINJA_FILES_SHA256", "0" * 64)  # other files,
+    assert jinja_codegen.code_generator_class() is jinja_codegen.FusedCodeGenerator  # same code
     monkeypatch.setattr(jinja_codegen, "_JINJA_SOURCES_SHA256", "0" * 64)  # another release
+    assert jinja_codegen.code_generator_class() is jinja2.compiler.CodeGenerator
+
+
+def test_jinja_files_as_written_from_hold_its_functions_as_written_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The quick check (the files) answers as the thorough one (the functions) does."""
+    assert jinja_codegen._jinja_files() == jinja_codegen._JINJA_FILES_SHA256
+    sources = hashlib.sha256(jinja_codegen._jinja_sources().encode()).hexdigest()
+    assert sources == jinja_codegen._JINJA_SOURCES_SHA256
+    monkeypatch.setattr(jinja_codegen, "_JINJA_SOURCES_SHA256", "0" * 64)
+    monkeypatch.setattr(jinja2.nodes.Node, "find", lambda self, node_type: None)  # replaced
+    assert jinja_codegen._jinja_files() is None
     assert jinja_codegen.code_generator_class() is jinja2.compiler.CodeGenerator
 
 
@@ -119,6 +135,11 @@ def test_the_fast_path_builds_the_parsers_own_tree(tmp_path: Path) -> None:
         slow = LiteralParser(env, text, name, name)
         slow.stream = jinja2.lexer.TokenStream(list(tokens), name, name)  # no looking ahead
         assert fast == slow.parse(), name
+        # every node has the environment, as Jinja's parse gives it (parse_quickly)
+        assert all(node.environment is env for node in fast.find_all(jinja2.nodes.Node)), name
+        assert fast.environment is env
+        # what the code generator looks for, found in that walk, as its own walk finds it
+        assert getattr(fast, jinja_codegen.FACTS) == jinja_codegen._facts(fast), name
     assert read_ahead > 100
 
 

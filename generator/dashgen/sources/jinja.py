@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import MutableMapping
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -30,7 +31,7 @@ from dashgen.model.problem import JsonPath
 from dashgen.sources import CACHE_FILES, LoadContext, LoadedDocument, Source, relative_name
 from dashgen.sources.cache_pack import PackReader, member
 from dashgen.sources.jinja_calls import ListTokenStream
-from dashgen.sources.jinja_codegen import code_generator_class
+from dashgen.sources.jinja_codegen import FusedCodeGenerator, code_generator_class
 from dashgen.sources.jinja_lexer import FastLexer, supports
 from dashgen.sources.jinja_literals import LiteralParser
 from dashgen.sources.jinja_trace import RenderMap, traced_render
@@ -103,7 +104,7 @@ class RecordingEnvironment(jinja2.Environment):
             # every template is compiled once and rendered once per org.
             optimized=False,
         )
-        self.filters["tojson"] = _tojson
+        self.filters["tojson"] = _ToJson()
         self.deferred_cache = bytecode_cache
         self.loaded_files: set[Path] | None = None
         # One environment serves one build: a template's real path is looked up once in it
@@ -131,7 +132,10 @@ class RecordingEnvironment(jinja2.Environment):
     def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
         # Same generated code as Jinja's own parser, in a fraction of the time for templates
         # made of literal arguments (see jinja_literals).
-        return LiteralParser(self, source, name, filename).parse()
+        parser = LiteralParser(self, source, name, filename)
+        if self.code_generator_class is FusedCodeGenerator:  # the Jinja both were written from
+            return parser.parse_quickly()
+        return parser.parse()
 
     def _load_template(
         self, name: str, globals: MutableMapping[str, Any] | None
@@ -309,12 +313,37 @@ def _template_location(
     return location[0], location[1], called
 
 
-def _tojson(value: Any, indent: int | None = None) -> str:
-    if indent is None:  # json.dumps would build this same encoder again for every call
-        return _TOJSON.encode(value)
-    return json.dumps(
-        value, ensure_ascii=False, indent=indent, sort_keys=True, default=_json_default
-    )
+class _ToJson:
+    """The ``tojson`` filter: ``json.dumps(value, ensure_ascii=False, sort_keys=True)``.
+
+    Without an indent, a string is encoded as ``json.dumps`` encodes it, and anything else
+    by one C encoder made once (``json.dumps`` makes that same encoder again for every call,
+    a dashboard's panel macro calls it several times per panel)."""
+
+    def __init__(self) -> None:
+        self._markers: dict[int, Any] = {}  # the encoder's, to find circular values
+        self._encode = (
+            None
+            if c_make_encoder is None
+            else c_make_encoder(
+                self._markers, _json_default, encode_basestring, None, ": ", ", ", True, False, True
+            )
+        )
+
+    def __call__(self, value: Any, indent: int | None = None) -> str:
+        if indent is not None:
+            return json.dumps(
+                value, ensure_ascii=False, indent=indent, sort_keys=True, default=_json_default
+            )
+        if isinstance(value, str):
+            return encode_basestring(value)
+        if self._encode is None:
+            return _TOJSON.encode(value)
+        try:
+            return "".join(self._encode(value, 0))
+        except BaseException:
+            self._markers.clear()  # what a failed encoding left in it is not a cycle
+            raise
 
 
 def _json_default(value: Any) -> Any:

@@ -19,14 +19,20 @@ from __future__ import annotations
 import hashlib
 import inspect
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from jinja2 import compiler, nodes, visitor
+from jinja2 import compiler, nodes, parser, visitor
 from jinja2.compiler import CodeGenerator, EvalContext, Frame, find_undeclared
 
-# sha256 of the source of the Jinja functions this module replaces or relies on, as in
-# Jinja 3.1.6 (see _jinja_sources)
-_JINJA_SOURCES_SHA256 = "137bc630f202e7158cde45154e91150ddf765ad4f87bf2b98d31dd7335ddea5f"
+# sha256 of the source of the Jinja functions this module (and
+# jinja_literals.LiteralParser.parse_quickly) replaces or relies on, as in Jinja 3.1.6 (see
+# _jinja_sources)
+_JINJA_SOURCES_SHA256 = "5e48cfaa8255836c227e460500f64bcf590264e5908b908888345de0107f0d56"
+# sha256 of Jinja 3.1.6's files that hold those functions (see _jinja_files): when the
+# installed ones are these, so are the functions, and reading them out one by one (~10 ms
+# at every start: ``inspect`` tokenizes each function to find its end) is not needed
+_JINJA_FILES_SHA256 = "4896d7581271f83a6f7f6a9bd1ee9d69b33be767474da2d383404c7500c4c3c7"
 
 
 @dataclass
@@ -39,13 +45,27 @@ class _Facts:
     tests: set[str] = field(default_factory=set)
 
 
-def _facts(template: nodes.Template) -> _Facts:
-    """What the five walks find, in one pre-order walk (the order ``find_all`` yields)."""
+# the attribute of a parsed Template holding its _Facts, taken by its code generation
+FACTS = "_dashgen_facts"
+
+
+def parsed_with_facts(template: nodes.Template, environment: Any) -> nodes.Template:
+    """``template`` with its nodes given ``environment`` (as ``Node.set_environment``
+    does) and its facts found in the same walk, for its code generation to take."""
+    setattr(template, FACTS, _facts(template, environment))
+    return template
+
+
+def _facts(template: nodes.Template, environment: Any = None) -> _Facts:
+    """What the five walks find, in one pre-order walk (the order ``find_all`` yields);
+    every node given ``environment`` on the way, if one is given."""
     facts = _Facts()
     tracking_self = True  # UndeclaredNameVisitor({"self"}): still listening for a load of it
     stack: list[tuple[nodes.Node, bool]] = [(template, False)]  # (node, a Block or inside one)
     while stack:
         node, in_block = stack.pop()
+        if environment is not None:
+            node.environment = environment
         if node is not template:
             if isinstance(node, nodes.Extends):
                 facts.has_extends = True
@@ -99,7 +119,8 @@ class FusedCodeGenerator(CodeGenerator):
         self.writeline("from jinja2.runtime import " + ", ".join(exported_names))
 
         envenv = "" if self.defer_init else ", environment=environment"
-        facts = _facts(node)
+        # found while parsing (parsed_with_facts), once: a tree generated again is walked
+        facts = node.__dict__.pop(FACTS, None) or _facts(node)
         have_extends = facts.has_extends
 
         for block in facts.blocks:
@@ -214,7 +235,11 @@ class FusedCodeGenerator(CodeGenerator):
 
 def _jinja_sources() -> str:
     """The source of every Jinja function ``FusedCodeGenerator`` replaces or relies on."""
-    parts: list[Any] = [
+    return "".join(inspect.getsource(part) for part in _jinja_parts() if inspect.isfunction(part))
+
+
+def _jinja_parts() -> list[Any]:
+    return [
         CodeGenerator.visit_Template,
         CodeGenerator.pull_dependencies,
         compiler.find_undeclared,
@@ -227,12 +252,33 @@ def _jinja_sources() -> str:
         visitor.NodeVisitor.get_visitor,
         visitor.NodeVisitor.visit,
         visitor.NodeVisitor.generic_visit,
+        parser.Parser.parse,  # jinja_literals.LiteralParser.parse_quickly, parsed_with_facts
+        nodes.Node.set_environment,
     ]
-    return "".join(inspect.getsource(part) for part in parts if inspect.isfunction(part))
+
+
+def _jinja_files() -> str | None:
+    """sha256 of the files of Jinja's modules that hold its functions ``_jinja_sources``
+    reads, if every one of those functions is still defined in them (none replaced at run
+    time by another's); else None."""
+    files = [module.__file__ for module in (compiler, nodes, parser, visitor)]
+    for part in _jinja_parts():
+        code = getattr(part, "__code__", None)
+        if inspect.isfunction(part) and (code is None or code.co_filename not in files):
+            return None
+    digest = hashlib.sha256()
+    try:
+        for file in files:
+            digest.update(Path(str(file)).read_bytes())
+    except OSError:
+        return None
+    return digest.hexdigest()
 
 
 def matches_jinja() -> bool:
     """Whether this Jinja's functions are the ones ``FusedCodeGenerator`` was written from."""
+    if _jinja_files() == _JINJA_FILES_SHA256:
+        return True
     try:
         text = _jinja_sources()
     except (OSError, TypeError):  # no source to compare (a frozen or stripped install)

@@ -42,6 +42,7 @@ from dashgen.sources.jinja_calls import (
     literal_arguments,
     python_text,
 )
+from dashgen.sources.jinja_codegen import parsed_with_facts
 
 # What may follow a lone literal for it to be the whole expression (no filter, test,
 # operator, attribute, call, ``if``, or an adjacent string it would be joined with).
@@ -49,6 +50,12 @@ _ENDS = frozenset({"comma", "rparen", "rbracket", "rbrace", "colon", "variable_e
 
 
 class LiteralParser(Parser):
+    def parse_quickly(self) -> nodes.Template:
+        """Jinja 3.1's ``Parser.parse``, its ``set_environment`` walk also finding what the
+        code generator looks for (``jinja_codegen.parsed_with_facts``); only for the Jinja
+        both were written from (``jinja_codegen.matches_jinja``)."""
+        return parsed_with_facts(nodes.Template(self.subparse(), lineno=1), self.environment)
+
     def parse_expression(self, with_condexpr: bool = True) -> nodes.Expr:
         token = self.stream.current
         if token.type in SCALAR_TOKENS:
