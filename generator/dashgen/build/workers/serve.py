@@ -58,7 +58,6 @@ def serve(conn: Connection, stack_fd: int) -> None:
     build_key: Any = None
     build_config: Any = None
     session: dict[str, Any] = {}
-    sent: set[str] = set()
     staged_count = itertools.count()
     watchdog = _Watchdog(stack_file)
     while True:
@@ -72,7 +71,7 @@ def serve(conn: Connection, stack_fd: int) -> None:
             break
         _, key, config, source, targets, timeout_s, staging = message
         if key != build_key:
-            build_key, session, sent = key, {CACHE_FILES: {}}, set()
+            build_key, session = key, {CACHE_FILES: {}}
         if config is None:
             config = build_config
         build_config = config
@@ -82,8 +81,10 @@ def serve(conn: Connection, stack_fd: int) -> None:
             with redirect_stdout(output), redirect_stderr(output):
                 compiled = compile_source(config, source, targets, session, guard=guard)
             cache_files = session[CACHE_FILES]
-            new_files = {name: data for name, data in cache_files.items() if name not in sent}
-            sent.update(new_files)
+            # the build keeps them from now on (a compiled template this process needs again
+            # is in its Jinja environment; one it dropped meanwhile is compiled again)
+            new_files = dict(cache_files)
+            cache_files.clear()
             staged = _stage(staging, targets, compiled, staged_count) if staging else {}
             reply: tuple[Any, ...] = ("done", compiled, new_files, output.getvalue(), staged)
         except BaseException as exc:  # dashgen's own failure, not the source's
