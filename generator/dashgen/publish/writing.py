@@ -58,7 +58,7 @@ from dashgen.errors import (
 )
 from dashgen.grafana.classic import NOT_A_VERSION_CONFLICT
 from dashgen.messages import CHANGED_CONCURRENTLY
-from dashgen.model.normalize import content_hash
+from dashgen.model.normalize import content_hash, hash_canonical
 from dashgen.publish import library_panels
 from dashgen.publish.dashboard import (
     WRITES,
@@ -122,7 +122,8 @@ def _write(session: OrgSession, planned: PlannedDashboard) -> Event:
                 return planned.event()
         if planned.stored_hash is None:
             stored = stamps.as_stored(document)
-            planned = replace(planned, stored_hash=content_hash(stored))
+            stored_hash = expected_hash if stored is document else content_hash(stored)
+            planned = replace(planned, stored_hash=stored_hash)
         extra["message_for"] = partial(_message_for, session, planned.stored_hash)
     if planned.stored_hash is not None and planned.stored_hash != expected_hash:
         # /apis may store a migrated form of what is sent: the message names what it stores.
@@ -274,6 +275,10 @@ def _unread(lost: DashgenError | None, read_error: DashgenError) -> DashgenError
 def _message_for(session: OrgSession, named: str, stored: dict[str, Any]) -> str | None:
     """The message a write stored as ``stored`` should carry, when not the one naming
     ``named``."""
+    # What Grafana stored is usually what was sent, canonical already: hashed as it is
+    # (equal canonical text is the same dashboard), normalised only when that differs.
+    if hash_canonical(stored) == named:
+        return None
     stored_hash = content_hash(stored)
     if stored_hash == named:
         return None
