@@ -15,6 +15,8 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.errors import DashgenError
 from dashgen.model.normalize import library_references
@@ -24,6 +26,9 @@ if TYPE_CHECKING:
 
 _known: weakref.WeakKeyDictionary[OrgSession, dict[str, bool | None]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+# A build output is dashgen's canonical JSON, where a key is written as it is: a dashboard
+# that shows a library panel has this text (one that has it elsewhere is parsed as before).
+LIBRARY_KEY = b'"libraryPanel"'
 
 
 def shown(document: Any) -> dict[str, str]:
@@ -38,7 +43,12 @@ def shown(document: Any) -> dict[str, str]:
 
 def missing(session: OrgSession, built: BuiltDashboard) -> str | None:
     """Why ``built`` may not be written to this org (a library panel it lacks), else None."""
-    wanted = {} if built.is_v2 else shown(built.load())
+    if built.is_v2:
+        return None
+    text = built.path.read_bytes()
+    if LIBRARY_KEY not in text:  # most dashboards show none: no parse, no walk
+        return None
+    wanted = shown(orjson.loads(text))
     absent = [(uid, name) for uid, name in wanted.items() if _exists(session, uid) is False]
     if not absent:
         return None
