@@ -167,9 +167,17 @@ def _first_dry_run(
     )
     if planned is None:
         return None
+    # Under the publish-wide bound on dashboards in flight, as the writes' own dry runs were;
+    # the server's settings (a read outside the bound) are learned before taking a slot.
+    check = session.bounded(partial(dashboard.server_checked, session))
+
+    def dry_run() -> PlannedDashboard:
+        session.learn_server()
+        return check(planned)
+
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashgen-dry-run")
     try:
-        return pool.submit(dashboard.server_checked, session, planned)
+        return pool.submit(dry_run)
     finally:
         pool.shutdown(wait=False)
 

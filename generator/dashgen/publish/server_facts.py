@@ -45,6 +45,11 @@ class ServerFacts:
         """Not read yet in this session (classic fetches it with a batch's first reads)."""
         return self._min_refresh_interval is None and self.backend is not None
 
+    def learn_server(self) -> None:
+        """Read the server's settings now, if not read yet (``min_refresh_interval``)."""
+        if self._min_refresh_interval is None and self.backend is not None:
+            self._learn_server()
+
     def _learn_server(self) -> None:
         """The server's version and ``min_refresh_interval`` (one request, never fails:
         usually fetched with the batch's other first reads, ``dashgen.publish.prefetch``).
