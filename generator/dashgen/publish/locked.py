@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.errors import DashgenError, DeadlineError
@@ -29,6 +29,8 @@ from dashgen.publish.writing import write
 
 if TYPE_CHECKING:
     from dashgen.publish.session import OrgSession
+
+T = TypeVar("T")
 
 
 class WriteLock:
@@ -55,9 +57,7 @@ class WriteLock:
 
     def peek_early(self) -> None:
         """Send the look at the lock now, on its own thread (taken by ``peek``)."""
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashgen-lock-peek")
-        self.early_peek = pool.submit(self.lock.peek)
-        pool.shutdown(wait=False)
+        self.early_peek = _on_its_own_thread("dashgen-lock-peek", self.lock.peek)
 
     def take(self) -> tuple[bool, str | None]:
         """Before writing: (waited for another publisher, None) when writing may go ahead
@@ -175,9 +175,14 @@ def _first_dry_run(
         session.learn_server()
         return check(planned)
 
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashgen-dry-run")
+    return _on_its_own_thread("dashgen-dry-run", dry_run)
+
+
+def _on_its_own_thread(name: str, work: Callable[[], T]) -> Future[T]:
+    """``work`` started now on a thread of its own; its answer (or error) is the future's."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
     try:
-        return pool.submit(dry_run)
+        return pool.submit(work)
     finally:
         pool.shutdown(wait=False)
 

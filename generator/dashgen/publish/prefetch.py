@@ -94,11 +94,12 @@ def start_reads(
     classic = backend.name == "classic"
     if not classic and not dashboards:
         return prefetch  # /apis: the LIST proved every dashboard unchanged
-    if session.needs_server_info() and classic:
-        start("server", backend.server_info)
-    elif session.needs_server_info() and _creates(session, dashboards):
-        # (taken by the first write, which holds its own slot: sent as it is, as the login)
-        prefetch.start("server", backend.server_info)
+    if session.needs_server_info():
+        if classic:
+            start("server", backend.server_info)
+        elif _creates(session, dashboards):
+            # (taken by a write, which holds its own slot: sent as it is, as the login)
+            prefetch.start("server", backend.server_info)
     if datasources:
         start("datasources", backend.datasources)
     if not classic:  # /apis: the LIST and the look at the lock went out already

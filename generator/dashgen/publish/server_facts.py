@@ -47,7 +47,7 @@ class ServerFacts:
 
     def learn_server(self) -> None:
         """Read the server's settings now, if not read yet (``min_refresh_interval``)."""
-        if self._min_refresh_interval is None and self.backend is not None:
+        if self.needs_server_info():
             self._learn_server()
 
     def _learn_server(self) -> None:
