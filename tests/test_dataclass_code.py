@@ -68,17 +68,17 @@ def test_the_cached_methods_are_the_ones_dataclasses_compiles(tmp_path: Path) ->
 def test_a_text_in_the_file_runs_the_code_kept_for_it(tmp_path: Path) -> None:
     path = tmp_path / "dataclasses.marshal"
     _point_made_once_enabled(path)
-    form, magic, entries = marshal.loads(path.read_bytes())
+    form, python, entries = marshal.loads(path.read_bytes())
     (init_text,) = [text for text in entries if "def __init__(" in text]
     planted = init_text.replace("return __init__", "__init__.planted = True\n return __init__")
     entries[init_text] = compile(planted, "<string>", "exec", dont_inherit=True)
-    path.write_bytes(marshal.dumps((form, magic, entries)))
+    path.write_bytes(marshal.dumps((form, python, entries)))
     assert getattr(_point_made_once_enabled(path).__init__, "planted", False)
 
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"not marshal", marshal.dumps((1, b"other magic", {})), marshal.dumps(["a", "list"])],
+    [b"", b"not marshal", marshal.dumps((1, "another Python", {})), marshal.dumps(["a", "list"])],
 )
 def test_a_foreign_file_is_an_ordinary_import_and_then_replaced(
     tmp_path: Path, content: bytes
@@ -88,8 +88,8 @@ def test_a_foreign_file_is_an_ordinary_import_and_then_replaced(
     point = _point_made_once_enabled(path)
     assert point(1) == point(1, ())
     assert _methods(point) == _methods(_make_point())
-    form, magic, entries = marshal.loads(path.read_bytes())
-    assert (form, magic) == (dataclass_code._FORMAT, dataclass_code.importlib.util.MAGIC_NUMBER)
+    form, python, entries = marshal.loads(path.read_bytes())
+    assert (form, python) == (dataclass_code._FORMAT, sys.version)
     assert len(entries) == len(GENERATED)
 
 

@@ -9,14 +9,14 @@ module) then run code objects kept in a file of the user's cache (``$XDG_CACHE_H
 or ``~/.cache/dashgen``), one per Python version, keyed by the exact text dataclasses
 compiles: the same text gives the same code, so an entry is never stale; a text not in the
 file is compiled as ``exec`` would compile it. Best effort: an unreadable, unwritable or
-foreign file is an ordinary import. Library callers (tests, ``CliRunner``) never enable it.
+foreign file is an ordinary import, and so is a file another interpreter wrote (``sys.version``
+differs: its bytecode may too). Library callers (tests, ``CliRunner``) never enable it.
 """
 
 from __future__ import annotations
 
 import builtins
 import dataclasses
-import importlib.util
 import marshal
 import os
 import sys
@@ -109,7 +109,7 @@ def _read(path: Path) -> dict[str, CodeType]:
         not isinstance(found, tuple)
         or len(found) != 3
         or found[0] != _FORMAT
-        or found[1] != importlib.util.MAGIC_NUMBER
+        or found[1] != sys.version
         or not isinstance(found[2], dict)
     ):
         return {}
@@ -131,7 +131,7 @@ def _write(path: Path, entries: dict[str, CodeType]) -> None:
         return
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            marshal.dump((_FORMAT, importlib.util.MAGIC_NUMBER, entries), handle)
+            marshal.dump((_FORMAT, sys.version, entries), handle)
         os.replace(temporary, path)
     except (OSError, ValueError):
         try:
