@@ -125,3 +125,16 @@ def test_the_process_entry_point_keeps_the_cli_and_command_dataclasses(tmp_path:
     # dashgen.publish.events (imported by the command's module), dashgen.cli.common (the CLI)
     assert any("def __init__(self,org:_type_org,uid:" in text for text in entries)
     assert any("def __init__(self,project_root:" in text for text in entries)
+
+
+def test_without_a_home_directory_nothing_is_cached(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    dataclass_code.enable()
+    with dataclass_code.compiled_once():
+        assert "exec" not in vars(dataclasses)
+        point = _make_point()
+    assert point(1) == point(1, ())

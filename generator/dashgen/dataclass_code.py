@@ -69,7 +69,12 @@ def cache_file(env: Mapping[str, str] = os.environ) -> Path:
 def enable(path: Path | None = None) -> None:
     """From now on ``compiled_once()`` uses the file (the process entry points)."""
     global _cache
-    _cache = _CodeCache(cache_file() if path is None else path)
+    if path is None:
+        try:
+            path = cache_file()
+        except RuntimeError:  # no HOME and no home directory: nowhere to keep it
+            return
+    _cache = _CodeCache(path)
 
 
 @contextmanager
