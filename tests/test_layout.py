@@ -20,6 +20,7 @@ STAGES: dict[str, int] = {
     "secrets": 0,
     "urls": 0,
     "durations": 0,
+    "dataclass_code": 0,
     "config": 1,
     "config_file": 1,
     "config_values": 1,

@@ -8,7 +8,9 @@ counting, cycles are rare); at Python's default threshold (700 allocations) the 
 runs a few hundred times over objects that are never garbage, ~25 ms of an unchanged
 ``publish`` of 200 dashboards (~0.35 s, ``bench/speed_bench.py``). A larger first
 generation keeps collection for what may be cyclic garbage. Library callers (tests,
-``CliRunner``) keep their own settings: only these entry points change them.
+``CliRunner``) keep their own settings: only these entry points change them. They also
+enable ``dashgen.dataclass_code`` (the methods of dashgen's dataclasses compiled once) for
+the CLI's import and, in ``dashgen.cli.LazyGroup``, the command's.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ YOUNG_GENERATION_THRESHOLD = 100_000
 def run() -> None:
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_GENERATION_THRESHOLD, middle, old)
-    from dashgen.cli.quick_exit import run as run_cli
+    from dashgen import dataclass_code
+
+    dataclass_code.enable()
+    with dataclass_code.compiled_once():
+        from dashgen.cli.quick_exit import run as run_cli
 
     run_cli()

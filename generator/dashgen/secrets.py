@@ -33,18 +33,20 @@ _registered: set[str] = set()
 _registered_pattern: re.Pattern[str] | None = None
 
 # Credentials whose value dashgen may never have seen (a server echoing some header).
-_CREDENTIAL_SHAPES = re.compile(
+# Compiled (and kept by re's cache) the first time a text may hold one: ~1.7 ms at import.
+_CREDENTIAL_SHAPES = (
     r"(?P<scheme>\b(?:bearer|basic)\s+)(?=[A-Za-z0-9._~+/=-]*[0-9+/=])[A-Za-z0-9._~+/=-]{8,}"
     r"|\bglsa_[A-Za-z0-9_]{8,}"  # Grafana service-account tokens
     r"|\bglc_[A-Za-z0-9+/=_-]{8,}"  # Grafana Cloud access-policy tokens
-    r"|\beyJrIjoi[A-Za-z0-9+/=]{8,}",  # legacy API keys (base64 of {"k":…)
-    re.IGNORECASE,
+    r"|\beyJrIjoi[A-Za-z0-9+/=]{8,}"  # legacy API keys (base64 of {"k":…)
 )
 # A cheap first look (a superset of the shapes' literal parts, with the same flag): most
 # text holds none, and the full pattern costs far more per character than this one.
 _MAYBE_CREDENTIAL = re.compile(r"[bge](?:earer|asic|lsa_|lc_|yJrIjoi)", re.IGNORECASE)
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/\s:@]*):[^/\s@]*@", re.IGNORECASE)
-_SPLITTERS = re.compile(r"[\x00-\x20\x7f-\U0010ffff]+")
+_URL_PASSWORD = r"(?P<head>[a-z][a-z0-9+.-]*://[^/\s:@]*):[^/\s@]*@"  # compiled as needed
+# Runs of control characters, space, DEL and every non-ASCII character: written as the
+# complement of printable ASCII, which compiles in ~0.1 ms (the ranges took ~3 ms).
+_SPLITTERS = re.compile(r"[^\x21-\x7e]+")
 
 
 class Secret:
@@ -143,9 +145,9 @@ def redact(text: str) -> str:
     if pattern is not None:
         text = pattern.sub(MASK, text)
     if _MAYBE_CREDENTIAL.search(text):
-        text = _CREDENTIAL_SHAPES.sub(_credential, text)
+        text = re.compile(_CREDENTIAL_SHAPES, re.IGNORECASE).sub(_credential, text)
     if "://" in text and "@" in text:  # literal parts of _URL_PASSWORD
-        text = _URL_PASSWORD.sub(r"\g<head>:***@", text)
+        text = re.compile(_URL_PASSWORD, re.IGNORECASE).sub(r"\g<head>:***@", text)
     return text
 
 

@@ -10,7 +10,6 @@ the base of every API call.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Literal
 from urllib.parse import urlsplit
@@ -53,6 +52,8 @@ def grafana_url_problem(url: str, *, credentials: Credentials = "refuse") -> str
     scheme, slashes, rest = match["scheme"], match["slashes"], match["rest"]
     lowered = scheme.lower()
     if lowered not in SCHEMES:
+        import difflib  # only for this sentence: every command checks a URL
+
         close = difflib.get_close_matches(lowered, SCHEMES, n=1, cutoff=0.5)
         guess = f" (did you mean {close[0]}://{rest}?)" if close else ""
         return f"{shown!r} has the scheme {scheme!r}: use http:// or https://{guess}"

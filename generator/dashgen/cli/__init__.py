@@ -15,6 +15,7 @@ import click
 from dashgen import __version__
 from dashgen.cli.common import CliContext, verbose_option
 from dashgen.cli.output import file_system_error, internal_error, redacted_output
+from dashgen.dataclass_code import compiled_once
 
 # command name -> the module (in dashgen.cli) whose COMMANDS list defines it
 COMMAND_MODULES: dict[str, str] = {
@@ -58,7 +59,8 @@ class LazyGroup(click.Group):
         module_name = COMMAND_MODULES.get(cmd_name)
         if module_name is None:
             return None
-        module = importlib.import_module(f"dashgen.cli.{module_name}")
+        with compiled_once():
+            module = importlib.import_module(f"dashgen.cli.{module_name}")
         return next((c for c in module.COMMANDS if c.name == cmd_name), None)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

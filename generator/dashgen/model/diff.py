@@ -7,7 +7,6 @@ Both sides must already have gone through ``normalize.comparable``, so ``id``,
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -15,6 +14,8 @@ from dashgen.model.normalize import dumps
 
 
 def unified_diff(live: Mapping[str, Any] | None, desired: Mapping[str, Any], name: str) -> str:
+    import difflib  # here: publish imports this module, only diff's text output needs it
+
     before = dumps(dict(live)).splitlines(keepends=True) if live is not None else []
     after = dumps(dict(desired)).splitlines(keepends=True)
     lines = difflib.unified_diff(before, after, f"grafana/{name}", f"build/{name}", n=3)

@@ -11,7 +11,6 @@ checkout can tell whether the live dashboard is still exactly what dashgen wrote
 from __future__ import annotations
 
 import re
-import subprocess
 import threading
 from pathlib import Path
 
@@ -77,6 +76,8 @@ def wrote(message: str, content_hash: str) -> bool:
 
 def git_short_sha(root: Path) -> str | None:
     """``git rev-parse --short HEAD`` of the project, or None outside a repo / without git."""
+    import subprocess  # here: only a publish that writes asks git (~1 ms of every start-up)
+
     try:
         completed = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],

@@ -85,7 +85,7 @@ def _import_quietly() -> None:
 def _read(path: Path) -> dict[tuple[str, str], CodeType]:
     try:
         with open(path, "rb") as handle:
-            found = marshal.load(handle)
+            found = marshal.loads(handle.read())  # one read: marshal.load reads in pieces
     except (OSError, EOFError, ValueError, TypeError):
         return {}
     if not isinstance(found, tuple) or len(found) != 2 or found[0] != _FORMAT:
