@@ -42,7 +42,7 @@ class Sender:
         """The answer, read and closed (httpx's exceptions as the transport raised them);
         ``timeout_s`` cuts each of the client's timeouts (the time left before a deadline).
         The longest of them (``--timeout``, or that time left) also bounds the whole request
-        (``total_timeout``: the transport's watchdog cuts an answer that trickles in)."""
+        (``total_timeout``: the transport cuts an answer that trickles in)."""
         timeout = self._timeout
         if timeout_s is not None:
             timeout = {k: timeout_s if v is None else min(v, timeout_s) for k, v in timeout.items()}

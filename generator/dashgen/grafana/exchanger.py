@@ -1,0 +1,366 @@
+"""The one thread that carries every exchange of a ``StdlibTransport``.
+
+A thread per request in flight spends more CPU handing Python's GIL back and forth around
+each socket call than on the requests: an unchanged republish of 200 dashboards is 200
+GETs, 64 at once, and 64 threads each reading their own socket cost about twice the CPU of
+one thread doing all the reading. Here the callers only wait: one thread runs every
+connection without blocking (``selectors``, ``dashgen.grafana.wire``), and hands each
+caller its whole answer or the httpx exception its failure is.
+
+Per exchange, as a blocking socket would have it: a connect timeout (TCP and TLS), a write
+timeout and a read timeout (each renewed by progress), and the whole exchange's end
+(``total``: ``--timeout`` or the time left before the deadline) after which an answer still
+coming is cut (``ReadTimeout``: a trickled answer cannot outlast it). ``cut_before(t)``
+fails the exchanges handed over before ``t`` (an interrupt's grace is over): ``ConnectError``
+for one not sent yet, ``ReadError`` for one sent. Idle keep-alive connections are watched:
+one the server closes is dropped, and one with something unexpected to read is never used.
+The thread ends after a few idle seconds and starts again with the next exchange.
+"""
+
+from __future__ import annotations
+
+import _thread
+import math
+import selectors
+import socket
+import ssl
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from dashgen.grafana.wire import READ, Answer, Origin, Wire
+
+_IDLE_S = 5.0  # the thread ends after this long with nothing to carry
+CONNECT, SEND, RECEIVE = "connect", "send", "receive"
+_TIMEOUT_OF = {CONNECT: "connect", SEND: "write", RECEIVE: "read"}  # httpx's names
+_TIMEOUT_ERROR = {
+    CONNECT: httpx.ConnectTimeout,
+    SEND: httpx.WriteTimeout,
+    RECEIVE: httpx.ReadTimeout,
+}
+_EVENTS = {READ: selectors.EVENT_READ, "write": selectors.EVENT_WRITE}
+
+
+class Exchange:
+    """One request handed to the exchanger, and what came of it."""
+
+    __slots__ = (
+        "addresses",
+        "answer",
+        "done",
+        "ends",
+        "error",
+        "handed_at",
+        "origin",
+        "phase",
+        "phase_ends",
+        "request",
+        "sent",
+        "timeouts",
+        "total",
+    )
+
+    def __init__(
+        self,
+        request: httpx.Request,
+        origin: Origin,
+        addresses: list[tuple],
+        timeouts: dict[str, float | None],
+        total: float | None,
+    ) -> None:
+        self.request = request
+        self.origin = origin
+        self.addresses = addresses
+        self.timeouts = timeouts
+        self.total = total
+        self.handed_at = time.monotonic()
+        self.ends = math.inf if total is None else self.handed_at + total
+        self.phase = CONNECT
+        self.phase_ends = math.inf
+        self.sent = False
+        self.answer: Answer | None = None
+        self.error: BaseException | None = None
+        self.done = _thread.allocate_lock()
+        self.done.acquire()
+
+    def renew(self, phase: str, now: float) -> None:
+        self.phase = phase
+        limit = self.timeouts.get(_TIMEOUT_OF[phase])
+        self.phase_ends = math.inf if limit is None else now + limit
+
+
+class Exchanger:
+    def __init__(self, tls: Callable[[], ssl.SSLContext]) -> None:
+        self._tls = tls
+        self._selector = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
+        self._inbox: deque[tuple[str, Any]] = deque()
+        self._running = False
+        self._wake_pending = False
+        self._start_lock = threading.Lock()
+        self._idle: dict[Origin, list[Wire]] = {}
+        self._active: dict[Wire, Exchange] = {}
+        self._watching: dict[Wire, int] = {}  # the selector events each wire waits for
+        self._closed = False
+
+    # -- callers' side -----------------------------------------------------------------------
+
+    def carry(self, exchange: Exchange) -> Answer:
+        """Hand ``exchange`` over and wait for its answer (raising its failure)."""
+        self._post("exchange", exchange)
+        try:
+            exchange.done.acquire()
+        except BaseException:
+            self._post("drop", exchange)  # (the caller is gone: its connection is closed)
+            raise
+        if exchange.error is not None:
+            raise exchange.error
+        assert exchange.answer is not None
+        return exchange.answer
+
+    def cut_before(self, started: float) -> None:
+        self._post("cut", started)
+
+    def close(self) -> None:
+        self._post("close", None)
+
+    def _post(self, kind: str, item: Any) -> None:
+        self._inbox.append((kind, item))
+        if self._running:
+            if not self._wake_pending:  # (one wake for all posted before the thread looks)
+                self._wake_pending = True
+                try:
+                    self._wake_w.send(b"\0")
+                except OSError:  # (full: a wake is pending anyway; closed: none listens)
+                    pass
+            return
+        with self._start_lock:
+            if not self._running:
+                self._running = True
+                threading.Thread(target=self._run, name="dashgen-http", daemon=True).start()
+
+    # -- the thread --------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        idle_since = time.monotonic()
+        while True:
+            try:
+                self._turn()
+            except Exception as exc:  # a bug here must not leave callers waiting forever
+                self._fail_all(httpx.ReadError(f"dashgen's HTTP thread failed: {exc!r}"))
+            if self._active or self._inbox:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since >= _IDLE_S and self._stop_if_idle():
+                return
+
+    def _stop_if_idle(self) -> bool:
+        with self._start_lock:
+            self._running = False
+            if not self._inbox:
+                return True
+            self._running = True  # (posted as it was stopping: go on)
+            return False
+
+    def _turn(self) -> None:
+        timeout = self._next_timeout()
+        for key, _mask in self._selector.select(timeout):
+            wire = key.data
+            if wire is None:
+                self._drain_wakes()
+                continue
+            exchange = self._active.get(wire)
+            if exchange is None:
+                if not wire.usable():  # idle and readable: closed by the server (or garbage)
+                    self._forget(wire)
+            else:
+                self._advance(wire, exchange)
+        while self._inbox:
+            kind, item = self._inbox.popleft()
+            getattr(self, f"_on_{kind}")(item)
+        self._expire()
+
+    def _next_timeout(self) -> float:
+        if self._inbox:
+            return 0
+        soonest = min(
+            (min(ex.ends, ex.phase_ends) for ex in self._active.values()), default=math.inf
+        )
+        if soonest == math.inf:
+            return _IDLE_S
+        return max(0.0, soonest - time.monotonic())
+
+    def _drain_wakes(self) -> None:
+        try:
+            while self._wake_r.recv(4096):
+                pass
+        except (BlockingIOError, OSError):
+            pass
+        # After the wakes are read and before the inbox is: a post from now on wakes again,
+        # one from before is in the inbox (and its wake, if it sent one, was read above).
+        self._wake_pending = False
+
+    # -- what callers post -------------------------------------------------------------------
+
+    def _on_exchange(self, exchange: Exchange) -> None:
+        wire = self._idle_wire(exchange.origin)
+        try:
+            if wire is None:
+                tls = self._tls if exchange.origin[0] == "https" else None
+                wire = Wire(exchange.origin, list(exchange.addresses), tls)
+        except Exception as exc:
+            self._finish(None, exchange, error=exc)
+            return
+        self._active[wire] = exchange
+        now = time.monotonic()
+        if wire.connected:
+            self._start_sending(wire, exchange, now)
+        else:
+            exchange.renew(CONNECT, now)
+            self._watch(wire, "write")
+
+    def _on_drop(self, exchange: Exchange) -> None:
+        for wire, carried in list(self._active.items()):
+            if carried is exchange:
+                self._finish(wire, exchange, error=httpx.ReadError("the caller stopped waiting"))
+
+    def _on_cut(self, started: float) -> None:
+        for wire, exchange in list(self._active.items()):
+            if exchange.handed_at < started:
+                error: Exception = (
+                    httpx.ReadError("cut: the command was interrupted")
+                    if exchange.sent
+                    else httpx.ConnectError("cut before it was sent: the command was interrupted")
+                )
+                self._finish(wire, exchange, error=error)
+
+    def _on_close(self, _: None) -> None:
+        self._closed = True
+        for wires in self._idle.values():
+            for wire in wires:
+                self._unwatch(wire)
+                wire.close()
+        self._idle.clear()
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _idle_wire(self, origin: Origin) -> Wire | None:
+        wires = self._idle.get(origin)
+        while wires:
+            wire = wires.pop()
+            if wire.usable():
+                return wire
+            self._unwatch(wire)
+            wire.close()
+        return None
+
+    def _forget(self, wire: Wire) -> None:
+        wires = self._idle.get(wire.origin)
+        if wires and wire in wires:
+            wires.remove(wire)
+        self._unwatch(wire)
+        wire.close()
+
+    def _watch(self, wire: Wire, want: str) -> None:
+        events = _EVENTS[want]
+        registered = self._watching.get(wire)
+        if registered is None:
+            self._selector.register(wire.sock, events, wire)
+        elif registered != events:
+            self._selector.modify(wire.sock, events, wire)
+        self._watching[wire] = events
+
+    def _unwatch(self, wire: Wire) -> None:
+        if self._watching.pop(wire, None) is not None:
+            try:
+                self._selector.unregister(wire.sock)
+            except (KeyError, ValueError, OSError):
+                pass
+
+    # -- one exchange ------------------------------------------------------------------------
+
+    def _advance(self, wire: Wire, exchange: Exchange) -> None:
+        now = time.monotonic()
+        try:
+            if exchange.phase == CONNECT:
+                self._unwatch(wire)  # (its socket may change: TLS wraps it, another address)
+                want = wire.connect_step()
+                if want is not None:
+                    self._watch(wire, want)
+                    return
+                self._start_sending(wire, exchange, now)
+            elif exchange.phase == SEND:
+                self._send(wire, exchange, now)
+            else:
+                answer = wire.receive_step()
+                if answer is None:
+                    exchange.renew(RECEIVE, now)
+                    return
+                self._finish(wire, exchange, answer=answer)
+        except Exception as exc:
+            self._finish(wire, exchange, error=exc)
+
+    def _start_sending(self, wire: Wire, exchange: Exchange, now: float) -> None:
+        if exchange.ends <= now:  # (the pool wait and the connect took the time)
+            message = f"no time left to send it ({exchange.total:g} s in total)"
+            self._finish(wire, exchange, error=httpx.ConnectTimeout(message))
+            return
+        try:
+            wire.start(exchange.request)
+        except Exception as exc:
+            self._finish(wire, exchange, error=exc)
+            return
+        exchange.renew(SEND, now)
+        self._send(wire, exchange, now)
+
+    def _send(self, wire: Wire, exchange: Exchange, now: float) -> None:
+        exchange.sent = True
+        want = wire.send_step()
+        if want is not None:
+            exchange.renew(SEND, now)
+            self._watch(wire, want)
+            return
+        exchange.renew(RECEIVE, now)
+        self._watch(wire, READ)
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for wire, exchange in list(self._active.items()):
+            if exchange.ends <= now and exchange.phase != CONNECT:
+                message = f"no whole answer within {exchange.total:g} s"
+                self._finish(wire, exchange, error=httpx.ReadTimeout(message))
+            elif exchange.ends <= now:
+                message = f"no time left to send it ({exchange.total:g} s in total)"
+                self._finish(wire, exchange, error=httpx.ConnectTimeout(message))
+            elif exchange.phase_ends <= now:
+                error = _TIMEOUT_ERROR[exchange.phase]("timed out")
+                self._finish(wire, exchange, error=error)
+
+    def _finish(
+        self,
+        wire: Wire | None,
+        exchange: Exchange,
+        *,
+        answer: Answer | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        if wire is not None:
+            self._active.pop(wire, None)
+            if answer is not None and answer.reusable and not self._closed:
+                self._idle.setdefault(wire.origin, []).append(wire)
+                self._watch(wire, READ)  # (idle: readable means the server closed it)
+            else:
+                self._unwatch(wire)
+                wire.close()
+        exchange.answer, exchange.error = answer, error
+        exchange.done.release()
+
+    def _fail_all(self, error: Exception) -> None:
+        for wire, exchange in list(self._active.items()):
+            self._finish(wire, exchange, error=error)
