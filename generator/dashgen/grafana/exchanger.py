@@ -15,6 +15,12 @@ fails the exchanges handed over before ``t`` (an interrupt's grace is over): ``C
 for one not sent yet, ``ReadError`` for one sent. Idle keep-alive connections are watched:
 one the server closes is dropped, and one with something unexpected to read is never used.
 The thread ends after a few idle seconds and starts again with the next exchange.
+
+It is also the pool: at most ``max_connections`` exchanges per origin are carried at once,
+the others wait their turn in order (``PoolTimeout`` after the pool timeout), and one whose
+turn comes once the command has stopped (``allowed``, asked with the grace of the thread
+that handed it over: the publish lock's hand-back) is not sent. A caller may hand over many
+exchanges without a thread each (``post``) and take each answer later (``wait``).
 """
 
 from __future__ import annotations
@@ -50,7 +56,9 @@ class Exchange:
 
     __slots__ = (
         "addresses",
+        "allowed",
         "answer",
+        "begun",
         "done",
         "ends",
         "error",
@@ -58,6 +66,7 @@ class Exchange:
         "origin",
         "phase",
         "phase_ends",
+        "pool_ends",
         "request",
         "sent",
         "timeouts",
@@ -71,6 +80,8 @@ class Exchange:
         addresses: list[tuple],
         timeouts: dict[str, float | None],
         total: float | None,
+        allowed: Callable[[], bool] | None = None,
+        pool: float | None = None,
     ) -> None:
         self.request = request
         self.origin = origin
@@ -81,6 +92,9 @@ class Exchange:
         self.ends = math.inf if total is None else self.handed_at + total
         self.phase = CONNECT
         self.phase_ends = math.inf
+        self.pool_ends = math.inf if pool is None else self.handed_at + pool
+        self.allowed = allowed
+        self.begun = False
         self.sent = False
         self.answer: Answer | None = None
         self.error: BaseException | None = None
@@ -94,8 +108,12 @@ class Exchange:
 
 
 class Exchanger:
-    def __init__(self, tls: Callable[[], ssl.SSLContext]) -> None:
+    def __init__(self, tls: Callable[[], ssl.SSLContext], max_connections: int) -> None:
         self._tls = tls
+        self._max_connections = max(1, max_connections)
+        self._carrying: dict[Origin, int] = {}  # exchanges begun and not finished, by origin
+        self._waiting: dict[Origin, deque[Exchange]] = {}
+        self._look_at_waiting = math.inf  # when the first waiting exchange may time out
         self._selector = selectors.DefaultSelector()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -114,7 +132,18 @@ class Exchanger:
 
     def carry(self, exchange: Exchange) -> Answer:
         """Hand ``exchange`` over and wait for its answer (raising its failure)."""
+        self.post(exchange)
+        return self.wait(exchange)
+
+    def post(self, exchange: Exchange) -> None:
         self._post("exchange", exchange)
+
+    def forget(self, exchanges: list[Exchange]) -> None:
+        """Nobody will wait for these: the ones still waiting for their turn are not sent."""
+        self._post("forget", exchanges)
+
+    def wait(self, exchange: Exchange) -> Answer:
+        """The answer of a posted exchange (raising its failure)."""
         try:
             exchange.done.acquire()
         except BaseException:
@@ -155,7 +184,7 @@ class Exchanger:
                 self._turn()
             except Exception as exc:  # a bug here must not leave callers waiting forever
                 self._fail_all(httpx.ReadError(f"dashgen's HTTP thread failed: {exc!r}"))
-            if self._active or self._inbox:
+            if self._active or self._inbox or any(self._waiting.values()):
                 idle_since = time.monotonic()
             elif time.monotonic() - idle_since >= _IDLE_S and self._stop_if_idle():
                 return
@@ -190,8 +219,10 @@ class Exchanger:
         if self._inbox:
             return 0
         soonest = min(
-            (min(ex.ends, ex.phase_ends) for ex in self._active.values()), default=math.inf
+            (min(ex.ends, ex.phase_ends) for ex in self._active.values()),
+            default=self._look_at_waiting,
         )
+        soonest = min(soonest, self._look_at_waiting)
         if soonest == math.inf:
             return _IDLE_S
         return max(0.0, soonest - time.monotonic())
@@ -209,7 +240,24 @@ class Exchanger:
     # -- what callers post -------------------------------------------------------------------
 
     def _on_exchange(self, exchange: Exchange) -> None:
-        wire = self._idle_wire(exchange.origin)
+        origin = exchange.origin
+        if self._carrying.get(origin, 0) >= self._max_connections:
+            self._waiting.setdefault(origin, deque()).append(exchange)
+            self._look_at_waiting = min(
+                self._look_at_waiting, exchange.pool_ends, exchange.ends
+            )
+            return
+        self._begin(exchange)
+
+    def _begin(self, exchange: Exchange) -> None:
+        if exchange.allowed is not None and not exchange.allowed():
+            message = "The command stopped while waiting for a connection."
+            self._finish(None, exchange, error=httpx.PoolTimeout(message))
+            return
+        origin = exchange.origin
+        exchange.begun = True
+        self._carrying[origin] = self._carrying.get(origin, 0) + 1
+        wire = self._idle_wire(origin)
         try:
             if wire is None:
                 tls = self._tls if exchange.origin[0] == "https" else None
@@ -225,12 +273,32 @@ class Exchanger:
             exchange.renew(CONNECT, now)
             self._watch(wire, "write")
 
+    def _on_forget(self, exchanges: list[Exchange]) -> None:
+        forgotten = {id(exchange) for exchange in exchanges}
+        for origin, waiting in self._waiting.items():
+            kept = deque(ex for ex in waiting if id(ex) not in forgotten)
+            for exchange in waiting:
+                if id(exchange) in forgotten:
+                    self._finish(None, exchange, error=httpx.PoolTimeout("not needed any more"))
+            self._waiting[origin] = kept
+
     def _on_drop(self, exchange: Exchange) -> None:
+        waiting = self._waiting.get(exchange.origin)
+        if waiting and exchange in waiting:
+            waiting.remove(exchange)
+            self._finish(None, exchange, error=httpx.PoolTimeout("the caller stopped waiting"))
+            return
         for wire, carried in list(self._active.items()):
             if carried is exchange:
                 self._finish(wire, exchange, error=httpx.ReadError("the caller stopped waiting"))
 
     def _on_cut(self, started: float) -> None:
+        for origin, waiting in self._waiting.items():
+            cut = [ex for ex in waiting if ex.handed_at < started]
+            self._waiting[origin] = deque(ex for ex in waiting if ex.handed_at >= started)
+            for exchange in cut:
+                error = httpx.ConnectError("cut before it was sent: the command was interrupted")
+                self._finish(None, exchange, error=error)
         for wire, exchange in list(self._active.items()):
             if exchange.handed_at < started:
                 error: Exception = (
@@ -331,6 +399,8 @@ class Exchanger:
 
     def _expire(self) -> None:
         now = time.monotonic()
+        if now >= self._look_at_waiting:
+            self._expire_waiting(now)
         for wire, exchange in list(self._active.items()):
             if exchange.ends <= now and exchange.phase != CONNECT:
                 message = f"no whole answer within {exchange.total:g} s"
@@ -342,6 +412,23 @@ class Exchanger:
                 error = _TIMEOUT_ERROR[exchange.phase]("timed out")
                 self._finish(wire, exchange, error=error)
 
+    def _expire_waiting(self, now: float) -> None:
+        soonest = math.inf
+        for origin, waiting in self._waiting.items():
+            kept: deque[Exchange] = deque()
+            for exchange in waiting:
+                if exchange.pool_ends <= now:
+                    message = "Timed out waiting for a connection from the pool."
+                    self._finish(None, exchange, error=httpx.PoolTimeout(message))
+                elif exchange.ends <= now:
+                    message = f"no time left to send it ({exchange.total:g} s in total)"
+                    self._finish(None, exchange, error=httpx.ConnectTimeout(message))
+                else:
+                    kept.append(exchange)
+                    soonest = min(soonest, exchange.pool_ends, exchange.ends)
+            self._waiting[origin] = kept
+        self._look_at_waiting = soonest
+
     def _finish(
         self,
         wire: Wire | None,
@@ -350,6 +437,13 @@ class Exchanger:
         answer: Answer | None = None,
         error: BaseException | None = None,
     ) -> None:
+        if exchange.begun:
+            exchange.begun = False
+            origin = exchange.origin
+            self._carrying[origin] -= 1
+            waiting = self._waiting.get(origin)
+            if waiting:  # its turn: the next one waiting for this origin
+                self._inbox.appendleft(("exchange", waiting.popleft()))
         if wire is not None:
             self._active.pop(wire, None)
             if answer is not None and answer.reusable and not self._closed:
@@ -364,3 +458,6 @@ class Exchanger:
     def _fail_all(self, error: Exception) -> None:
         for wire, exchange in list(self._active.items()):
             self._finish(wire, exchange, error=error)
+        for waiting in self._waiting.values():
+            while waiting:
+                self._finish(None, waiting.popleft(), error=error)

@@ -41,6 +41,7 @@ from typing import Any
 
 import httpx
 
+from dashgen.grafana.deadline import with_grace
 from dashgen.grafana.exchanger import Exchange, Exchanger
 from dashgen.grafana.wire import Origin
 
@@ -58,16 +59,20 @@ class StdlibTransport(httpx.BaseTransport):
     ) -> None:
         self._ssl_context_factory = ssl_context
         self._ssl_context: ssl.SSLContext | None = None
-        self._max_connections = max(1, max_connections)
         self._lock = threading.Lock()
-        self._slots: dict[Origin, threading.BoundedSemaphore] = {}
         self._addresses: dict[Origin, list[tuple]] = {}
         self.may_send: Callable[[], bool] | None = None
-        self._exchanger = Exchanger(self._tls)
+        self._exchanger = Exchanger(self._tls, max_connections)
 
     # -- httpx.BaseTransport ---------------------------------------------------------------
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.answer(self.post(request))
+
+    # -- many requests without a thread each ------------------------------------------------
+
+    def post(self, request: httpx.Request) -> Exchange:
+        """Hand ``request`` over now; ``answer`` waits for what came of it."""
         url = request.url
         scheme = url.scheme
         if scheme not in _DEFAULT_PORTS:
@@ -78,27 +83,31 @@ class StdlibTransport(httpx.BaseTransport):
         origin = (scheme, url.raw_host.decode("ascii"), url.port or _DEFAULT_PORTS[scheme])
         timeouts = request.extensions.get("timeout", {})
         total = _seconds(request.extensions.get("total_timeout"))
-        slots = self._slots_for(origin)
-        if not slots.acquire(timeout=_seconds(timeouts.get("pool"))):
-            raise httpx.PoolTimeout("Timed out waiting for a connection from the pool.")
+        phases = {name: _seconds(timeouts.get(name)) for name in ("connect", "read", "write")}
+        allowed = with_grace(self.may_send) if self.may_send is not None else None
+        pool = _seconds(timeouts.get("pool"))
+        addresses = self._resolved(origin)
+        exchange = Exchange(request, origin, addresses, phases, total, allowed, pool)
+        self._exchanger.post(exchange)
+        return exchange
+
+    def answer(self, exchange: Exchange) -> httpx.Response:
         try:
-            if self.may_send is not None and not self.may_send():
-                raise httpx.PoolTimeout("The command stopped while waiting for a connection.")
-            phases = {name: _seconds(timeouts.get(name)) for name in ("connect", "read", "write")}
-            exchange = Exchange(request, origin, self._resolved(origin), phases, total)
-            answer = self._exchanger.carry(exchange)
+            answer = self._exchanger.wait(exchange)
         except httpx.ConnectError:
-            self._addresses.pop(origin, None)  # (resolved again for the next connection)
+            self._addresses.pop(exchange.origin, None)  # (resolved again next time)
             raise
-        finally:
-            slots.release()
         return httpx.Response(
             answer.status,
             headers=answer.headers,
             stream=httpx.ByteStream(answer.body),
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": answer.reason},
-            request=request,
+            request=exchange.request,
         )
+
+    def forget(self, exchanges: list[Exchange]) -> None:
+        """Posted exchanges nobody will take: those not sent yet are not sent."""
+        self._exchanger.forget(exchanges)
 
     def close(self) -> None:
         self._exchanger.close()
@@ -109,13 +118,6 @@ class StdlibTransport(httpx.BaseTransport):
         self._exchanger.cut_before(started)
 
     # -- connections -----------------------------------------------------------------------
-
-    def _slots_for(self, origin: Origin) -> threading.BoundedSemaphore:
-        with self._lock:
-            slots = self._slots.get(origin)
-            if slots is None:
-                slots = self._slots[origin] = threading.BoundedSemaphore(self._max_connections)
-            return slots
 
     def _resolved(self, origin: Origin) -> list[tuple]:
         """The addresses of ``origin``'s host (resolved once: the caller's thread waits for
