@@ -13,6 +13,7 @@ from publish_support import FAST_RETRY, ORG, Project, make_dashboard, requests_t
 from scenario import BACKEND_MODES
 
 from dashgen.errors import AuthenticationError, NotFoundError
+from dashgen.grafana import read_ahead
 from dashgen.grafana.classic_shapes import DASHBOARD
 from dashgen.grafana.client import NO_RETRY, GrafanaClient
 from dashgen.grafana.read_ahead import NotReadAhead
@@ -140,3 +141,29 @@ def test_an_unchanged_republish_reads_each_dashboard_ahead_once_and_asks_again_a
     assert reads.count(_path("d07")) == 2 and len(reads) == len(uids) + 1
     assert "40 reads sent together (read ahead)" in caplog.text
     assert f"GET {_path('d07')} -> 503" in caplog.text  # then asked again, and answered
+
+
+@pytest.mark.parametrize("backend_mode", CLASSIC_MODES, ids=lambda mode: mode.name)
+def test_at_most_a_window_of_answers_waits_to_be_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    emulator = Emulator()
+    seeded = seed(emulator, monkeypatch)
+    monkeypatch.setattr(read_ahead, "WINDOW", 3)
+    uids = [f"d{n}" for n in range(10)]
+    with EmulatorServer(emulator) as server:
+        client = Connection(url=server.url, retry=NO_RETRY).token_client(
+            Secret(seeded.token), max_connections=8
+        )
+        with client:
+            _saved(client, uids)
+            emulator.clear_request_log()
+            ahead = client.read_ahead([_path(uid) for uid in uids])
+            assert ahead is not None
+            time.sleep(0.2)  # the three sent are answered by now; nothing more goes out
+            sent_before = len(requests_to(emulator, "GET", "/api/dashboards/uid/"))
+            with pytest.raises(NotReadAhead):
+                ahead.take(_path("d9"))  # out of turn: not sent ahead, the caller asks
+            taken = [ahead.take(_path(uid))["dashboard"]["uid"] for uid in uids[:9]]
+
+    assert sent_before == 3
+    assert taken == uids[:9]
+    assert len(requests_to(emulator, "GET", "/api/dashboards/uid/")) == 9

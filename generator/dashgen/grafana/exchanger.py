@@ -1,11 +1,9 @@
 """The one thread that carries every exchange of a ``StdlibTransport``.
 
-A thread per request in flight spends more CPU handing Python's GIL back and forth around
-each socket call than on the requests: an unchanged republish of 200 dashboards is 200
-GETs, 64 at once, and 64 threads each reading their own socket cost about twice the CPU of
-one thread doing all the reading. Here the callers only wait: one thread runs every
-connection without blocking (``selectors``, ``dashgen.grafana.wire``), and hands each
-caller its whole answer or the httpx exception its failure is.
+A thread per request in flight spends more CPU passing Python's GIL around each socket
+call than on the requests (64 threads each reading their own socket: about twice the CPU
+of one doing all the reading). Here callers only wait: one thread runs every connection
+without blocking (``dashgen.grafana.wire``) and hands each its answer or httpx failure.
 
 Per exchange, as a blocking socket would have it: a connect timeout (TCP and TLS), a write
 timeout and a read timeout (each renewed by progress), and the whole exchange's end
@@ -14,9 +12,8 @@ coming is cut (``ReadTimeout``: a trickled answer cannot outlast it). ``cut_befo
 fails the exchanges handed over before ``t`` (an interrupt's grace is over): ``ConnectError``
 for one not sent yet, ``ReadError`` for one sent. Idle keep-alive connections are watched:
 one the server closes is dropped, and one with something unexpected to read is never used.
-The thread ends after a few idle seconds and starts again with the next exchange.
-
-It is also the pool: at most ``max_connections`` exchanges per origin are carried at once,
+The thread ends after a few idle seconds and starts again with the next exchange. It is
+also the pool: at most ``max_connections`` exchanges per origin are carried at once,
 the others wait their turn in order (``PoolTimeout`` after the pool timeout), and one whose
 turn comes once the command has stopped (``allowed``, asked with the grace of the thread
 that handed it over: the publish lock's hand-back) is not sent. A caller may hand over many
@@ -25,7 +22,7 @@ exchanges without a thread each (``post``) and take each answer later (``wait``)
 
 from __future__ import annotations
 
-import _thread
+import logging
 import math
 import selectors
 import socket
@@ -38,73 +35,13 @@ from typing import Any
 
 import httpx
 
+from dashgen.grafana.exchange import CONNECT, RECEIVE, SEND, TIMEOUT_ERROR, Exchange
 from dashgen.grafana.wire import READ, Answer, Origin, Wire
 
 _IDLE_S = 5.0  # the thread ends after this long with nothing to carry
-CONNECT, SEND, RECEIVE = "connect", "send", "receive"
-_TIMEOUT_OF = {CONNECT: "connect", SEND: "write", RECEIVE: "read"}  # httpx's names
-_TIMEOUT_ERROR = {
-    CONNECT: httpx.ConnectTimeout,
-    SEND: httpx.WriteTimeout,
-    RECEIVE: httpx.ReadTimeout,
-}
+_MARGIN_S = 5.0  # what a caller waits beyond an exchange's own bounds
+log = logging.getLogger(__name__)
 _EVENTS = {READ: selectors.EVENT_READ, "write": selectors.EVENT_WRITE}
-
-
-class Exchange:
-    """One request handed to the exchanger, and what came of it."""
-
-    __slots__ = (
-        "addresses",
-        "allowed",
-        "answer",
-        "begun",
-        "done",
-        "ends",
-        "error",
-        "handed_at",
-        "origin",
-        "phase",
-        "phase_ends",
-        "pool_ends",
-        "request",
-        "sent",
-        "timeouts",
-        "total",
-    )
-
-    def __init__(
-        self,
-        request: httpx.Request,
-        origin: Origin,
-        addresses: list[tuple],
-        timeouts: dict[str, float | None],
-        total: float | None,
-        allowed: Callable[[], bool] | None = None,
-        pool: float | None = None,
-    ) -> None:
-        self.request = request
-        self.origin = origin
-        self.addresses = addresses
-        self.timeouts = timeouts
-        self.total = total
-        self.handed_at = time.monotonic()
-        self.ends = math.inf if total is None else self.handed_at + total
-        self.phase = CONNECT
-        self.phase_ends = math.inf
-        self.pool_ends = math.inf if pool is None else self.handed_at + pool
-        self.allowed = allowed
-        self.begun = False
-        self.sent = False
-        self.answer: Answer | None = None
-        self.error: BaseException | None = None
-        self.done = _thread.allocate_lock()
-        self.done.acquire()
-
-    def renew(self, phase: str, now: float) -> None:
-        self.phase = phase
-        limit = self.timeouts.get(_TIMEOUT_OF[phase])
-        self.phase_ends = math.inf if limit is None else now + limit
 
 
 class Exchanger:
@@ -143,9 +80,17 @@ class Exchanger:
         self._post("forget", exchanges)
 
     def wait(self, exchange: Exchange) -> Answer:
-        """The answer of a posted exchange (raising its failure)."""
+        """The answer of a posted exchange (raising its failure). Never longer than the
+        exchange's own bounds allow, plus a margin: whatever happened to the thread that
+        carries it, a caller does not wait for ever."""
+        bound = min(exchange.ends, exchange.pool_ends + exchange.phases_s)
         try:
-            exchange.done.acquire()
+            if bound == math.inf:
+                exchange.done.acquire()
+            elif not exchange.done.acquire(timeout=bound - time.monotonic() + _MARGIN_S):
+                self._post("drop", exchange)
+                log.warning("dashgen's HTTP thread lost an exchange: it failed as a timeout")
+                raise httpx.ReadTimeout("no answer from dashgen's HTTP thread in time")
         except BaseException:
             self._post("drop", exchange)  # (the caller is gone: its connection is closed)
             raise
@@ -243,9 +188,7 @@ class Exchanger:
         origin = exchange.origin
         if self._carrying.get(origin, 0) >= self._max_connections:
             self._waiting.setdefault(origin, deque()).append(exchange)
-            self._look_at_waiting = min(
-                self._look_at_waiting, exchange.pool_ends, exchange.ends
-            )
+            self._look_at_waiting = min(self._look_at_waiting, exchange.pool_ends, exchange.ends)
             return
         self._begin(exchange)
 
@@ -409,7 +352,7 @@ class Exchanger:
                 message = f"no time left to send it ({exchange.total:g} s in total)"
                 self._finish(wire, exchange, error=httpx.ConnectTimeout(message))
             elif exchange.phase_ends <= now:
-                error = _TIMEOUT_ERROR[exchange.phase]("timed out")
+                error = TIMEOUT_ERROR[exchange.phase]("timed out")
                 self._finish(wire, exchange, error=error)
 
     def _expire_waiting(self, now: float) -> None:
@@ -417,12 +360,9 @@ class Exchanger:
         for origin, waiting in self._waiting.items():
             kept: deque[Exchange] = deque()
             for exchange in waiting:
-                if exchange.pool_ends <= now:
-                    message = "Timed out waiting for a connection from the pool."
-                    self._finish(None, exchange, error=httpx.PoolTimeout(message))
-                elif exchange.ends <= now:
-                    message = f"no time left to send it ({exchange.total:g} s in total)"
-                    self._finish(None, exchange, error=httpx.ConnectTimeout(message))
+                error = exchange.waited_too_long(now)
+                if error is not None:
+                    self._finish(None, exchange, error=error)
                 else:
                     kept.append(exchange)
                     soonest = min(soonest, exchange.pool_ends, exchange.ends)

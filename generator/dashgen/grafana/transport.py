@@ -42,7 +42,8 @@ from typing import Any
 import httpx
 
 from dashgen.grafana.deadline import with_grace
-from dashgen.grafana.exchanger import Exchange, Exchanger
+from dashgen.grafana.exchange import Exchange
+from dashgen.grafana.exchanger import Exchanger
 from dashgen.grafana.wire import Origin
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
