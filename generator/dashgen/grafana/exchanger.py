@@ -253,11 +253,8 @@ class Exchanger:
 
     def _on_close(self, _: None) -> None:
         self._closed = True
-        for wires in self._idle.values():
-            for wire in wires:
-                self._unwatch(wire)
-                wire.close()
-        self._idle.clear()
+        for wire in [wire for wires in self._idle.values() for wire in wires]:
+            self._forget(wire)
 
     # -- connections -------------------------------------------------------------------------
 
