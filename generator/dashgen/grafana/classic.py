@@ -12,7 +12,7 @@ folder calls are in ``dashgen.grafana.classic_folders``, the answers' shapes in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dashgen.errors import (
@@ -37,6 +37,7 @@ from dashgen.grafana.classic_shapes import (
 )
 from dashgen.grafana.client import NO_RETRY, GrafanaClient
 from dashgen.grafana.datasources import Datasource, list_datasources
+from dashgen.grafana.read_ahead import ReadAhead
 from dashgen.grafana.server import ServerInfo, read_server_info
 
 SEARCH_PAGE_LIMIT = 5000  # Grafana's maximum (§4); above it answers 422
@@ -103,21 +104,15 @@ class ClassicDashboards(ClassicFolders):
 
     def get(self, uid: str) -> LiveDashboard | None:
         try:
-            body = self.client.get(f"/api/dashboards/uid/{uid_path(uid)}", expect=DASHBOARD)
+            body = self.client.get(_dashboard_path(uid), expect=DASHBOARD)
         except NotFoundError:
             return None
-        dashboard = dict(body.get("dashboard") or {})
-        meta = dict(body.get("meta") or {})
-        return LiveDashboard(
-            dashboard=dashboard,
-            version=int(meta.get("version") or dashboard.get("version") or 0),
-            # General is reported as "" (or missing) depending on the version.
-            folder_uid=meta.get("folderUid") or None,
-            updated_by=str(meta.get("updatedBy") or ""),
-            url=str(meta.get("url") or ""),
-            updated=str(meta.get("updated") or ""),
-            manager=_manager(meta),
-        )
+        return _live(body)
+
+    def read_ahead(self, uids: Sequence[str]) -> DashboardsAhead | None:
+        """Send the GET of each of ``uids`` now, together (``dashgen.grafana.read_ahead``)."""
+        ahead = self.client.read_ahead([_dashboard_path(uid) for uid in uids], expect=DASHBOARD)
+        return None if ahead is None else DashboardsAhead(ahead)
 
     def existing_uids(self) -> set[str]:
         """Every dashboard uid the search index knows in the org (all pages).
@@ -301,3 +296,39 @@ def _manager(meta: Mapping[str, Any]) -> Manager | None:
     if not meta.get("provisioned"):
         return None
     return Manager(kind="provisioned", identity=str(meta.get("provisionedExternalId") or ""))
+
+
+class DashboardsAhead:
+    """The dashboards read ahead: each taken once (``NotReadAhead``: read it yourself)."""
+
+    def __init__(self, ahead: ReadAhead) -> None:
+        self._ahead = ahead
+
+    def take(self, uid: str) -> LiveDashboard | None:
+        try:
+            body = self._ahead.take(_dashboard_path(uid))
+        except NotFoundError:
+            return None
+        return _live(body)
+
+    def close(self) -> None:
+        self._ahead.close()
+
+
+def _dashboard_path(uid: str) -> str:
+    return f"/api/dashboards/uid/{uid_path(uid)}"
+
+
+def _live(body: Mapping[str, Any]) -> LiveDashboard:
+    dashboard = dict(body.get("dashboard") or {})
+    meta = dict(body.get("meta") or {})
+    return LiveDashboard(
+        dashboard=dashboard,
+        version=int(meta.get("version") or dashboard.get("version") or 0),
+        # General is reported as "" (or missing) depending on the version.
+        folder_uid=meta.get("folderUid") or None,
+        updated_by=str(meta.get("updatedBy") or ""),
+        url=str(meta.get("url") or ""),
+        updated=str(meta.get("updated") or ""),
+        manager=_manager(meta),
+    )

@@ -18,7 +18,7 @@ import json as stdlib_json
 import logging
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -29,17 +29,16 @@ import orjson
 
 from dashgen import __version__
 from dashgen.errors import (
-    GrafanaAPIError,
     GrafanaConnectionError,
     InsecureTransportError,
     InvalidTokenError,
-    RateLimitedError,
     UsageError,
-    api_error_class,
 )
 from dashgen.grafana import answers
 from dashgen.grafana.answers import ANY_JSON, Shape
+from dashgen.grafana.api_errors import api_error
 from dashgen.grafana.failures import proxy_setting_error, translate
+from dashgen.grafana.read_ahead import ReadAhead
 from dashgen.grafana.retries import DEFAULT_RETRY, NO_RETRY, RetryPolicy, with_retries
 from dashgen.grafana.sender import Sender
 from dashgen.grafana.transport import StdlibTransport
@@ -59,8 +58,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 __all__ = ["DEFAULT_RETRY", "NO_RETRY", "Connection", "GrafanaClient", "RetryPolicy"]
-# Statuses whose meaning does not depend on the body (a proxy's HTML 502 is still a 502).
-_STATUS_SPEAKS_FOR_ITSELF = frozenset({413, 429})
 DEFAULT_TIMEOUT_S = 30.0
 
 
@@ -134,7 +131,7 @@ class GrafanaClient:
         )
         tls = _tls_verification(verify)
         if transport is None and not _proxies_from_environment():
-            # Direct to Grafana: over http.client (dashgen.grafana.transport). With a proxy
+            # Direct to Grafana: over dashgen.grafana.transport (h11, one thread). With a proxy
             # in the environment httpx keeps its own transports (it mounts the proxies only
             # when it is not given a transport), exactly as before.
             transport = StdlibTransport(
@@ -231,6 +228,23 @@ class GrafanaClient:
             error = stopped or translate(exc, method, where)
             log.debug("%s %s failed after %s: %s", method, path, _ms(started), error.message)
             raise error from None
+        return self.answered(method, path, response, expect, started)
+
+    @property
+    def sender(self) -> Sender:
+        return self._sender
+
+    def read_ahead(self, paths: Sequence[str], *, expect: Shape = ANY_JSON) -> ReadAhead | None:
+        """``GET`` each of ``paths`` now, all together (``dashgen.grafana.read_ahead``);
+        None when they cannot go out that way."""
+        return ReadAhead.start(self, paths, expect)
+
+    def answered(
+        self, method: str, path: str, response: httpx.Response, expect: Shape, started: float
+    ) -> Any:
+        """What an answer says: logged, its Date kept, checked against ``expect``; a
+        status of 400 or more raised as its typed error."""
+        where = f"{self.display_url}{path}"
         if log.isEnabledFor(logging.DEBUG):  # (redacting the path costs every request)
             log.debug(
                 "%s %s -> %d in %s",
@@ -241,47 +255,8 @@ class GrafanaClient:
             )
         self.server_date = response.headers.get("date") or self.server_date
         if response.status_code >= 400:
-            raise self._api_error(method, where, response, expect)
+            raise api_error(method, where, response, expect)
         return answers.checked_answer(method, where, response, expect)
-
-    @staticmethod
-    def _api_error(
-        method: str, where: str, response: httpx.Response, expect: Shape
-    ) -> GrafanaAPIError:
-        status = response.status_code
-        body: Any = None
-        message = answer = ""
-        status_text = message_id = None
-        try:
-            body = answers.decode(response) if response.content.strip() else None
-        except answers.NotJson:
-            if status < 500 and status not in _STATUS_SPEAKS_FOR_ITSELF:
-                # Grafana's API answers errors in JSON: an HTML 404 is not "not found"
-                raise answers.not_json(method, where, response, expect) from None
-            kind = "an HTML page" if answers.is_html(response) else answers.content_type(response)
-            answer = f"{kind or 'a body that is not JSON'}: {answers.excerpt(response)!r}"
-        if isinstance(body, dict):
-            message = answers.shortened(str(body.get("message") or ""))
-            status_text = body.get("status") if isinstance(body.get("status"), str) else None
-            if body.get("kind") == "Status":  # /apis (grafana-apis.md §0): the reason says it
-                reason = body.get("reason")
-                status_text = reason if isinstance(reason, str) and reason else None
-            message_id = body.get("messageId") if isinstance(body.get("messageId"), str) else None
-        elif isinstance(body, str):
-            message = answers.shortened(body)
-        error = api_error_class(status)(
-            response.status_code,
-            method,
-            where,
-            message,
-            status_text=status_text,
-            message_id=message_id,
-            body=body,
-            answer=answer,
-        )
-        if isinstance(error, RateLimitedError):
-            error.retry_after = _parse_retry_after(response.headers.get("Retry-After"))
-        return error
 
 
 @dataclass(frozen=True)
@@ -386,12 +361,3 @@ def _ssl_context(verify: bool | ssl.SSLContext) -> ssl.SSLContext:
     if isinstance(verify, ssl.SSLContext):
         return verify
     return httpx.create_ssl_context(verify=verify, trust_env=True)
-
-
-def _parse_retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None  # HTTP-date form: fall back to our own backoff

@@ -27,7 +27,7 @@ RETRYABLE = (GrafanaConnectionError, ServerError, RateLimitedError)
 T = TypeVar("T")
 
 
-def _retryable(error: BaseException) -> bool:
+def retryable(error: BaseException) -> bool:
     return isinstance(error, RETRYABLE) and getattr(error, "retryable", True)
 
 
@@ -70,7 +70,7 @@ def with_retries(
     try:
         return send()
     except RETRYABLE as error:
-        if policy.attempts <= 1 or not _retryable(error):
+        if policy.attempts <= 1 or not retryable(error):
             raise
         first_failure: BaseException | None = error
     import tenacity
@@ -90,7 +90,7 @@ def with_retries(
     retrying = tenacity.Retrying(
         stop=tenacity.stop_after_attempt(policy.attempts),
         wait=wait,
-        retry=tenacity.retry_if_exception(_retryable),
+        retry=tenacity.retry_if_exception(retryable),
         before_sleep=_log_retry(method, path, policy),
         sleep=sleep,
         reraise=True,

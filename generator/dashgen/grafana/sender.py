@@ -29,7 +29,12 @@ class Sender:
         if choose is not None:
             self._transport = choose(httpx.URL(base_url))
 
-    def send(
+    @property
+    def transport(self) -> httpx.BaseTransport | None:
+        """The transport requests go straight to (None: through ``httpx.Client.send``)."""
+        return self._transport
+
+    def request(
         self,
         method: str,
         path: str,
@@ -38,11 +43,11 @@ class Sender:
         params: Any,
         headers: dict[str, str],
         timeout_s: float | None = None,
-    ) -> httpx.Response:
-        """The answer, read and closed (httpx's exceptions as the transport raised them);
-        ``timeout_s`` cuts each of the client's timeouts (the time left before a deadline).
-        The longest of them (``--timeout``, or that time left) also bounds the whole request
-        (``total_timeout``: the transport's watchdog cuts an answer that trickles in)."""
+    ) -> httpx.Request:
+        """The request ``send`` sends: ``timeout_s`` cuts each of the client's timeouts (the
+        time left before a deadline). The longest of them (``--timeout``, or that time left)
+        also bounds the whole request (``total_timeout``: the transport cuts an answer that
+        trickles in)."""
         timeout = self._timeout
         if timeout_s is not None:
             timeout = {k: timeout_s if v is None else min(v, timeout_s) for k, v in timeout.items()}
@@ -61,15 +66,34 @@ class Sender:
         cookies = self.http.cookies
         if cookies:
             httpx.Cookies(cookies).set_cookie_header(request)
+        return request
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None,
+        params: Any,
+        headers: dict[str, str],
+        timeout_s: float | None = None,
+    ) -> httpx.Response:
+        """The answer, read and closed (httpx's exceptions as the transport raised them)."""
+        request = self.request(
+            method, path, content=content, params=params, headers=headers, timeout_s=timeout_s
+        )
         transport = self._transport
         if transport is None:
             return self.http.send(request)
-        response = transport.handle_request(request)
+        return self.received(transport.handle_request(request), request)
+
+    def received(self, response: httpx.Response, request: httpx.Request) -> httpx.Response:
+        """``response`` of ``request`` read and closed, its cookies kept."""
         response.request = request
         try:
             response.read()
         finally:
             response.close()
         if "set-cookie" in response.headers:
-            cookies.extract_cookies(response)
+            self.http.cookies.extract_cookies(response)
         return response

@@ -137,7 +137,7 @@ def _plan(
         return base
     doing = session.doing(f"reading {describe(built)}", built)
     try:
-        live = backend.get(built.uid)
+        live = session.prefetch.dashboard(built.uid, backend.get)
         if live is None:
             return replace(base, read=True)
         planned = replace(
