@@ -126,17 +126,22 @@ def _read(path: Path) -> dict[str, CodeType]:
 
 
 def _write(path: Path, entries: dict[str, CodeType]) -> None:
-    """Atomically: concurrent runs each write a whole file, the last one stays."""
+    write_marshalled(path, (_FORMAT, sys.version, entries), prefix=".dataclasses-")
+
+
+def write_marshalled(path: Path, value: Any, *, prefix: str) -> None:
+    """``marshal`` ``value`` to ``path`` atomically (concurrent runs each write a whole file,
+    the last one stays); a failure is silent: such a file is only ever a shortcut."""
     import tempfile  # only when a text was new
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".dataclasses-")
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=prefix)
     except OSError:
         return
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            marshal.dump((_FORMAT, sys.version, entries), handle)
+            marshal.dump(value, handle)
         os.replace(temporary, path)
     except (OSError, ValueError):
         try:

@@ -18,11 +18,12 @@ import importlib.util
 import marshal
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import CodeType
 from typing import Any
+
+from dashgen.dataclass_code import write_marshalled
 
 _FUTURE_FLAGS = 0
 for _feature in __future__.all_feature_names:
@@ -101,18 +102,4 @@ def _read(path: Path) -> dict[tuple[str, str], CodeType]:
 
 
 def _write(path: Path, entries: dict[tuple[str, str], CodeType]) -> None:
-    """Atomically: concurrent builds each write a whole file, the last one stays."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".attrs-")
-    except OSError:
-        return
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            marshal.dump((_FORMAT, entries), handle)
-        os.replace(temporary, path)
-    except (OSError, ValueError):
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
+    write_marshalled(path, (_FORMAT, entries), prefix=".attrs-")
