@@ -44,7 +44,7 @@ class Wire:
     protocol: h11.Connection = field(default_factory=lambda: h11.Connection(h11.CLIENT))
     connected: bool = False
     _handshaking: bool = False
-    _outgoing: bytes = b""
+    _outgoing: memoryview = field(default_factory=lambda: memoryview(b""))
     _status: int = 0
     _reason: bytes = b""
     _headers: list[tuple[bytes, bytes]] = field(default_factory=list)
@@ -141,12 +141,9 @@ class Wire:
             data += self.protocol.send(h11.EndOfMessage())
         except h11.LocalProtocolError as exc:
             raise httpx.LocalProtocolError(str(exc)) from exc
-        self._outgoing = data or b""
+        self._outgoing = memoryview(data or b"")  # (sliced as it goes out: no copies)
         self._status, self._reason, self._headers, self._body = 0, b"", [], []
         self._answered = False
-
-    def sent_all(self) -> bool:
-        return not self._outgoing
 
     def send_step(self) -> str | None:
         """Send what the socket takes now; None once the whole request is out."""
