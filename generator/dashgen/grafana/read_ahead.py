@@ -50,13 +50,11 @@ class ReadAhead:
         expect: Shape,
         later: list[str],
         headers: dict[str, str],
-        limit: float | None,
     ) -> None:
         self._client = client
         self._transport = transport
         self._expect = expect
         self._headers = headers
-        self._limit = limit
         self._pending: dict[str, tuple[Exchange, float]] = {}
         self._later = later  # not sent yet (reversed: the next one last)
         self._unsent = set(later)
@@ -65,18 +63,19 @@ class ReadAhead:
 
     def _top_up(self) -> None:
         """Keep ``WINDOW`` reads sent and not taken: the answers waiting stay few."""
-        sender = self._client.sender
+        client = self._client
         with self._lock:
             while self._later and len(self._pending) < WINDOW:
+                limit: float | None = None
+                if client.deadline is not None:  # (as a request asked then would be cut)
+                    if client.deadline.passed():
+                        return  # the rest are asked the ordinary way: "not sent"
+                    left, cut = client.deadline.cut(client.timeout_s)
+                    limit = left if cut else None
                 path = self._later.pop()
                 self._unsent.discard(path)
-                request = sender.request(
-                    "GET",
-                    path,
-                    content=None,
-                    params=None,
-                    headers=self._headers,
-                    timeout_s=self._limit,
+                request = client.sender.request(
+                    "GET", path, content=None, params=None, headers=self._headers, timeout_s=limit
                 )
                 self._pending[path] = (self._transport.post(request), time.perf_counter())
 
@@ -86,16 +85,12 @@ class ReadAhead:
         transport = sender.transport
         if not paths or not isinstance(transport, StdlibTransport):
             return None
-        deadline, limit = client.deadline, None
-        if deadline is not None:
-            if deadline.passed():
-                return None
-            left, cut = deadline.cut(client.timeout_s)
-            limit = left if cut else None
+        if client.deadline is not None and client.deadline.passed():
+            return None
         headers = {} if client.org_id is None else {"X-Grafana-Org-Id": str(client.org_id)}
         later = list(reversed(dict.fromkeys(paths)))
         log.debug("%d reads sent together (read ahead), the first %s", len(later), paths[0])
-        return cls(client, transport, expect, later, headers, limit)
+        return cls(client, transport, expect, later, headers)
 
     def take(self, path: str) -> Any:
         """The answer of ``GET path`` (raising what it is an error of), once."""
