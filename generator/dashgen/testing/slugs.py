@@ -10,6 +10,7 @@ characters is replaced by the UUIDv5 (OID namespace) of the original title.
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 MAX_SLUG_LENGTH = 50
@@ -75,6 +76,7 @@ def _is_valid(char: str) -> bool:
     return "a" <= char <= "z" or "0" <= char <= "9" or char in "_-"
 
 
+@functools.lru_cache(maxsize=8192)  # a pure function of the title, asked on every answer
 def slugify(title: str) -> str:
     slug = []
     for char in title.strip():
