@@ -9,7 +9,15 @@ import logging
 import time
 
 import pytest
-from publish_support import FAST_RETRY, ORG, Project, make_dashboard, requests_to, seed
+from publish_support import (
+    FAST_RETRY,
+    ORG,
+    Project,
+    Seeded,
+    make_dashboard,
+    requests_to,
+    seed,
+)
 from scenario import BACKEND_MODES
 
 from dashgen.errors import AuthenticationError, NotFoundError
@@ -29,6 +37,12 @@ def _path(uid: str) -> str:
     return f"/api/dashboards/uid/{uid}"
 
 
+def _client(server: EmulatorServer, seeded: Seeded, max_connections: int = 8) -> GrafanaClient:
+    """The publisher's client over real HTTP, no retries (what a read ahead meets shows)."""
+    connection = Connection(url=server.url, retry=NO_RETRY)
+    return connection.token_client(Secret(seeded.token), max_connections=max_connections)
+
+
 def _saved(client: GrafanaClient, uids: list[str]) -> None:
     for uid in uids:
         body = {"dashboard": make_dashboard(uid), "overwrite": False, "folderUid": ""}
@@ -42,9 +56,7 @@ def test_each_answer_is_what_a_get_makes_of_it_and_is_taken_once(
     emulator = Emulator()
     seeded = seed(emulator, monkeypatch)
     with EmulatorServer(emulator) as server:
-        client = Connection(url=server.url, retry=NO_RETRY).token_client(
-            Secret(seeded.token), max_connections=2
-        )
+        client = _client(server, seeded, max_connections=2)
         with client:
             _saved(client, UIDS)
             ahead = client.read_ahead([_path(uid) for uid in [*UIDS, "gone"]], expect=DASHBOARD)
@@ -72,7 +84,7 @@ def test_a_failure_a_retry_would_meet_is_left_to_the_caller_and_a_refusal_is_rai
     emulator = Emulator()
     seeded = seed(emulator, monkeypatch)
     with EmulatorServer(emulator) as server:
-        client = Connection(url=server.url, retry=NO_RETRY).token_client(Secret(seeded.token))
+        client = _client(server, seeded)
         with client:
             _saved(client, ["d0", "d1", "d2"])
             emulator.faults.add("GET", _path("d0"), status=503)
@@ -95,9 +107,7 @@ def test_those_nobody_takes_are_not_sent_once_it_is_closed(
     seeded = seed(emulator, monkeypatch)
     uids = [f"d{n}" for n in range(12)]
     with EmulatorServer(emulator) as server:
-        client = Connection(url=server.url, retry=NO_RETRY).token_client(
-            Secret(seeded.token), max_connections=1
-        )
+        client = _client(server, seeded, max_connections=1)
         with client:
             _saved(client, uids)
             emulator.clear_request_log()
@@ -150,9 +160,7 @@ def test_at_most_a_window_of_answers_waits_to_be_taken(monkeypatch: pytest.Monke
     monkeypatch.setattr(read_ahead, "WINDOW", 3)
     uids = [f"d{n}" for n in range(10)]
     with EmulatorServer(emulator) as server:
-        client = Connection(url=server.url, retry=NO_RETRY).token_client(
-            Secret(seeded.token), max_connections=8
-        )
+        client = _client(server, seeded, max_connections=8)
         with client:
             _saved(client, uids)
             emulator.clear_request_log()

@@ -107,7 +107,6 @@ class Builder:
         # identity of the cache and manifest files after this Builder's last build
         self.disk_state: tuple[tuple[int, int, int] | None, ...] = ()
         self._workers: WorkerPool | None = None
-        self.last = False  # the build running is this Builder's last (see ``build``)
 
     @property
     def workers(self) -> WorkerPool:
@@ -142,7 +141,6 @@ class Builder:
         no other build follows on this Builder, so its workers end once they have compiled
         (while this build commits) instead of waiting warm for the next one."""
         started = time.perf_counter()
-        self.last = last
         changed = None if changed_paths is None else {os.path.realpath(p) for p in changed_paths}
         if changed is not None and self._config_changed(changed):
             self.config = self._with_overrides(load_config(self.config.root))
@@ -159,7 +157,7 @@ class Builder:
             cache = self.cache or self._load_state()
             if not cache.trusted:
                 changed = None  # nothing remembered to be incremental against: check everything
-            result = Run(self, cache, changed).execute()
+            result = Run(self, cache, changed, last=last).execute()
             self.disk_state = self._disk_state()
         result.duration_s = time.perf_counter() - started
         return result

@@ -48,8 +48,11 @@ if TYPE_CHECKING:
 class Run:
     """One build: decide what is dirty, compile it, check, then write or keep everything."""
 
-    def __init__(self, builder: Builder, cache: BuildCache, changed: set[str] | None) -> None:
+    def __init__(
+        self, builder: Builder, cache: BuildCache, changed: set[str] | None, *, last: bool = False
+    ) -> None:
         self.builder = builder
+        self.last = last  # no other build follows on this Builder: its workers may end early
         self.cache = cache
         self.config = builder.config
         self.out = str(self.config.output_dir)
@@ -252,7 +255,7 @@ class Run:
             on_result=stage,
             staging=staging,
         )
-        if self.builder.last:
+        if self.last:
             self.builder.release_workers()  # they end while this build commits
         compiled: dict[Key, CompiledSource] = {}
         for (source, job_targets), per_org in zip(jobs, results, strict=True):

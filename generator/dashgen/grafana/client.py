@@ -207,10 +207,7 @@ class GrafanaClient:
         expect: Shape,
         extra_headers: Mapping[str, str] | None = None,
     ) -> Any:
-        headers = dict(extra_headers) if extra_headers else {}
-        effective_org = org_id if org_id is not None else self.org_id
-        if effective_org is not None:
-            headers["X-Grafana-Org-Id"] = str(effective_org)
+        headers = {**(extra_headers or {}), **self.org_header(org_id)}
         where = f"{self.display_url}{path}"
         deadline, cut, limit = self.deadline, False, None
         if deadline is not None:  # not sent once it passed; else at most the time left
@@ -221,14 +218,26 @@ class GrafanaClient:
             if json is not None:
                 content = _encoded(json)
                 headers["Content-Type"] = "application/json"
-            send = partial(self._sender.send, content=content, params=params, headers=headers)
-            response = send(method, path, timeout_s=limit if cut else None)
+            request = self._sender.request(
+                method,
+                path,
+                content=content,
+                params=params,
+                headers=headers,
+                timeout_s=limit if cut else None,
+            )
+            response = self._sender.send(request)
         except Exception as exc:  # httpx, h11, ssl, codecs ...: translated and redacted
             stopped = deadline.in_flight_failure(exc, cut, sent_at) if deadline else None
             error = stopped or translate(exc, method, where)
             log.debug("%s %s failed after %s: %s", method, path, _ms(started), error.message)
             raise error from None
         return self.answered(method, path, response, expect, started)
+
+    def org_header(self, org_id: int | None = None) -> dict[str, str]:
+        """``X-Grafana-Org-Id`` for ``org_id``, else for the client's org, if it has one."""
+        effective_org = org_id if org_id is not None else self.org_id
+        return {} if effective_org is None else {"X-Grafana-Org-Id": str(effective_org)}
 
     @property
     def sender(self) -> Sender:

@@ -84,16 +84,16 @@ class Exchanger:
         exchange's own bounds allow, plus a margin: whatever happened to the thread that
         carries it, a caller does not wait for ever."""
         bound = min(exchange.ends, exchange.pool_ends + exchange.phases_s)
+        timeout = -1 if bound == math.inf else max(0.0, bound - time.monotonic() + _MARGIN_S)
         try:
-            if bound == math.inf:
-                exchange.done.acquire()
-            elif not exchange.done.acquire(timeout=bound - time.monotonic() + _MARGIN_S):
-                self._post("drop", exchange)
-                log.warning("dashgen's HTTP thread lost an exchange: it failed as a timeout")
-                raise httpx.ReadTimeout("no answer from dashgen's HTTP thread in time")
+            answered = exchange.done.acquire(timeout=timeout)
         except BaseException:
             self._post("drop", exchange)  # (the caller is gone: its connection is closed)
             raise
+        if not answered:
+            self._post("drop", exchange)
+            log.warning("dashgen's HTTP thread lost an exchange: it failed as a timeout")
+            raise httpx.ReadTimeout("no answer from dashgen's HTTP thread in time")
         if exchange.error is not None:
             raise exchange.error
         assert exchange.answer is not None

@@ -87,7 +87,7 @@ class ReadAhead:
             return None
         if client.deadline is not None and client.deadline.passed():
             return None
-        headers = {} if client.org_id is None else {"X-Grafana-Org-Id": str(client.org_id)}
+        headers = client.org_header()
         later = list(reversed(dict.fromkeys(paths)))
         log.debug("%d reads sent together (read ahead), the first %s", len(later), paths[0])
         return cls(client, transport, expect, later, headers)

@@ -44,7 +44,7 @@ class Sender:
         headers: dict[str, str],
         timeout_s: float | None = None,
     ) -> httpx.Request:
-        """The request ``send`` sends: ``timeout_s`` cuts each of the client's timeouts (the
+        """The request for ``send``: ``timeout_s`` cuts each of the client's timeouts (the
         time left before a deadline). The longest of them (``--timeout``, or that time left)
         also bounds the whole request (``total_timeout``: the transport cuts an answer that
         trickles in)."""
@@ -68,20 +68,9 @@ class Sender:
             httpx.Cookies(cookies).set_cookie_header(request)
         return request
 
-    def send(
-        self,
-        method: str,
-        path: str,
-        *,
-        content: bytes | None,
-        params: Any,
-        headers: dict[str, str],
-        timeout_s: float | None = None,
-    ) -> httpx.Response:
-        """The answer, read and closed (httpx's exceptions as the transport raised them)."""
-        request = self.request(
-            method, path, content=content, params=params, headers=headers, timeout_s=timeout_s
-        )
+    def send(self, request: httpx.Request) -> httpx.Response:
+        """The answer to ``request`` (built by ``request``), read and closed (httpx's
+        exceptions as the transport raised them)."""
         transport = self._transport
         if transport is None:
             return self.http.send(request)
