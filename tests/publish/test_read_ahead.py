@@ -1,7 +1,7 @@
 """Reads sent together over real HTTP (``dashgen.grafana.read_ahead``): each answer is what
 ``GrafanaClient.get`` makes of it, taken once; a failure a retry would meet is asked again
-the ordinary way; those nobody takes are not sent; and an unchanged classic republish reads
-each dashboard once that way. Classic only: /apis reads with its LIST."""
+the ordinary way; those nobody takes are not sent; and an unchanged classic republish (and a
+diff) reads each dashboard once that way. Classic only: /apis reads with its LIST."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from publish_support import (
     make_dashboard,
     requests_to,
     seed,
+    stored_json,
 )
 from scenario import BACKEND_MODES
 
@@ -25,7 +26,7 @@ from dashgen.grafana import read_ahead
 from dashgen.grafana.classic_shapes import DASHBOARD
 from dashgen.grafana.client import NO_RETRY, GrafanaClient
 from dashgen.grafana.read_ahead import NotReadAhead
-from dashgen.publish import Connection, publish
+from dashgen.publish import Connection, plan, publish
 from dashgen.secrets import Secret
 from dashgen.testing import Emulator, EmulatorServer
 
@@ -151,6 +152,38 @@ def test_an_unchanged_republish_reads_each_dashboard_ahead_once_and_asks_again_a
     assert reads.count(_path("d07")) == 2 and len(reads) == len(uids) + 1
     assert "40 reads sent together (read ahead)" in caplog.text
     assert f"GET {_path('d07')} -> 503" in caplog.text  # then asked again, and answered
+
+
+@pytest.mark.parametrize("backend_mode", CLASSIC_MODES, ids=lambda mode: mode.name)
+def test_a_diff_reads_each_dashboard_ahead_once_and_shows_the_one_edited_in_grafana(
+    project: Project, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator = Emulator()
+    seeded = seed(emulator, monkeypatch)
+    uids = [f"d{n:02}" for n in range(40)]
+    built = project.write(ORG, [make_dashboard(uid) for uid in uids])
+    with EmulatorServer(emulator) as server:
+        connection = Connection(url=server.url, retry=FAST_RETRY)
+        publish(project.config, [ORG], connection=connection, dashboards=built)
+        edited = stored_json(emulator, seeded.org_id, "d05") | {"description": "edited in the UI"}
+        emulator.save_dashboard(seeded.org_id, edited)
+        emulator.clear_request_log()
+        with caplog.at_level(logging.DEBUG, logger="dashgen.grafana.client"):
+            report = plan(project.config, [ORG], connection=connection, dashboards=built)
+
+    actions = {item.built.uid: item.action.value for item in report.items}
+    assert actions == {uid: "drifted" if uid == "d05" else "unchanged" for uid in uids}
+    (drifted,) = [item for item in report.items if item.built.uid == "d05"]
+    assert drifted.live is not None and drifted.live["description"] == "edited in the UI"
+    assert drifted.desired is not None and "description" not in drifted.desired
+    unchanged = [item for item in report.items if item.built.uid != "d05"]
+    assert all(item.desired == item.live and item.live for item in unchanged)
+    reads = [e.path for e in requests_to(emulator, "GET", "/api/dashboards/uid/")]
+    history = [path for path in reads if "/versions" in path]  # the drift guard's
+    assert sorted(set(reads) - set(history)) == [_path(uid) for uid in uids]
+    assert len(reads) == len(uids) + len(history) and history[0].startswith(_path("d05"))
+    assert "40 reads sent together (read ahead)" in caplog.text
+    assert not requests_to(emulator, "GET", "/api/user")  # a diff adopts nothing
 
 
 @pytest.mark.parametrize("backend_mode", CLASSIC_MODES, ids=lambda mode: mode.name)

@@ -189,6 +189,32 @@ def plan_batch(
         return report
     session.org_failure.reset()
     takes, refused = schemas.accepted(session, selected)
+    # The first reads go out together, and the dashboards' reads ahead, as for a publish.
+    needs_datasources = datasources.referenced(session, takes)
+    start_reads(session, takes, None, datasources=needs_datasources, login=not with_documents)
+    try:
+        items = _planned(session, selected, takes, refused, report, with_documents, pruning)
+    finally:
+        session.prefetch.close()
+        session.prefetch = NOTHING
+    report.items = sorted((session.org_failure.absorb(i) for i in items), key=lambda i: i.built.uid)
+    if session.org_failure.sentence is not None:
+        report.org_errors[org] = session.org_failure.sentence
+        report.org_exit_codes[org] = 1
+    return report
+
+
+def _planned(
+    session: OrgSession,
+    selected: Sequence[BuiltDashboard],
+    takes: Sequence[BuiltDashboard],
+    refused: Sequence[tuple[BuiltDashboard, str]],
+    report: PlanReport,
+    with_documents: bool,
+    pruning: PruneOptions | None,
+) -> list[PlannedDashboard]:
+    """``plan_batch``'s plan of ``takes`` (and the prune's, into ``report``)."""
+    org = session.org
     checked = datasources.checked(session, takes, defer=True)  # (as publish_batch)
     report.warnings.extend(checked.warnings)
     items = [
@@ -208,11 +234,7 @@ def plan_batch(
         pruned = prune(session, selected, pruning, dry_run=True, failed=failed)
         report.prune.extend(session.org_failure.absorb(event) for event in pruned.events)
         _prune_report(org, pruned, report.warnings, report.prune_refusals)
-    report.items = sorted((session.org_failure.absorb(i) for i in items), key=lambda i: i.built.uid)
-    if session.org_failure.sentence is not None:
-        report.org_errors[org] = session.org_failure.sentence
-        report.org_exit_codes[org] = 1
-    return report
+    return items
 
 
 def _prune_report(

@@ -84,6 +84,8 @@ def plan(
     ``with_documents`` (diff) keeps both sides for diffing and does not look for
     adoptions (they change no content)."""
     planned = _plan(session, built, trust_search=trust_search, with_documents=with_documents)
+    if with_documents and planned.desired is None:  # (an unchanged one's is the live one)
+        planned = replace(planned, desired=comparable(stored_form(session, built)[0]))
     assert session.backend is not None
     validates = session.backend.validates_writes and server_check
     # (a diff asks too for a new dashboard, so that it shows one Grafana would refuse as
@@ -127,8 +129,7 @@ def _plan(
 ) -> PlannedDashboard:
     backend = session.backend
     assert backend is not None
-    desired = comparable(stored_form(session, built)[0]) if with_documents else None
-    base = PlannedDashboard(session.org, built, Action.WOULD_CREATE, desired)
+    base = PlannedDashboard(session.org, built, Action.WOULD_CREATE)
     folder = built.target_folder_uid
     if folder in session.folder_errors:
         return replace(base, action=Action.FAILED, error=session.folder_errors[folder])
@@ -242,7 +243,7 @@ def _as_built(
     with_documents: bool,
 ) -> PlannedDashboard:
     """The live dashboard holds the build: unchanged, or one write to adopt it."""
-    if planned.desired is not None:
+    if planned.live is not None:  # (a diff's)
         planned = replace(planned, desired=planned.live)  # as stored: no difference
     if concurrent:
         return replace(planned, action=Action.UNCHANGED, note=PUBLISHED_CONCURRENTLY)
@@ -259,13 +260,13 @@ def _matches_as_stored(
     built = planned.built
     stored = _as_stored_by_server(session, built, live)
     if isinstance(stored, DashgenError):  # a publish's write will say why; a diff says now
-        if planned.desired is None or isinstance(stored, VersionConflictError):
-            return False, planned
+        if planned.live is None or isinstance(stored, VersionConflictError):
+            return False, planned  # (not a diff's)
         doing = session.doing(f"Grafana's dry run of saving {describe(built)}", built)
         return False, replace(planned, action=Action.FAILED, error=session.refusal(stored, doing))
     if stored is None:
         return False, planned
-    if planned.desired is not None:
+    if planned.live is not None:  # (a diff's)
         planned = replace(planned, desired=comparable(stored))
     same = live.folder_uid == built.target_folder_uid
     return same and content_hash(stored) == content_hash(live.dashboard), planned

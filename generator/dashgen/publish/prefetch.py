@@ -7,7 +7,9 @@ check asks who saves dashgen's versions) the token's login. Each is one round tr
 did not depend on: they go out at once here, and each consumer takes its answer (or the
 error the read raised, handled as before) when it gets to it, or asks itself when nothing
 was fetched for it. Only reads are fetched, only after the org passed its checks, and
-nothing of a failed org (``OrgSession.org_failure``).
+nothing of a failed org (``OrgSession.org_failure``). A diff (``plan_batch``) starts the
+same reads, and reads its dashboards ahead the same way, without the login (it adopts
+nothing) or a look at the lock (it takes none).
 
 On /apis the LIST and the look at the lock went out before (``stamped.presurvey``,
 ``WriteLock.peek_early``); the dashboards the LIST did not prove unchanged still need the
@@ -99,10 +101,12 @@ def start_reads(
     lock_peek: Callable[[], Any] | None,
     *,
     datasources: bool = False,
+    login: bool = True,
 ) -> Prefetch:
     """Start the reads the datasource check (with ``datasources``), ``session.prepare`` and
     the plan will make for ``dashboards`` (those still to check), and the server's
-    settings, and make them the session's ``prefetch``."""
+    settings, and make them the session's ``prefetch``. ``login``: the plan may ask who
+    saved an unchanged dashboard (not a diff's: it writes nothing to adopt)."""
     from dashgen.publish.session import SEARCH_MIN_DASHBOARDS  # (tests lower it there)
 
     prefetch = session.prefetch = Prefetch()
@@ -135,7 +139,7 @@ def start_reads(
 
         def search() -> set[str]:
             existing = backend.existing_uids()
-            if existing & batch and session.needs_login():
+            if login and existing & batch and session.needs_login():
                 prefetch.start("login", backend.current_login)
             if session.in_flight is None:  # (orgs sharing one bound read under it, each)
                 prefetch.read_dashboards(backend, sorted(existing & batch))
