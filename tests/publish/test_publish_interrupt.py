@@ -25,7 +25,7 @@ import pytest
 from cli_project import NO_HANG_S, WAITING_MODES, cli_env, seed_orgs, write_project
 from publish_support import ORG, make_dashboard, posts, routes, stored_json
 
-from dashgen.cli.interrupt import FIRST_LINE
+from dashgen.cli.interrupt import first_line
 from dashgen.publish.lock import LOCK_FOLDER_UID
 from dashgen.testing import Emulator, EmulatorServer
 from dashgen.testing.faults import Fault
@@ -34,6 +34,7 @@ WRITE = ("POST", "/api/dashboards/db")
 HOLD_MS = 300_000  # a held save: answered long after every test here is over
 CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 WORDS = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
+AGAIN = {signal.SIGINT: "Ctrl-C again", signal.SIGTERM: "a second signal"}
 
 WAITING = pytest.mark.parametrize("backend_mode", WAITING_MODES, ids=lambda mode: mode.name)
 BOTH_SIGNALS = pytest.mark.parametrize(
@@ -189,7 +190,9 @@ def test_a_signal_mid_batch_stops_cleanly_and_reports_every_dashboard(
         code = run.finish()
         stored = _stored(emulator, ids[ORG])
         assert code == CODES[signum], run.stdout + run.stderr
-        assert run.err_lines[0].rstrip("\n") == FIRST_LINE, (run.stderr, run.stdout)
+        again = AGAIN[signum]
+        expected = f"interrupted ({word}): finishing the requests in flight ({again} to stop now)"
+        assert run.err_lines[0].rstrip("\n") == expected == first_line(signum), run.stderr
         events, summary = _events(run.stdout)
         assert sorted(e["uid"] for e in events) == uids  # each exactly once
         by_action: dict[str, set[str]] = {}
@@ -266,7 +269,8 @@ def test_a_second_signal_stops_at_once(tmp_path: Path, emulator: Emulator) -> No
         run = Run(tmp_path, server, tokens, *args, DASHGEN_TEST_FAULT="interrupt-grace=600")
         run.until(lambda: sum(f.hits for f in held) == 1, "a save was held")
         run.process.send_signal(signal.SIGINT)
-        run.until(lambda: any(FIRST_LINE in line for line in run.err_lines), "the first line")
+        line = first_line(signal.SIGINT)
+        run.until(lambda: any(line in text for text in run.err_lines), "the first line")
         run.process.send_signal(signal.SIGINT)
         code = run.finish()
     assert code == 130, run.stdout + run.stderr

@@ -5,8 +5,8 @@ sends SIGINT, then SIGTERM 7.5 s later, then kills the process tree 2.5 s after 
 GitLab's runners, ``docker stop`` and Buildkite's agent send SIGTERM and kill after about
 10 s. A person presses Ctrl-C. Either way the command must not be cut at a random point:
 
-- the first SIGINT or SIGTERM prints one line at once, then ends the command's deadline
-  now (``Deadline.interrupt``, reason "interrupted (Ctrl-C)" / "interrupted (SIGTERM)"):
+- the first SIGINT or SIGTERM prints one line at once, naming it (``first_line``), then
+  ends the command's deadline now (``Deadline.interrupt``, reason "interrupted (Ctrl-C)" / "interrupted (SIGTERM)"):
   no request starts any more, no retry or lock wait goes on, the requests in flight get
   ``GRACE_S`` for their answer and are then cut (their outcome is "unknown"); the publish
   lock is handed back (its own few seconds, ``lock.INTERRUPTED_HANDBACK_S``); the report
@@ -40,7 +40,13 @@ if TYPE_CHECKING:
 GRACE_S = 3.0  # how long the requests in flight at an interrupt may take to answer
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _NAMES = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
-FIRST_LINE = "interrupted: finishing the requests in flight (Ctrl-C again to stop now)"
+
+
+def first_line(signum: int) -> str:
+    """What the first signal prints at once: which one came, and what a second one does."""
+    again = "Ctrl-C again" if signum == signal.SIGINT else "a second signal"
+    name = _NAMES.get(signum) or signal.Signals(signum).name
+    return f"interrupted ({name}): finishing the requests in flight ({again} to stop now)"
 
 
 class Interrupt:
@@ -65,7 +71,7 @@ class Interrupt:
             self.stop_now(signum)
             return
         self.signum = signum
-        _say(FIRST_LINE, after_echo=signum == signal.SIGINT)
+        _say(first_line(signum), after_echo=signum == signal.SIGINT)
         if self.deadline is not None:
             self.deadline.interrupt(_NAMES.get(signum, "signal"), _grace())
 
