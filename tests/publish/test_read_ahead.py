@@ -79,6 +79,27 @@ def test_each_answer_is_what_a_get_makes_of_it_and_is_taken_once(
 
 
 @pytest.mark.parametrize("backend_mode", CLASSIC_MODES, ids=lambda mode: mode.name)
+def test_the_log_says_how_long_the_answer_took_not_how_long_it_waited_to_be_taken(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator = Emulator()
+    seeded = seed(emulator, monkeypatch)
+    with EmulatorServer(emulator) as server:
+        client = _client(server, seeded)
+        with client:
+            _saved(client, ["d0"])
+            with caplog.at_level(logging.DEBUG, logger="dashgen.grafana.client"):
+                ahead = client.read_ahead([_path("d0")], expect=DASHBOARD)
+                assert ahead is not None
+                time.sleep(1.5)  # answered long before it is taken
+                ahead.take(_path("d0"))
+
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("GET /api/")]
+    assert line.startswith(f"GET {_path('d0')} -> 200 in ") and line.endswith(" ms")
+    assert int(line.rsplit(" ", 2)[-2]) < 1000, line
+
+
+@pytest.mark.parametrize("backend_mode", CLASSIC_MODES, ids=lambda mode: mode.name)
 def test_a_failure_a_retry_would_meet_is_left_to_the_caller_and_a_refusal_is_raised(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

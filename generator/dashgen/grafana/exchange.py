@@ -29,6 +29,7 @@ class Exchange:
         "answer",
         "begun",
         "done",
+        "ended",
         "ends",
         "error",
         "handed_at",
@@ -70,6 +71,7 @@ class Exchange:
         self.sent = False
         self.answer: Answer | None = None
         self.error: BaseException | None = None
+        self.ended = 0.0  # (perf_counter) when its answer or failure came
         self.done = _thread.allocate_lock()
         self.done.acquire()
 

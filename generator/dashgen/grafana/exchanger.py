@@ -389,7 +389,7 @@ class Exchanger:
             else:
                 self._unwatch(wire)
                 wire.close()
-        exchange.answer, exchange.error = answer, error
+        exchange.answer, exchange.error, exchange.ended = answer, error, time.perf_counter()
         exchange.done.release()
 
     def _fail_all(self, error: Exception) -> None:

@@ -109,6 +109,8 @@ class ReadAhead:
             log.debug("GET %s read ahead: %s; asked again", path, type(exc).__name__)
             raise NotReadAhead(path) from None
         response = self._client.sender.received(response, exchange.request)
+        # (logged "in" the time to its answer, not to when a caller got to take it)
+        started += time.perf_counter() - exchange.ended
         try:
             return self._client.answered("GET", path, response, self._expect, started)
         except DashgenError as error:
