@@ -6,11 +6,12 @@ GitLab's runners, ``docker stop`` and Buildkite's agent send SIGTERM and kill af
 10 s. A person presses Ctrl-C. Either way the command must not be cut at a random point:
 
 - the first SIGINT or SIGTERM prints one line at once, naming it (``first_line``), then
-  ends the command's deadline now (``Deadline.interrupt``, reason "interrupted (Ctrl-C)" / "interrupted (SIGTERM)"):
-  no request starts any more, no retry or lock wait goes on, the requests in flight get
-  ``GRACE_S`` for their answer and are then cut (their outcome is "unknown"); the publish
-  lock is handed back (its own few seconds, ``lock.INTERRUPTED_HANDBACK_S``); the report
-  lists every dashboard once (written, "not sent: interrupted (...)", or "unknown");
+  ends the command's deadline now (``Deadline.interrupt``, reason "interrupted (Ctrl-C)" /
+  "interrupted (SIGTERM)"): no request starts any more, no retry or lock wait goes on, the
+  requests in flight get ``GRACE_S`` for their answer and are then cut (their outcome is
+  "unknown"); the publish lock is handed back (its own few seconds,
+  ``lock.INTERRUPTED_HANDBACK_S``); the report lists every dashboard once (written,
+  "not sent: interrupted (...)", or "unknown");
 - the command then exits 130 (SIGINT) or 143 (SIGTERM): 128 + the signal's number, what
   a shell reports for a process a signal ended, so a CI step or a script sees the cancel
   (click's own Ctrl-C handling says "Aborted!" and exits 1);
