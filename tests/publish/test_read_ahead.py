@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from publish_support import (
@@ -44,6 +46,17 @@ def _client(server: EmulatorServer, seeded: Seeded, max_connections: int = 8) ->
     return connection.token_client(Secret(seeded.token), max_connections=max_connections)
 
 
+@contextmanager
+def _served(
+    monkeypatch: pytest.MonkeyPatch, max_connections: int = 8
+) -> Iterator[tuple[Emulator, GrafanaClient]]:
+    """A seeded emulator over real HTTP, and the publisher's client of it (no retries)."""
+    emulator = Emulator()
+    seeded = seed(emulator, monkeypatch)
+    with EmulatorServer(emulator) as server, _client(server, seeded, max_connections) as client:
+        yield emulator, client
+
+
 def _saved(client: GrafanaClient, uids: list[str]) -> None:
     for uid in uids:
         body = {"dashboard": make_dashboard(uid), "overwrite": False, "folderUid": ""}
@@ -54,22 +67,18 @@ def _saved(client: GrafanaClient, uids: list[str]) -> None:
 def test_each_answer_is_what_a_get_makes_of_it_and_is_taken_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    emulator = Emulator()
-    seeded = seed(emulator, monkeypatch)
-    with EmulatorServer(emulator) as server:
-        client = _client(server, seeded, max_connections=2)
-        with client:
-            _saved(client, UIDS)
-            ahead = client.read_ahead([_path(uid) for uid in [*UIDS, "gone"]], expect=DASHBOARD)
-            assert ahead is not None
-            taken = {uid: ahead.take(_path(uid)) for uid in reversed(UIDS)}
-            with pytest.raises(NotFoundError):
-                ahead.take(_path("gone"))
-            with pytest.raises(NotReadAhead):
-                ahead.take(_path("d0"))  # taken already
-            with pytest.raises(NotReadAhead):
-                ahead.take(_path("never-asked"))
-            direct = {uid: client.get(_path(uid), expect=DASHBOARD) for uid in UIDS}
+    with _served(monkeypatch, max_connections=2) as (emulator, client):
+        _saved(client, UIDS)
+        ahead = client.read_ahead([_path(uid) for uid in [*UIDS, "gone"]], expect=DASHBOARD)
+        assert ahead is not None
+        taken = {uid: ahead.take(_path(uid)) for uid in reversed(UIDS)}
+        with pytest.raises(NotFoundError):
+            ahead.take(_path("gone"))
+        with pytest.raises(NotReadAhead):
+            ahead.take(_path("d0"))  # taken already
+        with pytest.raises(NotReadAhead):
+            ahead.take(_path("never-asked"))
+        direct = {uid: client.get(_path(uid), expect=DASHBOARD) for uid in UIDS}
 
     for uid in UIDS:
         assert taken[uid]["dashboard"] == direct[uid]["dashboard"]
@@ -82,17 +91,13 @@ def test_each_answer_is_what_a_get_makes_of_it_and_is_taken_once(
 def test_the_log_says_how_long_the_answer_took_not_how_long_it_waited_to_be_taken(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    emulator = Emulator()
-    seeded = seed(emulator, monkeypatch)
-    with EmulatorServer(emulator) as server:
-        client = _client(server, seeded)
-        with client:
-            _saved(client, ["d0"])
-            with caplog.at_level(logging.DEBUG, logger="dashgen.grafana.client"):
-                ahead = client.read_ahead([_path("d0")], expect=DASHBOARD)
-                assert ahead is not None
-                time.sleep(1.5)  # answered long before it is taken
-                ahead.take(_path("d0"))
+    with _served(monkeypatch) as (_, client):
+        _saved(client, ["d0"])
+        with caplog.at_level(logging.DEBUG, logger="dashgen.grafana.client"):
+            ahead = client.read_ahead([_path("d0")], expect=DASHBOARD)
+            assert ahead is not None
+            time.sleep(1.5)  # answered long before it is taken
+            ahead.take(_path("d0"))
 
     (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("GET /api/")]
     assert line.startswith(f"GET {_path('d0')} -> 200 in ") and line.endswith(" ms")
@@ -103,22 +108,18 @@ def test_the_log_says_how_long_the_answer_took_not_how_long_it_waited_to_be_take
 def test_a_failure_a_retry_would_meet_is_left_to_the_caller_and_a_refusal_is_raised(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    emulator = Emulator()
-    seeded = seed(emulator, monkeypatch)
-    with EmulatorServer(emulator) as server:
-        client = _client(server, seeded)
-        with client:
-            _saved(client, ["d0", "d1", "d2"])
-            emulator.faults.add("GET", _path("d0"), status=503)
-            emulator.faults.add("GET", _path("d1"), kind="drop")
-            emulator.faults.add("GET", _path("d2"), status=401)
-            ahead = client.read_ahead([_path(uid) for uid in ["d0", "d1", "d2"]])
-            assert ahead is not None
-            for uid in ["d0", "d1"]:
-                with pytest.raises(NotReadAhead):
-                    ahead.take(_path(uid))
-            with pytest.raises(AuthenticationError):
-                ahead.take(_path("d2"))  # not retried by the client either: it stands
+    with _served(monkeypatch) as (emulator, client):
+        _saved(client, ["d0", "d1", "d2"])
+        emulator.faults.add("GET", _path("d0"), status=503)
+        emulator.faults.add("GET", _path("d1"), kind="drop")
+        emulator.faults.add("GET", _path("d2"), status=401)
+        ahead = client.read_ahead([_path(uid) for uid in ["d0", "d1", "d2"]])
+        assert ahead is not None
+        for uid in ["d0", "d1"]:
+            with pytest.raises(NotReadAhead):
+                ahead.take(_path(uid))
+        with pytest.raises(AuthenticationError):
+            ahead.take(_path("d2"))  # not retried by the client either: it stands
 
 
 @pytest.mark.parametrize("backend_mode", CLASSIC_MODES, ids=lambda mode: mode.name)
@@ -209,22 +210,18 @@ def test_a_diff_reads_each_dashboard_ahead_once_and_shows_the_one_edited_in_graf
 
 @pytest.mark.parametrize("backend_mode", CLASSIC_MODES, ids=lambda mode: mode.name)
 def test_at_most_a_window_of_answers_waits_to_be_taken(monkeypatch: pytest.MonkeyPatch) -> None:
-    emulator = Emulator()
-    seeded = seed(emulator, monkeypatch)
     monkeypatch.setattr(read_ahead, "WINDOW", 3)
     uids = [f"d{n}" for n in range(10)]
-    with EmulatorServer(emulator) as server:
-        client = _client(server, seeded, max_connections=8)
-        with client:
-            _saved(client, uids)
-            emulator.clear_request_log()
-            ahead = client.read_ahead([_path(uid) for uid in uids])
-            assert ahead is not None
-            time.sleep(0.2)  # the three sent are answered by now; nothing more goes out
-            sent_before = len(requests_to(emulator, "GET", "/api/dashboards/uid/"))
-            with pytest.raises(NotReadAhead):
-                ahead.take(_path("d9"))  # out of turn: not sent ahead, the caller asks
-            taken = [ahead.take(_path(uid))["dashboard"]["uid"] for uid in uids[:9]]
+    with _served(monkeypatch) as (emulator, client):
+        _saved(client, uids)
+        emulator.clear_request_log()
+        ahead = client.read_ahead([_path(uid) for uid in uids])
+        assert ahead is not None
+        time.sleep(0.2)  # the three sent are answered by now; nothing more goes out
+        sent_before = len(requests_to(emulator, "GET", "/api/dashboards/uid/"))
+        with pytest.raises(NotReadAhead):
+            ahead.take(_path("d9"))  # out of turn: not sent ahead, the caller asks
+        taken = [ahead.take(_path(uid))["dashboard"]["uid"] for uid in uids[:9]]
 
     assert sent_before == 3
     assert taken == uids[:9]
