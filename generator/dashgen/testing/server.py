@@ -17,6 +17,8 @@ import sys
 import threading
 import time
 from email.utils import formatdate
+from pathlib import Path
+from socket import SOMAXCONN
 from socketserver import StreamRequestHandler, ThreadingTCPServer
 from types import TracebackType
 
@@ -224,11 +226,22 @@ class _Handler(StreamRequestHandler):
         return "".join(parts).encode("latin-1") + payload, not close
 
 
+def listen_backlog() -> int:
+    """Go's ``maxListenerBacklog`` (net/sock_linux.go): the kernel's ``somaxconn``, else
+    ``SOMAXCONN``. Python's socketserver listens with 5 and ours used 128: connections
+    beyond it had their SYN dropped and waited a second for its retry, which Grafana's
+    listener (4096 on a current Linux) does not make a client wait."""
+    try:
+        return int(Path("/proc/sys/net/core/somaxconn").read_text().split()[0]) or SOMAXCONN
+    except (OSError, ValueError, IndexError):
+        return SOMAXCONN
+
+
 class _Server(ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
     block_on_close = False
-    request_queue_size = 128
+    request_queue_size = listen_backlog()
 
     def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
         self.emulator = emulator
