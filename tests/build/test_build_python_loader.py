@@ -232,7 +232,8 @@ def test_namespace_helper_package_does_not_leak_into_the_next_project(tmp_path) 
 def test_non_finite_numbers_are_written_as_grafana_saves_them(project: Project) -> None:
     # JSON has no NaN or Infinity; Grafana's frontend saves them as null (JSON.stringify),
     # and null is how a threshold's base step says -Infinity. orjson writes the same, so a
-    # Python source's -math.inf base step is what Grafana would store, not an error.
+    # Python source's -math.inf base step is what Grafana would store, not an error; a NaN
+    # elsewhere is written as null too, with a warning (tests/build/test_build_bad_numbers.py).
     project.write(
         "dashboards/steps.py",
         """
@@ -256,6 +257,8 @@ def test_non_finite_numbers_are_written_as_grafana_saves_them(project: Project) 
     result = project.cli("build")
 
     assert result.exit_code == 0, result.output
+    assert "panels[0].fieldConfig.defaults.max is NaN, which JSON cannot hold" in result.output
+    assert result.output.count("which JSON cannot hold") == 1  # not the base step
     defaults = project.output("_default", "steps")["panels"][0]["fieldConfig"]["defaults"]
     assert defaults["max"] is None
     assert defaults["thresholds"]["steps"] == [

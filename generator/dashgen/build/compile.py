@@ -129,6 +129,7 @@ def _compile_target(
                 continue
             finish = _finish_v2 if model.is_v2 else _finish
             dashboard, found = finish(model, line, loaded, source, ctx.config)
+            found += [Problem(WARNING, w, Path(source.rel), line) for w in loaded.warnings]
             if len(documents) > 1 and loaded.label:  # say which of the source's dashboards
                 found = [replace(p, message=f"{loaded.label}: {p.message}") for p in found]
         except SourceError as exc:

@@ -2,7 +2,8 @@
 
 Errors fail the build: a model of the wrong shape (``dashgen.model.structure``), an empty
 title, an invalid uid, duplicate panel ids. Warnings do not (unless ``--strict``):
-overlapping gridPos, a panel reaching past the 24-column grid, a panel without ``type``, a
+overlapping gridPos, a panel reaching past the 24-column grid, a panel id outside 1 to
+2**32 - 1, a panel without ``type``, a
 datasource that names a template variable the dashboard does not define.
 ``layout_problems()`` gives the layout warnings of one list of panels with the index of the
 panel each is about (the preview highlights those panels). Checks across dashboards
@@ -23,6 +24,8 @@ __all__ = ["ERROR", "WARNING", "JsonPath", "Problem", "Severity", "validate"]
 
 # $var, ${var}, ${var:format} and the deprecated [[var]] / [[var:format]].
 _VARIABLE_REF = re.compile(r"^(?:\$\{(\w+)(?::[^}]*)?\}|\$(\w+)|\[\[(\w+)(?::[^\]]*)?\]\])$")
+_PANEL_ID_MAX = 2**32 - 1  # the schema's ``id?: uint32``
+
 # Variables Grafana provides itself; a datasource may name them without declaring them.
 _BUILTIN_VARIABLES = frozenset({"__all", "__dashboard", "__org", "__user", "__interval"})
 GRID_COLUMNS = 24  # Grafana's GRID_COLUMN_COUNT
@@ -103,6 +106,8 @@ def _check_panel_ids(panels: list[tuple[JsonPath, dict[str, Any]]]) -> Iterator[
         panel_id = panel.get("id")
         if type(panel_id) is not int:
             continue  # not an id at all: the structure check reports it
+        if not 0 < panel_id <= _PANEL_ID_MAX:
+            yield _out_of_range_id(panel, panel_id, (*at, "id"))
         first = seen.setdefault(panel_id, panel)
         if first is not panel:
             yield Problem(
@@ -111,6 +116,23 @@ def _check_panel_ids(panels: list[tuple[JsonPath, dict[str, Any]]]) -> Iterator[
                 subject=_title(panel),
                 pointer=(*at, "id"),
             )
+
+
+def _out_of_range_id(panel: dict[str, Any], panel_id: int, at: JsonPath) -> Problem:
+    if panel_id == 0:
+        why = (
+            "Grafana's dashboard model takes 0 for no id and gives the panel a new one when the "
+            "dashboard loads (links with viewPanel=0 break; the next save in the UI changes it)"
+        )
+    else:
+        why = "Grafana's dashboard schema has panel ids from 1 to 4294967295 (uint32)"
+    message = f"{panel_label(panel)}: id {panel_id} is not a panel id: {why}"
+    return Problem(
+        WARNING,
+        f"{message}; use a positive id, or leave it out for dashgen to number the panel",
+        subject=_title(panel),
+        pointer=at,
+    )
 
 
 def _check_panel_types(panels: list[tuple[JsonPath, dict[str, Any]]]) -> Iterator[Problem]:

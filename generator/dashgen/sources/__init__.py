@@ -51,6 +51,7 @@ class LoadedDocument:
     locate: Callable[[list[JsonPath]], dict[JsonPath, tuple[str, int]]] | None = None
     error: SourceError | None = None  # this document is bad (one item of a list): why
     skipped: str | None = None  # nothing to build and nothing wrong, but worth a warning: why
+    warnings: tuple[str, ...] = ()  # about the document, not its model (NaN written as null)
 
 
 # Session key: files (path relative to the output dir → bytes) that loaders want written

@@ -30,7 +30,7 @@ import orjson
 
 from dashgen.context import BuildContext, activated
 from dashgen.errors import SourceError
-from dashgen.sources import LoadContext, LoadedDocument, Source, relative_name
+from dashgen.sources import LoadContext, LoadedDocument, Source, finite, relative_name
 from dashgen.sources.kinds import GRAFANALIB_SUFFIX, read_source_text
 from dashgen.sources.pyimport import (
     ImportCache,
@@ -117,7 +117,7 @@ def _document(
     # position -1: the value of `dashboard` (not an item of `dashboards`)
     label = f"dashboard #{max(position, 0) + 1}"
     try:
-        data = _to_dict(value, source, label, line)
+        data, warnings = _to_dict(value, source, label, line)
     except SourceError as exc:
         return LoadedDocument(None, source.name, line=line, label=label, error=exc)
     except BaseException as exc:
@@ -132,6 +132,7 @@ def _document(
         text=text,
         label=label,
         lenient=True,
+        warnings=warnings,
     )
 
 
@@ -185,8 +186,11 @@ def _item_lines(text: str) -> dict[int, int]:
     return {}
 
 
-def _to_dict(value: Any, source: Source, label: str, line: int | None) -> dict[str, Any]:
-    """grafanalib objects, Foundation SDK builders and dicts → a plain JSON dict."""
+def _to_dict(
+    value: Any, source: Source, label: str, line: int | None
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """grafanalib objects, Foundation SDK builders and dicts → a plain JSON dict, and a
+    warning for each NaN or infinity in them (written as null)."""
     wrong = _not_a_dashboard(value)
     schema = _sdk_v2_version(value)
     if wrong is None and not isinstance(value, dict) and not hasattr(value, "to_json_data"):
@@ -197,7 +201,7 @@ def _to_dict(value: Any, source: Source, label: str, line: int | None) -> dict[s
     if wrong is not None:
         raise SourceError(source.rel, f"{label} {wrong}", line)
     try:
-        data = _plain_json(value)
+        data, non_finite = _plain_json(value)
     except _NotSerializable as exc:
         raise SourceError(source.rel, f"{label} cannot be turned into JSON: {exc}", line) from exc
     except RecursionError:
@@ -213,9 +217,11 @@ def _to_dict(value: Any, source: Source, label: str, line: int | None) -> dict[s
             "(expected a grafanalib Dashboard, a Foundation SDK builder or a dict)",
             line,
         )
+    warnings = finite.warnings(non_finite)
     if schema is not None:  # say which v2 version the spec is: an envelope without a name
-        return {"apiVersion": f"dashboard.grafana.app/{schema}", "kind": "Dashboard", "spec": data}
-    return data
+        envelope = {"apiVersion": f"dashboard.grafana.app/{schema}", "kind": "Dashboard"}
+        return {**envelope, "spec": data}, warnings
+    return data, warnings
 
 
 def _sdk_v2_version(value: Any) -> str | None:
@@ -255,14 +261,29 @@ class _NotSerializable(TypeError):
     pass
 
 
-def _plain_json(value: Any) -> Any:
-    """``value`` as plain JSON data, calling to_json_data()/to_json() on the way."""
+def _plain_json(value: Any) -> tuple[Any, list[tuple[str, str]]]:
+    """``value`` as plain JSON data, calling to_json_data()/to_json() on the way, and where
+    it holds NaN or an infinity (written as null, as JSON.stringify in Grafana writes it)."""
+    containers = [value]
+
+    def default(obj: Any) -> Any:
+        plain = _json_default(obj)
+        containers.append(plain)
+        return plain
+
     try:
-        return orjson.loads(orjson.dumps(value, default=_json_default))
+        data = orjson.loads(orjson.dumps(value, default=default))
     except orjson.JSONEncodeError:
         # Again with json: it takes integers beyond 64 bits, and when a to_json_data()
         # fails it keeps the traceback (orjson drops it), so the error names the line.
-        return json.loads(json.dumps(value, default=_json_default))
+        text = json.dumps(value, default=_json_default)
+        data = json.loads(text, parse_constant=lambda _name: None)
+        if "NaN" not in text and "Infinity" not in text:
+            return data, []
+    else:
+        if not finite.may_hold_non_finite(containers):
+            return data, []
+    return data, finite.non_finite_paths(value, _json_default)
 
 
 def _json_default(value: Any) -> Any:

@@ -7,6 +7,7 @@ envelope, a Share > Export file, or something that is no dashboard) is decided b
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,10 @@ def parse_json(text: str, where: str) -> Any:
     raise SourceError(where, message, failure.line)
 
 
+# What Python's json.dumps and a Jinja {{ }} of a float write for NaN and the infinities.
+_NON_FINITE = re.compile(r"-?(?:NaN|Infinity|inf|nan)\b")
+
+
 @dataclass(frozen=True)
 class JsonFailure:
     reason: str
@@ -65,6 +70,7 @@ def json_failure(text: str, exc: orjson.JSONDecodeError) -> JsonFailure:
     (the line that wrote it), not on the bracket after it."""
     position = min(max(exc.pos, 0), len(text))
     reason = exc.msg
+    constant = None
     too_deep = "depth limit" in reason
     if too_deep:
         reason = (
@@ -75,8 +81,25 @@ def json_failure(text: str, exc: orjson.JSONDecodeError) -> JsonFailure:
         comma = text.rfind(",", 0, position)
         if comma >= 0 and not text[comma + 1 : position].strip():
             position = comma
+    elif (
+        constant := _NON_FINITE.match(text, position - (text[position - 1 : position] == "-"))
+    ) is not None:
+        reason = f"{constant.group()} is not a JSON number"
+    if constant is not None or "infinity when parsed" in reason:
+        reason += (
+            " (JSON has no NaN or infinity, and Grafana cannot store one): write a finite number"
+        )
     line = text.count("\n", 0, position) + 1
     line_start = text.rfind("\n", 0, position) + 1
     line_end = text.find("\n", position)
-    snippet = text[line_start : line_end if line_end >= 0 else len(text)].strip()
-    return JsonFailure(reason, line, position - line_start + 1, snippet[:120], too_deep)
+    line_text = text[line_start : line_end if line_end >= 0 else len(text)]
+    return JsonFailure(
+        reason, line, position - line_start + 1, _near(line_text, position - line_start), too_deep
+    )
+
+
+def _near(line_text: str, column: int) -> str:
+    """At most 120 characters of the line, with the failing column among them."""
+    start = 0 if column < 80 else column - 60
+    snippet = line_text[start : start + 120].strip()
+    return f"...{snippet}" if start else snippet

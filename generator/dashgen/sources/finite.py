@@ -1,0 +1,151 @@
+"""NaN and infinities in what a Python source hands over: found, and named by their JSON path.
+
+JSON has no NaN or infinity. orjson writes ``float("nan")``, ``math.inf`` and ``1e999`` as
+``null``, as Grafana's frontend does when it saves (``JSON.stringify``), and a threshold's base
+step of ``-math.inf`` is what Grafana itself stores as ``null``. Anything else written as null
+is likely a mistake (a ``max`` of NaN is no maximum; a ``gridPos.w`` of NaN is a missing
+width), so each is a warning naming its path. A walk over every value in Python would cost
+more than the rest of turning a grafanalib dashboard into JSON, so the look is two steps:
+
+1. ``may_hold_non_finite``: the plain containers that orjson was given (the source's value
+   and every ``to_json_data()``/``to_json()`` result) are pickled in C, stopping at other
+   objects (their own results are among the containers), and the bytes are searched for a
+   float whose exponent bits are all ones (pickle writes a float as ``G`` and its 8 bytes,
+   big-endian). No such float means no NaN and no infinity; a match, which other bytes can
+   make by chance, only sends the value to step 2.
+2. ``non_finite_paths``: the value turned into JSON again by the stdlib (slow, exact), which
+   writes ``NaN``/``Infinity``, read back with a marker for each, and the markers' paths.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import io
+import json
+import pickle
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+__all__ = ["may_hold_non_finite", "non_finite_paths", "warnings"]
+
+# b"G" (BINFLOAT), then the first two bytes of a double with all 11 exponent bits set.
+_NON_FINITE_FLOAT = re.compile(rb"G[\x7f\xff][\xf0-\xff]")
+_STOP = (int, ())
+# Where -Infinity is what Grafana means by null: a threshold's base step.
+_BASE_STEP = re.compile(
+    r"(?:^|\.)thresholds\.steps\[\d+\]\.value$"
+)  # what a pickled object becomes when its children are looked at elsewhere
+
+
+class _PlainPickler(pickle.Pickler):
+    """Pickles dicts, lists, tuples, strings and numbers in C; ``reducer_override`` is only
+    called for other types (each class once: the memo has it after that): what orjson
+    serialises natively goes on to its values, anything else stops."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        kind = _KIND_BY_TYPE.get(type(obj))
+        if kind is None:
+            kind = _KIND_BY_TYPE[type(obj)] = _kind(obj)
+        if kind is _Kind.STOP:
+            return _STOP
+        if kind is _Kind.CLASS:
+            return NotImplemented  # saved by name
+        if kind is _Kind.FLOAT:
+            return (float, (float(obj),))
+        if kind is _Kind.MAPPING:
+            return (list, (list(obj.values()),))
+        if kind is _Kind.SEQUENCE:
+            return (list, (list(obj),))
+        if kind is _Kind.ENUM:
+            return (list, ([obj.value],))
+        fields = dataclasses.fields(obj)
+        return (list, ([getattr(obj, field.name, None) for field in fields],))
+
+
+class _Kind(enum.Enum):
+    STOP = enum.auto()
+    CLASS = enum.auto()
+    FLOAT = enum.auto()
+    MAPPING = enum.auto()
+    SEQUENCE = enum.auto()
+    ENUM = enum.auto()
+    DATACLASS = enum.auto()
+
+
+_KIND_BY_TYPE: dict[type, _Kind] = {}
+
+
+def _kind(obj: Any) -> _Kind:
+    if isinstance(obj, type):
+        return _Kind.CLASS
+    if isinstance(obj, float):
+        return _Kind.FLOAT
+    if isinstance(obj, dict):
+        return _Kind.MAPPING
+    if isinstance(obj, list | tuple):
+        return _Kind.SEQUENCE
+    if isinstance(obj, enum.Enum):
+        return _Kind.ENUM
+    if dataclasses.is_dataclass(obj):
+        return _Kind.DATACLASS
+    return _Kind.STOP
+
+
+def may_hold_non_finite(containers: Iterable[Any]) -> bool:
+    """False when no float in ``containers`` (outside the objects among them) is NaN or
+    infinite; True when one may be."""
+    out = io.BytesIO()
+    pickler = _PlainPickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        pickler.dump(list(containers))
+    except Exception:  # anything pickle cannot take: let the exact look decide
+        return True
+    return _NON_FINITE_FLOAT.search(out.getbuffer()) is not None
+
+
+class _NonFinite:
+    def __init__(self, name: str) -> None:
+        self.name = name  # "NaN", "Infinity" or "-Infinity"
+
+
+def non_finite_paths(value: Any, default: Callable[[Any], Any]) -> list[tuple[str, str]]:
+    """(JSON path, ``NaN``/``Infinity``/``-Infinity``) of each non-finite number in ``value``,
+    turned into JSON with ``default``; empty when there is none or the stdlib cannot say."""
+
+    def as_orjson_does(obj: Any) -> Any:
+        if isinstance(obj, enum.Enum):
+            return obj.value
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            return {field.name: getattr(obj, field.name) for field in dataclasses.fields(obj)}
+        return default(obj)
+
+    try:
+        text = json.dumps(value, default=as_orjson_does)
+    except Exception:  # what the stdlib cannot serialise: no path to name
+        return []
+    data = json.loads(text, parse_constant=_NonFinite)
+    return [(path, marker.name) for path, marker in _markers(data, "")]
+
+
+def _markers(node: Any, path: str) -> Iterator[tuple[str, _NonFinite]]:
+    if isinstance(node, _NonFinite):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, child in node.items():
+            yield from _markers(child, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            yield from _markers(child, f"{path}[{index}]")
+
+
+def warnings(found: list[tuple[str, str]]) -> tuple[str, ...]:
+    """The warning of each non-finite number ``non_finite_paths`` found, but a threshold
+    step's -Infinity (Grafana's own base step, stored as null)."""
+    return tuple(
+        f"{path or 'the value'} is {name}, which JSON cannot hold: written as null (as Grafana "
+        "writes it); write a finite number, or None to leave the setting out"
+        for path, name in found
+        if not (name == "-Infinity" and _BASE_STEP.search(path))
+    )
