@@ -113,10 +113,12 @@ def test_dashboard_py_without_dashboard_is_an_error_but_helpers_are_not(project:
 
 
 def test_python_source_yielding_nothing_is_an_error(project: Project) -> None:
-    project.write("dashboards/none.py", "dashboards = []\n")
+    project.write("dashboards/none.py", "import os\n\ndashboards = []\n")
+    project.write("dashboards/mapping.py", "dashboards = {'a': {'title': 'A'}}\n")
     result = project.cli("build")
     assert result.exit_code == 1
-    assert "dashboards/none.py: error: yields no dashboard" in result.output
+    assert "dashboards/none.py:3: error: yields no dashboard" in result.output
+    assert "dashboards/mapping.py:1: error: 'dashboards' must be a list" in result.output
 
 
 MACROS = """

@@ -75,7 +75,7 @@ def load(source: Source, ctx: LoadContext) -> list[LoadedDocument]:
     with fresh as loaded_files, redirect_stdout(sys.stderr), activated(build_context):
         try:
             module = execute(source.path, import_cache, ctx.source_bytes)
-            values = _dashboard_values(module, source)
+            values = _dashboard_values(module, source, line)
         except SourceError:
             raise
         except BaseException as exc:
@@ -141,8 +141,11 @@ def _uid_name(name: str, data: dict[str, Any], index: int, count: int) -> str:
     return name if count == 1 else f"{name}#{data.get('title') or index}"
 
 
-def _dashboard_values(module: ModuleType, source: Source) -> list[tuple[int, Any]]:
-    """``(position in the list, value)`` of each dashboard value (None items are skipped)."""
+def _dashboard_values(
+    module: ModuleType, source: Source, line: int | None
+) -> list[tuple[int, Any]]:
+    """``(position in the list, value)`` of each dashboard value (None items are skipped);
+    ``line`` is where the source assigns it."""
     if hasattr(module, "dashboards"):
         values = module.dashboards
         if isinstance(values, dict | str | bytes) or not _is_iterable(values):
@@ -150,11 +153,12 @@ def _dashboard_values(module: ModuleType, source: Source) -> list[tuple[int, Any
                 source.rel,
                 f"'dashboards' must be a list (or other iterable) of dashboards, "
                 f"got {type(values).__name__}",
+                line,
             )
         values = list(values)
     elif hasattr(module, "dashboard"):
         if module.dashboard is None:
-            raise SourceError(source.rel, "yields no dashboard ('dashboard' is None)")
+            raise SourceError(source.rel, "yields no dashboard ('dashboard' is None)", line)
         return [(-1, module.dashboard)]
     else:
         raise SourceError(
@@ -164,7 +168,7 @@ def _dashboard_values(module: ModuleType, source: Source) -> list[tuple[int, Any
         )
     found = [(position, v) for position, v in enumerate(values) if v is not None]
     if not found:
-        raise SourceError(source.rel, "yields no dashboard ('dashboards' is empty or None)")
+        raise SourceError(source.rel, "yields no dashboard ('dashboards' is empty or None)", line)
     return found
 
 
