@@ -32,11 +32,10 @@ __all__ = ["may_hold_non_finite", "non_finite_paths", "warnings"]
 
 # b"G" (BINFLOAT), then the first two bytes of a double with all 11 exponent bits set.
 _NON_FINITE_FLOAT = re.compile(rb"G[\x7f\xff][\xf0-\xff]")
+# What a pickled object becomes when its own values are looked at elsewhere.
 _STOP = (int, ())
 # Where -Infinity is what Grafana means by null: a threshold's base step.
-_BASE_STEP = re.compile(
-    r"(?:^|\.)thresholds\.steps\[\d+\]\.value$"
-)  # what a pickled object becomes when its children are looked at elsewhere
+_BASE_STEP = re.compile(r"(?:^|\.)thresholds\.steps\[\d+\]\.value$")
 
 
 class _PlainPickler(pickle.Pickler):
