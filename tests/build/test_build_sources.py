@@ -216,6 +216,20 @@ def test_invalid_json_names_file_and_line(project: Project) -> None:
     assert "dashboards/bad.json:3: error: invalid JSON" in result.output
 
 
+def test_json_that_is_no_object_says_what_it_is(project: Project) -> None:
+    project.write("dashboards/many.json", '[{"title": "A"}, {"title": "B"}]\n')
+    project.write("dashboards/text.json", '"a dashboard"\n')
+    project.write("dashboards/number.json", "42\n")
+    result = project.cli("build")
+    assert result.exit_code == 1
+    assert "dashboards/many.json:1: error: this JSON is a list, not a Grafana dashboard " in (
+        result.output
+    )
+    assert "a file holds one dashboard" in result.output
+    assert "dashboards/text.json:1: error: this JSON is a string, not a Grafana" in result.output
+    assert "dashboards/number.json:1: error: this JSON is the value 42, not a" in result.output
+
+
 def test_export_is_refused_with_inputs_listed(project: Project, view_dashboard) -> None:
     export = {
         **view_dashboard(uid="exp"),

@@ -318,7 +318,7 @@ def _form_error_message(
     if isinstance(exc, LibraryPanelsError):
         return library_panels_message(exc.names)
     if isinstance(exc, NotADashboardError):
-        exc = NotADashboardError(exc.form, DOCUMENT_NOUNS.get(source.kind, "JSON"))
+        exc = NotADashboardError(exc.form, DOCUMENT_NOUNS.get(source.kind, "JSON"), exc.body)
     return f"{loaded.label}: {exc}" if loaded.label else str(exc)
 
 

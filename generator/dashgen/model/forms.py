@@ -80,9 +80,9 @@ class FormError(ValueError):
 
 
 class NotADashboardError(FormError):
-    def __init__(self, form: Form, document: str = "JSON") -> None:
-        self.form = form
-        super().__init__(form_message(form, document))
+    def __init__(self, form: Form, document: str = "JSON", body: Any = None) -> None:
+        self.form, self.body = form, body
+        super().__init__(form_message(form, document, body))
 
 
 class ExportConversionError(FormError):
@@ -189,7 +189,7 @@ def dashboard_model(
         return DashboardModel(convert_export(body, values), form, wrapped)
     if form is Form.VIEW or (lenient and form is Form.NOT_DASHBOARD and isinstance(body, dict)):
         return DashboardModel(body, form, wrapped)
-    raise NotADashboardError(form)
+    raise NotADashboardError(form, body=body)
 
 
 # -- export conversion ------------------------------------------------------------------
@@ -301,9 +301,10 @@ def _substitute(value: Any, replacements: Mapping[str, str]) -> Any:
 # -- messages ---------------------------------------------------------------------------
 
 
-def form_message(form: Form, document: str = "JSON") -> str:
+def form_message(form: Form, document: str = "JSON", body: Any = None) -> str:
     """The error for a document that is not a v1 dashboard model (``document``: what the
-    source holds, as its reader says it: "JSON", "YAML document" ...)."""
+    source holds, as its reader says it: "JSON", "YAML document" ...; ``body``: the document,
+    when known)."""
     if form is Form.K8S_RESOURCE:
         return (
             "this is a Kubernetes-style resource (apiVersion/kind/spec, the dashboard v2 "
@@ -319,6 +320,14 @@ def form_message(form: Form, document: str = "JSON") -> str:
             f"this is a row's {document}, not a dashboard; put it (with its panels) in a "
             'dashboard\'s "panels" list (a legacy row: in "rows")'
         )
+    if isinstance(body, list):
+        return (
+            f"this {document} is a list, not a Grafana dashboard model (an object with a title, "
+            "panels, rows or templating): a file holds one dashboard"
+        )
+    if body is not None and not isinstance(body, dict):
+        what = "a string" if isinstance(body, str) else f"the value {json.dumps(body)[:40]}"
+        return f"this {document} is {what}, not a Grafana dashboard model (an object)"
     return (
         f"this {document} is not a Grafana dashboard model (no title, panels, rows or templating)"
     )
