@@ -30,3 +30,18 @@ def test_s6_a_user_created_without_an_email_has_its_login_as_email(api: Api) -> 
     member = next(u for u in api.get("/api/org/users").json() if u["login"] == "bob")
     assert member["email"] == "bob"
     assert api.get("/api/users/lookup", params={"loginOrEmail": "bob"}).json()["email"] == "bob"
+
+
+def test_s6_creating_a_taken_user_412_names_the_forms_email_and_login(api: Api) -> None:
+    """grafana-backup restores users by re-POSTing each saved user's DTO."""
+    form = {"login": "alice", "email": "alice@example.com", "password": "secret123"}
+    assert api.post("/api/admin/users", json=form).status_code == 200
+    again = api.post("/api/admin/users", json=form)
+    assert (again.status_code, again.json()) == (
+        412,
+        {"message": "User with email 'alice@example.com' or username 'alice' already exists"},
+    )
+    by_login_only = api.post("/api/admin/users", json={"login": "admin", "password": "x1234"})
+    assert by_login_only.json() == {
+        "message": "User with email '' or username 'admin' already exists"
+    }
