@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from emulator_api import Api, MakeApi
+import hashlib
+
+from emulator_api import Api, MakeApi, user_token
 
 MODEL = {"type": "stat", "title": "Total cost", "targets": [{"refId": "A"}]}
 
@@ -84,3 +86,20 @@ def test_library_panel_header_without_uid_is_500(api: Api) -> None:
     dashboard = _linked("x")
     dashboard["panels"][0]["libraryPanel"] = {"name": "no uid"}
     assert api.save(dashboard).status_code == 500
+
+
+def test_library_element_meta_names_its_saver_by_id_login_and_avatar(api: Api) -> None:
+    """``LibraryElementDTOMetaUser`` as grafana-backup saves it: the creator's user id,
+    login and ``GetGravatarUrl(email)`` (a service account's email is its login)."""
+    token = user_token(api, "Editor", name="lib")
+    body = {"name": "CPU", "kind": 1, "uid": "cpu", "model": {"type": "timeseries"}}
+    made = api.post("/api/library-elements", json=body, token=token).json()["result"]
+    sa_id = int(api.get("/api/user", token=token).json()["uid"].split(":")[1])
+    avatar = "/avatar/" + hashlib.md5(b"sa-1-lib").hexdigest()
+    assert made["meta"]["createdBy"] == {"id": sa_id, "name": "sa-1-lib", "avatarUrl": avatar}
+    patched = api.patch("/api/library-elements/cpu", json={**body, "version": 1, "kind": 1})
+    editor = patched.json()["result"]["meta"]["updatedBy"]
+    admin_avatar = "/avatar/" + hashlib.md5(b"admin@localhost").hexdigest()
+    assert editor == {"id": 1, "name": "admin", "avatarUrl": admin_avatar}
+    listed = api.get("/api/library-elements").json()["result"]["elements"][0]["meta"]
+    assert listed["createdBy"]["id"] == sa_id

@@ -24,8 +24,18 @@ def test_s13_id_routes_gone_404(api13: Api) -> None:
 
 
 def test_s13_api_keys_gone_service_accounts_work(api13: Api) -> None:
-    assert api13.post("/api/auth/keys", json={"name": "k", "role": "Admin"}).status_code == 410
+    assert api13.post("/api/auth/keys", json={"name": "k", "role": "Admin"}).status_code == 404
     assert api13.post("/api/serviceaccounts", json={"name": "sa"}).status_code == 201
+
+
+def test_s13_api_key_list_and_delete_are_gone_too(api13: Api) -> None:
+    """grafana-backup's pre-check ``GET /api/auth/keys`` meets this 404 on 12.1+ (contract
+    §7; ysde/grafana-backup-tool #300); a key seeded as migrated still authenticates."""
+    key = api13.emulator.create_api_key(1, "Admin", "old")
+    listed = api13.get("/api/auth/keys", token=key)
+    assert (listed.status_code, listed.json()) == (404, {"message": "Not found"})
+    assert api13.delete("/api/auth/keys/1").json() == {"message": "Not found"}
+    assert api13.get("/api/org", token=key).status_code == 200
 
 
 def test_s13_no_name_uniqueness(api13: Api) -> None:

@@ -102,7 +102,10 @@ def test_s14_12_folder_permissions(api: Api) -> None:
     api.post("/api/folders", json={"uid": "f", "title": "F"})
     listed = api.get("/api/folders/f/permissions").json()
     assert {e.get("role") for e in listed} == {None, "Editor", "Viewer"}
-    assert all(e["isFolder"] and e["folderUid"] == "f" for e in listed)
+    # A root folder's items name the folder by id; folderUid is its parent's (none here).
+    folder_id = api.get("/api/folders/f").json()["id"]
+    assert all(e["isFolder"] and e["folderId"] == folder_id for e in listed)
+    assert all("folderUid" not in e and "dashboardId" not in e for e in listed)
     items = [{"role": "Viewer", "permission": 1}]
     updated = api.post("/api/folders/f/permissions", json={"items": items})
     assert (updated.status_code, updated.json()) == (200, {"message": "Folder permissions updated"})

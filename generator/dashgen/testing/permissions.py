@@ -156,28 +156,52 @@ def _principal_exists(state: State, org_id: int, user_id: int) -> bool:
 
 
 def _login(state: State, user_id: int) -> tuple[str, str]:
+    """Login and email; a service account's email is its login (``CreateServiceAccount``:
+    ``cmd.Email = cmd.Login``)."""
     user = state.users.get(user_id)
     if user is not None:
         return user.login, user.email
     account = state.service_accounts.get(user_id)
-    return (account.login, "") if account else ("", "")
+    return (account.login, account.login) if account else ("", "")
+
+
+def _avatar(email: str) -> str:
+    """``dtos.GetGravatarUrl``: "" for no email, else the md5 of the lower-cased email."""
+    return "/avatar/" + hashlib.md5(email.lower().encode()).hexdigest() if email else ""
 
 
 def acl_dto(state: State, resource: Dashboard | Folder, entry: AclEntry) -> dict[str, Any]:
-    """One item of ``GET …/permissions`` (``DashboardACLInfoDTO``)."""
+    """One item of ``GET …/permissions`` (``DashboardACLInfoDTO``, in its field order).
+
+    A folder's items carry ``folderId`` (``GetFolderPermissionList`` sets it to the folder's
+    id) and, for a nested folder only, ``folderUid`` (``getFolderACL`` fills it with the
+    folder's *parent* uid; omitempty); a dashboard's carry ``dashboardId``. Every item's
+    ``userAvatarUrl`` is ``GetGravatarUrl(userEmail)``: "" when there is no email.
+    """
     login, email = _login(state, entry.user_id) if entry.user_id is not None else ("", "")
     is_folder = isinstance(resource, Folder)
-    dto: dict[str, Any] = {
+    dto: dict[str, Any] = {}
+    if isinstance(resource, Folder):
+        dto["folderId"] = resource.id
+        if resource.parent_uid:
+            dto["folderUid"] = resource.parent_uid
+    else:
+        dto["dashboardId"] = resource.id
+    dto |= {
         "created": entry.created,
         "updated": entry.updated or entry.created,
         "userId": entry.user_id or 0,
         "userLogin": login,
         "userEmail": email,
-        "userAvatarUrl": "/avatar/" + hashlib.md5(email.encode()).hexdigest() if login else "",
+        "userAvatarUrl": _avatar(email),
         "teamId": 0,
         "teamEmail": "",
         "teamAvatarUrl": "",
         "team": "",
+    }
+    if entry.role is not None:
+        dto["role"] = entry.role
+    return dto | {
         "permission": entry.permission,
         "permissionName": NAMES[entry.permission],
         "uid": resource.uid,
@@ -187,13 +211,6 @@ def acl_dto(state: State, resource: Dashboard | Folder, entry: AclEntry) -> dict
         "url": resource.url,
         "inherited": False,
     }
-    if is_folder:
-        dto["folderUid"] = resource.uid
-    else:
-        dto["dashboardId"] = resource.id
-    if entry.role is not None:
-        dto["role"] = entry.role
-    return dto
 
 
 def require(state: State, level: int, minimum: int, evaluator: str) -> None:

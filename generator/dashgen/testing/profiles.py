@@ -24,6 +24,11 @@ class GrafanaProfile:
     # A save naming an existing id and an unused uid: True renames the row (legacy SQL),
     # False creates a new dashboard with that uid (12.x k8s path, UNCONFIRMED).
     id_with_new_uid_renames: bool
+    # Whether /api/auth/keys is routed at all: PR #106019 (merged 2025-05-26, so 12.1+)
+    # removed its backend code, and every method gets the generic 404 {"message":"Not
+    # found"} (grafana-backup's GET /api/auth/keys pre-check on 12.1.1: ysde/grafana-backup-tool
+    # #300). Keys already migrated to service accounts keep authenticating.
+    api_key_routes: bool = True
     # Wrong basic-auth password: 401 (UNCONFIRMED; the 10.x+ code may answer 400).
     bad_password_status: int = 401
     # DELETE /api/orgs/:orgId of the caller's own current org: 400 with this message (the
@@ -126,6 +131,7 @@ PROFILES: dict[str, GrafanaProfile] = {
         library_missing_denied=True,
         unique_titles=False,
         api_keys_enabled=False,
+        api_key_routes=False,
         stale_save_status=409,
         id_routes=False,
         id_with_new_uid_renames=False,

@@ -26,6 +26,7 @@ from dashgen.testing.wire import ApiError, errutil, message
 
 MAIN_ORG_ID = 1
 ADMIN_USER_ID = 1  # the server admin created with the state
+ADMIN_EMAIL = "admin@localhost"  # defaults.ini [security] admin_email
 
 
 class State:
@@ -65,7 +66,10 @@ class State:
         self.stars: set[tuple[int, str, int]] = set()
         self.request_log: list[LoggedRequest] = []
         self.create_org("Main Org.")
-        admin = self.create_user(admin_user, admin_password, is_server_admin=True)
+        # Grafana's first admin gets [security] admin_email (defaults.ini: admin@localhost).
+        admin = self.create_user(
+            admin_user, admin_password, email=ADMIN_EMAIL, is_server_admin=True
+        )
         self.memberships[(MAIN_ORG_ID, admin.id)] = "Admin"
 
     # ids -------------------------------------------------------------------------------
@@ -132,7 +136,8 @@ class State:
             user = User(
                 id=next(self._user_ids),
                 login=login,
-                email=email or (login if "@" in login else ""),
+                email=email
+                or login,  # user Create: ``if cmd.Email == "" { cmd.Email = cmd.Login }``
                 name=name or login,
                 password_hash=credentials.hash_secret(password),
                 is_server_admin=is_server_admin,

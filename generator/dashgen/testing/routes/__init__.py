@@ -40,6 +40,8 @@ def all_routes(profile: GrafanaProfile) -> tuple[Route, ...]:
         + library.ROUTES
         + datasources.ROUTES
     )
+    if profile.api_key_routes:
+        routes = routes + accounts.API_KEY_ROUTES
     if profile.id_routes:
         routes = routes + versions.ID_ROUTES + datasources.ID_ROUTES + folders.ID_ROUTES
     if profile.serves_apis:  # grafana-apis.md §1: 11.2 answers /apis with 404

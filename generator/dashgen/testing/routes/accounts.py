@@ -249,6 +249,9 @@ ROUTES = [
     Route("POST", "/api/serviceaccounts/{sa_id}/tokens", post_token),
     Route("GET", "/api/serviceaccounts/{sa_id}/tokens", list_tokens),
     Route("DELETE", "/api/serviceaccounts/{sa_id}/tokens/{token_id}", delete_token),
+]
+# Gone from 12.1 (profile ``api_key_routes``): then the generic /api 404 answers them.
+API_KEY_ROUTES = [
     Route("POST", "/api/auth/keys", post_api_key),
     Route("GET", "/api/auth/keys", list_api_keys),
     Route("DELETE", "/api/auth/keys/{key_id}", delete_api_key),

@@ -9,6 +9,7 @@ and nothing blocks a delete.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from dashgen.testing import dashboards, library
@@ -34,7 +35,27 @@ KINDS = (library.PANEL_KIND, library.VARIABLE_KIND)
 
 def _result(ctx: Context, element: LibraryElement) -> dict[str, Any]:
     folder = ctx.state.folder(element.org_id, element.folder_uid or "")
-    return element.dto(folder.title if folder else None, folder.id if folder else 0)
+    dto = element.dto(folder.title if folder else None, folder.id if folder else 0)
+    meta = dto["meta"]
+    meta["createdBy"] = _meta_user(ctx, element.created_by) or meta["createdBy"]
+    meta["updatedBy"] = (
+        _meta_user(ctx, element.updated_by or element.created_by) or meta["updatedBy"]
+    )
+    return dto
+
+
+def _meta_user(ctx: Context, login: str) -> dict[str, Any] | None:
+    """``LibraryElementDTOMetaUser``: the saver's user id, login, and ``GetGravatarUrl`` of
+    their email (the element store joins ``user`` on created_by/updated_by); a service
+    account's email is its login. None for a name no user or service account has."""
+    user = next((u for u in ctx.state.users.values() if u.login == login), None)
+    if user is not None:
+        return {"id": user.id, "name": login, "avatarUrl": user.avatar_url if user.email else ""}
+    account = next((a for a in ctx.state.service_accounts.values() if a.login == login), None)
+    if account is None:
+        return None
+    digest = hashlib.md5(login.lower().encode(), usedforsecurity=False).hexdigest()
+    return {"id": account.id, "name": login, "avatarUrl": "/avatar/" + digest}
 
 
 def get_element(ctx: Context) -> Response:

@@ -44,9 +44,15 @@ def _listing(ctx: Context, resource: Dashboard | Folder) -> Response:
 
 
 def _update(ctx: Context, resource: Dashboard | Folder, items: list[dict[str, Any]]) -> None:
+    """Replace the entries; an item Grafana cannot grant to is its 500, whose message
+    differs: "Failed to update permissions" for a dashboard (``dashboard_permission.go``),
+    "Failed to create permission" for a folder (``folder_permission.go``)."""
     entries = permissions.set_entries(ctx.state, resource.org_id, resource.acl, items)
     if entries is None:
-        raise message(500, "Failed to update permissions")
+        folder = isinstance(resource, Folder)
+        raise message(
+            500, "Failed to create permission" if folder else "Failed to update permissions"
+        )
     resource.acl = entries
 
 

@@ -121,7 +121,9 @@ def create_user(ctx: Context) -> Response:
             org_id=body["OrgId"] or None,
         )
     except ApiError:
-        raise message(412, "User with same email address or login already exists") from None
+        # AdminCreateUser names the form's own fields (as sent, empty or not).
+        taken = f"User with email '{body['email']}' or username '{body['login']}' already exists"
+        raise message(412, taken) from None
     return Response(200, {"id": user.id, "uid": user.uid, "message": "User created"})
 
 
