@@ -22,7 +22,7 @@ from dashgen.grafana import Connection
 from dashgen.orgs import AdminCredentials, TokenRequest
 from dashgen.secrets import Secret
 from dashgen.testing import Emulator, profile_for
-from dashgen.tokens import TokenStore
+from dashgen.tokens import StoredToken, TokenStore
 
 
 def test_fresh_bootstrap(
@@ -395,3 +395,25 @@ def test_wrong_password_answered_with_400_is_recognised(admin: AdminCredentials)
     target = Connection(BASE_URL, transport=emu.transport())
     with pytest.raises(BootstrapError, match=r"rejected the admin credentials .*\(400"):
         orgs.ensure_org(target, admin, "apiorg")
+
+
+@pytest.mark.parametrize("grafana_version", ["11.2", "13.0"])
+def test_revoking_a_stored_api_key_says_where_the_key_endpoints_went(
+    target: Connection, admin: AdminCredentials, store: TokenStore, grafana_version: str
+) -> None:
+    """An API key stored before an upgrade: 13.0 (like 12.1+) has no /api/auth/keys at all,
+    its router's 404 is not "already gone"; on 11.2 a key that is not there is."""
+    orgs.ensure_org(target, admin, "apiorg")
+    entry = StoredToken(
+        BASE_URL, "apiorg", Secret("a-stored-api-key"), "api-key", 2, "dashgen", "Editor",
+        "2026-01-01T00:00:00Z", token_id=99,
+    )  # fmt: skip
+    store.put(entry)
+
+    result = orgs.delete_token(store, "apiorg", revoke=(target, admin))
+
+    if grafana_version == "13.0":
+        assert "no longer has the API-key endpoints" in result.notes[0]
+    else:
+        assert result.notes[0].endswith("was already gone in Grafana")
+    assert store.get(BASE_URL, "apiorg") is None

@@ -28,11 +28,10 @@ def revoke(
     try:
         _delete(client, entry, entry.org_id)
     except GoneError:
-        return (
-            f"{what}: this Grafana no longer has the API-key endpoints (keys became service "
-            "accounts); delete it under Administration > Service accounts"
-        )
-    except NotFoundError:
+        return _keys_gone(what)
+    except NotFoundError as error:
+        if entry.kind == "api-key" and error.grafana_message == _NO_ROUTE:
+            return _keys_gone(what)  # 12.1+ removed the routes: its router's 404, not the key's
         return _revoke_where_it_works(client, entry, what, target)
     except _NoId:
         return f"{what} has no id in the store; delete it in Grafana by hand"
@@ -44,6 +43,18 @@ def revoke(
 
 class _NoId(Exception):
     pass
+
+
+# The message of Grafana's router for a route it does not have (a missing key is "API key
+# not found"; 12.0 answers 410 to a new key, and 12.1 removed /api/auth/keys altogether).
+_NO_ROUTE = "Not found"
+
+
+def _keys_gone(what: str) -> str:
+    return (
+        f"{what}: this Grafana no longer has the API-key endpoints (keys became service "
+        "accounts); delete it under Administration > Service accounts"
+    )
 
 
 def _delete(client: GrafanaClient, entry: StoredToken, org_id: int) -> None:
