@@ -278,7 +278,9 @@ def test_failed_first_build_creates_nothing(project: Project) -> None:
     project.write("dashboards/broken.json", "[]")
     result = project.cli("build")
     assert result.exit_code == 1
-    assert "dashboards/broken.json:1: error: this JSON is not a Grafana dashboard" in result.output
+    assert "dashboards/broken.json:1: error: this JSON is a list, not a Grafana dashboard" in (
+        result.output
+    )
     assert not (project.root / "build").exists()  # not even the template cache
 
 
@@ -293,6 +295,16 @@ def test_stale_outputs_are_removed_without_a_cache(project: Project, view_dashbo
 
 def test_empty_project(project: Project) -> None:
     project.root.mkdir(parents=True)
+    result = project.cli("build")
+    assert result.exit_code == 0
+    # a typo in [paths] sources must not look like an empty project: the folder is named
+    assert (
+        "dashboards: warning: the sources folder dashboards/ does not exist, so nothing was "
+        "built: create it, or set [paths] sources" in result.output
+    )
+    assert "0 dashboards, 0 rebuilt, 0 errors, 1 warning" in result.output
+    assert project.cli("build", "--strict").exit_code == 1
+    (project.root / "dashboards").mkdir()
     result = project.cli("build")
     assert result.exit_code == 0
     assert "0 dashboards, 0 rebuilt, 0 errors, 0 warnings" in result.output

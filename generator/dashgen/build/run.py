@@ -136,7 +136,7 @@ class Run:
             or not apply_changes(self.config, builder.walked, self.changed)
         ):
             found = discover(self.config, known=builder.sources, problems=self.discovery_problems)
-            if not found and not self.config.sources_dir.is_dir() and self._in_scope():
+            if not found and not self.config.sources_dir.is_dir():
                 outputs = len(self._in_scope())
                 self.discovery_problems.append(missing_sources_dir(self.config, outputs))
             # A walk that missed a folder is not worth keeping: walk again next time.

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from dashgen.config import Config
-from dashgen.model.validate import ERROR, Problem
+from dashgen.model.validate import ERROR, WARNING, Problem
 from dashgen.sources.kinds import Source, kind_of
 
 # Folders that never hold sources, for discovery and for watch alike. Any folder whose
@@ -103,11 +103,14 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
 
 def missing_sources_dir(config: Config, outputs: int | None) -> Problem:
     """The sources dir is no folder; ``outputs``: how many dashboards the output folder
-    holds that a build without it would remove (None: it is something else than a folder)."""
+    holds that a build without it would remove (None: it is something else than a folder;
+    0: it is missing and nothing was built from it, a warning)."""
     where = _shown(config.sources_dir, config).rstrip("/") + "/"
-    if outputs is None:
-        state = "is not a folder"
+    fix = "restore it"
+    if not outputs:  # a typo in [paths] sources must not pass for an empty project
+        state = "is not a folder" if outputs is None else "does not exist, so nothing was built"
         consequence = ""
+        fix = "create it" if outputs == 0 else fix
     else:
         state = "does not exist"
         consequence = (
@@ -115,8 +118,8 @@ def missing_sources_dir(config: Config, outputs: int | None) -> Problem:
             "dashboard(s) built from it and nothing was removed"
         )
     return Problem(
-        ERROR,
-        f"the sources folder {where} {state}{consequence}: restore it, or set [paths] "
+        ERROR if outputs != 0 else WARNING,
+        f"the sources folder {where} {state}{consequence}: {fix}, or set [paths] "
         "sources in dashgen.toml to the folder that holds your dashboards",
         Path(where.rstrip("/")),
     )
