@@ -43,10 +43,15 @@ class _PlainPickler(pickle.Pickler):
     called for other types (each class once: the memo has it after that): what orjson
     serialises natively goes on to its values, anything else stops."""
 
+    def __init__(self, out: io.BytesIO) -> None:
+        super().__init__(out, protocol=pickle.HIGHEST_PROTOCOL)
+        # per pickler, not per process: a watch session's rebuilds define new classes
+        self._kind_by_type: dict[type, _Kind] = {}
+
     def reducer_override(self, obj: Any) -> Any:
-        kind = _KIND_BY_TYPE.get(type(obj))
+        kind = self._kind_by_type.get(type(obj))
         if kind is None:
-            kind = _KIND_BY_TYPE[type(obj)] = _kind(obj)
+            kind = self._kind_by_type[type(obj)] = _kind(obj)
         if kind is _Kind.STOP:
             return _STOP
         if kind is _Kind.CLASS:
@@ -73,9 +78,6 @@ class _Kind(enum.Enum):
     DATACLASS = enum.auto()
 
 
-_KIND_BY_TYPE: dict[type, _Kind] = {}
-
-
 def _kind(obj: Any) -> _Kind:
     if isinstance(obj, type):
         return _Kind.CLASS
@@ -96,7 +98,7 @@ def may_hold_non_finite(containers: Iterable[Any]) -> bool:
     """False when no float in ``containers`` (outside the objects among them) is NaN or
     infinite; True when one may be."""
     out = io.BytesIO()
-    pickler = _PlainPickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler = _PlainPickler(out)
     try:
         pickler.dump(list(containers))
     except Exception:  # anything pickle cannot take: let the exact look decide
