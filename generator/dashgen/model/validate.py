@@ -3,8 +3,8 @@
 Errors fail the build: a model of the wrong shape (``dashgen.model.structure``), an empty
 title, an invalid uid, duplicate panel ids. Warnings do not (unless ``--strict``):
 overlapping gridPos, a panel reaching past the 24-column grid, a panel id outside 1 to
-2**32 - 1, a panel without ``type``, a
-datasource that names a template variable the dashboard does not define.
+2**32 - 1, a panel without ``type``, a datasource that names a template variable the
+dashboard does not define.
 ``layout_problems()`` gives the layout warnings of one list of panels with the index of the
 panel each is about (the preview highlights those panels). Checks across dashboards
 (the same uid from two sources) live in ``dashgen.build.run``.

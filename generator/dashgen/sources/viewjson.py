@@ -81,10 +81,8 @@ def json_failure(text: str, exc: orjson.JSONDecodeError) -> JsonFailure:
         comma = text.rfind(",", 0, position)
         if comma >= 0 and not text[comma + 1 : position].strip():
             position = comma
-    elif (
-        constant := _NON_FINITE.match(text, position - (text[position - 1 : position] == "-"))
-    ) is not None:
-        reason = f"{constant.group()} is not a JSON number"
+    elif (constant := _non_finite_at(text, position)) is not None:
+        reason = f"{constant} is not a JSON number"
     if constant is not None or "infinity when parsed" in reason:
         reason += (
             " (JSON has no NaN or infinity, and Grafana cannot store one): write a finite number"
@@ -96,6 +94,13 @@ def json_failure(text: str, exc: orjson.JSONDecodeError) -> JsonFailure:
     return JsonFailure(
         reason, line, position - line_start + 1, _near(line_text, position - line_start), too_deep
     )
+
+
+def _non_finite_at(text: str, position: int) -> str | None:
+    """``NaN``, ``-Infinity``, ``inf`` ... where parsing stopped (orjson stops after a minus)."""
+    start = position - 1 if text[position - 1 : position] == "-" else position
+    found = _NON_FINITE.match(text, start)
+    return found.group() if found else None
 
 
 def _near(line_text: str, column: int) -> str:
