@@ -106,21 +106,21 @@ def missing_sources_dir(config: Config, outputs: int | None) -> Problem:
     holds that a build without it would remove (None: it is something else than a folder;
     0: it is missing and nothing was built from it, a warning)."""
     where = _shown(config.sources_dir, config).rstrip("/") + "/"
-    fix = "restore it"
-    if not outputs:  # a typo in [paths] sources must not pass for an empty project
-        state = "is not a folder" if outputs is None else "does not exist, so nothing was built"
-        consequence = ""
-        fix = "create it" if outputs == 0 else fix
+    if outputs is None:
+        severity, state, fix = ERROR, "is not a folder", "restore it"
+    elif outputs == 0:  # a typo in [paths] sources must not pass for an empty project
+        severity, state, fix = WARNING, "does not exist, so nothing was built", "create it"
     else:
-        state = "does not exist"
-        consequence = (
-            f", but {_shown(config.output_dir, config).rstrip('/')}/ holds {outputs} "
-            "dashboard(s) built from it and nothing was removed"
+        output = _shown(config.output_dir, config).rstrip("/")
+        state = (
+            f"does not exist, but {output}/ holds {outputs} dashboard(s) built from it and "
+            "nothing was removed"
         )
+        severity, fix = ERROR, "restore it"
     return Problem(
-        ERROR if outputs != 0 else WARNING,
-        f"the sources folder {where} {state}{consequence}: {fix}, or set [paths] "
-        "sources in dashgen.toml to the folder that holds your dashboards",
+        severity,
+        f"the sources folder {where} {state}: {fix}, or set [paths] sources in dashgen.toml "
+        "to the folder that holds your dashboards",
         Path(where.rstrip("/")),
     )
 

@@ -46,52 +46,33 @@ class _PlainPickler(pickle.Pickler):
     def __init__(self, out: io.BytesIO) -> None:
         super().__init__(out, protocol=pickle.HIGHEST_PROTOCOL)
         # per pickler, not per process: a watch session's rebuilds define new classes
-        self._kind_by_type: dict[type, _Kind] = {}
+        self._reduction_by_type: dict[type, Callable[[Any], Any]] = {}
 
     def reducer_override(self, obj: Any) -> Any:
-        kind = self._kind_by_type.get(type(obj))
-        if kind is None:
-            kind = self._kind_by_type[type(obj)] = _kind(obj)
-        if kind is _Kind.STOP:
-            return _STOP
-        if kind is _Kind.CLASS:
-            return NotImplemented  # saved by name
-        if kind is _Kind.FLOAT:
-            return (float, (float(obj),))
-        if kind is _Kind.MAPPING:
-            return (list, (list(obj.values()),))
-        if kind is _Kind.SEQUENCE:
-            return (list, (list(obj),))
-        if kind is _Kind.ENUM:
-            return (list, ([obj.value],))
-        fields = dataclasses.fields(obj)
-        return (list, ([getattr(obj, field.name, None) for field in fields],))
+        reduction = self._reduction_by_type.get(type(obj))
+        if reduction is None:
+            reduction = self._reduction_by_type[type(obj)] = _reduction(obj)
+        return reduction(obj)
 
 
-class _Kind(enum.Enum):
-    STOP = enum.auto()
-    CLASS = enum.auto()
-    FLOAT = enum.auto()
-    MAPPING = enum.auto()
-    SEQUENCE = enum.auto()
-    ENUM = enum.auto()
-    DATACLASS = enum.auto()
-
-
-def _kind(obj: Any) -> _Kind:
+def _reduction(obj: Any) -> Callable[[Any], Any]:
+    """How ``_PlainPickler`` reduces objects of ``obj``'s type."""
     if isinstance(obj, type):
-        return _Kind.CLASS
+        return lambda _cls: NotImplemented  # a class: saved by name
     if isinstance(obj, float):
-        return _Kind.FLOAT
+        return lambda number: (float, (float(number),))
     if isinstance(obj, dict):
-        return _Kind.MAPPING
+        return lambda mapping: (list, (list(mapping.values()),))
     if isinstance(obj, list | tuple):
-        return _Kind.SEQUENCE
+        return lambda sequence: (list, (list(sequence),))
     if isinstance(obj, enum.Enum):
-        return _Kind.ENUM
+        return lambda member: (list, ([member.value],))
     if dataclasses.is_dataclass(obj):
-        return _Kind.DATACLASS
-    return _Kind.STOP
+        return lambda data: (
+            list,
+            ([getattr(data, f.name, None) for f in dataclasses.fields(data)],),
+        )
+    return lambda _other: _STOP
 
 
 def may_hold_non_finite(containers: Iterable[Any]) -> bool:

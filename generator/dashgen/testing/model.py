@@ -64,9 +64,15 @@ class User:
 
     @property
     def avatar_url(self) -> str:
-        """``dtos.GetGravatarUrl``: ``/avatar/`` + the md5 of the trimmed, lower-cased email."""
-        digest = hashlib.md5(self.email.strip().lower().encode(), usedforsecurity=False)
-        return "/avatar/" + digest.hexdigest()
+        """``dtos.GetGravatarUrl`` of the trimmed email."""
+        return gravatar_url(self.email.strip())
+
+
+def gravatar_url(email: str) -> str:
+    """``dtos.GetGravatarUrl``: "" for no email, else ``/avatar/`` + the md5 of it lower-cased."""
+    if not email:
+        return ""
+    return "/avatar/" + hashlib.md5(email.lower().encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass

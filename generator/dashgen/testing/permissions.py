@@ -11,11 +11,10 @@ there). Callers hold ``state.lock``.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from dashgen.testing.auth import API_KEY, Identity
-from dashgen.testing.model import AclEntry, Dashboard, Folder, now_iso
+from dashgen.testing.model import AclEntry, Dashboard, Folder, gravatar_url, now_iso
 from dashgen.testing.state import ADMIN_USER_ID, State
 from dashgen.testing.wire import rbac_denied
 
@@ -165,11 +164,6 @@ def _login(state: State, user_id: int) -> tuple[str, str]:
     return (account.login, account.login) if account else ("", "")
 
 
-def _avatar(email: str) -> str:
-    """``dtos.GetGravatarUrl``: "" for no email, else the md5 of the lower-cased email."""
-    return "/avatar/" + hashlib.md5(email.lower().encode()).hexdigest() if email else ""
-
-
 def acl_dto(state: State, resource: Dashboard | Folder, entry: AclEntry) -> dict[str, Any]:
     """One item of ``GET …/permissions`` (``DashboardACLInfoDTO``, in its field order).
 
@@ -193,7 +187,7 @@ def acl_dto(state: State, resource: Dashboard | Folder, entry: AclEntry) -> dict
         "userId": entry.user_id or 0,
         "userLogin": login,
         "userEmail": email,
-        "userAvatarUrl": _avatar(email),
+        "userAvatarUrl": gravatar_url(email),
         "teamId": 0,
         "teamEmail": "",
         "teamAvatarUrl": "",

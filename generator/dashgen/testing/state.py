@@ -136,8 +136,8 @@ class State:
             user = User(
                 id=next(self._user_ids),
                 login=login,
-                email=email
-                or login,  # user Create: ``if cmd.Email == "" { cmd.Email = cmd.Login }``
+                # user Create: ``if cmd.Email == "" { cmd.Email = cmd.Login }``
+                email=email or login,
                 name=name or login,
                 password_hash=credentials.hash_secret(password),
                 is_server_admin=is_server_admin,

@@ -9,14 +9,13 @@ and nothing blocks a delete.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from dashgen.testing import dashboards, library
 from dashgen.testing.auth import require_role
 from dashgen.testing.binding import ANY, INT, STRING, Field, bind
 from dashgen.testing.library import LibraryElement
-from dashgen.testing.model import now_iso
+from dashgen.testing.model import gravatar_url, now_iso
 from dashgen.testing.router import Context, Route
 from dashgen.testing.wire import Response, message, rbac_denied
 
@@ -50,12 +49,11 @@ def _meta_user(ctx: Context, login: str) -> dict[str, Any] | None:
     account's email is its login. None for a name no user or service account has."""
     user = next((u for u in ctx.state.users.values() if u.login == login), None)
     if user is not None:
-        return {"id": user.id, "name": login, "avatarUrl": user.avatar_url if user.email else ""}
+        return {"id": user.id, "name": login, "avatarUrl": user.avatar_url}
     account = next((a for a in ctx.state.service_accounts.values() if a.login == login), None)
     if account is None:
         return None
-    digest = hashlib.md5(login.lower().encode(), usedforsecurity=False).hexdigest()
-    return {"id": account.id, "name": login, "avatarUrl": "/avatar/" + digest}
+    return {"id": account.id, "name": login, "avatarUrl": gravatar_url(login)}
 
 
 def get_element(ctx: Context) -> Response:
