@@ -179,8 +179,17 @@ def test_a_server_closing_early(transport: StdlibTransport, answer: bytes, messa
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
         b"HTTP/1.1 200 OK\r\nBad Header: 1\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70000,
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n",
     ],
-    ids=["no-status-line", "bad-length", "two-lengths", "bad-chunk", "bad-name", "long-head"],
+    ids=[
+        "no-status-line",
+        "bad-length",
+        "two-lengths",
+        "bad-chunk",
+        "bad-name",
+        "long-head",
+        "upgrade",
+    ],
 )
 def test_a_malformed_answer_is_a_remote_protocol_error(
     transport: StdlibTransport, answer: bytes
@@ -230,3 +239,5 @@ def test_what_h11_refused_to_send_is_refused(headers: list[tuple[bytes, bytes]])
         _serialised("GET", b"/x", headers, b"")
     with pytest.raises(httpx.LocalProtocolError):
         _serialised("GET", b"/a b", [(b"Host", b"h")], b"")
+    with pytest.raises(httpx.LocalProtocolError):  # (llhttp would wait for its body)
+        _serialised("HEAD", b"/x", [(b"Host", b"h")], b"")

@@ -193,7 +193,7 @@ class Wire:
         assert answering.parser is not None
         try:
             answering.parser.feed_data(data)
-        except httptools.HttpParserError as exc:  # (HttpParserUpgrade included)
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
             raise httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}") from exc
         if answering.done:
             return self._finished(answering)
@@ -288,6 +288,8 @@ def _serialised(
     name = method.encode("ascii", "replace")
     if not _TOKEN.fullmatch(name):
         raise httpx.LocalProtocolError(f"Illegal method characters {name!r}")
+    if name == b"HEAD":  # (its answer has no body whatever its length says: llhttp waits)
+        raise httpx.LocalProtocolError("dashgen's transport does not send HEAD requests")
     if not _TARGET.fullmatch(target):
         raise httpx.LocalProtocolError("Illegal target characters")
     lines = [b"%s %s HTTP/1.1\r\n" % (name, target)]
