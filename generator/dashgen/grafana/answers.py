@@ -106,21 +106,27 @@ class Shape:
         if not isinstance(value, dict):
             return f"{label} {_describe(value)}, not an object"
         for key, check in self.required.items():
-            path = f"{where}.{key}" if where else key
-            if key not in value or value[key] is None:
-                return f"{path!r} is missing"
-            found = _check(check, value[key], path)
-            if found:
-                return found
+            item = value.get(key)
+            if item is None:
+                return f"{_path(where, key)!r} is missing"
+            if type(item) is not check:  # (of exactly that type: nothing more to look at)
+                found = _check(check, item, _path(where, key))
+                if found:
+                    return found
         for key, check in self.optional.items():
-            if value.get(key) is not None:
-                found = _check(check, value[key], f"{where}.{key}" if where else key)
+            item = value.get(key)
+            if item is not None and type(item) is not check:
+                found = _check(check, item, _path(where, key))
                 if found:
                     return found
         return None
 
 
 ANY_JSON = Shape("Grafana's JSON answer", kind="json")
+
+
+def _path(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
 
 
 def _check(check: Check, value: Any, path: str) -> str | None:

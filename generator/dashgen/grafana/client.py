@@ -131,7 +131,7 @@ class GrafanaClient:
         )
         tls = _tls_verification(verify)
         if transport is None and not _proxies_from_environment():
-            # Direct to Grafana: over dashgen.grafana.transport (h11, one thread). With a proxy
+            # Direct to Grafana: over dashgen.grafana.transport (one thread). With a proxy
             # in the environment httpx keeps its own transports (it mounts the proxies only
             # when it is not given a transport), exactly as before.
             transport = StdlibTransport(

@@ -4,16 +4,17 @@ proxy applies.
 httpx's default transport (httpcore and h11) costs about 1 ms of CPU per request, and a
 thread per request in flight spends as much again handing the GIL around its socket calls;
 an unchanged republish is one GET per dashboard and is bound by that CPU, not by latency.
-This transport speaks HTTP/1.1 through h11 on non-blocking sockets, all of them run by one
-thread (``dashgen.grafana.exchanger``): the caller's thread waits for its whole answer. It
-keeps up to ``max_connections`` keep-alive connections per origin (a caller waits for a slot
-first: the pool timeout) and raises httpx's own exceptions (``ConnectError``,
-``ReadTimeout``, ``RemoteProtocolError`` ...), so the client's error translation
-(``dashgen.grafana.failures``), retries and redaction are unchanged. It carries only what
-goes direct: with a proxy in the environment (``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``)
-the client leaves everything to httpx's own transports, proxies mounted as before
-(``GrafanaClient``). TLS uses the context the client built (``--ca-cert``, ``--insecure``,
-``SSL_CERT_FILE``/``SSL_CERT_DIR`` as httpx reads them), created on the first https request.
+This transport speaks HTTP/1.1 (``dashgen.grafana.wire``: answers parsed by httptools) on
+non-blocking sockets, all of them run by one thread (``dashgen.grafana.exchanger``): the
+caller's thread waits for its whole answer. It keeps up to ``max_connections`` keep-alive
+connections per origin (a caller waits for a slot first: the pool timeout) and raises
+httpx's own exceptions (``ConnectError``, ``ReadTimeout``, ``RemoteProtocolError`` ...), so
+the client's error translation (``dashgen.grafana.failures``), retries and redaction are
+unchanged. It carries only what goes direct: with a proxy in the environment
+(``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``) the client leaves everything to httpx's own
+transports, proxies mounted as before (``GrafanaClient``). TLS uses the context the client
+built (``--ca-cert``, ``--insecure``, ``SSL_CERT_FILE``/``SSL_CERT_DIR`` as httpx reads
+them), created on the first https request.
 
 An idle connection the server has closed (readable before a request was sent) is discarded
 before use, so a write never goes out on a connection already known dead; nothing is ever
