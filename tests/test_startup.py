@@ -131,6 +131,8 @@ def test_publish_of_a_fresh_build_imports_nothing_of_the_compile_chain(
     assert _any_of(modules, ("dashgen.publish.prune", "dashgen.publish.deletes")) == []
     assert _any_of(modules, ("httpcore",)) == []
     assert "dashgen.grafana.exchanger" in modules
+    # nor what httpx's own command-line client imports (Pygments, when it is installed)
+    assert _any_of(modules, ("pygments", "rich")) == []
 
 
 THRESHOLD_AT_EXIT = """\

@@ -11,18 +11,27 @@ generation keeps collection for what may be cyclic garbage. Library callers (tes
 ``CliRunner``) keep their own settings: only these entry points change them. They also
 enable ``dashgen.dataclass_code`` (the methods of dashgen's dataclasses compiled once) for
 the CLI's import and, in ``dashgen.cli.LazyGroup``, the command's.
+
+``import httpx`` also imports its own command-line client (``httpx._main``), which imports
+Pygments whenever it is installed (it comes with pytest, IPython ...) and then gives up
+for want of Rich: ~20 ms of every command that talks to Grafana, for a client dashgen never
+runs. The entry points mark that module as absent, which httpx expects (its ``main`` then
+says which extra to install).
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 
 YOUNG_GENERATION_THRESHOLD = 100_000
+HTTPX_CLI = "httpx._main"
 
 
 def run() -> None:
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_GENERATION_THRESHOLD, middle, old)
+    sys.modules.setdefault(HTTPX_CLI, None)  # type: ignore[arg-type]
     from dashgen import dataclass_code
 
     dataclass_code.enable()

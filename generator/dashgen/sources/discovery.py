@@ -51,6 +51,7 @@ def discover(
     # (folder, real paths of the folders from the sources dir down to it): folder symlinks
     # are followed, and one that leads back to a folder on its own path is a loop.
     pending = [(sources_dir, (os.path.realpath(sources_dir),))]
+    prefixes = _prefixes(config)
     while pending:
         directory, chain = pending.pop()
         try:
@@ -80,7 +81,7 @@ def discover(
                 continue
             source = known.get(entry.path)
             if source is None:
-                source = _new_source(Path(entry.path), config, kind)
+                source = _new_source(Path(entry.path), prefixes, kind)
                 known[entry.path] = source
             found.append(source)
     found.sort(key=lambda s: s.rel)
@@ -191,7 +192,7 @@ def apply_changes(config: Config, sources: dict[str, Source], changed: Iterable[
         if os.path.isfile(path):
             kind = _candidate_kind(path[len(prefix) :], config)
             if kind is not None:
-                sources[path] = _new_source(Path(path), config, kind)
+                sources[path] = _new_source(Path(path), _prefixes(config), kind)
         elif any(known.startswith(os.path.join(path, "")) for known in sources):
             return False  # a deleted directory that held sources
     return True
@@ -208,11 +209,15 @@ def _candidate_kind(relative: str, config: Config) -> str | None:
     return kind_of(filename)
 
 
-def _new_source(path: Path, config: Config, kind: str) -> Source:
+def _prefixes(config: Config) -> tuple[str, str]:
+    """The project root and the sources dir, each ending in a separator."""
+    return os.path.join(str(config.root), ""), os.path.join(str(config.sources_dir), "")
+
+
+def _new_source(path: Path, prefixes: tuple[str, str], kind: str) -> Source:
     # String slicing, not Path.relative_to: this runs for every file of a large tree.
     absolute = str(path)
-    root = os.path.join(str(config.root), "")
-    sources_dir = os.path.join(str(config.sources_dir), "")
+    root, sources_dir = prefixes
     rel = absolute[len(root) :] if absolute.startswith(root) else absolute
     return Source(
         path=path,
