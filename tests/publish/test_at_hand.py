@@ -95,9 +95,40 @@ def test_the_outcome_is_that_of_planning_every_dashboard_on_the_pool(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     here, _ = _republish(project, monkeypatch, [])
-    monkeypatch.setattr(at_hand, "planned_at_hand", lambda session, built, plan_one: None)
+    monkeypatch.setattr(at_hand, "planned_at_hand", lambda *args: None)
     pooled: list[str] = []
     there, _ = _republish(project, monkeypatch, pooled)
 
     assert len(pooled) == len(UIDS) + 1  # (the check works: every one on the pool)
     assert here == there
+
+
+@pytest.mark.parametrize("backend_mode", CLASSIC_MODES, ids=lambda mode: mode.name)
+def test_a_live_text_that_held_the_build_once_is_known_again_by_its_compact_hash(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulator = Emulator()
+    seeded = seed(emulator, monkeypatch)
+    built = project.write(ORG, [make_dashboard(uid) for uid in UIDS])
+    compared: list[str] = []
+    is_built = at_hand.is_built
+
+    def spied(live: Any, built: BuiltDashboard) -> bool:
+        compared.append(built.uid)
+        return is_built(live, built)
+
+    monkeypatch.setattr(at_hand, "is_built", spied)
+    with EmulatorServer(emulator) as server:
+        connection = Connection(url=server.url, retry=FAST_RETRY)
+        publish(project.config, [ORG], connection=connection, dashboards=built)
+        learning = publish(project.config, [ORG], connection=connection, dashboards=built)
+        edited = stored_json(emulator, seeded.org_id, EDITED) | {"title": "Edited"}
+        emulator.save_dashboard(seeded.org_id, edited, folder_uid=FOLDER_UID)
+        compared.clear()
+        again = publish(project.config, [ORG], connection=connection, dashboards=built)
+
+    assert learning.counts() == {"unchanged": len(UIDS)}
+    assert {e.uid: e.action.value for e in again.events if e.action.value != "unchanged"} == {
+        EDITED: "drifted"
+    }
+    assert compared == [EDITED]  # the others: their compact hash, as learned

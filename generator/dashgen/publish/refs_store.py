@@ -11,7 +11,8 @@ file is only ever a shortcut: without it every reference is found as before. Wha
 is checked when it is read; the references themselves are made only when asked for
 (``References``): the datasource check of a sound dashboard needs only their distinct
 ``(kind, value, type)``, and making thousands of them cost a new process more than the rest
-of the read.
+of the read. Each entry also keeps the ``compact_hash`` of a live dashboard once found to
+hold that content (``dashgen.publish.at_hand``), under ``"compact"``.
 """
 
 from __future__ import annotations
@@ -50,10 +51,13 @@ class References(Sequence[Reference]):
     made into ``Reference``s on first use) or found (``found``). ``keys``: the distinct
     (kind, value, type) of them, at hand without making any."""
 
-    __slots__ = ("_found", "_items", "keys")
+    __slots__ = ("_found", "_items", "compact", "keys")
 
     def __init__(self, found: Sequence[Reference] = (), *, items: list[Any] | None = None) -> None:
         self._items = items
+        # ``compact_hash`` of a live dashboard found to hold this content (classic: no
+        # message or stamp decides), learned by ``dashgen.publish.at_hand``; None: not yet
+        self.compact: str | None = None
         self._found: tuple[Reference, ...] | None = None if items is not None else tuple(found)
         if items is not None:
             self.keys: frozenset[Key] = frozenset((item[0], item[1], item[2]) for item in items)
@@ -117,18 +121,27 @@ def load(output_dir: Path) -> dict[str, References]:
     entries = stored.get("references")
     if not isinstance(entries, dict):
         return {}
+    compact = stored.get("compact")
+    if not isinstance(compact, dict):
+        compact = {}
     found: dict[str, References] = {}
     for content_hash, items in entries.items():
         if not _valid(items):
             return {}  # not what this code writes: find everything again
-        found[content_hash] = References(items=items)
+        refs = found[content_hash] = References(items=items)
+        learned = compact.get(content_hash)
+        refs.compact = learned if type(learned) is str else None
     return found
 
 
 def save(output_dir: Path, entries: Mapping[str, References]) -> None:
     """Write ``entries`` (the newest last) atomically; a failure is silent (a shortcut)."""
     kept = list(entries.items())[-MAX_ENTRIES:]
-    body = {"code": code_digest(), "references": {key: refs.encoded() for key, refs in kept}}
+    body = {
+        "code": code_digest(),
+        "references": {key: refs.encoded() for key, refs in kept},
+        "compact": {key: refs.compact for key, refs in kept if refs.compact is not None},
+    }
     with _lock:
         try:
             data = orjson.dumps(body)
@@ -267,3 +280,17 @@ def references_by_uid(
             snapshot = dict(stored)
         save(output_dir, snapshot)
     return found
+
+
+def stored_entry(output_dir: Path, content_hash: str) -> References | None:
+    """The references of ``content_hash`` in memory (``references_by_uid`` put them there)."""
+    with _memory_lock:
+        return _stored.get(output_dir, {}).get(content_hash)
+
+
+def save_learned(output_dir: Path) -> None:
+    """Write what memory holds for ``output_dir`` (a compact hash was learned)."""
+    with _memory_lock:
+        snapshot = dict(_stored.get(output_dir, {}))
+    if snapshot:
+        save(output_dir, snapshot)
