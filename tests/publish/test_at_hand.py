@@ -132,3 +132,24 @@ def test_a_live_text_that_held_the_build_once_is_known_again_by_its_compact_hash
         EDITED: "drifted"
     }
     assert compared == [EDITED]  # the others: their compact hash, as learned
+
+
+@pytest.mark.parametrize("backend_mode", CLASSIC_MODES, ids=lambda mode: mode.name)
+def test_a_read_ahead_refused_is_said_for_its_dashboard_and_not_asked_again(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulator = Emulator()
+    seed(emulator, monkeypatch)
+    built = project.write(ORG, [make_dashboard(uid) for uid in UIDS])
+    with EmulatorServer(emulator) as server:
+        connection = Connection(url=server.url, retry=FAST_RETRY)
+        publish(project.config, [ORG], connection=connection, dashboards=built)
+        emulator.clear_request_log()
+        emulator.faults.add("GET", f"/api/dashboards/uid/{EDITED}", status=403)
+        again = publish(project.config, [ORG], connection=connection, dashboards=built)
+
+    (failed,) = again.failures
+    assert failed.uid == EDITED and f"reading dashboard 'Dashboard {EDITED}'" in str(failed.error)
+    assert again.counts() == {"unchanged": len(UIDS) - 1, "failed": 1}
+    reads = [e.path for e in requests_to(emulator, "GET", f"/api/dashboards/uid/{EDITED}")]
+    assert reads == [f"/api/dashboards/uid/{EDITED}"]  # once: its refusal is what it says
