@@ -9,13 +9,13 @@ turn and plans here what needs no further request:
 - what ``dashboard.plan`` decides before any read (a folder that failed, a dashboard the
   search does not know: a create), or with the read alone (no live dashboard, a failed
   read): ``plan`` itself, handed the answer taken here;
-- a live dashboard that holds the build (``dashboard.is_built`` without the server's
-  ``min_refresh_interval``: one asked for that goes to the pool) and that needs no history
-  read to say it is dashgen's (saved by dashgen's identity, stamped, or written during
-  this run): unchanged, exactly as ``plan`` says it. Once a classic live dashboard held a
-  content, the ``compact_hash`` of its text is kept with that content's references
+- a live dashboard that holds the build by the cheap ways of ``dashboard.is_built`` (its
+  canonical hash is the build's, same folder) and needs no history read to say it is
+  dashgen's (saved by dashgen's identity, stamped, or written during this run):
+  unchanged, exactly as ``plan`` says it. Once a classic live dashboard held a content,
+  the ``compact_hash`` of its text is kept with that content's references
   (``refs_store``): the next live text with that hash is the same text, so it holds the
-  build too, found at about half the CPU of ``is_built``'s canonical hash.
+  build too, found at about half the CPU of the canonical hash.
 
 Everything else (a changed dashboard: the drift guard's history read; one to adopt, a
 managed one, one not read ahead) is planned by ``plan`` on the pool as before, with the
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.errors import DashgenError
 from dashgen.grafana.backend import LiveDashboard
-from dashgen.model.normalize import compact_hash
+from dashgen.model.normalize import compact_hash, hash_canonical
 from dashgen.publish import refs_store
 from dashgen.publish.dashboard import GIT_SYNC, is_built, written_during_run
 from dashgen.publish.events import PUBLISHED_CONCURRENTLY, Action, PlannedDashboard
@@ -121,19 +121,19 @@ def _unchanged(
 def _holds_build(
     session: OrgSession, built: BuiltDashboard, live: LiveDashboard, learned: list[str]
 ) -> bool:
-    """``is_built(live, built)`` without the server's ``min_refresh_interval`` (True here is
-    True with any), by the compact hash when one is known for this content."""
-    # Only a classic live dashboard is decided by its content and folder alone (on /apis
-    # its message and stamps take part): only such a one is learned from.
-    classic = live.message is None and live.build_hash is None
-    entry = refs_store.stored_entry(session.config.output_dir, built.content_hash)
-    known = entry.compact if classic and entry is not None else None
-    same_folder = live.folder_uid == built.target_folder_uid
-    if known is not None and same_folder and compact_hash(live.dashboard) == known:
-        return True
-    if not is_built(live, built):
+    """Whether ``live`` holds the build by the cheap ways of ``is_built`` (False: the pool's
+    plan decides in full): classic, its compact hash when one is known for this content,
+    else its canonical hash (True here is True with any ``min_refresh_interval``)."""
+    if live.message is not None or live.build_hash is not None:
+        return is_built(live, built)  # (/apis: its message and stamps take part)
+    if live.folder_uid != built.target_folder_uid:
         return False
-    if classic and entry is not None and entry.compact is None:
+    entry = refs_store.stored_entry(session.config.output_dir, built.content_hash)
+    if entry is not None and entry.compact is not None:
+        return compact_hash(live.dashboard) == entry.compact  # a miss: changed, most likely
+    if hash_canonical(live.dashboard) != built.content_hash:
+        return False
+    if entry is not None:  # what this text is known by from now on
         entry.compact = compact_hash(live.dashboard)
         learned.append(built.content_hash)
     return True
