@@ -6,6 +6,7 @@ import pytest
 
 from dashgen.model.normalize import (
     as_stored,
+    compact_hash,
     comparable,
     content_hash,
     derive_uid,
@@ -134,6 +135,16 @@ def test_dumps_is_canonical() -> None:
 def test_hash_of_canonical_bytes_is_hash_canonical(dashboard: dict[str, Any]) -> None:
     assert hash_canonical_bytes(dashboard, dumps_bytes(dashboard)) == hash_canonical(dashboard)
     assert dumps_bytes(dashboard).decode() == dumps(dashboard)
+
+
+def test_a_compact_hash_names_one_text_of_one_content() -> None:
+    live = {"id": 7, "version": 3, "title": "t", "panels": [{"id": 1, "x": 1.0}]}
+    same = {"title": "t", "panels": [{"id": 1, "x": 1.0}], "id": None}
+    assert compact_hash(live) == compact_hash(same)  # (Grafana's fields do not count)
+    assert compact_hash(live) != compact_hash(live | {"panels": [{"id": 1, "x": 1}]})
+    assert compact_hash(live) != compact_hash({"panels": live["panels"], "title": "t"})
+    assert compact_hash({"n": 2**70}) is None  # not orjson's: no compact name
+    assert hash_canonical(live | {"id": None}) == hash_canonical(same)
 
 
 # -- what Grafana stores (grafana-api.md §14.1) ----------------------------------------------

@@ -19,7 +19,7 @@ from dashgen.publish import datasources, refs_store
 @pytest.fixture(autouse=True)
 def new_process() -> None:
     """Each publish below starts like a new process: nothing remembered in memory."""
-    datasources._stored.clear()
+    refs_store._stored.clear()
 
 
 def _store(scenario: Scenario) -> Path:
@@ -40,7 +40,7 @@ def _claim_missing_uid(scenario: Scenario, uid: str, code: str) -> None:
     refs[0][1] = "not-in-the-org"
     stored["code"] = code
     store.write_text(json.dumps(stored))
-    datasources._stored.clear()  # the next publish is a new process
+    refs_store._stored.clear()  # the next publish is a new process
 
 
 def test_a_new_process_checks_datasources_from_the_stored_references(
@@ -98,7 +98,7 @@ def test_an_unreadable_store_is_only_a_missed_shortcut(scenario: Scenario, conte
     scenario.write_source(f"{ORG}/bad.json", with_datasource("bad", missing))
     scenario.publish()
     _store(scenario).write_text(content)
-    datasources._stored.clear()
+    refs_store._stored.clear()
 
     run = scenario.publish()
 
@@ -106,12 +106,36 @@ def test_an_unreadable_store_is_only_a_missed_shortcut(scenario: Scenario, conte
     assert "datasource uid 'gone-uid' (prometheus)" in run.stderr
 
 
+def test_a_new_process_checks_sound_dashboards_without_making_their_references(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_datasources(scenario)
+    scenario.write_source(f"{ORG}/good.json", with_datasource("good", {"uid": "P1"}))
+    missing = {"type": "prometheus", "uid": "gone-uid"}
+    scenario.write_source(f"{ORG}/bad.json", with_datasource("bad", missing))
+    scenario.publish("--allow-missing-datasources")
+    refs_store._stored.clear()
+    made: list[str] = []
+    real = refs_store.Reference
+
+    def counted(kind: str, value: str, *rest: object) -> datasources.Reference:
+        made.append(value)
+        return real(kind, value, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(refs_store, "Reference", counted)
+    run = scenario.publish("--allow-missing-datasources")
+
+    assert run.code == 0, run.output
+    assert "datasource uid 'gone-uid' (prometheus)" in run.stderr  # said from the file
+    assert set(made) == {"gone-uid"}  # the faulty dashboard's only
+
+
 def _count_loads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Path]]:
     """Each read of the store: by which thread, of which folder."""
     loads: list[tuple[str, Path]] = []
     real_load = refs_store.load
 
-    def counted(output_dir: Path) -> dict[str, tuple[datasources.Reference, ...]]:
+    def counted(output_dir: Path) -> dict[str, refs_store.References]:
         loads.append((threading.current_thread().name, output_dir))
         return real_load(output_dir)
 
@@ -135,7 +159,7 @@ def test_a_publish_reads_the_store_once_ahead_of_the_org_check(
     assert loads == [("dashgen-refs", scenario.root / "build")]
     assert run.code == 0, run.output
     assert "datasource uid 'not-in-the-org'" in run.stderr
-    assert not datasources._pending
+    assert not refs_store._pending
 
 
 def test_a_preloaded_store_is_what_references_by_uid_returns(
@@ -148,15 +172,15 @@ def test_a_preloaded_store_is_what_references_by_uid_returns(
     assert scenario.publish().code == 0
     output_dir = scenario.root / "build"
     built = read_manifest(output_dir)
-    datasources._stored.clear()
+    refs_store._stored.clear()
     expected = datasources.references_by_uid(output_dir, built)
-    datasources._stored.clear()
+    refs_store._stored.clear()
     loads = _count_loads(monkeypatch)
 
-    datasources.preload_references(output_dir)
+    refs_store.preload_references(output_dir)
     assert datasources.references_by_uid(output_dir, built) == expected
     assert datasources.references_by_uid(output_dir, built) == expected  # from memory now
-    datasources.preload_references(output_dir)  # already in memory: nothing is read
+    refs_store.preload_references(output_dir)  # already in memory: nothing is read
 
     assert loads == [("dashgen-refs", output_dir)]
-    assert not datasources._pending
+    assert not refs_store._pending

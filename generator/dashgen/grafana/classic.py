@@ -111,8 +111,9 @@ class ClassicDashboards(ClassicFolders):
 
     def read_ahead(self, uids: Sequence[str]) -> DashboardsAhead | None:
         """Send the GET of each of ``uids`` now, together (``dashgen.grafana.read_ahead``)."""
-        ahead = self.client.read_ahead([_dashboard_path(uid) for uid in uids], expect=DASHBOARD)
-        return None if ahead is None else DashboardsAhead(ahead)
+        paths = {uid: _dashboard_path(uid) for uid in uids}
+        ahead = self.client.read_ahead(list(paths.values()), expect=DASHBOARD)
+        return None if ahead is None else DashboardsAhead(ahead, paths)
 
     def existing_uids(self) -> set[str]:
         """Every dashboard uid the search index knows in the org (all pages).
@@ -301,12 +302,13 @@ def _manager(meta: Mapping[str, Any]) -> Manager | None:
 class DashboardsAhead:
     """The dashboards read ahead: each taken once (``NotReadAhead``: read it yourself)."""
 
-    def __init__(self, ahead: ReadAhead) -> None:
+    def __init__(self, ahead: ReadAhead, paths: Mapping[str, str]) -> None:
         self._ahead = ahead
+        self._paths = paths  # uid → the path it was read ahead at
 
     def take(self, uid: str) -> LiveDashboard | None:
         try:
-            body = self._ahead.take(_dashboard_path(uid))
+            body = self._ahead.take(self._paths.get(uid) or _dashboard_path(uid))
         except NotFoundError:
             return None
         return _live(body)

@@ -126,6 +126,20 @@ def hash_canonical(d: dict[str, Any]) -> str:
     return sha256_holding_gil(dumps_bytes(stored))
 
 
+def compact_hash(d: dict[str, Any]) -> str | None:
+    """A second name for the content of ``d``, at about half the CPU of ``hash_canonical``:
+    the sha256 of ``d`` without the fields Grafana owns, as orjson writes it compactly with
+    its keys in their own order (None when orjson cannot write it). Two dicts with the same
+    compact hash have the same text, so the same content hash; the converse holds only for
+    keys in the same order (Grafana answers every dashboard in one: Go writes maps sorted)."""
+    stored = {key: value for key, value in d.items() if key not in GRAFANA_OWNED_FIELDS}
+    try:
+        text = orjson.dumps(stored)
+    except (TypeError, orjson.JSONEncodeError):
+        return None
+    return sha256_holding_gil(text)
+
+
 # hashlib lets other threads run while it hashes 2,048 bytes or more. A publish compares
 # hundreds of live dashboards on threads that also wait for their answers: each such
 # release hands the GIL to another thread and costs a wait to get it back (measured: 200

@@ -23,10 +23,10 @@ from dashgen.build.manifest import BuiltDashboard, read_manifest
 from dashgen.config import Config
 from dashgen.errors import UsageError
 from dashgen.grafana.client import Connection
-from dashgen.publish.datasources import forget_preload, preload_references
 from dashgen.publish.events import Action, PlannedDashboard, PlanReport, PublishEvent, PublishReport
 from dashgen.publish.provenance import SharedSha
 from dashgen.publish.prune_options import PruneOptions, require_project
+from dashgen.publish.refs_store import forget_preload, preload_references
 from dashgen.publish.session import (
     DEFAULT_CONCURRENCY,
     InFlight,

@@ -31,11 +31,8 @@ no dashboard of the batch is sent.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -43,12 +40,12 @@ import orjson
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.errors import DashgenError
 from dashgen.grafana.datasources import Datasource
-from dashgen.model.datasource_refs import Reference, bind, is_variable, references
-from dashgen.model.datasource_refs_v2 import bound_reference, references_v2
+from dashgen.model.datasource_refs import Location, Reference, bind, is_variable
+from dashgen.model.datasource_refs_v2 import bound_reference
 from dashgen.model.normalize import content_hash
-from dashgen.publish import refs_store
 from dashgen.publish.events import Action, PlannedDashboard
 from dashgen.publish.org_failure import is_org_wide
+from dashgen.publish.refs_store import Key, References, references_by_uid
 
 if TYPE_CHECKING:
     from dashgen.publish.session import OrgSession
@@ -87,6 +84,21 @@ class OrgDatasources:
         self._by_uid = {d.uid: d for d in self.items}
         self._names = {d.name for d in self.items}
         self._types = {d.type for d in self.items}
+        self._sound: dict[Key, bool] = {}
+
+    def sound(self, keys: Iterable[Key]) -> bool:
+        """Whether no reference of these (kind, value, type) is missing or of another type
+        (each asked once per org: a batch's dashboards mostly name the same few)."""
+        for key in keys:
+            verdict = self._sound.get(key)
+            if verdict is None:
+                kind, value, of_type = key
+                ref = Reference(kind, value, of_type, Location(), ())  # type: ignore[arg-type]
+                missing = kind != "name" and not self.has(ref)
+                verdict = self._sound[key] = not missing and self.of_another_type(ref) is None
+            if not verdict:
+                return False
+        return True
 
     def has(self, reference: Reference) -> bool:
         if reference.kind == "type":
@@ -162,7 +174,7 @@ def check_batch(
             return checked
         checked.warnings.append(f"{why}; the datasources of its dashboards were not checked")
         for built in dashboards:
-            if any(ref.kind == "name" for ref in found[built.uid]):
+            if found[built.uid].binds_names():
                 checked.refused.append(
                     (
                         built,
@@ -181,11 +193,14 @@ def check_batch(
 def _check_one(
     org: OrgDatasources,
     built: BuiltDashboard,
-    refs: Sequence[Reference],
+    refs: References,
     checked: CheckedBatch,
     allow_missing: bool,
     defer: bool = False,
 ) -> None:
+    if not refs.binds_names() and org.sound(refs.keys):
+        checked.ready.append(built)  # (what the lines below conclude, without a Reference)
+        return
     bound: dict[Any, dict[str, str]] = {}
     errors: list[str] = []
     for ref in refs:
@@ -307,93 +322,3 @@ def _bound(built: BuiltDashboard, bound: dict[Any, dict[str, str]]) -> BoundDash
 
 def _describe(built: BuiltDashboard) -> str:
     return f"dashboard {built.title!r} (uid {built.uid})"
-
-
-# -- references per build output, read once per content ------------------------------------
-
-_lock = threading.Lock()
-# What each output folder's refs_store file holds (read once per process), and what this
-# process found since (watch and repeated batches read each version of a dashboard once);
-# written back when a batch found new references.
-_stored: dict[Path, dict[str, tuple[Reference, ...]]] = {}
-# A read of that file started ahead of need (``preload_references``), by output folder.
-_pending: dict[Path, Future[dict[str, tuple[Reference, ...]]]] = {}
-
-
-def preload_references(output_dir: Path) -> None:
-    """Start reading ``output_dir``'s stored references in a thread of its own, so that the
-    read (~10-30 ms of CPU for 200 dashboards) overlaps the org check's round trip instead
-    of following it; ``references_by_uid`` takes what it read (the same as reading it then:
-    the file is only ever a shortcut, keyed by content). Nothing when already in memory."""
-    future: Future[dict[str, tuple[Reference, ...]]] = Future()
-    with _lock:
-        if output_dir in _stored:
-            return
-        _pending[output_dir] = future
-
-    def read() -> None:
-        try:
-            future.set_result(refs_store.load(output_dir))
-        except BaseException as error:  # taken by references_by_uid, as if it had read
-            future.set_exception(error)
-
-    threading.Thread(target=read, name="dashgen-refs", daemon=True).start()
-
-
-def forget_preload(output_dir: Path) -> None:
-    """Drop a preload of ``output_dir`` nobody took (its publish ended first)."""
-    with _lock:
-        _pending.pop(output_dir, None)
-
-
-def _stored_references(output_dir: Path) -> dict[str, tuple[Reference, ...]]:
-    with _lock:
-        stored = _stored.get(output_dir)
-        pending = _pending.get(output_dir) if stored is None else None
-    if pending is not None:
-        try:
-            loaded = pending.result()
-        finally:
-            with _lock:
-                if _pending.get(output_dir) is pending:
-                    del _pending[output_dir]
-        with _lock:
-            stored = _stored.setdefault(output_dir, loaded)
-    if stored is None:
-        with _lock:
-            stored = _stored.get(output_dir)
-            if stored is None:
-                stored = _stored[output_dir] = refs_store.load(output_dir)
-    return stored
-
-
-def references_by_uid(
-    output_dir: Path, dashboards: Sequence[BuiltDashboard]
-) -> dict[str, tuple[Reference, ...]]:
-    """The references of each dashboard, by uid: from memory, from the file beside the
-    build (``dashgen.publish.refs_store``), else read from its output file (and stored).
-    The content hash names the content. A schema v2 dashboard (rare) is read and walked
-    with ``dashgen.model.datasource_refs_v2`` each time: the store holds v1 references."""
-    stored = _stored_references(output_dir)
-    found: dict[str, tuple[Reference, ...]] = {}
-    added = False
-    for built in dashboards:
-        if built.is_v2:
-            found[built.uid] = tuple(references_v2(orjson.loads(built.path.read_bytes())))
-            continue
-        with _lock:
-            refs = stored.get(built.content_hash)
-        if refs is None:
-            text = built.path.read_bytes()
-            refs = tuple(references(orjson.loads(text), text))
-            with _lock:
-                stored[built.content_hash] = refs
-                while len(stored) > refs_store.MAX_ENTRIES:
-                    del stored[next(iter(stored))]
-            added = True
-        found[built.uid] = refs
-    if added:
-        with _lock:
-            snapshot = dict(stored)
-        refs_store.save(output_dir, snapshot)
-    return found

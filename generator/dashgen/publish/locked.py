@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.errors import DashgenError, DeadlineError
 from dashgen.publish import dashboard
+from dashgen.publish.at_hand import plan_all
 from dashgen.publish.datasources import refused_if_written
 from dashgen.publish.events import Action, PlannedDashboard, PublishEvent, PublishReport
 from dashgen.publish.lock import LockTimeout, PublishLock
@@ -116,7 +117,8 @@ def publish_locked(
     plans: list[PlannedDashboard] = [plan_one(built) for built in at_hand]
     if len(at_hand) < len(selected):
         done = {built.uid for built in at_hand}
-        plans.extend(session.each([b for b in selected if b.uid not in done], plan_one))
+        rest = [b for b in selected if b.uid not in done]
+        plans.extend(plan_all(session, rest, plan_one))  # (those needing no request: here)
     plans = [refused_if_written(p, lock.deferred) for p in plans]
     if any(p.action in dashboard.WRITES for p in plans):
         first_dry_run = _first_dry_run(session, plans)

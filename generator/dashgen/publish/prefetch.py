@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from dashgen.grafana.read_ahead import NotReadAhead
 
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 MAX_PARALLEL_READS = 8
+NOT_AHEAD = object()  # ``take_ahead``: nothing was read ahead for this uid
 
 
 class Prefetch:
@@ -43,6 +44,7 @@ class Prefetch:
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._dashboards_ahead: Any = None  # the backend's read ahead (``read_dashboards``)
+        self._handed_back: dict[str, Any] = {}  # uid → a dashboard or error ``take_ahead`` took
 
     def read_dashboards(self, backend: Any, uids: Sequence[str]) -> None:
         """Send the reads of ``uids`` together, without a thread each, when the backend can
@@ -54,6 +56,12 @@ class Prefetch:
 
     def dashboard(self, uid: str, read: Callable[[str], T]) -> T:
         """The dashboard read ahead for ``uid`` (once), else ``read(uid)``."""
+        with self._lock:
+            taken = self._handed_back.pop(uid, NOT_AHEAD)
+        if isinstance(taken, BaseException):
+            raise taken
+        if taken is not NOT_AHEAD:
+            return cast(T, taken)
         ahead = self._dashboards_ahead
         if ahead is not None:
             try:
@@ -62,6 +70,23 @@ class Prefetch:
             except NotReadAhead:
                 pass
         return read(uid)
+
+    def take_ahead(self, uid: str) -> Any:
+        """The dashboard read ahead for ``uid`` (once, raising its error), else NOT_AHEAD;
+        nothing is asked (``dashboard`` would ask)."""
+        ahead = self._dashboards_ahead
+        if ahead is None:
+            return NOT_AHEAD
+        try:
+            return ahead.take(uid)
+        except NotReadAhead:
+            return NOT_AHEAD
+
+    def hand_back(self, uid: str, taken: Any) -> None:
+        """What ``take_ahead`` took for ``uid`` (a dashboard, None or the error it raised)
+        becomes what ``dashboard`` answers for it, once: it is never asked twice."""
+        with self._lock:
+            self._handed_back[uid] = taken
 
     def start(self, key: Hashable, read: Callable[[], Any]) -> None:
         with self._lock:
@@ -85,6 +110,7 @@ class Prefetch:
         with self._lock:
             pool, self._pool = self._pool, None
             self._futures.clear()
+            self._handed_back.clear()
             ahead, self._dashboards_ahead = self._dashboards_ahead, None
         if ahead is not None:
             ahead.close()

@@ -98,7 +98,7 @@ def presurvey(
         backend.forget()
         return [], True
     found = datasources.references_by_uid(session.config.output_dir, stamped)
-    settled = [b for b in stamped if not any(ref.kind == "name" for ref in found[b.uid])]
+    settled = [b for b in stamped if not found[b.uid].binds_names()]
     return settled, True
 
 
