@@ -32,10 +32,14 @@ from dashgen.errors import DashgenError
 from dashgen.grafana.backend import LiveDashboard
 from dashgen.model.normalize import compact_hash, hash_canonical
 from dashgen.publish import refs_store
-from dashgen.publish.dashboard import GIT_SYNC, is_built, written_during_run
+from dashgen.publish.dashboard import (
+    GIT_SYNC,
+    dashgens_without_history,
+    is_built,
+    written_during_run,
+)
 from dashgen.publish.events import PUBLISHED_CONCURRENTLY, Action, PlannedDashboard
 from dashgen.publish.prefetch import NOT_AHEAD
-from dashgen.publish.stamped import stamped_build
 
 if TYPE_CHECKING:
     from dashgen.publish.session import OrgSession
@@ -101,12 +105,8 @@ def _unchanged(
     if not _holds_build(session, built, live, learned):
         return None
     concurrent = written_during_run(session, live)
-    # Whose version it is (``dashboard._to_adopt``) without the history read.
-    if not concurrent and not (
-        stamped_build(live, built)
-        or (live.message is None and session.saved_by_dashgen(live.updated_by))
-    ):
-        return None
+    if not concurrent and not dashgens_without_history(session, built, live):
+        return None  # whose version it is takes the history read (``dashboard._to_adopt``)
     return PlannedDashboard(
         session.org,
         built,

@@ -210,14 +210,18 @@ def _drift(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -> s
     )
 
 
+def dashgens_without_history(
+    session: OrgSession, built: BuiltDashboard, live: LiveDashboard
+) -> bool:
+    """dashgen's by its saver's identity (no message) or stamp: no history read needed."""
+    stamped = stamped_build(live, built)  # (first: the identity may take a request)
+    return stamped or (live.message is None and session.saved_by_dashgen(live.updated_by))
+
+
 def _to_adopt(session: OrgSession, built: BuiltDashboard, live: LiveDashboard) -> bool:
     """Whether the live version (which equals the build) is someone else's, so that one
     write with dashgen's message should record it as dashgen's."""
-    # The saver's identity spares the history read; an object that carries its message
-    # (/apis) needs neither; dashgen's stamped write (/apis) is dashgen's already.
-    if stamped_build(live, built) or (
-        live.message is None and session.saved_by_dashgen(live.updated_by)
-    ):
+    if dashgens_without_history(session, built, live):
         return False
     assert session.backend is not None
     live_hash = content_hash(live.dashboard)  # the stored form: what the message names
