@@ -15,6 +15,7 @@ import pytest
 from backends_support import K8S_DASHBOARDS, dashboard, make_setup
 
 from dashgen.grafana.k8s_stamp import GenerationStamps
+from dashgen.model.normalize import content_hash, normalize
 from dashgen.testing import EmulatorServer, profile_for
 
 
@@ -53,3 +54,36 @@ def test_latest_and_older_dashboards_are_each_written_once(
     assert setup.requests("PUT", f"{K8S_DASHBOARDS}/*") == [], run.output
     again = setup.publish("--api", "k8s")
     assert again.code == 0 and "8 unchanged" in again.stdout, again.output
+
+
+def _migrating_stamps() -> GenerationStamps:
+    stamps = GenerationStamps()
+    stamps.learn({"schemaVersion": 39}, {"schemaVersion": 41}, None)
+    return stamps
+
+
+def test_the_stored_hash_of_a_canonical_build_is_its_migrated_forms_content_hash() -> None:
+    stamps = _migrating_stamps()
+    document = normalize({"uid": "a", "title": "A", "schemaVersion": 39, "panels": [{}]})
+
+    hashed = stamps.stored_hash(document, content_hash(document))
+
+    assert hashed == content_hash({**document, "schemaVersion": 41})
+    assert hashed != content_hash(document)
+
+
+def test_the_stored_hash_of_a_document_not_canonical_yet_is_normalised_first() -> None:
+    stamps = _migrating_stamps()
+    # no panel ids or gridPos, a float width, an untrimmed title: normalising changes it
+    document = {"uid": "b", "title": " B ", "schemaVersion": 39, "panels": [{"maxDataPoints": 5.0}]}
+
+    hashed = stamps.stored_hash(document, content_hash(document))
+
+    assert hashed == content_hash({**document, "schemaVersion": 41})
+
+
+def test_a_document_the_server_stores_as_sent_keeps_its_hash() -> None:
+    stamps = _migrating_stamps()
+    document = normalize({"uid": "c", "title": "C", "schemaVersion": 41})
+
+    assert stamps.stored_hash(document, "the hash given") == "the hash given"

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dashgen.grafana.k8s_shapes import BUILD_HASH_ANNOTATION, GENERATION_ANNOTATION, generation
+from dashgen.model.normalize import content_hash, hash_canonical
 
 SERVER_DROPS = ("id", "uid", "version")  # from a v0/v1 spec on write (§3.3)
 
@@ -101,6 +102,19 @@ class GenerationStamps:
         if latest is None or not isinstance(version, int) or version >= latest:
             return document
         return {**document, "schemaVersion": latest}
+
+    def stored_hash(self, document: dict[str, Any], document_hash: str) -> str:
+        """``content_hash(self.as_stored(document))``, given ``document_hash`` =
+        ``content_hash(document)``."""
+        stored = self.as_stored(document)
+        if stored is document:
+            return document_hash
+        # Only the schemaVersion differs, an int, which normalising leaves as it is: when
+        # ``document`` is canonical already (its canonical text has its hash), so is
+        # ``stored``, and it is hashed as it is (normalising a copy costs ~5x the hash).
+        if hash_canonical(document) == document_hash:
+            return hash_canonical(stored)
+        return content_hash(stored)
 
     def noted(self, uid: str, base_version: int | None, answer: Mapping[str, Any]) -> None:
         with self._guard:
