@@ -4,8 +4,12 @@ panel in the org it is written (the real CLI against an emulator server, both AP
 
 from __future__ import annotations
 
+import sys
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
+import pytest
 from publish_support import ORG
 from scenario import Scenario, dashboard
 
@@ -58,3 +62,36 @@ def test_another_orgs_library_panel_does_not_count(scenario: Scenario) -> None:
 
     assert run.code == 1 and "uid lib-cpu" in run.stderr
     assert scenario.uids() == []
+
+
+def test_a_write_reads_its_output_file_once(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its library panels are looked for in the bytes that are then sent."""
+    panel = {"type": "timeseries", "title": "CPU usage"}
+    scenario.emulator.create_library_panel(scenario.org_id, "lib-cpu", "CPU usage", panel)
+    scenario.write_source(f"{ORG}/plain.json", dashboard("plain"))
+    scenario.write_source(f"{ORG}/shows.json", with_library_panel("shows"))
+    assert scenario.cli("build").code == 0
+    reads: Counter[str] = Counter()
+    read_bytes = Path.read_bytes
+
+    def counted(path: Path) -> bytes:
+        if _writing() and path.parent.name == ORG and path.parent.parent.name == "build":
+            reads[path.name] += 1
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    run = scenario.publish()
+
+    assert run.code == 0, run.output
+    assert sorted(scenario.uids()) == ["plain", "shows"]
+    assert reads == {"plain.json": 1, "shows.json": 1}
+
+
+def _writing() -> bool:
+    """Whether ``dashgen.publish.writing`` is on the calling thread's stack."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__") != "dashgen.publish.writing":
+        frame = frame.f_back  # type: ignore[assignment]
+    return frame is not None

@@ -45,12 +45,7 @@ from dashgen.build.manifest import BuiltDashboard
 from dashgen.errors import DashgenError, VersionConflictError
 from dashgen.grafana.backend import LiveDashboard, VersionRecord
 from dashgen.model.normalize import as_stored, comparable, content_hash, hash_canonical
-from dashgen.publish.events import (
-    ADOPTED,
-    PUBLISHED_CONCURRENTLY,
-    Action,
-    PlannedDashboard,
-)
+from dashgen.publish.events import ADOPTED, PUBLISHED_CONCURRENTLY, Action, PlannedDashboard
 from dashgen.publish.provenance import hash_in_message, version_message, wrote
 from dashgen.publish.pulled import was_pulled
 from dashgen.publish.schemas import schema_changes, schema_drift, schema_note
@@ -353,13 +348,18 @@ def is_built(
     return stored_form_of(built, min_refresh_interval)[1] == live_hash
 
 
-def stored_form(session: OrgSession, built: BuiltDashboard) -> tuple[dict[str, Any], str]:
-    """The build as this session's Grafana will store it, and its content hash."""
-    return stored_form_of(built, session.min_refresh_interval)
+def stored_form(
+    session: OrgSession, built: BuiltDashboard, text: bytes | None = None
+) -> tuple[dict[str, Any], str]:
+    """The build as this session's Grafana will store it, and its content hash (``text``:
+    its output file's bytes, if read already)."""
+    return stored_form_of(built, session.min_refresh_interval, text)
 
 
-def stored_form_of(built: BuiltDashboard, min_refresh_interval: str) -> tuple[dict[str, Any], str]:
-    document = built.load()
+def stored_form_of(
+    built: BuiltDashboard, min_refresh_interval: str, text: bytes | None = None
+) -> tuple[dict[str, Any], str]:
+    document = built.load(text)
     stored = as_stored(document, min_refresh_interval)
     if stored is document:
         return document, built.content_hash

@@ -41,11 +41,13 @@ def shown(document: Any) -> dict[str, str]:
     return found
 
 
-def missing(session: OrgSession, built: BuiltDashboard) -> str | None:
-    """Why ``built`` may not be written to this org (a library panel it lacks), else None."""
+def missing(session: OrgSession, built: BuiltDashboard, text: bytes | None = None) -> str | None:
+    """Why ``built`` may not be written to this org (a library panel it lacks), else None
+    (``text``: its output file's bytes, when they were read already)."""
     if built.is_v2:
         return None
-    text = built.path.read_bytes()
+    if text is None:
+        text = built.path.read_bytes()
     if LIBRARY_KEY not in text:  # most dashboards show none: no parse, no walk
         return None
     wanted = shown(orjson.loads(text))

@@ -100,12 +100,13 @@ def _write(session: OrgSession, planned: PlannedDashboard) -> Event:
     backend = session.backend
     assert backend is not None
     built = planned.built
-    refusal = library_panels.missing(session, built)
+    text = built.path.read_bytes()  # (read once: the library panels, then what is sent)
+    refusal = library_panels.missing(session, built, text)
     if refusal is not None:  # (a library panel the org lacks: never sent)
         return replace(planned.event(), action=Action.FAILED, error=refusal, note=None)
     # What Grafana will store (a too short refresh raised to the server's minimum): what is
     # sent, and what the version message's hash names.
-    document, expected_hash = stored_form(session, built)
+    document, expected_hash = stored_form(session, built, text)
     sent_hash = expected_hash  # what is sent; Grafana may store a migrated form of it
     message = version_message(expected_hash, session.git_sha, session.config.project)
     doing = session.doing(f"saving {describe(built)}", built)
