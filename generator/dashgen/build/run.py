@@ -349,6 +349,10 @@ class Run:
         manifest = new_manifest(self, replaced, compiled, dashboards, full=wanted is not None)
         if manifest is not None:
             commit.write(MANIFEST_NAME, manifest_bytes(manifest.values()))
+        for key, outcome in compiled.items():  # remembered now, so the next no-op reads none
+            self._hash(current[key].path)
+            for dependency in outcome.dependencies:
+                self._hash(dependency)
         records = self.cache.records_after(replaced, compiled)
         forgot = self.changed is None and self.cache.keep_files(self.file_hashes)
         if replaced or forgot:
