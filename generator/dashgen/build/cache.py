@@ -4,12 +4,20 @@ Persisted as ``<output>/.dashgen-cache.json`` so a fresh process can skip unchan
 sources too. The cache is keyed by everything that applies to every source (config file
 bytes, ``--var`` and ``--input`` values, the legacy-rows switch, dashgen's version): when
 that key changes, nothing is trusted.
+
+The hash of a source or dependency file is remembered with the file's identity (device,
+inode, size, mtime, ctime), so that a no-op build reads none of them: any write, rename or
+``touch`` changes the ctime, which no program can set back. A file whose ctime is less than
+``SETTLED_NS`` before its stat was taken is not remembered (hashed again next time): a
+write later in the same tick of the file system's clock could leave every field as it was.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import os
+import time
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,9 +30,11 @@ from dashgen.build.outputs import read_bytes
 from dashgen.model.validate import WARNING, Problem
 
 CACHE_NAME = ".dashgen-cache.json"
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
+SETTLED_NS = 2_000_000_000  # wider than any file-time tick, with room for a skewed clock
 
 Key = tuple[str, str]  # (org, source path relative to the project root)
+Identity = tuple[int, int, int, int, int]  # st_dev, st_ino, st_size, st_mtime_ns, st_ctime_ns
 
 
 @dataclass
@@ -92,6 +102,7 @@ class BuildCache:
     key: str
     records: dict[Key, SourceRecord] = field(default_factory=dict)
     python_kinds: dict[str, tuple[str, bool]] = field(default_factory=dict)  # rel → (hash, source?)
+    files: dict[str, tuple[Identity, str]] = field(default_factory=dict)  # path → identity, hash
     trusted: bool = False  # loaded from a matching cache file, or saved by this process
 
     @staticmethod
@@ -128,9 +139,47 @@ class BuildCache:
                 org, _, rel = joined.partition("\0")
                 records[(org, rel)] = SourceRecord.from_json(record)
             kinds = {rel: (h, bool(s)) for rel, (h, s) in document["python"].items()}
+            files = {
+                path: ((int(d), int(i), int(s), int(m), int(c)), str(h))
+                for path, (d, i, s, m, c, h) in document["files"].items()
+            }
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
             return cls(key)
-        return cls(key, records, kinds, trusted=True)
+        return cls(key, records, kinds, files, trusted=True)
+
+    def file_hash(self, path: str) -> tuple[str, bool]:
+        """The sha256 of the file's bytes ("" when it cannot be read), taken from memory when
+        the file's identity is the remembered one; and whether what is remembered changed."""
+        looked = time.time_ns()  # before the stat: a later write is stamped at least this late
+        try:
+            status = os.stat(path)
+        except OSError:
+            return "", self.files.pop(path, None) is not None
+        identity = (
+            status.st_dev,
+            status.st_ino,
+            status.st_size,
+            status.st_mtime_ns,
+            status.st_ctime_ns,
+        )
+        remembered = self.files.get(path)
+        if remembered is not None and remembered[0] == identity:
+            return remembered[1], False
+        data = read_bytes(path)
+        if data is None:
+            return "", self.files.pop(path, None) is not None
+        digest = hashlib.sha256(data).hexdigest()
+        if looked - max(status.st_mtime_ns, status.st_ctime_ns) < SETTLED_NS:
+            return digest, self.files.pop(path, None) is not None
+        self.files[path] = (identity, digest)
+        return digest, True
+
+    def keep_files(self, paths: Collection[str]) -> bool:
+        """Forget the files not in ``paths`` (a full build's); whether any was forgotten."""
+        gone = [path for path in self.files if path not in paths]
+        for path in gone:
+            del self.files[path]
+        return bool(gone)
 
     def records_after(
         self, replaced: set[Key], compiled: Mapping[Key, CompiledSource]
@@ -162,5 +211,6 @@ class BuildCache:
                 f"{org}\0{rel}": chosen[(org, rel)].to_json() for org, rel in sorted(chosen)
             },
             "python": {rel: [h, s] for rel, (h, s) in sorted(self.python_kinds.items())},
+            "files": {path: [*ident, h] for path, (ident, h) in sorted(self.files.items())},
         }
         return orjson.dumps(document)

@@ -89,7 +89,8 @@ def read_manifest(output_dir: Path) -> list[BuiltDashboard]:
     recover(Path(output_dir))
     try:
         document = orjson.loads(path.read_bytes())
-        return [_from_entry(entry, str(output_dir)) for entry in document["dashboards"]]
+        base = Path(output_dir)  # base / relative parses only the relative part (1,000 paths)
+        return [_from_entry(entry, base) for entry in document["dashboards"]]
     except FileNotFoundError:
         return []
     except (OSError, orjson.JSONDecodeError, KeyError, TypeError) as exc:
@@ -120,13 +121,13 @@ def manifest_order(dashboard: BuiltDashboard) -> tuple[str, str]:
     return dashboard.org, dashboard.uid
 
 
-def _from_entry(entry: dict[str, Any], output_dir: str) -> BuiltDashboard:
+def _from_entry(entry: dict[str, Any], output_dir: Path) -> BuiltDashboard:
     return BuiltDashboard(
         org=entry["org"],
         uid=entry["uid"],
         title=entry["title"],
         source=Path(entry["source"]),
-        path=Path(os.path.join(output_dir, entry["path"])),
+        path=output_dir / entry["path"],
         content_hash=entry["content_hash"],
         folder=entry.get("folder"),
         folder_uid=entry.get("folder_uid"),

@@ -212,7 +212,7 @@ class Run:
             stat = (status.st_size, status.st_mtime_ns)
             if record.output_stats.get(dashboard.uid) == stat:
                 continue
-            if self._hash(path) != dashboard.file_hash:
+            if self._output_hash(path) != dashboard.file_hash:
                 self.unverified.add(path)
                 verified = False
             else:  # the same bytes (touched, copied): remember the new stat
@@ -221,13 +221,19 @@ class Run:
         return verified
 
     def _hash(self, path: Path | str) -> str:
+        """A source's or dependency's hash (remembered by the cache with the file's stat)."""
         key = str(path)
         known = self.file_hashes.get(key)
         if known is None:
-            data = read_bytes(key)
-            known = hashlib.sha256(data).hexdigest() if data is not None else ""
+            known, changed = self.cache.file_hash(key)
+            if changed:
+                self.builder.cache_dirty = True
             self.file_hashes[key] = known
         return known
+
+    def _output_hash(self, path: str) -> str:
+        data = read_bytes(path)
+        return hashlib.sha256(data).hexdigest() if data is not None else ""
 
     def _compile(self, current: dict[Key, Source], dirty: set[Key]) -> dict[Key, CompiledSource]:
         targets = {t.org.name: t for t in self.targets}
@@ -317,7 +323,7 @@ class Run:
         for path, (key, dashboard) in fresh.items():
             known = None if path in self.unverified else previous.get(path)
             if known is None:
-                known = self._hash(path)  # a file the cache does not know about
+                known = self._output_hash(path)  # a file the cache does not know about
             if known != dashboard.file_hash:
                 relative = f"{key[0]}/{dashboard.uid}.json"
                 # one bytes object, however many orgs share the dashboard; None: the bytes
@@ -343,8 +349,13 @@ class Run:
         manifest = new_manifest(self, replaced, compiled, dashboards, full=wanted is not None)
         if manifest is not None:
             commit.write(MANIFEST_NAME, manifest_bytes(manifest.values()))
+        for key, outcome in compiled.items():  # remembered now, so the next no-op reads none
+            self._hash(current[key].path)
+            for dependency in outcome.dependencies:
+                self._hash(dependency)
         records = self.cache.records_after(replaced, compiled)
-        if replaced:
+        forgot = self.changed is None and self.cache.keep_files(self.file_hashes)
+        if replaced or forgot:
             self.builder.cache_dirty = True
 
         def cache_file(stats: dict[str, tuple[int, int]]) -> dict[str, bytes]:
