@@ -45,6 +45,7 @@ def _serve(
     latency_ms: float, orgs: Sequence[str], baseline_folders: Sequence[str], pipe: Pipe
 ) -> None:
     from dashgen.testing import Emulator, EmulatorServer
+    from dashgen.testing.process import tune_collector
 
     emulator = Emulator(latency_ms=latency_ms, seed=1)
     tokens: dict[str, str] = {}
@@ -55,6 +56,7 @@ def _serve(
         if org == BASELINE_ORG:
             for uid in baseline_folders:
                 emulator.create_folder(org_id, uid, uid=uid)
+    tune_collector()  # as python -m dashgen.testing does
     with EmulatorServer(emulator) as server:
         pipe.send((server.url, tokens))
         while pipe.recv() == "count":

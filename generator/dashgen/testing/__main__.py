@@ -17,6 +17,7 @@ from dataclasses import replace
 from types import FrameType
 
 from dashgen.testing.app import Emulator
+from dashgen.testing.process import tune_collector
 from dashgen.testing.profiles import PROFILES, profile_for
 from dashgen.testing.refresh import DEFAULT_MIN_REFRESH_INTERVAL, parse_grafana_duration
 from dashgen.testing.server import EmulatorServer
@@ -107,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"--datasource {name}: {error.response.body['message']}", file=sys.stderr)
             return 2
     server = EmulatorServer(emulator, host=args.host, port=args.port)
+    tune_collector()
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     print(server.url, flush=True)
     try:
