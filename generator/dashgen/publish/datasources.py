@@ -60,8 +60,8 @@ class BoundDashboard(BuiltDashboard):
 
     document: bytes = field(default=b"", repr=False)
 
-    def load(self) -> dict[str, Any]:
-        return orjson.loads(self.document)
+    def load(self, text: bytes | None = None) -> dict[str, Any]:
+        return orjson.loads(self.document)  # (never the output file's ``text``: unbound)
 
 
 @dataclass
