@@ -44,9 +44,13 @@ class BuiltDashboard:
     def is_v2(self) -> bool:
         return self.schema != SCHEMA_V1
 
+    def text(self) -> bytes:
+        """The dashboard's JSON text: its output file's."""
+        return self.path.read_bytes()
+
     def load(self, text: bytes | None = None) -> dict[str, Any]:
-        """The output file parsed (``text``: its bytes, when they were read already)."""
-        return orjson.loads(self.path.read_bytes() if text is None else text)
+        """The dashboard parsed (``text``: what ``text()`` gave, when it was read already)."""
+        return orjson.loads(self.text() if text is None else text)
 
     @property
     def target_folder_uid(self) -> str | None:

@@ -55,13 +55,13 @@ LISTED = 8  # datasources named in a message before "and N more"
 
 @dataclass(frozen=True)
 class BoundDashboard(BuiltDashboard):
-    """A built dashboard with its name bindings replaced by one org's uids: ``load()`` and
-    ``content_hash`` are the bound document's."""
+    """A built dashboard with its name bindings replaced by one org's uids: ``text()``,
+    ``load()`` and ``content_hash`` are the bound document's."""
 
     document: bytes = field(default=b"", repr=False)
 
-    def load(self, text: bytes | None = None) -> dict[str, Any]:
-        return orjson.loads(self.document)  # (never the output file's ``text``: unbound)
+    def text(self) -> bytes:
+        return self.document
 
 
 @dataclass

@@ -47,7 +47,7 @@ def missing(session: OrgSession, built: BuiltDashboard, text: bytes | None = Non
     if built.is_v2:
         return None
     if text is None:
-        text = built.path.read_bytes()
+        text = built.text()
     if LIBRARY_KEY not in text:  # most dashboards show none: no parse, no walk
         return None
     wanted = shown(orjson.loads(text))

@@ -100,7 +100,7 @@ def _write(session: OrgSession, planned: PlannedDashboard) -> Event:
     backend = session.backend
     assert backend is not None
     built = planned.built
-    text = built.path.read_bytes()  # (read once: the library panels, then what is sent)
+    text = built.text()  # (read once: the library panels, then what is sent)
     refusal = library_panels.missing(session, built, text)
     if refusal is not None:  # (a library panel the org lacks: never sent)
         return replace(planned.event(), action=Action.FAILED, error=refusal, note=None)
