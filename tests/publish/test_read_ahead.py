@@ -29,6 +29,7 @@ from dashgen.grafana.classic_shapes import DASHBOARD
 from dashgen.grafana.client import NO_RETRY, GrafanaClient
 from dashgen.grafana.read_ahead import NotReadAhead
 from dashgen.publish import Connection, plan, publish
+from dashgen.publish.bounds import MAX_READ_CONCURRENCY
 from dashgen.secrets import Secret
 from dashgen.testing import Emulator, EmulatorServer
 
@@ -226,3 +227,27 @@ def test_at_most_a_window_of_answers_waits_to_be_taken(monkeypatch: pytest.Monke
     assert sent_before == 3
     assert taken == uids[:9]
     assert len(requests_to(emulator, "GET", "/api/dashboards/uid/")) == 9
+
+
+@pytest.mark.parametrize("backend_mode", CLASSIC_MODES, ids=lambda mode: mode.name)
+def test_the_login_an_unchanged_plan_waits_for_goes_out_before_the_dashboards_reads(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More dashboards than connections: a login asked behind their reads would wait for
+    connections to come free while every plan waits for it."""
+    emulator = Emulator()
+    seed(emulator, monkeypatch)
+    uids = [f"d{n:02}" for n in range(MAX_READ_CONCURRENCY + 8)]
+    built = project.write(ORG, [make_dashboard(uid) for uid in uids])
+    with EmulatorServer(emulator) as server:
+        connection = Connection(url=server.url, retry=FAST_RETRY)
+        publish(project.config, [ORG], connection=connection, dashboards=built)
+        emulator.clear_request_log()
+        emulator.faults.add("GET", "/api/dashboards/uid/*", "delay", delay_ms=150, times=None)
+        again = publish(project.config, [ORG], connection=connection, dashboards=built)
+
+    assert again.counts() == {"unchanged": len(uids)}
+    answered = [e.path for e in emulator.request_log if e.method == "GET"]
+    first_read = next(i for i, path in enumerate(answered) if path.startswith(_path("")))
+    assert answered.count("/api/user") == 1
+    assert answered.index("/api/user") < first_read, answered[: first_read + 1]

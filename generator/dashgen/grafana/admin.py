@@ -13,6 +13,7 @@ Creating a token or key is not idempotent, so those POSTs are never retried blin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -115,9 +116,16 @@ def _message_id(error: GrafanaAPIError) -> str:
 # -- the signed-in user -----------------------------------------------------------------
 
 
+USER_PATH = "/api/user"
+
+
 def current_user(client: GrafanaClient) -> User:
     """``GET /api/user``: who the credentials belong to and their active org."""
-    body = client.get("/api/user", expect=USER)
+    return user_from(client.get(USER_PATH, expect=USER))
+
+
+def user_from(body: Mapping[str, Any]) -> User:
+    """The user of an answer of ``GET /api/user`` (checked against ``USER``)."""
     return User(
         id=_int(body.get("id")),
         login=str(body.get("login") or ""),

@@ -12,7 +12,7 @@ folder calls are in ``dashgen.grafana.classic_folders``, the answers' shapes in
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from dashgen.errors import (
@@ -37,7 +37,7 @@ from dashgen.grafana.classic_shapes import (
 )
 from dashgen.grafana.client import NO_RETRY, GrafanaClient
 from dashgen.grafana.datasources import Datasource, list_datasources
-from dashgen.grafana.read_ahead import ReadAhead
+from dashgen.grafana.read_ahead import NotReadAhead, ReadAhead
 from dashgen.grafana.server import ServerInfo, read_server_info
 
 SEARCH_PAGE_LIMIT = 5000  # Grafana's maximum (§4); above it answers 422
@@ -108,6 +108,12 @@ class ClassicDashboards(ClassicFolders):
         except NotFoundError:
             return None
         return _live(body)
+
+    def login_ahead(self) -> LoginAhead | None:
+        """``current_login``'s read sent now, ahead of any sent after it (None when it
+        cannot go out that way)."""
+        ahead = self.client.read_ahead([admin.USER_PATH], expect=admin.USER)
+        return None if ahead is None else LoginAhead(ahead, self.current_login)
 
     def read_ahead(self, uids: Sequence[str]) -> DashboardsAhead | None:
         """Send the GET of each of ``uids`` now, together (``dashgen.grafana.read_ahead``)."""
@@ -312,6 +318,26 @@ class DashboardsAhead:
         except NotFoundError:
             return None
         return _live(body)
+
+    def close(self) -> None:
+        self._ahead.close()
+
+
+class LoginAhead:
+    """``current_login``'s answer, read ahead: taken once (asked again as ``current_login``
+    would when the read ahead failed as a retry would)."""
+
+    def __init__(self, ahead: ReadAhead, ask: Callable[[], str | None]) -> None:
+        self._ahead = ahead
+        self._ask = ask
+
+    def take(self) -> str | None:
+        try:
+            return admin.user_from(self._ahead.take(admin.USER_PATH)).login or None
+        except NotReadAhead:
+            return self._ask()
+        except GrafanaError:
+            return None  # (as ``current_login``: the history decides)
 
     def close(self) -> None:
         self._ahead.close()

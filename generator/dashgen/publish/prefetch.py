@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from dashgen.grafana.read_ahead import NotReadAhead
 
@@ -36,6 +36,14 @@ MAX_PARALLEL_READS = 8
 NOT_AHEAD = object()  # ``take_ahead``: nothing was read ahead for this uid
 
 
+class Sent(Protocol):
+    """A read sent ahead: its answer (once), or dropped."""
+
+    def take(self) -> Any: ...
+
+    def close(self) -> None: ...
+
+
 class Prefetch:
     """Answers being fetched, by key; ``take`` hands each out once."""
 
@@ -45,6 +53,7 @@ class Prefetch:
         self._pool: ThreadPoolExecutor | None = None
         self._dashboards_ahead: Any = None  # the backend's read ahead (``read_dashboards``)
         self._handed_back: dict[str, Any] = {}  # uid → a dashboard or error ``take_ahead`` took
+        self._sent: dict[Hashable, Sent] = {}
 
     def read_dashboards(self, backend: Any, uids: Sequence[str]) -> None:
         """Send the reads of ``uids`` together, without a thread each, when the backend can
@@ -96,10 +105,20 @@ class Prefetch:
                 )
             self._futures[key] = self._pool.submit(read)
 
+    def sent(self, key: Hashable, read: Sent) -> None:
+        """A read already sent (read ahead, no thread of its own): ``take`` of ``key``
+        takes its answer."""
+        with self._lock:
+            self._sent[key] = read
+
     def take(self, key: Hashable, read: Callable[[], T]) -> T:
         """The fetched answer of ``key`` (raising what its read raised), else ``read()``."""
         with self._lock:
             future = self._futures.pop(key, None)
+            sent = self._sent.pop(key, None)
+        if sent is not None:
+            answer: T = sent.take()
+            return answer
         if future is None:
             return read()
         result: T = future.result()
@@ -111,7 +130,10 @@ class Prefetch:
             pool, self._pool = self._pool, None
             self._futures.clear()
             self._handed_back.clear()
+            sent, self._sent = list(self._sent.values()), {}
             ahead, self._dashboards_ahead = self._dashboards_ahead, None
+        for read in sent:
+            read.close()
         if ahead is not None:
             ahead.close()
         if pool is not None:
@@ -166,7 +188,14 @@ def start_reads(
         def search() -> set[str]:
             existing = backend.existing_uids()
             if login and existing & batch and session.needs_login():
-                prefetch.start("login", backend.current_login)
+                # (sent ahead of the dashboards, whose plans wait for it: behind them, it
+                # would be answered once the first ~64 of them are)
+                ahead = getattr(backend, "login_ahead", None)
+                login_read = ahead() if ahead is not None else None
+                if login_read is not None:
+                    prefetch.sent("login", login_read)
+                else:
+                    prefetch.start("login", backend.current_login)
             if session.in_flight is None:  # (orgs sharing one bound read under it, each)
                 prefetch.read_dashboards(backend, sorted(existing & batch))
             return existing
