@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import orjson
 import pytest
 from backends_support import K8S_DASHBOARDS, dashboard, make_setup
 
+from dashgen.grafana import k8s_stamp
 from dashgen.grafana.k8s_stamp import GenerationStamps
-from dashgen.model.normalize import content_hash, normalize
+from dashgen.model.normalize import content_hash, dumps_bytes, normalize
 from dashgen.testing import EmulatorServer, profile_for
 
 
@@ -70,6 +72,49 @@ def test_the_stored_hash_of_a_canonical_build_is_its_migrated_forms_content_hash
 
     assert hashed == content_hash({**document, "schemaVersion": 41})
     assert hashed != content_hash(document)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"style": "dark", "tags": ["x"]}, {"zz": 1}],
+    ids=["few-keys", "keys-after-it", "an-unknown-key"],
+)
+def test_the_stored_hash_from_a_builds_canonical_text_is_its_migrated_forms_content_hash(
+    extra: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stamps = _migrating_stamps()
+    document = normalize({"uid": "t", "title": "T", "schemaVersion": 39, **extra})
+    text = dumps_bytes(document)  # the build's output file
+    expected = content_hash({**document, "schemaVersion": 41})
+    # from the text alone: the dashboard is neither dumped nor normalised again
+    monkeypatch.setattr(k8s_stamp, "hash_canonical", _never)
+    monkeypatch.setattr(k8s_stamp, "content_hash", _never)
+
+    assert stamps.stored_hash(document, content_hash(document), text) == expected
+
+
+@pytest.mark.parametrize(
+    "text_of",
+    [
+        lambda d: orjson.dumps(d),  # not canonical text: compact
+        lambda d: dumps_bytes({**d, "title": "another"}),  # another dashboard's text
+        lambda d: dumps_bytes(d).replace(b'"schemaVersion": 39', b'"schemaVersion":  39'),
+    ],
+    ids=["compact", "other-dashboard", "odd-spacing"],
+)
+def test_a_text_that_is_not_the_documents_canonical_text_is_not_trusted(
+    text_of: Callable[[dict[str, object]], bytes],
+) -> None:
+    stamps = _migrating_stamps()
+    document = normalize({"uid": "u", "title": "U", "schemaVersion": 39, "panels": [{}]})
+
+    hashed = stamps.stored_hash(document, content_hash(document), text_of(document))
+
+    assert hashed == content_hash({**document, "schemaVersion": 41})
+
+
+def _never(*args: object) -> str:
+    raise AssertionError("the canonical text was there to hash")
 
 
 def test_the_stored_hash_of_a_document_not_canonical_yet_is_normalised_first() -> None:

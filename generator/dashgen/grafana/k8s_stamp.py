@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dashgen.grafana.k8s_shapes import BUILD_HASH_ANNOTATION, GENERATION_ANNOTATION, generation
-from dashgen.model.normalize import content_hash, hash_canonical
+from dashgen.model.normalize import content_hash, hash_canonical, hash_canonical_bytes
 
 SERVER_DROPS = ("id", "uid", "version")  # from a v0/v1 spec on write (§3.3)
 
@@ -103,15 +103,23 @@ class GenerationStamps:
             return document
         return {**document, "schemaVersion": latest}
 
-    def stored_hash(self, document: dict[str, Any], document_hash: str) -> str:
+    def stored_hash(
+        self, document: dict[str, Any], document_hash: str, text: bytes | None = None
+    ) -> str:
         """``content_hash(self.as_stored(document))``, given ``document_hash`` =
-        ``content_hash(document)``."""
+        ``content_hash(document)`` (``text``: the bytes ``document`` was parsed from)."""
         stored = self.as_stored(document)
         if stored is document:
             return document_hash
         # Only the schemaVersion differs, an int, which normalising leaves as it is: when
         # ``document`` is canonical already (its canonical text has its hash), so is
         # ``stored``, and it is hashed as it is (normalising a copy costs ~5x the hash).
+        if text is not None and hash_canonical_bytes(document, text) == document_hash:
+            # ``text`` is that canonical text (a sha256 names it): ``stored``'s is the same
+            # but for its schemaVersion line
+            raised = _with_schema_version(text, document, stored)
+            if raised is not None:
+                return hash_canonical_bytes(stored, raised)
         if hash_canonical(document) == document_hash:
             return hash_canonical(stored)
         return content_hash(stored)
@@ -139,3 +147,17 @@ class GenerationStamps:
         if planned is not None and planned[0] == base_version and planned[1] > 0:
             return str(planned[1])
         return str(guess)
+
+
+def _with_schema_version(
+    text: bytes, document: Mapping[str, Any], stored: Mapping[str, Any]
+) -> bytes | None:
+    """The canonical ``text`` of ``document`` with its top-level schemaVersion line set to
+    ``stored``'s (None when that line is not found as canonical text writes it): top-level
+    keys alone are indented by two spaces, and no string holds a raw newline."""
+    line = b'\n  "schemaVersion": %d' % document["schemaVersion"]
+    at = text.find(line)
+    end = at + len(line)
+    if at < 0 or text[end : end + 1] not in (b",", b"\n"):
+        return None
+    return b'%s\n  "schemaVersion": %d%s' % (text[:at], stored["schemaVersion"], text[end:])

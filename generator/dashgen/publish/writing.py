@@ -122,7 +122,9 @@ def _write(session: OrgSession, planned: PlannedDashboard) -> Event:
                 session.ready_folders.discard(built.target_folder_uid or "")
                 return planned.event()
         if planned.stored_hash is None:
-            planned = replace(planned, stored_hash=stamps.stored_hash(document, expected_hash))
+            planned = replace(
+                planned, stored_hash=stamps.stored_hash(document, expected_hash, text)
+            )
         extra["message_for"] = partial(_message_for, session, planned.stored_hash)
     if planned.stored_hash is not None and planned.stored_hash != expected_hash:
         # /apis may store a migrated form of what is sent: the message names what it stores.
