@@ -27,7 +27,7 @@ from dashgen.testing.app import Emulator
 from dashgen.testing.dispatch import AnswerHangs, AnswerTrickles, ConnectionDropped
 from dashgen.testing.go_framing import Framing, chunked, framing
 from dashgen.testing.http_head import Head, HeadError, read_head, status_text
-from dashgen.testing.wire import Request, Response
+from dashgen.testing.wire import Request, Response, parse_query
 
 _HEX = re.compile(rb"^[0-9a-fA-F]+$")
 MAX_LINE = 65536  # of a chunk-size line
@@ -90,7 +90,8 @@ class _Handler(StreamRequestHandler):
         if head.method == "OPTIONS" and head.target == "*":
             # Go's globalOptionsHandler answers it; Grafana's router never sees it.
             return self._write(head, Response(200, raw=b"", headers={"Content-Length": "0"}))
-        request = Request.build(head.method, head.path, head.query, head.headers, body)
+        # (Head's names are lower-cased already, as Request's must be.)
+        request = Request(head.method, head.path, parse_query(head.query), head.headers, body)
         try:
             response = self.server.emulator.handle(request)
         except AnswerHangs as hangs:
