@@ -25,7 +25,7 @@ from types import TracebackType
 
 from dashgen.testing.app import Emulator
 from dashgen.testing.dispatch import AnswerHangs, AnswerTrickles, ConnectionDropped
-from dashgen.testing.go_framing import Framing, chunked, framing
+from dashgen.testing.go_framing import Framing, chunked_parts, framing
 from dashgen.testing.http_head import Head, HeadError, read_head, status_text
 from dashgen.testing.wire import Request, Response, parse_query
 
@@ -228,10 +228,12 @@ class _Handler(StreamRequestHandler):
             lines.append("Connection: keep-alive")
         if framed is Framing.CHUNKED:
             lines.append("Transfer-Encoding: chunked")
-            payload = chunked(payload)
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         if head.method == "HEAD" or framed is Framing.NONE:
-            payload = b""
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload, not close
+            return data, not close
+        if framed is Framing.CHUNKED:
+            return b"".join([data, *chunked_parts(payload)]), not close  # (one copy of a body)
+        return data + payload, not close
 
 
 @functools.cache
