@@ -3,9 +3,13 @@ Connection header as Go's server writes them (only Date and the body's timestamp
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from emulator_api import ADMIN, Api, basic_header
+
+from dashgen.testing.dispatch import with_default_headers
+from dashgen.testing.wire import Response
 
 AUTH = b"Authorization: " + basic_header(*ADMIN).encode() + b"\r\n"
 _DATE = re.compile(rb"\r\nDate: [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT\r\n")
@@ -99,3 +103,12 @@ def test_heads_a_handler_frames_itself_get_no_second_connection_or_length(api: A
         b"HTTP/1.1 417 Expectation Failed\r\nConnection: close\r\nDate: <date>\r\n"
         b"Content-Length: 0\r\n\r\n"
     )
+
+
+def test_the_default_headers_keep_every_other_field_of_an_answer() -> None:
+    answer = Response(201, {"a": 1}, {"X-Mine": "1"}, raw=b"raw")
+    sent = with_default_headers("/api/x", answer)
+    # A field added to Response must be carried over by with_default_headers too.
+    assert [f.name for f in dataclasses.fields(Response)] == ["status", "body", "headers", "raw"]
+    assert (sent.status, sent.body, sent.raw) == (201, {"a": 1}, b"raw")
+    assert sent.headers["X-Mine"] == "1" and sent.headers["Cache-Control"] == "no-store"
