@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import replace
 from http import HTTPStatus
 from urllib.parse import quote
 
@@ -232,7 +231,8 @@ def with_default_headers(path: str, response: Response) -> Response:
         headers["Cache-Control"] = "no-store"  # (addNoCacheHeaders also drops these two)
         headers.pop("Pragma", None)
         headers.pop("Expires", None)
-    return replace(response, headers=headers)
+    # (every field of Response: dataclasses.replace costs ~5% of a dashboard GET's handling)
+    return Response(response.status, response.body, headers, response.raw)
 
 
 def login_redirect(request: Request) -> Response:

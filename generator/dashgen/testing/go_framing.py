@@ -41,7 +41,7 @@ def framing(method: str, status: int, body_length: int, *, http_11: bool = True)
     return Framing.CHUNKED if http_11 else Framing.CLOSE
 
 
-def chunked(body: bytes) -> bytes:
-    """``body`` as Go's chunkWriter sends one write and the end: ``%x`` size, data, last
-    chunk, no trailers."""
-    return b"%x\r\n%b\r\n0\r\n\r\n" % (len(body), body)
+def chunked_parts(body: bytes) -> tuple[bytes, bytes, bytes]:
+    """``body`` as Go's chunkWriter sends one write and the end (``%x`` size, data, last
+    chunk, no trailers), in pieces to join to the head that goes before them."""
+    return b"%x\r\n" % len(body), body, b"\r\n0\r\n\r\n"

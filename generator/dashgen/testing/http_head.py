@@ -53,6 +53,8 @@ _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _NAME_WITH_SPACES = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z ]+")
 # A header line with a token name and a value free of CTLs (HT allowed): the common case.
 _FIELD = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*)")
+# A header line with a token name and a value free of CTLs: the common case, on a str.
+_PLAIN_FIELD = re.compile(r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*)\r?\n")
 _BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 _VERSION = re.compile(rb"HTTP/([0-9])\.([0-9])")
 _CTL = re.compile(rb"[\x00-\x1f\x7f]")
@@ -135,14 +137,41 @@ class Head:
 class _Lines:
     """Lines off the connection, within Go's read limit for one head."""
 
-    __slots__ = ("budget", "rfile", "started")
+    __slots__ = ("block", "budget", "rfile", "started", "taken")
 
     def __init__(self, rfile: BinaryIO) -> None:
         self.rfile = rfile
         self.budget = READ_LIMIT
         self.started = False
+        self.taken: list[bytes] = []  # the lines of a head read whole, last first
+        self.block: bytes | None = None  # its header lines, up to the blank line
+
+    def take_whole_head(self) -> None:
+        """Read the head at once when the buffer already holds all of it (the common case:
+        the client wrote it in one go); else lines are read one by one, the same lines."""
+        peek = getattr(self.rfile, "peek", None)
+        if peek is None:
+            return
+        buffered = peek(1)  # (waits for the client, as readline would)
+        first = buffered.find(b"\n")
+        if first < 0:
+            return
+        crlf = buffered.find(b"\n\r\n", first)
+        # A bare LF blank line before it (searched no further: the buffer may hold a body).
+        bare = buffered.find(b"\n\n", first, crlf + 1 if crlf >= 0 else len(buffered))
+        size = bare + 2 if bare >= 0 else crlf + 3 if crlf >= 0 else 0
+        if not 0 < size <= self.budget:
+            return
+        data = self.rfile.read(size)
+        self.budget -= len(data)
+        self.started = True
+        self.block = data[first + 1 :]
+        lines = data.split(b"\n")[:-1]
+        self.taken = [line[:-1] if line.endswith(b"\r") else line for line in reversed(lines)]
 
     def next(self) -> bytes:
+        if self.taken:
+            return self.taken.pop()
         line = self.rfile.readline(self.budget)
         self.budget -= len(line)
         if line.endswith(b"\n"):
@@ -171,6 +200,7 @@ def read_head(rfile: BinaryIO, after_post: bool = False) -> Head | None:
     try:
         if after_post:
             lines.skip_leading_newlines()
+        lines.take_whole_head()
         request_line = lines.next()
     except EOFError:
         return None
@@ -236,6 +266,10 @@ def _decoded(raw_path: bytes) -> str:
 
 def _read_fields(lines: _Lines) -> dict[str, list[str]]:
     """``readMIMEHeader`` up to the blank line."""
+    if lines.block is not None:
+        plain = _plain_fields(lines.block.decode("latin-1"))
+        if plain is not None:
+            return plain
     fields: dict[str, list[str]] = {}
     line = lines.next()
     if line[:1] in (b" ", b"\t"):
@@ -267,6 +301,19 @@ def _read_fields(lines: _Lines) -> dict[str, list[str]]:
             fields[key] = [value.decode("latin-1")]
         line = following
     return fields
+
+
+def _plain_fields(text: str) -> dict[str, list[str]] | None:
+    """The fields of a header block whose every line ``_PLAIN_FIELD`` matches (no folded
+    line, no odd name, no CTL in a value); None for any other block."""
+    fields: dict[str, list[str]] = {}
+    at = 0
+    for field in _PLAIN_FIELD.finditer(text):
+        if field.start() != at:
+            return None
+        at = field.end()
+        fields.setdefault(field[1].lower(), []).append(field[2].rstrip(" \t"))
+    return fields if text[at:] in ("\r\n", "\n") else None
 
 
 def _body_length(head: Head) -> int:

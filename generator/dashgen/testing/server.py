@@ -11,6 +11,7 @@ header, as Go's do. A client that goes away mid-request is not an error: nothing
 
 from __future__ import annotations
 
+import functools
 import re
 import socket
 import sys
@@ -24,9 +25,9 @@ from types import TracebackType
 
 from dashgen.testing.app import Emulator
 from dashgen.testing.dispatch import AnswerHangs, AnswerTrickles, ConnectionDropped
-from dashgen.testing.go_framing import Framing, chunked, framing
+from dashgen.testing.go_framing import Framing, chunked_parts, framing
 from dashgen.testing.http_head import Head, HeadError, read_head, status_text
-from dashgen.testing.wire import Request, Response
+from dashgen.testing.wire import Request, Response, parse_query
 
 _HEX = re.compile(rb"^[0-9a-fA-F]+$")
 MAX_LINE = 65536  # of a chunk-size line
@@ -89,7 +90,8 @@ class _Handler(StreamRequestHandler):
         if head.method == "OPTIONS" and head.target == "*":
             # Go's globalOptionsHandler answers it; Grafana's router never sees it.
             return self._write(head, Response(200, raw=b"", headers={"Content-Length": "0"}))
-        request = Request.build(head.method, head.path, head.query, head.headers, body)
+        # (Head's names are lower-cased already, as Request's must be.)
+        request = Request(head.method, head.path, parse_query(head.query), head.headers, body)
         try:
             response = self.server.emulator.handle(request)
         except AnswerHangs as hangs:
@@ -197,33 +199,46 @@ class _Handler(StreamRequestHandler):
     def _framed(self, head: Head, response: Response) -> tuple[bytes, bool]:
         """The bytes of one answer, and whether the connection stays open after it."""
         status = response.status
+        http_11 = head.at_least_11()
         items = sorted(response.header_items())
-        close = head.wants_close() or any(
-            name.lower() == "connection" and value.lower() == "close" for name, value in items
-        )
-        keep_10 = not close and not head.at_least_11()
-        parts = [f"HTTP/1.{1 if head.at_least_11() else 0} {status} {status_text(status)}\r\n"]
-        parts.extend(f"{name}: {value}\r\n" for name, value in items)
-        parts.append(f"Date: {_date()}\r\n")
+        has_connection = has_length = asks_close = False
+        for name, value in items:
+            lowered = name.lower()
+            if lowered == "connection":
+                has_connection = True
+                asks_close = asks_close or value.lower() == "close"
+            elif lowered == "content-length":
+                has_length = True
+        close = asks_close or head.wants_close()
+        keep_10 = not close and not http_11
+        lines = [_status_line(http_11, status)]
+        lines.extend([f"{name}: {value}" for name, value in items])
+        lines.append(f"Date: {_date()}")
         payload = response.encoded()  # (HEAD: the GET body, framed for but not sent)
         framed = Framing.LENGTH
-        if not any(name.lower() == "content-length" for name, _ in items):
-            framed = framing(head.method, status, len(payload), http_11=head.at_least_11())
+        if not has_length:
+            framed = framing(head.method, status, len(payload), http_11=http_11)
             if framed is Framing.LENGTH:
-                parts.append(f"Content-Length: {len(payload)}\r\n")
+                lines.append(f"Content-Length: {len(payload)}")
         if framed is Framing.CLOSE:  # HTTP/1.0 and a body of unknown length
             close, keep_10 = True, False
-        if close and head.at_least_11() and not any(n.lower() == "connection" for n, _ in items):
-            parts.append("Connection: close\r\n")
+        if close and http_11 and not has_connection:
+            lines.append("Connection: close")
         elif keep_10:
-            parts.append("Connection: keep-alive\r\n")
+            lines.append("Connection: keep-alive")
         if framed is Framing.CHUNKED:
-            parts.append("Transfer-Encoding: chunked\r\n")
-            payload = chunked(payload)
-        parts.append("\r\n")
+            lines.append("Transfer-Encoding: chunked")
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         if head.method == "HEAD" or framed is Framing.NONE:
-            payload = b""
-        return "".join(parts).encode("latin-1") + payload, not close
+            return data, not close
+        if framed is Framing.CHUNKED:
+            return b"".join([data, *chunked_parts(payload)]), not close  # (one copy of a body)
+        return data + payload, not close
+
+
+@functools.cache
+def _status_line(http_11: bool, status: int) -> str:
+    return f"HTTP/1.{1 if http_11 else 0} {status} {status_text(status)}"
 
 
 def listen_backlog() -> int:

@@ -29,7 +29,7 @@ class Request:
         return cls(
             method=method,  # Go's methods are case-sensitive: `get` is not GET
             path=path,
-            query=parse_qs(query_string, keep_blank_values=True),
+            query=parse_query(query_string),
             headers={k.lower(): v for k, v in (headers or {}).items()},
             body=body,
         )
@@ -60,6 +60,11 @@ class Request:
             return gojson.loads(self.body)[1]
         except gojson.GoJSONError:
             raise ApiError(400, {"message": "bad request data"}) from None
+
+
+def parse_query(query_string: str) -> dict[str, list[str]]:
+    """The query's values by name, blank ones kept (most requests have no query at all)."""
+    return parse_qs(query_string, keep_blank_values=True) if query_string else {}
 
 
 @dataclass

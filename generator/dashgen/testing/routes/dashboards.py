@@ -57,13 +57,19 @@ def post_dashboard(ctx: Context) -> Response:
 def existing_dashboard(ctx: Context, minimum: int, evaluator: str) -> Dashboard:
     """The dashboard of the ``uid`` parameter: 404 when missing, the RBAC deny body when the
     caller's permission on it is below ``minimum``."""
+    return _dashboard_and_level(ctx, minimum, evaluator)[0]
+
+
+def _dashboard_and_level(ctx: Context, minimum: int, evaluator: str) -> tuple[Dashboard, int]:
+    """``existing_dashboard`` and the caller's permission on it (the state lock is held for
+    the whole handler, so the level cannot change before the answer is built)."""
     permissions.require_member(ctx.state, ctx.caller, evaluator)
     dashboard = ctx.state.dashboard(ctx.caller.org_id, ctx.params["uid"])
     if dashboard is None:
         raise message(404, "Dashboard not found")
     level = permissions.dashboard_level(ctx.state, ctx.caller, dashboard)
     permissions.require(ctx.state, level, minimum, evaluator)
-    return dashboard
+    return dashboard, level
 
 
 def is_starred(ctx: Context, dashboard: Dashboard) -> bool:
@@ -74,9 +80,9 @@ def star_owner(ctx: Context) -> str:
     return f"{ctx.caller.kind}:{ctx.caller.id}"
 
 
-def dashboard_meta(ctx: Context, dashboard: Dashboard) -> dict[str, Any]:
+def dashboard_meta(ctx: Context, dashboard: Dashboard, level: int) -> dict[str, Any]:
+    """The ``meta`` of ``GET /api/dashboards/uid/:uid``; ``level``: the caller's permission."""
     folder = ctx.state.folder(dashboard.org_id, dashboard.folder_uid or "")
-    level = permissions.dashboard_level(ctx.state, ctx.caller, dashboard)
     can_edit = level >= EDIT
     return {
         "type": "db",
@@ -110,7 +116,7 @@ def dashboard_meta(ctx: Context, dashboard: Dashboard) -> dict[str, Any]:
 
 
 def get_dashboard(ctx: Context) -> Response:
-    dashboard = existing_dashboard(ctx, VIEW, "dashboards:read")
+    dashboard, level = _dashboard_and_level(ctx, VIEW, "dashboards:read")
     if dashboard.api_version.startswith("v2"):  # grafana-apis.md §7.1: v2 is /apis only
         namespace = "default" if dashboard.org_id == 1 else f"org-{dashboard.org_id}"
         url = (
@@ -118,7 +124,7 @@ def get_dashboard(ctx: Context) -> Response:
             f"/dashboards/{dashboard.uid}"
         )
         raise message(406, f"dashboard api version not supported, use {url} instead")
-    body = {"dashboard": dict(dashboard.data), "meta": dashboard_meta(ctx, dashboard)}
+    body = {"dashboard": dict(dashboard.data), "meta": dashboard_meta(ctx, dashboard, level)}
     return Response(200, body)
 
 
