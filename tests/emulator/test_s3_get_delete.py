@@ -9,7 +9,7 @@ from emulator_api import Api, MakeApi
 from dashgen.testing import profile_for
 
 META_KEYS = {
-    "isStarred", "type", "canSave", "canEdit", "canAdmin", "canStar", "canDelete", "slug", "url",
+    "type", "canSave", "canEdit", "canAdmin", "canStar", "canDelete", "slug", "url",
     "expires", "created", "updated", "updatedBy", "createdBy", "version", "hasAcl", "isFolder",
     "folderId", "folderUid", "folderTitle", "folderUrl", "provisioned", "provisionedExternalId",
     "annotationsPermissions",
@@ -34,6 +34,18 @@ def test_s3_get_found_200_with_full_meta(api: Api) -> None:
     )
     assert (meta["createdBy"], meta["updatedBy"], meta["version"]) == ("sa-1-pub", "sa-1-pub", 1)
     assert meta["slug"] == "cpu" and meta["url"] == "/d/cpu/cpu"
+
+
+def test_s3_meta_comes_first_in_struct_order_and_is_starred_only_when_starred(api: Api) -> None:
+    """``dtos.DashboardFullWithMeta`` (meta, then dashboard); ``DashboardMeta.IsStarred`` is
+    ``json:"isStarred,omitempty"``: absent, not false, until the caller stars it."""
+    api.save({"title": "S", "uid": "s"})
+    body = api.get("/api/dashboards/uid/s").json()
+    assert list(body) == ["meta", "dashboard"]
+    assert "isStarred" not in body["meta"] and list(body["meta"])[:2] == ["type", "canSave"]
+    assert api.post("/api/user/stars/dashboard/uid/s").status_code == 200
+    starred = api.get("/api/dashboards/uid/s").json()["meta"]
+    assert list(starred)[:2] == ["isStarred", "type"] and starred["isStarred"] is True
 
 
 def test_s3_meta_general_folder_and_updated_by(api: Api) -> None:

@@ -81,10 +81,15 @@ def star_owner(ctx: Context) -> str:
 
 
 def dashboard_meta(ctx: Context, dashboard: Dashboard, level: int) -> dict[str, Any]:
-    """The ``meta`` of ``GET /api/dashboards/uid/:uid``; ``level``: the caller's permission."""
+    """The ``meta`` of ``GET /api/dashboards/uid/:uid``; ``level``: the caller's permission.
+
+    In ``dtos.DashboardMeta``'s field order (Go writes a struct's fields in order), which
+    starts with ``isStarred,omitempty``: there only when the caller starred it."""
     folder = ctx.state.folder(dashboard.org_id, dashboard.folder_uid or "")
     can_edit = level >= EDIT
+    starred = {"isStarred": True} if is_starred(ctx, dashboard) else {}
     return {
+        **starred,
         "type": "db",
         "canSave": can_edit,
         "canEdit": can_edit,
@@ -111,7 +116,6 @@ def dashboard_meta(ctx: Context, dashboard: Dashboard, level: int) -> dict[str, 
             "dashboard": {"canAdd": can_edit, "canEdit": can_edit, "canDelete": can_edit},
             "organization": {"canAdd": can_edit, "canEdit": can_edit, "canDelete": can_edit},
         },
-        "isStarred": is_starred(ctx, dashboard),
     }
 
 
@@ -124,7 +128,8 @@ def get_dashboard(ctx: Context) -> Response:
             f"/dashboards/{dashboard.uid}"
         )
         raise message(406, f"dashboard api version not supported, use {url} instead")
-    body = {"dashboard": dict(dashboard.data), "meta": dashboard_meta(ctx, dashboard, level)}
+    # (``dtos.DashboardFullWithMeta``: meta, then the dashboard)
+    body = {"meta": dashboard_meta(ctx, dashboard, level), "dashboard": dict(dashboard.data)}
     return Response(200, body)
 
 
