@@ -53,8 +53,8 @@ _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _NAME_WITH_SPACES = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z ]+")
 # A header line with a token name and a value free of CTLs (HT allowed): the common case.
 _FIELD = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*)")
-# A header line with a token name and a value free of CTLs: the common case, on a str.
-_PLAIN_FIELD = re.compile(r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*)\r?\n")
+# ``_FIELD`` as a whole line of a decoded header block (``_plain_fields``).
+_PLAIN_FIELD = re.compile(_FIELD.pattern.decode("latin-1") + r"\r?\n")
 _BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 _VERSION = re.compile(rb"HTTP/([0-9])\.([0-9])")
 _CTL = re.compile(rb"[\x00-\x1f\x7f]")
