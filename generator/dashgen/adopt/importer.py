@@ -338,7 +338,9 @@ class _Run:
             added = False
             for adopted in wrong:
                 directory = adopted.name.rpartition("/")[0]
-                if directory and directory not in changes.folders:
+                # a directory the config already maps (to another folder) keeps its setting:
+                # config_edit never rewrites one, so the dashboard is said to be misplaced
+                if directory and directory not in changes.folders and directory not in org.folders:
                     changes.folders[directory] = adopted.incoming.folder or ("", None)
                     added = True
             if not added:

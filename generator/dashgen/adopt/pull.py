@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,8 +32,10 @@ from typing import Any
 
 from dashgen.adopt.importer import AdoptOptions, AdoptReport, Incoming, adopt
 from dashgen.adopt.messages import AdoptError
+from dashgen.adopt.pull_names import PullNames, slug
+from dashgen.build import read_manifest
 from dashgen.config import FOLDER_UID, Config
-from dashgen.errors import DashgenError, GrafanaAPIError, UsageError
+from dashgen.errors import BuildError, DashgenError, GrafanaAPIError, UsageError
 from dashgen.grafana.backend import DashboardBackend, LiveDashboard, SearchHit
 from dashgen.grafana.client import Connection
 from dashgen.grafana.k8s_v2 import V2UnusableError
@@ -45,7 +46,6 @@ from dashgen.model.v2 import is_v2_spec
 from dashgen.publish.pulled import PulledDashboard, read_pulled, record_pulled
 from dashgen.publish.session import OrgSession
 
-SLUG_MAX = 60
 NOT_ACCEPTABLE = 406
 V2_ON_CLASSIC = (
     "Grafana stores this dashboard as a schema v2 dashboard (elements and layout), which the "
@@ -100,7 +100,8 @@ def pull(
         if error is not None:
             raise PullError(error)
         assert session.backend is not None
-        reader = _Reader(session, session.backend)
+        names = PullNames(config, destination, config.org(org).folders, _owners(config, previous))
+        reader = _Reader(session, session.backend, names)
         dashboards = reader.selected(selection)
         incoming = [
             item for live in dashboards if (item := reader.incoming(live, previous)) is not None
@@ -129,6 +130,16 @@ def pull(
     return report
 
 
+def _owners(config: Config, previous: dict[tuple[str, str], PulledDashboard]) -> dict[str, str]:
+    """Source (POSIX, from the project root) → the uid it holds, as far as the project knows:
+    the last build, then what earlier pulls wrote."""
+    try:
+        built = {b.source.as_posix(): b.uid for b in read_manifest(config.output_dir)}
+    except BuildError:
+        built = {}
+    return {**built, **{record.source: record.uid for record in previous.values()}}
+
+
 def _kept(
     previous: dict[tuple[str, str], PulledDashboard], record: PulledDashboard
 ) -> PulledDashboard:
@@ -146,14 +157,13 @@ def _kept(
 class _Reader:
     """Reads for one pull: dashboards, folder titles, library panels (each once)."""
 
-    def __init__(self, session: OrgSession, backend: DashboardBackend) -> None:
+    def __init__(self, session: OrgSession, backend: DashboardBackend, names: PullNames) -> None:
         self.session = session
         self.backend = backend
+        self.names = names
         self.live: dict[str, LiveDashboard] = {}  # origin → what was read
         self.refused: list[AdoptError] = []
-        self.stems: set[tuple[str, str]] = set()  # (subdirectory, file stem) given out
         self.folders: dict[str, str] = {}  # folder uid → title
-        self.directories: dict[str, str] = {}  # folder uid → subdirectory
         self.elements: dict[str, dict[str, Any] | None] = {}
 
     def selected(self, selection: Selection) -> list[LiveDashboard]:
@@ -257,11 +267,10 @@ class _Reader:
             if not relative.startswith(".."):
                 source_name = relative.replace(os.sep, "/")
         folder_uid = live.folder_uid
-        subdir = self._directory(folder_uid) if folder_uid else ""
-        stem = slug(title) or slug(uid) or "dashboard"
-        if (subdir, stem) in self.stems:  # titles need not be unique (Grafana 11.3+)
-            stem = f"{stem}-{slug(uid)}"
-        self.stems.add((subdir, stem))
+        subdir = ""
+        if folder_uid:
+            subdir = self.names.directory(folder_uid, self._folder_title(folder_uid))
+        stem = self.names.stem(subdir, slug(title) or slug(uid) or "dashboard", uid)
         return Incoming(
             origin=origin,
             document=document,
@@ -288,14 +297,6 @@ class _Reader:
             self.folders[uid] = str((self._folder(uid) or {}).get("title") or uid)
         return self.folders[uid]
 
-    def _directory(self, uid: str) -> str:
-        if uid not in self.directories:
-            name = slug(self._folder_title(uid)) or slug(uid) or "folder"
-            if name in self.directories.values():
-                name = f"{name}-{slug(uid)}"
-            self.directories[uid] = name
-        return self.directories[uid]
-
     def _library_panel(self, uid: str) -> dict[str, Any] | None:
         if uid not in self.elements:
             element = self._read(f"reading library panel {uid}", self.backend.library_element, uid)
@@ -308,9 +309,3 @@ class _Reader:
             return call(*args)
         except DashgenError as error:
             raise PullError(self.session.explain(error, self.session.doing(what))) from None
-
-
-def slug(text: str) -> str:
-    """A file or folder name from a title: lower case, ``-`` for other characters."""
-    name = re.sub(r"[^a-z0-9_]+", "-", text.lower()).strip("-")
-    return name[:SLUG_MAX].rstrip("-")
