@@ -33,10 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from dashgen.adopt.messages import AdoptError, missing_inputs_text
-from dashgen.adopt.resource_files import Locator, is_yaml, read_yaml
+from dashgen.adopt.resource_files import Locator, is_yaml, read_json, read_yaml
 from dashgen.model.forms import (
     Form,
     convert_export,
@@ -106,12 +104,7 @@ def read_document(path: Path) -> Any:
         data = path.read_bytes()
     except OSError as exc:
         raise AdoptError(str(path), f"cannot read: {exc.strerror or exc}") from None
-    if is_yaml(path):
-        return read_yaml(path, data)
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise AdoptError(str(path), f"invalid JSON: {exc.msg}", exc.lineno) from None
+    return read_yaml(path, data) if is_yaml(path) else read_json(path, data)
 
 
 def adoptable(

@@ -35,14 +35,28 @@ def is_yaml(path: Path) -> bool:
     return path.suffix.lower() in YAML_SUFFIXES
 
 
-def read_yaml(path: Path, data: bytes) -> Any:
-    """The one document of a YAML file, as JSON values (the build's YAML reader,
-    ``dashgen.sources.yaml_reader``); ``AdoptError`` naming the line."""
+def utf8_text(path: Path, data: bytes) -> str:
+    """A file's text as the build reads a source: UTF-8, without a byte order mark (Windows
+    editors write one; Git Sync strips it, §8.2); ``AdoptError`` naming the line."""
     try:
-        text = data.decode("utf-8").removeprefix("\ufeff")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise AdoptError(str(path), "is not UTF-8 text: save it as UTF-8", line) from None
+
+
+def read_json(path: Path, data: bytes) -> Any:
+    """A JSON file's value; ``AdoptError`` naming the line."""
+    try:
+        return orjson.loads(utf8_text(path, data))
+    except orjson.JSONDecodeError as exc:
+        raise AdoptError(str(path), f"invalid JSON: {exc.msg}", exc.lineno) from None
+
+
+def read_yaml(path: Path, data: bytes) -> Any:
+    """The one document of a YAML file, as JSON values (the build's YAML reader,
+    ``dashgen.sources.yaml_reader``); ``AdoptError`` naming the line."""
+    text = utf8_text(path, data)
     try:
         documents = [d.value for d in read_documents(text) if d.value is not None]
     except YamlProblem as problem:
@@ -107,8 +121,8 @@ def _folder_resource(path: Path) -> tuple[str, str] | None:
     """(title, uid) of a Folder resource file; None when unreadable or not a folder."""
     try:
         data = path.read_bytes()
-        document = read_yaml(path, data) if is_yaml(path) else orjson.loads(data)
-    except (OSError, orjson.JSONDecodeError, AdoptError):
+        document = read_yaml(path, data) if is_yaml(path) else read_json(path, data)
+    except (OSError, AdoptError):
         return None
     if not isinstance(document, dict) or document.get("kind") != "Folder":
         return None
