@@ -53,6 +53,10 @@ V2_ON_CLASSIC = (
     "pull through /apis (--api auto or apis) from a Grafana that serves "
     "dashboard.grafana.app/v2 (13.0 and later) to get it as a v2 resource source"
 )
+NOTHING_WRITTEN = (
+    "Nothing was pulled: no source, dashgen.toml or dashgen.pulled.json was written "
+    "(every dashboard is read before any file is)"
+)
 # A dashboard that was refused while reading it (not "missing").
 _NOT_READ = LiveDashboard(dashboard={}, version=0, folder_uid=None, updated_by="", url="")
 
@@ -211,8 +215,7 @@ class _Reader:
                 # The classic API's answer for a schema v2 dashboard (grafana-apis.md §7.1).
                 self.refused.append(AdoptError(f"{self.session.org}/{uid}", V2_ON_CLASSIC))
                 return _NOT_READ
-            doing = self.session.doing(f"reading dashboard {uid}")
-            raise PullError(self.session.explain(error, doing)) from None
+            raise self._failed(error, f"reading dashboard {uid}") from None
 
     def _as_stored(self, uid: str, live: LiveDashboard) -> LiveDashboard:
         """A v2-stored dashboard that was read converted (to the v1 path's model): read it
@@ -308,4 +311,9 @@ class _Reader:
         try:
             return call(*args)
         except DashgenError as error:
-            raise PullError(self.session.explain(error, self.session.doing(what))) from None
+            raise self._failed(error, what) from None
+
+    def _failed(self, error: DashgenError, what: str) -> PullError:
+        """A read that failed stops the pull; every read comes before any write."""
+        said = self.session.explain(error, self.session.doing(what))
+        return PullError(f"{said.rstrip('.')}. {NOTHING_WRITTEN}")
