@@ -9,11 +9,14 @@ resource envelopes, and the folder files beside them.
   .json``) when it is there; else, in a Git Sync checkout, the ``_folder.json`` of the
   file's directory (its ``metadata.name`` and ``spec.title``). The annotation wins when
   both are there (which wins in Git Sync is UNCONFIRMED in the contract; gcx has no
-  directories for folders).
+  directories for folders). A file in gcx's dashboards directory without the annotation
+  is in General (gcx writes the annotation for every other folder), so importing it into
+  a directory the config maps to a folder is said, not silently moved there.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,10 +25,18 @@ import orjson
 
 from dashgen.adopt.messages import AdoptError
 from dashgen.model.problem import JsonPath
-from dashgen.model.resources import FOLDER_GROUP, ResourceError, folder_annotation, is_resource
+from dashgen.model.resources import (
+    DASHBOARD_GROUP,
+    FOLDER_GROUP,
+    ResourceError,
+    folder_annotation,
+    is_resource,
+)
 from dashgen.sources.yaml_reader import YamlProblem, read_documents
 
 YAML_SUFFIXES = (".yaml", ".yml")
+# the directory `gcx resources pull` writes dashboards into: dashboards.<version>.<group>
+_GCX_DASHBOARDS = re.compile(rf"dashboards\.[a-z0-9]+\.{re.escape(DASHBOARD_GROUP)}")
 GIT_SYNC_FOLDER_FILE = "_folder.json"
 
 Locator = Callable[[JsonPath], int | None]  # the line a JSON path is written on in a file
@@ -89,6 +100,8 @@ def folder_of_file(path: Path, document: Any) -> tuple[str, str] | None:
     uid = _annotation(document)
     if uid is not None:
         return _gcx_folder_title(path, uid), uid
+    if is_resource(document) and _GCX_DASHBOARDS.fullmatch(path.parent.name):
+        return "", None  # gcx names every folder but General's (§8.1): this one is General
     folder_file = path.parent / GIT_SYNC_FOLDER_FILE
     if path.name != GIT_SYNC_FOLDER_FILE and folder_file.is_file():
         folder = _folder_resource(folder_file)
