@@ -11,7 +11,9 @@ resource envelopes, and the folder files beside them.
   both are there (which wins in Git Sync is UNCONFIRMED in the contract; gcx has no
   directories for folders). A file in gcx's dashboards directory without the annotation
   is in General (gcx writes the annotation for every other folder), so importing it into
-  a directory the config maps to a folder is said, not silently moved there.
+  a directory the config maps to a folder is said, not silently moved there. A saved
+  ``GET /api/dashboards/uid/:uid`` answer names its folder in ``meta`` (``folderUid``,
+  ``folderTitle``; ``folderUid`` "" is General).
 """
 
 from __future__ import annotations
@@ -102,11 +104,31 @@ def folder_of_file(path: Path, document: Any) -> tuple[str, str] | None:
         return _gcx_folder_title(path, uid), uid
     if is_resource(document) and _GCX_DASHBOARDS.fullmatch(path.parent.name):
         return "", None  # gcx names every folder but General's (§8.1): this one is General
+    envelope_folder = _api_envelope_folder(document)
+    if envelope_folder is not None:
+        return envelope_folder
     folder_file = path.parent / GIT_SYNC_FOLDER_FILE
     if path.name != GIT_SYNC_FOLDER_FILE and folder_file.is_file():
         folder = _folder_resource(folder_file)
         if folder is not None and folder[1]:
             return folder[0] or path.parent.name, folder[1]
+    return None
+
+
+def _api_envelope_folder(document: Any) -> tuple[str, str | None] | None:
+    """The folder ``meta`` of a ``GET /api/dashboards/uid/:uid`` answer names (folderUid
+    "" or, before 8.x, folderId 0: General); None when the document is no such answer."""
+    if not isinstance(document, dict) or not isinstance(document.get("dashboard"), dict):
+        return None
+    meta = document.get("meta")
+    if not isinstance(meta, dict):
+        return None
+    uid = meta.get("folderUid")
+    if isinstance(uid, str) and uid:
+        title = meta.get("folderTitle")
+        return (title if isinstance(title, str) else ""), uid
+    if uid == "" or (uid is None and meta.get("folderId") == 0):
+        return "", None
     return None
 
 
