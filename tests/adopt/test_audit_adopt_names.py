@@ -142,3 +142,35 @@ def test_a_misplaced_dashboard_is_said_when_its_directory_is_mapped_elsewhere(
     assert result.code == 0, result.output
     assert "publishes it to 'Team'" in result.stdout, result.output
     assert 'uid = "t1"' in (project.root / "dashgen.toml").read_text()
+
+
+def test_accented_titles_keep_their_letters(pulling: Project, grafana: Grafana) -> None:
+    grafana.emulator.create_folder(grafana.org_id, "Équipe Ops", uid="eq")
+    save(grafana, "u1", "Überwachung Café", "eq")
+    result = pull(pulling, grafana, "--all")
+    assert result.code == 0, result.output
+    assert sources_by_uid(pulling)["u1"] == f"{ORG}/equipe-ops/uberwachung-cafe.json"
+    built_then_unchanged(pulling, grafana)
+
+
+def test_an_earlier_pull_s_directory_and_file_names_are_kept(
+    pulling: Project, grafana: Grafana
+) -> None:
+    """Names an older slug rule gave (accents dropped as other characters) stay."""
+    grafana.emulator.create_folder(grafana.org_id, "Équipe Ops", uid="eq")
+    save(grafana, "u1", "Überwachung", "eq")
+    assert pull(pulling, grafana, "--uid", "u1").code == 0
+    base = pulling.root / "dashboards" / ORG
+    (base / "equipe-ops").rename(base / "quipe-ops")
+    (base / "quipe-ops" / "uberwachung.json").rename(base / "quipe-ops" / "berwachung.json")
+    config = (pulling.root / "dashgen.toml").read_text().replace("equipe-ops", "quipe-ops")
+    pulling.config(config)
+    record = pulling.root / "dashgen.pulled.json"
+    record.write_text(record.read_text().replace("equipe-ops/uberwachung", "quipe-ops/berwachung"))
+    save(grafana, "u2", "Öl", "eq")
+    result = pull(pulling, grafana, "--all")
+    assert result.code == 0, result.output
+    assert sources_by_uid(pulling) == {
+        "u1": f"{ORG}/quipe-ops/berwachung.json",
+        "u2": f"{ORG}/quipe-ops/ol.json",
+    }

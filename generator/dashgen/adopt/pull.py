@@ -4,8 +4,9 @@ The org is opened as publish opens it (``OrgSession.open``: the org's token from
 ``resolve_token``, one client, ``GET /api/org`` must name the org), so a token is never
 used against another org. Then: search (one uid, the dashboards directly in some folders,
 or all), read each dashboard, and adopt it (``adopt.importer``): folders become
-subdirectories of the destination (the folder title, lower-cased, ``-`` for other
-characters; ``-<uid>`` added when two folders would share a name), and the org's
+subdirectories of the destination (named by ``adopt.pull_names``: the folder title,
+lower-cased, accents dropped, ``-`` for other characters; ``-<uid>`` added when the name
+is another folder's), and the org's
 ``[orgs.<org>.folders]`` setting mapping each subdirectory to its folder is written (or
 printed) so that a build publishes every dashboard back where it was.
 

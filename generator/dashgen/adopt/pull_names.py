@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -27,8 +28,11 @@ _SUFFIXES = (".json", ".json.j2", ".dashboard.py")
 
 
 def slug(text: str) -> str:
-    """A file or folder name from a title: lower case, ``-`` for other characters."""
-    name = re.sub(r"[^a-z0-9_]+", "-", text.lower()).strip("-")
+    """A file or folder name from a title: lower case, accents dropped (``Ü`` is ``u``),
+    ``-`` for other characters."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    name = re.sub(r"[^a-z0-9_]+", "-", plain).strip("-")
     return name[:SLUG_MAX].rstrip("-")
 
 
