@@ -37,10 +37,12 @@ def git_sync_documents(
         name = safe_name(built.uid, "dashboard uid")
         folder_uid = built.target_folder_uid
         path = f"{directories[folder_uid]}/{name}.json" if folder_uid else f"{name}.json"
-        if path in documents:
+        # Git Sync reads every _folder.json as a folder's file, the root's too (§8.2)
+        if path in documents or f"{name}.json" == FOLDER_FILE:
             raise ExportError(
                 f"dashboard uid {built.uid!r} ({built.source.as_posix()}) would be written "
-                f"over {path}, the folder file Git Sync reads: give the dashboard another uid"
+                f"as {path}, the name of the folder file Git Sync reads: give the dashboard "
+                "another uid"
             )
         documents[path] = dashboard_envelope(built.uid, built.load(), version)
     return documents
