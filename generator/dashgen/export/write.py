@@ -64,9 +64,22 @@ def owned_files(to: Path, shown: str) -> set[str] | None:
 
 
 def foreign_in_the_way(to: Path, paths: Iterable[str], owned: set[str] | None) -> list[str]:
-    """Planned paths that exist on disk but are not the export's own."""
+    """Planned paths that exist on disk but are not the export's own, and files (or links)
+    where a planned file's directory must be (a Git Sync folder's)."""
     mine = owned or set()
-    return [path for path in paths if path not in mine and os.path.lexists(to / path)]
+    found: dict[str, None] = {}
+    for path in paths:
+        if path not in mine and os.path.lexists(to / path):
+            found[path] = None
+        for parent in PurePosixPath(path).parents:
+            name = parent.as_posix()
+            if name != "." and name not in mine and _not_a_directory(to / name):
+                found[name] = None
+    return list(found)
+
+
+def _not_a_directory(path: Path) -> bool:
+    return os.path.lexists(path) and (path.is_symlink() or not path.is_dir())
 
 
 def write_files(to: Path, files: dict[str, bytes], owned: set[str] | None) -> WriteReport:
