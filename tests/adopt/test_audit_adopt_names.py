@@ -174,3 +174,14 @@ def test_an_earlier_pull_s_directory_and_file_names_are_kept(
         "u1": f"{ORG}/quipe-ops/berwachung.json",
         "u2": f"{ORG}/quipe-ops/ol.json",
     }
+
+
+def test_a_to_outside_the_sources_is_refused_before_any_request(
+    pulling: Project, grafana: Grafana
+) -> None:
+    save(grafana, "x1", "Foo", "t1")
+    grafana.emulator.clear_request_log()
+    result = pull(pulling, grafana, "--all", "--to", str(pulling.root / "elsewhere"))
+    assert result.code == 2, result.output
+    assert "is not under the sources dir" in result.stderr
+    assert grafana.emulator.request_log == []

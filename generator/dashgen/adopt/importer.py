@@ -126,7 +126,7 @@ def adopt(
 ) -> AdoptReport:
     """Turn each incoming document into a verified source under ``destination``."""
     org = target_org(config, options)
-    run = _Run(config, options, org, _relative_dir(config, destination))
+    run = _Run(config, options, org, relative_dir(config, destination))
     for item in incoming:
         try:
             run.accept(item)
@@ -364,7 +364,7 @@ def _folder_uid(title: str | None, uid: str | None) -> str | None:
     return BuiltDashboard("", "", "", Path(), Path(), "", title or None, uid).target_folder_uid
 
 
-def _relative_dir(config: Config, destination: Path) -> str:
+def relative_dir(config: Config, destination: Path) -> str:
     sources = config.sources_dir.resolve()
     target = destination.resolve()
     if not target.is_relative_to(sources):

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from dashgen.adopt.importer import AdoptOptions, AdoptReport, Incoming, adopt
+from dashgen.adopt.importer import AdoptOptions, AdoptReport, Incoming, adopt, relative_dir
 from dashgen.adopt.messages import AdoptError
 from dashgen.adopt.pull_names import PullNames, slug
 from dashgen.build import read_manifest
@@ -99,6 +99,7 @@ def pull(
     selection.check()
     options = dataclasses.replace(options, org=org)
     destination = options.to or config.sources_dir / org
+    relative_dir(config, destination)  # a --to the build would not read: before any request
     previous = read_pulled(config.root)  # before anything: a broken record stops the pull
     with OrgSession(config, org, connection=connection) as session:
         error = session.open()

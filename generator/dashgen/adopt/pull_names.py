@@ -20,6 +20,7 @@ from pathlib import Path
 
 import orjson
 
+from dashgen.adopt.importer import relative_dir
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.config import Config, FolderSetting
 
@@ -52,7 +53,7 @@ class PullNames:
         owners: Mapping[str, str],
     ) -> None:
         self.config = config
-        self.base = _relative(config, destination)
+        self.base = relative_dir(config, destination)  # POSIX, "" for the sources dir
         self.folders = folders  # the org's [orgs.<org>.folders]
         self.owners = owners  # source (POSIX, from the project root) → the uid it holds
         self.stems: set[tuple[str, str]] = set()  # (subdirectory, stem) given out
@@ -74,17 +75,16 @@ class PullNames:
 
     def _directory(self, folder_uid: str, title: str) -> str:
         given = set(self.directories.values())
-        if self.base is not None:
-            prefix = f"{self.base}/" if self.base else ""
-            for key, setting in sorted(self.folders.items()):
-                name = key[len(prefix) :] if key.startswith(prefix) else ""
-                if (
-                    name
-                    and "/" not in name
-                    and name not in given
-                    and self._maps_to(setting, folder_uid)
-                ):
-                    return name
+        prefix = f"{self.base}/" if self.base else ""
+        for key, setting in sorted(self.folders.items()):
+            name = key[len(prefix) :] if key.startswith(prefix) else ""
+            if (
+                name
+                and "/" not in name
+                and name not in given
+                and self._maps_to(setting, folder_uid)
+            ):
+                return name
         wanted = slug(title) or slug(folder_uid) or "folder"
         for candidate in _candidates(wanted, folder_uid):
             setting = self.folders.get(self._key(candidate))
@@ -100,8 +100,6 @@ class PullNames:
         return f"{self.base}/{name}" if self.base else name
 
     def _file_taken(self, subdir: str, stem: str, uid: str) -> bool:
-        if self.base is None:
-            return False  # (the destination is refused later, before anything is written)
         relative = "/".join(p for p in (self.base, subdir, stem) if p)
         for suffix in _SUFFIXES:
             path = self.config.sources_dir / (relative + suffix)
@@ -141,12 +139,3 @@ def _json_uid(path: Path) -> str | None:
         if isinstance(found, str) and found:
             return found
     return None
-
-
-def _relative(config: Config, destination: Path) -> str | None:
-    sources = config.sources_dir.resolve()
-    target = destination.resolve()
-    if not target.is_relative_to(sources):
-        return None
-    relative = os.path.relpath(target, sources)
-    return "" if relative == "." else relative.replace(os.sep, "/")
