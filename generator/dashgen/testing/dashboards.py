@@ -162,13 +162,13 @@ def _check_permission(
 def _same_name(
     state: State, cmd: SaveCommand, title: str, folder_uid: str | None, existing: Dashboard | None
 ) -> Dashboard | None:
-    """≤11.2 name uniqueness: a same-slug dashboard or root folder in the target folder."""
+    """≤11.2 name uniqueness (``getExistingDashboardByTitleAndFolder``: ``slug=? AND
+    (is_folder OR folder_id=?)``): a same-slug folder anywhere in the org, wherever the
+    dashboard goes (grafana/grafana#15642: no dashboard ``foo`` in folder ``foo``), or a
+    same-slug dashboard in the target folder."""
     slug = slugify(title)
-    if folder_uid is None and any(
-        f.org_id == cmd.org_id and f.parent_uid is None and slugify(f.title) == slug
-        for f in state.folders.values()
-    ):
-        raise message(400, "Dashboard name cannot be the same as folder")
+    if any(f.org_id == cmd.org_id and f.slug == slug for f in state.folders.values()):
+        raise dashboard_error(400, "name-match", "Dashboard name cannot be the same as folder")
     for other in state.dashboards.values():
         if (
             other.org_id == cmd.org_id
@@ -204,7 +204,8 @@ def save(state: State, profile: GrafanaProfile, cmd: SaveCommand) -> Dashboard:
                     "name-exists",
                     "A dashboard with the same name in the folder already exists",
                 )
-            existing = clash  # overwrite takes over the same-named dashboard
+            # overwrite takes over the same-named dashboard: its id, uid and version
+            return _store(state, profile, cmd, parsed, folder_uid, clash)
     uid = parsed.uid
     if existing is not None and uid and existing.uid != uid:
         del state.dashboards[(existing.org_id, existing.uid)]
