@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dashgen.testing import folders, permissions
@@ -28,6 +29,7 @@ UPDATE_FIELDS = (
     Field("overwrite", BOOL),
 )
 MOVE_FIELDS = (Field("parentUid", STRING),)
+_GO_INT = re.compile(r"[+-]?[0-9]+\Z")  # strconv.ParseInt(s, 10, 64) (no spaces or _)
 
 
 def _dto(state: State, folder: Folder, caller: Identity) -> dict[str, Any]:
@@ -85,14 +87,21 @@ def post_folder(ctx: Context) -> Response:
 def list_folders(ctx: Context) -> Response:
     permissions.require_member(ctx.state, ctx.caller, "folders:read")
     parent = ctx.request.arg("parentUid") or None
+    # GetChildrenQuery: permission=Edit lists what the caller may edit; limit 0 (missing or
+    # not a number, c.QueryInt64) lists all, else LIMIT limit OFFSET limit*(page-1).
+    minimum = EDIT if ctx.request.arg("permission") == "Edit" else VIEW
     children = [
         f
         for f in ctx.state.folders.values()
         if f.org_id == ctx.caller.org_id
         and f.parent_uid == parent
-        and permissions.folder_level(ctx.state, ctx.caller, f.org_id, f.uid) >= VIEW
+        and permissions.folder_level(ctx.state, ctx.caller, f.org_id, f.uid) >= minimum
     ]
     children.sort(key=lambda f: f.title.lower())
+    limit, page = _query_int(ctx, "limit"), _query_int(ctx, "page")
+    if limit > 0:
+        offset = limit * (page - 1) if page > 0 else 0
+        children = children[offset : offset + limit]
     items = []
     for folder in children:
         item: dict[str, Any] = {"id": folder.id, "uid": folder.uid, "title": folder.title}
@@ -100,6 +109,12 @@ def list_folders(ctx: Context) -> Response:
             item["parentUid"] = folder.parent_uid
         items.append(item)
     return Response(200, items)
+
+
+def _query_int(ctx: Context, name: str) -> int:
+    """Go's ``c.QueryInt64``: the parameter as an integer, 0 when missing or not one."""
+    raw = ctx.request.arg(name) or ""
+    return int(raw) if _GO_INT.match(raw) else 0
 
 
 def existing_folder(ctx: Context, minimum: int, evaluator: str) -> Folder:
