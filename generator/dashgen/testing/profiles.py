@@ -29,6 +29,11 @@ class GrafanaProfile:
     # found"} (grafana-backup's GET /api/auth/keys pre-check on 12.1.1: ysde/grafana-backup-tool
     # #300). Keys already migrated to service accounts keep authenticating.
     api_key_routes: bool = True
+    # POST /api/folders titled "General" (any case): 400 "A folder with that name already
+    # exists" from the legacy folder service's buildSaveDashboardCommand (≤11.x); 12.x
+    # creates through the folder API, whose validateOnCreate has no such check (a PUT
+    # renaming to it is refused in every release: the folder service's Update checks it).
+    general_title_reserved: bool = False
     # Wrong basic-auth password: 401 (UNCONFIRMED; the 10.x+ code may answer 400).
     bad_password_status: int = 401
     # DELETE /api/orgs/:orgId of the caller's own current org: 400 with this message (the
@@ -104,6 +109,7 @@ PROFILES: dict[str, GrafanaProfile] = {
     "11.2": GrafanaProfile(
         version="11.2",
         unique_titles=True,
+        general_title_reserved=True,
         api_keys_enabled=True,
         stale_save_status=412,
         id_routes=True,

@@ -148,6 +148,8 @@ def put_folder(ctx: Context) -> Response:
     """Title, uid and description are each optional (§14.9); the version is checked."""
     folder = existing_folder(ctx, EDIT, "folders:write")
     body = bind(ctx.request.body, UPDATE_FIELDS)
+    if body["title"]:
+        folders.refuse_root_title(body["title"])
     if not body["overwrite"] and body["version"] != folder.version:
         raise dashboard_error(
             412, "version-mismatch", "the folder has been changed by someone else"
