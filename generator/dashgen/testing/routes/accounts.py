@@ -209,8 +209,8 @@ def post_api_key(ctx: Context) -> Response:
     if not ctx.caller.is_server_admin and ROLE_RANK[role] > ROLE_RANK[ctx.caller.role or "None"]:
         raise message(403, "Cannot assign a role higher than user's role")
     seconds = body["secondsToLive"]
-    if seconds < 0:
-        raise message(400, "bad request data")
+    if seconds < 0:  # the apikey service's ErrInvalidExpiration, sent as its text
+        raise message(400, "negative value for SecondsToLive")
     key, clear = ctx.state.create_api_key(ctx.caller.org_id, body["name"], role, seconds)
     return Response(200, {"id": key.id, "name": key.name, "key": clear})
 
