@@ -35,6 +35,7 @@ SA_FIELDS = (
     Field("isDisabled", BOOL, pointer=True),
 )
 TOKEN_FIELDS = (Field("name", STRING), Field("secondsToLive", INT))
+GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")  # strconv.ParseBool's true
 API_KEY_FIELDS = (
     Field("name", STRING, required=True),
     Field("role", STRING, required=True),
@@ -216,10 +217,16 @@ def post_api_key(ctx: Context) -> Response:
 
 
 def list_api_keys(ctx: Context) -> Response:
+    """``GetAPIKeys`` (apikeyimpl store): the org's keys by name, at most 100; expired ones
+    only with ``includeExpired`` (``c.QueryBool``: strconv.ParseBool)."""
     require_role(ctx.caller, "Admin", "apikeys:read", ctx.state)
+    include_expired = ctx.request.arg("includeExpired") in GO_TRUE
+    now = int(time.time())
     keys = []
-    for key in ctx.state.api_keys.values():
-        if key.org_id == ctx.caller.org_id:
+    listed = sorted(ctx.state.api_keys.values(), key=lambda k: k.name.encode())
+    for key in listed:
+        live = key.expires_at is None or key.expires_at >= now  # expires IS NULL or >= ?
+        if key.org_id == ctx.caller.org_id and (live or include_expired) and len(keys) < 100:
             dto: dict[str, Any] = {"id": key.id, "name": key.name, "role": key.role}
             if key.expires_at is not None:  # `json:"expiration,omitempty"` (§14.6)
                 dto["expiration"] = rfc3339(key.expires_at)
