@@ -119,15 +119,29 @@ def _account_in_org(ctx: Context) -> ServiceAccount:
 
 def search_service_accounts(ctx: Context) -> Response:
     require_role(ctx.caller, "Admin", "serviceaccounts:read", ctx.state)
+    """``SearchOrgServiceAccountsWithPaging``: ``query`` is a case-insensitive substring of
+    the email (the login), name or login; ``disabled=true`` keeps disabled accounts and
+    ``expiredTokens=true`` those with an expired token (``c.QueryBool``; disabled wins);
+    ordered by email then login."""
     text = (ctx.request.arg("query") or "").lower()
     per_page = _positive(ctx.request.arg("perpage"), 1000)
     page = _positive(ctx.request.arg("page"), 1)
+    only_disabled = ctx.request.arg("disabled") in GO_TRUE
+    only_expired = ctx.request.arg("expiredTokens") in GO_TRUE
+    now = int(time.time())
     found = [
         sa
         for sa in ctx.state.service_accounts.values()
-        if sa.org_id == ctx.caller.org_id and (text in sa.name.lower() or text in sa.login)
+        if sa.org_id == ctx.caller.org_id
+        and (text in sa.name.lower() or text in sa.login.lower())
+        and (sa.is_disabled or not only_disabled)
+        and (
+            only_disabled
+            or not only_expired
+            or any(t.expires_at is not None and t.expires_at < now for t in sa.tokens)
+        )
     ]
-    found.sort(key=lambda sa: sa.name.lower())
+    found.sort(key=lambda sa: sa.login.encode())
     window = found[(page - 1) * per_page : page * per_page]
     body = {
         "totalCount": len(found),
