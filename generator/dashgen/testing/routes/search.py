@@ -110,15 +110,15 @@ def search(ctx: Context) -> Response:
         return True
 
     hits: list[tuple[int, str, dict[str, Any]]] = []
-    if (
-        wanted_type in (None, "", "dash-folder")
-        and not tags
-        and not dashboard_uids
-        and not dashboard_ids
-        and not only_starred
-    ):
+    # Folders are rows of the dashboard table to the uid and id filters
+    # (searchstore.DashboardFilter: ``dashboard.uid IN (...)``, no type): they match too.
+    if wanted_type in (None, "", "dash-folder") and not tags and not only_starred:
         for folder in state.folders.values():
             if folder.org_id != org_id or text not in folder.title.lower():
+                continue
+            if (dashboard_uids and folder.uid not in dashboard_uids) or (
+                dashboard_ids and folder.id not in dashboard_ids
+            ):
                 continue
             if not in_folders(folder.parent_uid):
                 continue
