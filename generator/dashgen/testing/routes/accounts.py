@@ -35,7 +35,6 @@ SA_FIELDS = (
     Field("isDisabled", BOOL, pointer=True),
 )
 TOKEN_FIELDS = (Field("name", STRING), Field("secondsToLive", INT))
-GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")  # strconv.ParseBool's true
 API_KEY_FIELDS = (
     Field("name", STRING, required=True),
     Field("role", STRING, required=True),
@@ -126,8 +125,8 @@ def search_service_accounts(ctx: Context) -> Response:
     text = (ctx.request.arg("query") or "").lower()
     per_page = _positive(ctx.request.arg("perpage"), 1000)
     page = _positive(ctx.request.arg("page"), 1)
-    only_disabled = ctx.request.arg("disabled") in GO_TRUE
-    only_expired = ctx.request.arg("expiredTokens") in GO_TRUE
+    only_disabled = ctx.request.bool_arg("disabled")
+    only_expired = ctx.request.bool_arg("expiredTokens")
     now = int(time.time())
     found = [
         sa
@@ -234,7 +233,7 @@ def list_api_keys(ctx: Context) -> Response:
     """``GetAPIKeys`` (apikeyimpl store): the org's keys by name, at most 100; expired ones
     only with ``includeExpired`` (``c.QueryBool``: strconv.ParseBool)."""
     require_role(ctx.caller, "Admin", "apikeys:read", ctx.state)
-    include_expired = ctx.request.arg("includeExpired") in GO_TRUE
+    include_expired = ctx.request.bool_arg("includeExpired")
     now = int(time.time())
     keys = []
     listed = sorted(ctx.state.api_keys.values(), key=lambda k: k.name.encode())

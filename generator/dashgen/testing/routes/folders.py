@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from dashgen.testing import folders, permissions
@@ -29,7 +28,6 @@ UPDATE_FIELDS = (
     Field("overwrite", BOOL),
 )
 MOVE_FIELDS = (Field("parentUid", STRING),)
-_GO_INT = re.compile(r"[+-]?[0-9]+\Z")  # strconv.ParseInt(s, 10, 64) (no spaces or _)
 
 
 def _dto(state: State, folder: Folder, caller: Identity) -> dict[str, Any]:
@@ -98,7 +96,7 @@ def list_folders(ctx: Context) -> Response:
         and permissions.folder_level(ctx.state, ctx.caller, f.org_id, f.uid) >= minimum
     ]
     children.sort(key=lambda f: f.title.lower())
-    limit, page = _query_int(ctx, "limit"), _query_int(ctx, "page")
+    limit, page = ctx.request.int_arg("limit"), ctx.request.int_arg("page")
     if limit > 0:
         offset = limit * (page - 1) if page > 0 else 0
         children = children[offset : offset + limit]
@@ -109,12 +107,6 @@ def list_folders(ctx: Context) -> Response:
             item["parentUid"] = folder.parent_uid
         items.append(item)
     return Response(200, items)
-
-
-def _query_int(ctx: Context, name: str) -> int:
-    """Go's ``c.QueryInt64``: the parameter as an integer, 0 when missing or not one."""
-    raw = ctx.request.arg(name) or ""
-    return int(raw) if _GO_INT.match(raw) else 0
 
 
 def existing_folder(ctx: Context, minimum: int, evaluator: str) -> Folder:

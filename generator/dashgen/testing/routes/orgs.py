@@ -60,9 +60,21 @@ def post_org(ctx: Context) -> Response:
 
 
 def list_orgs(ctx: Context) -> Response:
+    """``SearchOrgs``: ``query`` is a name prefix (``name LIKE 'q%'``, case-insensitive as
+    SQLite's LIKE), ``name`` the exact name; ``perpage`` (<= 0: 1000) per page and ``page``
+    counted from 0 (the store's offset is ``perpage*page``; the docs' default page is 0)."""
     require_server_admin(ctx.caller, "orgs:read", ctx.state)
-    orgs = sorted(ctx.state.orgs.values(), key=lambda o: o.name.lower())
-    return Response(200, [{"id": o.id, "name": o.name} for o in orgs])
+    request = ctx.request
+    prefix, name = (request.arg("query") or "").lower(), request.arg("name") or ""
+    per_page = request.int_arg("perpage")
+    per_page = per_page if per_page > 0 else 1000
+    offset = max(0, per_page * request.int_arg("page"))
+    orgs = [
+        o
+        for o in sorted(ctx.state.orgs.values(), key=lambda o: o.name.lower())
+        if o.name.lower().startswith(prefix) and (not name or o.name == name)
+    ]
+    return Response(200, [{"id": o.id, "name": o.name} for o in orgs[offset : offset + per_page]])
 
 
 def get_org_by_name(ctx: Context) -> Response:
