@@ -181,12 +181,13 @@ def remove_org_user(ctx: Context) -> Response:
 
 
 def remove_current_org_user(ctx: Context) -> Response:
-    """DELETE /api/org/users/:userId: the same helper for the request's org (an org Admin)."""
+    """DELETE /api/org/users/:userId: the same helper for the request's org (an org Admin),
+    with ``ShouldDeleteOrphanedUser``: a user left in no org is deleted ("User deleted")."""
     require_role(ctx.caller, "Admin", "org.users:remove", ctx.state)
-    return _remove_member(ctx, ctx.caller.org_id)
+    return _remove_member(ctx, ctx.caller.org_id, delete_orphan=True)
 
 
-def _remove_member(ctx: Context, org_id: int) -> Response:
+def _remove_member(ctx: Context, org_id: int, *, delete_orphan: bool = False) -> Response:
     user_id = _user_id_param(ctx)
     user = ctx.state.users.get(user_id)
     if user is None:
@@ -195,8 +196,11 @@ def _remove_member(ctx: Context, org_id: int) -> Response:
     if role == "Admin" and not _other_admins(ctx, org_id, user_id):
         raise message(400, "Cannot remove last organization admin")
     ctx.state.memberships.pop((org_id, user_id), None)
+    remaining = sorted(o for (o, u) in ctx.state.memberships if u == user_id)
+    if not remaining and delete_orphan:
+        ctx.state.delete_user(user_id)
+        return Response(200, {"message": "User deleted"})
     if user.current_org_id == org_id:
-        remaining = sorted(o for (o, u) in ctx.state.memberships if u == user_id)
         user.current_org_id = remaining[0] if remaining else 0
     return Response(200, {"message": "User removed from organization"})
 
