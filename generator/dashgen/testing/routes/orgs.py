@@ -223,11 +223,20 @@ def add_user_to_current_org(ctx: Context) -> Response:
     return _add_user(ctx, ctx.caller.org_id)
 
 
-def _org_users(ctx: Context, org_id: int) -> Response:
+def _org_users(ctx: Context, org_id: int, text: str = "", limit: int = 0) -> Response:
+    """``SearchOrgUsers``: ``text`` a case-insensitive substring of the email, name or login;
+    ``limit`` > 0 keeps the first ones."""
     members = []
+    text = text.lower()
     for (member_org, user_id), role in sorted(ctx.state.memberships.items()):
         user = ctx.state.users.get(user_id)
-        if member_org == org_id and user is not None:
+        if limit > 0 and len(members) >= limit:
+            break
+        if (
+            member_org == org_id
+            and user is not None
+            and any(text in field.lower() for field in (user.email, user.name, user.login))
+        ):
             members.append(
                 {
                     "orgId": org_id,
@@ -247,8 +256,11 @@ def list_org_users(ctx: Context) -> Response:
 
 
 def list_current_org_users(ctx: Context) -> Response:
+    """GET /api/org/users reads ``query`` and ``limit`` (GET /api/orgs/:orgId/users reads
+    neither: its handler passes an empty query and no limit)."""
     require_role(ctx.caller, "Admin", "org.users:read", ctx.state)
-    return _org_users(ctx, ctx.caller.org_id)
+    request = ctx.request
+    return _org_users(ctx, ctx.caller.org_id, request.arg("query") or "", request.int_arg("limit"))
 
 
 ROUTES = [
