@@ -94,17 +94,22 @@ def resolve_folder(state: State, cmd: SaveCommand) -> Folder | None:
     return None
 
 
-def _validate_fields(cmd: SaveCommand, parsed: _Parsed) -> None:
-    """``ValidateBasicDashboardProperties``."""
+def _validate_fields(profile: GrafanaProfile, cmd: SaveCommand, parsed: _Parsed) -> None:
+    """``ValidateBasicDashboardProperties``: the lengths are Go's ``len()``, UTF-8 bytes, and
+    only from 12.0 (grafana/grafana#99229, #101554: none in 11.2)."""
     if not parsed.title:
         raise dashboard_error(400, "empty-name", "Dashboard title cannot be empty")
-    if len(parsed.title) > MAX_TITLE_LENGTH:
+    if profile.save_length_limits and _utf8_length(parsed.title) > MAX_TITLE_LENGTH:
         raise dashboard_error(
             400, "title-too-long", "Dashboard title cannot contain more than 5 000 characters"
         )
-    if len(cmd.message) > MAX_MESSAGE_LENGTH:
+    if profile.save_length_limits and _utf8_length(cmd.message) > MAX_MESSAGE_LENGTH:
         raise message(400, "message too long, max 500 characters")
     validate_uid(parsed.uid)
+
+
+def _utf8_length(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def _check_version(
@@ -188,7 +193,7 @@ def is_provisioned(dashboard: Dashboard) -> bool:
 
 def save(state: State, profile: GrafanaProfile, cmd: SaveCommand) -> Dashboard:
     parsed = parse_dashboard(cmd.dashboard)
-    _validate_fields(cmd, parsed)
+    _validate_fields(profile, cmd, parsed)
     folder = resolve_folder(state, cmd)
     folder_uid = folder.uid if folder else None
     existing = _find_existing(state, profile, cmd, parsed)

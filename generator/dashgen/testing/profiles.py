@@ -29,6 +29,10 @@ class GrafanaProfile:
     # found"} (grafana-backup's GET /api/auth/keys pre-check on 12.1.1: ysde/grafana-backup-tool
     # #300). Keys already migrated to service accounts keep authenticating.
     api_key_routes: bool = True
+    # POST /api/dashboards/db: a title over 5000 bytes and a message over 500 are 400
+    # (ValidateBasicDashboardProperties; grafana/grafana#101554 and #99229, early 2025, so
+    # 12.0 on; 11.2 stores them).
+    save_length_limits: bool = True
     # POST /api/folders titled "General" (any case): 400 "A folder with that name already
     # exists" from the legacy folder service's buildSaveDashboardCommand (≤11.x); 12.x
     # creates through the folder API, whose validateOnCreate has no such check (a PUT
@@ -110,6 +114,7 @@ PROFILES: dict[str, GrafanaProfile] = {
         version="11.2",
         unique_titles=True,
         general_title_reserved=True,
+        save_length_limits=False,
         api_keys_enabled=True,
         stale_save_status=412,
         id_routes=True,
