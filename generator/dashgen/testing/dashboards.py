@@ -108,6 +108,15 @@ def _validate_fields(profile: GrafanaProfile, cmd: SaveCommand, parsed: _Parsed)
     validate_uid(parsed.uid)
 
 
+def _check_tags(profile: GrafanaProfile, tags: Any) -> None:
+    """13.x stores through the dashboard API, whose ``validateDashboardTags`` refuses a tag
+    over 50 bytes (grafana/grafana#116047; the classic body is UNCONFIRMED)."""
+    if profile.max_tag_bytes and isinstance(tags, list):
+        for tag in tags:
+            if isinstance(tag, str) and _utf8_length(tag) > profile.max_tag_bytes:
+                raise message(400, "dashboard tag too long, max 50 characters")
+
+
 def _utf8_length(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
@@ -200,6 +209,7 @@ def save(state: State, profile: GrafanaProfile, cmd: SaveCommand) -> Dashboard:
     if existing is not None and is_provisioned(existing):
         raise message(400, "Cannot save provisioned dashboard")
     _check_permission(state, cmd, existing, folder_uid)
+    _check_tags(profile, parsed.data.get("tags"))
     if profile.unique_titles:
         clash = _same_name(state, cmd, parsed.title, folder_uid, existing)
         if clash is not None:

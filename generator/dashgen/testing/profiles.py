@@ -33,6 +33,10 @@ class GrafanaProfile:
     # (ValidateBasicDashboardProperties; grafana/grafana#101554 and #99229, early 2025, so
     # 12.0 on; 11.2 stores them).
     save_length_limits: bool = True
+    # A dashboard tag longer than this many UTF-8 bytes is 400 "dashboard tag too long, max
+    # 50 characters" (validateDashboardTags, grafana/grafana#116047 of January 2026, seen on
+    # 13.1.0 in #129193); 0: no check (the legacy SQL column takes it on SQLite).
+    max_tag_bytes: int = 0
     # POST /api/folders titled "General" (any case): 400 "A folder with that name already
     # exists" from the legacy folder service's buildSaveDashboardCommand (≤11.x); 12.x
     # creates through the folder API, whose validateOnCreate has no such check (a PUT
@@ -144,6 +148,7 @@ PROFILES: dict[str, GrafanaProfile] = {
         api_keys_enabled=False,
         api_key_routes=False,
         stale_save_status=409,
+        max_tag_bytes=50,
         id_routes=False,
         id_with_new_uid_renames=False,
         # §1.2 with dashboardNewLayouts on (the 13.x default): v2 is the preferred version.
