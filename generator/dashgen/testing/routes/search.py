@@ -13,7 +13,6 @@ from dashgen.testing.wire import Response, message
 
 MAX_LIMIT = 5000
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
-_TRUE = ("1", "t", "T", "TRUE", "true", "True")  # strconv.ParseBool
 
 
 def _int(raw: str | None, default: int) -> int:
@@ -84,7 +83,7 @@ def search(ctx: Context) -> Response:
     permissions.require_member(ctx.state, ctx.caller, "dashboards:read")
     _check(ctx)
     request, state, caller = ctx.request, ctx.state, ctx.caller
-    if request.arg("deleted") in _TRUE:
+    if request.bool_arg("deleted"):
         if not caller.has_role("Admin"):
             raise message(401, "Unauthorized")
         return Response(200, [])  # nothing is ever soft-deleted here (no dashboard restore)
@@ -97,7 +96,7 @@ def search(ctx: Context) -> Response:
     folder_ids = _ints(request.args("folderIds"))
     dashboard_uids = set(request.args("dashboardUIDs") + request.args("dashboardUID"))
     dashboard_ids = _ints(request.args("dashboardIds"))
-    only_starred = request.arg("starred") in _TRUE
+    only_starred = request.bool_arg("starred")
     minimum = permissions.EDIT if request.arg("permission") == "Edit" else permissions.VIEW
     owner = star_owner(ctx)
 
