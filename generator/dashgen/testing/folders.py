@@ -134,9 +134,28 @@ def _height(state: State, folder: Folder) -> int:
         frontier = below
 
 
-def _title_taken(state: State, org_id: int, title: str) -> bool:
+def refuse_taken_title(state: State, profile: GrafanaProfile, folder: Folder, title: str) -> None:
+    """≤11.2: renaming a root-level folder onto the title of another root-level folder or
+    dashboard is refused as creating one is (the update saves through the same
+    ValidateDashboardBeforeSave)."""
+    if (
+        profile.unique_titles
+        and folder.parent_uid is None
+        and slugify(title) != folder.slug
+        and _title_taken(state, folder.org_id, title, besides=folder)
+    ):
+        raise message(
+            409, "a folder or dashboard in the general folder with the same name already exists"
+        )
+
+
+def _title_taken(state: State, org_id: int, title: str, besides: Folder | None = None) -> bool:
     slug = slugify(title)
-    in_root = [f.title for f in state.folders.values() if f.org_id == org_id and not f.parent_uid]
+    in_root = [
+        f.title
+        for f in state.folders.values()
+        if f.org_id == org_id and not f.parent_uid and f is not besides
+    ]
     in_root += [
         d.title for d in state.dashboards.values() if d.org_id == org_id and d.folder_uid is None
     ]

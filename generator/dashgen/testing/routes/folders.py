@@ -151,6 +151,8 @@ def put_folder(ctx: Context) -> Response:
         title = body["title"].strip()
         if not title:
             raise message(400, "folder title cannot be empty")
+        if not body["overwrite"]:
+            folders.refuse_taken_title(ctx.state, ctx.profile, folder, title)
     new_uid = (body["uid"] or "").strip()
     if new_uid and new_uid != folder.uid:
         folders.rename_uid(ctx.state, folder, new_uid)
