@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from emulator_api import Api
 
-SAME_AS_FOLDER = {"status": "name-match", "message": "Dashboard name cannot be the same as folder"}
+SAME_AS_FOLDER = {"message": "Dashboard name cannot be the same as folder"}
 
 
 def test_dashboard_inside_folder_of_same_title_400_in_11_2(api112: Api) -> None:

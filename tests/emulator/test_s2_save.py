@@ -154,10 +154,7 @@ def test_s2_title_equals_root_folder_400_in_11_2(api112: Api) -> None:
     api112.emulator.create_folder(1, "Ops")
     response = api112.save({"title": "Ops", "uid": "ops-dash"})
     assert response.status_code == 400
-    assert response.json() == {
-        "status": "name-match",
-        "message": "Dashboard name cannot be the same as folder",
-    }
+    assert response.json() == {"message": "Dashboard name cannot be the same as folder"}
 
 
 def test_s2_existing_row_is_a_folder_400(api: Api) -> None:

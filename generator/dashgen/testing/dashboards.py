@@ -182,7 +182,9 @@ def _same_name(
     same-slug dashboard in the target folder."""
     slug = slugify(title)
     if any(f.org_id == cmd.org_id and f.slug == slug for f in state.folders.values()):
-        raise dashboard_error(400, "name-match", "Dashboard name cannot be the same as folder")
+        # The contract's body (§2); a 9.x/10.x errors.go gives this error Status "name-match",
+        # which would add "status" (UNCONFIRMED for 11.2, see docs/emulator.md).
+        raise message(400, "Dashboard name cannot be the same as folder")
     for other in state.dashboards.values():
         if (
             other.org_id == cmd.org_id
