@@ -1,7 +1,6 @@
-"""``ValidateBasicDashboardProperties`` (12.x) measures the title (5000) and the version
-message (500) with Go's ``len()``: UTF-8 bytes, not characters. The checks came with
-grafana/grafana#99229 (message, January 2025) and #101554 (title, March 2025): 11.2 has
-neither and stores what it is sent."""
+"""``ValidateBasicDashboardProperties`` measures the title (5000) and the version message
+(500) with Go's ``len()``: UTF-8 bytes, not characters. Every mode applies them (the contract,
+§2, places them with 11.x; grafana/grafana#99229 and #101554 date them to early 2025)."""
 
 from __future__ import annotations
 
@@ -26,9 +25,7 @@ def test_message_limit_counts_utf8_bytes(api13: Api) -> None:
     assert api13.save({"title": "M", "uid": "m"}, body={"message": "é" * 250}).status_code == 200
 
 
-def test_no_length_limits_in_11_2(api112: Api) -> None:
-    response = api112.save({"title": "x" * 5001, "uid": "long"}, body={"message": "m" * 501})
-    assert response.status_code == 200
-    stored = api112.emulator.dashboard(1, "long")
-    assert stored is not None and len(stored.title) == 5001
-    assert api112.emulator.versions(1, "long")[-1].message == "m" * 501
+def test_limits_apply_in_11_2_as_the_contract_says(api112: Api) -> None:
+    response = api112.save({"title": "é" * 2501})
+    assert (response.status_code, response.json()) == (400, TITLE_TOO_LONG)
+    assert api112.save({"title": "M"}, body={"message": "m" * 501}).status_code == 400

@@ -95,8 +95,7 @@ def resolve_folder(state: State, cmd: SaveCommand) -> Folder | None:
 
 
 def _validate_fields(profile: GrafanaProfile, cmd: SaveCommand, parsed: _Parsed) -> None:
-    """``ValidateBasicDashboardProperties``: the lengths are Go's ``len()``, UTF-8 bytes, and
-    only from 12.0 (grafana/grafana#99229, #101554: none in 11.2)."""
+    """``ValidateBasicDashboardProperties``: the lengths are Go's ``len()``, UTF-8 bytes."""
     if not parsed.title:
         raise dashboard_error(400, "empty-name", "Dashboard title cannot be empty")
     if profile.save_length_limits and _utf8_length(parsed.title) > MAX_TITLE_LENGTH:

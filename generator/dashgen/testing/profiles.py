@@ -30,8 +30,9 @@ class GrafanaProfile:
     # #300). Keys already migrated to service accounts keep authenticating.
     api_key_routes: bool = True
     # POST /api/dashboards/db: a title over 5000 bytes and a message over 500 are 400
-    # (ValidateBasicDashboardProperties; grafana/grafana#101554 and #99229, early 2025, so
-    # 12.0 on; 11.2 stores them).
+    # (ValidateBasicDashboardProperties). On in every mode: the contract (§2) puts the checks
+    # with 11.x ("older" is 7.x-10.x), although grafana/grafana#101554 and #99229 (early 2025)
+    # suggest 12.0; False is the PRs' reading.
     save_length_limits: bool = True
     # A dashboard tag longer than this many UTF-8 bytes is 400 "dashboard tag too long, max
     # 50 characters" (validateDashboardTags, grafana/grafana#116047 of January 2026, seen on
@@ -118,7 +119,6 @@ PROFILES: dict[str, GrafanaProfile] = {
         version="11.2",
         unique_titles=True,
         general_title_reserved=True,
-        save_length_limits=False,
         api_keys_enabled=True,
         stale_save_status=412,
         id_routes=True,
