@@ -1,7 +1,7 @@
 """≤11.2 name uniqueness as the legacy SQL store checks it (grafana-api.md §2, §11):
-``getExistingDashboardByTitleAndFolder`` looks for ``slug=? AND (is_folder OR folder_id=?)``
-in the org, so a same-slug folder anywhere blocks a dashboard wherever it is saved, and an
-overwrite takes over the same-named dashboard with its id, uid and version."""
+``getExistingDashboardByTitleAndFolder`` looks for ``slug=? AND (is_folder OR folder_id=?)``,
+so a same-slug folder in General blocks a dashboard wherever it is saved, and an overwrite
+takes over the same-named dashboard with its id, uid and version."""
 
 from __future__ import annotations
 
@@ -18,12 +18,15 @@ def test_dashboard_inside_folder_of_same_title_400_in_11_2(api112: Api) -> None:
     assert api112.emulator.dashboard(1, "k8s") is None
 
 
-def test_dashboard_titled_like_a_nested_folder_400_in_11_2(api112: Api) -> None:
+def test_root_folder_title_blocks_saves_into_any_folder_in_11_2(api112: Api) -> None:
     team = api112.emulator.create_folder(1, "Team")
-    api112.post("/api/folders", json={"title": "Network", "parentUid": team})
+    api112.post("/api/folders", json={"title": "Sub", "parentUid": team})
+    api112.emulator.create_folder(1, "Network")
     for folder_uid in ("", team):
         response = api112.save({"title": "network"}, body={"folderUid": folder_uid})
         assert (response.status_code, response.json()) == (400, SAME_AS_FOLDER)
+    # a nested folder is not "a folder in General" (the contract's row)
+    assert api112.save({"title": "Sub"}).status_code == 200
 
 
 def test_dashboard_titled_like_a_folder_allowed_in_12_0(api: Api) -> None:

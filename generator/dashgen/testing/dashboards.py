@@ -176,11 +176,15 @@ def _same_name(
     state: State, cmd: SaveCommand, title: str, folder_uid: str | None, existing: Dashboard | None
 ) -> Dashboard | None:
     """≤11.2 name uniqueness (``getExistingDashboardByTitleAndFolder``: ``slug=? AND
-    (is_folder OR folder_id=?)``): a same-slug folder anywhere in the org, wherever the
-    dashboard goes (grafana/grafana#15642: no dashboard ``foo`` in folder ``foo``), or a
-    same-slug dashboard in the target folder."""
+    (is_folder OR folder_id=?)``): a same-slug folder in General (the contract's "a folder
+    title in General"), wherever the dashboard goes (grafana/grafana#15642: no dashboard
+    ``foo`` in folder ``foo``), or a same-slug dashboard in the target folder. The query would
+    match nested folders too (UNCONFIRMED with nested folders on; the contract says General)."""
     slug = slugify(title)
-    if any(f.org_id == cmd.org_id and f.slug == slug for f in state.folders.values()):
+    if any(
+        f.org_id == cmd.org_id and f.parent_uid is None and f.slug == slug
+        for f in state.folders.values()
+    ):
         # The contract's body (§2); a 9.x/10.x errors.go gives this error Status "name-match",
         # which would add "status" (UNCONFIRMED for 11.2, see docs/emulator.md).
         raise message(400, "Dashboard name cannot be the same as folder")
