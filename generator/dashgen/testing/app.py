@@ -162,7 +162,7 @@ class Emulator:
     def expire_token(self, token: str) -> None:
         """Make a token or key expired now (401 api-key.expired), without waiting for a TTL."""
         with self.state.lock:
-            self._stored_credential(token).expires_at = time.time() - 1
+            self._stored_credential(token).expires_at = int(time.time()) - 1  # whole seconds
 
     def _stored_credential(self, token: str) -> Token | ApiKey:
         found = self.state.find_sa_token(token)

@@ -15,6 +15,7 @@ from dashgen.testing.wire import ApiError, dashboard_error, errutil, message
 # below the root"; the 11.x and 12.x code paths differ by one here, see docs/emulator.md).
 MAX_DEPTH = 4
 RESERVED_UIDS = ("general", "sharedwithme")
+ROOT_FOLDER_NAME = "General"
 
 
 def access_denied() -> ApiError:
@@ -27,6 +28,13 @@ def depth_reached() -> ApiError:
         "message": "Maximum nested folder depth reached",
     }
     return ApiError(400, body)
+
+
+def refuse_root_title(title: str) -> None:
+    """A folder may not be titled like the root, "General" in any case (the folder service's
+    ``strings.EqualFold(title, dashboards.RootFolderName)``: ErrDashboardFolderNameExists)."""
+    if title.strip().casefold() == ROOT_FOLDER_NAME.casefold():
+        raise message(400, "A folder with that name already exists")
 
 
 def not_found() -> ApiError:
@@ -62,6 +70,8 @@ def create_folder(
     title = title.strip()
     if not title:
         raise message(400, "folder title cannot be empty")
+    if profile.general_title_reserved:
+        refuse_root_title(title)
     uid = uid or state.new_uid()
     validate_uid(uid)
     if state.folder(org_id, uid) is not None or state.dashboard(org_id, uid) is not None:
@@ -124,9 +134,28 @@ def _height(state: State, folder: Folder) -> int:
         frontier = below
 
 
-def _title_taken(state: State, org_id: int, title: str) -> bool:
+def refuse_taken_title(state: State, profile: GrafanaProfile, folder: Folder, title: str) -> None:
+    """≤11.2: renaming a root-level folder onto the title of another root-level folder or
+    dashboard is refused as creating one is (the update saves through the same
+    ValidateDashboardBeforeSave)."""
+    if (
+        profile.unique_titles
+        and folder.parent_uid is None
+        and slugify(title) != folder.slug
+        and _title_taken(state, folder.org_id, title, besides=folder)
+    ):
+        raise message(
+            409, "a folder or dashboard in the general folder with the same name already exists"
+        )
+
+
+def _title_taken(state: State, org_id: int, title: str, besides: Folder | None = None) -> bool:
     slug = slugify(title)
-    in_root = [f.title for f in state.folders.values() if f.org_id == org_id and not f.parent_uid]
+    in_root = [
+        f.title
+        for f in state.folders.values()
+        if f.org_id == org_id and not f.parent_uid and f is not besides
+    ]
     in_root += [
         d.title for d in state.dashboards.values() if d.org_id == org_id and d.folder_uid is None
     ]

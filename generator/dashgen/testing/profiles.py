@@ -29,6 +29,20 @@ class GrafanaProfile:
     # found"} (grafana-backup's GET /api/auth/keys pre-check on 12.1.1: ysde/grafana-backup-tool
     # #300). Keys already migrated to service accounts keep authenticating.
     api_key_routes: bool = True
+    # POST /api/dashboards/db: a title over 5000 bytes and a message over 500 are 400
+    # (ValidateBasicDashboardProperties). On in every mode: the contract (§2) puts the checks
+    # with 11.x ("older" is 7.x-10.x), although grafana/grafana#101554 and #99229 (early 2025)
+    # suggest 12.0; False is the PRs' reading.
+    save_length_limits: bool = True
+    # A dashboard tag longer than this many UTF-8 bytes is 400 "dashboard tag too long, max
+    # 50 characters" (validateDashboardTags, grafana/grafana#116047 of January 2026, seen on
+    # 13.1.0 in #129193); 0: no check (the legacy SQL column takes it on SQLite).
+    max_tag_bytes: int = 0
+    # POST /api/folders titled "General" (any case): 400 "A folder with that name already
+    # exists" from the legacy folder service's buildSaveDashboardCommand (≤11.x); 12.x
+    # creates through the folder API, whose validateOnCreate has no such check (a PUT
+    # renaming to it is refused in every release: the folder service's Update checks it).
+    general_title_reserved: bool = False
     # Wrong basic-auth password: 401 (UNCONFIRMED; the 10.x+ code may answer 400).
     bad_password_status: int = 401
     # DELETE /api/orgs/:orgId of the caller's own current org: 400 with this message (the
@@ -104,6 +118,7 @@ PROFILES: dict[str, GrafanaProfile] = {
     "11.2": GrafanaProfile(
         version="11.2",
         unique_titles=True,
+        general_title_reserved=True,
         api_keys_enabled=True,
         stale_save_status=412,
         id_routes=True,
@@ -133,6 +148,7 @@ PROFILES: dict[str, GrafanaProfile] = {
         api_keys_enabled=False,
         api_key_routes=False,
         stale_save_status=409,
+        max_tag_bytes=50,
         id_routes=False,
         id_with_new_uid_renames=False,
         # §1.2 with dashboardNewLayouts on (the 13.x default): v2 is the preferred version.

@@ -256,7 +256,8 @@ class State:
     ) -> tuple[ApiKey, str]:
         with self.lock:
             if any(k.org_id == org_id and k.name == name for k in self.api_keys.values()):
-                raise message(409, "API Key Organization ID And Name Must Be Unique")
+                # apikey.ErrDuplicate (10.x/11.x text)
+                raise message(409, "API key, organization ID and name must be unique")
             clear, decoded = credentials.new_legacy_key(self.rng, name, org_id)
             key = ApiKey(
                 id=next(self._token_ids),

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
 from dashgen.testing import gojson
+
+_GO_INT = re.compile(r"[+-]?[0-9]+\Z")  # strconv.ParseInt(s, 10, 64): no spaces, no "_"
+_GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")  # what strconv.ParseBool reads as true
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,16 @@ class Request:
 
     def args(self, name: str) -> list[str]:
         return list(self.query.get(name, []))
+
+    def int_arg(self, name: str) -> int:
+        """Grafana's ``c.QueryInt``/``QueryInt64``: strconv.ParseInt of the parameter, 0 when
+        it is missing or no integer."""
+        raw = self.arg(name) or ""
+        return int(raw) if _GO_INT.match(raw) else 0
+
+    def bool_arg(self, name: str) -> bool:
+        """Grafana's ``c.QueryBool``: strconv.ParseBool of the parameter, false otherwise."""
+        return self.arg(name) in _GO_TRUE
 
     def json_body(self) -> Any:
         """The decoded body (None when empty), as Go's decoder reads it; 400 when invalid.

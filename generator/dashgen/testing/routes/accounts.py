@@ -118,15 +118,29 @@ def _account_in_org(ctx: Context) -> ServiceAccount:
 
 def search_service_accounts(ctx: Context) -> Response:
     require_role(ctx.caller, "Admin", "serviceaccounts:read", ctx.state)
+    """``SearchOrgServiceAccountsWithPaging``: ``query`` is a case-insensitive substring of
+    the email (the login), name or login; ``disabled=true`` keeps disabled accounts and
+    ``expiredTokens=true`` those with an expired token (``c.QueryBool``; disabled wins);
+    ordered by email then login."""
     text = (ctx.request.arg("query") or "").lower()
     per_page = _positive(ctx.request.arg("perpage"), 1000)
     page = _positive(ctx.request.arg("page"), 1)
+    only_disabled = ctx.request.bool_arg("disabled")
+    only_expired = ctx.request.bool_arg("expiredTokens")
+    now = int(time.time())
     found = [
         sa
         for sa in ctx.state.service_accounts.values()
-        if sa.org_id == ctx.caller.org_id and (text in sa.name.lower() or text in sa.login)
+        if sa.org_id == ctx.caller.org_id
+        and (text in sa.name.lower() or text in sa.login.lower())
+        and (sa.is_disabled or not only_disabled)
+        and (
+            only_disabled
+            or not only_expired
+            or any(t.expires_at is not None and t.expires_at < now for t in sa.tokens)
+        )
     ]
-    found.sort(key=lambda sa: sa.name.lower())
+    found.sort(key=lambda sa: sa.login.encode())
     window = found[(page - 1) * per_page : page * per_page]
     body = {
         "totalCount": len(found),
@@ -209,17 +223,23 @@ def post_api_key(ctx: Context) -> Response:
     if not ctx.caller.is_server_admin and ROLE_RANK[role] > ROLE_RANK[ctx.caller.role or "None"]:
         raise message(403, "Cannot assign a role higher than user's role")
     seconds = body["secondsToLive"]
-    if seconds < 0:
-        raise message(400, "bad request data")
+    if seconds < 0:  # the apikey service's ErrInvalidExpiration, sent as its text
+        raise message(400, "negative value for SecondsToLive")
     key, clear = ctx.state.create_api_key(ctx.caller.org_id, body["name"], role, seconds)
     return Response(200, {"id": key.id, "name": key.name, "key": clear})
 
 
 def list_api_keys(ctx: Context) -> Response:
+    """``GetAPIKeys`` (apikeyimpl store): the org's keys by name, at most 100; expired ones
+    only with ``includeExpired`` (``c.QueryBool``: strconv.ParseBool)."""
     require_role(ctx.caller, "Admin", "apikeys:read", ctx.state)
+    include_expired = ctx.request.bool_arg("includeExpired")
+    now = int(time.time())
     keys = []
-    for key in ctx.state.api_keys.values():
-        if key.org_id == ctx.caller.org_id:
+    listed = sorted(ctx.state.api_keys.values(), key=lambda k: k.name.encode())
+    for key in listed:
+        live = key.expires_at is None or key.expires_at >= now  # expires IS NULL or >= ?
+        if key.org_id == ctx.caller.org_id and (live or include_expired) and len(keys) < 100:
             dto: dict[str, Any] = {"id": key.id, "name": key.name, "role": key.role}
             if key.expires_at is not None:  # `json:"expiration,omitempty"` (§14.6)
                 dto["expiration"] = rfc3339(key.expires_at)

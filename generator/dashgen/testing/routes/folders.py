@@ -85,14 +85,21 @@ def post_folder(ctx: Context) -> Response:
 def list_folders(ctx: Context) -> Response:
     permissions.require_member(ctx.state, ctx.caller, "folders:read")
     parent = ctx.request.arg("parentUid") or None
+    # GetChildrenQuery: permission=Edit lists what the caller may edit; limit 0 (missing or
+    # not a number, c.QueryInt64) lists all, else LIMIT limit OFFSET limit*(page-1).
+    minimum = EDIT if ctx.request.arg("permission") == "Edit" else VIEW
     children = [
         f
         for f in ctx.state.folders.values()
         if f.org_id == ctx.caller.org_id
         and f.parent_uid == parent
-        and permissions.folder_level(ctx.state, ctx.caller, f.org_id, f.uid) >= VIEW
+        and permissions.folder_level(ctx.state, ctx.caller, f.org_id, f.uid) >= minimum
     ]
     children.sort(key=lambda f: f.title.lower())
+    limit, page = ctx.request.int_arg("limit"), ctx.request.int_arg("page")
+    if limit > 0:
+        offset = limit * (page - 1) if page > 0 else 0
+        children = children[offset : offset + limit]
     items = []
     for folder in children:
         item: dict[str, Any] = {"id": folder.id, "uid": folder.uid, "title": folder.title}
@@ -133,6 +140,8 @@ def put_folder(ctx: Context) -> Response:
     """Title, uid and description are each optional (§14.9); the version is checked."""
     folder = existing_folder(ctx, EDIT, "folders:write")
     body = bind(ctx.request.body, UPDATE_FIELDS)
+    if body["title"]:
+        folders.refuse_root_title(body["title"])
     if not body["overwrite"] and body["version"] != folder.version:
         raise dashboard_error(
             412, "version-mismatch", "the folder has been changed by someone else"
@@ -142,6 +151,8 @@ def put_folder(ctx: Context) -> Response:
         title = body["title"].strip()
         if not title:
             raise message(400, "folder title cannot be empty")
+        if not body["overwrite"]:
+            folders.refuse_taken_title(ctx.state, ctx.profile, folder, title)
     new_uid = (body["uid"] or "").strip()
     if new_uid and new_uid != folder.uid:
         folders.rename_uid(ctx.state, folder, new_uid)

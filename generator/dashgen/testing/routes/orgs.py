@@ -60,9 +60,21 @@ def post_org(ctx: Context) -> Response:
 
 
 def list_orgs(ctx: Context) -> Response:
+    """``SearchOrgs``: ``query`` is a name prefix (``name LIKE 'q%'``, case-insensitive as
+    SQLite's LIKE), ``name`` the exact name; ``perpage`` (<= 0: 1000) per page and ``page``
+    counted from 0 (the store's offset is ``perpage*page``; the docs' default page is 0)."""
     require_server_admin(ctx.caller, "orgs:read", ctx.state)
-    orgs = sorted(ctx.state.orgs.values(), key=lambda o: o.name.lower())
-    return Response(200, [{"id": o.id, "name": o.name} for o in orgs])
+    request = ctx.request
+    prefix, name = (request.arg("query") or "").lower(), request.arg("name") or ""
+    per_page = request.int_arg("perpage")
+    per_page = per_page if per_page > 0 else 1000
+    offset = max(0, per_page * request.int_arg("page"))
+    orgs = [
+        o
+        for o in sorted(ctx.state.orgs.values(), key=lambda o: o.name.lower())
+        if o.name.lower().startswith(prefix) and (not name or o.name == name)
+    ]
+    return Response(200, [{"id": o.id, "name": o.name} for o in orgs[offset : offset + per_page]])
 
 
 def get_org_by_name(ctx: Context) -> Response:
@@ -169,12 +181,13 @@ def remove_org_user(ctx: Context) -> Response:
 
 
 def remove_current_org_user(ctx: Context) -> Response:
-    """DELETE /api/org/users/:userId: the same helper for the request's org (an org Admin)."""
+    """DELETE /api/org/users/:userId: the same helper for the request's org (an org Admin),
+    with ``ShouldDeleteOrphanedUser``: a user left in no org is deleted ("User deleted")."""
     require_role(ctx.caller, "Admin", "org.users:remove", ctx.state)
-    return _remove_member(ctx, ctx.caller.org_id)
+    return _remove_member(ctx, ctx.caller.org_id, delete_orphan=True)
 
 
-def _remove_member(ctx: Context, org_id: int) -> Response:
+def _remove_member(ctx: Context, org_id: int, *, delete_orphan: bool = False) -> Response:
     user_id = _user_id_param(ctx)
     user = ctx.state.users.get(user_id)
     if user is None:
@@ -183,8 +196,11 @@ def _remove_member(ctx: Context, org_id: int) -> Response:
     if role == "Admin" and not _other_admins(ctx, org_id, user_id):
         raise message(400, "Cannot remove last organization admin")
     ctx.state.memberships.pop((org_id, user_id), None)
+    remaining = sorted(o for (o, u) in ctx.state.memberships if u == user_id)
+    if not remaining and delete_orphan:
+        ctx.state.delete_user(user_id)
+        return Response(200, {"message": "User deleted"})
     if user.current_org_id == org_id:
-        remaining = sorted(o for (o, u) in ctx.state.memberships if u == user_id)
         user.current_org_id = remaining[0] if remaining else 0
     return Response(200, {"message": "User removed from organization"})
 
@@ -207,11 +223,20 @@ def add_user_to_current_org(ctx: Context) -> Response:
     return _add_user(ctx, ctx.caller.org_id)
 
 
-def _org_users(ctx: Context, org_id: int) -> Response:
+def _org_users(ctx: Context, org_id: int, text: str = "", limit: int = 0) -> Response:
+    """``SearchOrgUsers``: ``text`` a case-insensitive substring of the email, name or login;
+    ``limit`` > 0 keeps the first ones."""
     members = []
+    text = text.lower()
     for (member_org, user_id), role in sorted(ctx.state.memberships.items()):
         user = ctx.state.users.get(user_id)
-        if member_org == org_id and user is not None:
+        if limit > 0 and len(members) >= limit:
+            break
+        if (
+            member_org == org_id
+            and user is not None
+            and any(text in field.lower() for field in (user.email, user.name, user.login))
+        ):
             members.append(
                 {
                     "orgId": org_id,
@@ -231,8 +256,11 @@ def list_org_users(ctx: Context) -> Response:
 
 
 def list_current_org_users(ctx: Context) -> Response:
+    """GET /api/org/users reads ``query`` and ``limit`` (GET /api/orgs/:orgId/users reads
+    neither: its handler passes an empty query and no limit)."""
     require_role(ctx.caller, "Admin", "org.users:read", ctx.state)
-    return _org_users(ctx, ctx.caller.org_id)
+    request = ctx.request
+    return _org_users(ctx, ctx.caller.org_id, request.arg("query") or "", request.int_arg("limit"))
 
 
 ROUTES = [

@@ -13,7 +13,6 @@ from dashgen.testing.wire import Response, message
 
 MAX_LIMIT = 5000
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
-_TRUE = ("1", "t", "T", "TRUE", "true", "True")  # strconv.ParseBool
 
 
 def _int(raw: str | None, default: int) -> int:
@@ -84,7 +83,7 @@ def search(ctx: Context) -> Response:
     permissions.require_member(ctx.state, ctx.caller, "dashboards:read")
     _check(ctx)
     request, state, caller = ctx.request, ctx.state, ctx.caller
-    if request.arg("deleted") in _TRUE:
+    if request.bool_arg("deleted"):
         if not caller.has_role("Admin"):
             raise message(401, "Unauthorized")
         return Response(200, [])  # nothing is ever soft-deleted here (no dashboard restore)
@@ -97,7 +96,7 @@ def search(ctx: Context) -> Response:
     folder_ids = _ints(request.args("folderIds"))
     dashboard_uids = set(request.args("dashboardUIDs") + request.args("dashboardUID"))
     dashboard_ids = _ints(request.args("dashboardIds"))
-    only_starred = request.arg("starred") in _TRUE
+    only_starred = request.bool_arg("starred")
     minimum = permissions.EDIT if request.arg("permission") == "Edit" else permissions.VIEW
     owner = star_owner(ctx)
 
@@ -110,15 +109,15 @@ def search(ctx: Context) -> Response:
         return True
 
     hits: list[tuple[int, str, dict[str, Any]]] = []
-    if (
-        wanted_type in (None, "", "dash-folder")
-        and not tags
-        and not dashboard_uids
-        and not dashboard_ids
-        and not only_starred
-    ):
+    # Folders are rows of the dashboard table to the uid and id filters
+    # (searchstore.DashboardFilter: ``dashboard.uid IN (...)``, no type): they match too.
+    if wanted_type in (None, "", "dash-folder") and not tags and not only_starred:
         for folder in state.folders.values():
             if folder.org_id != org_id or text not in folder.title.lower():
+                continue
+            if (dashboard_uids and folder.uid not in dashboard_uids) or (
+                dashboard_ids and folder.id not in dashboard_ids
+            ):
                 continue
             if not in_folders(folder.parent_uid):
                 continue

@@ -14,7 +14,8 @@ from dashgen.testing.router import Context, Handler, Route
 from dashgen.testing.routes import permissions as permission_routes
 from dashgen.testing.wire import Response, message
 
-RESTORE_FIELDS = (Field("version", INT),)  # dtos.RestoreDashboardVersionCommand
+# dtos.RestoreDashboardVersionCommand: ``Version int `binding:"Required"` ``
+RESTORE_FIELDS = (Field("version", INT, required=True),)
 
 
 def version_dto(dashboard: Dashboard, record: VersionRecord) -> dict[str, Any]:
