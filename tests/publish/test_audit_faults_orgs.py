@@ -14,6 +14,7 @@ from pathlib import Path
 from cli_project import run_publish, seed_orgs, write_project
 from publish_support import ORG, OTHER_ORG, routes
 
+from dashgen.publish.lock import LOCK_FOLDER_UID
 from dashgen.testing import Emulator, EmulatorServer
 
 UIDS = ["d0", "d1", "d2", "d3"]
@@ -60,3 +61,22 @@ def test_all_orgs_one_failed_before_and_one_midway(tmp_path: Path, emulator: Emu
         f"org {ORG} failed after 1 written (3 not sent)"
     )
     assert run.stderr.rstrip().endswith(expected), run.stderr
+
+
+def test_a_lock_that_cannot_be_handed_back_is_said(tmp_path: Path, emulator: Emulator) -> None:
+    """The token revoked mid-publish also refuses the lock's hand-back: the lock folder is
+    left, and the report says so (others wait for it to go stale), instead of nothing."""
+    ids, tokens = seed_orgs(emulator, ORG)
+    write_project(tmp_path, {ORG: UIDS})
+    with EmulatorServer(emulator) as server:
+        _revoked_after_the_first_save(emulator)
+        for method, path in routes("GET", f"/api/folders/{LOCK_FOLDER_UID}"):
+            emulator.faults.add(method, path, status=401, after=1, times=None)  # (peek passes)
+        for method, path in routes("DELETE", f"/api/folders/{LOCK_FOLDER_UID}"):
+            emulator.faults.add(method, path, status=401, times=None)
+        run = run_publish(tmp_path, server, tokens, "--org", ORG, "--concurrency", "1")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert LOCK_FOLDER_UID in emulator.folder_uids(ids[ORG])  # left behind
+    warning = f"warning: org {ORG}: the publish lock (folder {LOCK_FOLDER_UID}) could not be "
+    assert warning + "handed back (" in run.stderr, run.stderr
+    assert "waits for it to go stale (45 s without renewal), or delete that folder" in run.stderr
