@@ -82,6 +82,9 @@ def print_changes(report: PublishReport) -> None:
             print_event(event)
 
 
+_WRITTEN = (Action.CREATED, Action.UPDATED, Action.DELETED)
+
+
 def _not_sent(events: Sequence[PublishEvent]) -> Counter[str]:
     """Per org, the dashboards not attempted because the org failed as a whole."""
     return Counter(event.org for event in events if event.org_failed)
@@ -163,9 +166,12 @@ def _failure_summary(report: PublishReport) -> str:
         parts.append(f"{plural(pruned[Action.FAILED], 'deletion')} failed")
     if pruned[Action.UNKNOWN]:
         parts.append(f"{plural(pruned[Action.UNKNOWN], 'deletion')} unknown (check Grafana)")
-    if report.org_errors:
-        orgs = ", ".join(sorted(report.org_errors))
-        parts.append(f"nothing was published to org {orgs}")
+    written = Counter(e.org for e in report.events if e.action in _WRITTEN)
+    if nothing := sorted(org for org in report.org_errors if not written[org]):
+        parts.append(f"nothing was published to org {', '.join(nothing)}")
+    not_sent = _not_sent(report.events)
+    for org in sorted(org for org in report.org_errors if written[org]):  # (failed midway)
+        parts.append(f"org {org} failed after {written[org]} written ({not_sent[org]} not sent)")
     if report.prune_refusals:
         orgs = ", ".join(sorted(report.prune_refusals))
         parts.append(f"nothing was pruned in org {orgs}")

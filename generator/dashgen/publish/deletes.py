@@ -139,17 +139,19 @@ def _delete_safely(
     policy = session.connection.retry
     deadline = session.connection.deadline
     attempt = 0
+    maybe_landed = False  # an earlier delete's answer was lost (not a 429's)
     while True:
         attempt += 1
         try:
             delete()  # False (404) is success too: it is gone
             return None
         except DeadlineError as error:
-            if error.sent or attempt > 1:
+            if error.sent or maybe_landed:
                 return _unknown(subject, error, deadline)
             return error.message
         except _TRANSIENT as error:
             lost = not isinstance(error, RateLimitedError)  # (a 429 deleted nothing)
+            maybe_landed = maybe_landed or lost
             last = attempt >= policy.attempts
             if last and not lost:
                 return session.explain(error, doing)
@@ -157,8 +159,13 @@ def _delete_safely(
                 wait = policy.backoff(attempt, error)
                 if deadline is not None and wait >= deadline.remaining():
                     too_long = deadline.too_long(wait, deadline.remaining(), error)
+                    if not lost:
+                        return f"not deleted: {too_long.message}"
                     return _unknown(subject, too_long, deadline)
                 (deadline.sleep if deadline is not None else time.sleep)(wait)
+                if deadline is not None and deadline.passed() and not lost:
+                    # (an interrupt ended the wait after a 429: nothing was deleted)
+                    return f"not deleted: {deadline.too_long(wait, 0, error).message}"
             try:
                 state = still_there()
             except DeadlineError as read_error:

@@ -228,24 +228,33 @@ class PublishLock:
             f"({read_error.message})"
         )
 
-    def release(self) -> None:
-        """Hand the lock back (best effort: if this fails, it goes stale for others)."""
+    def release(self) -> str | None:
+        """Hand the lock back (best effort: if this fails, it goes stale for others); None
+        when done (or not held), else what went wrong and what it means for others."""
         self._stop.set()
         if self._renewer is not None:
             self._renewer.join()
         with self._guard:
             if self._version is None:
-                return
+                return None
             self._version = None
         interrupted = self.deadline is not None and self.deadline.interrupted
         # (the one request allowed past the deadline; shorter after an interrupt: CI kills)
         with after_deadline(INTERRUPTED_HANDBACK_S if interrupted else HANDBACK_S):
-            self._hand_back()
+            error = self._hand_back()
+        if error is None:
+            return None
+        return (
+            f"the publish lock (folder {LOCK_FOLDER_UID}) could not be handed back "
+            f"({error.message}); another publish of this org waits for it to go stale "
+            f"({STALE_AFTER_S:.0f} s without renewal), or delete that folder"
+        )
 
-    def _hand_back(self) -> None:
+    def _hand_back(self) -> DashgenError | None:
         """Delete (or free) the lock folder while it is still ours; after a lost answer it
         is read again once: gone or freed is done, still ours is sent again (else the
-        next publish would wait ``STALE_AFTER_S`` for it)."""
+        next publish would wait ``STALE_AFTER_S`` for it). The error when it failed."""
+        failure: DashgenError | None = None
         count = with_grace(partial(self.backend.folder_is_empty, LOCK_FOLDER_UID))
         for attempt in (1, 2):
             try:
@@ -254,18 +263,20 @@ class PublishLock:
                     empty = pool.submit(count)
                     folder = self.backend.get_folder(LOCK_FOLDER_UID)
                     if folder is None or folder.get("title") != self._title:
-                        return  # taken over meanwhile (or handed back): not ours to hand back
+                        return None  # taken over meanwhile (or handed back): not ours
                     if empty.result():
                         self.backend.delete_folder(LOCK_FOLDER_UID)
                     else:
                         version = int(folder.get("version") or 0)
                         self.backend.update_folder(LOCK_FOLDER_UID, FREE_TITLE, version)
-                return
+                return None
             except (GrafanaConnectionError, ServerError) as error:
                 log.debug("publish lock not handed back (attempt %d): %s", attempt, error)
+                failure = error
             except DashgenError as error:
                 log.debug("publish lock not handed back: %s", error)
-                return
+                return error
+        return failure
 
     def _held_title(self, now: str) -> str:
         return f"dashgen publish lock: held by {self.holder} since {now}"

@@ -92,7 +92,9 @@ class WriteLock:
     def release(self) -> None:
         if self.held:
             self.held = False
-            self.lock.release()
+            left = self.lock.release()
+            if left is not None:  # (others of this org wait for it to go stale)
+                self.report.warnings.append(f"org {self.session.org}: {left}")
             if self.session.connection.deadline is not None:
                 self.session.connection.deadline.locks_held.discard(self.session.org)
 

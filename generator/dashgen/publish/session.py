@@ -308,16 +308,16 @@ class OrgSession(ServerFacts):
             if uid == LOCK_FOLDER_UID:
                 self.folder_errors[uid] = RESERVED_FOLDER
                 continue
-            doing = self.doing(f"ensuring folder {title!r} (uid {uid})")
+            doing, creating = self.doing(f"ensuring folder {title!r} (uid {uid})"), False
             try:
                 if self.prefetch.take(("folder", uid), partial(self.backend.folder_exists, uid)):
                     self.ready_folders.add(uid)
-                elif create:
+                elif creating := create:  # (only a create sent may have made it)
                     self.backend.create_folder(uid, title or uid)
                     self.ready_folders.add(uid)
             except DashgenError as error:
                 self.folder_errors[uid] = self.explain(error, doing)
-                if create and isinstance(error, MAYBE_LANDED) and getattr(error, "sent", True):
+                if creating and isinstance(error, MAYBE_LANDED) and getattr(error, "sent", True):
                     self.folder_errors[uid] += f"; {FOLDER_MAY_EXIST}"
 
     def each(self, items: Sequence[T], work: Callable[[T], R]) -> Iterable[R]:

@@ -142,7 +142,7 @@ def _write(session: OrgSession, planned: PlannedDashboard) -> Event:
         try:
             if deadline is not None and deadline.passed():
                 passed = deadline.not_sent()
-                if in_flight:
+                if maybe_landed:
                     return _unknown(planned, passed, deadline)
                 return _fail(planned, passed.message)
             saved = backend.save(
@@ -173,7 +173,7 @@ def _write(session: OrgSession, planned: PlannedDashboard) -> Event:
                     continue
                 return _after_lost_race(session, planned, base_version, in_flight, expected_hash)
             except DeadlineError as read_error:
-                if in_flight:  # an earlier attempt may have landed
+                if maybe_landed:  # an earlier attempt may have landed
                     return _unknown(planned, read_error, deadline)
                 return _fail(planned, f"not written: {read_error.message}")
             except DashgenError as read_error:
@@ -181,7 +181,7 @@ def _write(session: OrgSession, planned: PlannedDashboard) -> Event:
                     return _unknown(planned, _unread(lost, read_error), deadline)
                 return _fail(planned, f"not written: {session.explain(read_error, doing)}")
         except DeadlineError as error:
-            if in_flight or error.sent:  # the save (or an earlier attempt) may have landed
+            if maybe_landed or error.sent:  # the save (or an earlier attempt) may have landed
                 return _unknown(planned, error, deadline)
             return _fail(planned, error.message)
         except (PreconditionFailedError, ConflictError) as error:
@@ -201,14 +201,17 @@ def _write(session: OrgSession, planned: PlannedDashboard) -> Event:
                     )
                 wait = policy.backoff(attempt, error)
                 if deadline is not None and wait >= deadline.remaining():
-                    refused = attempt == 1 and isinstance(error, RateLimitedError)
                     sentence = deadline.too_long(wait, deadline.remaining(), error).message
-                    if refused:  # a 429 stored nothing: not written
+                    if not maybe_landed:  # every answer was a 429: nothing stored
                         return _fail(planned, f"not written: {sentence}")
                     return _out_of_time(
                         session, planned, base_version, expected_hash, sentence, error
                     )
                 (deadline.sleep if deadline is not None else time.sleep)(wait)
+                if deadline is not None and deadline.passed() and not maybe_landed:
+                    # (an interrupt ended the wait: every answer was a 429, nothing stored)
+                    sentence = deadline.too_long(wait, 0, error).message
+                    return _fail(planned, f"not written: {sentence}")
                 outcome = _after_lost_answer(session, planned, base_version, expected_hash)
             except DeadlineError as read_error:  # the save may have landed: nobody can tell
                 return _unknown(planned, read_error, deadline)
