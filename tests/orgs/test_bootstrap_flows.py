@@ -185,7 +185,8 @@ def test_legacy_path_switches_back_even_when_key_creation_fails(
 
 
 class FailKeysAfterSwitch(httpx.BaseTransport):
-    """``POST /api/auth/keys`` answers ``status`` once the admin was switched."""
+    """``POST /api/auth/keys`` answers ``status`` once the admin was switched (every time:
+    a 500 is read again and sent once more, as its answer may have been lost)."""
 
     def __init__(self, inner: httpx.BaseTransport, status: int) -> None:
         self.inner = inner
@@ -196,7 +197,6 @@ class FailKeysAfterSwitch(httpx.BaseTransport):
         if request.url.path.startswith("/api/user/using/"):
             self.switched = True
         if self.switched and request.method == "POST" and request.url.path == "/api/auth/keys":
-            self.switched = False
             return httpx.Response(self.status, json={"message": "refused"}, request=request)
         return self.inner.handle_request(request)
 

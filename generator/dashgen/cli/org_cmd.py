@@ -23,14 +23,16 @@ from dashgen.cli.common import (
     pass_cli,
     tls_verify,
 )
+from dashgen.cli.interrupt import interruptible
 from dashgen.cli.output import write_secret
 from dashgen.config import Config, load_config
-from dashgen.errors import ConfigError, UsageError
+from dashgen.errors import ConfigError, DashgenError, UsageError
 from dashgen.grafana.client import DEFAULT_TIMEOUT_S, Connection
 from dashgen.secrets import Secret, redact_url
 from dashgen.tokens import StoredToken, TokenStore, env_var_name
 
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R")
 
 
 # -- option groups ----------------------------------------------------------------------
@@ -220,6 +222,23 @@ def _stored_rows(entries: Sequence[StoredToken]) -> list[list[str]]:
     ]
 
 
+def _interruptible(target: Connection, work: Callable[[], R]) -> tuple[R, int | None]:
+    """``work()`` with Ctrl-C/SIGTERM ending the command's deadline (dashgen.cli.interrupt):
+    the request in flight gets its grace, then the flow says what was done (a token whose
+    answer was lost is deleted); its result and the exit code of an interrupt (130, 143)."""
+    with interruptible(target.deadline) as interrupt:
+        try:
+            return work(), interrupt.exit_code
+        except DashgenError as error:
+            error.exit_code = interrupt.exit_code or error.exit_code
+            raise
+
+
+def _exit_if_interrupted(code: int | None) -> None:
+    if code is not None:
+        raise SystemExit(code)
+
+
 # -- org --------------------------------------------------------------------------------
 
 
@@ -239,10 +258,11 @@ def org_create(
 ) -> None:
     """Create org NAME (or find it) and make the admin user an Admin of it."""
     target, credentials = _admin_target(cli, _connection(kwargs), admin_user, admin_password)
-    result = orgs.ensure_org(target, credentials, name)
+    result, interrupted = _interruptible(target, lambda: orgs.ensure_org(target, credentials, name))
     verb = "created" if result.created else "already exists"
     click.echo(f"Org {name!r} {verb} at {target.display_url}: id {result.org.id}.")
     click.echo(f"User {result.admin_login!r}: {result.membership}.")
+    _exit_if_interrupted(interrupted)
 
 
 @org.command("list")
@@ -290,9 +310,12 @@ def token_create(
     """Mint a token for an org (service account, or legacy API key) and store it."""
     target, credentials = _admin_target(cli, _connection(kwargs), admin_user, admin_password)
     request = orgs.TokenRequest(org_name, role, token_name, ttl, legacy_api_key, rotate)
-    result = orgs.create_token(target, credentials, request)
+    result, interrupted = _interruptible(
+        target, lambda: orgs.create_token(target, credentials, request)
+    )
     _echo_token_result(result, org_name, _reporter(show))
     _echo_token(result.entry, show)
+    _exit_if_interrupted(interrupted)
 
 
 @token.command("list")
@@ -365,7 +388,9 @@ def bootstrap(
     """Create org NAME, mint and store its token, and check the token works."""
     target, credentials = _admin_target(cli, _connection(kwargs), admin_user, admin_password)
     request = orgs.TokenRequest(name, role, token_name, ttl, legacy_api_key, rotate)
-    result = orgs.bootstrap(target, credentials, request)
+    result, interrupted = _interruptible(
+        target, lambda: orgs.bootstrap(target, credentials, request)
+    )
     say = _reporter(show)
     verb = "created" if result.org.created else "already exists"
     say(f"Org {name!r} {verb} at {target.display_url}: id {result.org.org.id}.")
@@ -374,6 +399,7 @@ def bootstrap(
     verified = result.verified_org
     say(f"Verified: GET /api/org with the token answers org {verified.name!r} (id {verified.id}).")
     _echo_token(result.token.entry, show)
+    _exit_if_interrupted(interrupted)
 
 
 COMMANDS: list[click.Command] = [org, token, bootstrap]

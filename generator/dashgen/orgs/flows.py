@@ -25,6 +25,7 @@ from dashgen.grafana import admin as api
 from dashgen.grafana.client import Connection, GrafanaClient
 from dashgen.messages import Doing, explain
 from dashgen.orgs.access import AdminCredentials, admin_session
+from dashgen.orgs.lost import answer_lost, cleanup_time, reread, stopped
 from dashgen.orgs.minting import TokenRequest, mint
 from dashgen.orgs.revoke import revoke as revoke_token
 from dashgen.orgs.revoke import revoke_quietly, token_org
@@ -82,9 +83,13 @@ def ensure_org(target: Connection, credentials: AdminCredentials, name: str) -> 
         return _ensure_org(client, user, target, name)
 
 
-def _ensure_org(client: GrafanaClient, user: api.User, target: Connection, name: str) -> OrgResult:
+def _ensure_org(
+    client: GrafanaClient, user: api.User, target: Connection, name: str, command: str = ""
+) -> OrgResult:
+    """``command`` finishes the job after a failure (default ``dashgen org create NAME``)."""
+    command = command or f"dashgen org create {name}"
     try:
-        new_id = api.create_org(client, name)
+        new_id = _create_org(client, name, command)
         org = api.Org(new_id, name) if new_id is not None else api.org_by_name(client, name)
     except GrafanaError as error:
         sentence = explain(error, _admin_doing(name, f"creating org {name!r}"))
@@ -101,9 +106,37 @@ def _ensure_org(client: GrafanaClient, user: api.User, target: Connection, name:
         verb = "created" if created else "exists"
         sentence = explain(error, _admin_doing(name, f"making {user.login!r} an Admin of it"))
         raise BootstrapError(
-            f"org {name!r} {verb} (id {org.id}); {sentence}. Run `dashgen org create {name}` again"
+            f"org {name!r} {verb} (id {org.id}); {sentence}. Run `{command}` again"
         ) from None
     return OrgResult(target.url, org, created, user.login, membership)
+
+
+def _create_org(client: GrafanaClient, name: str, command: str) -> int | None:
+    """``POST /api/orgs``; after a lost answer, the org a re-read finds (or a sentence
+    saying it may exist: Grafana may have created it)."""
+    try:
+        return api.create_org(client, name)
+    except GrafanaError as error:
+        if not answer_lost(error):
+            raise
+        sentence = explain(error, _admin_doing(name, f"creating org {name!r}"))
+        try:
+            found = reread(lambda: api.org_by_name(client, name))
+        except GrafanaError:
+            raise BootstrapError(
+                f"{sentence}; Grafana may have created it (a re-read failed too): run "
+                f"`{command}` again, which finds it if it is there"
+            ) from None
+        if found is None:
+            raise BootstrapError(
+                f"{sentence}; a re-read shows no such org: nothing was changed"
+            ) from None
+        if stopped(error):
+            raise BootstrapError(
+                f"{sentence}; a re-read shows Grafana created it (id {found.id}), but nothing "
+                f"more was done: run `{command}` again to finish"
+            ) from None
+        return found.id
 
 
 def _ensure_admin_member(client: GrafanaClient, org_id: int, user: api.User) -> Membership:
@@ -199,7 +232,8 @@ def _create_token(
         store.put(entry)
     except (DashgenError, OSError) as error:
         reason = error.strerror if isinstance(error, OSError) else str(error)
-        revoked = revoke_quietly(client, entry, "unsaved", target)
+        with cleanup_time():
+            revoked = revoke_quietly(client, entry, "unsaved", target)
         raise BootstrapError(
             f"a {minted.kind} token was created in org {request.org!r} but could not be saved "
             f"in token store {store}: {reason} ({revoked}). Fix the store, then run "
@@ -264,7 +298,9 @@ def bootstrap(
     """Org create + token create + ``GET /api/org`` with the new token."""
     store = store or TokenStore()
     with admin_session(target, credentials) as (client, user):
-        org_result = _ensure_org(client, user, target, request.org)
+        org_result = _ensure_org(
+            client, user, target, request.org, f"dashgen bootstrap {request.org}"
+        )
         try:
             token_result = _keep_stored_token(target, request, store) or _create_token(
                 client, user, target, request, store
@@ -277,6 +313,11 @@ def bootstrap(
     try:
         verified = verify_token(target, token_result.entry)
     except DashgenError as error:
+        if target.deadline is not None and target.deadline.passed():  # not the token's fault
+            raise BootstrapError(
+                f"{org_result.summary()}; token stored in {store}, not checked yet: {error}. "
+                f"Run `dashgen bootstrap {request.org}` again to check it"
+            ) from None
         raise BootstrapError(
             f"{org_result.summary()}; token stored in {store}, but it failed verification: "
             f"{error}. Run `dashgen token create --org {request.org} --rotate`"

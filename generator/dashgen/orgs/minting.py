@@ -32,6 +32,7 @@ from dashgen.errors import (
 from dashgen.grafana import admin as api
 from dashgen.grafana.client import GrafanaClient
 from dashgen.messages import Doing, explain
+from dashgen.orgs.lost import answer_lost, cleanup_time, forget_lost_token, reread, stopped
 from dashgen.secrets import Secret
 from dashgen.tokens import TokenKind
 
@@ -147,6 +148,7 @@ def _mint_service_account_token(
             ),
             request.name,
             f"service-account token for {account.name!r} in org {org.name!r}",
+            lambda name, error, what: forget_lost_token(client, org, name, account, error, what),
         ),
         kind="service-account",
         service_account=account,
@@ -167,7 +169,7 @@ def _ensure_service_account(
         account = api.find_service_account(client, org.id, request.name)
         if account is not None:
             return account, False
-        account = api.create_service_account(client, org.id, request.name, request.role)
+        account = _create_service_account(client, org, request)
         if account is not None:
             return account, True
         account = api.find_service_account(client, org.id, request.name)
@@ -182,6 +184,35 @@ def _ensure_service_account(
             f"{user.login!r} cannot see it to reuse it; pass --name with another name"
         )
     return account, False
+
+
+def _create_service_account(
+    client: GrafanaClient, org: api.Org, request: TokenRequest
+) -> api.ServiceAccount | None:
+    """``POST /api/serviceaccounts``; after a lost answer, the account a re-read finds
+    (None: one of that name exists)."""
+    try:
+        return api.create_service_account(client, org.id, request.name, request.role)
+    except GrafanaError as error:
+        if not answer_lost(error):
+            raise
+        what = f"creating service account {request.name!r} in org {org.name!r}"
+        sentence = explain(error, _admin_doing(org, what))
+        try:
+            found = reread(lambda: api.find_service_account(client, org.id, request.name))
+        except GrafanaError:
+            raise BootstrapError(
+                f"{sentence}; Grafana may have created it (a re-read failed too), and a re-run "
+                "reuses it if so; no token was created"
+            ) from None
+        if found is None or stopped(error):
+            made = (
+                "a re-read shows Grafana did not create it"
+                if found is None
+                else (f"a re-read shows Grafana created it (id {found.id}), and a re-run reuses it")
+            )
+            raise BootstrapError(f"{sentence}; {made}; no token was created") from None
+        return found
 
 
 def _mint_api_key(
@@ -225,6 +256,7 @@ def _create_key(
             ),
             request.name,
             f"API key in org {org.name!r}",
+            lambda name, error, what: forget_lost_token(client, org, name, None, error, what),
         )
     except (GoneError, NotFoundError) as error:
         raise _EndpointMissing(error) from None
@@ -238,7 +270,8 @@ def _key_org(
     try:
         return key_org(key.key)
     except GrafanaError as error:
-        gone = _delete_stray_key(client, key, org)
+        with cleanup_time():  # (also after an interrupt: the key was never stored)
+            gone = _delete_stray_key(client, key, org)
         what = f"checking the new API key of org {org.name!r}"
         raise BootstrapError(
             f"{explain(error, _admin_doing(org, what))}; {gone}, nothing was stored"
@@ -297,7 +330,8 @@ def _active_org(
 
 def _switch_back(client: GrafanaClient, user: api.User, org: api.Org, org_id: int) -> str | None:
     try:
-        api.switch_active_org(client, org_id)
+        with cleanup_time():  # (also after an interrupt)
+            api.switch_active_org(client, org_id)
     except GrafanaError as error:
         what = f"switching user {user.login!r} back to org id {org_id}"
         return (
@@ -313,10 +347,26 @@ def _admin_doing(org: api.Org, what: str) -> Doing:
 
 
 def _first_free_name(
-    create: Callable[[str], api.CreatedToken | None], name: str, what: str
+    create: Callable[[str], api.CreatedToken | None],
+    name: str,
+    what: str,
+    forget: Callable[[str, GrafanaError, str], tuple[str, bool]],
 ) -> api.CreatedToken:
+    """The first name of ``_unique_names`` that is free. A create whose answer was lost is
+    read again (``forget``: a token made then is deleted) and sent once more, unless the
+    deadline or an interrupt stopped it or the re-read failed."""
     for candidate in _unique_names(name):
-        created = create(candidate)
-        if created is not None:
-            return created
+        for attempt in (1, 2):
+            try:
+                created = create(candidate)
+            except GrafanaError as error:
+                if not answer_lost(error):
+                    raise
+                clause, settled = forget(candidate, error, what)
+                if attempt == 2 or stopped(error) or not settled:
+                    raise BootstrapError(f"{clause}; nothing was stored") from None
+                continue
+            if created is not None:
+                return created
+            break
     raise BootstrapError(f"could not find a free name for a new {what} (tried {name!r}-<time>)")
