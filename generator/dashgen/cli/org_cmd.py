@@ -6,8 +6,9 @@ only); they are used for the call and never stored or shown.
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,7 +33,6 @@ from dashgen.secrets import Secret, redact_url
 from dashgen.tokens import StoredToken, TokenStore, env_var_name
 
 F = TypeVar("F", bound=Callable[..., Any])
-R = TypeVar("R")
 
 
 # -- option groups ----------------------------------------------------------------------
@@ -222,21 +222,18 @@ def _stored_rows(entries: Sequence[StoredToken]) -> list[list[str]]:
     ]
 
 
-def _interruptible(target: Connection, work: Callable[[], R]) -> tuple[R, int | None]:
-    """``work()`` with Ctrl-C/SIGTERM ending the command's deadline (dashgen.cli.interrupt):
-    the request in flight gets its grace, then the flow says what was done (a token whose
-    answer was lost is deleted); its result and the exit code of an interrupt (130, 143)."""
+@contextlib.contextmanager
+def _interruptible(target: Connection) -> Iterator[None]:
+    """Ctrl-C/SIGTERM end the command's deadline (dashgen.cli.interrupt): the request in
+    flight gets its grace, the flow says what was done; then exit 130/143."""
     with interruptible(target.deadline) as interrupt:
         try:
-            return work(), interrupt.exit_code
+            yield
         except DashgenError as error:
             error.exit_code = interrupt.exit_code or error.exit_code
             raise
-
-
-def _exit_if_interrupted(code: int | None) -> None:
-    if code is not None:
-        raise SystemExit(code)
+    if interrupt.exit_code is not None:
+        raise SystemExit(interrupt.exit_code)
 
 
 # -- org --------------------------------------------------------------------------------
@@ -258,11 +255,11 @@ def org_create(
 ) -> None:
     """Create org NAME (or find it) and make the admin user an Admin of it."""
     target, credentials = _admin_target(cli, _connection(kwargs), admin_user, admin_password)
-    result, interrupted = _interruptible(target, lambda: orgs.ensure_org(target, credentials, name))
-    verb = "created" if result.created else "already exists"
-    click.echo(f"Org {name!r} {verb} at {target.display_url}: id {result.org.id}.")
-    click.echo(f"User {result.admin_login!r}: {result.membership}.")
-    _exit_if_interrupted(interrupted)
+    with _interruptible(target):
+        result = orgs.ensure_org(target, credentials, name)
+        verb = "created" if result.created else "already exists"
+        click.echo(f"Org {name!r} {verb} at {target.display_url}: id {result.org.id}.")
+        click.echo(f"User {result.admin_login!r}: {result.membership}.")
 
 
 @org.command("list")
@@ -310,12 +307,10 @@ def token_create(
     """Mint a token for an org (service account, or legacy API key) and store it."""
     target, credentials = _admin_target(cli, _connection(kwargs), admin_user, admin_password)
     request = orgs.TokenRequest(org_name, role, token_name, ttl, legacy_api_key, rotate)
-    result, interrupted = _interruptible(
-        target, lambda: orgs.create_token(target, credentials, request)
-    )
-    _echo_token_result(result, org_name, _reporter(show))
-    _echo_token(result.entry, show)
-    _exit_if_interrupted(interrupted)
+    with _interruptible(target):
+        result = orgs.create_token(target, credentials, request)
+        _echo_token_result(result, org_name, _reporter(show))
+        _echo_token(result.entry, show)
 
 
 @token.command("list")
@@ -388,18 +383,16 @@ def bootstrap(
     """Create org NAME, mint and store its token, and check the token works."""
     target, credentials = _admin_target(cli, _connection(kwargs), admin_user, admin_password)
     request = orgs.TokenRequest(name, role, token_name, ttl, legacy_api_key, rotate)
-    result, interrupted = _interruptible(
-        target, lambda: orgs.bootstrap(target, credentials, request)
-    )
-    say = _reporter(show)
-    verb = "created" if result.org.created else "already exists"
-    say(f"Org {name!r} {verb} at {target.display_url}: id {result.org.org.id}.")
-    say(f"User {result.org.admin_login!r}: {result.org.membership}.")
-    _echo_token_result(result.token, name, say)
-    verified = result.verified_org
-    say(f"Verified: GET /api/org with the token answers org {verified.name!r} (id {verified.id}).")
-    _echo_token(result.token.entry, show)
-    _exit_if_interrupted(interrupted)
+    with _interruptible(target):
+        result = orgs.bootstrap(target, credentials, request)
+        say = _reporter(show)
+        verb = "created" if result.org.created else "already exists"
+        say(f"Org {name!r} {verb} at {target.display_url}: id {result.org.org.id}.")
+        say(f"User {result.org.admin_login!r}: {result.org.membership}.")
+        _echo_token_result(result.token, name, say)
+        live = result.verified_org
+        say(f"Verified: GET /api/org with the token answers org {live.name!r} (id {live.id}).")
+        _echo_token(result.token.entry, show)
 
 
 COMMANDS: list[click.Command] = [org, token, bootstrap]
