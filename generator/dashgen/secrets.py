@@ -20,7 +20,7 @@ import json
 import re
 import threading
 import unicodedata
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 MASK = "********"
 # Shorter values are not scrubbed from arbitrary text (a 5-letter password such as
@@ -204,7 +204,11 @@ def redact_url(url: str) -> str:
 
 
 def strip_credentials(url: str) -> tuple[str, str | None, Secret | None]:
-    """Split ``http://user:pass@host`` into (url without credentials, user, password)."""
+    """Split ``http://user:pass@host`` into (url without credentials, user, password).
+
+    The user and password are percent-decoded, as curl does: RFC 3986 has a password with
+    ``@ : / # ?`` written ``%40 %3A %2F %23 %3F`` in a URL (the written form is a secret too).
+    """
     parts = urlsplit(url)
     if parts.username is None and parts.password is None:
         return url, None, None
@@ -212,5 +216,9 @@ def strip_credentials(url: str) -> tuple[str, str | None, Secret | None]:
     if parts.port:
         host = f"{host}:{parts.port}"
     clean = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-    password = Secret(parts.password) if parts.password is not None else None
-    return clean, parts.username, password
+    password = None
+    if parts.password is not None:
+        register(parts.password)
+        password = Secret(unquote(parts.password))
+    user = unquote(parts.username) if parts.username is not None else None
+    return clean, user, password
