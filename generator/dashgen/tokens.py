@@ -200,10 +200,13 @@ class TokenStore:
     def __str__(self) -> str:
         return display_path(self.path)
 
-    # -- reading ------------------------------------------------------------------------
-
-    def exists(self) -> bool:
-        return self.path.exists()
+    def check_usable(self) -> None:
+        """``TokenStoreError`` unless a ``put`` could work (folder, lock, layout, mode)."""
+        try:
+            with self._locked():
+                self._read()
+        except OSError as error:
+            raise TokenStoreError(f"cannot write token store {self}: {error.strerror}") from None
 
     def entries(self, grafana_url: str | None = None) -> list[StoredToken]:
         """Every entry, or those of one Grafana, sorted by URL then org."""
@@ -243,8 +246,6 @@ class TokenStore:
                 f"the file, or replace it with `dashgen token create --org {org} --rotate`"
             )
         return StoredToken.from_json(url, org, data)
-
-    # -- writing ------------------------------------------------------------------------
 
     def put(self, entry: StoredToken) -> None:
         """Add or replace the entry for (entry.grafana_url, entry.org)."""

@@ -165,11 +165,20 @@ def create_token(
     kept (idempotent re-runs), unless ``request.rotate``.
     """
     store = store or TokenStore()
+    _check_store(store, target, request)
     kept = _keep_stored_token(target, request, store)
     if kept is not None:
         return kept
     with admin_session(target, credentials) as (client, user):
         return _create_token(client, user, target, request, store)
+
+
+def _check_store(store: TokenStore, target: Connection, request: TokenRequest) -> None:
+    """Before anything is made in Grafana: the store can take the new token, and the entry
+    a run without ``rotate`` reads is well-formed (``TokenStoreError``, exit 2 if malformed)."""
+    store.check_usable()
+    if not request.rotate:
+        store.get(target.url, request.org)
 
 
 def _keep_stored_token(
@@ -297,6 +306,7 @@ def bootstrap(
 ) -> BootstrapResult:
     """Org create + token create + ``GET /api/org`` with the new token."""
     store = store or TokenStore()
+    _check_store(store, target, request)
     with admin_session(target, credentials) as (client, user):
         org_result = _ensure_org(
             client, user, target, request.org, f"dashgen bootstrap {request.org}"
