@@ -90,7 +90,7 @@ def _ensure_org(
     command = command or f"dashgen org create {name}"
     try:
         new_id = _create_org(client, name, command)
-        org = api.Org(new_id, name) if new_id is not None else api.org_by_name(client, name)
+        org = api.Org(new_id, name) if new_id is not None else _org_named(client, name)
     except GrafanaError as error:
         sentence = explain(error, _admin_doing(name, f"creating org {name!r}"))
         raise BootstrapError(f"{sentence}; nothing was changed") from None
@@ -121,7 +121,7 @@ def _create_org(client: GrafanaClient, name: str, command: str) -> int | None:
             raise
         sentence = explain(error, _admin_doing(name, f"creating org {name!r}"))
         try:
-            found = reread(lambda: api.org_by_name(client, name))
+            found = reread(lambda: _org_named(client, name))
         except GrafanaError:
             raise BootstrapError(
                 f"{sentence}; Grafana may have created it (a re-read failed too): run "
@@ -137,6 +137,15 @@ def _create_org(client: GrafanaClient, name: str, command: str) -> int | None:
                 f"more was done: run `{command}` again to finish"
             ) from None
         return found.id
+
+
+def _org_named(client: GrafanaClient, name: str) -> api.Org | None:
+    """The org called ``name``. Grafana's router matches the decoded path, so
+    ``GET /api/orgs/name/a%2Fb`` never reaches the route: a name with a "/" is looked up in
+    the list of orgs instead."""
+    if "/" not in name:
+        return api.org_by_name(client, name)
+    return next((org for org in api.list_orgs(client) if org.name == name), None)
 
 
 def _ensure_admin_member(client: GrafanaClient, org_id: int, user: api.User) -> Membership:
@@ -273,7 +282,7 @@ def _previous_entry(
 
 
 def _find_org(client: GrafanaClient, target: Connection, name: str) -> api.Org:
-    org = api.org_by_name(client, name)
+    org = _org_named(client, name)
     if org is None:
         raise BootstrapError(
             f"there is no org {name!r} at {target.display_url}: create it with "
