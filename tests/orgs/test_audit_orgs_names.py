@@ -1,8 +1,9 @@
 """Org names with characters a URL path treats specially: bootstrap, its re-run and
 `token create` work for each, against the emulator on 127.0.0.1.
 
-Grafana's router matches the decoded path, so `GET /api/orgs/name/Team%20A%2FB` never
-reaches the by-name route: an org with a "/" in its name is found in the list of orgs.
+A router that matches the decoded path (the emulator's; older Grafana's) never takes
+`GET /api/orgs/name/Team%20A%2FB` to the by-name route: an org with a "/" in its name is
+found in the list of orgs, which every version serves.
 """
 
 from __future__ import annotations

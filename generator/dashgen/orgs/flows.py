@@ -140,9 +140,10 @@ def _create_org(client: GrafanaClient, name: str, command: str) -> int | None:
 
 
 def _org_named(client: GrafanaClient, name: str) -> api.Org | None:
-    """The org called ``name``. Grafana's router matches the decoded path, so
-    ``GET /api/orgs/name/a%2Fb`` never reaches the route: a name with a "/" is looked up in
-    the list of orgs instead."""
+    """The org called ``name``. A router that matches the decoded path (older Grafana's
+    macaron router, and the emulator) never takes ``GET /api/orgs/name/a%2Fb`` to the route
+    (newer ``pkg/web`` splits the escaped path first), so a name with a "/" is looked up in
+    the list of orgs, which every version serves."""
     if "/" not in name:
         return api.org_by_name(client, name)
     return next((org for org in api.list_orgs(client) if org.name == name), None)
