@@ -148,3 +148,21 @@ def test_a_service_account_whose_create_lost_its_answer_is_reused_at_once(
     assert result.exit_code == 0, result.output
     assert [sa.name for sa in server.emulator.state.service_accounts.values()] == ["dashgen"]
     assert_stored_token_works(server)
+
+
+@pytest.mark.parametrize(("version", "extra", "path"), TOKEN_PATHS)
+def test_a_token_create_cut_by_the_deadline_is_deleted_after_it(
+    make_grafana_server: MakeServer, version: str, extra: list[str], path: str
+) -> None:
+    server = make_grafana_server(version=version, admin_password=CANARY_PASSWORD)
+    server.emulator.faults.add(method="POST", path=path, kind="commit_then_hang", hang_s=30)
+
+    result = bootstrap(server, "--deadline", "1s", *extra)
+
+    assert result.exit_code == 1
+    assert "the bootstrap deadline (1s) passed before Grafana answered" in result.output
+    assert "(its key was in the lost answer), so it was deleted; nothing was stored" in (
+        result.output
+    )
+    assert live_tokens(server.emulator) == []
+    assert TokenStore().get(server.url, ORG) is None
