@@ -278,8 +278,6 @@ class TokenStore:
             self._write(data)
             return removed
 
-    # -- internals ----------------------------------------------------------------------
-
     def _read(self) -> dict[str, Any]:
         try:  # (O_NONBLOCK: a named pipe in its place must not wait for a writer)
             flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -349,7 +347,8 @@ class TokenStore:
         data["version"] = STORE_FORMAT_VERSION
         text = json.dumps(data, indent=2, sort_keys=True) + "\n"
         # mkstemp creates the file 0600, so the token is never readable by others, even briefly
-        fd, temp_name = tempfile.mkstemp(dir=self.path.parent, prefix=".tokens.", suffix=".tmp")
+        prefix = f".{self.path.name}."
+        fd, temp_name = tempfile.mkstemp(dir=self.path.parent, prefix=prefix, suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
@@ -360,6 +359,9 @@ class TokenStore:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp_name)
             raise
+        for stale in self.path.parent.glob(f"{prefix}*.tmp"):  # a copy a killed write left
+            with contextlib.suppress(OSError):
+                stale.unlink()
         _fsync_folder(self.path.parent)
 
 

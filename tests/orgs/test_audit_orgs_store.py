@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,8 +18,9 @@ from click.testing import CliRunner, Result
 from orgs_helpers import CANARY_PASSWORD
 
 from dashgen.cli import main
+from dashgen.secrets import Secret
 from dashgen.testing import EmulatorServer
-from dashgen.tokens import STORE_ENV
+from dashgen.tokens import STORE_ENV, StoredToken, TokenStore
 
 MakeServer = Callable[..., EmulatorServer]
 ORG = "teamorg"
@@ -109,3 +113,47 @@ def test_a_malformed_entry_of_the_org_stops_bootstrap_before_the_org_is_made(
     assert writes(server) == []
     rotated = run(server, store, "bootstrap", ORG, "--rotate")  # which replaces it
     assert rotated.exit_code == 0, rotated.output
+
+
+KILLED_WRITE = """
+import os, signal, sys
+from pathlib import Path
+import dashgen.tokens as tokens
+from dashgen.secrets import Secret
+
+tokens.os.replace = lambda src, dst: os.kill(os.getpid(), signal.SIGKILL)  # killed mid-write
+entry = tokens.StoredToken("http://127.0.0.1:3000", "teamorg", Secret(sys.argv[2]),
+                           "service-account", 2, "dashgen", "Editor", "2026-01-01T00:00:00+00:00")
+tokens.TokenStore(Path(sys.argv[1])).put(entry)
+"""
+
+
+def test_the_copy_a_killed_write_left_is_removed_by_the_next_write(tmp_path: Path) -> None:
+    store = tmp_path / "cfg" / "tokens.json"
+    secret = "leftover-secret-0123456789abcdef"
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_WRITE, str(store), secret], check=False, timeout=60
+    )
+    assert killed.returncode == -signal.SIGKILL
+    leftovers = [p for p in store.parent.iterdir() if p.name.endswith(".tmp")]
+    assert len(leftovers) == 1 and secret in leftovers[0].read_text()  # a copy of the token
+
+    TokenStore(store).put(
+        StoredToken(
+            "http://127.0.0.1:3000",
+            "other",
+            Secret("another-secret-0123456789"),
+            "service-account",
+            3,
+            "dashgen",
+            "Editor",
+            "2026-01-01T00:00:00+00:00",
+        )
+    )
+
+    assert sorted(p.name for p in store.parent.iterdir()) == ["tokens.json", "tokens.json.lock"]
+    assert files_holding_text(tmp_path, secret) == []
+
+
+def files_holding_text(root: Path, text: str) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and text in p.read_text(errors="replace")]
