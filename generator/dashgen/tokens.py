@@ -1,16 +1,13 @@
 """Per-org tokens: env overrides first, then the token store.
 
-The store is one JSON file per user (``$XDG_CONFIG_HOME/dashgen/tokens.json``, or the
-path in env ``DASHGEN_TOKEN_STORE``), keyed by normalised Grafana URL and org name.
-It is created 0600 in a 0700 folder, rewritten atomically (temp file in the same
-folder, fsync, ``os.replace``) under an exclusive ``flock`` so concurrent writers do
-not lose entries, and refused, as ssh refuses a private key, when group or others can
-read it. It is the only file a token is ever written to.
-
-Every entry that is read is checked (a ``token`` string that can go in an HTTP header,
-``expires_at`` an ISO 8601 time, ids integers ...): a malformed one is a
-``TokenStoreError`` (exit 2) naming the store file and the entry, never its token. A
-token from the environment is checked the same way (``InvalidTokenError``).
+The store is one JSON file per user (``$XDG_CONFIG_HOME/dashgen/tokens.json``, or env
+``DASHGEN_TOKEN_STORE``) keyed by normalised Grafana URL and org name: 0600 in a 0700
+folder, rewritten atomically (temp file, fsync, ``os.replace``) under an exclusive
+``flock``, refused as ssh refuses a private key when group or others can read it; the only
+file a token is ever written to. Every entry read is checked (a ``token`` that can go in
+an HTTP header, ``expires_at`` ISO 8601, integer ids ...): a malformed one is a
+``TokenStoreError`` (exit 2) naming the file and entry, never the token; a token from the
+environment too (``InvalidTokenError``).
 """
 
 from __future__ import annotations
@@ -183,8 +180,7 @@ def default_store_path(environ: Mapping[str, str] | None = None) -> Path:
 
 
 def display_path(path: Path) -> str:
-    """The path with the home folder shown as ``~``."""
-    try:
+    try:  # the path with the home folder shown as ``~``
         return "~/" + str(path.relative_to(Path.home()))
     except ValueError:
         return str(path)
@@ -247,16 +243,21 @@ class TokenStore:
             )
         return StoredToken.from_json(url, org, data)
 
-    def put(self, entry: StoredToken) -> None:
-        """Add or replace the entry for (entry.grafana_url, entry.org)."""
+    def put(self, entry: StoredToken, *, if_still: object = True) -> StoredToken:
+        """Add or replace the entry (with ``if_still``, only over that entry, None: none;
+        else the one another writer stored stays, and is returned)."""
         url = normalize_grafana_url(entry.grafana_url)
         with self._locked():
             data = self._read()
             section = data["grafana"].get(url)
             if not isinstance(section, dict) or not isinstance(section.get("orgs"), dict):
                 section = data["grafana"][url] = {"orgs": {}}  # a malformed one held no token
+            held = _well_formed(url, entry.org, section["orgs"].get(entry.org))
+            if if_still is not True and held is not None and held != if_still:
+                return held
             section["orgs"][entry.org] = entry.to_json()
             self._write(data)
+            return entry
 
     def remove(self, grafana_url: str, org: str) -> StoredToken | None:
         """Drop the entry; the removed entry, or None when there was none (or it was
@@ -269,10 +270,7 @@ class TokenStore:
             orgs = self._orgs(data, url)
             if org not in orgs:
                 return None
-            entry = orgs.pop(org)
-            removed = (
-                StoredToken.from_json(url, org, entry) if entry_problem(entry) is None else None
-            )
+            removed = _well_formed(url, org, orgs.pop(org))
             if not orgs:
                 del data["grafana"][url]
             self._write(data)
@@ -365,6 +363,10 @@ class TokenStore:
         _fsync_folder(self.path.parent)
 
 
+def _well_formed(url: str, org: str, data: Any) -> StoredToken | None:
+    return None if data is None or entry_problem(data) else StoredToken.from_json(url, org, data)
+
+
 def _fsync_folder(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
@@ -374,12 +376,10 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def resolve_token(org: str, grafana_url: str) -> ResolvedToken | None:
-    """Env ``DASHGEN_TOKEN_<ORG>`` first, then the store; None when neither has one.
-
-    Raises ``InvalidTokenError`` for a token that cannot be sent (control characters,
-    spaces, non-ASCII), ``TokenStoreError`` for an unsafe, unreadable or malformed store
-    and ``TokenError`` for a stored token that has expired.
-    """
+    """Env ``DASHGEN_TOKEN_<ORG>`` first, then the store; None when neither has one. Raises
+    ``InvalidTokenError`` for a token that cannot be sent (control characters, spaces,
+    non-ASCII), ``TokenStoreError`` for an unsafe, unreadable or malformed store and
+    ``TokenError`` for a stored token that has expired."""
     name = env_var_name(org)
     value = os.environ.get(name)
     if value and value.strip():

@@ -247,8 +247,8 @@ def _create_token(
         service_account_id=account.id if account else None,
         token_id=minted.token.id,
     )
-    try:
-        store.put(entry)
+    try:  # only over the entry read before minting: not over one a concurrent run stored
+        held = store.put(entry, if_still=previous)
     except (DashgenError, OSError) as error:
         reason = error.strerror if isinstance(error, OSError) else str(error)
         with cleanup_time():
@@ -258,6 +258,14 @@ def _create_token(
             f"in token store {store}: {reason} ({revoked}). Fix the store, then run "
             f"`dashgen token create --org {request.org}` again"
         ) from None
+    if held is not entry:
+        with cleanup_time():
+            revoked = revoke_quietly(client, entry, "new", target)
+        note = (
+            f"another run stored a token for org {request.org!r} meanwhile (created "
+            f"{held.created_at}); it was kept, and the one this run made was not ({revoked})"
+        )
+        return TokenResult(entry=held, path="kept", store=store, notes=(note,))
     if previous is not None and request.rotate:
         minted.notes.append(revoke_quietly(client, previous, "previous", target))
     return TokenResult(
