@@ -1,7 +1,7 @@
 """Creates whose answer was lost: read again before saying what happened.
 
-A POST that dropped its connection, answered 5xx, or was cut by the deadline or an
-interrupt (Ctrl-C, SIGTERM) may have been applied by Grafana (contract §10: none of these
+A POST that dropped its connection, answered 5xx or garbled, or was cut by the deadline or
+an interrupt (Ctrl-C, SIGTERM) may have been applied by Grafana (contract §10: none of these
 creates is idempotent). For an org or a service account the re-read finds it and the
 bootstrap goes on. A token or API key whose answer was lost is worse: Grafana shows its
 key only in that answer, so a token made then is a live credential nobody holds; it is
@@ -25,6 +25,7 @@ from dashgen.errors import (
     GrafanaError,
     NotFoundError,
     ServerError,
+    UnexpectedResponseError,
 )
 from dashgen.grafana import admin as api
 from dashgen.grafana.answers import Shape
@@ -48,7 +49,9 @@ def answer_lost(error: BaseException) -> bool:
         return error.sent
     if isinstance(error, GrafanaConnectionError):
         return error.retryable  # (a TLS failure never sent the request)
-    return isinstance(error, ServerError)
+    # An answer cut short or garbled on its way (the signed-in check before it was fine):
+    # a token made then has its key in that answer, unreadable.
+    return isinstance(error, ServerError | UnexpectedResponseError)
 
 
 def stopped(error: BaseException) -> bool:
