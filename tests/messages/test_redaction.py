@@ -91,6 +91,25 @@ def test_credentials_never_registered_are_scrubbed_by_shape(text: str) -> None:
     assert secret_part not in redacted
 
 
+@pytest.mark.parametrize(
+    "whole",
+    [
+        fake_token("AbCdEfGhIjKlMnOpQrStUvWxYz012345", "1a2b3c4d"),
+        API_KEY,
+        CLOUD_TOKEN,
+    ],
+)
+@pytest.mark.parametrize("kept", [1, 3, 7])
+def test_a_cut_off_credential_loses_even_its_first_characters(whole: str, kept: int) -> None:
+    """An answer cut short (a token create's body, excerpted in an error) may end a few
+    characters into the key: what follows the public prefix is the secret."""
+    prefix = whole[: whole.index("_") + 1] if "_" in whole[:5] else whole[:8]
+    fragment = whole[: len(prefix) + kept]
+    redacted = redact(f'{{"id":3,"name":"ci","key":"{fragment}')
+    assert fragment not in redacted
+    assert MASK in redacted
+
+
 def test_urls_keep_the_user_but_lose_the_password() -> None:
     text = "connecting via http://proxyuser:s3cret-pass@proxy.local:3128 failed"
     assert redact(text) == "connecting via http://proxyuser:***@proxy.local:3128 failed"
