@@ -138,6 +138,7 @@ def _create(ctx: Context, caller: Caller, written: Written, name: str, dry_run: 
     level = permissions.level_anywhere(ctx.state, caller.identity, caller.org_id)
     if level < permissions.EDIT:
         raise apis_access.deny(caller, FOLDER_KIND, "create", None)
+    apis_validate.validate_meta(FOLDER_KIND, name, written)
     if written.resource_version:
         raise internal_error("resourceVersion should not be set on objects to be created")
     if ctx.state.folder(caller.org_id, name) is not None:
@@ -197,6 +198,7 @@ def put_folder(ctx: Context) -> Response:
         raise apis_access.deny(caller, FOLDER_KIND, "update", name)
     if written.resource_version and written.resource_version != folder.k8s.resource_version:
         raise conflict(FOLDER_KIND, name)
+    apis_validate.validate_meta(FOLDER_KIND, name, written)
     apis_writes.check_manager(folder.k8s.annotations, written.annotations)
     title = written.title.strip()
     if not title:
