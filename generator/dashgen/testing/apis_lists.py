@@ -12,7 +12,11 @@
 - Paging: items in name order (history: newest first); ``continue`` is an opaque base64
   token of the offset and the list's ``resourceVersion``; the last page has no
   ``continue``; a page with more after it carries ``remainingItemCount``. A token that does
-  not decode is 400. ``limit`` absent or 0 means everything.
+  not decode is 400. A ``limit`` below 1 (absent, 0, negative) is a page of 50: the unified
+  storage server's default (``pkg/storage/unified/resource/server.go`` ``List``: "default
+  max 50 items in a page", the same at three commits read, the newest @``resourcepb``), so a
+  client that does not follow ``continue`` sees only the first 50. Its 2 MiB cut of a page
+  (``maxPageBytes``) is not emulated.
 - ``resourceVersionMatch`` and ``sendInitialEvents`` are validated as k8s does
   (``validate_options``: 422); a ``resourceVersion`` does not change what a LIST answers
   (UNCONFIRMED what Grafana's unified storage does with an old or future one).
@@ -118,12 +122,16 @@ def matches(requirements: Sequence[Requirement], labels: dict[str, str]) -> bool
     return all(r.matches(labels) for r in requirements)
 
 
+DEFAULT_PAGE = 50
+
+
 def limit(raw: str | None) -> int:
+    """The page size: ``limit`` (an int64 in k8s's ``ListOptions``), ``DEFAULT_PAGE`` below 1."""
     if raw in (None, ""):
-        return 0
-    if not re.fullmatch(r"[0-9]+", raw):
+        return DEFAULT_PAGE
+    if not re.fullmatch(r"[+-]?[0-9]+", raw):
         raise k8s_status.bad_request(f'limit: Invalid value: "{raw}": must be an integer')
-    return int(raw)
+    return int(raw) if int(raw) >= 1 else DEFAULT_PAGE
 
 
 def _token(offset: int, resource_version: str) -> str:
