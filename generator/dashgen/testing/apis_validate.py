@@ -271,9 +271,10 @@ def validate_basic(profile: GrafanaProfile, name: str, written: Written, min_ref
     title = written.title.strip() if profile.apis_trim_title else written.title
     if title == "":
         raise k8s_status.bad_request("Dashboard title cannot be empty")
-    if len(title) > MAX_TITLE:
+    # Go's len(): bytes, not characters (the message's "5 000 characters" notwithstanding).
+    if len(title.encode()) > MAX_TITLE:
         raise k8s_status.bad_request("Dashboard title cannot contain more than 5 000 characters")
-    if written.message and len(written.message) > MAX_MESSAGE:
+    if written.message and len(written.message.encode()) > MAX_MESSAGE:
         raise k8s_status.bad_request("message too long, max 500 characters")
     if not _NAME_CHARS.match(name):
         raise k8s_status.bad_request("uid contains illegal characters")
