@@ -1,8 +1,8 @@
 """LIST requests: label and field selectors, ``limit``/``continue`` paging (grafana-apis.md
 §4.2, §6).
 
-- ``labelSelector``: the k8s syntax (``k=v``, ``k==v``, ``k!=v``, ``k``, ``!k``,
-  ``k in (a,b)``, ``k notin (a,b)``, comma = and), matched on the resource's labels. The
+- ``labelSelector``: parsed as k8s does (``k8s_selectors``: ``k=v``, ``k!=v``, ``k in (a,b)``,
+  ``k>1``, ``k``, ``!k``…, with its errors), matched on the resource's labels. The
   special ``grafana.app/get-history=true`` turns the LIST into a history query (§6); no
   other label is special here (``grafana.app/get-trash`` matches nothing: trash is not
   emulated).
@@ -28,40 +28,18 @@ import base64
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from dashgen.testing import k8s_status
+from dashgen.testing import k8s_selectors, k8s_status
+from dashgen.testing.k8s_selectors import Requirement
 from dashgen.testing.k8s_status import Kind
 from dashgen.testing.wire import Request
 
 HISTORY_LABEL = "grafana.app/get-history"
 TRASH_LABEL = "grafana.app/get-trash"
-_KEY = r"[A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?"
-_SET = re.compile(rf"^(?P<key>{_KEY})\s+(?P<op>in|notin)\s+\((?P<values>[^)]*)\)$")
-_COMPARE = re.compile(rf"^(?P<key>{_KEY})\s*(?P<op>==|=|!=)\s*(?P<value>[-A-Za-z0-9_.]*)$")
-_EXISTS = re.compile(rf"^(?P<not>!?)\s*(?P<key>{_KEY})$")
 FIELDS = ("metadata.name", "metadata.namespace")
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Requirement:
-    key: str
-    operator: str  # "=", "!=", "in", "notin", "exists", "!exists"
-    values: tuple[str, ...] = ()
-
-    def matches(self, labels: dict[str, str]) -> bool:
-        present = self.key in labels
-        value = labels.get(self.key)
-        if self.operator == "exists":
-            return present
-        if self.operator == "!exists":
-            return not present
-        if self.operator in ("=", "in"):
-            return present and value in self.values
-        return not present or value not in self.values
 
 
 def _split(selector: str) -> list[str]:
@@ -82,25 +60,7 @@ def _split(selector: str) -> list[str]:
 
 
 def parse_labels(selector: str) -> list[Requirement]:
-    requirements = []
-    for part in _split(selector):
-        found = _SET.match(part)
-        if found:
-            values = tuple(v.strip() for v in found["values"].split(",") if v.strip())
-            requirements.append(Requirement(found["key"], found["op"], values))
-            continue
-        found = _COMPARE.match(part)
-        if found:
-            operator = "!=" if found["op"] == "!=" else "="
-            requirements.append(Requirement(found["key"], operator, (found["value"],)))
-            continue
-        found = _EXISTS.match(part)
-        if found:
-            operator = "!exists" if found["not"] else "exists"
-            requirements.append(Requirement(found["key"], operator))
-            continue
-        raise k8s_status.bad_request(f"unable to parse requirement: {part!r}")
-    return requirements
+    return k8s_selectors.parse_labels(selector)
 
 
 def parse_fields(selector: str) -> list[Requirement]:
