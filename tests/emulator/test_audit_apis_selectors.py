@@ -90,3 +90,36 @@ def test_s5_folder_lists_parse_the_same(k8s: K8s) -> None:
     response = k8s.api.get(k8s.folders(), params={"labelSelector": "n>x"})
     assert status_of(response)[:2] == (400, "BadRequest")
     assert k8s.api.get(k8s.folders(), params={"labelSelector": "n>1"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("selector", "names"),
+    [
+        ("metadata.name=a", ["a"]),
+        ("metadata.name==a,metadata.namespace=default", ["a"]),
+        ("metadata.name!=a", ["b", "c"]),
+        ("metadata.name=a\\,b", []),  # an escaped comma is part of the value
+        ("metadata.name=a,", ["a"]),  # empty terms are skipped
+        ("metadata.name= a", []),  # nothing is trimmed
+    ],
+)
+def test_s4_2_field_selectors_are_parsed_as_k8s_does(
+    labelled: K8s, selector: str, names: list[str]
+) -> None:
+    response = labelled.list(params={"fieldSelector": selector})
+    assert response.status_code == 200, response.text
+    assert [item["metadata"]["name"] for item in response.json()["items"]] == names
+
+
+@pytest.mark.parametrize(
+    ("selector", "message"),
+    [
+        ("metadata.name=a=b", "invalid field selector: unescaped character in value: ="),
+        ("metadata.name=a\\x", "invalid field selector: invalid escape sequence: \\x"),
+        ("metadata.name", "invalid selector: 'metadata.name'; can't understand 'metadata.name'"),
+        ("metadata.name =a", "field label not supported: metadata.name "),
+    ],
+)
+def test_s4_2_bad_field_selectors_are_400(labelled: K8s, selector: str, message: str) -> None:
+    response = labelled.list(params={"fieldSelector": selector})
+    assert status_of(response) == (400, "BadRequest", message)

@@ -6,9 +6,10 @@
   special ``grafana.app/get-history=true`` turns the LIST into a history query (§6); no
   other label is special here (``grafana.app/get-trash`` matches nothing: trash is not
   emulated).
-- ``fieldSelector``: only ``metadata.name`` and ``metadata.namespace`` (``=``, ``==``,
-  ``!=``); any other field is 400 ``field label not supported: <field>`` (k8s wording,
-  UNCONFIRMED for Grafana).
+- ``fieldSelector``: ``fields.ParseSelector``'s syntax (``k8s_selectors``: ``=``, ``==``,
+  ``!=``, ``\\,`` escapes, nothing trimmed); only ``metadata.name`` and
+  ``metadata.namespace``; any other field is 400 ``field label not supported: <field>``
+  (k8s wording, UNCONFIRMED for Grafana).
 - Paging: items in name order (history: newest first); ``continue`` is an opaque base64
   token of the offset and the list's ``resourceVersion``; the last page has no
   ``continue``; a page with more after it carries ``remainingItemCount``. A token that does
@@ -42,40 +43,12 @@ FIELDS = ("metadata.name", "metadata.namespace")
 T = TypeVar("T")
 
 
-def _split(selector: str) -> list[str]:
-    """Split on commas outside parentheses."""
-    parts, depth, current = [], 0, ""
-    for char in selector:
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        if char == "," and depth == 0:
-            parts.append(current)
-            current = ""
-        else:
-            current += char
-    parts.append(current)
-    return [p.strip() for p in parts if p.strip()]
-
-
 def parse_labels(selector: str) -> list[Requirement]:
     return k8s_selectors.parse_labels(selector)
 
 
 def parse_fields(selector: str) -> list[Requirement]:
-    requirements = []
-    for part in _split(selector):
-        found = re.match(r"^([^=!]+?)\s*(==|=|!=)\s*(.*)$", part)
-        if not found:
-            raise k8s_status.bad_request(
-                f"invalid selector: '{selector}'; can't understand '{part}'"
-            )
-        field, operator, value = found.group(1).strip(), found.group(2), found.group(3).strip()
-        if field not in FIELDS:
-            raise k8s_status.bad_request(f"field label not supported: {field}")
-        requirements.append(Requirement(field, "!=" if operator == "!=" else "=", (value,)))
-    return requirements
+    return k8s_selectors.parse_fields(selector, FIELDS)
 
 
 def matches(requirements: Sequence[Requirement], labels: dict[str, str]) -> bool:

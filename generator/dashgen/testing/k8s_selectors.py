@@ -223,3 +223,68 @@ def parse_labels(selector: str) -> list[Requirement]:
         return _Parser(selector).parse()
     except ValueError as error:
         raise k8s_status.bad_request(str(error)) from None
+
+
+def _split_terms(selector: str) -> list[str]:
+    """``fields.splitTerms``: on commas no backslash escapes."""
+    terms, start, escaped = [], 0, False
+    for index, char in enumerate(selector):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == ",":
+            terms.append(selector[start:index])
+            start = index + 1
+    return [*terms, selector[start:]] if selector else []
+
+
+def _unescape(value: str) -> str:
+    """``fields.UnescapeValue``: ``\\\\``, ``\\,`` and ``\\=`` only; a bare ``,`` or ``=``
+    is an error."""
+    out, escaped = "", False
+    for char in value:
+        if escaped:
+            if char not in "\\,=":
+                raise ValueError(f"invalid field selector: invalid escape sequence: \\{char}")
+            out, escaped = out + char, False
+        elif char == "\\":
+            escaped = True
+        elif char in ",=":
+            raise ValueError(f"invalid field selector: unescaped character in value: {char}")
+        else:
+            out += char
+    if escaped:
+        raise ValueError("invalid field selector: invalid escape sequence: \\")
+    return out
+
+
+def parse_fields(selector: str, supported: tuple[str, ...]) -> list[Requirement]:
+    """``fields.ParseSelector`` (``apimachinery/pkg/fields/selector.go``): ``=``, ``==``,
+    ``!=``, nothing trimmed; then the field-label conversion's 400 for an unsupported field."""
+    requirements = []
+    try:
+        for term in _split_terms(selector):
+            if not term:
+                continue
+            split = next(
+                (
+                    (term[:i], op, term[i + len(op) :])
+                    for i in range(len(term))
+                    for op in ("!=", "==", "=")
+                    if term.startswith(op, i)
+                ),
+                None,
+            )
+            if split is None:
+                raise ValueError(f"invalid selector: '{selector}'; can't understand '{term}'")
+            field, operator, value = split
+            requirements.append(
+                Requirement(field, "!=" if operator == "!=" else "=", (_unescape(value),))
+            )
+    except ValueError as error:
+        raise k8s_status.bad_request(str(error)) from None
+    for requirement in requirements:
+        if requirement.key not in supported:
+            raise k8s_status.bad_request(f"field label not supported: {requirement.key}")
+    return requirements
