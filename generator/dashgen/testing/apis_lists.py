@@ -16,8 +16,9 @@
   not decode is 400. A ``limit`` below 1 (absent, 0, negative) is a page of 50: the unified
   storage server's default (``pkg/storage/unified/resource/server.go`` ``List``: "default
   max 50 items in a page", the same at three commits read, the newest @``resourcepb``), so a
-  client that does not follow ``continue`` sees only the first 50. Its 2 MiB cut of a page
-  (``maxPageBytes``) is not emulated.
+  client that does not follow ``continue`` sees only the first 50. A page of dashboards (or
+  of history) also ends at the item that brings it to 2 MiB (``maxPageBytes``), with a
+  ``continue``: a short page is not the last one.
 - ``resourceVersionMatch`` and ``sendInitialEvents`` are validated as k8s does
   (``validate_options``: 422); a ``resourceVersion`` does not change what a LIST answers
   (UNCONFIRMED what Grafana's unified storage does with an old or future one).
@@ -28,7 +29,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from dashgen.testing import k8s_selectors, k8s_status
@@ -83,12 +84,27 @@ def _offset(token: str) -> int:
     return offset
 
 
+PAGE_BYTES = 2 * 1024 * 1024  # the storage server's maxPageBytes
+
+
 def page(
-    items: Sequence[T], page_size: int, token: str | None, resource_version: str
+    items: Sequence[T],
+    page_size: int,
+    token: str | None,
+    resource_version: str,
+    weigh: Callable[[T], int] | None = None,
 ) -> tuple[list[T], dict[str, Any]]:
-    """One page of ``items`` and the list ``metadata`` to answer with."""
+    """One page of ``items`` and the list ``metadata`` to answer with. ``weigh``: an item's
+    stored bytes; as the storage server does, a page also ends with the item that brings it
+    to ``PAGE_BYTES``."""
     start = _offset(token) if token else 0
-    end = len(items) if page_size == 0 else start + page_size
+    last = len(items) if page_size == 0 else min(len(items), start + page_size)
+    end, weight = start, 0
+    while end < last:
+        weight += weigh(items[end]) if weigh is not None else 0
+        end += 1
+        if weight >= PAGE_BYTES:
+            break
     chosen = list(items[start:end])
     metadata: dict[str, Any] = {"resourceVersion": resource_version}
     if end < len(items):
