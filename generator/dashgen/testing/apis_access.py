@@ -5,10 +5,17 @@ errors are answered in the classic JSON (§2.2 leaves the 401 body UNCONFIRMED; 
 registers /apis behind ``middleware.ReqSignedIn``, which answers before the k8s handler).
 The namespace authorizer then compares the URL's namespace with the request's org:
 
-- ``default`` is org 1, ``org-<n>`` org n (n > 1); ``org-1``, ``org-0``, ``org-abc`` answer
-  500 text/plain (``Internal Server Error: "<uri>": use default rather than org-1``);
-  ``stacks-<n>`` is on-prem's ``invalid namespace`` 403 (UNCONFIRMED).
-- Another org's namespace is the 403 ``… in the namespace "org-M": invalid org``.
+- ``ParseNamespace`` as authlib ``types/namespace.go`` @46898fbc has it: ``default`` is org 1,
+  ``org-<n>`` org n (n > 1, Go's ``ParseInt``: a sign and leading zeros pass, int64 range);
+  ``org-1``, ``org-0``, ``org-abc``, ``org-`` answer 500 text/plain (``Internal Server
+  Error: "<uri>": use default rather than org-1``, else ``invalid org id``); ``stacks-<n>``
+  is org 1 of stack n, so on-prem's ``invalid namespace`` 403 (UNCONFIRMED), and a
+  ``stacks-`` without a positive int64 the 500 ``invalid stack id``. Any other name
+  (``foo``, ``Default``, the deprecated ``stack-<n>``) parses to org -1 without an error
+  ("we can't return errors"), so the namespace authorizer denies it: 403 ``invalid org``.
+- Another org's namespace is the 403 ``… in the namespace "org-M": invalid org``; the
+  request's org written another way (``org-02``, ``org-+2``) is ``NamespaceMatches``'s 403
+  ``invalid namespace``.
 - A Grafana server admin is not blocked by the namespace check (§2.2); the emulator then
   serves the namespace's org with the admin's own role in that org (none: 403). The real
   outcome is UNCONFIRMED.
@@ -29,8 +36,9 @@ from dashgen.testing.k8s_status import Kind
 from dashgen.testing.router import Context
 from dashgen.testing.wire import ApiError
 
-_ORG_NAMESPACE = re.compile(r"^org-(.*)$")
-_STACK_NAMESPACE = re.compile(r"^stacks?-(.*)$")
+_GO_INT = re.compile(r"[+-]?[0-9]+")
+_INT64_MAX = 2**63 - 1
+NO_ORG = -1  # ParseNamespace's OrgID for a namespace that names no org
 
 
 def namespace_for(org_id: int) -> str:
@@ -42,25 +50,31 @@ def _uri(ctx: Context) -> str:
     return ctx.request.uri()
 
 
+def _go_int64(raw: str) -> int | None:
+    """``strconv.ParseInt(raw, 10, 64)``, None for its errors."""
+    if not _GO_INT.fullmatch(raw) or not -_INT64_MAX - 1 <= int(raw) <= _INT64_MAX:
+        return None
+    return int(raw)
+
+
 def parse_namespace(ctx: Context, namespace: str) -> int | None:
-    """The org of ``namespace`` (None: a stack namespace); raises the answers of §2.2."""
+    """The org of ``namespace`` (None: a stack namespace, ``NO_ORG``: none); raises the 500s
+    of §2.2 for ParseNamespace's errors."""
     if namespace == "default":
         return 1
-    org = _ORG_NAMESPACE.match(namespace)
-    if org:
-        raw = org.group(1)
-        if not re.fullmatch(r"[+-]?[0-9]+", raw):
-            why = f'strconv.ParseInt: parsing "{raw}": invalid syntax'
-            raise k8s_status.internal_error_text(_uri(ctx), why)
-        number = int(raw)
+    if namespace.startswith("org-"):
+        number = _go_int64(namespace.removeprefix("org-"))
+        if number is None or number < 1:
+            raise k8s_status.internal_error_text(_uri(ctx), "invalid org id")
         if number == 1:
             raise k8s_status.internal_error_text(_uri(ctx), "use default rather than org-1")
-        if number < 1:
-            raise k8s_status.internal_error_text(_uri(ctx), "invalid org id")
         return number
-    if _STACK_NAMESPACE.match(namespace):
+    if namespace.startswith("stacks-"):
+        stack = _go_int64(namespace.removeprefix("stacks-"))
+        if stack is None or stack < 1:
+            raise k8s_status.internal_error_text(_uri(ctx), "invalid stack id")
         return None
-    raise k8s_status.internal_error_text(_uri(ctx), f'invalid namespace "{namespace}"')
+    return NO_ORG
 
 
 @dataclass(frozen=True)
@@ -94,11 +108,14 @@ def enter_namespace(
     org_id = parse_namespace(ctx, namespace)
     if org_id is None:
         raise k8s_status.denied(kind, name, identity.login, verb, namespace, "invalid namespace")
+    admin = identity.is_user and identity.is_server_admin
     if org_id != identity.org_id:
-        if not (identity.is_user and identity.is_server_admin):
+        if not admin:
             raise k8s_status.denied(kind, name, identity.login, verb, namespace, "invalid org")
-        role = ctx.state.role_in(org_id, identity.id)
+        role = ctx.state.role_in(org_id, identity.id) if org_id != NO_ORG else None
         identity = replace(identity, org_id=org_id if role else -1, role=role)
+    elif namespace != namespace_for(org_id) and not admin:
+        raise k8s_status.denied(kind, name, identity.login, verb, namespace, "invalid namespace")
     return Caller(identity=identity, org_id=org_id, namespace=namespace)
 
 

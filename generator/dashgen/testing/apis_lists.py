@@ -1,18 +1,24 @@
 """LIST requests: label and field selectors, ``limit``/``continue`` paging (grafana-apis.md
 §4.2, §6).
 
-- ``labelSelector``: the k8s syntax (``k=v``, ``k==v``, ``k!=v``, ``k``, ``!k``,
-  ``k in (a,b)``, ``k notin (a,b)``, comma = and), matched on the resource's labels. The
+- ``labelSelector``: parsed as k8s does (``k8s_selectors``: ``k=v``, ``k!=v``, ``k in (a,b)``,
+  ``k>1``, ``k``, ``!k``…, with its errors), matched on the resource's labels. The
   special ``grafana.app/get-history=true`` turns the LIST into a history query (§6); no
   other label is special here (``grafana.app/get-trash`` matches nothing: trash is not
   emulated).
-- ``fieldSelector``: only ``metadata.name`` and ``metadata.namespace`` (``=``, ``==``,
-  ``!=``); any other field is 400 ``field label not supported: <field>`` (k8s wording,
-  UNCONFIRMED for Grafana).
+- ``fieldSelector``: ``fields.ParseSelector``'s syntax (``k8s_selectors``: ``=``, ``==``,
+  ``!=``, ``\\,`` escapes, nothing trimmed); only ``metadata.name`` and
+  ``metadata.namespace``; any other field is 400 ``field label not supported: <field>``
+  (k8s wording, UNCONFIRMED for Grafana).
 - Paging: items in name order (history: newest first); ``continue`` is an opaque base64
   token of the offset and the list's ``resourceVersion``; the last page has no
   ``continue``; a page with more after it carries ``remainingItemCount``. A token that does
-  not decode is 400. ``limit`` absent or 0 means everything.
+  not decode is 400. A ``limit`` below 1 (absent, 0, negative) is a page of 50: the unified
+  storage server's default (``pkg/storage/unified/resource/server.go`` ``List``: "default
+  max 50 items in a page", the same at three commits read, the newest @``resourcepb``), so a
+  client that does not follow ``continue`` sees only the first 50. A page of dashboards (or
+  of history) also ends at the item that brings it to 2 MiB (``maxPageBytes``), with a
+  ``continue``: a short page is not the last one.
 - ``resourceVersionMatch`` and ``sendInitialEvents`` are validated as k8s does
   (``validate_options``: 422); a ``resourceVersion`` does not change what a LIST answers
   (UNCONFIRMED what Grafana's unified storage does with an old or future one).
@@ -23,107 +29,43 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from dashgen.testing import k8s_status
+from dashgen.testing import k8s_selectors, k8s_status
+from dashgen.testing.k8s_selectors import Requirement
 from dashgen.testing.k8s_status import Kind
 from dashgen.testing.wire import Request
 
 HISTORY_LABEL = "grafana.app/get-history"
 TRASH_LABEL = "grafana.app/get-trash"
-_KEY = r"[A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?"
-_SET = re.compile(rf"^(?P<key>{_KEY})\s+(?P<op>in|notin)\s+\((?P<values>[^)]*)\)$")
-_COMPARE = re.compile(rf"^(?P<key>{_KEY})\s*(?P<op>==|=|!=)\s*(?P<value>[-A-Za-z0-9_.]*)$")
-_EXISTS = re.compile(rf"^(?P<not>!?)\s*(?P<key>{_KEY})$")
 FIELDS = ("metadata.name", "metadata.namespace")
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Requirement:
-    key: str
-    operator: str  # "=", "!=", "in", "notin", "exists", "!exists"
-    values: tuple[str, ...] = ()
-
-    def matches(self, labels: dict[str, str]) -> bool:
-        present = self.key in labels
-        value = labels.get(self.key)
-        if self.operator == "exists":
-            return present
-        if self.operator == "!exists":
-            return not present
-        if self.operator in ("=", "in"):
-            return present and value in self.values
-        return not present or value not in self.values
-
-
-def _split(selector: str) -> list[str]:
-    """Split on commas outside parentheses."""
-    parts, depth, current = [], 0, ""
-    for char in selector:
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        if char == "," and depth == 0:
-            parts.append(current)
-            current = ""
-        else:
-            current += char
-    parts.append(current)
-    return [p.strip() for p in parts if p.strip()]
-
-
 def parse_labels(selector: str) -> list[Requirement]:
-    requirements = []
-    for part in _split(selector):
-        found = _SET.match(part)
-        if found:
-            values = tuple(v.strip() for v in found["values"].split(",") if v.strip())
-            requirements.append(Requirement(found["key"], found["op"], values))
-            continue
-        found = _COMPARE.match(part)
-        if found:
-            operator = "!=" if found["op"] == "!=" else "="
-            requirements.append(Requirement(found["key"], operator, (found["value"],)))
-            continue
-        found = _EXISTS.match(part)
-        if found:
-            operator = "!exists" if found["not"] else "exists"
-            requirements.append(Requirement(found["key"], operator))
-            continue
-        raise k8s_status.bad_request(f"unable to parse requirement: {part!r}")
-    return requirements
+    return k8s_selectors.parse_labels(selector)
 
 
 def parse_fields(selector: str) -> list[Requirement]:
-    requirements = []
-    for part in _split(selector):
-        found = re.match(r"^([^=!]+?)\s*(==|=|!=)\s*(.*)$", part)
-        if not found:
-            raise k8s_status.bad_request(
-                f"invalid selector: '{selector}'; can't understand '{part}'"
-            )
-        field, operator, value = found.group(1).strip(), found.group(2), found.group(3).strip()
-        if field not in FIELDS:
-            raise k8s_status.bad_request(f"field label not supported: {field}")
-        requirements.append(Requirement(field, "!=" if operator == "!=" else "=", (value,)))
-    return requirements
+    return k8s_selectors.parse_fields(selector, FIELDS)
 
 
 def matches(requirements: Sequence[Requirement], labels: dict[str, str]) -> bool:
     return all(r.matches(labels) for r in requirements)
 
 
+DEFAULT_PAGE = 50
+
+
 def limit(raw: str | None) -> int:
+    """The page size: ``limit`` (an int64 in k8s's ``ListOptions``), ``DEFAULT_PAGE`` below 1."""
     if raw in (None, ""):
-        return 0
-    if not re.fullmatch(r"[0-9]+", raw):
+        return DEFAULT_PAGE
+    if not re.fullmatch(r"[+-]?[0-9]+", raw):
         raise k8s_status.bad_request(f'limit: Invalid value: "{raw}": must be an integer')
-    return int(raw)
+    return int(raw) if int(raw) >= 1 else DEFAULT_PAGE
 
 
 def _token(offset: int, resource_version: str) -> str:
@@ -142,12 +84,27 @@ def _offset(token: str) -> int:
     return offset
 
 
+PAGE_BYTES = 2 * 1024 * 1024  # the storage server's maxPageBytes
+
+
 def page(
-    items: Sequence[T], page_size: int, token: str | None, resource_version: str
+    items: Sequence[T],
+    page_size: int,
+    token: str | None,
+    resource_version: str,
+    weigh: Callable[[T], int] | None = None,
 ) -> tuple[list[T], dict[str, Any]]:
-    """One page of ``items`` and the list ``metadata`` to answer with."""
+    """One page of ``items`` and the list ``metadata`` to answer with. ``weigh``: an item's
+    stored bytes; as the storage server does, a page also ends with the item that brings it
+    to ``PAGE_BYTES``."""
     start = _offset(token) if token else 0
-    end = len(items) if page_size == 0 else start + page_size
+    last = len(items) if page_size == 0 else min(len(items), start + page_size)
+    end, weight = start, 0
+    while end < last:
+        weight += weigh(items[end]) if weigh is not None else 0
+        end += 1
+        if weight >= PAGE_BYTES:
+            break
     chosen = list(items[start:end])
     metadata: dict[str, Any] = {"resourceVersion": resource_version}
     if end < len(items):

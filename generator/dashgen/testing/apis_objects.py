@@ -43,10 +43,22 @@ def _annotations(
         annotations[k8s_meta.FOLDER] = folder_uid
     if message:
         annotations[k8s_meta.MESSAGE] = message
-    annotations[k8s_meta.CREATED_BY] = record.k8s.created_by
-    annotations[k8s_meta.UPDATED_BY] = updated_by
-    annotations[k8s_meta.UPDATED_TIMESTAMP] = updated  # RFC 3339, UTC
+    if record.k8s.resource_version:  # (else a dry-run create: storage never stamped it)
+        annotations[k8s_meta.CREATED_BY] = record.k8s.created_by
+        annotations[k8s_meta.UPDATED_BY] = updated_by
+        annotations[k8s_meta.UPDATED_TIMESTAMP] = updated  # RFC 3339, UTC
     return dict(sorted(annotations.items()))
+
+
+def _system_metadata(record: Dashboard | Folder, resource_version: str) -> dict[str, Any]:
+    """``resourceVersion`` and the legacy-id label, which storage writes: a dry-run create
+    never reaches it (k8s ``DryRunnableStorage.Create`` only copies the object), and Go
+    omits the empty ``resourceVersion``."""
+    labels = dict(record.k8s.labels)
+    if not resource_version:
+        return {"labels": dict(sorted(labels.items()))}
+    labels[k8s_meta.INTERNAL_ID_LABEL] = str(record.id)
+    return {"resourceVersion": resource_version, "labels": dict(sorted(labels.items()))}
 
 
 def _provisioning_annotations(dashboard: Dashboard) -> dict[str, str]:
@@ -162,17 +174,14 @@ def _metadata(
     created: str,
     annotations: dict[str, str],
 ) -> dict[str, Any]:
-    labels = {k8s_meta.INTERNAL_ID_LABEL: str(dashboard.id), **dashboard.k8s.labels}
-    return {
-        "name": dashboard.uid,
-        "namespace": namespace,
-        "uid": dashboard.k8s.uid,
-        "resourceVersion": resource_version,
-        "generation": generation,
-        "creationTimestamp": created,
-        "labels": dict(sorted(labels.items())),
-        "annotations": annotations,
-    }
+    system = _system_metadata(dashboard, resource_version)
+    metadata = {"name": dashboard.uid, "namespace": namespace, "uid": dashboard.k8s.uid}
+    if "resourceVersion" in system:
+        metadata["resourceVersion"] = system["resourceVersion"]
+    metadata |= {"generation": generation, "creationTimestamp": created}
+    if system["labels"]:
+        metadata["labels"] = system["labels"]
+    return metadata | ({"annotations": annotations} if annotations else {})
 
 
 def history_object(
@@ -233,20 +242,19 @@ def folder_object(state: State, folder: Folder, version: str, namespace: str) ->
     spec: dict[str, Any] = {"title": folder.title}
     if folder.description:
         spec["description"] = folder.description
-    labels = {k8s_meta.INTERNAL_ID_LABEL: str(folder.id), **folder.k8s.labels}
+    system = _system_metadata(folder, folder.k8s.resource_version)
+    metadata = {"name": folder.uid, "namespace": namespace, "uid": folder.k8s.uid}
+    if "resourceVersion" in system:
+        metadata["resourceVersion"] = system["resourceVersion"]
+    metadata |= {"generation": folder.version, "creationTimestamp": folder.created}
+    if system["labels"]:
+        metadata["labels"] = system["labels"]
+    if annotations:
+        metadata["annotations"] = annotations
     return {
         "kind": "Folder",
         "apiVersion": f"{FOLDER_GROUP}/{version}",
-        "metadata": {
-            "name": folder.uid,
-            "namespace": namespace,
-            "uid": folder.k8s.uid,
-            "resourceVersion": folder.k8s.resource_version,
-            "generation": folder.version,
-            "creationTimestamp": folder.created,
-            "labels": dict(sorted(labels.items())),
-            "annotations": annotations,
-        },
+        "metadata": metadata,
         "spec": spec,
         "status": {},
     }

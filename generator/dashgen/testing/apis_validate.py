@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dashgen.testing import apis_fields, gojson, k8s_meta, k8s_status
+from dashgen.testing import apis_fields, gojson, k8s_meta, k8s_objectmeta, k8s_status
 from dashgen.testing.k8s_status import Kind
 from dashgen.testing.profiles import GrafanaProfile
 from dashgen.testing.refresh import NOT_CHECKED, parse_grafana_duration
@@ -265,13 +265,16 @@ def assign_name(ctx: Context, written: Written, kind: Kind) -> str:
 
 
 def validate_basic(profile: GrafanaProfile, name: str, written: Written, min_refresh: str) -> str:
-    """``ValidateBasicDashboardProperties`` then the refresh check; the title to store."""
+    """``ValidateBasicDashboardProperties`` then the refresh check; the title to store. The
+    apiserver's own metadata checks (422) run just before this admission (``k8s_objectmeta``)."""
+    validate_meta(k8s_status.DASHBOARD_KIND, name, written)
     title = written.title.strip() if profile.apis_trim_title else written.title
     if title == "":
         raise k8s_status.bad_request("Dashboard title cannot be empty")
-    if len(title) > MAX_TITLE:
+    # Go's len(): bytes, not characters (the message's "5 000 characters" notwithstanding).
+    if len(title.encode()) > MAX_TITLE:
         raise k8s_status.bad_request("Dashboard title cannot contain more than 5 000 characters")
-    if written.message and len(written.message) > MAX_MESSAGE:
+    if written.message and len(written.message.encode()) > MAX_MESSAGE:
         raise k8s_status.bad_request("message too long, max 500 characters")
     if not _NAME_CHARS.match(name):
         raise k8s_status.bad_request("uid contains illegal characters")
@@ -304,6 +307,10 @@ def _check_refresh(profile: GrafanaProfile, holder: dict[str, Any], key: str, mi
     floor = parse_grafana_duration(minimum)
     if floor is not None and seconds < floor:
         raise k8s_status.bad_request("Dashboard refresh interval is too low")
+
+
+def validate_meta(kind: Kind, name: str, written: Written) -> None:
+    k8s_objectmeta.validate(kind, name, written.generate_name, written.labels, written.annotations)
 
 
 def check_name_matches(written: Written, url_name: str) -> None:

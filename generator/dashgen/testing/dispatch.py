@@ -17,6 +17,7 @@ from dashgen.testing.routes import all_routes, apis_discovery, site
 from dashgen.testing.state import State
 from dashgen.testing.wire import ApiError, Request, Response
 
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")  # (an /apis path's other routes: 405)
 # Pages of Grafana's app (answered for a signed-in identity; others go to the login page).
 APP_PAGES = ("/", "/dashboards", "/explore", "/alerting", "/connections", "/profile", "/org")
 APP_PAGE_PREFIXES = ("/d/", "/dashboards/", "/dashboard/", "/admin", "/org/", "/alerting/")
@@ -145,7 +146,8 @@ class Dispatcher:
             if self.profile.serves_apis and (
                 request.path == "/apis" or request.path.startswith("/apis/")
             ):
-                answer = apis_discovery.not_found().response
+                other = any(self.router.find(m, request.path) for m in _METHODS)
+                answer = apis_discovery.unknown_path(self.profile, request.path, other).response
                 return k8s_wire.encoded(request, answer), identity
             return Response(404, {"message": "Not found"}), identity
         route, params = found

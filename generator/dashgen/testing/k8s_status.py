@@ -45,7 +45,7 @@ def status_body(
         "message": text,
         "reason": reason,
     }
-    if details:
+    if details is not None:  # (an empty one is sent as {}, as Go's non-nil pointer is)
         body["details"] = details
     body["code"] = code
     return body

@@ -6,6 +6,8 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import count
 from typing import Any
 
@@ -87,6 +89,16 @@ class State:
         as unified storage uses (grafana-apis.md §3.3), bumped past the previous one."""
         self._last_rv = max(self._last_rv + 1, int(time.time() * 1_000_000))
         return str(self._last_rv)
+
+    @contextmanager
+    def trial(self) -> Iterator[None]:
+        """Work a dry run does and throws away: the ids and resourceVersions it took are
+        given back."""
+        next_id, last_rv = next(self._dashboard_ids), self._last_rv
+        try:
+            yield
+        finally:
+            self._dashboard_ids, self._last_rv = count(next_id), last_rv
 
     def current_resource_version(self) -> str:
         """The store's latest ``resourceVersion`` (a LIST's ``metadata.resourceVersion``)."""

@@ -151,12 +151,16 @@ def list_dashboards(ctx: Context) -> Response:
     current_rv = ctx.state.current_resource_version()
     if any(r.key == apis_lists.HISTORY_LABEL for r in labels):
         dashboard, records = _history(labels, fields, visible)
-        page, metadata = apis_lists.page(records, size, token, current_rv)
-        shown = [
-            apis_objects.history_object(dashboard, r, version, caller.namespace)
-            for r in page
-            if dashboard is not None
-        ]
+        shown_of: dict[int, dict[str, Any]] = {}  # (built once: weighed, then answered)
+
+        def weigh(record: VersionRecord) -> int:
+            assert dashboard is not None  # (records is empty without it)
+            built = apis_objects.history_object(dashboard, record, version, caller.namespace)
+            shown_of[id(record)] = built
+            return len(gojson.dumps(built))
+
+        page, metadata = apis_lists.page(records, size, token, current_rv, weigh)
+        shown = [shown_of[id(r)] for r in page]
     else:
         chosen = [
             d
@@ -164,7 +168,13 @@ def list_dashboards(ctx: Context) -> Response:
             if apis_lists.matches(labels, _labels(d))
             and apis_lists.matches(fields, _fields(caller, d))
         ]
-        page_of, metadata = apis_lists.page(chosen, size, token, current_rv)
+        page_of, metadata = apis_lists.page(
+            chosen,
+            size,
+            token,
+            current_rv,
+            lambda d: len(apis_objects.encoded_dashboard(ctx.state, d, version, caller.namespace)),
+        )
         if served.kind == apis_partial.PARTIAL_LIST:  # metadata only (apis_partial)
             partial = [apis_objects.encoded_metadata(d, version, caller.namespace) for d in page_of]
             return apis_partial.partial_list(served.version, metadata, partial)

@@ -8,6 +8,16 @@ verbs it implements (``patch`` too, ``apis_patch``; no ``watch``, ``deletecollec
 Discovery needs an authenticated caller (k8s: ``system:authenticated``). The profile's
 ``apis_failure`` "denied" and "unregistered" answer the dashboards resource with a 403 or
 404 while discovery still lists the group.
+
+Two 404s, as kube-apiserver answers them (measured on a kind cluster, v1.36: a group no
+cluster has and an unserved version of a served group give the bare text, an unknown
+resource in a served version a Status with empty ``details``; UNCONFIRMED through Grafana's
+HTTP server, which hands ``/apis`` to the same k8s handler chain): a group or version this
+Grafana does not serve is Go's ``http.NotFound`` (``404 page not found``, text/plain, from
+the apiserver's not-found handler); any other unknown path inside a served group version is
+go-restful's 404 through the apiserver's ``serviceErrorHandler``,
+``NewGenericServerResponse(404, …)``: ``the server could not find the requested resource``
+with ``"details": {}``.
 """
 
 from __future__ import annotations
@@ -41,9 +51,40 @@ def _group(profile: GrafanaProfile, group: str) -> dict[str, Any]:
 
 
 def not_found() -> ApiError:
+    """An unknown resource (or sub-path) of a served group version."""
     return k8s_status.status_error(
-        404, "NotFound", "the server could not find the requested resource"
+        404, "NotFound", "the server could not find the requested resource", {}
     )
+
+
+def page_not_found() -> ApiError:
+    """A group or group version not served: ``http.NotFound``, not a Status."""
+    error = ApiError(404, None)
+    error.response = Response(
+        404,
+        raw=b"404 page not found\n",
+        headers={"Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff"},
+    )
+    return error
+
+
+def method_not_allowed() -> ApiError:
+    """A served path asked with a method it has no route for (go-restful's 405)."""
+    return k8s_status.status_error(
+        405,
+        "MethodNotAllowed",
+        "the server does not allow this method on the requested resource",
+        {},
+    )
+
+
+def unknown_path(profile: GrafanaProfile, path: str, other_method: bool) -> ApiError:
+    """The answer to a path under ``/apis`` that no route serves with this method;
+    ``other_method``: a route serves the path with another method."""
+    parts = path.split("/")  # "", "apis", group, version, …
+    if len(parts) >= 4 and parts[3] in group_versions(profile, parts[2]):
+        return method_not_allowed() if other_method else not_found()
+    return page_not_found()
 
 
 def enter_served(
@@ -54,7 +95,7 @@ def enter_served(
     version = ctx.params["version"]
     if version not in group_versions(ctx.profile, group):
         apis_access.identify(ctx)
-        raise not_found()
+        raise page_not_found()
     if group == DASHBOARD_GROUP and ctx.profile.apis_failure == "unregistered":
         apis_access.identify(ctx)
         raise not_found()
@@ -74,7 +115,7 @@ def get_group(ctx: Context) -> Response:
     apis_access.identify(ctx)
     group = ctx.params["group"]
     if not group_versions(ctx.profile, group):
-        raise not_found()
+        raise page_not_found()
     return Response(200, {"kind": "APIGroup", "apiVersion": "v1", **_group(ctx.profile, group)})
 
 
@@ -93,7 +134,7 @@ def get_version(ctx: Context) -> Response:
     apis_access.identify(ctx)
     group, version = ctx.params["group"], ctx.params["version"]
     if version not in group_versions(ctx.profile, group):
-        raise not_found()
+        raise page_not_found()
     if group == DASHBOARD_GROUP:
         resources = [
             _resource("dashboards", "Dashboard", VERBS),

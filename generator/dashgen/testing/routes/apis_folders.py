@@ -13,6 +13,7 @@ nothing (the parent's existence is not checked, as for dashboards).
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import replace
 
 from dashgen.testing import (
@@ -138,6 +139,7 @@ def _create(ctx: Context, caller: Caller, written: Written, name: str, dry_run: 
     level = permissions.level_anywhere(ctx.state, caller.identity, caller.org_id)
     if level < permissions.EDIT:
         raise apis_access.deny(caller, FOLDER_KIND, "create", None)
+    apis_validate.validate_meta(FOLDER_KIND, name, written)
     if written.resource_version:
         raise internal_error("resourceVersion should not be set on objects to be created")
     if ctx.state.folder(caller.org_id, name) is not None:
@@ -146,25 +148,27 @@ def _create(ctx: Context, caller: Caller, written: Written, name: str, dry_run: 
     parent = written.folder_uid
     if dry_run and parent and ctx.state.folder(caller.org_id, parent) is None:
         parent = None  # existence is not checked on dry-run
-    try:
-        folder = folders.create_folder(
-            ctx.state,
-            ctx.profile,
-            caller.org_id,
-            written.title,
-            uid=name,
-            description=_description(written),
-            parent_uid=parent,
-            created_by=caller.identity.saved_by,
-            identity=caller.identity,
-        )
-    except ApiError as error:
-        raise as_status(error) from None
+    with ctx.state.trial() if dry_run else nullcontext():
+        try:
+            folder = folders.create_folder(
+                ctx.state,
+                ctx.profile,
+                caller.org_id,
+                written.title,
+                uid=name,
+                description=_description(written),
+                parent_uid=parent,
+                created_by=caller.identity.saved_by,
+                identity=caller.identity,
+            )
+        except ApiError as error:
+            raise as_status(error) from None
     folder.k8s.annotations = dict(written.annotations)
     folder.k8s.labels = dict(written.labels)
-    if dry_run:
+    if dry_run:  # nothing stored: no id, no resourceVersion taken (as for dashboards)
         del ctx.state.folders[(caller.org_id, name)]
         folder.parent_uid = written.folder_uid
+        folder.k8s.resource_version = ""
     return folder
 
 
@@ -197,6 +201,7 @@ def put_folder(ctx: Context) -> Response:
         raise apis_access.deny(caller, FOLDER_KIND, "update", name)
     if written.resource_version and written.resource_version != folder.k8s.resource_version:
         raise conflict(FOLDER_KIND, name)
+    apis_validate.validate_meta(FOLDER_KIND, name, written)
     apis_writes.check_manager(folder.k8s.annotations, written.annotations)
     title = written.title.strip()
     if not title:
