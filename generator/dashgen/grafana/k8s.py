@@ -48,7 +48,6 @@ from dashgen.grafana.k8s_shapes import (
     FOLDER_ANNOTATION,
     GENERATION_ANNOTATION,
     MESSAGE_ANNOTATION,
-    MESSAGE_LIMIT,
     OBJECT,
     Revision,
     annotations,
@@ -58,6 +57,7 @@ from dashgen.grafana.k8s_shapes import (
     live_metadata,
     metadata,
     revision,
+    within_limit,
 )
 from dashgen.grafana.k8s_stamp import GenerationStamps
 from dashgen.grafana.k8s_v2 import SchemaPaths, with_stored_spec
@@ -313,7 +313,7 @@ class K8sDashboards:
         self.paths.check_usable(version)
         params = {"dryRun": "All"} if dry_run else None
         retry = None if dry_run else NO_RETRY  # a dry run stores nothing: safe to repeat
-        notes = {FOLDER_ANNOTATION: folder_uid or "", MESSAGE_ANNOTATION: message[:MESSAGE_LIMIT]}
+        notes = {FOLDER_ANNOTATION: folder_uid or "", MESSAGE_ANNOTATION: within_limit(message)}
         meta: dict[str, Any] = {"name": uid, "annotations": notes}
         if base_version is not None:
             based_on = self._revision(uid, base_version)

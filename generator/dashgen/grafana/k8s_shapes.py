@@ -48,6 +48,12 @@ GENERATION_ANNOTATION = "dashgen/generation"
 HISTORY_SELECTOR = "grafana.app/get-history=true"
 MESSAGE_LIMIT = 500  # §4.6: a longer grafana.app/message is refused
 
+
+def within_limit(message: str) -> str:
+    """``message`` cut to Grafana's limit, which counts UTF-8 bytes (Go's ``len``), never
+    inside a character."""
+    return message.encode()[:MESSAGE_LIMIT].decode("utf-8", "ignore")
+
 _METADATA = Shape(
     "its metadata",
     required={"name": str},
