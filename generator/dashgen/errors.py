@@ -126,7 +126,8 @@ class MalformedTokenStoreError(TokenStoreError):
 
 
 class GrafanaError(DashgenError):
-    pass
+    # How many times the request was sent before this error (``grafana.retries``).
+    attempts = 1
 
 
 class GrafanaConnectionError(GrafanaError):

@@ -171,14 +171,15 @@ def _explain(error: Exception, doing: Doing) -> str:
         )
     if error.status == 413:
         return f"{doing.what}: the dashboard is too large for Grafana{grafana_says}"
+    tried = f" {error.attempts} times" if error.attempts > 1 else " (not retried)"
     if isinstance(error, RateLimitedError):
         return (
-            f"{doing.what}: Grafana kept answering 429 (rate limited) after several attempts; "
+            f"{doing.what}: Grafana answered 429 (rate limited){tried}; "
             "re-run later or lower --concurrency"
         )
     if isinstance(error, ServerError):
         return (
-            f"{doing.what}: Grafana answered {error.status}{grafana_says} after several "
-            "attempts; check Grafana's logs and re-run"
+            f"{doing.what}: Grafana answered {error.status}{grafana_says}{tried}; "
+            "check Grafana's logs and re-run"
         )
     return f"{doing.what}: Grafana answered {error.status}{grafana_says}"

@@ -95,7 +95,11 @@ def with_retries(
         sleep=sleep,
         reraise=True,
     )
-    return retrying(attempt)
+    try:
+        return retrying(attempt)
+    except RETRYABLE as error:
+        error.attempts = retrying.statistics.get("attempt_number", 1)
+        raise
 
 
 def _within(deadline: Deadline, policy: RetryPolicy, state: tenacity.RetryCallState) -> float:

@@ -150,6 +150,7 @@ def _delete_safely(
                 return _unknown(subject, error, deadline)
             return error.message
         except _TRANSIENT as error:
+            error.attempts = attempt  # (each delete is sent once: this loop retries it)
             lost = not isinstance(error, RateLimitedError)  # (a 429 deleted nothing)
             maybe_landed = maybe_landed or lost
             last = attempt >= policy.attempts

@@ -192,6 +192,7 @@ def _write(session: OrgSession, planned: PlannedDashboard) -> Event:
             return _fail(planned, session.explain(error, doing))
         except _TRANSIENT as error:
             in_flight = True
+            error.attempts = attempt  # (each save is sent once: this loop retries it)
             if not isinstance(error, RateLimitedError):  # (a 429 stored nothing)
                 maybe_landed, lost = True, error
             try:
