@@ -156,6 +156,15 @@ def _dashboard_values(
                 line,
             )
         values = list(values)
+        single = getattr(module, "dashboard", None)  # a value, not a helper function
+        lost = single is not None and not callable(single) and not isinstance(single, ModuleType)
+        if lost and not any(value is single for value in values):
+            raise SourceError(
+                source.rel,
+                "assigns both 'dashboard' and 'dashboards', and only 'dashboards' is built: "
+                "add the dashboard to the 'dashboards' list, or rename one of them",
+                line,
+            )
     elif hasattr(module, "dashboard"):
         if module.dashboard is None:
             raise SourceError(source.rel, "yields no dashboard ('dashboard' is None)", line)
@@ -282,6 +291,8 @@ def _plain_json(value: Any) -> tuple[Any, list[tuple[str, str]]]:
         # fails it keeps the traceback (orjson drops it), so the error names the line.
         text = json.dumps(value, default=_json_default)
         data = json.loads(text, parse_constant=lambda _name: None)
+        if (unwritable := finite.unwritable(data)) is not None:
+            raise _NotSerializable(unwritable) from None
         if "NaN" not in text and "Infinity" not in text:
             return data, []
     else:

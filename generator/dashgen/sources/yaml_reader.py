@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,6 +169,8 @@ def _scalar(node: ScalarNode) -> Any:
     except YamlProblem:
         raise
     except ValueError:  # an integer past Python's 4300 digits of int()
+        value = math.inf
+    if type(value) is int and abs(value) > sys.float_info.max:  # as a double (JSON): infinite
         value = math.inf
     if isinstance(value, float) and not math.isfinite(value):
         shown = node.value if len(node.value) <= 40 else f"a number of {len(node.value)} digits"

@@ -1,0 +1,127 @@
+"""Values no UTF-8 JSON can hold, from every kind of source, through the real CLI.
+
+A lone surrogate (Python's ``"\\ud800"``, a Jinja string literal's, or a file name that is
+not UTF-8) and an integer beyond a double: each is one error naming the file (and the line
+or JSON path), exit 1, no "internal error", and build/ left as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+from build_support import Project, assert_no_traceback, run_cli
+
+
+@pytest.fixture
+def built(project: Project, view_dashboard) -> Project:
+    project.write("dashboards/good.json", view_dashboard(uid="good", title="Good"))
+    assert project.cli("build").exit_code == 0
+    return project
+
+
+def _failed(project: Project, before: dict[str, bytes]) -> subprocess.CompletedProcess:
+    """``dashgen build`` in a subprocess (real stdout encoding), checked to fail cleanly."""
+    run = run_cli(project, "build")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert_no_traceback(run.stdout, run.stderr)
+    assert project.outputs(hidden=True) == before
+    return run
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        ('{"uid": "p", "title": "bad \\ud800 title"}', "title (the string 'bad \\ud800 title')"),
+        ('{"uid": "p", "title": "P", "tags": ["a", "\\udfff"]}', "tags[1] (the string"),
+        (
+            '{"uid": "p", "title": "P", "links": [{"k\\ud801": 1}]}',
+            "the key 'k\\ud801' of links[0]",
+        ),
+    ],
+)
+def test_python_value_with_a_lone_surrogate_names_its_path(
+    built: Project, value: str, named: str
+) -> None:
+    before = built.outputs(hidden=True)
+    built.write("dashboards/p.py", f"x = 1\ndashboard = {value}\n")
+    run = _failed(built, before)
+    assert "dashboards/p.py:2: error: dashboard #1 cannot be turned into JSON" in run.stdout
+    assert named in run.stdout and "lone surrogate" in run.stdout
+
+
+def test_python_integer_beyond_a_double_is_an_error_as_in_json(built: Project) -> None:
+    before = built.outputs(hidden=True)
+    built.write("dashboards/p.py", 'dashboard = {"uid": "p", "title": "P", "version": 10**400}\n')
+    run = _failed(built, before)
+    assert "dashboards/p.py:1: error:" in run.stdout
+    assert "version is an integer of 401 digits, beyond what a double holds" in run.stdout
+    # a big integer a double does hold is still written (Grafana reads it as a double)
+    built.write("dashboards/p.py", 'dashboard = {"uid": "p", "title": "P", "n": 10**30}\n')
+    assert built.cli("build").exit_code == 0
+    assert built.output("_default", "p")["n"] == 10**30
+
+
+def test_a_source_message_with_a_lone_surrogate_is_printed_not_an_internal_error(
+    built: Project,
+) -> None:
+    before = built.outputs(hidden=True)
+    built.write("dashboards/p.py", 'raise ValueError("no \\ud800 here")\ndashboard = {}\n')
+    run = _failed(built, before)
+    assert "dashboards/p.py:1: error: ValueError: no \\ud800 here" in run.stdout
+    as_json = run_cli(built, "build", "--output", "json")
+    assert as_json.returncode == 1
+    events = [json.loads(line) for line in as_json.stdout.splitlines()]
+    problems = [e["message"] for e in events if e["event"] == "problem"]
+    assert problems == ["ValueError: no \\ud800 here"]
+
+
+@pytest.mark.parametrize(
+    "written",
+    ['"description": {{ "a\\udc00" | tojson }}', '"description": "{{ "a\\udc00" }}"'],
+)
+def test_jinja_output_with_a_lone_surrogate_names_the_template_line(
+    built: Project, written: str
+) -> None:
+    before = built.outputs(hidden=True)
+    built.write("dashboards/t.json.j2", '{"title": "T",\n "uid": "t",\n ' + written + "\n}\n")
+    run = _failed(built, before)
+    assert "dashboards/t.json.j2:3: error: rendered output is not valid JSON: a lone " in run.stdout
+    assert "(\\udc00 with no pair" in run.stdout
+    assert "line 3 column 19 of the output" in run.stdout
+
+
+def test_yaml_integer_beyond_a_double_is_an_error_as_in_json(built: Project) -> None:
+    before = built.outputs(hidden=True)
+    digits = "9" * 400
+    built.write("dashboards/y.json", f'{{"title": "Y",\n "uid": "y",\n "version": {digits}}}\n')
+    as_json = _failed(built, before)
+    assert "dashboards/y.json:3: error:" in as_json.stdout
+    (built.root / "dashboards/y.json").unlink()
+    built.write("dashboards/y.yaml", f"title: Y\nuid: y\nversion: {digits}\n")
+    as_yaml = _failed(built, before)
+    assert "dashboards/y.yaml:3: error: a number of 400 digits is not a JSON number" in (
+        as_yaml.stdout
+    )
+
+
+def test_source_whose_path_is_not_utf8_is_an_error_naming_it(built: Project) -> None:
+    before = built.outputs(hidden=True)
+    folder = os.fsencode(built.root / "dashboards")
+    body = b'{"title": "N", "panels": [], "schemaVersion": 39}'
+    try:
+        with open(folder + b"/caf\xe9.json", "wb") as out:
+            out.write(body)
+        os.mkdir(folder + b"/t\xff")
+        with open(folder + b"/t\xff/x.json", "wb") as out:
+            out.write(body)
+    except OSError:
+        pytest.skip("this file system takes UTF-8 names only")
+    run = _failed(built, before)
+    assert "dashboards/caf\\xe9.json: error: its path is not UTF-8 text" in run.stdout
+    assert "dashboards/t\\xff/x.json: error: its path is not UTF-8 text" in run.stdout
+    as_json = run_cli(built, "build", "--output", "json")
+    paths = [json.loads(line).get("path") for line in as_json.stdout.splitlines()]
+    assert "dashboards/caf\\xe9.json" in paths
