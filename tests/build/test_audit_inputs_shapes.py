@@ -132,3 +132,24 @@ def test_python_source_with_dashboards_and_a_dashboard_it_holds(built: Project, 
     result = built.cli("build")
     assert result.exit_code == 0, result.output
     assert {"_default/a.json", "_default/b.json"} <= set(built.outputs())
+
+
+def test_uids_that_differ_only_in_case_are_an_error_naming_both(built: Project) -> None:
+    """grafana/grafana#56471: Grafana's MySQL uid column compares without case, and
+    build/<org>/Good.json and good.json are one file on macOS and Windows."""
+    before = built.outputs(hidden=True)
+    built.write("dashboards/a.json", {"uid": "GOOD", "title": "Loud", "schemaVersion": 39})
+    result = built.cli("build")
+    assert result.exit_code == 1, result.output
+    assert (
+        "dashboards/good.json:1: error: uid 'good' differs only in case from uid 'GOOD' of "
+        "dashboards/a.json" in result.output
+    )
+    assert built.outputs(hidden=True) == before
+    # in different orgs they are different Grafana organizations: no clash
+    built.write(
+        "dashgen.toml",
+        '[orgs.one]\nsources = ["a.json"]\n[orgs.two]\nsources = ["good.json"]\n',
+    )
+    result = built.cli("build")
+    assert result.exit_code == 0, result.output

@@ -66,6 +66,7 @@ def _shown(config: Config, path: Path) -> str:
 def duplicate_uids(dashboards: dict[Key, list[CompiledDashboard]]) -> list[Problem]:
     """The same uid from two sources (or twice from one) in the same org, naming both."""
     first: dict[tuple[str, str], str] = {}
+    folded: dict[tuple[str, str], tuple[str, str]] = {}  # (org, uid.lower()) → (uid, rel)
     problems: list[Problem] = []
     for (org, rel), built in sorted(dashboards.items(), key=lambda item: (item[0][1], item[0][0])):
         seen_here: set[str] = set()
@@ -78,4 +79,21 @@ def duplicate_uids(dashboards: dict[Key, list[CompiledDashboard]]) -> list[Probl
                 message = f"uid {dashboard.uid!r} is produced by both {also}"
                 problems.append(Problem(ERROR, message, Path(rel), dashboard.line))
             seen_here.add(dashboard.uid)
+            uid, where = folded.setdefault((org, dashboard.uid.lower()), (dashboard.uid, rel))
+            if uid != dashboard.uid:
+                problems.append(
+                    Problem(
+                        ERROR, _case_only(uid, where, dashboard.uid, rel), Path(rel), dashboard.line
+                    )
+                )
     return problems
+
+
+def _case_only(uid: str, where: str, other: str, rel: str) -> str:
+    """Uids apart only in case: one dashboard for Grafana on MySQL (its uid column compares
+    without case, grafana/grafana#56471) and one output file on macOS or Windows."""
+    return (
+        f"uid {other!r} differs only in case from uid {uid!r} of {where}: Grafana on MySQL "
+        "and the case-insensitive file systems of macOS and Windows (build/<org>/<uid>.json) "
+        "take them for one dashboard; give one of them another uid"
+    )
