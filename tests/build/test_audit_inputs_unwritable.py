@@ -125,3 +125,28 @@ def test_source_whose_path_is_not_utf8_is_an_error_naming_it(built: Project) -> 
     as_json = run_cli(built, "build", "--output", "json")
     paths = [json.loads(line).get("path") for line in as_json.stdout.splitlines()]
     assert "dashboards/caf\\xe9.json" in paths
+
+
+def test_yaml_integers_past_64_bits_build_as_the_same_json_file_does(project: Project) -> None:
+    """orjson reads an integer past 64 bits as a double; YAML's reader kept it exact, so the
+    two outputs of one document differed (the README promises them byte-identical)."""
+    numbers = {
+        "a": "99999999999999999999999",
+        "b": "18446744073709551615",
+        "c": "18446744073709551616",
+        "d": "-9223372036854775808",
+        "e": "-9223372036854775809",
+    }
+    fields = ", ".join(f'"{key}": {value}' for key, value in numbers.items())
+    project.write(
+        "dashboards/j.json", f'{{"title": "N", "uid": "n", "schemaVersion": 39, {fields}}}\n'
+    )
+    result = project.cli("build")
+    assert result.exit_code == 0, result.output
+    from_json = (project.root / "build/_default/n.json").read_bytes()
+    (project.root / "dashboards/j.json").unlink()
+    lines = "".join(f"{key}: {value}\n" for key, value in numbers.items())
+    project.write("dashboards/j.yaml", f"title: N\nuid: n\nschemaVersion: 39\n{lines}")
+    result = project.cli("build")
+    assert result.exit_code == 0, result.output
+    assert (project.root / "build/_default/n.json").read_bytes() == from_json
