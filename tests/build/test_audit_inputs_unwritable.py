@@ -150,3 +150,27 @@ def test_yaml_integers_past_64_bits_build_as_the_same_json_file_does(project: Pr
     result = project.cli("build")
     assert result.exit_code == 0, result.output
     assert (project.root / "build/_default/n.json").read_bytes() == from_json
+
+
+@pytest.mark.parametrize("kind", ["json", "python"])
+def test_import_of_a_file_whose_path_is_not_utf8_is_refused_and_the_rest_imported(
+    project: Project, kind: str
+) -> None:
+    """The source would take the file's name, which the build refuses; --as python was an
+    internal error, --as json wrote a source no build could take."""
+    incoming = os.fsencode(project.root) + b"/in"
+    try:
+        os.makedirs(incoming)
+        with open(incoming + b"/caf\xe9.json", "wb") as out:
+            out.write(b'{"title": "Cafe", "panels": [], "schemaVersion": 39}')
+    except OSError:
+        pytest.skip("this file system takes UTF-8 names only")
+    project.write("in/ok.json", {"title": "OK", "panels": [], "schemaVersion": 39})
+    bad = os.fsdecode(incoming + b"/caf\xe9.json")
+    run = run_cli(project, "import", "--as", kind, bad, str(project.root / "in/ok.json"))
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert_no_traceback(run.stdout, run.stderr)
+    assert "in/caf\\xe9.json: its path is not UTF-8 text" in run.stderr
+    assert "1 created, 1 refused" in run.stdout
+    written = sorted(os.listdir(os.fsencode(project.root / "dashboards")))
+    assert written == [b"ok.dashboard.py" if kind == "python" else b"ok.json"]
