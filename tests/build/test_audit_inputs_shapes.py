@@ -153,3 +153,18 @@ def test_uids_that_differ_only_in_case_are_an_error_naming_both(built: Project) 
     )
     result = built.cli("build")
     assert result.exit_code == 0, result.output
+
+
+def test_an_exception_class_of_the_source_is_named_as_the_source_names_it(
+    built: Project,
+) -> None:
+    """Not by the module name dashgen runs the source under (``_dashgen_source_0.Bad``)."""
+    built.write(
+        "dashboards/p.py",
+        'class BadThreshold(ValueError):\n    pass\n\nraise BadThreshold("over 9000")\n'
+        "dashboard = {}\n",
+    )
+    result = built.cli("build")
+    assert result.exit_code == 1, result.output
+    assert "dashboards/p.py:4: error: BadThreshold: over 9000\n" in result.output
+    assert "_dashgen_source" not in result.output

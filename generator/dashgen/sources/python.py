@@ -326,6 +326,8 @@ def _source_error(exc: BaseException, source: Source, root: Path) -> SourceError
     """The error at the innermost frame inside the project (the user's own file and line)."""
     path, line = _user_location(exc, root)
     description = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    if type(exc).__module__.startswith("_dashgen_source_"):  # a class of the source's own
+        description = description.removeprefix(f"{type(exc).__module__}.")
     if isinstance(exc, SyntaxError):
         description = f"SyntaxError: {exc.msg}"
     where = relative_name(path, root) if path else source.rel
