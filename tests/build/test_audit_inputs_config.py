@@ -35,3 +35,34 @@ def test_source_timeout_of_a_day_builds(project: Project) -> None:
     )
     result = project.cli("build")
     assert result.exit_code == 0, result.output
+
+
+def test_org_sources_pattern_that_matches_nothing_is_a_warning_at_its_line(
+    project: Project, view_dashboard
+) -> None:
+    """A typo in [orgs.X] sources built that org with fewer dashboards (or none) without a
+    word; publish --prune would then delete the others from Grafana."""
+    project.write("dashboards/team-a/svc.json", view_dashboard(uid="svc"))
+    project.write(
+        "dashgen.toml",
+        '[orgs.apiorg]\nsources = ["team-a/*.json", "team-b/*"]\n'
+        '[orgs.ops]\nsources = ["dashboards/team-a/*.json"]\n',
+    )
+    result = project.cli("build")
+    assert result.exit_code == 0, result.output
+    assert_no_traceback(result.output)
+    assert (
+        "dashgen.toml:2: warning: orgs.apiorg.sources: pattern 'team-b/*' matches no source "
+        "under dashboards/" in result.output
+    )
+    assert "dashgen.toml:4: warning: orgs.ops.sources: pattern 'dashboards/team-a/*.json'" in (
+        result.output
+    )
+    assert "pattern 'team-a/*.json'" not in result.output
+    assert project.cli("build", "--strict").exit_code == 1
+    # once it matches, no word
+    project.write("dashboards/team-b/other.json", view_dashboard(uid="other"))
+    project.write("dashgen.toml", '[orgs.apiorg]\nsources = ["team-a/*.json", "team-b/*"]\n')
+    result = project.cli("build")
+    assert result.exit_code == 0, result.output
+    assert "warning:" not in result.output

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from dashgen.build.cache import Key
 from dashgen.build.commit import CommitError
-from dashgen.build.compiled import CompiledDashboard
+from dashgen.build.compiled import CompiledDashboard, Target
 from dashgen.config import Config
-from dashgen.model.validate import ERROR, Problem
+from dashgen.config_file import key_lines
+from dashgen.model.validate import ERROR, WARNING, Problem
+from dashgen.sources.discovery import selector
 
 
 def unwritable_output(config: Config) -> Problem | None:
@@ -97,3 +99,37 @@ def _case_only(uid: str, where: str, other: str, rel: str) -> str:
         "and the case-insensitive file systems of macOS and Windows (build/<org>/<uid>.json) "
         "take them for one dashboard; give one of them another uid"
     )
+
+
+def unmatched_patterns(config: Config, targets: list[Target], names: list[str]) -> list[Problem]:
+    """A warning for each ``[orgs.X] sources`` pattern that selects none of the files found
+    (``names``: relative to the sources dir): a typo there must not pass for an org with
+    fewer dashboards (``publish --prune`` would then delete the others from Grafana)."""
+    problems: list[Problem] = []
+    for target in targets:
+        for pattern in target.org.sources:
+            if not any(map(selector([pattern]), names)):
+                key = ("orgs", target.org.name, "sources")
+                where = config.config_file
+                sources = _shown(config, config.sources_dir)
+                problems.append(
+                    Problem(
+                        WARNING,
+                        f"{'.'.join(key)}: pattern {pattern!r} matches no source under "
+                        f"{sources}/, so org {target.org.name} gets no dashboard from it (paths "
+                        'are relative to the sources folder: "team-a/*.json", "**/node_*")',
+                        Path(_shown(config, where)) if where else None,
+                        _line(config, key),
+                    )
+                )
+    return problems
+
+
+def _line(config: Config, key: tuple[str, ...]) -> int | None:
+    if config.config_file is None:
+        return None
+    try:
+        lines = key_lines(config.config_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return lines.get(key) or lines.get(("tool", "dashgen", *key))
