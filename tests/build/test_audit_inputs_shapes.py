@@ -168,3 +168,32 @@ def test_an_exception_class_of_the_source_is_named_as_the_source_names_it(
     assert result.exit_code == 1, result.output
     assert "dashboards/p.py:4: error: BadThreshold: over 9000\n" in result.output
     assert "_dashgen_source" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "error"),
+    [
+        ("variables", '"x"', "variables must be a list of objects, got str"),
+        ("annotations", "5", "annotations must be a list of objects, got int"),
+        ("links", "[1]", "links[0] must be an object, got 1"),
+        ("tags", '["a", 2]', "tags[1] must be a string, got 2"),
+    ],
+)
+def test_v2_spec_lists_of_the_wrong_type_are_errors_at_their_line(
+    built: Project, key: str, value: str, error: str
+) -> None:
+    """The classic model checks these types; a v2 spec let them through, for Grafana's
+    /apis to refuse at publish (422)."""
+    before = built.outputs(hidden=True)
+    text = (
+        '{"apiVersion": "dashboard.grafana.app/v2", "kind": "Dashboard",\n'
+        ' "metadata": {"name": "r"},\n'
+        ' "spec": {"title": "R", "elements": {},\n'
+        ' "layout": {"kind": "GridLayout", "spec": {"items": []}},\n'
+        f' "{key}": {value}}}}}\n'
+    )
+    built.write("dashboards/r.json", text)
+    result = built.cli("build")
+    assert result.exit_code == 1, result.output
+    assert f"dashboards/r.json:5: error: {error}" in result.output
+    assert built.outputs(hidden=True) == before
