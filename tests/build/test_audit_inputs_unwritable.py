@@ -174,3 +174,22 @@ def test_import_of_a_file_whose_path_is_not_utf8_is_refused_and_the_rest_importe
     assert "1 created, 1 refused" in run.stdout
     written = sorted(os.listdir(os.fsencode(project.root / "dashboards")))
     assert written == [b"ok.dashboard.py" if kind == "python" else b"ok.json"]
+
+
+def test_python_keys_that_become_one_json_key_are_a_warning(built: Project) -> None:
+    """json.dumps writes 1 and "1" (True and "true") as one key: the value before was lost
+    without a word (a key written twice in a .json file is a warning)."""
+    built.write(
+        "dashboards/p.py",
+        'dashboard = {"uid": "p", "title": "P", "schemaVersion": 39,\n'
+        '             "options": {1: "one", "1": "uno", "true": "yes", False: "no"}}\n',
+    )
+    result = built.cli("build")
+    assert result.exit_code == 0, result.output
+    assert (
+        "dashboards/p.py:1: warning: key '1' is written twice in one object once turned into "
+        "JSON" in result.output
+    )
+    assert "key 'true'" not in result.output
+    assert built.output("_default", "p")["options"] == {"1": "uno", "true": "yes", "false": "no"}
+    assert built.cli("build", "--strict").exit_code == 1

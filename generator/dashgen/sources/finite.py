@@ -125,13 +125,41 @@ def _markers(node: Any, path: str) -> Iterator[tuple[str, _NonFinite]]:
 
 def warnings(found: list[tuple[str, str]]) -> tuple[str, ...]:
     """The warning of each non-finite number ``non_finite_paths`` found, but a threshold
-    step's -Infinity (Grafana's own base step, stored as null)."""
+    step's -Infinity (Grafana's own base step, stored as null), and of each key ``noting``
+    found twice."""
     return tuple(
-        f"{path or 'the value'} is {name}, which JSON cannot hold: written as null (as Grafana "
-        "writes it); write a finite number, or None to leave the setting out"
+        _TWICE.format(key=repr(path))
+        if name == _WRITTEN_TWICE
+        else f"{path or 'the value'} is {name}, which JSON cannot hold: written as null (as "
+        "Grafana writes it); write a finite number, or None to leave the setting out"
         for path, name in found
         if not (name == "-Infinity" and _BASE_STEP.search(path))
     )
+
+
+_WRITTEN_TWICE = "twice"
+_TWICE = (
+    "key {key} is written twice in one object once turned into JSON (Python keys such as 1 "
+    'and "1", or True and "true", are one JSON key): JSON keeps only the last, so the value '
+    "before it is lost; write it once"
+)
+
+
+def noting(twice: list[tuple[str, str]]) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """A ``json.loads`` object hook that adds ``(key, "twice")`` to ``twice`` for each key
+    an object has more than once (for ``warnings``)."""
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) < len(pairs):
+            seen: set[str] = set()
+            for key, _value in pairs:
+                if key in seen:
+                    twice.append((key, _WRITTEN_TWICE))
+                seen.add(key)
+        return result
+
+    return pairs_hook
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -290,11 +290,15 @@ def _plain_json(value: Any) -> tuple[Any, list[tuple[str, str]]]:
         # Again with json: it takes integers beyond 64 bits, and when a to_json_data()
         # fails it keeps the traceback (orjson drops it), so the error names the line.
         text = json.dumps(value, default=_json_default)
-        data = json.loads(text, parse_constant=lambda _name: None)
+        twice: list[tuple[str, str]] = []  # keys such as 1 and "1", one key in JSON
+        data = json.loads(
+            text, parse_constant=lambda _: None, object_pairs_hook=finite.noting(twice)
+        )
         if (unwritable := finite.unwritable(data)) is not None:
             raise _NotSerializable(unwritable) from None
         if "NaN" not in text and "Infinity" not in text:
-            return data, []
+            return data, twice
+        return data, twice + finite.non_finite_paths(value, _json_default)
     else:
         if not finite.may_hold_non_finite(containers):
             return data, []
