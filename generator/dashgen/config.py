@@ -45,6 +45,7 @@ _BUILD_KEYS = {"convert_legacy_rows", "source_timeout_s"}
 # [build] source_timeout_s: how long one source may run (one org's load of it) before it is
 # stopped and reported; Python sources run in worker processes that can be stopped.
 DEFAULT_SOURCE_TIMEOUT_S = 60.0
+MAX_SOURCE_TIMEOUT_S = 86400
 _GRAFANA_KEYS = {"timeout_s", "api", "deadline"}
 # [grafana] api, --api, env DASHGEN_API: which dashboard API publishes (grafana-apis.md §9).
 API_CHOICES = ("auto", "classic", "k8s")
@@ -325,11 +326,13 @@ def _timeout(table: dict[str, Any], key: str, prefix: str, problems: list[str]) 
     if value is None:
         return DEFAULT_SOURCE_TIMEOUT_S
     valid = isinstance(value, int | float) and not isinstance(value, bool)
-    if not valid or not math.isfinite(value) or value <= 0:
+    # at most a day: the workers' watchdog waits in poll(), whose milliseconds overflow
+    # past 24 days ("OverflowError: timeout is too large")
+    if not valid or not math.isfinite(value) or not 0 < value <= MAX_SOURCE_TIMEOUT_S:
         shown = repr(value) if valid else type_name(value)
         problems.append(
-            f"{prefix}{key} must be a number of seconds greater than 0 "
-            f"(default {DEFAULT_SOURCE_TIMEOUT_S:g}), got {shown}"
+            f"{prefix}{key} must be a number of seconds greater than 0 and at most "
+            f"{MAX_SOURCE_TIMEOUT_S} (a day; default {DEFAULT_SOURCE_TIMEOUT_S:g}), got {shown}"
         )
         return DEFAULT_SOURCE_TIMEOUT_S
     return float(value)

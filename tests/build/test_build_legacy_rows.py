@@ -241,8 +241,7 @@ def test_min_span_and_schema_version() -> None:
 
 def test_panels_already_at_top_level_stay_above_the_converted_rows() -> None:
     dashboard = _legacy(
-        _row({"id": 1, "span": 12}, {"id": "bad", "span": 12}, "not a panel"),
-        "not a row",
+        _row({"id": 1, "span": 12}, {"id": "bad", "span": 12}),
         panels=[{"id": 5, "title": "top", "gridPos": {"x": 0, "y": 0, "w": 24, "h": 3}}],
     )
     converted = convert_legacy_rows(dashboard)

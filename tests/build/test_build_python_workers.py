@@ -258,8 +258,8 @@ def test_source_timeout_must_be_positive_seconds(project: Project, value: str, s
     result = project.cli("build")
     assert result.exit_code == 2
     assert (
-        f"build.source_timeout_s must be a number of seconds greater than 0 (default 60), "
-        f"got {shown}" in result.output
+        "build.source_timeout_s must be a number of seconds greater than 0 and at most 86400 "
+        f"(a day; default 60), got {shown}" in result.output
     )
 
 

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from dashgen.build.cache import Key
 from dashgen.build.commit import CommitError
-from dashgen.build.compiled import CompiledDashboard
+from dashgen.build.compiled import CompiledDashboard, Target
 from dashgen.config import Config
-from dashgen.model.validate import ERROR, Problem
+from dashgen.config_file import key_lines
+from dashgen.model.validate import ERROR, WARNING, Problem
+from dashgen.sources.discovery import selector
 
 
 def unwritable_output(config: Config) -> Problem | None:
@@ -66,6 +68,7 @@ def _shown(config: Config, path: Path) -> str:
 def duplicate_uids(dashboards: dict[Key, list[CompiledDashboard]]) -> list[Problem]:
     """The same uid from two sources (or twice from one) in the same org, naming both."""
     first: dict[tuple[str, str], str] = {}
+    folded: dict[tuple[str, str], tuple[str, str]] = {}  # (org, uid.lower()) → (uid, rel)
     problems: list[Problem] = []
     for (org, rel), built in sorted(dashboards.items(), key=lambda item: (item[0][1], item[0][0])):
         seen_here: set[str] = set()
@@ -78,4 +81,55 @@ def duplicate_uids(dashboards: dict[Key, list[CompiledDashboard]]) -> list[Probl
                 message = f"uid {dashboard.uid!r} is produced by both {also}"
                 problems.append(Problem(ERROR, message, Path(rel), dashboard.line))
             seen_here.add(dashboard.uid)
+            uid, where = folded.setdefault((org, dashboard.uid.lower()), (dashboard.uid, rel))
+            if uid != dashboard.uid:
+                problems.append(
+                    Problem(
+                        ERROR, _case_only(uid, where, dashboard.uid, rel), Path(rel), dashboard.line
+                    )
+                )
     return problems
+
+
+def _case_only(uid: str, where: str, other: str, rel: str) -> str:
+    """Uids apart only in case: one dashboard for Grafana on MySQL (its uid column compares
+    without case, grafana/grafana#56471) and one output file on macOS or Windows."""
+    return (
+        f"uid {other!r} differs only in case from uid {uid!r} of {where}: Grafana on MySQL "
+        "and the case-insensitive file systems of macOS and Windows (build/<org>/<uid>.json) "
+        "take them for one dashboard; give one of them another uid"
+    )
+
+
+def unmatched_patterns(config: Config, targets: list[Target], names: list[str]) -> list[Problem]:
+    """A warning for each ``[orgs.X] sources`` pattern that selects none of the files found
+    (``names``: relative to the sources dir): a typo there must not pass for an org with
+    fewer dashboards (``publish --prune`` would then delete the others from Grafana)."""
+    problems: list[Problem] = []
+    for target in targets:
+        for pattern in target.org.sources:
+            if not any(map(selector([pattern]), names)):
+                key = ("orgs", target.org.name, "sources")
+                where = config.config_file
+                sources = _shown(config, config.sources_dir)
+                problems.append(
+                    Problem(
+                        WARNING,
+                        f"{'.'.join(key)}: pattern {pattern!r} matches no source under "
+                        f"{sources}/, so org {target.org.name} gets no dashboard from it (paths "
+                        'are relative to the sources folder: "team-a/*.json", "**/node_*")',
+                        Path(_shown(config, where)) if where else None,
+                        _line(config, key),
+                    )
+                )
+    return problems
+
+
+def _line(config: Config, key: tuple[str, ...]) -> int | None:
+    if config.config_file is None:
+        return None
+    try:
+        lines = key_lines(config.config_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return lines.get(key) or lines.get(("tool", "dashgen", *key))

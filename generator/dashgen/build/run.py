@@ -33,7 +33,12 @@ from dashgen.build.manifest import (
 )
 from dashgen.build.next_manifest import new_manifest
 from dashgen.build.outputs import inside_any, json_files_in, output_path, read_bytes
-from dashgen.build.problems import commit_problem, duplicate_uids, unwritable_output
+from dashgen.build.problems import (
+    commit_problem,
+    duplicate_uids,
+    unmatched_patterns,
+    unwritable_output,
+)
 from dashgen.build.result import BuildResult
 from dashgen.model.validate import ERROR, Problem
 from dashgen.sources import PYTHON, Source, apply_changes, discover, selector
@@ -63,6 +68,7 @@ class Run:
         self.cache_files: dict[str, bytes] = {}  # written to the output dir on success
         self.cache_trusted = cache.trusted  # the manifest on disk matches the cache's records
         self.discovery_problems: list[Problem] = []  # places the walk could not look into
+        self.walked_names: list[str] = []  # every candidate file, relative to the sources dir
         self.unverified: set[str] = set()  # outputs whose bytes are not what the cache says
         self.early = EarlyStaging(self.out)  # outputs written while the build compiles
         self.entries = ManifestEntries(self.config, self.out)
@@ -114,7 +120,9 @@ class Run:
         current: dict[Key, Source] = {}
         selectors = [(t.org.name, selector(t.org.sources)) for t in self.targets]
         python_seen: set[str] = set()
-        for source in self._walk():
+        walked = self._walk()
+        self.walked_names = [source.name for source in walked]
+        for source in walked:
             if source.kind == PYTHON:
                 python_seen.add(source.rel)
                 if not self._is_python_source(source):
@@ -284,6 +292,8 @@ class Run:
             else:
                 problems.extend(self.cache.records[key].warnings)
         problems.extend(duplicate_uids(dashboards))
+        if not self.discovery_problems:  # a walk that missed folders cannot tell
+            problems.extend(unmatched_patterns(self.config, self.targets, self.walked_names))
         if self.builder.strict:
             problems = [p.as_error() for p in problems]
         return list(dict.fromkeys(problems))  # a source shared by several orgs reports once

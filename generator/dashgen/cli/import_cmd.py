@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,6 +17,7 @@ from dashgen.adopt import (
     import_files,
     pull,
 )
+from dashgen.adopt.messages import AdoptError
 from dashgen.cli.common import (
     CliContext,
     api_option,
@@ -154,8 +156,24 @@ def import_command(
         org=org,
         inputs=parse_vars(input_items, "--input", "NAME=VALUE"),
     )
-    report = import_files(config, list(files), options)
+    named = [file for file in files if _is_utf8(file)]
+    report = import_files(config, named, options)
+    report.refused.extend(_not_utf8(file) for file in files if not _is_utf8(file))
     _print_report(report, config.root)
+
+
+def _is_utf8(path: Path) -> bool:
+    try:
+        str(path).encode()  # a name that is not UTF-8 holds surrogate escapes (PEP 383)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_utf8(path: Path) -> AdoptError:
+    """The source would take the file's name, which the build refuses (it cannot record it)."""
+    shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+    return AdoptError(shown, "its path is not UTF-8 text (the escaped bytes): rename it first")
 
 
 @click.command("pull")

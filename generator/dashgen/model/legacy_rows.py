@@ -32,10 +32,11 @@ shows every row panel one unit high and writes ``h: 1`` back on save (``Dashboar
 ``if (panel.type === 'row') { panelPos.h = 1 }``), so ``h`` is 1 here, as stored
 dashboards have it, and the build's overlap check stays quiet. The other differences
 never change a well-formed legacy dashboard: Grafana would crash or loop on a span above
-12 and give a zero width below 1, so the width is clamped to 1..24. A row or a panel that
-is not an object is skipped. Panels already in the top-level ``panels`` list (generators
-such as grafanalib write both) stay first, and the converted rows start below them instead
-of on top of them.
+12 and give a zero width below 1, so the width is clamped to 1..24. Rows that are not all
+row objects with lists of panel objects are not converted at all (the build then reports
+them as it does without the option): skipping them would lose them unseen. Panels already
+in the top-level ``panels`` list (generators such as grafanalib write both) stay first, and
+the converted rows start below them instead of on top of them.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from dashgen.model.normalize import (
     has_grid_pos,
     is_panel_id,
 )
+from dashgen.model.structure import rows_well_formed
 
 GRID_COLUMN_COUNT = 24
 GRID_CELL_HEIGHT = 30
@@ -79,8 +81,8 @@ def convert_legacy_rows(dashboard: dict[str, Any]) -> dict[str, Any]:
 def convert_legacy_rows_in_place(dashboard: dict[str, Any]) -> dict[str, Any]:
     """``convert_legacy_rows`` for a dict the caller owns: no copy."""
     rows = dashboard.get("rows")
-    if not isinstance(rows, list):
-        return dashboard
+    if not isinstance(rows, list) or not rows_well_formed(dashboard):
+        return dashboard  # malformed rows stay, for validation to name (nothing is dropped)
     version = dashboard.get("schemaVersion")
     if not _is_number(version) or version < GRID_SCHEMA_VERSION:
         dashboard["schemaVersion"] = GRID_SCHEMA_VERSION

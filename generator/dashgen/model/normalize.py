@@ -205,7 +205,7 @@ def derive_uid(source: str) -> str:
             break
     text = f"{path}-{name}" if name else path
     slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", text).strip("-").lower()
-    digest = hashlib.sha256(source.encode()).hexdigest()[:8]
+    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     if not slug:  # every character dropped ("ü.json", "日本.json"): unique by the name's hash
         return f"dashboard-{digest}"
     if len(slug) <= UID_MAX_LENGTH:

@@ -24,6 +24,11 @@ class Problem:
     # The JSON path of the offending value inside the dashboard, e.g. ("panels", 2, "gridPos")
     pointer: JsonPath | None = None
 
+    def __post_init__(self) -> None:
+        # A message may quote what a source holds; a lone surrogate in it (a Python string
+        # "\ud800", a non-UTF-8 file name) cannot be printed or written as UTF-8 JSON.
+        object.__setattr__(self, "message", printable(self.message))
+
     def __str__(self) -> str:
         where = str(self.path) if self.path else "<unknown>"
         if self.line:
@@ -42,3 +47,13 @@ class Problem:
 
     def as_error(self) -> Problem:
         return replace(self, severity=ERROR)
+
+
+def printable(text: str) -> str:
+    """``text`` with each lone surrogate written as its escape (``\\ud800``): UTF-8 cannot
+    encode one, and a message must reach the terminal and ``--output json``."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode()
+    return text

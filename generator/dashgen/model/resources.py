@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dashgen.config import FOLDER_UID
 from dashgen.model.forms import FormError
 from dashgen.model.problem import JsonPath
 from dashgen.model.v2 import SCHEMA_V1
@@ -150,6 +151,12 @@ def folder_annotation(doc: dict[str, Any]) -> str | None:
     if not isinstance(folder, str):
         raise ResourceError(
             f"the {FOLDER_ANNOTATION} annotation must be a folder uid (a string), got {folder!r}",
+            ("metadata", "annotations", FOLDER_ANNOTATION),
+        )
+    if not FOLDER_UID.match(folder):  # the rule of [orgs.X] folder_uid: Grafana refuses others
+        raise ResourceError(
+            f"the {FOLDER_ANNOTATION} annotation {folder!r} is not a folder uid: at most 40 "
+            "letters, digits, '-' and '_'",
             ("metadata", "annotations", FOLDER_ANNOTATION),
         )
     return folder

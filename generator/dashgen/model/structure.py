@@ -171,6 +171,12 @@ def _grid_rule(key: str, value: Any) -> str | None:
     return None
 
 
+def rows_well_formed(dashboard: dict[str, Any]) -> bool:
+    """Whether legacy ``rows`` (when present) are row objects with lists of panel objects:
+    what the opt-in conversion needs so that it drops nothing unseen."""
+    return next(_check_rows(dashboard), None) is None
+
+
 def _check_rows(dashboard: dict[str, Any]) -> Iterator[Problem]:
     rows = dashboard.get("rows")
     if rows is None:

@@ -5,7 +5,8 @@ an object ``spec``); an element ``spec.id`` used twice (or not an integer); a la
 unknown kind or the wrong shape, at any depth (GridLayout, RowsLayout, TabsLayout,
 AutoGridLayout); a layout item whose ``ElementReference`` names no element; a GridLayout
 item whose ``x``/``y``/``width``/``height`` is not a non-negative integer or that does not
-fit the 24 columns. Warning: an element no layout shows. Duplicate keys in ``elements``
+fit the 24 columns; ``variables``, ``annotations`` or ``links`` not a list of objects,
+``tags`` not a list of strings. Warning: an element no layout shows. Duplicate keys in ``elements``
 cannot be seen in the parsed dict (the last one wins): the build finds them in the source
 text (``duplicate_element_keys``).
 """
@@ -42,6 +43,7 @@ def validate_v2(spec: dict[str, Any]) -> list[Problem]:
         )
         elements = {}
     problems.extend(_check_elements(elements))
+    problems.extend(_check_lists(spec))
     referenced: set[str] = set()
     problems.extend(_check_layout(spec.get("layout"), elements, referenced))
     for key in elements:
@@ -71,6 +73,29 @@ def _check_title(spec: dict[str, Any]) -> Iterator[Problem]:
         yield _error(f"a v2 dashboard needs a title (a string), got {got}", "title")
     elif not title.strip():
         yield _error("dashboard title is empty", "title")
+
+
+def _check_lists(spec: dict[str, Any]) -> Iterator[Problem]:
+    """The schema's lists (DashboardV2Spec: ``[...VariableKind]``, ``[...AnnotationQueryKind]``,
+    ``[...DashboardLink]``, ``[...string]``): Grafana's /apis refuses another type (422)."""
+    for key, item_type, noun, one in _LISTS:
+        value = spec.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, list):
+            yield _error(f"{key} must be a list of {noun}, got {_kind(value)}", key)
+            continue
+        for index, item in enumerate(value):
+            if not isinstance(item, item_type):
+                yield _error(f"{key}[{index}] must be {one}, got {_short(item)}", key, index)
+
+
+_LISTS = (
+    ("variables", dict, "objects", "an object"),
+    ("annotations", dict, "objects", "an object"),
+    ("links", dict, "objects", "an object"),
+    ("tags", str, "strings", "a string"),
+)
 
 
 def _check_elements(elements: dict[str, Any]) -> Iterator[Problem]:

@@ -79,6 +79,9 @@ def discover(
             if not _is_file(entry):
                 problems.append(_not_a_file(entry.path, config))
                 continue
+            if not _is_utf8(entry.path):
+                problems.append(_not_utf8_name(entry.path, config))
+                continue
             source = known.get(entry.path)
             if source is None:
                 source = _new_source(Path(entry.path), prefixes, kind)
@@ -154,6 +157,26 @@ def _not_a_file(path: str, config: Config) -> Problem:
         ERROR,
         f"{what}: dashgen cannot read it as a source; fix or remove it",
         Path(_shown(Path(path), config)),
+    )
+
+
+def _is_utf8(path: str) -> bool:
+    try:
+        path.encode()  # a name that is not UTF-8 holds surrogate escapes (PEP 383)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_utf8_name(path: str, config: Config) -> Problem:
+    """A source whose path is not UTF-8: the manifest, the build cache and Grafana hold
+    names as UTF-8 text, and its derived uid would change with the file system's."""
+    shown = os.fsencode(_shown(Path(path), config)).decode("utf-8", "backslashreplace")
+    return Problem(
+        ERROR,
+        "its path is not UTF-8 text (the escaped bytes), which the manifest and the build "
+        "cache cannot record: rename it (or its folder) with UTF-8 characters",
+        Path(shown),
     )
 
 

@@ -25,10 +25,11 @@ import io
 import json
 import pickle
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-__all__ = ["may_hold_non_finite", "non_finite_paths", "warnings"]
+__all__ = ["may_hold_non_finite", "non_finite_paths", "unwritable", "warnings"]
 
 # b"G" (BINFLOAT), then the first two bytes of a double with all 11 exponent bits set.
 _NON_FINITE_FLOAT = re.compile(rb"G[\x7f\xff][\xf0-\xff]")
@@ -124,10 +125,84 @@ def _markers(node: Any, path: str) -> Iterator[tuple[str, _NonFinite]]:
 
 def warnings(found: list[tuple[str, str]]) -> tuple[str, ...]:
     """The warning of each non-finite number ``non_finite_paths`` found, but a threshold
-    step's -Infinity (Grafana's own base step, stored as null)."""
+    step's -Infinity (Grafana's own base step, stored as null), and of each key ``noting``
+    found twice."""
     return tuple(
-        f"{path or 'the value'} is {name}, which JSON cannot hold: written as null (as Grafana "
-        "writes it); write a finite number, or None to leave the setting out"
+        _TWICE.format(key=repr(path))
+        if name == _WRITTEN_TWICE
+        else f"{path or 'the value'} is {name}, which JSON cannot hold: written as null (as "
+        "Grafana writes it); write a finite number, or None to leave the setting out"
         for path, name in found
         if not (name == "-Infinity" and _BASE_STEP.search(path))
     )
+
+
+_WRITTEN_TWICE = "twice"
+_TWICE = (
+    "key {key} is written twice in one object once turned into JSON (Python keys such as 1 "
+    'and "1", or True and "true", are one JSON key): JSON keeps only the last, so the value '
+    "before it is lost; write it once"
+)
+
+
+def noting(twice: list[tuple[str, str]]) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """A ``json.loads`` object hook that adds ``(key, "twice")`` to ``twice`` for each key
+    an object has more than once (for ``warnings``)."""
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) < len(pairs):
+            seen: set[str] = set()
+            for key, _value in pairs:
+                if key in seen:
+                    twice.append((key, _WRITTEN_TWICE))
+                seen.add(key)
+        return result
+
+    return pairs_hook
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unwritable(data: Any) -> str | None:
+    """What in plain JSON data (the stdlib's reading of a source's value, which orjson
+    refused) no JSON reader takes, by its path: an integer beyond a double (orjson, Go's
+    encoding/json and Grafana's frontend read numbers as doubles; JSON text refuses it as
+    an infinity) or a string with a lone surrogate (no UTF-8 text holds one). None: fine."""
+    pending: list[tuple[Any, str]] = [(data, "")]
+    while pending:
+        node, path = pending.pop()
+        where = path or "the value"
+        if isinstance(node, dict):
+            for key, child in node.items():
+                child_path = f"{path}.{key}" if path else str(key)
+                if _LONE_SURROGATE.search(key):
+                    return f"the key {_quoted(key)} of {_escaped(where)} {_SURROGATE}"
+                pending.append((child, child_path))
+        elif isinstance(node, list):
+            pending.extend((child, f"{path}[{i}]") for i, child in enumerate(node))
+        elif isinstance(node, str) and _LONE_SURROGATE.search(node):
+            return f"{_escaped(where)} (the string {_quoted(node)}) {_SURROGATE}"
+        elif type(node) is int and abs(node) > sys.float_info.max:
+            return (
+                f"{_escaped(where)} is an integer of {len(str(abs(node)))} digits, beyond what "
+                "a double holds (JSON readers, Grafana's included, read numbers as doubles): "
+                "write a smaller number"
+            )
+    return None
+
+
+_SURROGATE = (
+    "holds a lone surrogate (a '\\ud800'-like escape with no pair), which no UTF-8 text "
+    "can hold: remove it or write the character it stands for"
+)
+
+
+def _quoted(text: str) -> str:
+    return repr(text if len(text) <= 60 else f"{text[:57]}...")  # repr escapes surrogates
+
+
+def _escaped(text: str) -> str:
+    """A path that may hold a key with a surrogate, escaped (other characters kept)."""
+    return text.encode("utf-8", "backslashreplace").decode()

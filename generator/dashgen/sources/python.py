@@ -156,6 +156,15 @@ def _dashboard_values(
                 line,
             )
         values = list(values)
+        single = getattr(module, "dashboard", None)  # a value, not a helper function
+        lost = single is not None and not callable(single) and not isinstance(single, ModuleType)
+        if lost and not any(value is single for value in values):
+            raise SourceError(
+                source.rel,
+                "assigns both 'dashboard' and 'dashboards', and only 'dashboards' is built: "
+                "add the dashboard to the 'dashboards' list, or rename one of them",
+                line,
+            )
     elif hasattr(module, "dashboard"):
         if module.dashboard is None:
             raise SourceError(source.rel, "yields no dashboard ('dashboard' is None)", line)
@@ -281,9 +290,15 @@ def _plain_json(value: Any) -> tuple[Any, list[tuple[str, str]]]:
         # Again with json: it takes integers beyond 64 bits, and when a to_json_data()
         # fails it keeps the traceback (orjson drops it), so the error names the line.
         text = json.dumps(value, default=_json_default)
-        data = json.loads(text, parse_constant=lambda _name: None)
+        twice: list[tuple[str, str]] = []  # keys such as 1 and "1", one key in JSON
+        data = json.loads(
+            text, parse_constant=lambda _: None, object_pairs_hook=finite.noting(twice)
+        )
+        if (unwritable := finite.unwritable(data)) is not None:
+            raise _NotSerializable(unwritable) from None
         if "NaN" not in text and "Infinity" not in text:
-            return data, []
+            return data, twice
+        return data, twice + finite.non_finite_paths(value, _json_default)
     else:
         if not finite.may_hold_non_finite(containers):
             return data, []
@@ -315,6 +330,8 @@ def _source_error(exc: BaseException, source: Source, root: Path) -> SourceError
     """The error at the innermost frame inside the project (the user's own file and line)."""
     path, line = _user_location(exc, root)
     description = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    if type(exc).__module__.startswith("_dashgen_source_"):  # a class of the source's own
+        description = description.removeprefix(f"{type(exc).__module__}.")
     if isinstance(exc, SyntaxError):
         description = f"SyntaxError: {exc.msg}"
     where = relative_name(path, root) if path else source.rel

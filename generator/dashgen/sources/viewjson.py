@@ -54,6 +54,7 @@ def parse_json(text: str, where: str) -> Any:
 
 # What Python's json.dumps and a Jinja {{ }} of a float write for NaN and the infinities.
 _NON_FINITE = re.compile(r"-?(?:NaN|Infinity|inf|nan)\b")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,12 @@ def json_failure(text: str, exc: orjson.JSONDecodeError) -> JsonFailure:
             "nests arrays and objects more than 1024 levels deep, more than dashgen reads "
             "(no Grafana dashboard nests like this): flatten it"
         )
+    elif (surrogate := _LONE_SURROGATE.search(text)) is not None and "surrogate" in reason:
+        # orjson reads UTF-8 and stops at 0 on text with a lone surrogate ("\ud800" in a
+        # Jinja string literal, or a variable holding one): point at the character itself
+        position = surrogate.start()
+        escape = surrogate.group().encode("unicode_escape").decode()
+        reason = f"a lone surrogate ({escape} with no pair, which no UTF-8 text can hold)"
     elif "trailing comma" in reason:
         comma = text.rfind(",", 0, position)
         if comma >= 0 and not text[comma + 1 : position].strip():

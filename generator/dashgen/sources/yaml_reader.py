@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,6 +163,9 @@ class _Values:
         return result
 
 
+_INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1
+
+
 def _scalar(node: ScalarNode) -> Any:
     try:
         value = _scalar_value(node)
@@ -169,6 +173,10 @@ def _scalar(node: ScalarNode) -> Any:
         raise
     except ValueError:  # an integer past Python's 4300 digits of int()
         value = math.inf
+    if type(value) is int and not _INT64_MIN <= value <= _UINT64_MAX:
+        # read as a JSON file's number is (orjson: a double past 64 bits), so the build output
+        # is byte-identical; past a double's range that is an infinity, refused below
+        value = math.inf if abs(value) > sys.float_info.max else float(value)
     if isinstance(value, float) and not math.isfinite(value):
         shown = node.value if len(node.value) <= 40 else f"a number of {len(node.value)} digits"
         raise YamlProblem(f"{shown} is not a JSON number: write a finite number", _line(node))
