@@ -54,6 +54,7 @@ def within_limit(message: str) -> str:
     inside a character."""
     return message.encode()[:MESSAGE_LIMIT].decode("utf-8", "ignore")
 
+
 _METADATA = Shape(
     "its metadata",
     required={"name": str},
