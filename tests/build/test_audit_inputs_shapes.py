@@ -4,6 +4,7 @@ source wrote is dropped or let through to fail in Grafana without one error nami
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from build_support import Project, assert_no_traceback, line_of
@@ -134,17 +135,20 @@ def test_python_source_with_dashboards_and_a_dashboard_it_holds(built: Project, 
     assert {"_default/a.json", "_default/b.json"} <= set(built.outputs())
 
 
-def test_uids_that_differ_only_in_case_are_an_error_naming_both(built: Project) -> None:
-    """grafana/grafana#56471: Grafana's MySQL uid column compares without case, and
-    build/<org>/Good.json and good.json are one file on macOS and Windows."""
-    before = built.outputs(hidden=True)
+def test_uids_that_differ_only_in_case_are_a_warning_naming_both(built: Project) -> None:
+    """grafana/grafana#56471: Grafana's MySQL uid column compares without case (SQLite's and
+    PostgreSQL's do not: a pull may bring both), and build/<org>/Good.json and good.json
+    are one file on macOS and Windows."""
     built.write("dashboards/a.json", {"uid": "GOOD", "title": "Loud", "schemaVersion": 39})
     result = built.cli("build")
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 0, result.output
     assert (
-        "dashboards/good.json:1: error: uid 'good' differs only in case from uid 'GOOD' of "
+        "dashboards/good.json:1: warning: uid 'good' differs only in case from uid 'GOOD' of "
         "dashboards/a.json" in result.output
     )
+    assert {"_default/GOOD.json", "_default/good.json"} <= set(built.outputs())
+    before = built.outputs(hidden=True)
+    assert built.cli("build", "--strict").exit_code == 1
     assert built.outputs(hidden=True) == before
     # in different orgs they are different Grafana organizations: no clash
     built.write(
@@ -153,6 +157,27 @@ def test_uids_that_differ_only_in_case_are_an_error_naming_both(built: Project) 
     )
     result = built.cli("build")
     assert result.exit_code == 0, result.output
+    assert "differs only in case" not in result.output
+
+
+def test_where_the_output_folder_ignores_case_they_are_an_error(
+    built: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(A case-folding file system, as macOS's default, stood in for by ``samefile``: this
+    machine's file systems tell case apart.)"""
+    real_samefile = os.path.samefile
+
+    def folding_samefile(a: str, b: str) -> bool:
+        return str(a).lower() == str(b).lower() or real_samefile(a, b)
+
+    built.cli("build")
+    monkeypatch.setattr(os.path, "samefile", folding_samefile)
+    before = built.outputs(hidden=True)
+    built.write("dashboards/a.json", {"uid": "GOOD", "title": "Loud", "schemaVersion": 39})
+    result = built.cli("build")
+    assert result.exit_code == 1, result.output
+    assert "error: uid 'good' differs only in case from uid 'GOOD'" in result.output
+    assert built.outputs(hidden=True) == before
 
 
 def test_an_exception_class_of_the_source_is_named_as_the_source_names_it(

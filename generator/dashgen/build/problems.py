@@ -65,8 +65,15 @@ def _shown(config: Config, path: Path) -> str:
         return str(path)
 
 
-def duplicate_uids(dashboards: dict[Key, list[CompiledDashboard]]) -> list[Problem]:
-    """The same uid from two sources (or twice from one) in the same org, naming both."""
+def duplicate_uids(
+    dashboards: dict[Key, list[CompiledDashboard]], output_dir: Path | None = None
+) -> list[Problem]:
+    """The same uid from two sources (or twice from one) in the same org, naming both.
+
+    Uids apart only in case are two dashboards for Grafana on SQLite or PostgreSQL (a pull
+    brings both) and one for Grafana on MySQL: a warning, and an error only where they
+    would be one output file (``output_dir`` on a file system that ignores case)."""
+    case_only = ERROR if output_dir is not None and ignores_case(output_dir) else WARNING
     first: dict[tuple[str, str], str] = {}
     folded: dict[tuple[str, str], tuple[str, str]] = {}  # (org, uid.lower()) → (uid, rel)
     problems: list[Problem] = []
@@ -83,12 +90,25 @@ def duplicate_uids(dashboards: dict[Key, list[CompiledDashboard]]) -> list[Probl
             seen_here.add(dashboard.uid)
             uid, where = folded.setdefault((org, dashboard.uid.lower()), (dashboard.uid, rel))
             if uid != dashboard.uid:
-                problems.append(
-                    Problem(
-                        ERROR, _case_only(uid, where, dashboard.uid, rel), Path(rel), dashboard.line
-                    )
-                )
+                message = _case_only(uid, where, dashboard.uid, rel)
+                problems.append(Problem(case_only, message, Path(rel), dashboard.line))
     return problems
+
+
+def ignores_case(folder: Path) -> bool:
+    """Whether ``folder`` (or the nearest existing folder above it) is on a file system that
+    takes names apart only in case for one (macOS's and Windows' defaults)."""
+    existing = next((p for p in (folder, *folder.parents) if p.is_dir()), None)
+    if existing is None:
+        return False
+    name = existing.name
+    swapped = name.swapcase()
+    if not name or swapped == name:  # no letters to tell by: ask its parent
+        return existing != existing.parent and ignores_case(existing.parent)
+    try:
+        return os.path.samefile(existing, existing.with_name(swapped))
+    except OSError:  # no such name: the file system tells case apart
+        return False
 
 
 def _case_only(uid: str, where: str, other: str, rel: str) -> str:
@@ -97,7 +117,7 @@ def _case_only(uid: str, where: str, other: str, rel: str) -> str:
     return (
         f"uid {other!r} differs only in case from uid {uid!r} of {where}: Grafana on MySQL "
         "and the case-insensitive file systems of macOS and Windows (build/<org>/<uid>.json) "
-        "take them for one dashboard; give one of them another uid"
+        "take them for one dashboard; give one of them another uid if you use either"
     )
 
 

@@ -291,7 +291,7 @@ class Run:
                 problems.extend(compiled[key].problems)
             else:
                 problems.extend(self.cache.records[key].warnings)
-        problems.extend(duplicate_uids(dashboards))
+        problems.extend(duplicate_uids(dashboards, self.config.output_dir))
         if not self.discovery_problems:  # a walk that missed folders cannot tell
             problems.extend(unmatched_patterns(self.config, self.targets, self.walked_names))
         if self.builder.strict:
