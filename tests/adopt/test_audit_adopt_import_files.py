@@ -171,3 +171,13 @@ def test_without_an_org_the_folder_is_said_not_lost(project: Project) -> None:
     assert "it is in folder 'Platform' (uid plat) in Grafana, which the config does not map" in (
         run.stdout
     )
+
+
+def test_an_export_whose_inputs_are_not_input_objects_is_refused_by_name(ops: Project) -> None:
+    doc = dashboard("exp") | {"__inputs": "DS_PROMETHEUS"}
+    path = ops.write("in/exp.json", doc)
+    run = ops.dashgen("import", str(path), "--to", f"dashboards/{ORG}")
+    assert run.code == 1, run.output
+    assert f"{path}: __inputs is not a list of input objects" in run.output
+    assert "Traceback" not in run.output
+    assert not (ops.root / "dashboards" / ORG).exists()

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 import pytest
-from build_support import Project
+from build_support import Project, line_of
 
 from dashgen.build import build
 from dashgen.config import load_config
@@ -265,6 +265,33 @@ def test_missing_input_fails_naming_file_inputs_and_config_lines(project: Projec
     assert "--input DS_PROMETHEUS=" in out
     assert '"DS_SUN AND MOON" =' not in out  # mapped: not asked for again
     assert not (project.root / "build" / "_default").exists()
+
+
+@pytest.mark.parametrize("inputs", ["DS_PROMETHEUS", ["DS_PROMETHEUS"], [DS_INPUT, 7], {"a": 1}])
+def test_inputs_that_are_not_input_objects_are_an_error_at_their_line(
+    project: Project, inputs: Any
+) -> None:
+    """(They used to be dropped with every placeholder left in place, silently.)"""
+    doc = export_doc()
+    doc["__inputs"] = inputs
+    project.write("dashboards/exp.json", doc)
+    result = project.cli("build", "--input", "DS_PROMETHEUS=p", "--input", "VAR_SITE=s")
+    assert result.exit_code == 1, result.output
+    line = line_of((project.root / "dashboards/exp.json").read_text(), '"__inputs"')
+    assert f"dashboards/exp.json:{line}: error: __inputs is not a list of input objects" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
+
+
+def test_an_export_of_library_panels_alone_needs_no_inputs(project: Project) -> None:
+    doc = export_doc()
+    del doc["__inputs"]
+    doc["__elements"] = {"lib-1": {"name": "Total Cost", "uid": "lib-1", "kind": 1, "model": {}}}
+    project.write("dashboards/lib.json", doc)
+    result = project.cli("build")
+    assert result.exit_code == 1
+    assert "library panels" in result.output and "__inputs is not" not in result.output
 
 
 def test_library_panel_export_is_refused_even_with_inputs(project: Project) -> None:

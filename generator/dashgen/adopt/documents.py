@@ -36,6 +36,7 @@ from typing import Any
 from dashgen.adopt.messages import AdoptError, missing_inputs_text
 from dashgen.adopt.resource_files import Locator, is_yaml, read_json, read_yaml
 from dashgen.model.forms import (
+    ExportConversionError,
     Form,
     convert_export,
     export_inputs,
@@ -141,7 +142,10 @@ def adoptable(
     plugins: dict[str, str] = {}
     elements = _elements(dashboard.pop("__elements", None)) if form is Form.EXPORT else {}
     if form is Form.EXPORT:
-        missing = missing_inputs(body, values)
+        try:
+            missing = missing_inputs(body, values)
+        except ExportConversionError as error:
+            raise AdoptError(origin, str(error)) from None
         if missing:
             raise AdoptError(origin, missing_inputs_text(export_inputs(body), missing))
         plugins = {

@@ -256,8 +256,10 @@ def library_panel_names(doc: Mapping[str, Any]) -> list[str]:
 def _replacements(
     doc: Mapping[str, Any], values: Mapping[str, str]
 ) -> tuple[dict[str, str], list[ExportInput]]:
-    raw = doc.get("__inputs")
-    entries = [item for item in raw if isinstance(item, dict)] if isinstance(raw, list) else []
+    raw = doc.get("__inputs") or []  # (an export of library panels alone may have none)
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise ExportConversionError("__inputs is not a list of input objects (name, type, …)")
+    entries = raw
     replacements: dict[str, str] = {}
     missing: list[ExportInput] = []
     for entry, described in zip(entries, export_inputs(doc), strict=True):
