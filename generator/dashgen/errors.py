@@ -322,3 +322,12 @@ class RateLimitedError(GrafanaAPIError):
 
 
 _API_ERRORS_BY_STATUS[429] = RateLimitedError
+
+
+def may_have_landed(error: BaseException) -> bool:
+    """Whether a request (retried or not) that ended in ``error`` may have been stored all
+    the same: its answer was lost (no answer, a 5xx), or a deadline or an interrupt stopped
+    it, or its retry, after an answer was lost."""
+    if isinstance(error, DeadlineError):
+        return may_have_landed(error.cause) if error.cause is not None else error.sent
+    return isinstance(error, GrafanaConnectionError | ServerError)

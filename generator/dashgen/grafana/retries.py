@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from dashgen.errors import GrafanaConnectionError, RateLimitedError, ServerError
+from dashgen.errors import DeadlineError, GrafanaConnectionError, RateLimitedError, ServerError
 
 if TYPE_CHECKING:
     import tenacity
@@ -80,12 +80,24 @@ def with_retries(
     if deadline is not None:  # (a wait an interrupt ends: the next attempt is not sent)
         wait, sleep = partial(_within, deadline, policy), deadline.sleep
 
+    last_failure: BaseException | None = first_failure
+
     def attempt() -> T:
-        nonlocal first_failure
+        nonlocal first_failure, last_failure
         if first_failure is not None:  # attempt 1 already failed: tenacity counts it
             failure, first_failure = first_failure, None
             raise failure
-        return send()
+        try:
+            return send()
+        except DeadlineError as stopped:
+            # An interrupt that ended the wait stops the next attempt before it is sent;
+            # what the last one met (an answer lost?) is what the caller must be told.
+            if not stopped.sent and stopped.cause is None:
+                stopped.cause = last_failure
+            raise
+        except RETRYABLE as failure:
+            last_failure = failure
+            raise
 
     retrying = tenacity.Retrying(
         stop=tenacity.stop_after_attempt(policy.attempts),

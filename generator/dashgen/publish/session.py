@@ -36,8 +36,7 @@ from dashgen.errors import (
     AuthenticationError,
     DashgenError,
     DeadlineError,
-    GrafanaConnectionError,
-    ServerError,
+    may_have_landed,
 )
 from dashgen.grafana.backend import DashboardBackend
 from dashgen.grafana.classic import ClassicDashboards
@@ -61,9 +60,6 @@ from dashgen.publish.server_facts import ServerFacts
 from dashgen.tokens import resolve_token
 
 T = TypeVar("T")
-# A folder create (retried: its fixed uid makes that safe) that ended in one of these may
-# have been stored all the same (an answer lost, then a failed read or retry).
-MAYBE_LANDED = (GrafanaConnectionError, ServerError, DeadlineError)
 FOLDER_MAY_EXIST = (
     "the folder may have been created all the same (an answer was lost): check Grafana"
 )
@@ -317,7 +313,7 @@ class OrgSession(ServerFacts):
                     self.ready_folders.add(uid)
             except DashgenError as error:
                 self.folder_errors[uid] = self.explain(error, doing)
-                if creating and isinstance(error, MAYBE_LANDED) and getattr(error, "sent", True):
+                if creating and may_have_landed(error):  # (retried: a fixed uid is safe)
                     self.folder_errors[uid] += f"; {FOLDER_MAY_EXIST}"
 
     def each(self, items: Sequence[T], work: Callable[[T], R]) -> Iterable[R]:
