@@ -36,8 +36,6 @@ from dashgen.errors import (
     AuthenticationError,
     DashgenError,
     DeadlineError,
-    GrafanaConnectionError,
-    ServerError,
 )
 from dashgen.grafana.backend import DashboardBackend
 from dashgen.grafana.classic import ClassicDashboards
@@ -53,6 +51,7 @@ from dashgen.publish.bounds import (
 )
 from dashgen.publish.events import PlanReport, PublishEvent, PublishReport
 from dashgen.publish.lock import LOCK_FOLDER_UID, RESERVED_FOLDER
+from dashgen.publish.nested_folders import FOLDER_MAY_EXIST, MAYBE_LANDED, ensure_nested
 from dashgen.publish.org_failure import OrgFailure
 from dashgen.publish.prefetch import NOTHING
 from dashgen.publish.provenance import FROM_PROJECT, FromProject, SharedSha, git_short_sha
@@ -61,12 +60,6 @@ from dashgen.publish.server_facts import ServerFacts
 from dashgen.tokens import resolve_token
 
 T = TypeVar("T")
-# A folder create (retried: its fixed uid makes that safe) that ended in one of these may
-# have been stored all the same (an answer lost, then a failed read or retry).
-MAYBE_LANDED = (GrafanaConnectionError, ServerError, DeadlineError)
-FOLDER_MAY_EXIST = (
-    "the folder may have been created all the same (an answer was lost): check Grafana"
-)
 
 R = TypeVar("R")
 
@@ -124,6 +117,7 @@ class OrgSession(ServerFacts):
         self.known_uids: set[str] | None = None  # None: unknown, read every dashboard
         self.folder_errors: dict[str | None, str] = {}
         self.ready_folders: set[str] = set()  # folder uids known to exist in Grafana
+        self.folder_warnings: list[str] = []  # (nested_folders: one left where it is)
         # Grafana answered 401 during a batch (token revoked or expired): the session
         # closes so that the next batch resolves the token and checks it again.
         self.token_rejected = False
@@ -303,6 +297,7 @@ class OrgSession(ServerFacts):
             for built in dashboards
             if (uid := built.target_folder_uid) and uid not in self.ready_folders
         }
+        folders = ensure_nested(self, folders, create=create)  # (parents first)
         for uid, title in sorted(folders.items()):
             self.folder_errors.pop(uid, None)
             if uid == LOCK_FOLDER_UID:
