@@ -147,3 +147,21 @@ def test_one_level_folders_send_the_same_requests(
     # one existence read of the dashboard's folder, as before nesting: no parent read
     assert touched == [("GET", "s1")], touched
     assert json.dumps(server.emulator.dashboard(org_id, "slo").data).count("Changed") == 1
+
+
+def test_a_parent_with_dashboards_of_its_own_is_created_once(
+    tmp_path: Path, make_grafana_server: Callable[..., EmulatorServer], mode: tuple[str, str]
+) -> None:
+    api, version = mode
+    server, org_id, token = _grafana(make_grafana_server, version)
+    root = _project(tmp_path)
+    write_file(root, "dashboards/teams/home.json", _dashboard("home"))
+    result = _publish(root, server, api, org_id, token)
+    assert result.code == 0, result.output
+    creates = [
+        e
+        for e in server.emulator.request_log
+        if e.method == "POST" and "folders" in e.path and e.status != 200 and e.status != 201
+    ]
+    assert creates == [], creates  # no second create of t1 (a 409)
+    assert server.emulator.dashboard(org_id, "home").folder_uid == "t1"

@@ -50,7 +50,8 @@ def ensure_nested(
         session.folder_errors.pop(uid, None)
     for uid in nested:
         _ensure(session, uid, folders[uid] or tree[uid][0], tree, create=create, below=())
-    return {uid: title for uid, title in folders.items() if uid not in nested}
+    done = {*nested, *session.ready_folders, *session.folder_errors}  # (parents ensured too)
+    return {uid: title for uid, title in folders.items() if uid not in done}
 
 
 def _ensure(
