@@ -81,3 +81,22 @@ def test_pull_of_a_folder_and_its_parent_maps_each_once(
     assert project.dashgen("build").code == 0
     diff = project.dashgen("diff", "--org", ORG, env=grafana.env)
     assert diff.code == 0 and "3 unchanged" in diff.stdout, diff.output
+
+
+def test_an_entry_written_before_without_the_parent_gets_a_note(
+    project: Project,
+    make_grafana_server: Callable[..., EmulatorServer],
+    backend_mode: tuple[str, str],
+) -> None:
+    grafana = _seed(make_grafana_server(backend_mode[1]))
+    project.config(
+        "[orgs.apiorg]\n[orgs.apiorg.folders]\n"
+        '"apiorg/oncall" = { title = "On call", uid = "o1" }\n'
+    )
+    result = project.dashgen("pull", "--org", ORG, "--uid", "pager", env=grafana.env)
+    assert result.code == 0, result.output
+    assert project.sources() == ["apiorg/oncall/service-pager.json"]
+    assert (
+        "its folder 'On call' (uid o1) sits in folder s1 in Grafana, but the entry "
+        '"apiorg/oncall" of [orgs.apiorg.folders] says otherwise: give it parent = "s1"'
+    ) in result.output

@@ -63,6 +63,8 @@ def folder_changes(
         if not added:
             break
     _ancestor_changes(adopted_sources, org, changes, to)
+    for adopted in pulled:
+        _parent_note(adopted, org)
     for adopted in wrong:
         title = (adopted.incoming.folder or ("", None))[0]
         shown = f"folder {title!r}" if title else "General"
@@ -90,6 +92,26 @@ def _ancestor_changes(
                 continue
             changes.folders[directory] = (place.title, place.uid, place.parent)
             mapped.add(place.uid)
+
+
+def _parent_note(adopted: AdoptedSource, org: OrgConfig) -> None:
+    """A note when the config's existing entry for the dashboard's folder gives it another
+    parent than Grafana's (an entry written before, never rewritten here)."""
+    title, uid = adopted.incoming.folder or ("", None)
+    directory = adopted.name.rpartition("/")[0]
+    while directory and directory not in org.folders:
+        directory = directory.rpartition("/")[0]
+    setting = org.folders.get(directory) if directory else None
+    if setting is None or uid is None or _folder_uid(setting.title, setting.uid) != uid:
+        return
+    parent = adopted.incoming.folder_parent
+    if setting.parent != parent:
+        where = f"sits in folder {parent}" if parent else "is at the root"
+        fix = f'parent = "{parent}"' if parent else "no parent"
+        adopted.notes.append(
+            f"its folder {title!r} (uid {uid}) {where} in Grafana, but the entry "
+            f'"{directory}" of [orgs.{org.name}.folders] says otherwise: give it {fix}'
+        )
 
 
 def _same_folder(current: tuple[str | None, str | None], adopted: AdoptedSource) -> bool:
