@@ -165,3 +165,18 @@ def test_a_parent_with_dashboards_of_its_own_is_created_once(
     ]
     assert creates == [], creates  # no second create of t1 (a 409)
     assert server.emulator.dashboard(org_id, "home").folder_uid == "t1"
+
+
+def test_diff_warns_of_a_folder_elsewhere_even_before_its_parent_exists(
+    tmp_path: Path, make_grafana_server: Callable[..., EmulatorServer], mode: tuple[str, str]
+) -> None:
+    api, version = mode
+    server, org_id, token = _grafana(make_grafana_server, version)
+    server.emulator.create_folder(org_id, "Elsewhere", uid="x1")
+    server.emulator.create_folder(org_id, "SRE", uid="s1", parent_uid="x1")
+    root = _project(tmp_path)
+    env = {"GRAFANA_URL": server.url, "DASHGEN_TOKEN_APIORG": token, "DASHGEN_API": api}
+    result = invoke(root, "diff", "--org", ORG, env=env)
+    assert result.code == 1, result.output  # two new dashboards
+    assert result.output.count("folder 'SRE' (uid s1) is in folder x1 in Grafana") == 1
+    assert _parents(server, org_id).keys() == {"x1", "s1"}  # a diff creates nothing

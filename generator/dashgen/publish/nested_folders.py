@@ -73,9 +73,11 @@ def _ensure(
         session, parent, tree.get(parent, (None, None))[0], tree, create=create, below=(*below, uid)
     ):
         why = session.folder_errors.get(parent)
-        if why is not None:
-            session.folder_errors[uid] = f"its parent folder (uid {parent}) is not there: {why}"
-        return False
+        if why is not None or create:
+            said = f": {why}" if why else ""
+            session.folder_errors[uid] = f"its parent folder (uid {parent}) is not there{said}"
+            return False
+        # a plan (nothing created): the folder itself may still be there, elsewhere
     assert session.backend is not None
     shown = f"{title or uid!r} (uid {uid})"
     doing, creating = session.doing(f"ensuring folder {shown}"), False
