@@ -24,6 +24,7 @@ STAGES: dict[str, int] = {
     "config": 1,
     "config_file": 1,
     "config_values": 1,
+    "config_folders": 1,
     "tokens": 1,
     "context": 1,
     "model": 2,

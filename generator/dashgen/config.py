@@ -23,6 +23,7 @@ from dashgen.config_file import (  # noqa: F401 (re-exported: where the config l
     path_setting,
     with_lines,
 )
+from dashgen.config_folders import check_nesting
 from dashgen.config_values import (
     optional_bool,
     optional_str,
@@ -40,7 +41,7 @@ DEFAULT_ORG = "_default"
 
 _TOP_LEVEL_KEYS = {"grafana_url", "grafana", "project", "paths", "vars", "orgs", "build", "inputs"}
 _PATH_KEYS = {"sources": "dashboards", "templates": "templates", "output": "build"}
-_ORG_KEYS = {"folder", "folder_uid", "sources", "vars", "inputs", "folders"}
+_ORG_KEYS = {"folder", "folder_uid", "folder_parent", "sources", "vars", "inputs", "folders"}
 _BUILD_KEYS = {"convert_legacy_rows", "source_timeout_s"}
 # [build] source_timeout_s: how long one source may run (one org's load of it) before it is
 # stopped and reported; Python sources run in worker processes that can be stopped.
@@ -54,6 +55,10 @@ MAX_TIMEOUT_S = 3600.0
 # `project`: goes into every version message (one word), so prune tells projects apart.
 # Grafana's rule for a folder's uid (the one of dashboards): [orgs.X] folder_uid, folders.
 FOLDER_UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+FOLDER_UID_MAX = 40
+# Grafana's MaxNestedFolderDepth (grafana-api.md §5), the root's children being level 1;
+# Git Sync syncs as many (grafana-apis.md §8.2)
+MAX_FOLDER_DEPTH = 4
 ORG_NAME_MAX = 190
 PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -82,6 +87,29 @@ class OrgConfig:
     # [orgs.<org>.folders]: directory under the sources dir → its Grafana folder (title, uid);
     # a title of "" is General
     folders: Mapping[str, FolderSetting] = field(default_factory=dict)
+    # [orgs.<org>] folder_parent: the uid of the folder the org's own folder sits in
+    folder_parent: str | None = None
+
+    def folder_tree(self) -> dict[str, tuple[str | None, str | None]]:
+        """Folder uid → (title or None, parent uid or None) of every folder the config
+        names: the org's, each ``folders`` mapping's, and the parents they name."""
+        named = [(self.folder, self.folder_uid, self.folder_parent)]
+        named += [(s.title, s.uid, s.parent) for _, s in sorted(self.folders.items())]
+        tree: dict[str, tuple[str | None, str | None]] = {}
+        for title, uid, parent in named:
+            target = derived_folder_uid(title, uid)
+            if target is None:
+                continue
+            known_title, known_parent = tree.get(target, (None, None))
+            tree[target] = (known_title or title or None, known_parent or parent)
+        for _title, parent in list(tree.values()):
+            if parent is not None:
+                tree.setdefault(parent, (None, None))
+        return tree
+
+    def folder_parents(self) -> dict[str, str]:
+        """Folder uid → parent folder uid, for the nested folders the config names."""
+        return {uid: parent for uid, (_, parent) in self.folder_tree().items() if parent}
 
     def folder_of(self, source_name: str) -> tuple[str | None, str | None]:
         """(folder title, folder uid) for a source (path relative to the sources dir): the
@@ -99,6 +127,18 @@ class OrgConfig:
 class FolderSetting:
     title: str  # "" = General
     uid: str | None = None
+    parent: str | None = None  # the uid of the folder it sits in; None: the root
+
+
+def derived_folder_uid(title: str | None, uid: str | None) -> str | None:
+    """The folder uid a (title, uid) setting addresses: the uid, else one derived from the
+    title (lower case, other characters as ``-``, at most 40); None is General."""
+    if uid:
+        return uid
+    if not title:
+        return None
+    slug = re.sub(r"[^a-z0-9_-]+", "-", title.lower()).strip("-")
+    return slug[:FOLDER_UID_MAX] or None
 
 
 @dataclass(frozen=True)
@@ -276,7 +316,7 @@ def _parse_org(name: str, value: Any, key: str, problems: list[str]) -> OrgConfi
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         problems.append(f"{key}.sources must be a list of glob strings")
         sources = []
-    return OrgConfig(
+    org = OrgConfig(
         name=name,
         folder=optional_str(value, "folder", f"{key}.", problems),
         folder_uid=_folder_uid(
@@ -286,7 +326,14 @@ def _parse_org(name: str, value: Any, key: str, problems: list[str]) -> OrgConfi
         vars=vars_table(value, f"{key}.", problems),
         inputs=string_table(value, "inputs", f"{key}.", problems),
         folders=_folders(value, f"{key}.", problems),
+        folder_parent=_folder_uid(
+            optional_str(value, "folder_parent", f"{key}.", problems),
+            f"{key}.folder_parent",
+            problems,
+        ),
     )
+    check_nesting(org, key, problems)
+    return org
 
 
 def _folders(table: dict[str, Any], prefix: str, problems: list[str]) -> dict[str, FolderSetting]:
@@ -300,14 +347,22 @@ def _folders(table: dict[str, Any], prefix: str, problems: list[str]) -> dict[st
             continue
         if isinstance(value, str):
             folders[name] = FolderSetting(title=value)
-        elif isinstance(value, dict) and set(value) <= {"title", "uid"}:
-            title, uid = value.get("title", ""), value.get("uid")
-            if not isinstance(title, str) or not (uid is None or isinstance(uid, str)):
-                problems.append(f"{key}: title and uid must be strings")
+        elif isinstance(value, dict) and set(value) <= {"title", "uid", "parent"}:
+            title, uid, parent = value.get("title", ""), value.get("uid"), value.get("parent")
+            if not isinstance(title, str) or not all(
+                v is None or isinstance(v, str) for v in (uid, parent)
+            ):
+                problems.append(f"{key}: title, uid and parent must be strings")
                 continue
-            folders[name] = FolderSetting(title=title, uid=_folder_uid(uid, f"{key}.uid", problems))
+            folders[name] = FolderSetting(
+                title=title,
+                uid=_folder_uid(uid, f"{key}.uid", problems),
+                parent=_folder_uid(parent, f"{key}.parent", problems),
+            )
         else:
-            problems.append(f'{key} must be a folder title or {{ title = "...", uid = "..." }}')
+            problems.append(
+                f'{key} must be a folder title or {{ title = "...", uid = "...", parent = "..." }}'
+            )
     return folders
 
 

@@ -59,7 +59,7 @@ def test_sources_go_to_the_folder_of_their_deepest_directory(project: Project) -
         ('"../x" = "X"', "must be a directory under the sources dir"),
         ('"a" = 3', "must be a folder title or"),
         ('"a" = { title = "A", colour = "red" }', "must be a folder title or"),
-        ('"a" = { title = 1 }', "title and uid must be strings"),
+        ('"a" = { title = 1 }', "title, uid and parent must be strings"),
     ],
 )
 def test_bad_folders_settings_name_the_key(project: Project, table: str, said: str) -> None:

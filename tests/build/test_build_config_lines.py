@@ -45,7 +45,7 @@ EXPECTED = {
     "unknown key paths.source": 9,
     "orgs.my org.folder must be a string": 12,
     "orgs.my org.sources must be a list": 13,
-    'orgs.my org.folders."team-a": title and uid must be strings': 15,
+    'orgs.my org.folders."team-a": title, uid and parent must be strings': 15,
     'orgs.b.inputs."DS PROM" must be a string': 18,
     "build.source_timeout_s must be a number": 21,
     "grafana.api must be one of": 24,

@@ -20,7 +20,12 @@ from dashgen.adopt.documents import json_locator, read_document
 from dashgen.adopt.importer import FORMATS, AdoptOptions, AdoptReport, Incoming, adopt
 from dashgen.adopt.messages import AdoptError
 from dashgen.adopt.pull import PullError, Selection, pull
-from dashgen.adopt.resource_files import folder_of_file, is_yaml, yaml_locator
+from dashgen.adopt.resource_files import (
+    folder_of_file,
+    folder_parent_of_file,
+    is_yaml,
+    yaml_locator,
+)
 from dashgen.config import Config
 from dashgen.model.resources import FOLDER_GROUP
 
@@ -57,6 +62,7 @@ def import_files(config: Config, files: Sequence[Path], options: AdoptOptions) -
                 document=document,
                 stem=_stem(path),
                 folder=folder_of_file(path, document),
+                folder_parent=folder_parent_of_file(path, document),
                 locate=yaml_locator(text) if is_yaml(path) else json_locator(text),
             )
         )

@@ -29,7 +29,8 @@ class ConfigChanges:
 
     org: str | None
     vars: dict[str, str] = field(default_factory=dict)
-    folders: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # dir → title, uid
+    # dir → title, uid, parent uid
+    folders: dict[str, tuple[str, str | None, str | None]] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)  # globs the org must also select
     create_org: bool = False  # the config does not declare the org yet
 
@@ -101,13 +102,15 @@ def _apply_to(table: Any, changes: ConfigChanges, created: list[Any]) -> None:
         _add_keys(_child(org, "vars", created), changes.vars)
     if changes.folders:
         folders = _child(org, "folders", created)
-        for directory, (title, uid) in changes.folders.items():
+        for directory, (title, uid, parent) in changes.folders.items():
             if directory in folders:
                 continue
             setting = tomlkit.inline_table()
             setting["title"] = title
             if uid:
                 setting["uid"] = uid
+            if parent:
+                setting["parent"] = parent
             folders[directory] = setting
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from dashgen.adopt.config_edit import ConfigChanges, suggestion, write_changes
 from dashgen.adopt.datasources import DatasourceVariable, VariableNames, templated
 from dashgen.adopt.documents import Adoptable, LibraryLookup, adoptable, keep_json_uid
+from dashgen.adopt.folder_mapping import FolderPlace, folder_changes, folders_not_mapped
 from dashgen.adopt.messages import AdoptError, unwritable
 from dashgen.adopt.python_source import python_module
 from dashgen.adopt.resource_files import Locator
@@ -30,7 +31,7 @@ from dashgen.adopt.verify import built_from_text, first_difference
 from dashgen.build import read_manifest
 from dashgen.build.manifest import BuiltDashboard
 from dashgen.build.outputs import read_bytes, write_atomically
-from dashgen.config import DEFAULT_ORG, Config, FolderSetting
+from dashgen.config import DEFAULT_ORG, Config
 from dashgen.errors import BuildError, UsageError
 from dashgen.model.normalize import normalize
 from dashgen.sources import selector
@@ -70,6 +71,8 @@ class Incoming:
     subdir: str = ""  # below the destination folder
     library: LibraryLookup | None = None
     folder: tuple[str, str | None] | None = None  # (title, uid) it lives in; "" = General
+    folder_parent: str | None = None  # the uid of the folder its folder sits in
+    ancestors: tuple[FolderPlace, ...] = ()  # the folders above its folder, nearest first
     previous: str | None = None  # the source name an earlier pull wrote for it
     described: str | None = None  # where it came from, for the source's header
     locate: Locator | None = None  # the line of a JSON path in the file (for a mistake)
@@ -300,9 +303,9 @@ class _Run:
                 if variable.new:
                     changes.vars[variable.name] = variable.value
         if self.org is not None:
-            self._folder_changes(changes)
+            folder_changes(self.report.adopted, self.config.org(self.org), changes, self.to)
         else:
-            self._folders_not_mapped()
+            folders_not_mapped(self.report.adopted)
         if self.org is not None and self.org not in self.config.orgs and changes:
             changes.create_org = True
             if self.to:
@@ -313,55 +316,6 @@ class _Run:
             if uncovered:
                 changes.sources.extend([f"{self.to}/**"] if self.to else uncovered)
         return changes
-
-    def _folders_not_mapped(self) -> None:
-        """Without an org there is no [orgs.<org>.folders] to map a folder in (a v2 resource
-        keeps its folder annotation in the file, which the build reads)."""
-        for adopted in self.report.adopted:
-            title, uid = adopted.incoming.folder or ("", None)
-            if uid and not adopted.is_v2:
-                shown = f"folder {title!r} (uid {uid})" if title else f"the folder of uid {uid}"
-                adopted.notes.append(
-                    f"it is in {shown} in Grafana, which the config does not map: name the "
-                    "org (--org NAME) to add its directory to [orgs.NAME.folders]"
-                )
-
-    def _folder_changes(self, changes: ConfigChanges) -> None:
-        """Map directories to the folders their dashboards live in, until every adopted
-        source resolves to its folder (a parent's entry can change its children's)."""
-        org = self.config.org(self.org or "")
-        pulled = [a for a in self.report.adopted if a.incoming.folder is not None]
-        while True:
-            folders = {**org.folders, **{d: FolderSetting(*f) for d, f in changes.folders.items()}}
-            resolved = dataclasses.replace(org, folders=folders)
-            wrong = [a for a in pulled if not _same_folder(resolved.folder_of(a.name), a)]
-            added = False
-            for adopted in wrong:
-                directory = adopted.name.rpartition("/")[0]
-                # a directory the config already maps (to another folder) keeps its setting:
-                # config_edit never rewrites one, so the dashboard is said to be misplaced
-                if directory and directory not in changes.folders and directory not in org.folders:
-                    changes.folders[directory] = adopted.incoming.folder or ("", None)
-                    added = True
-            if not added:
-                break
-        for adopted in wrong:
-            title = (adopted.incoming.folder or ("", None))[0]
-            shown = f"folder {title!r}" if title else "General"
-            adopted.notes.append(
-                f"it is in {shown} in Grafana but the config publishes it to "
-                f"{resolved.folder_of(adopted.name)[0] or 'General'!r}: pull into a "
-                "subdirectory (--to) or change the org's folder settings"
-            )
-
-
-def _same_folder(current: tuple[str | None, str | None], adopted: AdoptedSource) -> bool:
-    title, uid = adopted.incoming.folder or ("", None)
-    return _folder_uid(title, uid) == _folder_uid(*current)
-
-
-def _folder_uid(title: str | None, uid: str | None) -> str | None:
-    return BuiltDashboard("", "", "", Path(), Path(), "", title or None, uid).target_folder_uid
 
 
 def relative_dir(config: Config, destination: Path) -> str:

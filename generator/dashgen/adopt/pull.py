@@ -31,7 +31,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from dashgen.adopt.importer import AdoptOptions, AdoptReport, Incoming, adopt, relative_dir
+from dashgen.adopt.importer import (
+    AdoptOptions,
+    AdoptReport,
+    FolderPlace,
+    Incoming,
+    adopt,
+    relative_dir,
+)
 from dashgen.adopt.messages import AdoptError
 from dashgen.adopt.pull_names import PullNames, slug
 from dashgen.build import read_manifest
@@ -170,6 +177,7 @@ class _Reader:
         self.live: dict[str, LiveDashboard] = {}  # origin → what was read
         self.refused: list[AdoptError] = []
         self.folders: dict[str, str] = {}  # folder uid → title
+        self.parents: dict[str, str | None] = {}  # folder uid → its parent's uid (None: root)
         self.elements: dict[str, dict[str, Any] | None] = {}
 
     def selected(self, selection: Selection) -> list[LiveDashboard]:
@@ -273,8 +281,10 @@ class _Reader:
                 source_name = relative.replace(os.sep, "/")
         folder_uid = live.folder_uid
         subdir = ""
+        ancestors: list[FolderPlace] = []
         if folder_uid:
             subdir = self.names.directory(folder_uid, self._folder_title(folder_uid))
+            ancestors = self._ancestors(folder_uid)
         stem = self.names.stem(subdir, slug(title) or slug(uid) or "dashboard", uid)
         return Incoming(
             origin=origin,
@@ -283,6 +293,8 @@ class _Reader:
             subdir=subdir,
             library=self._library_panel,
             folder=(self._folder_title(folder_uid), folder_uid) if folder_uid else ("", None),
+            folder_parent=self._parent(folder_uid) if folder_uid else None,
+            ancestors=tuple(ancestors),
             previous=source_name,
             described=f"pulled from Grafana org {self.session.org!r} (uid {uid})",
         )
@@ -295,7 +307,30 @@ class _Reader:
         folder = self._read(f"reading folder {uid}", self.backend.get_folder, uid)
         if folder is not None:
             self.folders[uid] = str(folder.get("title") or uid)
+        self.parents[uid] = str((folder or {}).get("parentUid") or "") or None
         return folder
+
+    def _parent(self, uid: str) -> str | None:
+        """The uid of the folder ``uid`` sits in (one read per folder: search hits do not
+        name a folder's parent); None at the root."""
+        if uid not in self.parents:
+            self._folder(uid)
+        return self.parents[uid]
+
+    def _ancestors(self, uid: str) -> list[FolderPlace]:
+        """The folders above ``uid`` up to the root, nearest first, each with the directory
+        its config mapping gets (so the tree comes back from the config alone)."""
+        found: list[FolderPlace] = []
+        parent = self._parent(uid)
+        while parent is not None and parent not in {uid, *(p.uid for p in found)}:
+            title = self._folder_title(parent)
+            found.append(
+                FolderPlace(
+                    self.names.directory(parent, title), title, parent, self._parent(parent)
+                )
+            )
+            parent = found[-1].parent
+        return found
 
     def _folder_title(self, uid: str) -> str:
         if uid not in self.folders:

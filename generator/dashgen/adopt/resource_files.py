@@ -26,9 +26,11 @@ from typing import Any
 import orjson
 
 from dashgen.adopt.messages import AdoptError
+from dashgen.config import FOLDER_UID
 from dashgen.model.problem import JsonPath
 from dashgen.model.resources import (
     DASHBOARD_GROUP,
+    FOLDER_ANNOTATION,
     FOLDER_GROUP,
     ResourceError,
     folder_annotation,
@@ -144,16 +146,37 @@ def _annotation(document: Any) -> str | None:
 
 
 def _gcx_folder_title(path: Path, uid: str) -> str:
+    folder = _gcx_folder_file(path, uid)
+    return folder[0] if folder is not None else ""
+
+
+def _gcx_folder_file(path: Path, uid: str) -> tuple[str, str, str | None] | None:
     for directory in sorted(path.parent.parent.glob(f"folders.*.{FOLDER_GROUP}")):
         for suffix in (".json", *YAML_SUFFIXES):
             folder = _folder_resource(directory / f"{uid}{suffix}")
             if folder is not None and folder[1] == uid:
-                return folder[0]
-    return ""
+                return folder
+    return None
 
 
-def _folder_resource(path: Path) -> tuple[str, str] | None:
-    """(title, uid) of a Folder resource file; None when unreadable or not a folder."""
+def folder_parent_of_file(path: Path, document: Any) -> str | None:
+    """The uid of the folder that holds the folder a gcx or Git Sync file's dashboard is
+    in (a nested folder): gcx's folder file's ``grafana.app/folder`` annotation, or the
+    ``_folder.json`` of the directory above (Git Sync nests directories); None: the root."""
+    uid = _annotation(document)
+    if uid is not None:
+        folder = _gcx_folder_file(path, uid)
+        return folder[2] if folder is not None else None
+    here = _folder_resource(path.parent / GIT_SYNC_FOLDER_FILE)
+    if here is None or not here[1] or path.name == GIT_SYNC_FOLDER_FILE:
+        return None
+    above = _folder_resource(path.parent.parent / GIT_SYNC_FOLDER_FILE)
+    return above[1] if above is not None else None
+
+
+def _folder_resource(path: Path) -> tuple[str, str, str | None] | None:
+    """(title, uid, parent uid) of a Folder resource file; None when unreadable or not a
+    folder."""
     try:
         data = path.read_bytes()
         document = read_yaml(path, data) if is_yaml(path) else read_json(path, data)
@@ -167,4 +190,7 @@ def _folder_resource(path: Path) -> tuple[str, str] | None:
     title = spec.get("title") if isinstance(spec, dict) else None
     if not isinstance(name, str) or not name:
         return None
-    return (title if isinstance(title, str) else ""), name
+    notes = metadata.get("annotations") if isinstance(metadata, dict) else None
+    parent = notes.get(FOLDER_ANNOTATION) if isinstance(notes, dict) else None
+    parent = parent if isinstance(parent, str) and FOLDER_UID.match(parent) else None
+    return (title if isinstance(title, str) else ""), name, parent

@@ -8,6 +8,7 @@ marker, atomic writes, stale removal), ``check`` compares it with the plan.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -91,8 +92,24 @@ def _prepare(
     if options.format not in FORMATS:
         raise UsageError(f"--format {options.format}: expected one of {', '.join(FORMATS)}")
     _check_destination(config, options.to)
+    if not options.parents:
+        options = with_config_folders(config, orgs, options)
     plan = plan_export(dashboards, orgs, options, project=config.project)
     return plan, owned_files(options.to, shown_path(config, options.to))
+
+
+def with_config_folders(
+    config: Config, orgs: Sequence[str], options: ExportOptions
+) -> ExportOptions:
+    """``options`` with the nesting and titles of the folders the config names per org."""
+    trees = {org: config.org(org).folder_tree() for org in orgs}
+    return dataclasses.replace(
+        options,
+        parents={org: {u: p for u, (_, p) in tree.items() if p} for org, tree in trees.items()},
+        folder_titles={
+            org: {u: t for u, (t, _) in tree.items() if t} for org, tree in trees.items()
+        },
+    )
 
 
 def _check_destination(config: Config, to: Path) -> None:

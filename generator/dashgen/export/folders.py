@@ -1,8 +1,10 @@
 """The folders an org's dashboards sit in, as the export writes them.
 
 The build knows each dashboard's folder title and uid (``BuiltDashboard.folder`` and
-``target_folder_uid``); dashgen's folders are direct children of the root, so ``parents``
-(folder uid → parent folder uid) is empty unless a caller knows nested folders.
+``target_folder_uid``); ``parents`` (folder uid → parent folder uid: the config's
+``parent``/``folder_parent``) nests them, and ``titles`` (folder uid → title, the config's)
+names the ancestors no dashboard sits in directly. Only the folders the dashboards sit in
+and their ancestors are exported.
 """
 
 from __future__ import annotations
@@ -26,25 +28,33 @@ class ExportFolder:
 
 
 def folders_of(
-    dashboards: Iterable[BuiltDashboard], parents: Mapping[str, str] | None = None
+    dashboards: Iterable[BuiltDashboard],
+    parents: Mapping[str, str] | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> dict[str, ExportFolder]:
     """Folder uid → folder, for the folders ``dashboards`` sit in (and their parents).
 
     One uid with two titles is an error: the folder file can hold only one, and the
     export must not pick one silently."""
-    parents = parents or {}
-    titles: dict[str, dict[str, str]] = {}  # uid -> title -> a source that names it
+    parents, titles = parents or {}, titles or {}
+    named_titles: dict[str, dict[str, str]] = {}  # uid -> title -> a source that names it
     for built in sorted(dashboards, key=lambda b: (b.source.as_posix(), b.uid)):
         uid = built.target_folder_uid
         if uid is None:
             continue
-        named = titles.setdefault(uid, {})
+        named = named_titles.setdefault(uid, {})
         if built.folder:
             named.setdefault(built.folder, built.source.as_posix())
-    for uid in list(parents.values()):
-        titles.setdefault(uid, {})
+    for uid in list(named_titles):
+        ancestor, seen = parents.get(uid), {uid}
+        while ancestor is not None and ancestor not in seen:  # chain() names a loop
+            seen.add(ancestor)
+            named_titles.setdefault(ancestor, {})
+            ancestor = parents.get(ancestor)
     folders: dict[str, ExportFolder] = {}
-    for uid, named in sorted(titles.items()):
+    for uid, named in sorted(named_titles.items()):
+        if not named and titles.get(uid):
+            named = {titles[uid]: "dashgen.toml"}
         if len(named) > 1:
             shown = " and ".join(f"{title!r} ({source})" for title, source in sorted(named.items()))
             raise ExportError(

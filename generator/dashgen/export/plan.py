@@ -32,6 +32,8 @@ class ExportOptions:
     api_version: str = "v1"  # of classic-model dashboards; v2: every dashboard must be v2
     org_folders: bool = False  # True: each org's files under <to>/<org>/
     parents: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # org -> nesting
+    # org -> folder uid -> title, for parents no dashboard sits in (the config's folders)
+    folder_titles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def plan_export(
     folder_count = 0
     for org in orgs:
         built_here = by_org[org]
-        folders = folders_of(built_here, options.parents.get(org))
+        folders = folders_of(built_here, options.parents.get(org), options.folder_titles.get(org))
         folder_count += len(folders)
         pairs = [(built, versions[(built.org, built.uid)]) for built in built_here]
         documents: dict[str, dict[str, Any]]

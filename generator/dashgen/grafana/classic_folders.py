@@ -42,19 +42,28 @@ class ClassicFolders:
     def folder_exists(self, uid: str) -> bool:
         return self.get_folder(uid) is not None
 
-    def create_folder(self, uid: str, title: str) -> None:
-        """Create the folder; fine when a concurrent (or lost-answer) create made it already.
+    def create_folder(
+        self, uid: str, title: str, parent_uid: str | None = None
+    ) -> dict[str, Any] | None:
+        """Create the folder (in ``parent_uid``: a nested folder, §5); fine when a
+        concurrent (or lost-answer) create made it already. The folder as Grafana answers
+        (a Grafana without nested folders answers one without ``parentUid``).
 
         A fixed uid makes the create idempotent in effect (a repeat answers 409), so the
         client's normal retries are safe here.
         """
+        body = {"uid": uid, "title": title}
+        if parent_uid:
+            body["parentUid"] = parent_uid
         try:
-            self.client.post("/api/folders", json={"uid": uid, "title": title}, expect=FOLDER)
+            return dict(self.client.post("/api/folders", json=body, expect=FOLDER))
         except ConflictError:
             # Fine if the folder is there now; otherwise (e.g. same title in General on
             # Grafana <= 11.2) the 409 is the answer.
-            if self.get_folder(uid) is None:
+            found = self.get_folder(uid)
+            if found is None:
                 raise
+            return found
 
     def claim_folder(self, uid: str, title: str) -> dict[str, Any] | None:
         """Create the folder; None when one with that uid exists already (409)."""

@@ -380,8 +380,8 @@ class K8sDashboards:
             return True
         return self.folders.folder_exists(uid)
 
-    def create_folder(self, uid: str, title: str) -> None:
-        self.folders.create_folder(uid, title)
+    def create_folder(self, uid: str, title: str, parent_uid: str | None = None) -> Any:
+        return self.folders.create_folder(uid, title, parent_uid)
 
     def claim_folder(self, uid: str, title: str) -> dict[str, Any] | None:
         return self.folders.claim_folder(uid, title)

@@ -76,8 +76,12 @@ class K8sFolders:
     def folder_exists(self, uid: str) -> bool:
         return self.get_folder(uid) is not None
 
-    def _body(self, uid: str, title: str, rv: str | None = None) -> dict[str, Any]:
+    def _body(
+        self, uid: str, title: str, rv: str | None = None, parent_uid: str | None = None
+    ) -> dict[str, Any]:
         meta: dict[str, Any] = {"name": uid}
+        if parent_uid:  # a nested folder's parent (grafana-apis.md §5)
+            meta["annotations"] = {FOLDER_ANNOTATION: parent_uid}
         spec: dict[str, Any] = {"title": title}
         if rv:  # an update: a fresh description moves the generation (see above)
             meta["resourceVersion"] = rv
@@ -89,14 +93,20 @@ class K8sFolders:
             "spec": spec,
         }
 
-    def create_folder(self, uid: str, title: str) -> None:
-        """Create the folder in General; fine when it exists already (a concurrent or
-        lost-answer create: the fixed uid makes the client's retries safe)."""
+    def create_folder(
+        self, uid: str, title: str, parent_uid: str | None = None
+    ) -> dict[str, Any] | None:
+        """Create the folder in General (in ``parent_uid``: nested); fine when it exists
+        already (a concurrent or lost-answer create: the fixed uid makes the client's
+        retries safe). The folder as the classic dicts say it (``parentUid``)."""
+        body = self._body(uid, title, parent_uid=parent_uid)
         try:
-            self._remember(self.client.post(self.base, json=self._body(uid, title), expect=OBJECT))
+            return self._remember(self.client.post(self.base, json=body, expect=OBJECT))
         except ConflictError:
-            if self.get_folder(uid) is None:
+            found = self.get_folder(uid)
+            if found is None:
                 raise
+            return found
 
     def claim_folder(self, uid: str, title: str) -> dict[str, Any] | None:
         """Create the folder; None when one with that uid exists already (409)."""

@@ -102,6 +102,8 @@ def publish_batch(
                 listed=listed,
                 deferred=checked.deferred,
             )
+            report.warnings.extend(session.folder_warnings)  # (nested_folders)
+            session.folder_warnings.clear()
             if pruning is not None and session.org_failure.sentence is None:
                 from dashgen.publish.prune import prune  # only a publish that prunes
 
@@ -227,6 +229,8 @@ def _planned(
         work = partial(dashboard.plan, session, with_documents=with_documents)
         planned = session.each(checked.ready, session.org_failure.guard(org, work))
         items.extend(datasources.refused_if_written(p, checked.deferred) for p in planned)
+    report.warnings.extend(session.folder_warnings)  # (a nested folder left where it is)
+    session.folder_warnings.clear()
     if pruning is not None and session.org_failure.sentence is None:
         from dashgen.publish.prune import prune
 

@@ -220,9 +220,11 @@ def _start_folder_reads(
     start: Callable[[Hashable, Callable[[], Any]], None],
 ) -> None:
     from dashgen.publish.lock import LOCK_FOLDER_UID
+    from dashgen.publish.nested_folders import nested_uids
 
     backend = session.backend
     assert backend is not None
     folders = {built.target_folder_uid for built in dashboards} - session.ready_folders
+    folders -= nested_uids(session)  # (read with their parents, dashgen.publish.nested_folders)
     for uid in sorted(uid for uid in folders if uid and uid != LOCK_FOLDER_UID):
         start(("folder", uid), partial(backend.folder_exists, uid))

@@ -52,6 +52,7 @@ from dashgen.publish.bounds import (
 )
 from dashgen.publish.events import PlanReport, PublishEvent, PublishReport
 from dashgen.publish.lock import LOCK_FOLDER_UID, RESERVED_FOLDER
+from dashgen.publish.nested_folders import FOLDER_MAY_EXIST, ensure_nested
 from dashgen.publish.org_failure import OrgFailure
 from dashgen.publish.prefetch import NOTHING
 from dashgen.publish.provenance import FROM_PROJECT, FromProject, SharedSha, git_short_sha
@@ -60,9 +61,6 @@ from dashgen.publish.server_facts import ServerFacts
 from dashgen.tokens import resolve_token
 
 T = TypeVar("T")
-FOLDER_MAY_EXIST = (
-    "the folder may have been created all the same (an answer was lost): check Grafana"
-)
 
 R = TypeVar("R")
 
@@ -120,6 +118,7 @@ class OrgSession(ServerFacts):
         self.known_uids: set[str] | None = None  # None: unknown, read every dashboard
         self.folder_errors: dict[str | None, str] = {}
         self.ready_folders: set[str] = set()  # folder uids known to exist in Grafana
+        self.folder_warnings: list[str] = []  # (nested_folders: one left where it is)
         # Grafana answered 401 during a batch (token revoked or expired): the session
         # closes so that the next batch resolves the token and checks it again.
         self.token_rejected = False
@@ -299,6 +298,7 @@ class OrgSession(ServerFacts):
             for built in dashboards
             if (uid := built.target_folder_uid) and uid not in self.ready_folders
         }
+        folders = ensure_nested(self, folders, create=create)  # (parents first)
         for uid, title in sorted(folders.items()):
             self.folder_errors.pop(uid, None)
             if uid == LOCK_FOLDER_UID:

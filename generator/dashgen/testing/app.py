@@ -174,10 +174,18 @@ class Emulator:
             raise LookupError("no such token or API key")
         return key
 
-    def create_folder(self, org_id: int, title: str, uid: str | None = None) -> str:
+    def create_folder(
+        self, org_id: int, title: str, uid: str | None = None, parent_uid: str | None = None
+    ) -> str:
         with self.state.lock:
             folder = folders.create_folder(
-                self.state, self.profile, org_id, title, uid=uid, created_by=self.admin_user
+                self.state,
+                self.profile,
+                org_id,
+                title,
+                uid=uid,
+                parent_uid=parent_uid,
+                created_by=self.admin_user,
             )
             return folder.uid
 

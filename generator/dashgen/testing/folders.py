@@ -55,6 +55,8 @@ def create_folder(
 ) -> Folder:
     """Create a folder; raises ``ApiError`` as Grafana's folder service answers.
     ``identity`` None: seeding (as the admin, no permission checks)."""
+    if not profile.nested_folders:
+        parent_uid = None  # the parent is ignored, not refused (see GrafanaProfile)
     parent = state.folder(org_id, parent_uid) if parent_uid else None
     if parent_uid and parent is None:
         raise not_found()

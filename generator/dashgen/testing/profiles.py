@@ -104,6 +104,10 @@ class GrafanaProfile:
     # registered, as with a feature flag off: the k8s 404 "the server could not find the
     # requested resource"). UNCONFIRMED which 12.x flag states give the last one.
     apis_failure: str = ""
+    # Nested folders (grafana-api.md §5; on by default since 11.0). False: a Grafana before
+    # 10 or with the feature off, whose folder service ignores a create's ``parentUid`` (and
+    # /apis the parent annotation): the folder lands at the root, with no error.
+    nested_folders: bool = True
 
     @property
     def build_version(self) -> str:

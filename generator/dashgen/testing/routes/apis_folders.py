@@ -165,9 +165,11 @@ def _create(ctx: Context, caller: Caller, written: Written, name: str, dry_run: 
             raise as_status(error) from None
     folder.k8s.annotations = dict(written.annotations)
     folder.k8s.labels = dict(written.labels)
+    if not ctx.profile.nested_folders:  # the parent ignored (GrafanaProfile.nested_folders)
+        folder.k8s.annotations.pop(k8s_meta.FOLDER, None)
     if dry_run:  # nothing stored: no id, no resourceVersion taken (as for dashboards)
         del ctx.state.folders[(caller.org_id, name)]
-        folder.parent_uid = written.folder_uid
+        folder.parent_uid = written.folder_uid if ctx.profile.nested_folders else None
         folder.k8s.resource_version = ""
     return folder
 

@@ -72,7 +72,7 @@ def frontend_settings(ctx: Context) -> Response:
         "anonymousEnabled": False,
         "authProxyEnabled": False,
         "disableLoginForm": False,
-        "featureToggles": {"nestedFolders": True},
+        "featureToggles": {"nestedFolders": ctx.profile.nested_folders},
         "licenseInfo": {"expiry": 0, "stateInfo": "", "edition": EDITION, "enabledFeatures": {}},
         "unifiedAlertingEnabled": True,
     }
