@@ -10,6 +10,7 @@ import json
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+import pytest
 from cli_project import run_publish, seed_orgs, write_project
 from publish_support import ORG, add_fault, routes
 
@@ -33,32 +34,20 @@ def _sent(emulator: Emulator, method: str, path: str) -> int:
     )
 
 
-def test_a_save_that_keeps_failing_says_how_often_it_was_sent(
-    tmp_path: Path, emulator: Emulator
+@pytest.mark.parametrize(
+    "route", [("POST", "/api/dashboards/db"), ("POST", "/api/folders")], ids=["save", "folder"]
+)
+def test_a_write_that_keeps_failing_says_how_often_it_was_sent(
+    tmp_path: Path, emulator: Emulator, route: tuple[str, str]
 ) -> None:
     _ids, tokens = seed_orgs(emulator, ORG)
     write_project(tmp_path, {ORG: UIDS})
     with EmulatorServer(emulator) as server:
-        add_fault(emulator, "POST", "/api/dashboards/db", status=503, times=None)
+        add_fault(emulator, *route, status=503, times=None)
         run = run_publish(tmp_path, server, tokens, "--org", ORG, "--output", "json")
     assert run.returncode == 1, run.stdout + run.stderr
     error = _failures(run.stdout)["d0"]
-    sent = _sent(emulator, "POST", "/api/dashboards/db")
+    sent = _sent(emulator, *route)
     assert sent > 1
     assert "Grafana answered 503" in error and f"{sent} times" in error, error
     assert "several attempts" not in error and "not retried" not in error
-
-
-def test_a_folder_create_that_keeps_failing_says_how_often_it_was_sent(
-    tmp_path: Path, emulator: Emulator
-) -> None:
-    _ids, tokens = seed_orgs(emulator, ORG)
-    write_project(tmp_path, {ORG: UIDS})
-    with EmulatorServer(emulator) as server:
-        add_fault(emulator, "POST", "/api/folders", status=503, times=None)
-        run = run_publish(tmp_path, server, tokens, "--org", ORG, "--output", "json")
-    assert run.returncode == 1, run.stdout + run.stderr
-    error = _failures(run.stdout)["d0"]
-    sent = _sent(emulator, "POST", "/api/folders")
-    assert "Grafana answered 503" in error and f"{sent} times" in error, error
-    assert "several attempts" not in error
