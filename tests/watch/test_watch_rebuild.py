@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -204,3 +205,24 @@ def test_a_templates_folder_created_while_watching_is_watched(
     (templates / "panels.j2").write_text(macro_text.replace('"type": "stat"', '"type": "gauge"'))
     run.wait_for(built_with("svc-two"), after=mark)
     assert json.loads(output(project, "svc-two").read_text())["panels"][0]["type"] == "gauge"
+
+
+def test_a_source_saved_under_a_name_that_is_not_utf8_fails_as_a_build_does(
+    project: Path, start_watch: StartWatch
+) -> None:
+    """(Its name cannot be recorded: the build refuses it, naming it; watch took it in.)"""
+    run = start_watch(project)
+    good_output = output(project, "alpha").read_bytes()
+    mark = run.mark()
+    name = os.fsencode(project / "dashboards") + b"/caf\xe9.json"
+    with open(name, "wb") as out:
+        out.write(view_json("cafe", "Cafe").encode())
+
+    failed = run.wait_for(lambda s: s.kind == StatusKind.FAILED, after=mark)
+    lines = format_status(failed)
+    assert any("caf\\xe9.json" in line and "not UTF-8" in line for line in lines), lines
+    assert output(project, "alpha").read_bytes() == good_output
+
+    mark = run.mark()
+    os.unlink(name)
+    run.wait_for(lambda s: s.kind == StatusKind.BUILT, after=mark)

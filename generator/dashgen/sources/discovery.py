@@ -209,9 +209,13 @@ def apply_changes(config: Config, sources: dict[str, Source], changed: Iterable[
                 del sources[path]
             continue
         if not path.startswith(prefix):
+            if prefix.startswith(os.path.join(path, "")):
+                return False  # the sources folder itself (or one holding it)
             continue
         if os.path.isdir(path):
             return False
+        if not _is_utf8(path):
+            return False  # (only a walk reports it, as a build does)
         if os.path.isfile(path):
             kind = _candidate_kind(path[len(prefix) :], config)
             if kind is not None:

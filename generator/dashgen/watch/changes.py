@@ -18,10 +18,13 @@ from pathlib import Path
 from typing import Protocol
 
 import watchfiles
+from watchfiles._rust_notify import WatchfilesRustInternalError
 
 from dashgen.errors import WatchError
 from dashgen.watch.scope import WatchScope
 
+# watchfiles' words when an event's path is not UTF-8 (its watcher then stops).
+_UNDECODABLE = "Unable to decode path"
 # How often an idle watcher hands control back; its first hand-back proves it is armed.
 IDLE_TICK_MS = 100
 
@@ -114,25 +117,39 @@ class ChangeStream:
         self, paths: tuple[Path, ...], recursive: bool, armed: threading.Event
     ) -> None:
         try:
-            for changes in watchfiles.watch(
-                *paths,
-                watch_filter=self.scope,
-                debounce=self._timing.debounce_ms,
-                step=self._timing.step_ms,
-                stop_event=self._stop_event,
-                rust_timeout=IDLE_TICK_MS,
-                yield_on_timeout=True,
-                recursive=recursive,
-                force_polling=self._force_polling,
-                raise_interrupt=False,
-            ):
-                armed.set()
-                if changes:  # empty: watchfiles' idle tick
-                    self._batches.put({Path(raw) for _change, raw in changes})
+            while not self._stop_event.is_set():
+                try:
+                    self._watch(paths, recursive, armed)
+                    return
+                except WatchfilesRustInternalError as exc:
+                    if _UNDECODABLE not in str(exc):
+                        raise
+                    # A name that is not UTF-8 ends the Rust watcher. Watch again, and hand
+                    # over the watched folders: a changed folder makes the next build walk
+                    # the tree, which reports that name (as a build does) and any change
+                    # made while no watcher ran.
+                    self._batches.put(set(paths))
         except BaseException as exc:  # handed to the consumer, which re-raises it
             self._batches.put(exc)
         finally:
             armed.set()
+
+    def _watch(self, paths: tuple[Path, ...], recursive: bool, armed: threading.Event) -> None:
+        for changes in watchfiles.watch(
+            *paths,
+            watch_filter=self.scope,
+            debounce=self._timing.debounce_ms,
+            step=self._timing.step_ms,
+            stop_event=self._stop_event,
+            rust_timeout=IDLE_TICK_MS,
+            yield_on_timeout=True,
+            recursive=recursive,
+            force_polling=self._force_polling,
+            raise_interrupt=False,
+        ):
+            armed.set()
+            if changes:  # empty: watchfiles' idle tick
+                self._batches.put({Path(raw) for _change, raw in changes})
 
     def _unwrap(self, item: set[Path] | BaseException) -> set[Path]:
         if isinstance(item, BaseException):
