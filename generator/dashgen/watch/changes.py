@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Protocol
 
 import watchfiles
-from watchfiles._rust_notify import WatchfilesRustInternalError
 
 from dashgen.errors import WatchError
 from dashgen.watch.scope import WatchScope
@@ -121,7 +120,7 @@ class ChangeStream:
                 try:
                     self._watch(paths, recursive, armed)
                     return
-                except WatchfilesRustInternalError as exc:
+                except RuntimeError as exc:  # (its WatchfilesRustInternalError is private)
                     if _UNDECODABLE not in str(exc):
                         raise
                     # A name that is not UTF-8 ends the Rust watcher. Watch again, and hand
