@@ -181,3 +181,13 @@ def test_an_export_whose_inputs_are_not_input_objects_is_refused_by_name(ops: Pr
     assert f"{path}: __inputs is not a list of input objects" in run.output
     assert "Traceback" not in run.output
     assert not (ops.root / "dashboards" / ORG).exists()
+
+
+def test_a_dashboard_without_a_uid_is_said_to_get_one_from_its_path(project: Project) -> None:
+    doc = dashboard("x")
+    del doc["uid"]
+    path = project.write("in/no-uid.json", doc)
+    run = project.dashgen("import", str(path))
+    assert run.code == 0, run.output
+    assert "uid none (the build derives one from the file's path)" in run.stdout
+    assert "uid  " not in run.stdout

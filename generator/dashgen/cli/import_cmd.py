@@ -266,7 +266,8 @@ COMMANDS: list[click.Command] = [import_command, pull_command]
 def _print_report(report: AdoptReport, root: Path, interrupted: int | None = None) -> None:
     for adopted in report.adopted:
         title = f'  "{adopted.title}"' if adopted.title else ""
-        click.echo(f"{adopted.action:<10} {adopted.path}  uid {adopted.uid}{title}")
+        uid = adopted.uid or "none (the build derives one from the file's path)"
+        click.echo(f"{adopted.action:<10} {adopted.path}  uid {uid}{title}")
         for note in adopted.notes:
             click.echo(f"           note: {note}")
     for skipped in report.skipped:
