@@ -109,3 +109,55 @@ def test_interrupt_while_the_org_is_created_says_it_exists_and_how_to_finish(
     assert code == CODES[signum], err
     assert "a re-read shows Grafana created it (id 2), but nothing more was done" in err
     assert f"run `dashgen bootstrap {ORG}` again to finish" in err
+
+
+@BOTH_SIGNALS
+def test_interrupt_while_a_token_is_revoked_says_it_may_be_gone_and_keeps_it_stored(
+    make_grafana_server: MakeServer, signum: int
+) -> None:
+    """`token delete --revoke` (it was click's "Aborted!", exit 1, and it sent a retry after
+    the signal): the delete ran but its answer is held when the signal comes."""
+    server = make_grafana_server(version="12.0", admin_password=CANARY_PASSWORD)
+    emu = server.emulator
+    env = {**os.environ, "GRAFANA_URL": server.url, "GRAFANA_ADMIN_PASSWORD": CANARY_PASSWORD}
+    made = subprocess.run(
+        [sys.executable, "-m", "dashgen", "bootstrap", ORG],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=NO_HANG_S,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    path = "/api/serviceaccounts/*/tokens/*"
+    emu.faults.add(method="DELETE", path=path, kind="commit_then_hang", hang_s=NO_HANG_S)
+    emu.clear_request_log()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dashgen", "token", "delete", "--org", ORG, "--revoke"],
+        env={**env, "NO_COLOR": "1"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(int(NO_HANG_S / 0.02)):
+            if not live_tokens(emu):
+                break
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.02)
+        else:
+            raise AssertionError("the held delete never ran")
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=NO_HANG_S)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == CODES[signum], out + err
+    assert "Traceback" not in out + err and "Aborted!" not in out + err
+    assert CANARY_PASSWORD not in out + err
+    assert f"interrupted ({WORDS[signum]}) before Grafana answered" in err
+    assert "Grafana may have deleted it all the same; it is still in the store" in err
+    assert TokenStore().get(server.url, ORG) is not None
+    deletes = [e for e in emu.request_log if e.method == "DELETE"]
+    assert len(deletes) == 1  # nothing sent after the signal

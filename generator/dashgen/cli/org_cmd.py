@@ -331,6 +331,7 @@ def token_list(grafana_url: str | None) -> None:
 @click.option("--revoke", is_flag=True, help="Also delete the token in Grafana (needs admin).")
 @admin_options
 @grafana_connection_options
+@deadline_option
 @pass_cli
 def token_delete(
     cli: CliContext,
@@ -349,12 +350,10 @@ def token_delete(
     else:
         url = _grafana_url(cli, connection["grafana_url"], required=False)
         url = orgs.split_admin_url(url)[0] if url else None
-    result = orgs.delete_token(TokenStore(), org_name, grafana_url=url, revoke=revoke_with)
-    for note in result.notes:
-        click.echo(note)
-    click.echo(
-        f"Removed the token of org {org_name!r} at {result.entry.grafana_url} from {result.store}."
-    )
+    with _interruptible(revoke_with[0]) if revoke_with else contextlib.nullcontext():
+        result = orgs.delete_token(TokenStore(), org_name, grafana_url=url, revoke=revoke_with)
+        where = f"{result.entry.grafana_url} from {result.store}"
+        click.echo("\n".join([*result.notes, f"Removed the token of org {org_name!r} at {where}."]))
 
 
 # -- bootstrap --------------------------------------------------------------------------

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from dashgen.errors import AuthenticationError, GoneError, GrafanaError, NotFoundError, TokenError
+from dashgen.errors import (
+    AuthenticationError,
+    GoneError,
+    GrafanaError,
+    NotFoundError,
+    TokenError,
+    may_have_landed,
+)
 from dashgen.grafana import admin as api
 from dashgen.grafana.client import Connection, GrafanaClient
 from dashgen.messages import Doing, explain
@@ -37,7 +44,9 @@ def revoke(
         return f"{what} has no id in the store; delete it in Grafana by hand"
     except GrafanaError as error:
         sentence = explain(error, _admin_doing(entry.org, f"revoking {what}"))
-        raise TokenError(f"{sentence}; it is still in the store") from None
+        if may_have_landed(error):  # (its answer was lost: the delete may have been done)
+            sentence += "; Grafana may have deleted it all the same"
+        raise TokenError(f"{sentence}; it is still in the store: run this again") from None
     return f"revoked {what} in Grafana"
 
 
