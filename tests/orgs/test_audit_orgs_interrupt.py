@@ -39,6 +39,13 @@ def live_tokens(emu: Emulator) -> list[str]:
 def interrupted_bootstrap(
     server: EmulatorServer, signum: int, ran: Callable[[], bool], *extra: str
 ) -> tuple[int, str]:
+    return interrupted(server, signum, ran, "bootstrap", ORG, *extra)
+
+
+def interrupted(
+    server: EmulatorServer, signum: int, ran: Callable[[], bool], *command: str
+) -> tuple[int, str]:
+    """``dashgen *command`` sent ``signum`` once ``ran()``; its exit code and stderr."""
     env = {
         **os.environ,
         "GRAFANA_URL": server.url,
@@ -46,7 +53,7 @@ def interrupted_bootstrap(
         "NO_COLOR": "1",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "dashgen", "bootstrap", ORG, *extra],
+        [sys.executable, "-m", "dashgen", *command],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -60,14 +67,14 @@ def interrupted_bootstrap(
             assert process.poll() is None, process.communicate()
             time.sleep(0.02)
         else:
-            raise AssertionError("the held create never ran")
+            raise AssertionError("the held request never ran")
         process.send_signal(signum)
         out, err = process.communicate(timeout=NO_HANG_S)
     finally:
         if process.poll() is None:
             process.kill()
     output = out + err
-    assert "Traceback" not in output
+    assert "Traceback" not in output and "Aborted!" not in output
     assert CANARY_PASSWORD not in output
     return process.returncode, err
 
@@ -132,30 +139,11 @@ def test_interrupt_while_a_token_is_revoked_says_it_may_be_gone_and_keeps_it_sto
     path = "/api/serviceaccounts/*/tokens/*"
     emu.faults.add(method="DELETE", path=path, kind="commit_then_hang", hang_s=NO_HANG_S)
     emu.clear_request_log()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dashgen", "token", "delete", "--org", ORG, "--revoke"],
-        env={**env, "NO_COLOR": "1"},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        for _ in range(int(NO_HANG_S / 0.02)):
-            if not live_tokens(emu):
-                break
-            assert process.poll() is None, process.communicate()
-            time.sleep(0.02)
-        else:
-            raise AssertionError("the held delete never ran")
-        process.send_signal(signum)
-        out, err = process.communicate(timeout=NO_HANG_S)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == CODES[signum], out + err
-    assert "Traceback" not in out + err and "Aborted!" not in out + err
-    assert CANARY_PASSWORD not in out + err
+
+    command = ("token", "delete", "--org", ORG, "--revoke")
+    code, err = interrupted(server, signum, lambda: not live_tokens(emu), *command)
+
+    assert code == CODES[signum], err
     assert f"interrupted ({WORDS[signum]}) before Grafana answered" in err
     assert "Grafana may have deleted it all the same; it is still in the store" in err
     assert TokenStore().get(server.url, ORG) is not None
