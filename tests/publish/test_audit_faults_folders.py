@@ -13,7 +13,7 @@ from pathlib import Path
 from cli_project import run_publish, seed_orgs, write_project
 from publish_support import ORG, routes
 
-from dashgen.publish.session import FOLDER_MAY_EXIST
+from dashgen.publish.nested_folders import FOLDER_MAY_EXIST
 from dashgen.testing import Emulator, EmulatorServer
 
 UIDS = ["d0", "d1"]

@@ -25,6 +25,15 @@ FOLDER_MAY_EXIST = (
 Tree = dict[str, tuple[str | None, str | None]]  # folder uid → (title, parent uid)
 
 
+def folder_failed(
+    session: OrgSession, uid: str, sentence: str, error: DashgenError, *, creating: bool
+) -> None:
+    """Folder ``uid``'s error; after a create that may have landed it says so (a create is
+    retried: its fixed uid makes that safe)."""
+    may_exist = creating and may_have_landed(error)
+    session.folder_errors[uid] = f"{sentence}; {FOLDER_MAY_EXIST}" if may_exist else sentence
+
+
 def nested_uids(session: OrgSession) -> set[str]:
     """The folder uids the config nests (each has a parent)."""
     tree = session.config.org(session.org).folder_tree()
@@ -97,9 +106,7 @@ def _ensure(
                 "change its parent in dashgen.toml); its dashboards go to it where it is"
             )
     except DashgenError as error:
-        session.folder_errors[uid] = session.explain(error, doing)
-        if creating and may_have_landed(error):  # (retried: a fixed uid is safe)
-            session.folder_errors[uid] += f"; {FOLDER_MAY_EXIST}"
+        folder_failed(session, uid, session.explain(error, doing), error, creating=creating)
         return False
     if live is None:
         return False

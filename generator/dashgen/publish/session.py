@@ -36,7 +36,6 @@ from dashgen.errors import (
     AuthenticationError,
     DashgenError,
     DeadlineError,
-    may_have_landed,
 )
 from dashgen.grafana.backend import DashboardBackend
 from dashgen.grafana.classic import ClassicDashboards
@@ -52,7 +51,7 @@ from dashgen.publish.bounds import (
 )
 from dashgen.publish.events import PlanReport, PublishEvent, PublishReport
 from dashgen.publish.lock import LOCK_FOLDER_UID, RESERVED_FOLDER
-from dashgen.publish.nested_folders import FOLDER_MAY_EXIST, ensure_nested
+from dashgen.publish.nested_folders import ensure_nested, folder_failed
 from dashgen.publish.org_failure import OrgFailure
 from dashgen.publish.prefetch import NOTHING
 from dashgen.publish.provenance import FROM_PROJECT, FromProject, SharedSha, git_short_sha
@@ -312,9 +311,7 @@ class OrgSession(ServerFacts):
                     self.backend.create_folder(uid, title or uid)
                     self.ready_folders.add(uid)
             except DashgenError as error:
-                self.folder_errors[uid] = self.explain(error, doing)
-                if creating and may_have_landed(error):  # (retried: a fixed uid is safe)
-                    self.folder_errors[uid] += f"; {FOLDER_MAY_EXIST}"
+                folder_failed(self, uid, self.explain(error, doing), error, creating=creating)
 
     def each(self, items: Sequence[T], work: Callable[[T], R]) -> Iterable[R]:
         """Run ``work`` for every item concurrently; yield results as they finish."""
