@@ -330,4 +330,6 @@ def may_have_landed(error: BaseException) -> bool:
     it, or its retry, after an answer was lost."""
     if isinstance(error, DeadlineError):
         return may_have_landed(error.cause) if error.cause is not None else error.sent
-    return isinstance(error, GrafanaConnectionError | ServerError)
+    if isinstance(error, GrafanaConnectionError):
+        return error.retryable  # (a TLS failure never sent the request)
+    return isinstance(error, ServerError)

@@ -18,14 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from dashgen.errors import (
-    ConflictError,
-    GrafanaAPIError,
-    GrafanaConnectionError,
-    GrafanaError,
-    NotFoundError,
-    ServerError,
-)
+from dashgen.errors import ConflictError, GrafanaAPIError, NotFoundError
 from dashgen.grafana.answers import Shape
 from dashgen.grafana.client import NO_RETRY, GrafanaClient
 from dashgen.secrets import Secret
@@ -156,21 +149,12 @@ def current_org(client: GrafanaClient, *, org_id: int | None = None) -> Org:
 
 
 def create_org(client: GrafanaClient, name: str) -> int | None:
-    """``POST /api/orgs``; the new org id, or None when the name is taken (409). A create
-    whose answer was lost (no answer, a 5xx) may have landed: read by name once, and an org
-    found is the one it created (the name was free, or the POST would have been a 409)."""
+    """``POST /api/orgs``; the new org id, or None when the name is taken (409). Never
+    retried: a lost answer is read back by name by the caller (``dashgen.orgs.flows``)."""
     try:
         body = client.post("/api/orgs", json={"name": name}, retry=NO_RETRY, expect=CREATED_ORG)
     except ConflictError:
         return None
-    except (GrafanaConnectionError, ServerError) as lost:
-        try:
-            found = org_by_name(client, name)
-        except GrafanaError:
-            raise lost from None
-        if found is None:
-            raise
-        return found.id
     return _int(body.get("orgId"))
 
 

@@ -21,11 +21,10 @@ from typing import TypeVar
 from dashgen.errors import (
     DeadlineError,
     GoneError,
-    GrafanaConnectionError,
     GrafanaError,
     NotFoundError,
-    ServerError,
     UnexpectedResponseError,
+    may_have_landed,
 )
 from dashgen.grafana import admin as api
 from dashgen.grafana.answers import Shape
@@ -44,14 +43,10 @@ _TOKENS = Shape(
 
 
 def answer_lost(error: BaseException) -> bool:
-    """Whether Grafana may have applied the request that failed with ``error``."""
-    if isinstance(error, DeadlineError):
-        return error.sent
-    if isinstance(error, GrafanaConnectionError):
-        return error.retryable  # (a TLS failure never sent the request)
-    # An answer cut short or garbled on its way (the signed-in check before it was fine):
-    # a token made then has its key in that answer, unreadable.
-    return isinstance(error, ServerError | UnexpectedResponseError)
+    """Whether Grafana may have applied the request that failed with ``error``: as
+    ``may_have_landed``, and an answer cut short or garbled on its way too (the signed-in
+    check before it was fine): a token made then has its key in that answer, unreadable."""
+    return may_have_landed(error) or isinstance(error, UnexpectedResponseError)
 
 
 def stopped(error: BaseException) -> bool:
