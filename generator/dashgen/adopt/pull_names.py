@@ -21,8 +21,7 @@ from pathlib import Path
 import orjson
 
 from dashgen.adopt.importer import relative_dir
-from dashgen.build.manifest import BuiltDashboard
-from dashgen.config import Config, FolderSetting
+from dashgen.config import Config, FolderSetting, derived_folder_uid
 
 SLUG_MAX = 60
 _SUFFIXES = (".json", ".json.j2", ".dashboard.py")
@@ -39,7 +38,7 @@ def slug(text: str) -> str:
 
 def target_folder_uid(title: str | None, uid: str | None) -> str | None:
     """The folder uid a (title, uid) setting publishes to (a title alone derives one)."""
-    return BuiltDashboard("", "", "", Path(), Path(), "", title or None, uid).target_folder_uid
+    return derived_folder_uid(title or None, uid)
 
 
 class PullNames:

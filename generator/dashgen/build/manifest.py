@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,14 +15,13 @@ from dashgen.build.commit import CommitError, complete_pending_commit, has_pendi
 from dashgen.build.compiled import CompiledDashboard
 from dashgen.build.lock import output_lock
 from dashgen.build.outputs import output_path
-from dashgen.config import Config
+from dashgen.config import Config, derived_folder_uid
 from dashgen.errors import BuildError
 from dashgen.model.normalize import dumps
 from dashgen.model.v2 import SCHEMA_V1
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
-FOLDER_UID_MAX = 40
 
 
 @dataclass(frozen=True)
@@ -59,12 +57,7 @@ class BuiltDashboard:
         None is General. The derived uid is stable (lower-case title, other characters as
         ``-``, at most 40), so the same title always addresses the same folder.
         """
-        if self.folder_uid:
-            return self.folder_uid
-        if not self.folder:
-            return None
-        slug = re.sub(r"[^a-z0-9_-]+", "-", self.folder.lower()).strip("-")
-        return slug[:FOLDER_UID_MAX] or None
+        return derived_folder_uid(self.folder, self.folder_uid)
 
     def manifest_entry(self) -> dict[str, Any]:
         return self._entry
